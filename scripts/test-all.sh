@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): build, type check, lint, then every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node -e 'const [maj] = process.versions.node.split("."); if (+maj < 20) { console.error(`ocifit needs Node.js >= 20, found ${process.version}`); process.exit(2) }'
+if [ ! -d node_modules ]; then npm ci; fi
+
+echo "== build"; npm run -s build
+echo "== type check"; npm run -s typecheck
+echo "== lint"; npm run -s lint
+echo "== tests"; node scripts/run-tests.mjs "$@"

@@ -1,0 +1,56 @@
+// Every failure ocifit reports is an OcifitError with a string-literal code; the CLI maps codes to
+// exit statuses in exactly one place (src/cli/exit-codes.ts).
+
+export type ErrorCode =
+  | "USAGE"
+  | "IO"
+  | "NOT_FOUND"
+  | "TOO_LARGE"
+  | "INVALID_JSON"
+  | "INVALID_YAML"
+  | "INVALID_DIGEST"
+  | "DIGEST_MISMATCH"
+  | "SIZE_MISMATCH"
+  | "INVALID_REFERENCE"
+  | "INVALID_PLATFORM"
+  | "VALIDATION"
+  | "UNSUPPORTED"
+  | "INTERNAL";
+
+export class OcifitError extends Error {
+  readonly code: ErrorCode;
+  /** Where the problem is: a file name, a JSON path, a digest, a reference. */
+  readonly subject: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { subject?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "OcifitError";
+    this.code = code;
+    this.subject = options?.subject;
+  }
+}
+
+/** One problem found in a document, located by a JSONPath such as `$.manifests[2].digest`. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  /** 1-based column inside a string value, when the problem is inside the value's own syntax. */
+  column?: number;
+}
+
+export class ValidationError extends OcifitError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(subject: string, issues: readonly ValidationIssue[]) {
+    const first = issues[0];
+    const summary = first ? `${first.path}: ${first.message}` : "invalid";
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+    super("VALIDATION", `${summary}${more}`, { subject });
+    this.name = "ValidationError";
+    this.issues = issues;
+  }
+}
+
+export function isOcifitError(err: unknown): err is OcifitError {
+  return err instanceof OcifitError;
+}
