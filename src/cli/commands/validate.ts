@@ -1,0 +1,63 @@
+// `ocifit validate FILE...`: argument parsing and rendering only; the work is in ops/.
+import { Command, Option } from "commander";
+import { DocumentKinds, type DocumentKind } from "../../compat/document.js";
+import type { ValidationIssue } from "../../oci/errors.js";
+import { validateFiles, type FileValidation } from "../../ops/validate-files.js";
+import { exitCodeForVerdicts, type ExitCode, type Verdict } from "../exit-codes.js";
+import { color, outputOption, renderData, type OutputFormat } from "../output.js";
+
+export function validateCommand(run: (code: ExitCode) => void): Command {
+  return new Command("validate")
+    .description(
+      "check OCI documents and compatibilities files: index, manifest, config, compatibilities (authoring YAML/JSON or Proposal J blob), oci-layout",
+    )
+    .argument("<file...>", "files to validate")
+    .addOption(
+      new Option("--kind <kind>", "treat every file as this kind instead of detecting it").choices(
+        DocumentKinds,
+      ),
+    )
+    .addOption(outputOption())
+    .action(async (files: string[], opts: { kind?: DocumentKind; output: OutputFormat }) => {
+      const results = await validateFiles(files, opts.kind ? { kind: opts.kind } : {});
+      if (opts.output === "table") process.stdout.write(renderHuman(results));
+      else process.stdout.write(renderData(opts.output, { files: results }));
+      run(exitCodeForVerdicts(results.map(verdictOf)));
+    });
+}
+
+function verdictOf(r: FileValidation): Verdict {
+  return r.verdict === "valid" ? "ok" : r.verdict === "invalid" ? "failed" : "error";
+}
+
+function renderHuman(results: readonly FileValidation[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    if (r.failure) {
+      const label = r.verdict === "unreadable" ? color.red("error") : color.red("invalid");
+      lines.push(`${r.file}: ${label}: ${r.failure.message}`);
+      continue;
+    }
+    for (const e of r.errors) lines.push(`${r.file}: ${issueText(e)}`);
+    for (const w of r.warnings)
+      lines.push(`${r.file}: ${color.yellow("warning")}: ${issueText(w)}`);
+    const counts = [plural(r.errors.length, "error"), plural(r.warnings.length, "warning")].filter(
+      Boolean,
+    );
+    const status = r.verdict === "valid" ? color.green("valid") : color.red("invalid");
+    lines.push(
+      `${r.file}: ${status} ${r.kind ?? "document"}${counts.length ? ` (${counts.join(", ")})` : ""}`,
+    );
+  }
+  return lines.map((l) => `${l}\n`).join("");
+}
+
+function issueText(i: ValidationIssue): string {
+  return i.column === undefined
+    ? `${i.path}: ${i.message}`
+    : `${i.path}: column ${i.column}: ${i.message}`;
+}
+
+function plural(n: number, word: string): string {
+  return n === 0 ? "" : `${n} ${word}${n === 1 ? "" : "s"}`;
+}

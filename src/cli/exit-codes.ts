@@ -1,0 +1,26 @@
+// The one place outcomes and errors become exit statuses, grep-style:
+// 0 ok / compatible, 1 not compatible / check failed / invalid, 2 error.
+import { isOcifitError } from "../oci/errors.js";
+
+export const ExitCode = { Ok: 0, Failed: 1, Error: 2 } as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export type Verdict = "ok" | "failed" | "error";
+
+export function exitCodeForVerdicts(verdicts: readonly Verdict[]): ExitCode {
+  if (verdicts.includes("error")) return ExitCode.Error;
+  if (verdicts.includes("failed")) return ExitCode.Failed;
+  return ExitCode.Ok;
+}
+
+/** Any error that escapes a command is exit 2: usage, I/O, auth, registry, internal. */
+export function exitCodeForError(_err: unknown): ExitCode {
+  return ExitCode.Error;
+}
+
+/** One line for stderr; never a stack trace unless OCIFIT_DEBUG is set. */
+export function describeError(err: unknown): string {
+  if (isOcifitError(err)) return err.subject ? `${err.subject}: ${err.message}` : err.message;
+  const message = err instanceof Error ? err.message : String(err);
+  return `internal error: ${message}`;
+}

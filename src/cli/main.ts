@@ -1,0 +1,35 @@
+// The CLI entry: parse arguments, run one command, map the outcome to an exit status.
+import { Command, CommanderError } from "commander";
+import { VERSION } from "../version.js";
+import { validateCommand } from "./commands/validate.js";
+import { describeError, ExitCode, exitCodeForError } from "./exit-codes.js";
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = new Command("ocifit")
+    .description("OCI image compatibility: which image variant fits which node")
+    .version(VERSION)
+    .showHelpAfterError("(run ocifit help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
+  program.addCommand(validateCommand(setExit));
+  for (const command of program.commands) command.exitOverride();
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version exit 0; every usage mistake is exit 2, already explained by commander.
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
+    }
+    process.stderr.write(`ocifit: ${describeError(err)}\n`);
+    if (process.env["OCIFIT_DEBUG"] && err instanceof Error && err.stack) {
+      process.stderr.write(`${err.stack}\n`);
+    }
+    return exitCodeForError(err);
+  }
+}

@@ -1,0 +1,20 @@
+// Output formats and colour. JSON/YAML go to stdout; diagnostics go to stderr.
+import { Option } from "commander";
+import pc from "picocolors";
+import { stringify } from "yaml";
+
+export const OutputFormats = ["table", "json", "yaml"] as const;
+export type OutputFormat = (typeof OutputFormats)[number];
+
+export function outputOption(): Option {
+  return new Option("-o, --output <format>", "output format")
+    .choices(OutputFormats)
+    .default("table");
+}
+
+export function renderData(format: "json" | "yaml", data: unknown): string {
+  return format === "json" ? `${JSON.stringify(data, null, 2)}\n` : stringify(data);
+}
+
+/** picocolors honours NO_COLOR, FORCE_COLOR and whether stdout is a terminal. */
+export const color = pc;

@@ -1,0 +1,78 @@
+// What kind of document a file holds, and its full validation: the OCI rules plus, wherever
+// compatibility sets appear, the compatibilities rules.
+import { Type } from "@sinclair/typebox";
+import type { PathSegment } from "../oci/json-path.js";
+import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
+import { schemaIssues } from "../oci/schema-check.js";
+import {
+  checkOciDocument,
+  IssueSink,
+  type OciKind,
+  type ValidationReport,
+} from "../oci/validate.js";
+import { AuthoringFileSchema, CompatBlobSchema, CompatibilitySetSchema } from "./schema.js";
+import { checkSetList } from "./sets.js";
+
+export const DocumentKinds = ["index", "manifest", "config", "compat", "layout"] as const;
+export type DocumentKind = (typeof DocumentKinds)[number];
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The kind a document declares by its mediaType, or else shows by its shape. */
+export function detectKind(value: unknown): DocumentKind | undefined {
+  if (!isObject(value)) return undefined;
+  const mediaType = value["mediaType"];
+  if (typeof mediaType === "string") {
+    if (IndexMediaTypes.has(mediaType)) return "index";
+    if (ManifestMediaTypes.has(mediaType)) return "manifest";
+    if (mediaType === MediaType.Compatibilities) return "compat";
+  }
+  if (Array.isArray(value["manifests"])) return "index";
+  if ("config" in value && ("layers" in value || "schemaVersion" in value)) return "manifest";
+  if ("imageLayoutVersion" in value) return "layout";
+  if ("compatibilities" in value) return "compat";
+  if ("architecture" in value || "os" in value || "rootfs" in value) return "config";
+  return undefined;
+}
+
+/** Validates a parsed document as `kind`. Never throws on bad input. */
+export function validateDocument(kind: DocumentKind, value: unknown): ValidationReport {
+  const sink = new IssueSink();
+  if (kind === "compat") checkCompatDocument(value, sink);
+  else {
+    checkOciDocument(kind satisfies OciKind, value, sink);
+    if (kind === "config" && isObject(value) && isObject(value["config"])) {
+      const list = value["config"]["compatibilities"];
+      if (list !== undefined) checkCompatibilities(list, ["config", "compatibilities"], sink);
+    }
+  }
+  return sink.report();
+}
+
+const SetListSchema = Type.Array(CompatibilitySetSchema, { minItems: 1 });
+
+/** The sets of any of the three forms: Proposal I config, Proposal J blob, authoring file. */
+export function checkCompatibilities(
+  list: unknown,
+  at: readonly PathSegment[],
+  sink: IssueSink,
+): void {
+  if (Array.isArray(list) && list.length === 0) {
+    sink.error(at, "must hold at least one compatibility set");
+  }
+  checkSetList(list, at, sink);
+  sink.addErrors(schemaIssues(SetListSchema, list, at));
+}
+
+/** A Proposal J blob (it names its mediaType or schemaVersion) or an authoring file. */
+function checkCompatDocument(value: unknown, sink: IssueSink): void {
+  const isBlob = isObject(value) && ("mediaType" in value || "schemaVersion" in value);
+  if (isObject(value) && value["compatibilities"] !== undefined) {
+    checkCompatibilities(value["compatibilities"], ["compatibilities"], sink);
+  }
+  sink.addErrors(schemaIssues(isBlob ? CompatBlobSchema : AuthoringFileSchema, value));
+}

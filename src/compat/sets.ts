@@ -1,0 +1,72 @@
+// Compatibility sets as ocifit works with them: labels separated from the reserved keys, tags
+// always a list, the score resolved from its three spellings.
+import type { PathSegment } from "../oci/json-path.js";
+import type { IssueSink } from "../oci/validate.js";
+
+export const SCORE_KEYS = ["score", "compatibility-score", "oci.compatibility-score"] as const;
+export const RESERVED_SET_KEYS: ReadonlySet<string> = new Set([
+  "tags",
+  "description",
+  ...SCORE_KEYS,
+]);
+
+export interface CompatibilitySet {
+  /** Position in the document's list, for reports. */
+  index: number;
+  labels: Readonly<Record<string, string>>;
+  tags: readonly string[];
+  description?: string;
+  score: number;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * Structural rules for a list of sets, beyond what the schema reports: every set needs a label,
+ * and the score may be spelled only one way.
+ */
+export function checkSetList(list: unknown, at: readonly PathSegment[], sink: IssueSink): void {
+  if (!Array.isArray(list)) return;
+  list.forEach((set, i) => {
+    if (!isObject(set)) return;
+    const where = [...at, i];
+    const labels = Object.keys(set).filter((k) => !RESERVED_SET_KEYS.has(k));
+    if (labels.length === 0) {
+      sink.error(
+        where,
+        "has no compatibility labels; a set without labels would pass on every node",
+      );
+    }
+    const scores = SCORE_KEYS.filter((k) => set[k] !== undefined);
+    if (scores.length > 1) {
+      sink.error(
+        [...where, scores[1] as string],
+        `the score is given twice (${scores.join(", ")}); keep one`,
+      );
+    }
+  });
+}
+
+/** Reads sets that passed validation. */
+export function readSets(list: readonly Json[]): CompatibilitySet[] {
+  return list.map((raw, index) => {
+    const labels: Record<string, string> = {};
+    for (const [k, v] of Object.entries(raw)) {
+      if (!RESERVED_SET_KEYS.has(k) && typeof v === "string") labels[k] = v;
+    }
+    const tags = raw["tags"];
+    const scoreKey = SCORE_KEYS.find((k) => typeof raw[k] === "number");
+    const set: CompatibilitySet = {
+      index,
+      labels,
+      tags: typeof tags === "string" ? [tags] : Array.isArray(tags) ? tags.map(String) : [],
+      score: scoreKey === undefined ? 0 : (raw[scoreKey] as number),
+    };
+    if (typeof raw["description"] === "string") set.description = raw["description"];
+    return set;
+  });
+}

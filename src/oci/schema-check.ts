@@ -1,0 +1,112 @@
+// Runs a schema from schema.ts against a parsed document and words each failure for a person,
+// located by JSONPath. TypeBox's own messages ("Expected string to match '^[a-z0-9]+...'") are
+// replaced: users need to hear what is wrong with their value, not the regex.
+import type { TSchema } from "@sinclair/typebox";
+import { FormatRegistry } from "@sinclair/typebox";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
+import { digestProblem } from "./digest.js";
+import type { ValidationIssue } from "./errors.js";
+import { formatJsonPath, pointerToSegments, type PathSegment } from "./json-path.js";
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+// TypeBox refuses unknown formats; register the two the image-spec uses, without replacing a
+// host application's own definitions.
+if (!FormatRegistry.Has("date-time")) {
+  FormatRegistry.Set("date-time", (v) => RFC3339.test(v) && !Number.isNaN(Date.parse(v)));
+}
+if (!FormatRegistry.Has("uri")) FormatRegistry.Set("uri", (v) => URL.canParse(v));
+
+const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+function checkerFor(schema: TSchema): TypeCheck<TSchema> {
+  let checker = compiled.get(schema);
+  if (!checker) {
+    checker = TypeCompiler.Compile(schema);
+    compiled.set(schema, checker);
+  }
+  return checker;
+}
+
+/**
+ * Schema problems in `value`, located below `base`; one issue per path, the first reported wins.
+ */
+export function schemaIssues(
+  schema: TSchema,
+  value: unknown,
+  base: readonly PathSegment[] = [],
+): ValidationIssue[] {
+  const checker = checkerFor(schema);
+  if (checker.Check(value)) return [];
+  const byPath = new Map<string, ValidationIssue>();
+  for (const error of checker.Errors(value)) {
+    const path = formatJsonPath([...base, ...pointerToSegments(error.path, value)]);
+    if (!byPath.has(path)) byPath.set(path, { path, message: describe(error) });
+  }
+  return [...byPath.values()];
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return `the string ${quote(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function quote(s: string): string {
+  return JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
+}
+
+function describe(error: ValueError): string {
+  const { schema, value } = error;
+  switch (error.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return "required property is missing";
+    case ValueErrorType.String:
+      return `must be a string, not ${typeName(value)}`;
+    case ValueErrorType.Integer:
+      return `must be an integer, not ${typeName(value)}`;
+    case ValueErrorType.IntegerMinimum:
+      return `must not be negative (got ${String(value)})`;
+    case ValueErrorType.Number:
+      return `must be a number, not ${typeName(value)}`;
+    case ValueErrorType.Boolean:
+      return `must be true or false, not ${typeName(value)}`;
+    case ValueErrorType.Object:
+      return `must be an object, not ${typeName(value)}`;
+    case ValueErrorType.Array:
+      return `must be an array, not ${typeName(value)}`;
+    case ValueErrorType.Literal:
+      return `must be ${JSON.stringify(schema["const"])}, not ${typeName(value)}`;
+    case ValueErrorType.StringFormat:
+      return `${quote(String(value))} is not a valid ${String(schema["format"])}`;
+    case ValueErrorType.StringPattern:
+      return patternMessage(String(schema["pattern"]), String(value));
+    case ValueErrorType.Union:
+      return `has the wrong type (${typeName(value)}); expected ${unionShape(schema)}`;
+    default:
+      return error.message;
+  }
+}
+
+function patternMessage(pattern: string, value: string): string {
+  if (pattern.includes("[+._-]")) return digestProblem(value) ?? `${quote(value)} is not a digest`;
+  if (pattern.includes("{0,126}/"))
+    return `${quote(value)} is not a valid media type: expected TYPE/SUBTYPE (RFC 6838)`;
+  if (pattern === "^[^=]+=.*$") return `${quote(value)} is not written KEY=VALUE`;
+  return `${quote(value)} does not match ${pattern}`;
+}
+
+function unionShape(schema: TSchema): string {
+  const variants = (schema["anyOf"] as TSchema[] | undefined) ?? [];
+  const names = variants.map((v) =>
+    v["type"] === "array"
+      ? "an array of strings"
+      : v["type"] === "null"
+        ? "null"
+        : String(v["type"] ?? "a value"),
+  );
+  return names.join(" or ");
+}
