@@ -1,0 +1,313 @@
+// Image references in three forms:
+//
+//   registry     NAME[:TAG][@DIGEST]      docker's grammar (distribution/reference), normalised the
+//                                         way `docker pull` does: "alpine" is
+//                                         "docker.io/library/alpine:latest".
+//   oci-layout   oci:DIR[:TAG][@DIGEST]   an image-layout directory, skopeo style.
+//   oci-archive  oci-archive:FILE[:TAG]   a tar of an image layout, skopeo style.
+//
+// Splitting the oci forms: DIR/FILE ends at the first ":" or "@". The first ":" rule is skopeo's
+// (containers/image cuts at the first colon on Linux), so paths may contain "/" and "." but not
+// ":". ocifit also reserves "@" for the digest, so it cannot appear in a path or a tag; a TAG may
+// still contain ":" ("oci:dir:a:b" is the tag "a:b"), and "/" as the image-spec ref.name allows.
+// skopeo's "oci:DIR:@INDEX" (select by position) is not supported. The prefixes win over docker's
+// grammar: "oci:5000/app" is a layout directory, never a registry host named "oci".
+import { digestProblem } from "./digest.js";
+import { OcifitError } from "./errors.js";
+
+export type Reference =
+  | { scheme: "registry"; registry: string; repository: string; tag?: string; digest?: string }
+  | { scheme: "oci-layout"; path: string; tag?: string; digest?: string }
+  | { scheme: "oci-archive"; path: string; tag?: string };
+
+const DEFAULT_REGISTRY = "docker.io";
+// Docker Hub's historical name; docker treats it as the same registry.
+const LEGACY_DEFAULT_REGISTRY = "index.docker.io";
+const OFFICIAL_NAMESPACE = "library";
+// docker's default when a reference names neither a tag nor a digest.
+const DEFAULT_TAG = "latest";
+
+const NAME_MAX = 255;
+const TAG_MAX = 128;
+
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN_LABEL = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+const IPV6_HOST = /^\[[a-fA-F0-9:]+\]$/;
+const TAG = /^\w[\w.-]*$/;
+// docker refuses bare image IDs as names so that `docker run <id>` cannot mean a repository.
+const IMAGE_ID = /^[a-f0-9]{64}$/;
+// image-spec ref.name, minus "@", which ocifit reserves for the digest.
+const LAYOUT_TAG_COMPONENT = /^[A-Za-z0-9]+(?:(?:[-._:+]|--)[A-Za-z0-9]+)*$/;
+
+const LAYOUT_PREFIX = "oci:";
+const ARCHIVE_PREFIX = "oci-archive:";
+
+type Result = { ref: Reference; problem?: undefined } | { problem: string };
+
+export function parseReference(input: string): Reference {
+  const result = analyse(input);
+  if (result.problem !== undefined) {
+    throw new OcifitError("INVALID_REFERENCE", result.problem, { subject: input });
+  }
+  return result.ref;
+}
+
+/** Why `input` is not a valid reference, or undefined when it is. */
+export function referenceProblem(input: string): string | undefined {
+  return analyse(input).problem;
+}
+
+/** The canonical text of a reference; parsing it gives the same reference back. */
+export function formatReference(ref: Reference): string {
+  switch (ref.scheme) {
+    case "registry":
+      return `${ref.registry}/${ref.repository}${suffix(ref.tag, ref.digest)}`;
+    case "oci-layout":
+      return `${LAYOUT_PREFIX}${ref.path}${suffix(ref.tag, ref.digest)}`;
+    case "oci-archive":
+      return `${ARCHIVE_PREFIX}${ref.path}${suffix(ref.tag, undefined)}`;
+  }
+}
+
+function suffix(tag: string | undefined, digest: string | undefined): string {
+  return `${tag === undefined ? "" : `:${tag}`}${digest === undefined ? "" : `@${digest}`}`;
+}
+
+function analyse(input: string): Result {
+  if (input === "") return fail("reference is empty");
+  if (input.trim() !== input) return fail("reference has leading or trailing whitespace");
+  if (input.startsWith(ARCHIVE_PREFIX)) return analyseArchive(input.slice(ARCHIVE_PREFIX.length));
+  if (input.startsWith(LAYOUT_PREFIX)) return analyseLayout(input.slice(LAYOUT_PREFIX.length));
+  return analyseRegistry(input);
+}
+
+function fail(problem: string): Result {
+  return { problem };
+}
+
+function analyseRegistry(input: string): Result {
+  const transport = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(input);
+  if (transport) {
+    return fail(
+      `transport prefix "${transport[1]}://" is not accepted: write registry references without a prefix`,
+    );
+  }
+  if (IMAGE_ID.test(input)) {
+    return fail("a 64-character hex string is an image ID, not a repository name");
+  }
+
+  let name = input;
+  let digest: string | undefined;
+  const at = name.indexOf("@");
+  if (at >= 0) {
+    digest = name.slice(at + 1);
+    name = name.slice(0, at);
+  }
+  let tag: string | undefined;
+  const colon = name.indexOf(":", name.lastIndexOf("/") + 1);
+  if (colon >= 0) {
+    tag = name.slice(colon + 1);
+    name = name.slice(0, colon);
+  }
+  if (name === "") return fail("repository name is empty");
+
+  const { registry, remainder } = splitRegistry(name);
+  const problem =
+    (registry === undefined ? undefined : registryProblem(registry)) ??
+    repositoryProblem(remainder) ??
+    (tag === undefined ? undefined : tagProblem(tag)) ??
+    (digest === undefined ? undefined : invalidDigest(digest));
+  if (problem !== undefined) return fail(problem);
+
+  let host = registry ?? DEFAULT_REGISTRY;
+  if (host === LEGACY_DEFAULT_REGISTRY) host = DEFAULT_REGISTRY;
+  const repository =
+    host === DEFAULT_REGISTRY && !remainder.includes("/")
+      ? `${OFFICIAL_NAMESPACE}/${remainder}`
+      : remainder;
+  const full = `${host}/${repository}`;
+  if (full.length > NAME_MAX) {
+    return fail(`name "${clip(full)}" is ${full.length} characters long; the limit is ${NAME_MAX}`);
+  }
+
+  const ref: Reference = { scheme: "registry", registry: host, repository };
+  if (tag !== undefined) ref.tag = tag;
+  if (digest !== undefined) ref.digest = digest;
+  if (tag === undefined && digest === undefined) ref.tag = DEFAULT_TAG;
+  return { ref };
+}
+
+// docker's rule: the first component names a registry only if it looks like a host (has "." or
+// ":", or is "localhost"), or has uppercase letters, which repository names never do. A single
+// component is always a repository, so "localhost:5000" is the repository "localhost", tag "5000".
+function splitRegistry(name: string): { registry: string | undefined; remainder: string } {
+  const slash = name.indexOf("/");
+  if (slash < 0) return { registry: undefined, remainder: name };
+  const first = name.slice(0, slash);
+  const looksLikeHost =
+    first === "localhost" || /[.:]/.test(first) || first !== first.toLowerCase();
+  return looksLikeHost
+    ? { registry: first, remainder: name.slice(slash + 1) }
+    : { registry: undefined, remainder: name };
+}
+
+function registryProblem(registry: string): string | undefined {
+  let host = registry;
+  let port: string | undefined;
+  if (registry.startsWith("[")) {
+    const close = registry.indexOf("]");
+    if (close < 0) return `registry "${registry}" has an unclosed "[" in its IPv6 address`;
+    host = registry.slice(0, close + 1);
+    const after = registry.slice(close + 1);
+    if (after !== "") {
+      if (!after.startsWith(":")) {
+        return `registry "${registry}" has "${after}" after its IPv6 address; only ":PORT" may follow`;
+      }
+      port = after.slice(1);
+    }
+    if (!IPV6_HOST.test(host)) {
+      return `registry "${registry}" has an invalid IPv6 address: only hex digits and ":" may appear inside [ ]`;
+    }
+  } else {
+    const colon = registry.indexOf(":");
+    if (colon >= 0) {
+      host = registry.slice(0, colon);
+      port = registry.slice(colon + 1);
+    }
+    if (host === "") return `registry "${registry}" has an empty host name`;
+    for (const label of host.split(".")) {
+      if (label === "") {
+        return `registry host "${host}" has an empty label (a leading, trailing or doubled ".")`;
+      }
+      if (!DOMAIN_LABEL.test(label)) {
+        return `registry host "${host}" has an invalid label "${label}": labels are letters, digits and "-", and do not start or end with "-"`;
+      }
+    }
+  }
+  if (port === undefined) return undefined;
+  if (port === "") return `registry "${registry}" has an invalid port: nothing follows ":"`;
+  if (!/^[0-9]+$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    return `registry "${registry}" has an invalid port "${clip(port)}": a port is a number from 1 to 65535`;
+  }
+  return undefined;
+}
+
+function repositoryProblem(repository: string): string | undefined {
+  if (repository !== repository.toLowerCase()) {
+    return `repository name "${clip(repository)}" must be lowercase`;
+  }
+  for (const component of repository.split("/")) {
+    if (component === "") {
+      return `repository "${clip(repository)}" has an empty path component (a leading, trailing or doubled "/")`;
+    }
+    if (!PATH_COMPONENT.test(component)) return pathComponentProblem(component);
+  }
+  return undefined;
+}
+
+function pathComponentProblem(component: string): string {
+  const bad = /[^a-z0-9._-]/.exec(component);
+  if (bad) {
+    return `repository path component "${clip(component)}" contains ${describeChar(bad[0])}; allowed are lowercase letters, digits, ".", "_" and "-"`;
+  }
+  if (!/^[a-z0-9]/.test(component) || !/[a-z0-9]$/.test(component)) {
+    return `repository path component "${clip(component)}" must start and end with a lowercase letter or digit`;
+  }
+  return `repository path component "${clip(component)}" has an invalid separator: use one ".", one or two "_", or any number of "-" between letters and digits`;
+}
+
+function tagProblem(tag: string): string | undefined {
+  if (tag === "") return 'tag is empty: nothing follows ":"';
+  const bad = /[^\w.-]/.exec(tag);
+  if (bad) {
+    return `tag "${clip(tag)}" contains ${describeChar(bad[0])} at position ${bad.index + 1}; tags allow letters, digits, "_", "." and "-"`;
+  }
+  if (!TAG.test(tag)) {
+    return `tag "${clip(tag)}" starts with "${tag[0]}"; a tag must start with a letter, digit or "_"`;
+  }
+  if (tag.length > TAG_MAX) {
+    return `tag is ${tag.length} characters long; the limit is ${TAG_MAX}`;
+  }
+  return undefined;
+}
+
+function invalidDigest(digest: string): string | undefined {
+  const problem = digestProblem(digest);
+  return problem === undefined ? undefined : `invalid digest: ${problem}`;
+}
+
+function analyseLayout(body: string): Result {
+  const end = body.search(/[:@]/);
+  const path = end < 0 ? body : body.slice(0, end);
+  if (path === "") return fail('"oci:" reference has an empty directory path');
+  let rest = end < 0 ? "" : body.slice(end);
+
+  let tag: string | undefined;
+  if (rest.startsWith(":")) {
+    const at = rest.indexOf("@");
+    tag = at < 0 ? rest.slice(1) : rest.slice(1, at);
+    rest = at < 0 ? "" : rest.slice(at);
+    if (tag === "" && rest !== "") {
+      return fail(
+        'tag is empty: nothing between ":" and "@" (write oci:DIR@DIGEST; skopeo\'s @INDEX form is not supported)',
+      );
+    }
+    const problem = layoutTagProblem(tag);
+    if (problem !== undefined) return fail(problem);
+  }
+  let digest: string | undefined;
+  if (rest.startsWith("@")) {
+    digest = rest.slice(1);
+    const problem = invalidDigest(digest);
+    if (problem !== undefined) return fail(problem);
+  }
+
+  const ref: Reference = { scheme: "oci-layout", path };
+  if (tag !== undefined) ref.tag = tag;
+  if (digest !== undefined) ref.digest = digest;
+  return { ref };
+}
+
+function analyseArchive(body: string): Result {
+  if (body.includes("@")) {
+    return fail('"oci-archive:" references cannot carry a digest, and "@" may not appear in them');
+  }
+  const colon = body.indexOf(":");
+  const path = colon < 0 ? body : body.slice(0, colon);
+  if (path === "") return fail('"oci-archive:" reference has an empty file path');
+  const ref: Reference = { scheme: "oci-archive", path };
+  if (colon >= 0) {
+    const tag = body.slice(colon + 1);
+    const problem = layoutTagProblem(tag);
+    if (problem !== undefined) return fail(problem);
+    ref.tag = tag;
+  }
+  return { ref };
+}
+
+function layoutTagProblem(tag: string): string | undefined {
+  if (tag === "") return 'tag is empty: nothing follows ":"';
+  const bad = /[^A-Za-z0-9._:+/-]/.exec(tag);
+  if (bad) {
+    return `tag "${clip(tag)}" contains ${describeChar(bad[0])} at position ${bad.index + 1}; image-layout tags allow letters, digits, "/", and the separators ".", "_", ":", "+", "-" and "--"`;
+  }
+  for (const component of tag.split("/")) {
+    if (!LAYOUT_TAG_COMPONENT.test(component)) {
+      return `tag "${clip(tag)}" is not a valid image-layout name: each "/"-separated part must start and end with a letter or digit, with one separator (".", "_", ":", "+", "-" or "--") between them`;
+    }
+  }
+  return undefined;
+}
+
+function describeChar(ch: string): string {
+  if (ch === " ") return "a space";
+  const code = ch.codePointAt(0) ?? 0;
+  if (code < 0x20 || code === 0x7f) {
+    return `control character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  }
+  return `"${ch}"`;
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
