@@ -41,10 +41,31 @@ export function schemaIssues(
   if (checker.Check(value)) return [];
   const byPath = new Map<string, ValidationIssue>();
   for (const error of checker.Errors(value)) {
-    const path = formatJsonPath([...base, ...pointerToSegments(error.path, value)]);
-    if (!byPath.has(path)) byPath.set(path, { path, message: describe(error) });
+    const at = [...base, ...pointerToSegments(error.path, value)];
+    const variant =
+      error.type === ValueErrorType.Union
+        ? variantOfSameType(error.schema, error.value)
+        : undefined;
+    // "Wrong type" on a union hides the real problem when the value has the right shape, e.g.
+    // one number inside an array of strings: report the matching variant's own issues instead.
+    const issues = variant ? schemaIssues(variant, error.value, at) : [];
+    if (issues.length === 0) issues.push({ path: formatJsonPath(at), message: describe(error) });
+    for (const issue of issues) if (!byPath.has(issue.path)) byPath.set(issue.path, issue);
   }
   return [...byPath.values()];
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (Number.isInteger(value)) return "integer";
+  return typeof value;
+}
+
+function variantOfSameType(union: TSchema, value: unknown): TSchema | undefined {
+  const type = jsonType(value);
+  const variants = (union["anyOf"] as TSchema[] | undefined) ?? [];
+  return variants.find((v) => v["type"] === type || (type === "integer" && v["type"] === "number"));
 }
 
 function typeName(value: unknown): string {

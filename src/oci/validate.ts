@@ -18,6 +18,7 @@ import {
   LayoutHeaderSchema,
 } from "./schema.js";
 import { schemaIssues } from "./schema-check.js";
+import { formatPlatform, normalizePlatform } from "./platform.js";
 
 export type OciKind = "index" | "manifest" | "config" | "layout";
 
@@ -126,7 +127,23 @@ function checkIndex(index: Json, sink: IssueSink): void {
   checkDescriptor(index["subject"], ["subject"], sink);
 }
 
+function checkPlatformSpelling(platform: Json, at: PathSegment[], sink: IssueSink): void {
+  const { os, architecture, variant } = platform;
+  if (typeof os !== "string" || typeof architecture !== "string") return;
+  if (variant !== undefined && typeof variant !== "string") return;
+  const given = variant === undefined ? { os, architecture } : { os, architecture, variant };
+  const normal = normalizePlatform(given);
+  const spelled = [os, architecture, ...(variant === undefined ? [] : [variant])].join("/");
+  if (formatPlatform(normal) !== spelled) {
+    sink.warn(
+      at,
+      `platform ${spelled} is spelled ${formatPlatform(normal)} in OCI; runtimes that compare literally will not match it`,
+    );
+  }
+}
+
 function checkPlatformExtensions(platform: Json, at: PathSegment[], sink: IssueSink): void {
+  checkPlatformSpelling(platform, at, sink);
   const compatibilities = platform["compatibilities"];
   if (compatibilities !== undefined) {
     checkDescriptor(compatibilities, [...at, "compatibilities"], sink);
