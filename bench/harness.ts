@@ -1,0 +1,41 @@
+// A tiny benchmark harness: run a function repeatedly for a time budget and report the median
+// time per run. Numbers on shared machines are noisy, so results are compared as ratios within
+// one run, never asserted in tests.
+export interface Measurement {
+  name: string;
+  runs: number;
+  medianMs: number;
+  /** Free-form figure for the table: "182 MB/s", "5.3 M evals/s". */
+  figure: string;
+}
+
+export function measure(
+  fn: () => void,
+  budgetMs = 2000,
+  minRuns = 5,
+): { runs: number; medianMs: number } {
+  fn(); // warm up the JIT
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minRuns || performance.now() - start < budgetMs) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+    if (times.length > 10_000) break;
+  }
+  times.sort((a, b) => a - b);
+  return { runs: times.length, medianMs: times[Math.floor(times.length / 2)] ?? 0 };
+}
+
+export function printTable(rows: readonly Measurement[]): void {
+  const header = ["benchmark", "runs", "median ms", "figure"];
+  const body = rows.map((r) => [r.name, String(r.runs), r.medianMs.toFixed(3), r.figure]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of body) console.log(line(row));
+}

@@ -1,0 +1,92 @@
+// The ocifit library API. Everything here is typed and free of CLI concerns.
+export { VERSION } from "./version.js";
+
+export {
+  OcifitError,
+  ValidationError,
+  isOcifitError,
+  type ErrorCode,
+  type ValidationIssue,
+} from "./oci/errors.js";
+export { MediaType, EmptyDescriptor, type KnownMediaType } from "./oci/media-types.js";
+export {
+  computeDigest,
+  createDigester,
+  digestProblem,
+  isDigest,
+  parseDigest,
+  verifyContent,
+  type Digester,
+  type ParsedDigest,
+  type RegisteredAlgorithm,
+} from "./oci/digest.js";
+export {
+  parseIJson,
+  parseIJsonText,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_DEPTH,
+  type JsonDocument,
+  type ParseJsonOptions,
+} from "./oci/ijson.js";
+export { formatJsonPath, type PathSegment } from "./oci/json-path.js";
+export {
+  parseReference,
+  formatReference,
+  referenceProblem,
+  type Reference,
+} from "./oci/reference.js";
+export {
+  normalizePlatform,
+  parsePlatform,
+  formatPlatform,
+  platformsEqual,
+  type PlatformSpec,
+} from "./oci/platform.js";
+export {
+  DescriptorSchema,
+  PlatformSchema,
+  ImageIndexSchema,
+  ImageManifestSchema,
+  ImageConfigSchema,
+  LayoutHeaderSchema,
+  type Descriptor,
+  type Platform,
+  type IndexEntry,
+  type ImageIndex,
+  type ImageManifest,
+  type ImageConfig,
+  type LayoutHeader,
+} from "./oci/schema.js";
+export { validateOciDocument, type OciKind, type ValidationReport } from "./oci/validate.js";
+
+export {
+  CompatibilitySetSchema,
+  CompatBlobSchema,
+  AuthoringFileSchema,
+  type CompatBlob,
+  type AuthoringFile,
+  type CompatibilitySetDocument,
+} from "./compat/schema.js";
+export { readSets, type CompatibilitySet } from "./compat/sets.js";
+export {
+  detectKind,
+  validateDocument,
+  DocumentKinds,
+  type DocumentKind,
+} from "./compat/document.js";
+export {
+  buildCompatBlob,
+  buildCompatConfig,
+  buildCompatManifest,
+  type BuiltContent,
+  type LayerPolicy,
+} from "./compat/build.js";
+export type { Fact, LabelType } from "./compat/label-types.js";
+
+export {
+  validateFile,
+  validateFiles,
+  type FileValidation,
+  type FileVerdict,
+  type ValidateOptions,
+} from "./ops/validate-files.js";
