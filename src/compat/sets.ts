@@ -4,11 +4,13 @@ import type { PathSegment } from "../oci/json-path.js";
 import type { IssueSink } from "../oci/validate.js";
 
 export const SCORE_KEYS = ["score", "compatibility-score", "oci.compatibility-score"] as const;
-export const RESERVED_SET_KEYS: ReadonlySet<string> = new Set([
+/** Keys of a compatibility set that are not labels. */
+export const RESERVED_KEYS: readonly string[] = Object.freeze([
   "tags",
   "description",
   ...SCORE_KEYS,
 ]);
+export const RESERVED_SET_KEYS: ReadonlySet<string> = new Set(RESERVED_KEYS);
 
 export interface CompatibilitySet {
   /** Position in the document's list, for reports. */

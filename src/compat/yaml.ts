@@ -4,7 +4,7 @@ import { parseDocument } from "yaml";
 import { OcifitError } from "../oci/errors.js";
 
 export function parseYaml(text: string, source: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, strict: true });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
@@ -18,6 +18,8 @@ export function parseYaml(text: string, source: string): unknown {
   }
 }
 
+/** The first line, without the position prettyErrors appends (we put it in front). */
 function oneLine(message: string): string {
-  return (message.split("\n")[0] ?? message).trim();
+  const first = (message.split("\n")[0] ?? message).trim();
+  return first.replace(/ at line \d+, column \d+:?$/, "");
 }

@@ -5,13 +5,13 @@ export type PathSegment = string | number;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function formatJsonPath(segments: readonly PathSegment[]): string {
-  let out = "$";
-  for (const s of segments) {
-    if (typeof s === "number") out += `[${s}]`;
-    else if (IDENTIFIER.test(s)) out += `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out;
+  return segments.reduce<string>(childPath, "$");
+}
+
+/** The path of `key` inside the value at `parent`. */
+export function childPath(parent: string, key: PathSegment): string {
+  if (typeof key === "number") return `${parent}[${key}]`;
+  return IDENTIFIER.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 }
 
 /**
