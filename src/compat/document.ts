@@ -11,7 +11,9 @@ import {
   type ValidationReport,
 } from "../oci/validate.js";
 import { AuthoringFileSchema, CompatBlobSchema, CompatibilitySetSchema } from "./schema.js";
-import { checkSetList } from "./sets.js";
+import { createCatalog, type LabelCatalog } from "./catalog.js";
+import { compileSets } from "./compiled-set.js";
+import { checkSetList, readSets } from "./sets.js";
 
 export const DocumentKinds = ["index", "manifest", "config", "compat", "layout"] as const;
 export type DocumentKind = (typeof DocumentKinds)[number];
@@ -39,15 +41,26 @@ export function detectKind(value: unknown): DocumentKind | undefined {
   return undefined;
 }
 
+export interface ValidateDocumentOptions {
+  /** Label types for value syntax; the built-in catalog by default. */
+  catalog?: LabelCatalog;
+}
+
 /** Validates a parsed document as `kind`. Never throws on bad input. */
-export function validateDocument(kind: DocumentKind, value: unknown): ValidationReport {
+export function validateDocument(
+  kind: DocumentKind,
+  value: unknown,
+  options: ValidateDocumentOptions = {},
+): ValidationReport {
   const sink = new IssueSink();
-  if (kind === "compat") checkCompatDocument(value, sink);
+  const catalog = options.catalog ?? createCatalog();
+  if (kind === "compat") checkCompatDocument(value, sink, catalog);
   else {
     checkOciDocument(kind satisfies OciKind, value, sink);
     if (kind === "config" && isObject(value) && isObject(value["config"])) {
       const list = value["config"]["compatibilities"];
-      if (list !== undefined) checkCompatibilities(list, ["config", "compatibilities"], sink);
+      if (list !== undefined)
+        checkCompatibilities(list, ["config", "compatibilities"], sink, catalog);
     }
   }
   return sink.report();
@@ -55,24 +68,34 @@ export function validateDocument(kind: DocumentKind, value: unknown): Validation
 
 const SetListSchema = Type.Array(CompatibilitySetSchema, { minItems: 1 });
 
-/** The sets of any of the three forms: Proposal I config, Proposal J blob, authoring file. */
+/**
+ * The sets of any of the three forms (Proposal I config, Proposal J blob, authoring file): their
+ * structure, each value's syntax for its label's type, and sets that are redundant or can never
+ * pass.
+ */
 export function checkCompatibilities(
   list: unknown,
   at: readonly PathSegment[],
   sink: IssueSink,
+  catalog: LabelCatalog,
 ): void {
   if (Array.isArray(list) && list.length === 0) {
     sink.error(at, "must hold at least one compatibility set");
   }
   checkSetList(list, at, sink);
+  if (Array.isArray(list) && list.every(isObject)) {
+    const { errors, warnings } = compileSets(readSets(list), catalog, at);
+    sink.errors.push(...errors);
+    sink.warnings.push(...warnings);
+  }
   sink.addErrors(schemaIssues(SetListSchema, list, at));
 }
 
 /** A Proposal J blob (it names its mediaType or schemaVersion) or an authoring file. */
-function checkCompatDocument(value: unknown, sink: IssueSink): void {
+function checkCompatDocument(value: unknown, sink: IssueSink, catalog: LabelCatalog): void {
   const isBlob = isObject(value) && ("mediaType" in value || "schemaVersion" in value);
   if (isObject(value) && value["compatibilities"] !== undefined) {
-    checkCompatibilities(value["compatibilities"], ["compatibilities"], sink);
+    checkCompatibilities(value["compatibilities"], ["compatibilities"], sink, catalog);
   }
   sink.addErrors(schemaIssues(isBlob ? CompatBlobSchema : AuthoringFileSchema, value));
 }
