@@ -48,7 +48,7 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
-  ...layers.map(boundary),
+  ...layers.filter((l) => l === "oci" || above[l].length > 0).map(boundary),
   {
     files: ["src/index.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/**/*.ts", "examples/**/*.ts"],
     ignores: ["test/cli/**"],

@@ -1,6 +1,6 @@
 // The one place outcomes and errors become exit statuses, grep-style:
 // 0 ok / compatible, 1 not compatible / check failed / invalid, 2 error.
-import { isOcifitError } from "../oci/errors.js";
+import { isOcifitError, ValidationError } from "../oci/errors.js";
 
 export const ExitCode = { Ok: 0, Failed: 1, Error: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -18,9 +18,17 @@ export function exitCodeForError(_err: unknown): ExitCode {
   return ExitCode.Error;
 }
 
-/** One line for stderr; never a stack trace unless OCIFIT_DEBUG is set. */
-export function describeError(err: unknown): string {
-  if (isOcifitError(err)) return err.subject ? `${err.subject}: ${err.message}` : err.message;
+/**
+ * Lines for stderr: one per problem, never a stack trace (unless OCIFIT_DEBUG is set, which the
+ * caller handles).
+ */
+export function describeError(err: unknown): string[] {
+  if (err instanceof ValidationError && err.issues.length > 0) {
+    return err.issues.map(
+      (i) => `${err.subject ?? ""}${err.subject ? ": " : ""}${i.path}: ${i.message}`,
+    );
+  }
+  if (isOcifitError(err)) return [err.subject ? `${err.subject}: ${err.message}` : err.message];
   const message = err instanceof Error ? err.message : String(err);
-  return `internal error: ${message}`;
+  return [`internal error: ${message}`];
 }

@@ -1,6 +1,8 @@
 // The CLI entry: parse arguments, run one command, map the outcome to an exit status.
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { checkCommand } from "./commands/check.js";
+import { explainCommand, labelsCommand } from "./commands/labels.js";
 import { validateCommand } from "./commands/validate.js";
 import { describeError, ExitCode, exitCodeForError } from "./exit-codes.js";
 
@@ -16,6 +18,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     exitCode = code;
   };
   program.addCommand(validateCommand(setExit));
+  program.addCommand(checkCommand(setExit));
+  program.addCommand(labelsCommand(setExit));
+  program.addCommand(explainCommand(setExit));
   for (const command of program.commands) command.exitOverride();
 
   try {
@@ -26,7 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and --version exit 0; every usage mistake is exit 2, already explained by commander.
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
     }
-    process.stderr.write(`ocifit: ${describeError(err)}\n`);
+    for (const line of describeError(err)) process.stderr.write(`ocifit: ${line}\n`);
     if (process.env["OCIFIT_DEBUG"] && err instanceof Error && err.stack) {
       process.stderr.write(`${err.stack}\n`);
     }

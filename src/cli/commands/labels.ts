@@ -1,0 +1,92 @@
+// `ocifit labels` and `ocifit explain LABEL`: the label catalog, for people and for scripts.
+import { Command, Option } from "commander";
+import type { LabelDefinition } from "../../compat/catalog.js";
+import { LABEL_TYPE_SYNTAX } from "../../compat/label-types.js";
+import { OcifitError } from "../../oci/errors.js";
+import { loadCatalog } from "../../ops/load-catalog.js";
+import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
+import { color, outputOption, renderData, type OutputFormat } from "../output.js";
+import { renderTable } from "../table.js";
+
+function labelsOption(): Option {
+  return new Option("--labels <file>", "a label pack declaring community labels (repeatable)")
+    .argParser((v: string, prev: string[]) => [...prev, v])
+    .default([]);
+}
+
+export function labelsCommand(run: (code: Code) => void): Command {
+  return new Command("labels")
+    .description(
+      "list the compatibility labels ocifit knows: built-in ones and those of label packs",
+    )
+    .addOption(labelsOption())
+    .addOption(outputOption())
+    .action(async (opts: { labels: string[]; output: OutputFormat }) => {
+      const catalog = await loadCatalog(opts.labels);
+      const labels = catalog.list();
+      if (opts.output === "table") {
+        const rows = labels.map((l) => [l.name, l.type, l.source, l.summary]);
+        process.stdout.write(
+          `${renderTable(["LABEL", "TYPE", "SOURCE", "SUMMARY"], rows).join("\n")}\n`,
+        );
+      } else {
+        process.stdout.write(renderData(opts.output, { labels }));
+      }
+      run(ExitCode.Ok);
+    });
+}
+
+export function explainCommand(run: (code: Code) => void): Command {
+  return new Command("explain")
+    .description(
+      "explain one label: meaning, where the fact comes from, value syntax, NFD equivalent",
+    )
+    .argument("<label>", "a label name or alias, e.g. oci.cpu.features")
+    .addOption(labelsOption())
+    .addOption(outputOption())
+    .action(async (name: string, opts: { labels: string[]; output: OutputFormat }) => {
+      const catalog = await loadCatalog(opts.labels);
+      const def = catalog.get(name);
+      if (!def) {
+        const close = catalog
+          .list()
+          .map((l) => l.name)
+          .filter((n) => n.includes(name) || name.includes(n.split(".").pop() ?? "\u0000"));
+        const hint = close.length
+          ? `; did you mean ${close.slice(0, 3).join(", ")}?`
+          : "; run ocifit labels for the list";
+        throw new OcifitError("NOT_FOUND", `unknown label "${name}"${hint}`);
+      }
+      if (opts.output === "table") process.stdout.write(renderExplanation(def));
+      else
+        process.stdout.write(
+          renderData(opts.output, { ...def, syntax: LABEL_TYPE_SYNTAX[def.type] }),
+        );
+      run(ExitCode.Ok);
+    });
+}
+
+function renderExplanation(def: LabelDefinition): string {
+  const lines = [
+    `${color.bold(def.name)}  (${def.type}, ${def.source})`,
+    def.summary,
+    "",
+    def.explanation,
+    "",
+    `${color.bold("Value syntax")} (${def.type}): ${LABEL_TYPE_SYNTAX[def.type]}`,
+  ];
+  if (def.examples.length) {
+    lines.push("", color.bold("Examples"));
+    for (const e of def.examples) lines.push(`  ${JSON.stringify(e.value)}  ${e.meaning}`);
+  }
+  if (def.aliases.length) lines.push("", `${color.bold("Aliases")}: ${def.aliases.join(", ")}`);
+  if (def.nfd)
+    lines.push(
+      "",
+      `${color.bold("NFD")}: ${def.nfd.feature}${def.nfd.note ? ` (${def.nfd.note})` : ""}`,
+    );
+  if (def.discovery)
+    lines.push("", `${color.bold("Discovery")}: ${def.discovery.command.join(" ")}`);
+  if (def.docs) lines.push("", `${color.bold("Docs")}: ${def.docs}`);
+  return `${lines.join("\n")}\n`;
+}
