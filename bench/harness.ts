@@ -39,3 +39,22 @@ export function printTable(rows: readonly Measurement[]): void {
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of body) console.log(line(row));
 }
+
+/** One timed run, for jobs too long to repeat. */
+export function once(fn: () => void): { runs: number; medianMs: number } {
+  const t0 = performance.now();
+  fn();
+  return { runs: 1, medianMs: performance.now() - t0 };
+}
+
+/** A small deterministic PRNG so generated workloads are the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

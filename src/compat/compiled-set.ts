@@ -15,6 +15,22 @@ export interface CompiledLabel {
   type: LabelType;
   known: boolean;
   matcher: Matcher;
+  /** Small integer naming (type, canonical label), so nodes can keep facts in an array. */
+  slot: number;
+}
+
+// Interned (type, label) pairs. It only grows with distinct label names, which are few, and it
+// lets evaluation fetch a node's prepared fact by array index instead of two map lookups.
+const slots = new Map<string, number>();
+
+function slotOf(type: LabelType, canonical: string): number {
+  const key = `${type}\u0000${canonical}`;
+  let slot = slots.get(key);
+  if (slot === undefined) {
+    slot = slots.size;
+    slots.set(key, slot);
+  }
+  return slot;
 }
 
 export interface CompiledSet {
@@ -79,7 +95,14 @@ export function compileSets(
         ok = false;
         continue;
       }
-      labels.push({ label, canonical, type, known: def !== undefined, matcher: result.matcher });
+      labels.push({
+        label,
+        canonical,
+        type,
+        known: def !== undefined,
+        matcher: result.matcher,
+        slot: slotOf(type, canonical),
+      });
     }
     if (!ok) continue;
     const satisfiable = labels.every((l) => l.matcher.satisfiable);

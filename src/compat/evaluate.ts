@@ -2,7 +2,7 @@
 // overall, with explanations a person can act on. Pure; the CLI only renders the result.
 import type { LabelCatalog } from "./catalog.js";
 import type { CompiledLabel, CompiledSet } from "./compiled-set.js";
-import type { Fact, LabelType } from "./label-types.js";
+import type { Fact } from "./label-types.js";
 import { factOf, type NodeProfile } from "./node-profile.js";
 import { prepareFact, type PreparedFact } from "./value/index.js";
 
@@ -52,19 +52,15 @@ export interface PreparedNode {
 }
 
 export function prepareNode(profile: NodeProfile, catalog: LabelCatalog): PreparedNode {
-  const cache = new Map<string, { raw: Fact | undefined; prepared: PreparedFact | undefined }>();
+  const facts: ({ raw: Fact | undefined; prepared: PreparedFact | undefined } | undefined)[] = [];
   return {
     profile,
     fact(label) {
-      const key = `${label.type}\u0000${label.canonical}`;
-      let entry = cache.get(key);
-      if (!entry) {
+      let entry = facts[label.slot];
+      if (entry === undefined) {
         const raw = factOf(profile, label.label, catalog);
-        entry = {
-          raw,
-          prepared: raw === undefined ? undefined : prepareFact(label.type as LabelType, raw),
-        };
-        cache.set(key, entry);
+        entry = { raw, prepared: raw === undefined ? undefined : prepareFact(label.type, raw) };
+        facts[label.slot] = entry;
       }
       return entry;
     },

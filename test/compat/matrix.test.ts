@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { createCatalog } from "../../src/compat/catalog.js";
+import { compileSets } from "../../src/compat/compiled-set.js";
+import { evaluateSets, prepareNode } from "../../src/compat/evaluate.js";
+import { compatibilityMatrix, factFingerprint } from "../../src/compat/matrix.js";
+import type { NodeProfile } from "../../src/compat/node-profile.js";
+import { readSets } from "../../src/compat/sets.js";
+
+const catalog = createCatalog();
+
+function node(name: string, labels: NodeProfile["labels"]): NodeProfile {
+  return { schemaVersion: 1, name, platform: { os: "linux", architecture: "amd64" }, labels };
+}
+
+test("nodes with the same facts share a group, whatever their names and set order", () => {
+  const a = node("a", { "oci.cpu.features": ["AVX2", "BMI2"], "oci.os.glibc": "2.35" });
+  const b = node("b", { "oci.os.glibc": "2.35", "oci.cpu.features": ["BMI2", "AVX2"] });
+  const c = node("c", { "oci.os.glibc": "2.36" });
+  assert.equal(factFingerprint(a), factFingerprint(b));
+  assert.notEqual(factFingerprint(a), factFingerprint(c));
+  const m = compatibilityMatrix([], [a, b, c], catalog);
+  assert.deepEqual(
+    m.groups.map((g) => g.members),
+    [[0, 1], [2]],
+  );
+});
+
+test("every matrix cell agrees with a full evaluation of that image on that node", () => {
+  const vendors = ["GenuineIntel", "AuthenticAMD"];
+  const features = ["AVX2", "AVX512F", "BMI2", "FMA"];
+  const nodeArb = fc.record({
+    vendor: fc.constantFrom(...vendors),
+    features: fc.subarray(features),
+    glibc: fc.constantFrom("2.28", "2.31", "2.35", "2.39"),
+  });
+  const setArb = fc.record({
+    "oci.cpu.vendor": fc.constantFrom(...vendors, "GenuineIntel|AuthenticAMD"),
+    "oci.cpu.features": fc.subarray(features, { minLength: 1 }).map((f) => f.join(",")),
+    "oci.os.glibc": fc.constantFrom(">=2.31", "<2.35", "[2.30, 2.36)", "2.3"),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(setArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }),
+      fc.array(nodeArb, { minLength: 1, maxLength: 6 }),
+      (images, facts) => {
+        const nodes = facts.map((f, i) =>
+          node(`n${i}`, {
+            "oci.cpu.vendor": f.vendor,
+            "oci.cpu.features": f.features,
+            "oci.os.glibc": f.glibc,
+          }),
+        );
+        const compiled = images.map((sets, i) => ({
+          name: `img${i}`,
+          sets: compileSets(readSets(sets), catalog).compiled,
+        }));
+        const m = compatibilityMatrix(compiled, nodes, catalog);
+        compiled.forEach((image, ii) =>
+          nodes.forEach((n, ni) => {
+            assert.equal(
+              m.compatible(ii, ni),
+              evaluateSets(image.sets, prepareNode(n, catalog)).compatible,
+            );
+          }),
+        );
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
