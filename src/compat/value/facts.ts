@@ -1,0 +1,67 @@
+// Node facts, parsed once per node so that matching many label values stays cheap.
+
+import type { Fact, LabelType } from "../label-types.js";
+import { readBool } from "./bool.js";
+import { globbableNames } from "./glob.js";
+import { parseQuantity } from "./quantity.js";
+import type { PreparedFact } from "./types.js";
+import { parseVersion } from "./version.js";
+
+/** Scalar types read a one-name list as that name: probes that always emit arrays still work. */
+function scalar(fact: Fact): string | number | boolean | undefined {
+  if (typeof fact !== "object") return fact;
+  return fact.length === 1 ? fact[0] : undefined;
+}
+
+/**
+ * Reads a node fact as `type`; undefined when it cannot be read so (e.g. "abc" as a quantity), in
+ * which case the caller reports the label as unknown rather than guessing.
+ */
+export function prepareFact(type: LabelType, fact: Fact): PreparedFact | undefined {
+  switch (type) {
+    case "set": {
+      const items =
+        typeof fact === "string" ? [fact] : Array.isArray(fact) ? fact.slice() : undefined;
+      if (items === undefined || items.some((i) => typeof i !== "string")) return undefined;
+      const lowerList = items.map((i) => i.toLowerCase());
+      return {
+        type,
+        items,
+        lowerList,
+        lower: new Set(lowerList),
+        globbable: globbableNames(lowerList),
+      };
+    }
+    case "string": {
+      const v = scalar(fact);
+      if (v === undefined) return undefined;
+      const text = String(v);
+      return { type, text, lower: text.toLowerCase() };
+    }
+    case "version": {
+      const v = scalar(fact);
+      // Non-integers are refused: JSON has already turned 2.10 into 2.1.
+      if (typeof v === "number" && !(Number.isSafeInteger(v) && v >= 0)) return undefined;
+      if (typeof v !== "string" && typeof v !== "number") return undefined;
+      const text = String(v).trim();
+      const parts = parseVersion(text);
+      return parts.length === 0 ? undefined : { type, text, parts };
+    }
+    case "quantity": {
+      const v = scalar(fact);
+      if (typeof v === "number") {
+        return Number.isFinite(v) ? { type, text: String(v), value: v } : undefined;
+      }
+      if (typeof v !== "string") return undefined;
+      const value = parseQuantity(v);
+      return value === undefined || !Number.isFinite(value)
+        ? undefined
+        : { type, text: v.trim(), value };
+    }
+    case "bool": {
+      const v = scalar(fact);
+      const value = typeof v === "boolean" ? v : typeof v === "string" ? readBool(v) : undefined;
+      return value === undefined ? undefined : { type, value };
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// `set` values: comma-separated items, each a pattern list that must hold against the node's set.
+// A positive item holds when some node name matches one of its alternatives; a negated item
+// (`!A|B`) holds when no node name matches any of them.
+
+import type { SetGlob } from "./glob.js";
+import { searchBudget } from "./glob.js";
+import type { CompiledList, PatternList } from "./pattern.js";
+import {
+  compileList,
+  coveredBy,
+  listMatchesName,
+  parsePatternList,
+  printPatternList,
+} from "./pattern.js";
+import type {
+  CompileResult,
+  Matcher,
+  MatchOutcome,
+  PreparedFact,
+  PreparedSet,
+  ValueSyntaxIssue,
+} from "./types.js";
+import { isSpace, issueAt, needsHas, NEVER_SATISFIABLE, wrongKind } from "./types.js";
+
+/** Beyond this many names an explanation would drown the reader; the rest are counted. */
+const SHOWN_NAMES = 12;
+
+export function describeSet(names: readonly string[]): string {
+  if (names.length === 0) return "an empty set";
+  const shown = names.slice(0, SHOWN_NAMES).join(", ");
+  return names.length > SHOWN_NAMES ? `${shown}, … (+${names.length - SHOWN_NAMES} more)` : shown;
+}
+
+class SetMatcher implements Matcher {
+  readonly type = "set" as const;
+  private knownSatisfiable: boolean | undefined;
+  private readonly compiled: readonly CompiledList[];
+  private readonly printed: string;
+
+  constructor(
+    readonly source: string,
+    private readonly items: readonly PatternList[],
+  ) {
+    this.compiled = items.map(compileList);
+    this.printed = items.map((item) => printPatternList(item, "set")).join(", ");
+  }
+
+  /**
+   * Node sets are independent names, so each positive item needs only one witness that no
+   * negated item forbids; the value is unsatisfiable exactly when some positive item has none.
+   * Worked out on first use: bulk evaluation never asks.
+   */
+  get satisfiable(): boolean {
+    if (this.knownSatisfiable === undefined) {
+      const forbidden = this.items.filter((i) => i.negated).flatMap((i) => i.alternatives);
+      const budget = searchBudget();
+      this.knownSatisfiable = this.items.every(
+        (item) => item.negated || !item.alternatives.every((p) => coveredBy(p, forbidden, budget)),
+      );
+    }
+    return this.knownSatisfiable;
+  }
+
+  matches(fact: PreparedFact): boolean {
+    if (fact.type !== "set") return false;
+    const lower = fact.lower;
+    const names = fact.lowerList;
+    const compiled = this.compiled;
+    for (let i = 0; i < compiled.length; i++) {
+      const item = compiled[i] as CompiledList;
+      let hit = false;
+      for (let j = 0; j < item.exact.length; j++) {
+        if (lower.has(item.exact[j] as string)) {
+          hit = true;
+          break;
+        }
+      }
+      if (!hit && names.length > 0) {
+        for (let j = 0; j < item.setGlobs.length; j++) {
+          if ((item.setGlobs[j] as SetGlob).test(fact.globbable)) {
+            hit = true;
+            break;
+          }
+        }
+      }
+      if (hit === item.negated) return false;
+    }
+    return true;
+  }
+
+  explain(fact: PreparedFact): MatchOutcome {
+    if (fact.type !== "set") return wrongKind("set", fact);
+    const missing: string[] = [];
+    const present = new Set<string>();
+    this.items.forEach((item, n) => {
+      const compiled = this.compiled[n] as CompiledList;
+      const hits = matchingNames(compiled, fact);
+      if (item.negated) hits.forEach((name) => present.add(name));
+      else if (hits.length === 0) missing.push(printPatternList(item, "set"));
+    });
+    const notes: string[] = [];
+    if (missing.length > 0) notes.push(`missing: ${missing.join(", ")}`);
+    if (present.size > 0) notes.push(`forbidden but present: ${[...present].join(", ")}`);
+    if (!this.satisfiable) notes.push(NEVER_SATISFIABLE);
+    const pass = missing.length === 0 && present.size === 0;
+    return { pass, reason: needsHas(this.printed, describeSet(fact.items), notes) };
+  }
+
+  print(): string {
+    return this.printed;
+  }
+}
+
+function matchingNames(list: CompiledList, fact: PreparedSet): string[] {
+  return fact.items.filter((_, i) => listMatchesName(list, fact.lowerList[i] as string));
+}
+
+/**
+ * Splits at unescaped commas and parses every item, reporting every broken item: items are
+ * independent, so one typo does not make the next item's message misleading.
+ */
+export function compileSet(value: string): CompileResult {
+  const items: PatternList[] = [];
+  const issues: ValueSyntaxIssue[] = [];
+  let start = 0;
+  const finishItem = (end: number, isLast: boolean): void => {
+    let first = start;
+    while (first < end && isSpace(value.charCodeAt(first))) first++;
+    if (first === end) {
+      // Nothing after the last comma is the allowed trailing comma; nothing at all is not.
+      if (!isLast) issues.push(issueAt("empty item", end));
+      else if (start === 0) issues.push(issueAt("empty value", 0, "write at least one name"));
+      return;
+    }
+    const parsed = parsePatternList(value, first, end);
+    if ("issue" in parsed) issues.push(parsed.issue);
+    else items.push(parsed.list);
+  };
+  for (let i = 0; i < value.length; i++) {
+    const ch = value.charAt(i);
+    if (ch === "\\") {
+      i++;
+    } else if (ch === ",") {
+      finishItem(i, false);
+      start = i + 1;
+    }
+  }
+  finishItem(value.length, true);
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, matcher: new SetMatcher(value, items) };
+}
