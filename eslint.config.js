@@ -55,7 +55,9 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/cli/*", "**/cli"], message: "Nothing imports the CLI layer." }] },
+        {
+          patterns: [{ group: ["**/cli/*", "**/cli"], message: "Nothing imports the CLI layer." }],
+        },
       ],
     },
   },
