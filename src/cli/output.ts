@@ -18,3 +18,10 @@ export function renderData(format: "json" | "yaml", data: unknown): string {
 
 /** picocolors honours NO_COLOR, FORCE_COLOR and whether stdout is a terminal. */
 export const color = pc;
+
+/** `--labels FILE`, repeatable: label packs on top of the built-in catalog and the config dir. */
+export function labelsOption(): Option {
+  return new Option("--labels <file>", "a label pack declaring community labels (repeatable)")
+    .argParser((value: string, previous: string[]) => [...previous, value])
+    .default([]);
+}

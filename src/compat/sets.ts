@@ -37,6 +37,16 @@ export function checkSetList(list: unknown, at: readonly PathSegment[], sink: Is
     if (!isObject(set)) return;
     const where = [...at, i];
     const labels = Object.keys(set).filter((k) => !RESERVED_SET_KEYS.has(k));
+    for (const label of labels) {
+      const value = set[label];
+      // YAML turns `false`, `4` and `2.35` into non-strings; say how to keep them as text.
+      if (typeof value === "number" || typeof value === "boolean") {
+        sink.error(
+          [...where, label],
+          `must be a string: write "${String(value)}" (quoted in YAML), since label values are text in the label's syntax`,
+        );
+      }
+    }
     if (labels.length === 0) {
       sink.error(
         where,

@@ -6,7 +6,7 @@ import { OcifitError } from "../../oci/errors.js";
 import { checkSpec, type CheckSpecResult } from "../../ops/check-spec.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { exitCodeForVerdicts, type ExitCode } from "../exit-codes.js";
-import { color, outputOption, renderData, type OutputFormat } from "../output.js";
+import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
 import { renderTable } from "../table.js";
 
 interface CheckOptions {
@@ -32,11 +32,7 @@ export function checkCommand(run: (code: ExitCode) => void): Command {
     .addOption(
       new Option("--tags <list>", "consider only sets carrying one of these comma-separated tags"),
     )
-    .addOption(
-      new Option("--labels <file>", "a label pack declaring community labels (repeatable)")
-        .argParser(collect)
-        .default([]),
-    )
+    .addOption(labelsOption())
     .addOption(outputOption())
     .action(async (opts: CheckOptions) => {
       if (!opts.spec || !opts.node) {
@@ -60,10 +56,6 @@ export function checkCommand(run: (code: ExitCode) => void): Command {
       else process.stdout.write(renderData(opts.output, toJson(result)));
       run(exitCodeForVerdicts([result.compatible ? "ok" : "failed"]));
     });
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** The documented -o json shape (docs/cli.md). */

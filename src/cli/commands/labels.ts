@@ -1,18 +1,12 @@
 // `ocifit labels` and `ocifit explain LABEL`: the label catalog, for people and for scripts.
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import type { LabelDefinition } from "../../compat/catalog.js";
 import { LABEL_TYPE_SYNTAX } from "../../compat/label-types.js";
 import { OcifitError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
-import { color, outputOption, renderData, type OutputFormat } from "../output.js";
+import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
 import { renderTable } from "../table.js";
-
-function labelsOption(): Option {
-  return new Option("--labels <file>", "a label pack declaring community labels (repeatable)")
-    .argParser((v: string, prev: string[]) => [...prev, v])
-    .default([]);
-}
 
 export function labelsCommand(run: (code: Code) => void): Command {
   return new Command("labels")

@@ -2,9 +2,10 @@
 import { Command, Option } from "commander";
 import { DocumentKinds, type DocumentKind } from "../../compat/document.js";
 import type { ValidationIssue } from "../../oci/errors.js";
+import { loadCatalog } from "../../ops/load-catalog.js";
 import { validateFiles, type FileValidation } from "../../ops/validate-files.js";
 import { exitCodeForVerdicts, type ExitCode, type Verdict } from "../exit-codes.js";
-import { color, outputOption, renderData, type OutputFormat } from "../output.js";
+import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
 
 export function validateCommand(run: (code: ExitCode) => void): Command {
   return new Command("validate")
@@ -17,13 +18,23 @@ export function validateCommand(run: (code: ExitCode) => void): Command {
         DocumentKinds,
       ),
     )
+    .addOption(labelsOption())
     .addOption(outputOption())
-    .action(async (files: string[], opts: { kind?: DocumentKind; output: OutputFormat }) => {
-      const results = await validateFiles(files, opts.kind ? { kind: opts.kind } : {});
-      if (opts.output === "table") process.stdout.write(renderHuman(results));
-      else process.stdout.write(renderData(opts.output, { files: results }));
-      run(exitCodeForVerdicts(results.map(verdictOf)));
-    });
+    .action(
+      async (
+        files: string[],
+        opts: { kind?: DocumentKind; labels: string[]; output: OutputFormat },
+      ) => {
+        const catalog = await loadCatalog(opts.labels);
+        const results = await validateFiles(files, {
+          catalog,
+          ...(opts.kind ? { kind: opts.kind } : {}),
+        });
+        if (opts.output === "table") process.stdout.write(renderHuman(results));
+        else process.stdout.write(renderData(opts.output, { files: results }));
+        run(exitCodeForVerdicts(results.map(verdictOf)));
+      },
+    );
 }
 
 function verdictOf(r: FileValidation): Verdict {
