@@ -1,0 +1,133 @@
+// One interface for every place content lives: a registry repository, an OCI layout directory,
+// an OCI archive, memory. Small and read-mostly, like go-containerregistry's; optional abilities
+// (referrers, cross-repository mount) sit behind type guards rather than failing at run time.
+import { createDigester, registeredAlgorithmOf } from "../oci/digest.js";
+import { OcifitError } from "../oci/errors.js";
+import { IndexMediaTypes, ManifestMediaTypes } from "../oci/media-types.js";
+import type { Descriptor } from "../oci/schema.js";
+
+/** What a store needs to know about a piece of content. */
+export type ContentDescriptor = Pick<Descriptor, "mediaType" | "digest" | "size"> &
+  Partial<Pick<Descriptor, "annotations" | "artifactType" | "urls" | "data">>;
+
+export type Body = Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface Store {
+  /** For messages: `registry.example/team/app`, `oci:./layout`, `oci-archive:./x.tar`. */
+  readonly name: string;
+  /** A tag or a digest in this store → the descriptor of the manifest or index it names. */
+  resolve(reference: string): Promise<ContentDescriptor>;
+  /**
+   * The content, streamed and verified while reading: the stream throws SIZE_MISMATCH as soon
+   * as it runs past `size`, and DIGEST_MISMATCH or SIZE_MISMATCH at the end.
+   */
+  fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>>;
+  exists(desc: ContentDescriptor): Promise<boolean>;
+  /** Stores content; it must match `desc` or nothing is stored. */
+  push(desc: ContentDescriptor, body: Body): Promise<void>;
+  /** Points `tag` at content already in the store. */
+  tag(desc: ContentDescriptor, tag: string): Promise<void>;
+  listTags(): Promise<string[]>;
+}
+
+export interface ReferrersCapable {
+  /** Manifests whose `subject` is `subject`, optionally of one artifactType. */
+  referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]>;
+}
+
+export interface MountCapable {
+  /** Asks the store to link a blob from another repository of the same registry. */
+  mount(desc: ContentDescriptor, fromRepository: string): Promise<boolean>;
+}
+
+export function hasReferrers(store: Store): store is Store & ReferrersCapable {
+  return typeof (store as Partial<ReferrersCapable>).referrers === "function";
+}
+
+export function canMount(store: Store): store is Store & MountCapable {
+  return typeof (store as Partial<MountCapable>).mount === "function";
+}
+
+/** Manifests and indexes go to manifest endpoints; everything else is a blob. */
+export function isManifestType(mediaType: string): boolean {
+  return ManifestMediaTypes.has(mediaType) || IndexMediaTypes.has(mediaType);
+}
+
+export async function* chunksOf(body: Body): AsyncIterable<Uint8Array> {
+  if (body instanceof Uint8Array) yield body;
+  else yield* body;
+}
+
+/** Wraps a stream so it is checked against `desc` while it is read. */
+export async function* verifying(
+  source: AsyncIterable<Uint8Array>,
+  desc: ContentDescriptor,
+): AsyncIterable<Uint8Array> {
+  const digester = createDigester(registeredAlgorithmOf(desc.digest));
+  let seen = 0;
+  for await (const chunk of source) {
+    seen += chunk.byteLength;
+    if (seen > desc.size) {
+      throw new OcifitError(
+        "SIZE_MISMATCH",
+        `content is longer than the descriptor's size ${desc.size}`,
+        { subject: desc.digest },
+      );
+    }
+    digester.update(chunk);
+    yield chunk;
+  }
+  if (seen !== desc.size) {
+    throw new OcifitError(
+      "SIZE_MISMATCH",
+      `content is ${seen} bytes, the descriptor says ${desc.size}`,
+      { subject: desc.digest },
+    );
+  }
+  const actual = digester.digest();
+  if (actual !== desc.digest) {
+    throw new OcifitError(
+      "DIGEST_MISMATCH",
+      `content digest is ${actual}, expected ${desc.digest}`,
+      { subject: desc.digest },
+    );
+  }
+}
+
+/** Reads a whole (small) stream, refusing more than `maxBytes`. */
+export async function readAll(
+  source: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  subject?: string,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    length += chunk.byteLength;
+    if (length > maxBytes) {
+      throw new OcifitError(
+        "TOO_LARGE",
+        `content is larger than the ${maxBytes}-byte limit`,
+        subject ? { subject } : undefined,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length);
+}
+
+/** The bytes of small content (manifests, configs), verified; refuses sizes over `maxBytes`. */
+export async function fetchBytes(
+  store: Store,
+  desc: ContentDescriptor,
+  maxBytes = 4 * 1024 * 1024,
+): Promise<Uint8Array> {
+  if (desc.size > maxBytes) {
+    throw new OcifitError(
+      "TOO_LARGE",
+      `${desc.mediaType} is ${desc.size} bytes; the limit is ${maxBytes}`,
+      { subject: desc.digest },
+    );
+  }
+  return readAll(await store.fetch(desc), maxBytes, desc.digest);
+}
