@@ -9,4 +9,5 @@ if [ ! -d node_modules ]; then npm ci; fi
 echo "== build"; npm run -s build
 echo "== type check"; npm run -s typecheck
 echo "== lint"; npm run -s lint
+echo "== tools"; bash scripts/ensure-tools.sh
 echo "== tests"; node scripts/run-tests.mjs "$@"

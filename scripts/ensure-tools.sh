@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The registry tests need the CNCF distribution registry (Debian package docker-registry) and
+# skopeo. Install them when missing and running as root; otherwise stop and say what is missing.
+set -euo pipefail
+
+missing=()
+command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing ${missing[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The Debian package starts a registry service on :5000; the tests start their own.
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry >/dev/null 2>&1 || true; fi
+else
+  echo "ocifit tests need these Debian packages: ${missing[*]}" >&2
+  echo "install them (apt-get install ${missing[*]}) or run the tests as root so they install themselves" >&2
+  exit 2
+fi

@@ -1,0 +1,135 @@
+// A real CNCF distribution registry (Debian's docker-registry) for tests: 127.0.0.1, a free
+// port, temporary storage, stopped by PID. Optionally with htpasswd Basic auth.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface TestRegistry {
+  /** `127.0.0.1:PORT` */
+  host: string;
+  url: string;
+  storage: string;
+  pid: number;
+  stop(): Promise<void>;
+  /** Stops the registry, runs `docker-registry garbage-collect`, starts it again on the same port. */
+  garbageCollect(options?: { deleteUntagged?: boolean }): Promise<string>;
+}
+
+export interface RegistryOptions {
+  /** An htpasswd file's content (bcrypt entries) to require Basic auth. */
+  htpasswd?: string;
+}
+
+const BINARY = "/usr/bin/docker-registry";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function writeConfig(dir: string, storage: string, port: number, options: RegistryOptions): string {
+  const lines = [
+    "version: 0.1",
+    "log:",
+    "  level: error",
+    "  accesslog:",
+    "    disabled: true",
+    "storage:",
+    "  filesystem:",
+    `    rootdirectory: ${storage}`,
+    "  delete:",
+    "    enabled: true",
+    "http:",
+    `  addr: 127.0.0.1:${port}`,
+  ];
+  if (options.htpasswd !== undefined) {
+    const file = join(dir, "htpasswd");
+    writeFileSync(file, options.htpasswd);
+    lines.push("auth:", "  htpasswd:", "    realm: ocifit-test", `    path: ${file}`);
+  }
+  const config = join(dir, "config.yml");
+  writeFileSync(config, `${lines.join("\n")}\n`);
+  return config;
+}
+
+async function waitUntilServing(
+  url: string,
+  child: ChildProcess,
+  stderr: () => string,
+): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr()}`);
+    try {
+      const res = await fetch(`${url}/v2/`);
+      await res.body?.cancel();
+      if (res.status === 200 || res.status === 401) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`docker-registry did not answer on ${url} within 15 s: ${stderr()}`);
+}
+
+function launch(config: string): { child: ChildProcess; stderr: () => string } {
+  const child = spawn(BINARY, ["serve", config], { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  return { child, stderr: () => err };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), "ocifit-registry-"));
+  const storage = join(dir, "storage");
+  const port = await freePort();
+  const config = writeConfig(dir, storage, port, options);
+  const host = `127.0.0.1:${port}`;
+  const url = `http://${host}`;
+  let running = launch(config);
+  await waitUntilServing(url, running.child, running.stderr);
+  const registry: TestRegistry = {
+    host,
+    url,
+    storage,
+    get pid() {
+      return running.child.pid ?? -1;
+    },
+    async stop() {
+      await stopChild(running.child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async garbageCollect(gc = {}) {
+      await stopChild(running.child);
+      const args = ["garbage-collect", ...(gc.deleteUntagged ? ["--delete-untagged"] : []), config];
+      const result = spawnSync(BINARY, args, { encoding: "utf8" });
+      if (result.status !== 0) throw new Error(`garbage-collect failed: ${result.stderr}`);
+      running = launch(config);
+      await waitUntilServing(url, running.child, running.stderr);
+      return result.stdout;
+    },
+  };
+  return registry;
+}
