@@ -1,0 +1,129 @@
+// `ocifit inspect REF`: the raw bytes of what a reference names, or a tree of index → manifests
+// → config, with each entry's compatibilities descriptor followed to its sets.
+import { readSets, type CompatibilitySet } from "../compat/sets.js";
+import {
+  fetchBytes,
+  isManifestType,
+  type ContentDescriptor,
+  type Store,
+} from "../content/store.js";
+import { OcifitError } from "../oci/errors.js";
+import { parseIJson } from "../oci/ijson.js";
+import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+export interface CompatSummary {
+  /** "manifest" (Proposal I) or "blob" (Proposal J). */
+  form: "manifest" | "blob";
+  descriptor: ContentDescriptor;
+  sets?: CompatibilitySet[];
+  /** Why the sets could not be read: dangling, corrupt, not compatibilities. */
+  problem?: string;
+}
+
+export interface InspectNode {
+  descriptor: ContentDescriptor;
+  platform?: string;
+  features?: string[];
+  compat?: CompatSummary;
+  /** Index entries, or a manifest's config and layers. */
+  children: InspectNode[];
+  artifactType?: string;
+  problem?: string;
+}
+
+export interface InspectResult {
+  reference: string;
+  root: InspectNode;
+}
+
+function platformText(p: Json): string {
+  return [p["os"], p["architecture"], p["variant"]]
+    .filter((x) => typeof x === "string" && x !== "")
+    .join("/");
+}
+
+async function readJson(store: Store, desc: ContentDescriptor): Promise<unknown> {
+  return parseIJson(await fetchBytes(store, desc)).value;
+}
+
+async function compatSummary(store: Store, desc: ContentDescriptor): Promise<CompatSummary> {
+  const form = desc.mediaType === MediaType.Compatibilities ? "blob" : "manifest";
+  const summary: CompatSummary = { form, descriptor: desc };
+  try {
+    let list: unknown;
+    if (form === "blob") {
+      list = ((await readJson(store, desc)) as Json)["compatibilities"];
+    } else {
+      const manifest = await readJson(store, desc);
+      const config = isObject(manifest) ? manifest["config"] : undefined;
+      if (!isObject(config))
+        throw new OcifitError("VALIDATION", "compatibilities manifest has no config");
+      const doc = await readJson(store, config as ContentDescriptor);
+      list =
+        isObject(doc) && isObject(doc["config"]) ? doc["config"]["compatibilities"] : undefined;
+    }
+    if (!Array.isArray(list) || !list.every(isObject))
+      throw new OcifitError("VALIDATION", "holds no compatibility sets");
+    summary.sets = readSets(list);
+  } catch (err) {
+    summary.problem = err instanceof Error ? err.message : String(err);
+  }
+  return summary;
+}
+
+async function inspectNode(
+  store: Store,
+  desc: ContentDescriptor,
+  depth: number,
+): Promise<InspectNode> {
+  const node: InspectNode = { descriptor: desc, children: [] };
+  if (!isManifestType(desc.mediaType) || depth > 4) return node;
+  let doc: unknown;
+  try {
+    doc = await readJson(store, desc);
+  } catch (err) {
+    node.problem = err instanceof Error ? err.message : String(err);
+    return node;
+  }
+  if (!isObject(doc)) return node;
+  if (typeof doc["artifactType"] === "string") node.artifactType = doc["artifactType"];
+  if (IndexMediaTypes.has(desc.mediaType) && Array.isArray(doc["manifests"])) {
+    node.children = await Promise.all(
+      doc["manifests"].filter(isObject).map(async (entry) => {
+        const child = await inspectNode(store, entry as ContentDescriptor, depth + 1);
+        const platform = entry["platform"];
+        if (isObject(platform)) {
+          child.platform = platformText(platform);
+          if (Array.isArray(platform["features"]))
+            child.features = platform["features"].map(String);
+          const compat = platform["compatibilities"] ?? platform["compat"];
+          if (isObject(compat))
+            child.compat = await compatSummary(store, compat as ContentDescriptor);
+        }
+        return child;
+      }),
+    );
+  } else {
+    const parts = [doc["config"], ...(Array.isArray(doc["layers"]) ? doc["layers"] : [])];
+    node.children = parts
+      .filter(isObject)
+      .map((d) => ({ descriptor: d as ContentDescriptor, children: [] }));
+  }
+  return node;
+}
+
+export async function inspect(store: Store, reference: string): Promise<InspectResult> {
+  const root = await store.resolve(reference);
+  return { reference, root: await inspectNode(store, root, 0) };
+}
+
+/** The exact bytes stored for the reference (verified). */
+export async function inspectRaw(store: Store, reference: string): Promise<Uint8Array> {
+  return fetchBytes(store, await store.resolve(reference));
+}
