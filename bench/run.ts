@@ -1,9 +1,12 @@
-// npm run bench: every benchmark in bench/, one table.
+// npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
+// evaluate, and those that need a local registry.
 import { printTable, type Measurement } from "./harness.js";
 import { run as evaluate } from "./evaluate.bench.js";
 import { run as validateIndex } from "./validate-index.bench.js";
 
-const suites: [string, () => Measurement[]][] = [
+type Suite = () => Measurement[] | Promise<Measurement[]>;
+
+const suites: [string, Suite][] = [
   ["validate-index", validateIndex],
   ["evaluate", evaluate],
 ];
@@ -11,7 +14,7 @@ const only = process.argv.slice(2);
 const rows: Measurement[] = [];
 for (const [name, suite] of suites) {
   if (only.length > 0 && !only.includes(name)) continue;
-  rows.push(...suite());
+  rows.push(...(await suite()));
 }
 console.log(`ocifit bench, node ${process.version}, ${new Date().toISOString()}`);
 printTable(rows);
