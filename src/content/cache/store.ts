@@ -1,0 +1,95 @@
+// A Store that reads content addressed by digest through the on-disk cache. Only what is named by a
+// digest and small enough is cached; resolve() and tags always reach the inner store, because tags
+// move. exists() also always asks the inner store: content in this machine's cache says nothing
+// about whether a registry repository or layout holds it, and a copy or attach that skipped a push
+// on the cache's word would leave a dangling reference behind.
+import { canMount, hasReferrers, verifying } from "../store.js";
+import type { Body, ContentDescriptor, Store } from "../store.js";
+import { isCacheableDigest, type ContentCache } from "./disk.js";
+
+export function withCache(inner: Store, cache: ContentCache): Store {
+  const cacheable = (desc: ContentDescriptor): boolean =>
+    Number.isSafeInteger(desc.size) &&
+    desc.size >= 0 &&
+    desc.size <= cache.maxEntryBytes &&
+    isCacheableDigest(desc.digest);
+
+  const store: Store = {
+    name: inner.name,
+    resolve: (reference) => inner.resolve(reference),
+    async fetch(desc) {
+      if (!cacheable(desc)) return inner.fetch(desc);
+      const cached = await cache.get(desc.digest);
+      if (cached !== undefined) {
+        // The bytes are the digest's content; a descriptor with another size is still refused.
+        return cached.byteLength === desc.size ? once(cached) : verifying(once(cached), desc);
+      }
+      return filling(await inner.fetch(desc), desc, cache);
+    },
+    exists: (desc) => inner.exists(desc),
+    async push(desc, body) {
+      if (!cacheable(desc)) return inner.push(desc, body);
+      const copy = copying(body, desc.size);
+      await inner.push(desc, copy.body);
+      const bytes = copy.bytes();
+      // The inner store accepted it, so it matches `desc`; content just written is likely read next.
+      if (bytes !== undefined) await cache.put(desc.digest, bytes).catch(() => undefined);
+    },
+    tag: (desc, tag) => inner.tag(desc, tag),
+    listTags: () => inner.listTags(),
+  };
+  // Keep the inner store's optional abilities visible to the type guards. They are not cached.
+  if (hasReferrers(inner)) {
+    Object.assign(store, { referrers: inner.referrers.bind(inner) });
+  }
+  if (canMount(inner)) Object.assign(store, { mount: inner.mount.bind(inner) });
+  return store;
+}
+
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}
+
+/**
+ * Passes the inner store's (verified) stream through, keeping a copy; at its end the copy goes to
+ * the cache, whose put checks the digest once more: a mismatch there means the inner store broke
+ * its contract, and the stream throws DIGEST_MISMATCH instead of ending cleanly.
+ */
+async function* filling(
+  source: AsyncIterable<Uint8Array>,
+  desc: ContentDescriptor,
+  cache: ContentCache,
+): AsyncIterable<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    length += chunk.byteLength;
+    // Copied: the consumer may reuse or change the chunk it is given.
+    if (length <= desc.size) chunks.push(chunk.slice());
+    yield chunk;
+  }
+  if (length === desc.size) await cache.put(desc.digest, Buffer.concat(chunks, length));
+}
+
+/** Hands `body` on while keeping a copy of it, up to `limit` bytes. */
+function copying(body: Body, limit: number): { body: Body; bytes(): Uint8Array | undefined } {
+  if (body instanceof Uint8Array) {
+    const copy = body.slice();
+    return { body, bytes: () => (copy.byteLength <= limit ? copy : undefined) };
+  }
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  let complete = false;
+  async function* tee(): AsyncIterable<Uint8Array> {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      length += chunk.byteLength;
+      if (length <= limit) chunks.push(chunk.slice());
+      yield chunk;
+    }
+    complete = true;
+  }
+  return {
+    body: tee(),
+    bytes: () => (complete && length <= limit ? Buffer.concat(chunks, length) : undefined),
+  };
+}
