@@ -1,0 +1,173 @@
+// An OCI archive (a tar of an image layout, as skopeo's `oci-archive:` writes) as a Store.
+//
+// Opening extracts the archive once into a private temp directory, refusing anything that is not
+// part of a layout, and serves every read from a LayoutStore over it. Pushes and tags go to that
+// layout; `commit()` (and `close()`, when something changed) writes a deterministic tar next to
+// the file and renames it over the file, so the file is always either the old or the new archive.
+// `close()` always removes the temp directory: call it in a `finally`.
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OcifitError } from "../oci/errors.js";
+import { DEFAULT_MAX_BYTES } from "../oci/ijson.js";
+import { extractArchive } from "./archive/extract.js";
+import { packLayout } from "./archive/pack.js";
+import { errnoOf, ioError } from "./layout/files.js";
+import { openLayout, type LayoutStore } from "./layout.js";
+import type { IndexEntry } from "../oci/schema.js";
+import type { Body, ContentDescriptor, Store } from "./store.js";
+
+/** Something holding resources (temp files, connections) until it is closed. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+export function isClosable(value: unknown): value is Closable {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Partial<Closable>).close === "function"
+  );
+}
+
+export interface ArchiveOptions {
+  /** Start an empty archive when `file` does not exist; it is written on `close()`. */
+  create?: boolean;
+  /** Where the private working directory goes; default the OS temp directory. */
+  tmpDir?: string;
+  /** Largest index.json accepted; default 4 MiB. */
+  maxIndexBytes?: number;
+}
+
+export class ArchiveStore implements Store, Closable {
+  readonly name: string;
+  /** The archive file, as given. */
+  readonly file: string;
+  readonly #layout: LayoutStore;
+  readonly #workDir: string;
+  #dirty: boolean;
+  #closed = false;
+
+  constructor(file: string, layout: LayoutStore, workDir: string, dirty: boolean) {
+    this.file = file;
+    this.name = `oci-archive:${file}`;
+    this.#layout = layout;
+    this.#workDir = workDir;
+    this.#dirty = dirty;
+  }
+
+  /** Whether the archive has changes that `commit()` would write. */
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  #open(): LayoutStore {
+    if (this.#closed) {
+      throw new OcifitError("INTERNAL", `${this.name} is closed`, { subject: this.file });
+    }
+    return this.#layout;
+  }
+
+  async resolve(reference: string): Promise<ContentDescriptor> {
+    return this.#open().resolve(reference);
+  }
+
+  async fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>> {
+    return this.#open().fetch(desc);
+  }
+
+  async exists(desc: ContentDescriptor): Promise<boolean> {
+    return this.#open().exists(desc);
+  }
+
+  async push(desc: ContentDescriptor, body: Body): Promise<void> {
+    const layout = this.#open();
+    const had = await layout.exists(desc);
+    await layout.push(desc, body);
+    if (!had) this.#dirty = true;
+  }
+
+  async tag(desc: ContentDescriptor, tag: string): Promise<void> {
+    if (await this.#open().updateTag(desc, tag)) this.#dirty = true;
+  }
+
+  async listTags(): Promise<string[]> {
+    return this.#open().listTags();
+  }
+
+  /** The index.json entries of the archive. */
+  async roots(): Promise<IndexEntry[]> {
+    return this.#open().roots();
+  }
+
+  /** Writes the archive now (atomically), even if nothing changed. */
+  async commit(): Promise<void> {
+    const layout = this.#open();
+    try {
+      await packLayout(layout, this.file);
+    } catch (err) {
+      throw ioError(err, `write ${this.name}`, this.file);
+    }
+    this.#dirty = false;
+  }
+
+  /** Writes the archive if anything changed, then removes the working directory. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      if (this.#dirty) await this.commit();
+    } finally {
+      this.#closed = true;
+      await rm(this.#workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Removes the working directory without writing anything: the file stays as it was. */
+  async discard(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await rm(this.#workDir, { recursive: true, force: true });
+  }
+}
+
+/** Opens (or with `create`, starts) an OCI archive. Close it to write changes and clean up. */
+export async function openArchive(
+  file: string,
+  options: ArchiveOptions = {},
+): Promise<ArchiveStore> {
+  const name = `oci-archive:${file}`;
+  const maxIndexBytes = options.maxIndexBytes ?? DEFAULT_MAX_BYTES;
+  const present = await fileExists(file);
+  if (!present && !options.create) {
+    throw new OcifitError("NOT_FOUND", `${name} does not exist`, { subject: file });
+  }
+  const workDir = await mkdtemp(join(options.tmpDir ?? tmpdir(), "ocifit-archive-")).catch(
+    (err: unknown) => {
+      throw ioError(err, "create a working directory", options.tmpDir ?? tmpdir());
+    },
+  );
+  try {
+    const layoutDir = join(workDir, "layout");
+    if (present) {
+      await extractArchive(file, layoutDir, { name, maxIndexBytes });
+    }
+    const layout = await openLayout(layoutDir, { create: !present, maxIndexBytes, name });
+    return new ArchiveStore(file, layout, workDir, !present);
+  } catch (err) {
+    await rm(workDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function fileExists(file: string): Promise<boolean> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) {
+      throw new OcifitError("IO", `oci-archive:${file} is not a regular file`, { subject: file });
+    }
+    return true;
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return false;
+    throw ioError(err, "open the archive", file);
+  }
+}

@@ -1,0 +1,97 @@
+// Writes an image layout directory as a deterministic tar: entries sorted by name, mtime 0,
+// uid/gid 0, no user or group names, modes 0644/0755. Identical content gives identical bytes.
+// The tar goes to `<file>.tmp-<pid>`, is fsynced, and is renamed over `file`, so the final name
+// only ever holds a complete archive.
+import { createReadStream, createWriteStream } from "node:fs";
+import { open, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import * as tar from "tar-stream";
+import { syncDir } from "../layout/files.js";
+import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE, type LayoutStore } from "../layout.js";
+
+const EPOCH = new Date(0);
+
+interface PlannedEntry {
+  name: string;
+  /** Absent for directories. */
+  source?: { path: string; size: number };
+}
+
+/** The entries of a layout's tar, sorted by name. */
+async function planEntries(layout: LayoutStore): Promise<PlannedEntry[]> {
+  const blobs = await layout.blobs();
+  const entries: PlannedEntry[] = [{ name: `${BLOBS_DIR}/` }];
+  const algorithms = new Set(blobs.map((b) => b.digest.slice(0, b.digest.indexOf(":"))));
+  for (const algorithm of algorithms) entries.push({ name: `${BLOBS_DIR}/${algorithm}/` });
+  for (const blob of blobs) {
+    const [algorithm, encoded] = blob.digest.split(":");
+    entries.push({
+      name: `${BLOBS_DIR}/${algorithm}/${encoded}`,
+      source: { path: blob.path, size: blob.size },
+    });
+  }
+  for (const name of [INDEX_FILE, LAYOUT_FILE]) {
+    const path = `${layout.dir}/${name}`;
+    const handle = await open(path, "r");
+    const { size } = await handle.stat();
+    await handle.close();
+    entries.push({ name, source: { path, size } });
+  }
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function header(entry: PlannedEntry): tar.Headers {
+  const common = { mtime: EPOCH, uid: 0, gid: 0, uname: "", gname: "" };
+  return entry.source === undefined
+    ? { ...common, name: entry.name, type: "directory", mode: 0o755 }
+    : { ...common, name: entry.name, type: "file", mode: 0o644, size: entry.source.size };
+}
+
+/** Writes `layout` as a tar to `file`, atomically. */
+export async function packLayout(layout: LayoutStore, file: string): Promise<void> {
+  const entries = await planEntries(layout);
+  const temp = `${file}.tmp-${process.pid}`;
+  const pack = tar.pack();
+  let done = false;
+  try {
+    const feeding = feed(pack, entries);
+    feeding.catch((err: unknown) => pack.destroy(err as Error));
+    const writing = pipeline(Readable.from(pack), createWriteStream(temp, { mode: 0o644 }));
+    await Promise.all([feeding, writing]);
+    const handle = await open(temp, "r+");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+    done = true;
+  } finally {
+    if (!done) await rm(temp, { force: true });
+  }
+  await syncDir(dirname(file));
+}
+
+async function feed(pack: tar.Pack, entries: readonly PlannedEntry[]): Promise<void> {
+  for (const entry of entries) {
+    let settle: (err?: unknown) => void = () => undefined;
+    const finished = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err ? reject(err as Error) : resolve());
+    });
+    // If the source fails, the pack is destroyed, and `finished` and the entry's stream fail too;
+    // the source's error is the one reported.
+    finished.catch(() => undefined);
+    const sink: Writable = pack.entry(header(entry), settle);
+    sink.on("error", () => undefined);
+    if (entry.source !== undefined) {
+      for await (const chunk of createReadStream(entry.source.path)) {
+        if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once("drain", resolve));
+      }
+      sink.end();
+    }
+    await finished;
+  }
+  pack.finalize();
+}

@@ -1,0 +1,539 @@
+// An OCI image layout directory as a Store (image-spec image-layout.md):
+//
+//   DIR/oci-layout              {"imageLayoutVersion": "1.0.0"}
+//   DIR/index.json              an image index; entries named by org.opencontainers.image.ref.name
+//   DIR/blobs/ALG/ENCODED       content, named by its digest
+//
+// Reads verify content against the descriptor while streaming. Writes never leave partial
+// content under a final name: blobs go to a temp file in blobs/ALG/ (same filesystem), are verified
+// and fsynced, then renamed into place. index.json is replaced the same way, under a lock file
+// shared by every ocifit process, and edits keep the bytes of every entry they do not change.
+//
+// Decisions:
+// - resolve(TAG) is the index.json entry whose ref.name is TAG; two entries with it is an error.
+// - resolve(DIGEST) is the first index.json entry with that digest (its mediaType and
+//   annotations); otherwise a blob with that digest whose JSON says it is a manifest or an index
+//   (its mediaType field, or its shape when the field is absent). Other blobs are not resolvable.
+// - tag() replaces the entry that carries the tag in place (skopeo instead keeps the old entry
+//   untagged); later entries with the same ref.name only lose the annotation. Tagging what the
+//   tag already names writes nothing.
+// - A blob of the right size under its digest counts as present (push skips it); its bytes are
+//   checked when read.
+import { createReadStream } from "node:fs";
+import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, relative, resolve as resolvePath } from "node:path";
+import { digestProblem, isDigest, parseDigest, registeredAlgorithmOf } from "../oci/digest.js";
+import { OcifitError } from "../oci/errors.js";
+import { DEFAULT_MAX_BYTES, parseIJson } from "../oci/ijson.js";
+import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
+import { referenceProblem } from "../oci/reference.js";
+import type { IndexEntry } from "../oci/schema.js";
+import { validateOciDocument } from "../oci/validate.js";
+import {
+  createFileExclusive,
+  errnoOf,
+  ioError,
+  syncDir,
+  tempPathFor,
+  writeFileAtomic,
+} from "./layout/files.js";
+import {
+  EMPTY_INDEX_JSON,
+  editIndexJson,
+  parseIndexJson,
+  REF_NAME,
+  refNameOf,
+  type EntryEdit,
+  type IndexJson,
+} from "./layout/index-json.js";
+import { withLock } from "./layout/lock.js";
+import {
+  chunksOf,
+  readAll,
+  verifying,
+  type Body,
+  type ContentDescriptor,
+  type Store,
+} from "./store.js";
+
+export { REF_NAME } from "./layout/index-json.js";
+
+export const LAYOUT_FILE = "oci-layout";
+export const INDEX_FILE = "index.json";
+export const BLOBS_DIR = "blobs";
+export const IMAGE_LAYOUT_VERSION = "1.0.0";
+const LAYOUT_HEADER = `{"imageLayoutVersion":"${IMAGE_LAYOUT_VERSION}"}`;
+/** oci-layout is a one-field JSON object; anything large is not one. */
+const MAX_LAYOUT_FILE_BYTES = 64 * 1024;
+/** Untagged content is only resolved when it looks like a manifest: manifests are ≤ 4 MiB. */
+const MAX_SNIFF_BYTES = DEFAULT_MAX_BYTES;
+
+export interface LayoutOptions {
+  /** Make the directory, `oci-layout`, an empty `index.json` and `blobs/` when missing. */
+  create?: boolean;
+  /** How long `tag` waits for another process holding index.json.lock; default 30 s. */
+  lockTimeoutMs?: number;
+  /** Largest index.json accepted; default 4 MiB, the limit for any index. */
+  maxIndexBytes?: number;
+  /** The store's name in messages; default `oci:DIR`. */
+  name?: string;
+}
+
+/** One blob file present in the layout. */
+export interface LayoutBlob {
+  digest: string;
+  size: number;
+  path: string;
+}
+
+export class LayoutStore implements Store {
+  readonly name: string;
+  /** Absolute path of the layout directory. */
+  readonly dir: string;
+  readonly #lockTimeoutMs: number | undefined;
+  readonly #maxIndexBytes: number;
+
+  constructor(dir: string, options: LayoutOptions = {}) {
+    this.dir = resolvePath(dir);
+    this.name = options.name ?? `oci:${dir}`;
+    this.#lockTimeoutMs = options.lockTimeoutMs;
+    this.#maxIndexBytes = options.maxIndexBytes ?? DEFAULT_MAX_BYTES;
+  }
+
+  get indexPath(): string {
+    return join(this.dir, INDEX_FILE);
+  }
+
+  /** `blobs/ALG/ENCODED` for a digest; refuses digests that are not valid file names. */
+  blobPath(digest: string): string {
+    const { algorithm, encoded } = parseDigest(digest);
+    return join(this.dir, BLOBS_DIR, algorithm, encoded);
+  }
+
+  /** index.json, parsed and validated; read afresh each time, as other processes may write it. */
+  async readIndex(): Promise<IndexJson> {
+    const path = this.indexPath;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readLimited(path, this.#maxIndexBytes);
+    } catch (err) {
+      if (errnoOf(err) === "ENOENT") {
+        throw new OcifitError("NOT_FOUND", `${this.name} has no index.json`, { subject: path });
+      }
+      throw ioError(err, "read index.json", path);
+    }
+    return parseIndexJson(bytes, path, this.#maxIndexBytes);
+  }
+
+  /** The index.json entries: what the layout keeps alive (the roots for garbage collection). */
+  async roots(): Promise<IndexEntry[]> {
+    return (await this.readIndex()).index.manifests;
+  }
+
+  async resolve(reference: string): Promise<ContentDescriptor> {
+    const { index } = await this.readIndex();
+    if (isDigest(reference)) {
+      const entry = index.manifests.find((e) => e.digest === reference);
+      if (entry) return descriptorOf(entry);
+      return this.#resolveBlob(reference);
+    }
+    const matches = index.manifests
+      .map((entry, at) => ({ entry, at }))
+      .filter(({ entry }) => refNameOf(entry) === reference);
+    const [first, ...others] = matches;
+    if (first === undefined) {
+      const tags = uniqueTags(index.manifests);
+      const available = tags.length === 0 ? "it has no tags" : `its tags: ${tags.join(", ")}`;
+      throw new OcifitError(
+        "NOT_FOUND",
+        `tag "${reference}" is not in ${this.name}; ${available}`,
+        {
+          subject: reference,
+        },
+      );
+    }
+    if (others.length > 0) {
+      const listed = matches.map(({ entry, at }) => `manifests[${at}] ${entry.digest}`).join(", ");
+      throw new OcifitError(
+        "VALIDATION",
+        `tag "${reference}" names ${matches.length} entries of ${this.name}'s index.json: ${listed}; re-tag to say which one is meant`,
+        { subject: this.indexPath },
+      );
+    }
+    return descriptorOf(first.entry);
+  }
+
+  /**
+   * Untagged content by digest: the media type is what the document says it is (its mediaType
+   * field, or the shape of an index or a manifest when the field is absent).
+   */
+  async #resolveBlob(digest: string): Promise<ContentDescriptor> {
+    const path = this.blobPath(digest);
+    const size = await this.#blobSize(path);
+    if (size === undefined) {
+      throw new OcifitError("NOT_FOUND", `${digest} is not in ${this.name}`, { subject: digest });
+    }
+    if (size > MAX_SNIFF_BYTES) {
+      throw new OcifitError(
+        "UNSUPPORTED",
+        `${digest} in ${this.name} is ${size} bytes: too large for a manifest or an index`,
+        { subject: digest },
+      );
+    }
+    const probe = { mediaType: "application/octet-stream", digest, size };
+    const bytes = await readAll(await this.fetch(probe), size, digest);
+    const mediaType = sniffMediaType(bytes);
+    if (mediaType === undefined) {
+      throw new OcifitError(
+        "UNSUPPORTED",
+        `${digest} in ${this.name} is not a manifest or an index, so it cannot be resolved; fetch it by descriptor instead`,
+        { subject: digest },
+      );
+    }
+    return { mediaType, digest, size };
+  }
+
+  async #blobSize(path: string): Promise<number | undefined> {
+    try {
+      const info = await stat(path);
+      return info.isFile() ? info.size : undefined;
+    } catch (err) {
+      if (errnoOf(err) === "ENOENT" || errnoOf(err) === "ENOTDIR") return undefined;
+      throw ioError(err, "read blob", path);
+    }
+  }
+
+  async fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>> {
+    registeredAlgorithmOf(desc.digest);
+    const path = this.blobPath(desc.digest);
+    const size = await this.#blobSize(path);
+    if (size === undefined) throw this.#missing(desc, path);
+    if (size !== desc.size) {
+      throw new OcifitError(
+        "SIZE_MISMATCH",
+        `blob ${desc.digest} in ${this.name} is ${size} bytes, the descriptor says ${desc.size}`,
+        { subject: desc.digest },
+      );
+    }
+    return verifying(this.#readChunks(desc, path), desc);
+  }
+
+  async *#readChunks(desc: ContentDescriptor, path: string): AsyncIterable<Uint8Array> {
+    try {
+      yield* createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>;
+    } catch (err) {
+      if (errnoOf(err) === "ENOENT") throw this.#missing(desc, path);
+      throw ioError(err, `read blob ${desc.digest}`, path);
+    }
+  }
+
+  #missing(desc: ContentDescriptor, path: string): OcifitError {
+    return new OcifitError(
+      "NOT_FOUND",
+      `blob ${desc.digest} is not in ${this.name} (no file ${relative(this.dir, path)})`,
+      { subject: desc.digest },
+    );
+  }
+
+  async exists(desc: ContentDescriptor): Promise<boolean> {
+    return (await this.#blobSize(this.blobPath(desc.digest))) === desc.size;
+  }
+
+  async push(desc: ContentDescriptor, body: Body): Promise<void> {
+    registeredAlgorithmOf(desc.digest);
+    const path = this.blobPath(desc.digest);
+    if ((await this.#blobSize(path)) === desc.size) {
+      // Content-addressed: a blob of the right size under its digest is this content (fetch
+      // verifies it). The body is not needed; let its producer release what it holds.
+      await discard(body);
+      return;
+    }
+    const dir = dirname(path);
+    await mkdir(dir, { recursive: true }).catch((err: unknown) => {
+      throw ioError(err, "create blob directory", dir);
+    });
+    const temp = tempPathFor(path);
+    const handle = await open(temp, "wx", 0o644).catch((err: unknown) => {
+      throw ioError(err, "create temp file", temp);
+    });
+    let closed = false;
+    let stored = false;
+    try {
+      for await (const chunk of verifying(chunksOf(body), desc)) {
+        let offset = 0;
+        while (offset < chunk.byteLength) {
+          const { bytesWritten } = await handle.write(chunk, offset);
+          offset += bytesWritten;
+        }
+      }
+      await handle.sync();
+      await handle.close();
+      closed = true;
+      await rename(temp, path);
+      stored = true;
+    } catch (err) {
+      throw err instanceof OcifitError ? err : ioError(err, `write blob ${desc.digest}`, path);
+    } finally {
+      if (!closed) await handle.close().catch(() => undefined);
+      if (!stored) await rm(temp, { force: true });
+    }
+    await syncDir(dir);
+  }
+
+  async tag(desc: ContentDescriptor, tag: string): Promise<void> {
+    await this.updateTag(desc, tag);
+  }
+
+  /**
+   * Points `tag` at `desc` in index.json; returns whether index.json changed. The entry that
+   * carries the tag is replaced in place; other entries keep their bytes and their order.
+   */
+  async updateTag(desc: ContentDescriptor, tag: string): Promise<boolean> {
+    const problem = referenceProblem(`oci:layout:${tag}`);
+    if (problem !== undefined) {
+      throw new OcifitError("INVALID_REFERENCE", `cannot tag ${this.name}: ${problem}`, {
+        subject: tag,
+      });
+    }
+    if (!(await this.exists(desc))) {
+      throw new OcifitError(
+        "NOT_FOUND",
+        `cannot tag ${desc.digest} as "${tag}": it is not in ${this.name} (push it first)`,
+        { subject: desc.digest },
+      );
+    }
+    const lockPath = `${this.indexPath}.lock`;
+    const lockOptions =
+      this.#lockTimeoutMs === undefined
+        ? { what: `index.json of ${this.name}` }
+        : { what: `index.json of ${this.name}`, timeoutMs: this.#lockTimeoutMs };
+    return withLock(
+      lockPath,
+      async () => {
+        const current = await this.readIndex();
+        const next = retag(current, desc, tag);
+        if (next === current.text) return false;
+        // Never write an index.json this store could not read back.
+        parseIndexJson(Buffer.from(next), this.indexPath, this.#maxIndexBytes);
+        await writeFileAtomic(this.indexPath, Buffer.from(next)).catch((err: unknown) => {
+          throw ioError(err, "write index.json", this.indexPath);
+        });
+        return true;
+      },
+      lockOptions,
+    );
+  }
+
+  async listTags(): Promise<string[]> {
+    return uniqueTags((await this.readIndex()).index.manifests);
+  }
+
+  /** Every blob file in the layout, skipping temp files and names that are not digests. */
+  async blobs(): Promise<LayoutBlob[]> {
+    const root = join(this.dir, BLOBS_DIR);
+    const found: LayoutBlob[] = [];
+    for (const algorithm of await listDir(root)) {
+      if (!algorithm.isDirectory()) continue;
+      for (const file of await listDir(join(root, algorithm.name))) {
+        const digest = `${algorithm.name}:${file.name}`;
+        if (!file.isFile() || digestProblem(digest) !== undefined) continue;
+        const path = join(root, algorithm.name, file.name);
+        found.push({ digest, size: (await stat(path)).size, path });
+      }
+    }
+    return found.sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
+  }
+}
+
+/** Opens (or with `create`, makes) an OCI image layout directory. */
+export async function openLayout(dir: string, options: LayoutOptions = {}): Promise<LayoutStore> {
+  const store = new LayoutStore(dir, options);
+  const root = store.dir;
+  const layoutPath = join(root, LAYOUT_FILE);
+  if (options.create) {
+    await mkdir(join(root, BLOBS_DIR), { recursive: true }).catch((err: unknown) => {
+      throw ioError(err, "create the layout directory", root);
+    });
+    await createFileExclusive(layoutPath, Buffer.from(LAYOUT_HEADER)).catch((err: unknown) => {
+      throw ioError(err, "create oci-layout", layoutPath);
+    });
+    await createFileExclusive(store.indexPath, Buffer.from(EMPTY_INDEX_JSON)).catch(
+      (err: unknown) => {
+        throw ioError(err, "create index.json", store.indexPath);
+      },
+    );
+  }
+  await checkLayoutFile(store, layoutPath);
+  await store.readIndex();
+  return store;
+}
+
+/** The index.json entries of the layout at `dir` (the roots a garbage collection keeps). */
+export async function layoutRoots(dir: string): Promise<IndexEntry[]> {
+  return (await openLayout(dir)).roots();
+}
+
+async function checkLayoutFile(store: LayoutStore, path: string): Promise<void> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readLimited(path, MAX_LAYOUT_FILE_BYTES);
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT" || errnoOf(err) === "ENOTDIR") {
+      const missing = (await pathExists(store.dir))
+        ? "it has no oci-layout file"
+        : "it does not exist";
+      throw new OcifitError("NOT_FOUND", `${store.name} is not an OCI image layout: ${missing}`, {
+        subject: store.dir,
+      });
+    }
+    throw ioError(err, "read oci-layout", path);
+  }
+  let value: unknown;
+  try {
+    value = parseIJson(bytes, { maxBytes: MAX_LAYOUT_FILE_BYTES }).value;
+  } catch (err) {
+    throw new OcifitError(
+      "INVALID_JSON",
+      `oci-layout of ${store.name}: ${(err as Error).message}`,
+      { subject: path, cause: err },
+    );
+  }
+  const version =
+    value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)["imageLayoutVersion"]
+      : undefined;
+  if (typeof version === "string" && version !== IMAGE_LAYOUT_VERSION) {
+    throw new OcifitError(
+      "UNSUPPORTED",
+      `${store.name} has imageLayoutVersion "${version}"; ocifit reads ${IMAGE_LAYOUT_VERSION}`,
+      { subject: path },
+    );
+  }
+  const report = validateOciDocument("layout", value);
+  if (report.errors.length > 0) {
+    const first = report.errors[0];
+    throw new OcifitError(
+      "VALIDATION",
+      `oci-layout of ${store.name} is invalid: ${first?.path}: ${first?.message}`,
+      { subject: path },
+    );
+  }
+}
+
+async function readLimited(path: string, maxBytes: number): Promise<Uint8Array> {
+  const info = await stat(path);
+  if (info.size > maxBytes) {
+    throw new OcifitError(
+      "TOO_LARGE",
+      `file is ${info.size} bytes; the limit is ${maxBytes} bytes`,
+      { subject: path },
+    );
+  }
+  return readFile(path);
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function listDir(path: string) {
+  try {
+    return await readdir(path, { withFileTypes: true });
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return [];
+    throw ioError(err, "list directory", path);
+  }
+}
+
+/** The descriptor a store reports for an index.json entry: the content's fields, no platform. */
+function descriptorOf(entry: IndexEntry): ContentDescriptor {
+  const desc: ContentDescriptor = {
+    mediaType: entry.mediaType,
+    digest: entry.digest,
+    size: entry.size,
+  };
+  if (entry.annotations !== undefined) desc.annotations = { ...entry.annotations };
+  if (entry.artifactType !== undefined) desc.artifactType = entry.artifactType;
+  if (entry.urls !== undefined) desc.urls = [...entry.urls];
+  return desc;
+}
+
+function uniqueTags(entries: readonly IndexEntry[]): string[] {
+  const tags = new Set<string>();
+  for (const entry of entries) {
+    const name = refNameOf(entry);
+    if (name !== undefined) tags.add(name);
+  }
+  return [...tags];
+}
+
+/**
+ * The index.json text with `tag` on `desc`. The first entry carrying the tag is replaced in place
+ * (or a new entry is appended); later entries that also carry it keep their place and lose only
+ * the annotation, as containers/image does, so no content stops being a root.
+ */
+function retag(current: IndexJson, desc: ContentDescriptor, tag: string): string {
+  const entries = current.index.manifests;
+  const holders = entries.map((e, at) => ({ e, at })).filter(({ e }) => refNameOf(e) === tag);
+  const wanted = entryFor(desc, tag);
+  const edits: EntryEdit[] = [];
+  const [first, ...others] = holders;
+  if (first === undefined) {
+    edits.push({ kind: "append", entry: wanted });
+  } else if (!sameTarget(first.e, desc)) {
+    edits.push({ kind: "replace", at: first.at, entry: wanted });
+  }
+  for (const { e, at } of others) {
+    const annotations = { ...e.annotations };
+    delete annotations[REF_NAME];
+    const stripped: IndexEntry = { ...e, annotations };
+    if (Object.keys(annotations).length === 0) delete stripped.annotations;
+    edits.push({ kind: "replace", at, entry: stripped });
+  }
+  return edits.length === 0 ? current.text : editIndexJson(current.text, edits);
+}
+
+function sameTarget(entry: IndexEntry, desc: ContentDescriptor): boolean {
+  return (
+    entry.digest === desc.digest && entry.size === desc.size && entry.mediaType === desc.mediaType
+  );
+}
+
+function entryFor(desc: ContentDescriptor, tag: string): IndexEntry {
+  const entry: IndexEntry = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+  if (desc.artifactType !== undefined) entry.artifactType = desc.artifactType;
+  const annotations = { ...desc.annotations };
+  delete annotations[REF_NAME];
+  entry.annotations = { ...annotations, [REF_NAME]: tag };
+  return entry;
+}
+
+/** The media type a manifest or an index declares, or implies by its shape. */
+export function sniffMediaType(bytes: Uint8Array): string | undefined {
+  let value: unknown;
+  try {
+    value = parseIJson(bytes).value;
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const doc = value as Record<string, unknown>;
+  const declared = doc["mediaType"];
+  if (typeof declared === "string") {
+    return ManifestMediaTypes.has(declared) || IndexMediaTypes.has(declared) ? declared : undefined;
+  }
+  if (doc["schemaVersion"] !== 2) return undefined;
+  if (Array.isArray(doc["manifests"])) return MediaType.ImageIndex;
+  if (doc["config"] !== undefined && Array.isArray(doc["layers"])) return MediaType.ImageManifest;
+  return undefined;
+}
+
+async function discard(body: Body): Promise<void> {
+  if (body instanceof Uint8Array) return;
+  await body[Symbol.asyncIterator]().return?.();
+}

@@ -1,0 +1,115 @@
+// Filesystem helpers for the OCI layout: atomic replacement (temp file + fsync + rename), exclusive
+// creation, directory fsync, and mapping of Node's errno errors to OcifitError.
+import { randomBytes } from "node:crypto";
+import { link, open, rename, rm, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { OcifitError } from "../../oci/errors.js";
+
+export function errnoOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** A name for a temporary file next to `path` (same directory, so same filesystem). */
+export function tempPathFor(path: string): string {
+  return join(
+    dirname(path),
+    `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`,
+  );
+}
+
+/** Flushes a directory entry change (a rename or a new file) to disk; best effort. */
+export async function syncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+/** Writes `bytes` to a synced temp file beside `path`; the caller renames or links it. */
+async function writeTemp(path: string, bytes: Uint8Array): Promise<string> {
+  const temp = tempPathFor(path);
+  const handle = await open(temp, "wx", 0o644);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  return temp;
+}
+
+/** Replaces `path` with `bytes` atomically: readers see the old or the new file, never a mix. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = await writeTemp(path, bytes);
+  try {
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await syncDir(dirname(path));
+}
+
+/**
+ * Creates `path` with `bytes` unless it exists, atomically: link(2) never replaces a file, so a
+ * concurrent creator's file is kept. Returns false when the file was already there.
+ */
+export async function createFileExclusive(path: string, bytes: Uint8Array): Promise<boolean> {
+  const temp = await writeTemp(path, bytes);
+  try {
+    await link(temp, path);
+    await syncDir(dirname(path));
+    return true;
+  } catch (err) {
+    const code = errnoOf(err);
+    if (code === "EEXIST") return false;
+    // Filesystems without hard links (some FUSE and SMB mounts): exclusive create, then write.
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
+      return createDirectly(path, bytes);
+    }
+    throw err;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/** Wraps a filesystem error as an OcifitError IO (or NOT_FOUND) naming the file. */
+export function ioError(err: unknown, action: string, path: string): OcifitError {
+  if (err instanceof OcifitError) return err;
+  const code = errnoOf(err);
+  const reason = err instanceof Error ? err.message : String(err);
+  return new OcifitError(code === "ENOENT" ? "NOT_FOUND" : "IO", `cannot ${action}: ${reason}`, {
+    subject: path,
+    cause: err,
+  });
+}
+
+async function createDirectly(path: string, bytes: Uint8Array): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, "wx", 0o644);
+  } catch (err) {
+    if (errnoOf(err) === "EEXIST") return false;
+    throw err;
+  }
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true });
+    throw err;
+  }
+  await handle.close();
+  await syncDir(dirname(path));
+  return true;
+}

@@ -1,0 +1,143 @@
+// Test support for the layout, archive and memory store tests: a small multi-platform image built
+// in memory (two configs, two gzipped tar layers, two manifests, an index), and helpers to push it
+// to a store and to check that a store holds all of it.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { computeDigest } from "../../src/oci/digest.js";
+import { MediaType } from "../../src/oci/media-types.js";
+import type { ContentDescriptor, Store } from "../../src/content/store.js";
+import { readAll } from "../../src/content/store.js";
+
+export interface Blob {
+  desc: ContentDescriptor;
+  bytes: Buffer;
+}
+
+export interface SampleImage {
+  /** Children before parents: configs, layers, manifests, index. */
+  blobs: Blob[];
+  index: Blob;
+  manifests: Blob[];
+}
+
+export function blob(mediaType: string, bytes: Buffer | string): Blob {
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
+  return { desc: { mediaType, digest: computeDigest(b), size: b.byteLength }, bytes: b };
+}
+
+/** A one-file ustar archive, gzipped deterministically: a real layer skopeo will not recompress. */
+export function tarLayer(fileName: string, content: string): Buffer {
+  const data = Buffer.from(content);
+  const header = Buffer.alloc(512);
+  header.write(fileName, 0);
+  header.write("0000644\0", 100);
+  header.write("0000000\0", 108);
+  header.write("0000000\0", 116);
+  header.write(`${data.byteLength.toString(8).padStart(11, "0")}\0`, 124);
+  header.write("00000000000\0", 136);
+  header.write("        ", 148);
+  header.write("0", 156);
+  header.write("ustar\0", 257);
+  header.write("00", 263);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+  const padding = Buffer.alloc((512 - (data.byteLength % 512)) % 512);
+  const tar = Buffer.concat([header, data, padding, Buffer.alloc(1024)]);
+  return gzipSync(tar, { level: 9 });
+}
+
+export function sampleImage(label = "app"): SampleImage {
+  const platforms = [
+    { os: "linux", architecture: "amd64" },
+    { os: "linux", architecture: "arm64", variant: "v8" },
+  ];
+  const blobs: Blob[] = [];
+  const manifests: Blob[] = [];
+  for (const platform of platforms) {
+    const layerBytes = tarLayer("hello.txt", `${label} for ${platform.architecture}\n`);
+    const layer = blob(MediaType.ImageLayerGzip, layerBytes);
+    const config = blob(
+      MediaType.ImageConfig,
+      JSON.stringify({
+        ...platform,
+        config: { Cmd: ["/hello"] },
+        rootfs: { type: "layers", diff_ids: [computeDigest(gunzipSync(layerBytes))] },
+      }),
+    );
+    const manifest = blob(
+      MediaType.ImageManifest,
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ImageManifest,
+        config: config.desc,
+        layers: [layer.desc],
+      }),
+    );
+    blobs.push(config, layer);
+    manifests.push(manifest);
+  }
+  const index = blob(
+    MediaType.ImageIndex,
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ImageIndex,
+      manifests: manifests.map((m, i) => ({ ...m.desc, platform: platforms[i] })),
+    }),
+  );
+  return { blobs: [...blobs, ...manifests, index], index, manifests };
+}
+
+export async function pushAll(store: Store, blobs: readonly Blob[]): Promise<void> {
+  for (const b of blobs) await store.push(b.desc, b.bytes);
+}
+
+export async function fetchAll(store: Store, desc: ContentDescriptor): Promise<Buffer> {
+  return Buffer.from(await readAll(await store.fetch(desc), Number.MAX_SAFE_INTEGER));
+}
+
+/** Asserts the store holds every blob of `image` with the same bytes. */
+export async function assertHolds(store: Store, image: SampleImage): Promise<void> {
+  for (const b of image.blobs) {
+    assert.equal(await store.exists(b.desc), true, `${b.desc.digest} exists`);
+    assert.deepEqual(await fetchAll(store, b.desc), b.bytes, `${b.desc.digest} bytes`);
+  }
+}
+
+/** Rejects with an OcifitError of `code` whose message matches `message`. */
+export async function rejectsWith(
+  promise: Promise<unknown> | (() => Promise<unknown>),
+  code: string,
+  message?: RegExp,
+): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    const e = err as { code?: unknown; message?: unknown };
+    assert.equal(e.code, code, `code of: ${String(e.message)}`);
+    if (message) assert.match(String(e.message), message);
+    return true;
+  });
+}
+
+export function tempDir(prefix = "ocifit-test-"): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function skopeoAvailable(): boolean {
+  return spawnSync("skopeo", ["--version"], { encoding: "utf8" }).status === 0;
+}
+
+export function skopeo(...args: string[]): string {
+  const result = spawnSync("skopeo", ["--insecure-policy", ...args], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) {
+    throw new Error(`skopeo ${args.join(" ")} failed (${result.status}): ${result.stderr}`);
+  }
+  return result.stdout;
+}
