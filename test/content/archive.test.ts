@@ -16,7 +16,6 @@ import {
   rejectsWith,
   sampleImage,
   skopeo,
-  skopeoAvailable,
   tempDir,
   type Blob,
 } from "./layout-support.js";
@@ -432,46 +431,42 @@ describe("ArchiveStore: reading refuses what is not an image layout", () => {
   });
 });
 
-describe(
-  "ArchiveStore: interoperability with skopeo",
-  { skip: !skopeoAvailable() && "skopeo is not installed" },
-  () => {
-    test("an archive skopeo wrote from an ocifit layout is read with the whole graph", async () => {
-      const dir = join(scratch.path, `layout${counter++}`);
-      const layout = await openLayout(dir, { create: true });
-      const image = sampleImage();
-      await pushAll(layout, image.blobs);
-      await layout.tag(image.index.desc, "v1");
-      const file = fresh();
-      skopeo("copy", "--all", "--preserve-digests", `oci:${dir}:v1`, `oci-archive:${file}:v1`);
-      const store = await openArchive(file);
-      try {
-        assert.deepEqual(await store.listTags(), ["v1"]);
-        const root = await store.resolve("v1");
-        assert.equal(root.digest, image.index.desc.digest);
-        assert.deepEqual(await fetchAll(store, root), image.index.bytes);
-        await assertHolds(store, image);
-      } finally {
-        await store.close();
-      }
-    });
+describe("ArchiveStore: interoperability with skopeo", () => {
+  test("an archive skopeo wrote from an ocifit layout is read with the whole graph", async () => {
+    const dir = join(scratch.path, `layout${counter++}`);
+    const layout = await openLayout(dir, { create: true });
+    const image = sampleImage();
+    await pushAll(layout, image.blobs);
+    await layout.tag(image.index.desc, "v1");
+    const file = fresh();
+    skopeo("copy", "--all", "--preserve-digests", `oci:${dir}:v1`, `oci-archive:${file}:v1`);
+    const store = await openArchive(file);
+    try {
+      assert.deepEqual(await store.listTags(), ["v1"]);
+      const root = await store.resolve("v1");
+      assert.equal(root.digest, image.index.desc.digest);
+      assert.deepEqual(await fetchAll(store, root), image.index.bytes);
+      await assertHolds(store, image);
+    } finally {
+      await store.close();
+    }
+  });
 
-    test("skopeo reads an archive ocifit wrote: inspect --raw gives the index bytes", async () => {
-      const file = fresh();
-      const image = await writeImageArchive(file);
-      assert.equal(
-        skopeo("inspect", "--raw", `oci-archive:${file}:v1`),
-        image.index.bytes.toString(),
-      );
-    });
+  test("skopeo reads an archive ocifit wrote: inspect --raw gives the index bytes", async () => {
+    const file = fresh();
+    const image = await writeImageArchive(file);
+    assert.equal(
+      skopeo("inspect", "--raw", `oci-archive:${file}:v1`),
+      image.index.bytes.toString(),
+    );
+  });
 
-    test("skopeo copies the whole graph out of an archive ocifit wrote", async () => {
-      const file = fresh();
-      const image = await writeImageArchive(file);
-      const out = join(scratch.path, `copy${counter++}`);
-      skopeo("copy", "--all", "--preserve-digests", `oci-archive:${file}:v1`, `oci:${out}:v1`);
-      const layout = await openLayout(out);
-      await assertHolds(layout, image);
-    });
-  },
-);
+  test("skopeo copies the whole graph out of an archive ocifit wrote", async () => {
+    const file = fresh();
+    const image = await writeImageArchive(file);
+    const out = join(scratch.path, `copy${counter++}`);
+    skopeo("copy", "--all", "--preserve-digests", `oci-archive:${file}:v1`, `oci:${out}:v1`);
+    const layout = await openLayout(out);
+    await assertHolds(layout, image);
+  });
+});

@@ -127,10 +127,6 @@ export function tempDir(prefix = "ocifit-test-"): { path: string; remove(): void
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export function skopeoAvailable(): boolean {
-  return spawnSync("skopeo", ["--version"], { encoding: "utf8" }).status === 0;
-}
-
 export function skopeo(...args: string[]): string {
   const result = spawnSync("skopeo", ["--insecure-policy", ...args], {
     encoding: "utf8",
