@@ -90,3 +90,82 @@ export {
   type FileVerdict,
   type ValidateOptions,
 } from "./ops/validate-files.js";
+
+export {
+  createCatalog,
+  BUILTIN_LABELS,
+  type LabelCatalog,
+  type LabelDefinition,
+} from "./compat/catalog.js";
+export { parseLabelPack } from "./compat/label-pack.js";
+export {
+  compileValue,
+  prepareFact,
+  compareVersions,
+  parseVersion,
+  parseQuantity,
+  type Matcher,
+  type MatchOutcome,
+  type PreparedFact,
+} from "./compat/value/index.js";
+export { compileSets, type CompiledSet, type CompiledLabel } from "./compat/compiled-set.js";
+export {
+  evaluateSets,
+  anySetPasses,
+  prepareNode,
+  type CompatibilityResult,
+  type SetResult,
+  type LabelResult,
+  type LabelStatus,
+  type PreparedNode,
+  type EvaluateOptions,
+} from "./compat/evaluate.js";
+export {
+  compatibilityMatrix,
+  groupNodes,
+  factFingerprint,
+  type MatrixImage,
+  type CompatibilityMatrix,
+} from "./compat/matrix.js";
+export {
+  NodeProfileSchema,
+  readNodeProfile,
+  nodeProfileIssues,
+  factOf,
+  type NodeProfile,
+} from "./compat/node-profile.js";
+export { loadNodeProfile, saveNodeProfile } from "./node/profile-file.js";
+export { checkSpec, type CheckSpecOptions, type CheckSpecResult } from "./ops/check-spec.js";
+export { loadCatalog } from "./ops/load-catalog.js";
+
+export {
+  verifying,
+  fetchBytes,
+  readAll,
+  hasReferrers,
+  canMount,
+  type Store,
+  type ContentDescriptor,
+  type ReferrersCapable,
+  type MountCapable,
+  type Body,
+} from "./content/store.js";
+export { successors } from "./content/graph.js";
+export { copyGraph, type CopyOptions, type CopyStats } from "./content/copy.js";
+export { createMemoryStore, MemoryStore } from "./content/memory.js";
+export { openLayout, LayoutStore, type LayoutOptions } from "./content/layout.js";
+export {
+  openArchive,
+  ArchiveStore,
+  isClosable,
+  type Closable,
+  type ArchiveOptions,
+} from "./content/archive.js";
+export {
+  openCache,
+  withCache,
+  defaultCacheDir,
+  type ContentCache,
+  type CacheOptions,
+} from "./content/cache.js";
+export { inspect, inspectRaw, type InspectNode, type InspectResult } from "./ops/inspect.js";
