@@ -15,6 +15,12 @@ export type ErrorCode =
   | "INVALID_PLATFORM"
   | "VALIDATION"
   | "UNSUPPORTED"
+  /** A registry refused a request (HTTP 4xx/5xx other than 401/403/404). */
+  | "REGISTRY"
+  /** Authentication or authorization failed: 401, 403, token service, credential helpers. */
+  | "AUTH"
+  /** No HTTP answer: connection refused, DNS, TLS, reset, timeout. */
+  | "UNREACHABLE"
   | "INTERNAL";
 
 export class OcifitError extends Error {

@@ -90,6 +90,10 @@ function handleToken(req: IncomingMessage, res: ServerResponse, body: Buffer): v
     sendJson(res, 401, { errors: [{ code: "UNAUTHORIZED", message: "invalid credentials" }] });
     return;
   }
+  // A read-only repository: push is never granted, whatever is asked.
+  scopes = scopes.map((sc) =>
+    sc.startsWith("repository:team/readonly:") ? "repository:team/readonly:pull" : sc,
+  );
   const token = `tok-${nextToken++}`;
   tokens.set(token, { scopes, expiresAt: Date.now() + tokenLifetime * 1000 });
   sendJson(res, 200, { token, expires_in: tokenLifetime, issued_at: new Date().toISOString() });
@@ -116,7 +120,9 @@ before(async () => {
       (needed !== "" && !covers(token.scopes, needed))
     ) {
       const scope = needed === "" ? "" : `,scope="${needed.split(" ")[0]}"`;
-      const header = `Bearer realm="${server.url}/token",service="fake-registry"${scope}`;
+      const insufficient =
+        token !== undefined && token.expiresAt >= Date.now() ? ',error="insufficient_scope"' : "";
+      const header = `Bearer realm="${server.url}/token",service="fake-registry"${scope}${insufficient}`;
       challenges.push(`${req.method} ${req.url}`);
       res.writeHead(401, { "www-authenticate": header, "content-type": "application/json" });
       res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
@@ -272,6 +278,26 @@ describe("(in-test server: token auth)", () => {
         );
         assert.ok(!err.message.includes("wrong-pw"));
         assert.ok(!JSON.stringify(err).includes("wrong-pw"));
+        return true;
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("a token without the needed scope is an AUTH error naming the scope", async () => {
+    const { client } = clientWith(alice);
+    try {
+      const store = createRegistryStore({ repository: "team/readonly", client });
+      const blob = content(MediaType.ImageLayerGzip, randomBytes(100, 23));
+      await assert.rejects(store.push(blob.desc, blob.bytes), (err: unknown) => {
+        assert.ok(err instanceof RegistryError);
+        assert.equal(err.status, 401);
+        assert.equal(err.code, "AUTH");
+        assert.match(
+          err.message,
+          /^access denied to 127\.0\.0\.1:\d+\/team\/readonly: repository:team\/readonly:pull,push was not granted \(user "alice"\)/,
+        );
         return true;
       });
     } finally {

@@ -134,6 +134,26 @@ describe("(in-test server: faults) retries", () => {
     assert.equal(f.hits(), 1);
   });
 
+  test("a manifest whose body breaks off is fetched again", async () => {
+    const f = failing(
+      (r) => r.method === "GET" && (r.url ?? "").includes("/manifests/v1"),
+      1,
+      (_req, res) => {
+        res.writeHead(200, {
+          "content-type": MediaType.ImageManifest,
+          "content-length": String(img.manifest.desc.size),
+        });
+        res.write(Buffer.from(img.manifest.bytes.subarray(0, 10)), () => {
+          setTimeout(() => res.socket?.destroy(), 20);
+        });
+      },
+    );
+    const { descriptor } = await store.getManifest("v1");
+    assert.deepEqual(descriptor, img.manifest.desc);
+    assert.equal(f.hits(), 1);
+    assert.equal(log.length, 2);
+  });
+
   test("a 500 on the upload PUT restarts the upload with a new session", async () => {
     const fresh = content(MediaType.ImageLayerGzip, randomBytes(2000, 10));
     failing(

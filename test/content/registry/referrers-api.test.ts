@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { RegistryClient } from "../../../src/content/registry/client.js";
-import { createRegistryStore, referrersTag } from "../../../src/content/registry/store.js";
+import { createRegistryStore } from "../../../src/content/registry/store.js";
+import { referrersTag } from "../../../src/content/registry/documents.js";
 import { EmptyDescriptor, MediaType } from "../../../src/oci/media-types.js";
 import {
   content,

@@ -5,11 +5,8 @@ import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { RegistryClient } from "../../../src/content/registry/client.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
-import {
-  createRegistryStore,
-  referrersTag,
-  type RegistryStore,
-} from "../../../src/content/registry/store.js";
+import { createRegistryStore, type RegistryStore } from "../../../src/content/registry/store.js";
+import { referrersTag } from "../../../src/content/registry/documents.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { OcifitError } from "../../../src/oci/errors.js";
 import { EmptyDescriptor, MediaType } from "../../../src/oci/media-types.js";

@@ -20,7 +20,8 @@ import {
   parseRetryAfter,
   retryPolicy,
 } from "../../../src/content/registry/retry.js";
-import { referrersTag } from "../../../src/content/registry/store.js";
+import { createRegistryStore } from "../../../src/content/registry/store.js";
+import { referrersTag } from "../../../src/content/registry/documents.js";
 
 describe("registry hosts", () => {
   test("loopback hosts are 127.0.0.0/8, ::1 and localhost", () => {
@@ -65,6 +66,21 @@ describe("registry hosts", () => {
     );
     for (const c of clients) await c.close();
     assert.equal(apiHostOf("index.docker.io"), "registry-1.docker.io");
+  });
+
+  test("a store without a client makes its own from the same options, and closes it", async () => {
+    const store = createRegistryStore({
+      registry: "127.0.0.1:5000",
+      repository: "team/app",
+      plainHttp: false,
+      chunkSize: 10,
+    });
+    assert.equal(store.client.baseUrl, "https://127.0.0.1:5000");
+    assert.equal(store.name, "127.0.0.1:5000/team/app");
+    await store.close();
+    assert.throws(() => createRegistryStore({ registry: "r.example", repository: "Team/App" }), {
+      code: "INVALID_REFERENCE",
+    });
   });
 
   test("an unreadable CA file is a clear IO error", () => {

@@ -1,0 +1,165 @@
+// The docker-credential-helpers protocol, `get` only: run `docker-credential-NAME get`, write the
+// server URL to its stdin, read `{"ServerURL","Username","Secret"}` from its stdout. A helper
+// that has nothing for the server exits non-zero saying "credentials not found"; that is "no
+// credentials", not an error. The user name `<token>` marks the secret as an identity token.
+import { spawn } from "node:child_process";
+import { OcifitError } from "../../oci/errors.js";
+import type { Credential } from "./credentials.js";
+
+export interface CredentialHelperOptions {
+  /** Environment of the helper, PATH included. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The helper is killed after this long. Default: 30 s (a keychain may ask the user). */
+  timeoutMs?: number;
+  /** Where the helper was configured, for messages: `credsStore in /home/u/.docker/config.json`. */
+  configuredBy?: string;
+}
+
+const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const OUTPUT_LIMIT = 64 * 1024;
+const IDENTITY_TOKEN_USERNAME = "<token>";
+
+export async function runCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  options: CredentialHelperOptions = {},
+): Promise<Credential | undefined> {
+  const program = `docker-credential-${helper}`;
+  const where = options.configuredBy ? ` (${options.configuredBy})` : "";
+  if (!HELPER_NAME.test(helper)) {
+    throw new OcifitError("AUTH", `credential helper name "${helper}" is not valid${where}`);
+  }
+  const { code, stdout, stderr, spawnError, timedOut } = await run(
+    program,
+    serverUrl,
+    options.env ?? process.env,
+    options.timeoutMs ?? 30_000,
+  );
+  if (spawnError !== undefined) {
+    const missing = (spawnError as NodeJS.ErrnoException).code === "ENOENT";
+    throw new OcifitError(
+      "AUTH",
+      missing
+        ? `credential helper ${program} is not on PATH${where}`
+        : `credential helper ${program} could not be started${where}: ${spawnError.message}`,
+      { subject: serverUrl, cause: spawnError },
+    );
+  }
+  if (timedOut) {
+    throw new OcifitError(
+      "AUTH",
+      `credential helper ${program} did not answer within ${options.timeoutMs ?? 30_000} ms${where}`,
+      { subject: serverUrl },
+    );
+  }
+  if (code !== 0) {
+    // The helpers print this exact phrase (credentials.ErrCredentialsNotFound) on stdout.
+    if (/credentials not found/i.test(stdout) || /credentials not found/i.test(stderr)) {
+      return undefined;
+    }
+    // Only the helper's diagnostics are shown; its stdout could hold a secret.
+    const reason = firstLine(stderr) || `exit status ${code}`;
+    throw new OcifitError(
+      "AUTH",
+      `credential helper ${program} failed for ${serverUrl}${where}: ${reason}`,
+      { subject: serverUrl },
+    );
+  }
+  return parseHelperAnswer(program, serverUrl, stdout);
+}
+
+function parseHelperAnswer(
+  program: string,
+  serverUrl: string,
+  stdout: string,
+): Credential | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(stdout);
+  } catch {
+    throw new OcifitError(
+      "AUTH",
+      `credential helper ${program} printed something that is not JSON`,
+      {
+        subject: serverUrl,
+      },
+    );
+  }
+  if (answer === null || typeof answer !== "object" || Array.isArray(answer)) {
+    throw new OcifitError("AUTH", `credential helper ${program} did not print a JSON object`, {
+      subject: serverUrl,
+    });
+  }
+  const { Username: username, Secret: secret } = answer as Record<string, unknown>;
+  if (typeof secret !== "string" || (username !== undefined && typeof username !== "string")) {
+    throw new OcifitError(
+      "AUTH",
+      `credential helper ${program} answered without a string "Secret" (and "Username")`,
+      { subject: serverUrl },
+    );
+  }
+  if (secret === "") return undefined;
+  if (username === IDENTITY_TOKEN_USERNAME) return { kind: "identity-token", token: secret };
+  return { kind: "basic", username: username ?? "", password: secret };
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  spawnError?: Error;
+  timedOut: boolean;
+}
+
+function run(
+  program: string,
+  input: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(program, ["get"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    let spawnError: Error | undefined;
+    let settled = false;
+    const finish = (code: number | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const result: RunResult = { code, stdout, stderr, timedOut };
+      if (spawnError !== undefined) result.spawnError = spawnError;
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+      // A grandchild may still hold the pipes open; do not wait for it.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      finish(null);
+    }, timeoutMs);
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
+      if (stdout.length < OUTPUT_LIMIT) stdout += d;
+    });
+    child.stderr.on("data", (d: string) => {
+      if (stderr.length < OUTPUT_LIMIT) stderr += d;
+    });
+    child.on("error", (err) => {
+      spawnError = err;
+    });
+    // A helper that exits without reading stdin makes the write fail with EPIPE; its exit status
+    // is what matters then.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(input);
+    child.on("close", (code) => finish(code));
+  });
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split("\n")[0] ?? "";
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}

@@ -1,0 +1,85 @@
+// Credentials for a registry host, and the small combinators the CLI and library callers use to
+// say where they come from. A provider is asked once per registry client, lazily, on the first
+// authentication challenge, so anonymous pulls never run a credential helper.
+
+/** A user name and password (or personal access token), sent as Basic or to a token service. */
+export interface BasicCredential {
+  kind: "basic";
+  username: string;
+  password: string;
+}
+
+/**
+ * A refresh token from `docker login` against an OAuth2 token service (`identitytoken` in
+ * config.json, or a helper answering with the user name `<token>`). It is exchanged for access
+ * tokens with a POST form and is never sent to the registry itself.
+ */
+export interface IdentityTokenCredential {
+  kind: "identity-token";
+  token: string;
+  username?: string;
+}
+
+export type Credential = BasicCredential | IdentityTokenCredential;
+
+/**
+ * Credentials for `registry` (`host[:port]`, as in a reference: `docker.io`, `127.0.0.1:5000`),
+ * or undefined for anonymous access.
+ */
+export type CredentialProvider = (registry: string) => Promise<Credential | undefined>;
+
+/** No credentials anywhere: every request is anonymous. */
+export const anonymous: CredentialProvider = () => Promise.resolve(undefined);
+
+/**
+ * Fixed credentials, such as `--username` with `--password-stdin`. With `registries`, only those
+ * hosts get them (the CLI passes the one registry its reference names), so a password typed for
+ * one registry is never sent to another.
+ */
+export function staticCredentials(
+  credential: { username: string; password: string } | Credential,
+  registries?: readonly string[],
+): CredentialProvider {
+  const value: Credential =
+    "kind" in credential
+      ? credential
+      : { kind: "basic", username: credential.username, password: credential.password };
+  const allowed = registries === undefined ? undefined : new Set(registries);
+  return (registry) =>
+    Promise.resolve(allowed === undefined || allowed.has(registry) ? value : undefined);
+}
+
+/** The first provider that has credentials for a host wins. */
+export function firstOf(...providers: readonly CredentialProvider[]): CredentialProvider {
+  return async (registry) => {
+    for (const provider of providers) {
+      const credential = await provider(registry);
+      if (credential !== undefined) return credential;
+    }
+    return undefined;
+  };
+}
+
+/** Asks `provider` at most once per host; concurrent callers share the answer. */
+export function memoized(provider: CredentialProvider): CredentialProvider {
+  const answers = new Map<string, Promise<Credential | undefined>>();
+  return (registry) => {
+    let answer = answers.get(registry);
+    if (answer === undefined) {
+      answer = provider(registry);
+      answers.set(registry, answer);
+      // A failure (a helper that crashed) is not cached: the next request may ask again.
+      answer.catch(() => answers.delete(registry));
+    }
+    return answer;
+  };
+}
+
+/** For messages: who the credentials are for, never what they are. */
+export function describeCredential(credential: Credential | undefined): string {
+  if (credential === undefined) return "no credentials";
+  if (credential.kind === "basic") return `user "${credential.username}"`;
+  return credential.username
+    ? `an identity token of "${credential.username}"`
+    : "an identity token";
+}

@@ -1,0 +1,213 @@
+// Credentials the way `docker login` leaves them: `$DOCKER_CONFIG/config.json`, else
+// `~/.docker/config.json`. For a host, the first of these that has credentials wins:
+//
+//   1. credHelpers[host]   a per-registry docker-credential-* helper
+//   2. credsStore          the default helper
+//   3. auths[host]         `auth` (base64 "user:password"), `username`/`password`, `identitytoken`
+//
+// docker itself stops at the store when one is configured; ocifit falls through to `auths` when
+// a helper has nothing for the host, so a config with both keeps working for every registry.
+// Keys may be host names or URLs (`https://index.docker.io/v1/`); they match by host. Docker Hub
+// is known by several names (docker.io, index.docker.io, registry-1.docker.io, and the legacy
+// `https://index.docker.io/v1/` key docker writes), all of which are tried.
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { OcifitError } from "../../oci/errors.js";
+import { runCredentialHelper } from "./credential-helper.js";
+import type { Credential, CredentialProvider } from "./credentials.js";
+
+export interface DockerConfigOptions {
+  /** The directory holding config.json. Default: $DOCKER_CONFIG, else ~/.docker. */
+  configDir?: string;
+  /** Environment for $DOCKER_CONFIG, $HOME and the helpers' PATH. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Per helper call. Default: 30 s. */
+  helperTimeoutMs?: number;
+}
+
+/** The parts of config.json ocifit reads. */
+export interface DockerConfigFile {
+  path: string;
+  auths: Record<string, DockerAuthEntry>;
+  credHelpers: Record<string, string>;
+  credsStore: string | undefined;
+}
+
+export interface DockerAuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+}
+
+/** The server name docker uses for Docker Hub in config.json and with helpers. */
+export const DOCKER_HUB_SERVER = "https://index.docker.io/v1/";
+const DOCKER_HUB_NAMES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+
+export function dockerConfigPath(options: DockerConfigOptions = {}): string {
+  const env = options.env ?? process.env;
+  const dir =
+    options.configDir ??
+    (env.DOCKER_CONFIG !== undefined && env.DOCKER_CONFIG !== ""
+      ? env.DOCKER_CONFIG
+      : join(env.HOME !== undefined && env.HOME !== "" ? env.HOME : homedir(), ".docker"));
+  return join(dir, "config.json");
+}
+
+/** config.json, or undefined when there is none. Throws when it exists but cannot be used. */
+export async function loadDockerConfig(path: string): Promise<DockerConfigFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new OcifitError("IO", `cannot read ${path}: ${(err as Error).message}`, {
+      subject: path,
+      cause: err,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new OcifitError("INVALID_JSON", `${path} is not valid JSON: ${(err as Error).message}`, {
+      subject: path,
+    });
+  }
+  if (!isRecord(value)) {
+    throw new OcifitError("INVALID_JSON", `${path} must hold a JSON object`, { subject: path });
+  }
+  const auths: Record<string, DockerAuthEntry> = {};
+  if (isRecord(value.auths)) {
+    for (const [key, entry] of Object.entries(value.auths)) {
+      if (!isRecord(entry)) continue;
+      const clean: DockerAuthEntry = {};
+      for (const field of ["auth", "username", "password", "identitytoken"] as const) {
+        const v = entry[field];
+        if (typeof v === "string" && v !== "") clean[field] = v;
+      }
+      auths[key] = clean;
+    }
+  }
+  const credHelpers: Record<string, string> = {};
+  if (isRecord(value.credHelpers)) {
+    for (const [key, helper] of Object.entries(value.credHelpers)) {
+      if (typeof helper === "string" && helper !== "") credHelpers[key] = helper;
+    }
+  }
+  const credsStore =
+    typeof value.credsStore === "string" && value.credsStore !== "" ? value.credsStore : undefined;
+  return { path, auths, credHelpers, credsStore };
+}
+
+/** `https://host:5000/v1/` → `host:5000`; what docker's ConvertToHostname does. */
+export function hostOfConfigKey(key: string): string {
+  let rest = key.replace(/^https?:\/\//i, "");
+  const slash = rest.indexOf("/");
+  if (slash >= 0) rest = rest.slice(0, slash);
+  return rest.toLowerCase();
+}
+
+/** The names config.json may use for a registry, most specific first. */
+export function configKeysFor(registry: string): string[] {
+  const host = registry.toLowerCase();
+  if (DOCKER_HUB_NAMES.has(host)) {
+    return [DOCKER_HUB_SERVER, "docker.io", "index.docker.io", "registry-1.docker.io"];
+  }
+  return [host];
+}
+
+/** The server URL handed to a credential helper for a registry. */
+export function helperServerUrl(registry: string): string {
+  return DOCKER_HUB_NAMES.has(registry.toLowerCase()) ? DOCKER_HUB_SERVER : registry;
+}
+
+function lookup<T>(table: Record<string, T>, registry: string): T | undefined {
+  const keys = configKeysFor(registry);
+  for (const key of keys) if (Object.hasOwn(table, key)) return table[key];
+  const hosts = new Set(keys.map(hostOfConfigKey));
+  for (const [key, value] of Object.entries(table)) {
+    if (hosts.has(hostOfConfigKey(key))) return value;
+  }
+  return undefined;
+}
+
+/** Credentials for `registry` from a loaded config file, in docker's order (see above). */
+export async function credentialFromConfig(
+  config: DockerConfigFile,
+  registry: string,
+  options: Pick<DockerConfigOptions, "env" | "helperTimeoutMs"> = {},
+): Promise<Credential | undefined> {
+  const serverUrl = helperServerUrl(registry);
+  const helperOptions = (configuredBy: string) => ({
+    configuredBy: `${configuredBy} in ${config.path}`,
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.helperTimeoutMs === undefined ? {} : { timeoutMs: options.helperTimeoutMs }),
+  });
+  const helper = lookup(config.credHelpers, registry);
+  if (helper !== undefined) {
+    const found = await runCredentialHelper(helper, serverUrl, helperOptions("credHelpers"));
+    if (found !== undefined) return found;
+  }
+  if (config.credsStore !== undefined) {
+    const found = await runCredentialHelper(
+      config.credsStore,
+      serverUrl,
+      helperOptions("credsStore"),
+    );
+    if (found !== undefined) return found;
+  }
+  const entry = lookup(config.auths, registry);
+  return entry === undefined ? undefined : credentialFromEntry(entry, registry, config.path);
+}
+
+function credentialFromEntry(
+  entry: DockerAuthEntry,
+  registry: string,
+  path: string,
+): Credential | undefined {
+  let username = entry.username;
+  let password = entry.password;
+  if (entry.auth !== undefined) {
+    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 0) {
+      throw new OcifitError(
+        "AUTH",
+        `${path}: the "auth" entry for ${registry} is not base64 of "user:password"`,
+        { subject: path },
+      );
+    }
+    username = decoded.slice(0, colon);
+    password = decoded.slice(colon + 1);
+  }
+  if (entry.identitytoken !== undefined) {
+    return username === undefined
+      ? { kind: "identity-token", token: entry.identitytoken }
+      : { kind: "identity-token", token: entry.identitytoken, username };
+  }
+  if (username !== undefined && password !== undefined && (username !== "" || password !== "")) {
+    return { kind: "basic", username, password };
+  }
+  return undefined;
+}
+
+/**
+ * A provider reading config.json on first use (once), then asking helpers per host. A missing
+ * file means no credentials; an unreadable or malformed one is an error.
+ */
+export function dockerConfigCredentials(options: DockerConfigOptions = {}): CredentialProvider {
+  const path = dockerConfigPath(options);
+  let loaded: Promise<DockerConfigFile | undefined> | undefined;
+  return async (registry) => {
+    loaded ??= loadDockerConfig(path);
+    const config = await loaded;
+    if (config === undefined) return undefined;
+    return credentialFromConfig(config, registry, options);
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}

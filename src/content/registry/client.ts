@@ -1,0 +1,353 @@
+// The HTTP side of one registry host: a single undici Agent (so connections are reused across
+// every repository and request of the host), authentication, retries and redirects. Stores
+// (store.ts) build OCI distribution requests on top of `request()`.
+//
+// * Scheme: loopback hosts (localhost, 127.0.0.0/8, ::1) default to plain HTTP; any other host
+//   only with `plainHttp: true`.
+// * Retries: 408/429/500/502/503/504 and connection resets/timeouts, for requests marked
+//   retryable (GET, HEAD, PUT, DELETE by default; upload steps are restarted by the store
+//   instead). Exponential backoff with jitter, `Retry-After` honoured (capped), attempts and total
+//   time bounded. Connection refused, unknown hosts and TLS failures are not retried.
+// * Redirects are followed by hand for GET and HEAD (blob downloads are often sent to storage),
+//   and Authorization is dropped whenever the next hop is on another origin.
+// * Nothing logs: `onRequest` receives the method and a URL whose query values are redacted.
+import { readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
+import { Agent, type Dispatcher } from "undici";
+import { OcifitError } from "../../oci/errors.js";
+import { VERSION } from "../../version.js";
+import { Authenticator } from "../auth/authenticator.js";
+import { parseChallenges } from "../auth/challenge.js";
+import type { CredentialProvider } from "../auth/credentials.js";
+import {
+  errorFromNetwork,
+  errorFromResponse,
+  isNetworkFailure,
+  isTemporaryStatus,
+  redactUrl,
+  type ErrorContext,
+} from "./errors.js";
+import { apiHostOf, headerOf, isLoopbackRegistry, readText } from "./http.js";
+import {
+  backoffDelay,
+  mayRetry,
+  parseRetryAfter,
+  retryPolicy,
+  sleep,
+  type RetryPolicy,
+} from "./retry.js";
+
+export interface RegistryClientOptions {
+  /** `host[:port]` as in a reference: `registry.example`, `127.0.0.1:5000`, `docker.io`. */
+  registry: string;
+  /** Speak HTTP instead of HTTPS. Default: true for loopback hosts, false otherwise. */
+  plainHttp?: boolean;
+  /** Skip TLS certificate verification. */
+  insecure?: boolean;
+  /** A PEM file of CA certificates to trust besides the system's. */
+  caFile?: string;
+  /** Where credentials come from; default: none (anonymous). */
+  credentials?: CredentialProvider;
+  /** Default: `ocifit/VERSION`. */
+  userAgent?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Called before every HTTP request this client sends (redirect hops and tokens included). */
+  onRequest?: (method: string, url: string) => void;
+  /** Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Time to the response headers. Default 60 s. */
+  headersTimeoutMs?: number;
+  /** Longest silence inside a response body. Default 60 s. */
+  bodyTimeoutMs?: number;
+  /** Default 5. */
+  maxRedirects?: number;
+}
+
+export type HttpMethod = "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";
+
+export interface RegistryRequest {
+  method: HttpMethod;
+  /** A path on the registry (`/v2/...`) or an absolute URL (an upload `Location`). */
+  url: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  /** Token scopes the request needs (`repository:team/app:pull`). */
+  scopes?: readonly string[];
+  /**
+   * Statuses that are answers rather than failures. Default: any 2xx. "any" returns every
+   * status (after retries of temporary ones).
+   */
+  accept?: readonly number[] | "any";
+  /** Retry temporary failures. Default: true for GET, HEAD, PUT and DELETE. */
+  retry?: boolean;
+  /** Follow redirects. Default: true for GET and HEAD. */
+  followRedirects?: boolean;
+  /** No Authorization from this client and no challenge handling (token requests). */
+  anonymous?: boolean;
+  /** What the request is about, for error messages. */
+  context?: Omit<ErrorContext, "registry">;
+}
+
+export interface RegistryResponse {
+  status: number;
+  /** The URL that answered (after redirects); relative `Location`s resolve against it. */
+  url: string;
+  header(name: string): string | undefined;
+  /** Must be consumed or dumped by the caller. */
+  body: Dispatcher.ResponseData["body"];
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const IDEMPOTENT = new Set<HttpMethod>(["GET", "HEAD", "PUT", "DELETE"]);
+
+export class RegistryClient {
+  /** The registry as the user named it (credentials and messages use this). */
+  readonly registry: string;
+  /** `https://host[:port]` (Docker Hub's API host for docker.io). */
+  readonly baseUrl: string;
+  readonly retryPolicy: RetryPolicy;
+  /** Per repository: whether the referrers API answered (true) or is missing (false). */
+  readonly referrersApi = new Map<string, boolean>();
+  private readonly origin: string;
+  private readonly agent: Agent;
+  private readonly auth: Authenticator;
+  private readonly userAgent: string;
+  private readonly onRequest: ((method: string, url: string) => void) | undefined;
+  private readonly headersTimeout: number;
+  private readonly bodyTimeout: number;
+  private readonly maxRedirects: number;
+  private closed = false;
+
+  constructor(options: RegistryClientOptions) {
+    this.registry = options.registry;
+    const plain = options.plainHttp ?? isLoopbackRegistry(options.registry);
+    this.baseUrl = `${plain ? "http" : "https"}://${apiHostOf(options.registry)}`;
+    this.origin = new URL(this.baseUrl).origin;
+    this.retryPolicy = retryPolicy(options.retry);
+    this.userAgent = options.userAgent ?? `ocifit/${VERSION}`;
+    this.onRequest = options.onRequest;
+    this.headersTimeout = options.headersTimeoutMs ?? 60_000;
+    this.bodyTimeout = options.bodyTimeoutMs ?? 60_000;
+    this.maxRedirects = options.maxRedirects ?? 5;
+    const connect: Record<string, unknown> = {
+      timeout: options.connectTimeoutMs ?? 10_000,
+      rejectUnauthorized: options.insecure !== true,
+    };
+    if (options.caFile !== undefined) {
+      let pem: string;
+      try {
+        pem = readFileSync(options.caFile, "utf8");
+      } catch (err) {
+        throw new OcifitError(
+          "IO",
+          `cannot read the CA file ${options.caFile}: ${(err as Error).message}`,
+          { subject: options.caFile, cause: err },
+        );
+      }
+      // `ca` replaces Node's trust store; keep the system roots and add the file's certificates.
+      connect.ca = [...rootCertificates, pem];
+    }
+    this.agent = new Agent({
+      connect,
+      headersTimeout: this.headersTimeout,
+      bodyTimeout: this.bodyTimeout,
+    });
+    this.auth = new Authenticator({
+      registry: options.registry,
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      http: async (req) => {
+        const res = await this.request({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          ...(req.body === undefined ? {} : { body: req.body }),
+          anonymous: true,
+          accept: "any",
+          retry: true,
+          context: { what: "token" },
+        });
+        return { status: res.status, text: await readText(res.body, 1024 * 1024) };
+      },
+    });
+  }
+
+  /** `GET /v2/`: checks that the registry answers and that the credentials are accepted. */
+  async ping(): Promise<void> {
+    const res = await this.request({ method: "GET", url: "/v2/", context: { what: "API check" } });
+    await res.body.dump();
+  }
+
+  /** Closes the pooled connections. The client cannot be used afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.agent.close();
+  }
+
+  /** Sends one logical request: authentication, retries and redirects included. */
+  async request(req: RegistryRequest): Promise<RegistryResponse> {
+    const context: ErrorContext = { registry: this.registry, ...req.context };
+    const retryable = req.retry ?? IDEMPOTENT.has(req.method);
+    const policy = this.retryPolicy;
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      let answer: { res: Dispatcher.ResponseData; url: URL };
+      try {
+        answer = await this.attempt(req);
+      } catch (err) {
+        if (!isNetworkFailure(err)) throw err;
+        const failure = errorFromNetwork(
+          err,
+          req.method,
+          this.resolve(req.url).href,
+          hostContext(context, req, this.origin),
+          attempt,
+          { beforeAnswer: true },
+        );
+        const delay = backoffDelay(policy, attempt, undefined);
+        if (retryable && failure.temporary && mayRetry(policy, attempt, started, delay)) {
+          await sleep(delay);
+          continue;
+        }
+        throw failure;
+      }
+      const { res, url } = answer;
+      const status = res.statusCode;
+      const listed = Array.isArray(req.accept) && req.accept.includes(status);
+      if (!listed && retryable && isTemporaryStatus(status)) {
+        const retryAfter = parseRetryAfter(headerOf(res.headers, "retry-after"));
+        const delay = backoffDelay(policy, attempt, retryAfter);
+        if (mayRetry(policy, attempt, started, delay)) {
+          await res.body.dump().catch(() => undefined);
+          await sleep(delay);
+          continue;
+        }
+      }
+      const accepted =
+        req.accept === "any"
+          ? true
+          : listed || (req.accept === undefined && status >= 200 && status < 300);
+      if (accepted) {
+        return {
+          status,
+          url: url.href,
+          header: (name) => headerOf(res.headers, name),
+          body: res.body,
+        };
+      }
+      const body = await readText(res.body);
+      throw errorFromResponse({
+        method: req.method,
+        url: url.href,
+        status,
+        ...(res.statusText ? { statusText: res.statusText } : {}),
+        body,
+        context,
+        attempts: attempt,
+        ...(status === 401 ? await this.unauthorized(res.headers) : {}),
+      });
+    }
+  }
+
+  /** What a 401 message needs: whose credentials were refused, and any missing scope. */
+  private async unauthorized(
+    headers: Dispatcher.ResponseData["headers"],
+  ): Promise<{ credentials: string; insufficientScope?: string }> {
+    const credentials = await this.auth.describeCredentials();
+    const bearer = parseChallenges(headerOf(headers, "www-authenticate")).find(
+      (c) => c.scheme === "bearer" && c.params.error === "insufficient_scope",
+    );
+    return bearer === undefined
+      ? { credentials }
+      : { credentials, insufficientScope: bearer.params.scope ?? "" };
+  }
+
+  /** Absolute URL for a request path or Location. */
+  resolve(url: string): URL {
+    return new URL(url, `${this.baseUrl}/`);
+  }
+
+  private async attempt(req: RegistryRequest): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
+    if (req.anonymous) return this.follow(req, undefined);
+    const scopes = req.scopes ?? [];
+    const sent = await this.auth.authorization(scopes);
+    const first = await this.follow(req, sent);
+    if (first.res.statusCode !== 401) return first;
+    const challenge = headerOf(first.res.headers, "www-authenticate");
+    let retry: string | undefined;
+    try {
+      retry = await this.auth.respond(challenge, scopes, sent);
+    } catch (err) {
+      await first.res.body.dump().catch(() => undefined);
+      throw err;
+    }
+    if (retry === undefined) return first;
+    await first.res.body.dump().catch(() => undefined);
+    return this.follow(req, retry);
+  }
+
+  /** One exchange, following redirects; Authorization only ever goes to the first origin. */
+  private async follow(
+    req: RegistryRequest,
+    authorization: string | undefined,
+  ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
+    if (this.closed) throw new OcifitError("INTERNAL", `the client for ${this.registry} is closed`);
+    const followRedirects = req.followRedirects ?? (req.method === "GET" || req.method === "HEAD");
+    let url = this.resolve(req.url);
+    const firstOrigin = url.origin;
+    let method: HttpMethod = req.method;
+    let body = req.body;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { "user-agent": this.userAgent };
+      for (const [name, value] of Object.entries(req.headers ?? {})) {
+        const lower = name.toLowerCase();
+        if (lower === "authorization" && url.origin !== firstOrigin) continue;
+        headers[lower] = value;
+      }
+      if (authorization !== undefined && url.origin === firstOrigin && url.origin === this.origin) {
+        headers.authorization = authorization;
+      }
+      this.onRequest?.(method, redactUrl(url.href));
+      const res = await this.agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method,
+        headers,
+        body: body ?? null,
+        headersTimeout: this.headersTimeout,
+        bodyTimeout: this.bodyTimeout,
+      });
+      const location = headerOf(res.headers, "location");
+      if (!followRedirects || !REDIRECTS.has(res.statusCode) || location === undefined) {
+        return { res, url };
+      }
+      await res.body.dump().catch(() => undefined);
+      if (hop >= this.maxRedirects) {
+        throw new OcifitError(
+          "REGISTRY",
+          `${this.registry}: more than ${this.maxRedirects} redirects for ${req.method} ${redactUrl(this.resolve(req.url).href)}`,
+        );
+      }
+      url = new URL(location, url);
+      if (res.statusCode === 303 && method !== "HEAD") {
+        method = "GET";
+        body = undefined;
+      }
+    }
+  }
+}
+
+/** Errors about a token service or storage host name that host, not the registry. */
+function hostContext(
+  context: ErrorContext,
+  req: RegistryRequest,
+  registryOrigin: string,
+): ErrorContext {
+  try {
+    const url = new URL(req.url, `${registryOrigin}/`);
+    if (url.origin !== registryOrigin) return { ...context, registry: url.host };
+  } catch {
+    // keep the registry
+  }
+  return context;
+}

@@ -1,0 +1,394 @@
+// Registry failures as one error type. HTTP answers carry the status and the OCI error codes of
+// the body (`{"errors":[{"code","message","detail"}]}`); failures without an answer (refused,
+// DNS, TLS, reset, timeout) carry no status. `temporary` says whether trying again later may help.
+// The URL kept on the error has its query values redacted (signed storage URLs carry secrets in
+// the query), and no error ever holds a header value.
+import { OcifitError, type ErrorCode } from "../../oci/errors.js";
+
+export interface RegistryErrorEntry {
+  code: string;
+  message: string;
+  detail?: unknown;
+}
+
+export interface RegistryErrorInit {
+  code: ErrorCode;
+  message: string;
+  status?: number;
+  registryCodes?: readonly string[];
+  errors?: readonly RegistryErrorEntry[];
+  temporary: boolean;
+  method: string;
+  url: string;
+  subject?: string;
+  cause?: unknown;
+}
+
+export class RegistryError extends OcifitError {
+  /** The HTTP status, or undefined when no answer came. */
+  readonly status: number | undefined;
+  /** OCI error codes from the body: `MANIFEST_UNKNOWN`, `NAME_UNKNOWN`, `DENIED`, ... */
+  readonly registryCodes: readonly string[];
+  readonly errors: readonly RegistryErrorEntry[];
+  /** Whether the same request may succeed later (429, 5xx, resets, timeouts). */
+  readonly temporary: boolean;
+  readonly method: string;
+  /** The request URL, query values redacted. */
+  readonly url: string;
+
+  constructor(init: RegistryErrorInit) {
+    const options: { subject?: string; cause?: unknown } = {};
+    if (init.subject !== undefined) options.subject = init.subject;
+    if (init.cause !== undefined) options.cause = init.cause;
+    super(init.code, init.message, options);
+    this.name = "RegistryError";
+    this.status = init.status;
+    this.registryCodes = init.registryCodes ?? [];
+    this.errors = init.errors ?? [];
+    this.temporary = init.temporary;
+    this.method = init.method;
+    this.url = redactUrl(init.url);
+  }
+
+  hasCode(code: string): boolean {
+    return this.registryCodes.includes(code);
+  }
+}
+
+export function isRegistryError(err: unknown): err is RegistryError {
+  return err instanceof RegistryError;
+}
+
+/** What a request was about, for messages. */
+export interface ErrorContext {
+  /** `127.0.0.1:5000`: the registry as the user named it. */
+  registry: string;
+  repository?: string;
+  /** A tag or digest. */
+  reference?: string;
+  /** `manifest`, `blob`, `upload`, `tag list`, `referrers`, `token`... */
+  what?: string;
+}
+
+// Query parameters whose values are safe to show; every other value is replaced.
+const SAFE_QUERY = new Set([
+  "n",
+  "last",
+  "digest",
+  "mount",
+  "from",
+  "artifacttype",
+  "scope",
+  "service",
+]);
+
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    const q = url.indexOf("?");
+    return q < 0 ? url : `${url.slice(0, q)}?…`;
+  }
+  parsed.username = "";
+  parsed.password = "";
+  if (parsed.search === "") return parsed.toString();
+  const parts: string[] = [];
+  for (const [key, value] of parsed.searchParams) {
+    parts.push(
+      SAFE_QUERY.has(key.toLowerCase())
+        ? `${encodeURIComponent(key)}=${encodeURIComponent(value)}`
+        : `${encodeURIComponent(key)}=…`,
+    );
+  }
+  return `${parsed.origin}${parsed.pathname}?${parts.join("&")}`;
+}
+
+/** The entries of an OCI error body; [] when the body is something else. */
+export function parseErrorBody(text: string): RegistryErrorEntry[] {
+  if (text === "" || !/^\s*\{/.test(text)) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (value === null || typeof value !== "object") return [];
+  const errors = (value as { errors?: unknown }).errors;
+  if (!Array.isArray(errors)) return [];
+  const entries: RegistryErrorEntry[] = [];
+  for (const e of errors) {
+    if (e === null || typeof e !== "object") continue;
+    const { code, message, detail } = e as Record<string, unknown>;
+    if (typeof code !== "string") continue;
+    const entry: RegistryErrorEntry = {
+      code: code.toUpperCase(),
+      message: typeof message === "string" ? message : "",
+    };
+    if (detail !== undefined) entry.detail = detail;
+    entries.push(entry);
+  }
+  return entries;
+}
+
+const TEMPORARY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
+export function isTemporaryStatus(status: number): boolean {
+  return TEMPORARY_STATUSES.has(status);
+}
+
+export interface ResponseFailure {
+  method: string;
+  url: string;
+  status: number;
+  statusText?: string;
+  body: string;
+  context: ErrorContext;
+  /** How many times the request was sent (retries included). */
+  attempts?: number;
+  /** For 401: whether credentials were sent, and whose. */
+  credentials?: string;
+  /** For 401: the scope a Bearer challenge said was missing (`error="insufficient_scope"`). */
+  insufficientScope?: string;
+}
+
+/** A RegistryError for an HTTP answer that is a failure. */
+export function errorFromResponse(failure: ResponseFailure): RegistryError {
+  const { status, context } = failure;
+  const errors = parseErrorBody(failure.body);
+  const codes = errors.map((e) => e.code);
+  const where = context.repository ? `${context.registry}/${context.repository}` : context.registry;
+  const said = registrySaid(errors, failure.body, status);
+  const tries =
+    failure.attempts !== undefined && failure.attempts > 1
+      ? ` after ${failure.attempts} attempts`
+      : "";
+  let code: ErrorCode = "REGISTRY";
+  let message: string;
+  const has = (c: string) => codes.includes(c);
+  const subject =
+    context.reference === undefined ? where : `${where}${refSuffix(context.reference)}`;
+
+  if (status === 401 && failure.insufficientScope !== undefined) {
+    code = "AUTH";
+    message = `access denied to ${where}: ${failure.insufficientScope || "the access needed"} was not granted (${failure.credentials ?? "no credentials"})`;
+  } else if (status === 401) {
+    code = "AUTH";
+    message =
+      failure.credentials === undefined || failure.credentials === "no credentials"
+        ? `authentication required for ${context.registry}: no credentials found (run docker login ${context.registry}, or pass --username with --password-stdin)`
+        : `wrong credentials for ${context.registry}: ${failure.credentials} was refused`;
+  } else if (status === 403) {
+    code = "AUTH";
+    message = `access denied to ${where}${said}`;
+  } else if (status === 404) {
+    code = "NOT_FOUND";
+    if (has("NAME_UNKNOWN")) {
+      message = `repository ${context.repository ?? "?"} not found on ${context.registry}`;
+    } else if (has("MANIFEST_UNKNOWN")) {
+      message = `manifest ${quote(context.reference)}not found in ${where}`;
+    } else if (has("BLOB_UNKNOWN")) {
+      message = `blob ${quote(context.reference)}not found in ${where}`;
+    } else if (has("BLOB_UPLOAD_UNKNOWN")) {
+      message = `upload session not found in ${where} (it may have expired)`;
+    } else {
+      message = `${context.what ?? "content"} ${quote(context.reference)}not found in ${where}`;
+    }
+  } else if (status === 400 && has("MANIFEST_BLOB_UNKNOWN")) {
+    const missing = errors
+      .filter((e) => e.code === "MANIFEST_BLOB_UNKNOWN")
+      .map((e) => detailText(e.detail))
+      .filter((d) => d !== "");
+    message = `${where} refused the manifest: it references content the repository does not have${missing.length > 0 ? ` (${missing.join(", ")})` : ""}; push children before parents`;
+  } else if (status === 429) {
+    message = `${context.registry} is rate limiting requests${tries}${said}`;
+  } else if (status >= 500) {
+    message = `${context.registry} failed with ${status}${failure.statusText ? ` ${failure.statusText}` : ""}${tries} (${failure.method} ${context.what ?? "request"})${said}`;
+  } else if (status === 405 || has("UNSUPPORTED")) {
+    message = `${context.registry} does not support ${failure.method} of ${context.what ?? "this resource"}${said}`;
+  } else if (status === 413) {
+    message = `${context.registry} refused ${context.what ?? "the request"} as too large${said}`;
+  } else {
+    message = `${context.registry} refused ${failure.method} of ${context.what ?? "the request"} with ${status}${said}`;
+  }
+  const codeText = codes.length > 0 ? ` [${status} ${codes.join(", ")}]` : ` [${status}]`;
+  return new RegistryError({
+    code,
+    message: `${message}${codeText}`,
+    status,
+    registryCodes: codes,
+    errors,
+    temporary: isTemporaryStatus(status),
+    method: failure.method,
+    url: failure.url,
+    subject,
+  });
+}
+
+function refSuffix(reference: string): string {
+  return reference.includes(":") ? `@${reference}` : `:${reference}`;
+}
+
+function quote(reference: string | undefined): string {
+  return reference === undefined ? "" : `"${reference}" `;
+}
+
+function registrySaid(errors: readonly RegistryErrorEntry[], body: string, status: number): string {
+  const messages = errors.map((e) => e.message).filter((m) => m !== "");
+  if (messages.length > 0) return `: ${clip(messages.join("; "))}`;
+  if (errors.length === 0 && status !== 404 && body.trim() !== "" && body.length < 300) {
+    return `: ${clip(body.trim().split("\n")[0] ?? "")}`;
+  }
+  return "";
+}
+
+function detailText(detail: unknown): string {
+  if (typeof detail === "string") return detail;
+  if (detail !== null && typeof detail === "object") {
+    for (const v of Object.values(detail)) if (typeof v === "string") return v;
+  }
+  return "";
+}
+
+function clip(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+}
+
+export interface NetworkReason {
+  text: string;
+  temporary: boolean;
+}
+
+const NETWORK_REASONS: Record<string, NetworkReason> = {
+  ECONNREFUSED: { text: "connection refused", temporary: false },
+  ENOTFOUND: { text: "host name not found", temporary: false },
+  EAI_NONAME: { text: "host name not found", temporary: false },
+  EAI_AGAIN: { text: "name lookup failed temporarily", temporary: true },
+  EHOSTUNREACH: { text: "host unreachable", temporary: false },
+  ENETUNREACH: { text: "network unreachable", temporary: false },
+  ECONNRESET: { text: "connection reset", temporary: true },
+  EPIPE: { text: "connection closed while sending", temporary: true },
+  ECONNABORTED: { text: "connection aborted", temporary: true },
+  ETIMEDOUT: { text: "connection timed out", temporary: true },
+  UND_ERR_CONNECT_TIMEOUT: { text: "connection timed out", temporary: true },
+  UND_ERR_HEADERS_TIMEOUT: { text: "no answer in time (headers timeout)", temporary: true },
+  UND_ERR_BODY_TIMEOUT: { text: "the answer stalled (body timeout)", temporary: true },
+  UND_ERR_SOCKET: { text: "connection closed by the server", temporary: true },
+  UND_ERR_CLOSED: { text: "connection closed", temporary: true },
+  UND_ERR_ABORTED: { text: "request aborted", temporary: false },
+};
+
+const TLS_TRUST = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_UNTRUSTED",
+]);
+
+/** The error code of a low-level failure, looking through `cause` chains. */
+export function networkCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === "object"; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "") {
+      // undici wraps socket errors; prefer the system code underneath when there is one.
+      const inner = (current as { cause?: { code?: unknown } }).cause?.code;
+      return typeof inner === "string" &&
+        inner !== "" &&
+        code.startsWith("UND_ERR") &&
+        inner !== code
+        ? inner
+        : code;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Whether a thrown error is a transport failure (as opposed to ours or the caller's). */
+export function isNetworkFailure(err: unknown): boolean {
+  if (err instanceof OcifitError) return false;
+  const code = networkCode(err);
+  if (code === undefined) return false;
+  return (
+    Object.hasOwn(NETWORK_REASONS, code) ||
+    TLS_TRUST.has(code) ||
+    code.startsWith("ERR_SSL") ||
+    code === "EPROTO" ||
+    code.startsWith("HPE_") ||
+    code.startsWith("UND_ERR") ||
+    code.startsWith("E")
+  );
+}
+
+/** What went wrong with a connection, in words, and whether trying again may help. */
+export function networkReason(err: unknown): NetworkReason {
+  const code = networkCode(err) ?? "";
+  if (Object.hasOwn(NETWORK_REASONS, code)) return NETWORK_REASONS[code] as NetworkReason;
+  if (TLS_TRUST.has(code)) {
+    return {
+      text: `its TLS certificate is not trusted (${code}); pass --ca-file with the CA, or --insecure to skip verification`,
+      temporary: false,
+    };
+  }
+  if (code.startsWith("ERR_SSL") || code === "EPROTO") {
+    return {
+      text: `the TLS handshake failed (${code}); if the registry speaks plain HTTP, pass --plain-http`,
+      temporary: false,
+    };
+  }
+  if (code.startsWith("HPE_")) {
+    return {
+      text: `it did not answer with HTTP (${code}); if it uses TLS, drop --plain-http`,
+      temporary: false,
+    };
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  return { text: code ? `${text} (${code})` : text, temporary: false };
+}
+
+/**
+ * A RegistryError for a request that got no HTTP answer. `beforeAnswer`: the connection failed
+ * before any response (not in the middle of a body).
+ */
+export function errorFromNetwork(
+  err: unknown,
+  method: string,
+  url: string,
+  context: ErrorContext,
+  attempts = 1,
+  options: { beforeAnswer?: boolean } = {},
+): RegistryError {
+  const code = networkCode(err) ?? "";
+  const plainHttp = url.startsWith("http:") && options.beforeAnswer === true;
+  const reason = networkReason(err);
+  const tries = attempts > 1 ? ` (after ${attempts} attempts)` : "";
+  // A TLS server hangs up on a plain-HTTP request without a word.
+  const hint =
+    plainHttp && (code === "UND_ERR_SOCKET" || code === "ECONNRESET")
+      ? "; if the registry speaks HTTPS, do not use plain HTTP"
+      : "";
+  return new RegistryError({
+    code: "UNREACHABLE",
+    message: `cannot reach ${context.registry}: ${reason.text}${tries}${hint}`,
+    temporary: reason.temporary,
+    method,
+    url,
+    subject: context.registry,
+    cause: err,
+  });
+}
+
+/** Whether a network failure is worth retrying. */
+export function isTemporaryNetworkFailure(err: unknown): boolean {
+  const code = networkCode(err);
+  if (code === undefined) return false;
+  return Object.hasOwn(NETWORK_REASONS, code)
+    ? (NETWORK_REASONS[code] as NetworkReason).temporary
+    : false;
+}

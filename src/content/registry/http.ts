@@ -1,0 +1,131 @@
+// Small HTTP helpers shared by the registry client and store: header access on undici's header
+// objects, bounded body reads, `Link` paging, registry host names.
+import type { IncomingHttpHeaders } from "node:http";
+import { OcifitError } from "../../oci/errors.js";
+
+export type HeaderMap = IncomingHttpHeaders | Record<string, string | string[] | undefined>;
+
+/** One header value (repeated headers joined with ", "), or undefined. Names are lowercase. */
+export function headerOf(headers: HeaderMap, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** A body stream as text, reading at most `limit` bytes (the rest is dropped). */
+export async function readText(
+  body: AsyncIterable<Uint8Array>,
+  limit = 64 * 1024,
+): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of body) {
+      const room = limit - length;
+      if (room <= 0) break;
+      const part = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+      chunks.push(part);
+      length += part.byteLength;
+    }
+  } catch {
+    // An error body that breaks off is still worth what arrived.
+  }
+  return Buffer.concat(chunks, length).toString("utf8");
+}
+
+/** A body read whole, refusing (TOO_LARGE) past `limit` bytes without reading further. */
+export async function readCapped(
+  body: AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => unknown },
+  limit: number,
+  subject: string,
+  what: string,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of body) {
+    length += chunk.byteLength;
+    if (length > limit) {
+      body.destroy?.();
+      throw new OcifitError("TOO_LARGE", `${what} is larger than the ${limit}-byte limit`, {
+        subject,
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, length);
+}
+
+/** The `rel="next"` target of a `Link` header, or undefined. */
+export function nextLink(link: string | undefined): string | undefined {
+  if (link === undefined) return undefined;
+  const pattern = /<([^>]*)>((?:\s*;\s*[^;,]*)*)/g;
+  for (const match of link.matchAll(pattern)) {
+    for (const param of (match[2] ?? "").split(";")) {
+      const eq = param.indexOf("=");
+      if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== "rel") continue;
+      const rels = param
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"|"$/g, "")
+        .toLowerCase()
+        .split(/\s+/);
+      if (rels.includes("next")) return match[1];
+    }
+  }
+  return undefined;
+}
+
+/** `host[:port]` → the host name alone (IPv6 brackets removed), lowercased. */
+export function hostnameOf(registry: string): string {
+  if (registry.startsWith("[")) {
+    const close = registry.indexOf("]");
+    return (close < 0 ? registry.slice(1) : registry.slice(1, close)).toLowerCase();
+  }
+  const colons = registry.split(":").length - 1;
+  // More than one colon without brackets: a bare IPv6 address.
+  if (colons > 1) return registry.toLowerCase();
+  const colon = registry.indexOf(":");
+  return (colon < 0 ? registry : registry.slice(0, colon)).toLowerCase();
+}
+
+/** Loopback hosts default to plain HTTP: localhost (and *.localhost), 127.0.0.0/8, ::1. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = hostnameOf(registry);
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m !== null && m.slice(1).every((p) => Number(p) <= 255);
+}
+
+/** Docker Hub's API lives on another host than its name. */
+export function apiHostOf(registry: string): string {
+  const host = registry.toLowerCase();
+  return host === "docker.io" || host === "index.docker.io" ? "registry-1.docker.io" : registry;
+}
+
+/** Appends `name=value` to a URL's query, keeping the existing query exactly as it was. */
+export function withQueryParam(url: string, name: string, value: string): string {
+  const hash = url.indexOf("#");
+  const base = hash < 0 ? url : url.slice(0, hash);
+  const sep = base.includes("?") ? (base.endsWith("?") || base.endsWith("&") ? "" : "&") : "?";
+  return `${base}${sep}${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+}
+
+/** A media type without its parameters: `application/json; charset=utf-8` → `application/json`. */
+export function bareMediaType(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  const bare = (contentType.split(";")[0] ?? "").trim().toLowerCase();
+  return bare === "" ? undefined : bare;
+}
+
+/** A non-negative integer header (Content-Length), or undefined. */
+export function numberHeader(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
+
+/** The first byte of a `Content-Range: bytes START-END/TOTAL`. */
+export function rangeStart(contentRange: string | undefined): number | undefined {
+  const m = /^\s*bytes\s+(\d+)-/i.exec(contentRange ?? "");
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,29 @@
+// The OCI distribution registry backend: one client per host, one store per repository.
+export {
+  RegistryClient,
+  type HttpMethod,
+  type RegistryClientOptions,
+  type RegistryRequest,
+  type RegistryResponse,
+} from "./client.js";
+export {
+  createRegistryStore,
+  RegistryStore,
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_MAX_MANIFEST_BYTES,
+  MANIFEST_ACCEPT,
+  type FetchedManifest,
+  type ManifestPushResult,
+  type RegistryStoreOptions,
+} from "./store.js";
+export {
+  isRegistryError,
+  parseErrorBody,
+  redactUrl,
+  RegistryError,
+  type ErrorContext,
+  type RegistryErrorEntry,
+} from "./errors.js";
+export { DEFAULT_RETRY_POLICY, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
+export { isLoopbackRegistry } from "./http.js";
+export { referrersTag } from "./documents.js";
