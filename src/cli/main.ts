@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { checkCommand } from "./commands/check.js";
+import { inspectCommand, lsCommand } from "./commands/inspect.js";
 import { explainCommand, labelsCommand } from "./commands/labels.js";
 import { validateCommand } from "./commands/validate.js";
 import { describeError, ExitCode, exitCodeForError } from "./exit-codes.js";
@@ -21,6 +22,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(checkCommand(setExit));
   program.addCommand(labelsCommand(setExit));
   program.addCommand(explainCommand(setExit));
+  program.addCommand(inspectCommand(setExit));
+  program.addCommand(lsCommand(setExit));
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -119,8 +119,9 @@ async function inspectNode(
 }
 
 export async function inspect(store: Store, reference: string): Promise<InspectResult> {
-  const root = await store.resolve(reference);
-  return { reference, root: await inspectNode(store, root, 0) };
+  const { mediaType, digest, size } = await store.resolve(reference);
+  // Only what names the content: a layout's ref.name annotation is about the tag, not the image.
+  return { reference, root: await inspectNode(store, { mediaType, digest, size }, 0) };
 }
 
 /** The exact bytes stored for the reference (verified). */

@@ -1,0 +1,149 @@
+// `ocifit inspect REF` and `ocifit ls REF`: parsing and rendering only.
+import { Command, Option } from "commander";
+import type { CompatSummary, InspectNode } from "../../ops/inspect.js";
+import { inspect, inspectRaw } from "../../ops/inspect.js";
+import { OcifitError } from "../../oci/errors.js";
+import { parseReference } from "../../oci/reference.js";
+import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
+import { color, outputOption, renderData, type OutputFormat } from "../output.js";
+import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+
+export function inspectCommand(run: (code: Code) => void): Command {
+  const command = new Command("inspect")
+    .description(
+      "show what a reference names: a tree of index -> manifests -> config, with compatibilities",
+    )
+    .argument("<ref>", "registry/repo:tag, oci:DIR[:tag|@digest] or oci-archive:FILE[:tag]")
+    .addOption(new Option("--raw", "print the exact bytes of the manifest or index"))
+    .addOption(outputOption());
+  return addRegistryOptions(command).action(
+    async (input: string, opts: RegistryFlags & { raw?: boolean; output: OutputFormat }) => {
+      const ref = parseReference(input);
+      const opener = await openerFrom(opts);
+      try {
+        const { store, reference } = await opener.open(ref);
+        if (reference === undefined)
+          throw new OcifitError("USAGE", `${input} names no tag or digest`);
+        if (opts.raw) {
+          process.stdout.write(await inspectRaw(store, reference));
+        } else {
+          const result = await inspect(store, reference);
+          if (opts.output === "table") process.stdout.write(renderTree(input, result.root));
+          else process.stdout.write(renderData(opts.output, result));
+          const unreadable = countProblems(result.root);
+          if (unreadable > 0) {
+            const what = `${unreadable} descriptor${unreadable === 1 ? "" : "s"} could not be read`;
+            throw new OcifitError("NOT_FOUND", `${what} (marked above)`, { subject: input });
+          }
+        }
+      } finally {
+        await opener.close();
+      }
+      run(ExitCode.Ok);
+    },
+  );
+}
+
+export function lsCommand(run: (code: Code) => void): Command {
+  const command = new Command("ls")
+    .description("list the tags of a repository, layout or archive")
+    .argument("<ref>", "registry/repo, oci:DIR or oci-archive:FILE")
+    .addOption(outputOption());
+  return addRegistryOptions(command).action(
+    async (input: string, opts: RegistryFlags & { output: OutputFormat }) => {
+      const opener = await openerFrom(opts);
+      try {
+        const { store } = await opener.open(parseReference(input));
+        const tags = await store.listTags();
+        if (opts.output === "table") process.stdout.write(tags.map((t) => `${t}\n`).join(""));
+        else process.stdout.write(renderData(opts.output, { tags }));
+      } finally {
+        await opener.close();
+      }
+      run(ExitCode.Ok);
+    },
+  );
+}
+
+function countProblems(node: InspectNode): number {
+  const own = (node.problem ? 1 : 0) + (node.compat?.problem ? 1 : 0);
+  return node.children.reduce((sum, c) => sum + countProblems(c), own);
+}
+
+function size(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = -1;
+  do {
+    v /= 1024;
+    u++;
+  } while (v >= 1024 && u < units.length - 1);
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+function short(digest: string): string {
+  const [alg, hex] = digest.split(":");
+  return `${alg}:${(hex ?? "").slice(0, 12)}`;
+}
+
+function kind(mediaType: string): string {
+  if (mediaType.includes("index") || mediaType.includes("list")) return "index";
+  if (mediaType.includes("manifest")) return "manifest";
+  if (mediaType.includes("config")) return "config";
+  if (mediaType.includes("layer")) return "layer";
+  if (mediaType.includes("compatibilities")) return "compatibilities";
+  return mediaType;
+}
+
+function compatLines(c: CompatSummary, indent: string): string[] {
+  const head = `${indent}${color.cyan("compatibilities")}: ${c.form === "blob" ? "blob (Proposal J)" : "manifest (Proposal I)"} ${short(c.descriptor.digest)}`;
+  if (c.problem) return [`${head}  ${color.red(`unreadable: ${c.problem}`)}`];
+  const sets = c.sets ?? [];
+  const lines = [`${head}, ${sets.length} set${sets.length === 1 ? "" : "s"}`];
+  for (const s of sets) {
+    const labels = Object.entries(s.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("; ");
+    const meta = [
+      s.description ? `"${s.description}"` : "",
+      s.tags.length ? `[${s.tags.join(", ")}]` : "",
+      `score ${s.score}`,
+    ]
+      .filter(Boolean)
+      .join(" ");
+    lines.push(`${indent}  set ${s.index} ${meta}: ${labels}`);
+  }
+  return lines;
+}
+
+function renderTree(name: string, root: InspectNode): string {
+  const lines = [
+    `${color.bold(name)}  ${kind(root.descriptor.mediaType)} ${root.descriptor.digest}  ${size(root.descriptor.size)}`,
+  ];
+  if (root.artifactType) lines.push(`  artifactType ${root.artifactType}`);
+  if (root.problem) lines.push(`  ${color.red(root.problem)}`);
+  root.children.forEach((child, i) => {
+    const last = i === root.children.length - 1;
+    const branch = last ? "└─ " : "├─ ";
+    const indent = last ? "   " : "│  ";
+    const label = child.platform
+      ? `${color.bold(child.platform)}${child.features?.length ? ` [${child.features.join(", ")}]` : ""}  `
+      : "";
+    lines.push(
+      `${branch}${label}${kind(child.descriptor.mediaType)} ${short(child.descriptor.digest)}  ${size(child.descriptor.size)}`,
+    );
+    if (child.problem) lines.push(`${indent}${color.red(child.problem)}`);
+    if (child.compat) lines.push(...compatLines(child.compat, indent));
+    const parts = child.children;
+    if (parts.length > 0) {
+      const [config, ...layers] = parts;
+      const total = layers.reduce((sum, l) => sum + l.descriptor.size, 0);
+      if (config)
+        lines.push(
+          `${indent}${kind(config.descriptor.mediaType)} ${short(config.descriptor.digest)}; ${layers.length} layer${layers.length === 1 ? "" : "s"}, ${size(total)}`,
+        );
+    }
+  });
+  return `${lines.join("\n")}\n`;
+}

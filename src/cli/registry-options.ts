@@ -1,0 +1,55 @@
+// Flags shared by every command that reads or writes a registry, and the store opener they make.
+import { text } from "node:stream/consumers";
+import type { Command } from "commander";
+import { Option } from "commander";
+import { createStoreOpener, type StoreOpener } from "../content/open.js";
+import { OcifitError } from "../oci/errors.js";
+
+export interface RegistryFlags {
+  plainHttp?: boolean;
+  insecure?: boolean;
+  caFile?: string;
+  username?: string;
+  passwordStdin?: boolean;
+}
+
+export function addRegistryOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--plain-http", "use HTTP, not HTTPS (loopback registries use HTTP anyway)"),
+    )
+    .addOption(new Option("--insecure", "do not verify the registry's TLS certificate"))
+    .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
+    .addOption(new Option("--username <name>", "registry user name (with --password-stdin)"))
+    .addOption(new Option("--password-stdin", "read the registry password from standard input"));
+}
+
+/** The opener for one command run; the caller closes it. */
+export async function openerFrom(
+  flags: RegistryFlags,
+  extra: { cache?: boolean } = {},
+): Promise<StoreOpener> {
+  let password: string | undefined;
+  if (flags.passwordStdin) {
+    if (flags.username === undefined)
+      throw new OcifitError("USAGE", "--password-stdin needs --username");
+    password = (await text(process.stdin)).replace(/\r?\n$/, "");
+  } else if (flags.username !== undefined) {
+    throw new OcifitError(
+      "USAGE",
+      "--username needs --password-stdin (passwords are never taken as arguments)",
+    );
+  }
+  return createStoreOpener({
+    ...(flags.plainHttp ? { plainHttp: true } : {}),
+    ...(flags.insecure ? { insecure: true } : {}),
+    ...(flags.caFile ? { caFile: flags.caFile } : {}),
+    ...(flags.username !== undefined ? { username: flags.username, password: password ?? "" } : {}),
+    ...(extra.cache
+      ? {
+          cache: true,
+          onCacheWarning: (w) => process.stderr.write(`ocifit: warning: cache: ${w.message}\n`),
+        }
+      : {}),
+  });
+}

@@ -1,0 +1,114 @@
+// From a parsed reference to a store: registry repository, OCI layout directory or OCI archive.
+// One opener per command keeps one HTTP client per registry host and closes everything at the end.
+import type { Reference } from "../oci/reference.js";
+import { openArchive } from "./archive.js";
+import {
+  dockerConfigCredentials,
+  firstOf,
+  staticCredentials,
+  type CredentialProvider,
+} from "./auth/index.js";
+import { openCache, withCache, type CacheWarning, type ContentCache } from "./cache.js";
+import { openLayout } from "./layout.js";
+import { createRegistryStore, RegistryClient } from "./registry/index.js";
+import type { Store } from "./store.js";
+
+export interface RegistryAccess {
+  /** Speak HTTP to non-loopback registries too (loopback hosts default to HTTP). */
+  plainHttp?: boolean;
+  insecure?: boolean;
+  caFile?: string;
+  /** Explicit credentials (`--username` with `--password-stdin`); else the docker config. */
+  username?: string;
+  password?: string;
+  onRequest?: (method: string, url: string) => void;
+}
+
+export interface OpenOptions extends RegistryAccess {
+  /** Serve digest-addressed manifests and configs from the on-disk cache; default off. */
+  cache?: boolean | ContentCache;
+  onCacheWarning?: (warning: CacheWarning) => void;
+  /** Create a missing layout or archive (destinations of a copy). */
+  create?: boolean;
+}
+
+export interface OpenedStore {
+  store: Store;
+  /** The tag or digest the reference names inside the store, if any. */
+  reference?: string;
+}
+
+export interface StoreOpener {
+  open(ref: Reference, options?: { create?: boolean }): Promise<OpenedStore>;
+  /** Closes clients, and writes and cleans up archives. */
+  close(): Promise<void>;
+}
+
+function credentialsFor(ref: { registry: string }, access: RegistryAccess): CredentialProvider {
+  const fromConfig = dockerConfigCredentials();
+  if (access.username === undefined) return fromConfig;
+  const explicit = staticCredentials(
+    { kind: "basic", username: access.username, password: access.password ?? "" },
+    [ref.registry],
+  );
+  return firstOf(explicit, fromConfig);
+}
+
+export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
+  const clients = new Map<string, RegistryClient>();
+  const closers: (() => Promise<void>)[] = [];
+  let cache: ContentCache | undefined;
+  const cached = (store: Store): Store => {
+    if (!options.cache) return store;
+    cache ??=
+      options.cache === true
+        ? openCache(options.onCacheWarning ? { onWarning: options.onCacheWarning } : {})
+        : options.cache;
+    return withCache(store, cache);
+  };
+  const withTarget = (store: Store, tag?: string, digest?: string): OpenedStore => {
+    const reference = digest ?? tag;
+    return reference === undefined ? { store } : { store, reference };
+  };
+
+  return {
+    async open(ref, openOptions = {}) {
+      const create = openOptions.create ?? options.create ?? false;
+      switch (ref.scheme) {
+        case "registry": {
+          let client = clients.get(ref.registry);
+          if (!client) {
+            client = new RegistryClient({
+              registry: ref.registry,
+              credentials: credentialsFor(ref, options),
+              ...(options.plainHttp ? { plainHttp: true } : {}),
+              ...(options.insecure ? { insecure: true } : {}),
+              ...(options.caFile ? { caFile: options.caFile } : {}),
+              ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+            });
+            clients.set(ref.registry, client);
+          }
+          const store = createRegistryStore({ repository: ref.repository, client });
+          return withTarget(cached(store), ref.tag, ref.digest);
+        }
+        case "oci-layout": {
+          const store = await openLayout(ref.path, { create });
+          return withTarget(cached(store), ref.tag, ref.digest);
+        }
+        case "oci-archive": {
+          const store = await openArchive(ref.path, { create });
+          closers.push(() => store.close());
+          return withTarget(store, ref.tag);
+        }
+      }
+    },
+    async close() {
+      const results = await Promise.allSettled([
+        ...closers.map((c) => c()),
+        ...[...clients.values()].map((c) => c.close()),
+      ]);
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    },
+  };
+}
