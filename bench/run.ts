@@ -1,7 +1,9 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
-// evaluate, and those that need a local registry.
+// evaluate, discover, pull (starts a local registry; needs docker-registry and skopeo).
 import { printTable, type Measurement } from "./harness.js";
+import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
+import { run as pull } from "./pull.bench.js";
 import { run as validateIndex } from "./validate-index.bench.js";
 
 type Suite = () => Measurement[] | Promise<Measurement[]>;
@@ -9,6 +11,8 @@ type Suite = () => Measurement[] | Promise<Measurement[]>;
 const suites: [string, Suite][] = [
   ["validate-index", validateIndex],
   ["evaluate", evaluate],
+  ["discover", discover],
+  ["pull", pull],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

@@ -169,3 +169,39 @@ export {
   type CacheOptions,
 } from "./content/cache.js";
 export { inspect, inspectRaw, type InspectNode, type InspectResult } from "./ops/inspect.js";
+
+export {
+  discover,
+  labelsNeededBy,
+  type DiscoverOptions,
+  type DiscoveryResult,
+} from "./node/discover.js";
+export type { Diagnostic, DeviceInventory, PciFunction, UsbFunction } from "./node/probe.js";
+export { importNfdFeatures } from "./node/import-nfd.js";
+export { importKubernetesNode } from "./node/import-k8s.js";
+export type { ImportOptions, ImportResult } from "./node/imported-node.js";
+export { nfdLabelsOf, type NfdLabel, type NfdLabelExport } from "./node/nfd/export-labels.js";
+export {
+  createStoreOpener,
+  type OpenOptions,
+  type OpenedStore,
+  type StoreOpener,
+  type RegistryAccess,
+} from "./content/open.js";
+export {
+  createRegistryStore,
+  RegistryClient,
+  RegistryStore,
+  RegistryError,
+  isRegistryError,
+  type RegistryClientOptions,
+  type RegistryStoreOptions,
+} from "./content/registry/index.js";
+export {
+  dockerConfigCredentials,
+  staticCredentials,
+  firstOf,
+  anonymous,
+  type Credential,
+  type CredentialProvider,
+} from "./content/auth/index.js";

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { checkCommand } from "./commands/check.js";
+import { discoverCommand } from "./commands/discover.js";
 import { inspectCommand, lsCommand } from "./commands/inspect.js";
 import { explainCommand, labelsCommand } from "./commands/labels.js";
 import { validateCommand } from "./commands/validate.js";
@@ -20,6 +21,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   program.addCommand(validateCommand(setExit));
   program.addCommand(checkCommand(setExit));
+  program.addCommand(discoverCommand(setExit));
   program.addCommand(labelsCommand(setExit));
   program.addCommand(explainCommand(setExit));
   program.addCommand(inspectCommand(setExit));

@@ -1,0 +1,96 @@
+// How NFD spells the facts ocifit discovers. NFD reads CPU flags through the klauspost/cpuid
+// library, which names a few flags after CPUID rather than /proc/cpuinfo, and reports a short
+// vendor name instead of the CPUID vendor string. These tables translate both ways.
+
+export const NFD_LABEL_PREFIX = "feature.node.kubernetes.io/";
+
+/** NFD (CPUID) flag → /proc/cpuinfo flag in NFD's normalisation, for the flags named differently. */
+export const NFD_TO_CPUINFO_FLAG: ReadonlyMap<string, string> = new Map([
+  ["AESNI", "AES"],
+  ["CLMUL", "PCLMULQDQ"],
+  ["CMPXCHG8", "CX8"],
+  ["FMA3", "FMA"],
+  ["HTT", "HT"],
+  ["LAHF", "LAHFLM"],
+  ["LZCNT", "ABM"],
+  ["SHA", "SHANI"],
+  ["SSE3", "PNI"],
+  ["SSE4", "SSE41"],
+  ["SYSEE", "SEP"],
+  ["X87", "FPU"],
+]);
+
+export const CPUINFO_TO_NFD_FLAG: ReadonlyMap<string, string> = new Map(
+  [...NFD_TO_CPUINFO_FLAG].map(([nfd, cpuinfo]) => [cpuinfo, nfd]),
+);
+
+/** Flags NFD leaves out of its node labels by default (its cpu source's attributeBlacklist). */
+export const NFD_HIDDEN_CPUID_FLAGS: ReadonlySet<string> = new Set([
+  "AVX10",
+  "BMI1",
+  "BMI2",
+  "CLMUL",
+  "CMOV",
+  "CX16",
+  "ERMS",
+  "F16C",
+  "HTT",
+  "LZCNT",
+  "MMX",
+  "MMXEXT",
+  "NX",
+  "POPCNT",
+  "RDRAND",
+  "RDSEED",
+  "RDTSCP",
+  "SGX",
+  "SGXLC",
+  "SSE",
+  "SSE2",
+  "SSE3",
+  "SSE4",
+  "SSE42",
+  "SSSE3",
+  "TDX_GUEST",
+]);
+
+/** ocifit's vendor (CPUID string, or Arm implementer code) → NFD's cpu-model.vendor_id. */
+export const VENDOR_TO_NFD: ReadonlyMap<string, string> = new Map([
+  ["GenuineIntel", "Intel"],
+  ["AuthenticAMD", "AMD"],
+  ["HygonGenuine", "Hygon"],
+  ["CentaurHauls", "VIA"],
+  ["0x41", "ARM"],
+  ["0x42", "Broadcom"],
+  ["0x43", "Cavium"],
+  ["0x46", "Fujitsu"],
+  ["0x4e", "NVIDIA"],
+  ["0x51", "Qualcomm"],
+  ["0x56", "Marvell"],
+  ["0x61", "Apple"],
+  ["0xc0", "Ampere"],
+]);
+
+export const NFD_TO_VENDOR: ReadonlyMap<string, string> = new Map(
+  [...VENDOR_TO_NFD].map(([ours, nfd]) => [nfd.toLowerCase(), ours]),
+);
+
+/** Kernel options NFD labels by default (its kernel source's configOpts). */
+export const NFD_DEFAULT_KERNEL_CONFIG: readonly string[] = [
+  "NO_HZ",
+  "NO_HZ_IDLE",
+  "NO_HZ_FULL",
+  "PREEMPT",
+];
+
+/** PCI class prefixes NFD labels by default: display, co-processor, processing accelerator. */
+export const NFD_PCI_CLASSES: readonly string[] = ["03", "0b40", "12"];
+
+/** USB classes NFD labels by default: video, miscellaneous, application and vendor specific. */
+export const NFD_USB_CLASSES: readonly string[] = ["0e", "ef", "fe", "ff"];
+
+/** A CPU flag in /proc/cpuinfo spelling, plus the CPUID spelling when NFD names it differently. */
+export function cpuFlagSpellings(nfdFlag: string): string[] {
+  const cpuinfo = NFD_TO_CPUINFO_FLAG.get(nfdFlag);
+  return cpuinfo === undefined ? [nfdFlag] : [nfdFlag, cpuinfo];
+}
