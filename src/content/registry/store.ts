@@ -639,18 +639,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
   ): Promise<void> {
     const location = session ?? (await this.startUpload()).location;
     try {
-      const res = await this.send({
-        method: "PUT",
-        url: withQueryParam(location, "digest", desc.digest),
-        headers: { "content-type": "application/octet-stream" },
-        body: bytes,
-        scopes: [pushScope(this.repository)],
-        accept: [201, 204],
-        retry: false,
-        context: { reference: desc.digest, what: "blob upload" },
-      });
-      await res.body.dump().catch(() => undefined);
-      this.checkUploaded(res, desc);
+      await this.finishUpload(location, desc, bytes);
     } catch (err) {
       await this.cancelUpload(location);
       throw err;
@@ -693,22 +682,31 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
         if (next !== undefined) location = new URL(next, res.url).href;
         offset += chunk.byteLength;
       }
-      const res = await this.send({
-        method: "PUT",
-        url: withQueryParam(location, "digest", desc.digest),
-        headers: { "content-type": "application/octet-stream" },
-        body: new Uint8Array(0),
-        scopes: [pushScope(this.repository)],
-        accept: [201, 204],
-        retry: false,
-        context: { reference: desc.digest, what: "blob upload" },
-      });
-      await res.body.dump().catch(() => undefined);
-      this.checkUploaded(res, desc);
+      await this.finishUpload(location, desc, new Uint8Array(0));
     } catch (err) {
       await this.cancelUpload(location);
       throw err;
     }
+  }
+
+  /** The closing PUT of an upload session, with the last (or only) bytes. */
+  private async finishUpload(
+    location: string,
+    desc: ContentDescriptor,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    const res = await this.send({
+      method: "PUT",
+      url: withQueryParam(location, "digest", desc.digest),
+      headers: { "content-type": "application/octet-stream" },
+      body: bytes,
+      scopes: [pushScope(this.repository)],
+      accept: [201, 204],
+      retry: false,
+      context: { reference: desc.digest, what: "blob upload" },
+    });
+    await res.body.dump().catch(() => undefined);
+    this.checkUploaded(res, desc);
   }
 
   private checkUploaded(res: RegistryResponse, desc: ContentDescriptor): void {
