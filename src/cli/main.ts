@@ -1,6 +1,7 @@
 // The CLI entry: parse arguments, run one command, map the outcome to an exit status.
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { attachCommand, detachCommand } from "./commands/attach.js";
 import { checkCommand } from "./commands/check.js";
 import { discoverCommand } from "./commands/discover.js";
 import { inspectCommand, lsCommand } from "./commands/inspect.js";
@@ -26,6 +27,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(explainCommand(setExit));
   program.addCommand(inspectCommand(setExit));
   program.addCommand(lsCommand(setExit));
+  program.addCommand(attachCommand(setExit));
+  program.addCommand(detachCommand(setExit));
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -15,6 +15,8 @@ export type ErrorCode =
   | "INVALID_PLATFORM"
   | "VALIDATION"
   | "UNSUPPORTED"
+  /** What was about to be changed changed meanwhile (a tag moved between reading and writing). */
+  | "CONFLICT"
   /** A registry refused a request (HTTP 4xx/5xx other than 401/403/404). */
   | "REGISTRY"
   /** Authentication or authorization failed: 401, 403, token service, credential helpers. */

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import { buildCompatBlob, buildCompatConfig } from "../../src/compat/build.js";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ocifit-cli-check-"));
@@ -130,14 +131,17 @@ describe("ocifit check --spec (spawned)", () => {
   });
 
   test("a Proposal I config and a Proposal J blob are accepted as specs", () => {
-    assert.equal(
-      runCli(["check", "--spec", "examples/demo/compat-v3.config.json", "--node", INTEL]).status,
-      0,
+    const config = buildCompatConfig(
+      [{ "oci.cpu.features": "AVX2, BMI2" }],
+      { os: "linux", architecture: "amd64" },
+      "2026-01-01T00:00:00Z",
     );
-    assert.equal(
-      runCli(["check", "--spec", "examples/demo/compat-avx512.blob.json", "--node", INTEL]).status,
-      0,
-    );
+    const blob = buildCompatBlob([{ "oci.os.glibc": ">=2.31, <=2.37" }]);
+    const configFile = file("compat-config.json", Buffer.from(config.bytes).toString());
+    const blobFile = file("compat-blob.json", Buffer.from(blob.bytes).toString());
+    assert.equal(runCli(["check", "--spec", configFile, "--node", INTEL]).status, 0);
+    assert.equal(runCli(["check", "--spec", blobFile, "--node", INTEL]).status, 0);
+    assert.equal(runCli(["check", "--spec", blobFile, "--node", AMD]).status, 1);
   });
 
   test("a community label declared in a label pack gets its type", () => {

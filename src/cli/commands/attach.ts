@@ -1,0 +1,226 @@
+// `ocifit attach REF --file FILE` and `ocifit detach REF`: parsing and rendering only.
+import { Command, Option } from "commander";
+import type { ValidationIssue } from "../../oci/errors.js";
+import { parseReference } from "../../oci/reference.js";
+import { AnchorPolicies, type AnchorPolicy } from "../../ops/anchors.js";
+import {
+  attach,
+  AttachFormats,
+  LayerPolicies,
+  readCompatFile,
+  tagOf,
+  type AttachFormat,
+  type AttachResult,
+  type LayersOption,
+  type PlannedWrite,
+} from "../../ops/attach.js";
+import { detach, type DetachResult } from "../../ops/detach.js";
+import { loadCatalog } from "../../ops/load-catalog.js";
+import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
+import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
+import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+
+interface TargetFlags {
+  platform?: string;
+  digest?: string;
+  all?: boolean;
+  dryRun?: boolean;
+}
+
+function addTargetOptions(command: Command, verb: string): Command {
+  return command
+    .addOption(new Option("--platform <os/arch[/variant]>", `${verb} the entry of this platform`))
+    .addOption(new Option("--digest <digest>", `${verb} the entry with this manifest digest`))
+    .addOption(new Option("--all", `${verb} every matching entry (every image entry by default)`))
+    .addOption(new Option("--dry-run", "show what would be written, write nothing"));
+}
+
+function selector(opts: TargetFlags) {
+  return {
+    ...(opts.platform === undefined ? {} : { platform: opts.platform }),
+    ...(opts.digest === undefined ? {} : { digest: opts.digest }),
+    ...(opts.all ? { all: true } : {}),
+    ...(opts.dryRun ? { dryRun: true } : {}),
+  };
+}
+
+export function attachCommand(run: (code: Code) => void): Command {
+  const command = new Command("attach")
+    .description(
+      "attach compatibilities to index entries: write the compat content, its GC anchors, then the new index under the same tag",
+    )
+    .argument("<ref>", "registry/repo:tag, oci:DIR:tag or oci-archive:FILE:tag")
+    .requiredOption(
+      "-f, --file <file>",
+      "the compatibilities file (authoring YAML/JSON or a Proposal J blob)",
+    )
+    .addOption(
+      new Option(
+        "--format <format>",
+        "Proposal I manifest or Proposal J blob (with a keeper manifest)",
+      )
+        .choices(AttachFormats)
+        .default("manifest"),
+    )
+    .addOption(
+      new Option("--anchor <policy>", "what keeps the compat content from registry GC")
+        .choices(AnchorPolicies)
+        .default("auto"),
+    )
+    .addOption(
+      new Option(
+        "--layers <layers>",
+        "layers of the compat manifest: one empty descriptor, or none",
+      )
+        .choices(LayerPolicies)
+        .default("empty"),
+    )
+    .addOption(labelsOption())
+    .addOption(outputOption());
+  addTargetOptions(command, "attach to");
+  return addRegistryOptions(command).action(
+    async (
+      input: string,
+      opts: RegistryFlags &
+        TargetFlags & {
+          file: string;
+          format: AttachFormat;
+          anchor: AnchorPolicy;
+          layers: LayersOption;
+          labels: string[];
+          output: OutputFormat;
+        },
+    ) => {
+      const ref = parseReference(input);
+      const { tag, expect } = tagOf(ref, input);
+      const compat = await readCompatFile(opts.file, await loadCatalog(opts.labels));
+      printWarnings(opts.file, compat.warnings);
+      const opener = await openerFrom(opts);
+      let result: AttachResult;
+      try {
+        const { store } = await opener.open(ref);
+        result = await attach(store, tag, {
+          ...selector(opts),
+          sets: compat.sets,
+          format: opts.format,
+          anchor: opts.anchor,
+          layers: opts.layers,
+          ...(expect === undefined ? {} : { expect }),
+          ...(compat.annotations === undefined ? {} : { blobAnnotations: compat.annotations }),
+        });
+      } finally {
+        await opener.close();
+      }
+      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+      if (opts.output === "table") process.stdout.write(renderAttach(input, result));
+      else process.stdout.write(renderData(opts.output, result));
+      run(ExitCode.Ok);
+    },
+  );
+}
+
+export function detachCommand(run: (code: Code) => void): Command {
+  const command = new Command("detach")
+    .description("remove compatibilities from index entries, and their referrers listing")
+    .argument("<ref>", "registry/repo:tag, oci:DIR:tag or oci-archive:FILE:tag")
+    .addOption(outputOption());
+  addTargetOptions(command, "detach from");
+  return addRegistryOptions(command).action(
+    async (input: string, opts: RegistryFlags & TargetFlags & { output: OutputFormat }) => {
+      const ref = parseReference(input);
+      const { tag, expect } = tagOf(ref, input);
+      const opener = await openerFrom(opts);
+      let result: DetachResult;
+      try {
+        const { store } = await opener.open(ref);
+        result = await detach(store, tag, {
+          ...selector(opts),
+          ...(expect === undefined ? {} : { expect }),
+        });
+      } finally {
+        await opener.close();
+      }
+      if (opts.output === "table") process.stdout.write(renderDetach(input, result));
+      else process.stdout.write(renderData(opts.output, result));
+      run(ExitCode.Ok);
+    },
+  );
+}
+
+function printWarnings(file: string, warnings: readonly ValidationIssue[]): void {
+  for (const w of warnings) {
+    process.stderr.write(`${file}: ${color.yellow("warning")}: ${w.path}: ${w.message}\n`);
+  }
+}
+
+const ROLE_TEXT: Record<PlannedWrite["role"], string> = {
+  empty: "empty blob {}",
+  config: "compat config",
+  "compat-blob": "compat blob (Proposal J)",
+  "compat-manifest": "compat manifest",
+  keeper: "keeper manifest",
+  "compat-tag": "anchor tag",
+  "referrers-tag": "referrers fallback index",
+  index: "index",
+};
+
+function writeLines(writes: readonly PlannedWrite[]): string[] {
+  return writes.map((w, i) => {
+    const target = w.tag === undefined ? w.descriptor.digest : `${w.tag} -> ${w.descriptor.digest}`;
+    const notes = [
+      w.skipped ? "already present" : "",
+      w.conditional ? "if the registry has no referrers API" : "",
+    ].filter(Boolean);
+    return `  ${i + 1}. ${w.action.padEnd(8)} ${ROLE_TEXT[w.role].padEnd(24)} ${target}${notes.length ? `  (${notes.join(", ")})` : ""}`;
+  });
+}
+
+function entries(n: number): string {
+  return `${n} ${n === 1 ? "entry" : "entries"}`;
+}
+
+function renderAttach(input: string, r: AttachResult): string {
+  const form = r.format === "blob" ? "Proposal J blob" : "Proposal I manifest";
+  const lines = [
+    r.dryRun
+      ? `${input}: dry run: would attach compatibilities (${form}) to ${entries(r.entries.length)}`
+      : `${input}: attached compatibilities (${form}) to ${entries(r.entries.length)}`,
+  ];
+  for (const e of r.entries) {
+    const replaced = e.replaced.length
+      ? `  (replaces ${e.replaced.map((d) => d.digest).join(", ")})`
+      : "";
+    lines.push(`  ${e.platform}  ${e.manifest.digest}`);
+    lines.push(`    compatibilities ${e.compatibilities.digest}${replaced}`);
+  }
+  lines.push(r.dryRun ? "would write, in order:" : "wrote, in order:", ...writeLines(r.writes));
+  lines.push(
+    `old index: ${r.oldIndex.digest}${r.wrapped ? " (a single manifest, now wrapped)" : ""}`,
+  );
+  lines.push(`new index: ${r.newIndex.digest}${r.dryRun ? " (not written)" : ""}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function renderDetach(input: string, r: DetachResult): string {
+  if (!r.changed) {
+    return `${input}: nothing to detach: no targeted entry has compatibilities\nindex: ${r.oldIndex.digest} (unchanged)\n`;
+  }
+  const lines = [
+    `${input}: ${r.dryRun ? "dry run: would detach" : "detached"} compatibilities from ${entries(r.entries.filter((e) => e.removed.length > 0).length)}`,
+  ];
+  for (const e of r.entries) {
+    if (e.removed.length === 0) continue;
+    lines.push(`  ${e.platform}  ${e.manifest.digest}`);
+    lines.push(`    removed ${e.removed.map((d) => d.digest).join(", ")}`);
+    if (e.referrersTag)
+      lines.push(
+        `    ${r.dryRun ? "would update" : "updated"} referrers fallback index ${e.referrersTag}`,
+      );
+    if (e.keptCompatTag)
+      lines.push(`    kept anchor tag ${e.keptCompatTag} (other tags may still use it)`);
+  }
+  if (!r.dryRun && r.writes.length) lines.push("wrote, in order:", ...writeLines(r.writes));
+  lines.push(`old index: ${r.oldIndex.digest}`);
+  lines.push(`new index: ${r.newIndex.digest}${r.dryRun ? " (not written)" : ""}`);
+  return `${lines.join("\n")}\n`;
+}

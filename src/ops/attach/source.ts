@@ -1,0 +1,113 @@
+// What a tag names before attach or detach edits it: an OCI image index (edited in place), or a
+// single image manifest (wrapped into a one-entry index whose platform comes from its config).
+import {
+  parseIndexDocument,
+  platformFromConfig,
+  wrapInIndex,
+  type EntryPlatform,
+} from "../../compat/index-edit.js";
+import { fetchBytes, type ContentDescriptor, type Store } from "../../content/store.js";
+import { OcifitError } from "../../oci/errors.js";
+import { parseIJson } from "../../oci/ijson.js";
+import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
+
+type Json = Record<string, unknown>;
+
+export interface TagSource {
+  tag: string;
+  /** What the tag named: the index, or the single manifest that was wrapped. */
+  current: ContentDescriptor;
+  /** The index to edit: the tagged one, or the wrapper. */
+  indexBytes: Uint8Array;
+  index: Json;
+  /** The tag named a single manifest; `indexBytes` is a new one-entry index around it. */
+  wrapped: boolean;
+}
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Resolves `tag` and reads what it names, refusing what compatibilities cannot be added to. */
+export async function readTagSource(
+  store: Store,
+  tag: string,
+  options: { expect?: string; wrap?: boolean } = {},
+): Promise<TagSource> {
+  const current = await store.resolve(tag);
+  const where = `${store.name}:${tag}`;
+  if (options.expect !== undefined && current.digest !== options.expect) {
+    throw new OcifitError(
+      "CONFLICT",
+      `${tag} names ${current.digest}, not ${options.expect}; refusing to change it`,
+      { subject: where },
+    );
+  }
+  if (current.mediaType === MediaType.DockerManifestList) {
+    throw new OcifitError(
+      "UNSUPPORTED",
+      `${tag} is a Docker manifest list; compatibilities extend OCI image indexes (convert it first, e.g. skopeo copy --all --format oci)`,
+      { subject: where },
+    );
+  }
+  const bytes = await fetchBytes(store, current);
+  if (current.mediaType === MediaType.ImageIndex) {
+    return {
+      tag,
+      current,
+      indexBytes: bytes,
+      index: parseIndexDocument(bytes, where),
+      wrapped: false,
+    };
+  }
+  if (ManifestMediaTypes.has(current.mediaType)) {
+    if (options.wrap === false) {
+      throw new OcifitError(
+        "NOT_FOUND",
+        `${tag} names a single image manifest, not an index: it has no compatibilities`,
+        { subject: where },
+      );
+    }
+    const platform = await platformOfManifest(store, current, bytes);
+    const wrapper = wrapInIndex(current, platform);
+    return {
+      tag,
+      current,
+      indexBytes: wrapper.bytes,
+      index: parseIndexDocument(wrapper.bytes, where),
+      wrapped: true,
+    };
+  }
+  throw new OcifitError(
+    "UNSUPPORTED",
+    `${tag} names a ${current.mediaType}, neither an image index nor an image manifest`,
+    { subject: where },
+  );
+}
+
+/** The platform of an image manifest, from its config: os, architecture, variant, os.*. */
+export async function platformOfManifest(
+  store: Store,
+  manifest: ContentDescriptor,
+  bytes?: Uint8Array,
+): Promise<EntryPlatform> {
+  const doc = parseIJson(bytes ?? (await fetchBytes(store, manifest))).value;
+  const config = isObject(doc) ? doc["config"] : undefined;
+  if (!isObject(config) || typeof config["digest"] !== "string") {
+    throw new OcifitError("VALIDATION", "the image manifest has no config descriptor", {
+      subject: manifest.digest,
+    });
+  }
+  const configDoc = parseIJson(
+    await fetchBytes(store, config as unknown as ContentDescriptor),
+  ).value;
+  const platform = platformFromConfig(configDoc);
+  if (platform === undefined) {
+    throw new OcifitError(
+      "VALIDATION",
+      "the image config names no os and architecture, so the platform is unknown",
+      { subject: String(config["digest"]) },
+    );
+  }
+  return platform;
+}

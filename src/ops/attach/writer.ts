@@ -1,0 +1,113 @@
+// Writing for attach and detach, over any store: blobs, manifests by digest, tags. A registry
+// store writes a manifest with one PUT and says whether the registry indexed its subject (the
+// `OCI-Subject` answer of a registry with the referrers API); a layout, archive or memory store
+// stores the manifest as a blob and tags by editing its index. Every write is recorded, in order,
+// for the report.
+import { isOcifitError } from "../../oci/errors.js";
+import { fetchBytes, type ContentDescriptor, type Store } from "../../content/store.js";
+
+/** A store that writes manifests itself and reports `OCI-Subject` (the registry store). */
+interface ManifestPusher {
+  pushManifest(
+    desc: ContentDescriptor,
+    bytes: Uint8Array,
+    tag?: string,
+  ): Promise<{ subjectAccepted: boolean }>;
+}
+
+function isManifestPusher(store: Store): store is Store & ManifestPusher {
+  return typeof (store as Partial<ManifestPusher>).pushManifest === "function";
+}
+
+export type WriteAction = "blob" | "manifest" | "tag";
+
+/** What a write was for, in the words of the report. */
+export type WriteRole =
+  | "empty"
+  | "config"
+  | "compat-blob"
+  | "compat-manifest"
+  | "keeper"
+  | "compat-tag"
+  | "referrers-tag"
+  | "index";
+
+export interface WriteRecord {
+  action: WriteAction;
+  role: WriteRole;
+  descriptor: ContentDescriptor;
+  /** For tags: the tag written. */
+  tag?: string;
+  /** The content was already there and was not sent again. */
+  skipped?: boolean;
+  /** Manifests with a subject: whether the store indexed it (referrers API). */
+  subjectAccepted?: boolean;
+}
+
+export class ContentWriter {
+  /** "registry" when manifests go to a registry's manifest endpoint, else "layout". */
+  readonly kind: "registry" | "layout";
+  readonly records: WriteRecord[] = [];
+
+  constructor(readonly store: Store) {
+    this.kind = isManifestPusher(store) ? "registry" : "layout";
+  }
+
+  /** A blob; skipped when the store already has it. */
+  async blob(role: WriteRole, desc: ContentDescriptor, bytes: Uint8Array): Promise<void> {
+    const present = await this.store.exists(desc);
+    if (!present) await this.store.push(desc, bytes);
+    this.records.push({
+      action: "blob",
+      role,
+      descriptor: desc,
+      ...(present ? { skipped: true } : {}),
+    });
+  }
+
+  /** A manifest by digest; whether the store indexed its subject. */
+  async manifest(role: WriteRole, desc: ContentDescriptor, bytes: Uint8Array): Promise<boolean> {
+    let subjectAccepted = false;
+    if (isManifestPusher(this.store)) {
+      subjectAccepted = (await this.store.pushManifest(desc, bytes)).subjectAccepted;
+    } else {
+      await this.store.push(desc, bytes);
+    }
+    this.records.push({ action: "manifest", role, descriptor: desc, subjectAccepted });
+    return subjectAccepted;
+  }
+
+  /**
+   * Points `tag` at a manifest. A registry gets the bytes under the tag (one PUT, which also
+   * stores them); other stores need the content stored first, then edit their index.
+   */
+  async tag(
+    role: WriteRole,
+    desc: ContentDescriptor,
+    bytes: Uint8Array,
+    tag: string,
+  ): Promise<void> {
+    if (isManifestPusher(this.store)) {
+      await this.store.pushManifest(desc, bytes, tag);
+    } else {
+      if (!(await this.store.exists(desc))) await this.store.push(desc, bytes);
+      await this.store.tag(desc, tag);
+    }
+    this.records.push({ action: "tag", role, descriptor: desc, tag });
+  }
+}
+
+/** The descriptor and bytes a tag names, or undefined when the tag does not exist. */
+export async function readTagged(
+  store: Store,
+  tag: string,
+): Promise<{ descriptor: ContentDescriptor; bytes: Uint8Array } | undefined> {
+  let descriptor: ContentDescriptor;
+  try {
+    descriptor = await store.resolve(tag);
+  } catch (err) {
+    if (isOcifitError(err) && err.code === "NOT_FOUND") return undefined;
+    throw err;
+  }
+  return { descriptor, bytes: await fetchBytes(store, descriptor) };
+}

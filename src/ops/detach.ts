@@ -1,0 +1,129 @@
+// `ocifit detach`: remove entries' compatibilities. The reverse order of attach: first the tag
+// moves to an index that no longer names the compat content, then the referrers fallback index
+// stops listing it. The compat manifest itself and its `sha256-<hex>.compat` tag are left alone:
+// other tags may still name an index that uses it, and on distribution (2.8) a tag cannot be
+// deleted without deleting the manifest under every tag that names it. Nothing is ever deleted.
+import { editCompatibilities } from "../compat/index-edit.js";
+import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
+import type { ContentDescriptor, Store } from "../content/store.js";
+import { parseReference } from "../oci/reference.js";
+import { compatTag, fallbackTag, updateReferrersIndex, writeReferrersTag } from "./anchors.js";
+import { checkUnmoved, tagOf } from "./attach.js";
+import { readTagSource } from "./attach/source.js";
+import { selectTargets, type TargetSelector } from "./attach/targets.js";
+import { ContentWriter, readTagged, type WriteRecord } from "./attach/writer.js";
+
+export interface DetachOptions extends TargetSelector {
+  dryRun?: boolean;
+  /** Refuse unless the tag names this digest. */
+  expect?: string;
+}
+
+export interface DetachedEntry {
+  position: number;
+  platform: string;
+  manifest: ContentDescriptor;
+  /** The descriptors removed (`compatibilities`, `compat`); empty when there were none. */
+  removed: ContentDescriptor[];
+  /** The fallback index updated to stop listing it, when there was one listing it. */
+  referrersTag?: string;
+  /** The compat tag left in place (see the file comment), when it exists. */
+  keptCompatTag?: string;
+}
+
+export interface DetachResult {
+  store: string;
+  tag: string;
+  dryRun: boolean;
+  /** False when no targeted entry had compatibilities: nothing was written. */
+  changed: boolean;
+  oldIndex: ContentDescriptor;
+  newIndex: ContentDescriptor;
+  entries: DetachedEntry[];
+  writes: WriteRecord[];
+}
+
+export async function detach(
+  store: Store,
+  tag: string,
+  options: DetachOptions = {},
+): Promise<DetachResult> {
+  const source = await readTagSource(store, tag, {
+    wrap: false,
+    ...(options.expect === undefined ? {} : { expect: options.expect }),
+  });
+  const targets = selectTargets(source.index, options);
+  const edited = editCompatibilities(
+    source.indexBytes,
+    targets.map((t) => ({ entry: t.position, compatibilities: null })),
+    `${store.name}:${tag}`,
+  );
+  const newIndex: ContentDescriptor = edited.changed ? { ...edited.descriptor } : source.current;
+  if (edited.changed && source.current.annotations !== undefined)
+    newIndex.annotations = { ...source.current.annotations };
+  const result: DetachResult = {
+    store: store.name,
+    tag,
+    dryRun: options.dryRun === true,
+    changed: edited.changed,
+    oldIndex: source.current,
+    newIndex,
+    entries: targets.map((t) => ({
+      position: t.position,
+      platform: t.platformText,
+      manifest: t.descriptor,
+      removed: edited.previous.get(t.position) ?? [],
+    })),
+    writes: [],
+  };
+  if (!edited.changed) return result;
+
+  const writer = new ContentWriter(store);
+  if (!options.dryRun) {
+    await checkUnmoved(store, tag, source);
+    await writer.tag("index", newIndex, edited.bytes, tag);
+  }
+  for (const entry of result.entries) {
+    if (entry.removed.length === 0) continue;
+    const subject = entry.manifest.digest;
+    const keeps = await readTagged(store, compatTag(subject)).catch(() => undefined);
+    if (keeps !== undefined) entry.keptCompatTag = compatTag(subject);
+    if (options.dryRun) {
+      const listed = await readTagged(store, fallbackTag(subject));
+      if (
+        listed !== undefined &&
+        updateReferrersIndex(listed.bytes, undefined, subject) !== undefined
+      )
+        entry.referrersTag = fallbackTag(subject);
+      continue;
+    }
+    if (await writeReferrersTag(writer, subject, undefined)) {
+      entry.referrersTag = fallbackTag(subject);
+    }
+  }
+  result.writes = writer.records;
+  return result;
+}
+
+export interface DetachReferenceOptions extends TargetSelector {
+  dryRun?: boolean;
+  access?: OpenOptions;
+  opener?: StoreOpener;
+}
+
+/** Detaches compatibilities from the tag `reference` names (registry, `oci:`, `oci-archive:`). */
+export async function detachReference(
+  reference: string,
+  options: DetachReferenceOptions = {},
+): Promise<DetachResult> {
+  const ref = parseReference(reference);
+  const { tag, expect } = tagOf(ref, reference);
+  const { access = {}, opener: given, ...rest } = options;
+  const opener = given ?? createStoreOpener(access);
+  try {
+    const { store } = await opener.open(ref);
+    return await detach(store, tag, { ...rest, ...(expect === undefined ? {} : { expect }) });
+  } finally {
+    if (given === undefined) await opener.close();
+  }
+}

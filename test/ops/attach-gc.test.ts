@@ -1,0 +1,126 @@
+// GC survival on the real registry (distribution 2.8): what attach writes survives
+// `garbage-collect` and `garbage-collect --delete-untagged` in both formats, with each platform
+// image tagged as `docker manifest` workflows do; the same content without anchors does not.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { MediaType } from "../../src/oci/media-types.js";
+import { attach, type AttachResult } from "../../src/ops/attach.js";
+import { buildCompatBlob } from "../../src/compat/build.js";
+import { editCompatibilities } from "../../src/compat/index-edit.js";
+import { rejectsWith } from "../content/layout-support.js";
+import { startRegistry, type TestRegistry } from "../support/registry.js";
+import { bytesOf, jsonOf, pushSample, registryStore, type Json } from "./attach-support.js";
+
+// Different sets per repository: content-addressed blobs are shared across a registry's
+// repositories, and one repository's anchors must not keep another's content alive.
+const SETS: Record<string, Json[]> = {
+  "gc/manifest": [{ "oci.cpu.features": "AVX2" }],
+  "gc/blob": [{ "oci.cpu.features": "AVX2,BMI2" }],
+  "gc/none": [{ "oci.cpu.features": "AVX2,FMA" }],
+};
+
+let registry: TestRegistry;
+const results: Record<string, AttachResult> = {};
+let bare: { blob: ReturnType<typeof buildCompatBlob> };
+
+async function prepare(repository: string, options: Partial<Parameters<typeof attach>[2]>) {
+  const image = await pushSample(registry.host, repository, "v1");
+  const store = registryStore(registry.host, repository);
+  try {
+    // Each platform image tagged, as `docker manifest create` workflows leave them.
+    await store.tag(image.manifests[0]!.desc, "v1-amd64");
+    await store.tag(image.manifests[1]!.desc, "v1-arm64");
+    results[repository] = await attach(store, "v1", {
+      sets: SETS[repository]!,
+      all: true,
+      ...options,
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+before(async () => {
+  registry = await startRegistry();
+  await prepare("gc/manifest", {});
+  await prepare("gc/blob", { format: "blob" });
+  await prepare("gc/none", { anchor: "none" });
+  // A Proposal J blob referenced only from platform.compatibilities, pushed without a keeper.
+  const image = await pushSample(registry.host, "gc/bare", "v1");
+  const store = registryStore(registry.host, "gc/bare");
+  try {
+    const blob = buildCompatBlob([{ "oci.cpu.vendor": "GenuineIntel" }]);
+    await store.push(blob.descriptor, blob.bytes);
+    const edited = editCompatibilities(image.index.bytes, [
+      { entry: 0, compatibilities: blob.descriptor },
+    ]);
+    await store.pushManifest(edited.descriptor, edited.bytes, "v1");
+    bare = { blob };
+  } finally {
+    await store.close();
+  }
+});
+
+after(async () => {
+  await registry.stop();
+});
+
+async function compatSurvives(repository: string): Promise<void> {
+  const store = registryStore(registry.host, repository);
+  try {
+    const result = results[repository]!;
+    assert.equal((await store.resolve("v1")).digest, result.newIndex.digest);
+    for (const entry of result.entries) {
+      const manifest = await jsonOf(store, entry.compatManifest);
+      if (result.format === "manifest") {
+        const config = await jsonOf(store, manifest["config"] as never);
+        assert.deepEqual((config["config"] as Json)["compatibilities"], SETS[repository]);
+      } else {
+        const blob = await jsonOf(store, entry.compatibilities);
+        assert.equal(blob["mediaType"], MediaType.Compatibilities);
+        assert.deepEqual(blob["compatibilities"], SETS[repository]);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+describe("GC survival on distribution 2.8", () => {
+  test("a plain garbage-collect keeps everything attach wrote, and deletes a J blob pushed without a keeper", async () => {
+    await registry.garbageCollect();
+    await compatSurvives("gc/manifest");
+    await compatSurvives("gc/blob");
+    await compatSurvives("gc/none");
+    const store = registryStore(registry.host, "gc/bare");
+    try {
+      await rejectsWith(bytesOf(store, bare.blob.descriptor), "NOT_FOUND");
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("garbage-collect --delete-untagged keeps the anchored compat content in both formats", async () => {
+    await registry.garbageCollect({ deleteUntagged: true });
+    await compatSurvives("gc/manifest");
+    await compatSurvives("gc/blob");
+  });
+
+  test("with --anchor none the compat manifest and its config are lost: the risk the anchors exist for", async () => {
+    const store = registryStore(registry.host, "gc/none");
+    try {
+      const result = results["gc/none"]!;
+      // The index is still tagged and still names the compat manifest: it now dangles.
+      assert.equal((await store.resolve("v1")).digest, result.newIndex.digest);
+      for (const entry of result.entries) {
+        await rejectsWith(bytesOf(store, entry.compatManifest), "NOT_FOUND");
+      }
+      const configs = result.writes.filter((w) => w.role === "config");
+      assert.equal(configs.length, 2);
+      for (const config of configs)
+        await rejectsWith(bytesOf(store, config.descriptor), "NOT_FOUND");
+    } finally {
+      await store.close();
+    }
+  });
+});

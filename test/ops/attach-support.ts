@@ -1,0 +1,98 @@
+// Shared by the attach/detach tests: pushing the sample image, compat files, reading content back.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { copyGraph } from "../../src/content/copy.js";
+import { createMemoryStore } from "../../src/content/memory.js";
+import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import { readAll, type ContentDescriptor, type Store } from "../../src/content/store.js";
+import { parseIJson } from "../../src/oci/ijson.js";
+import { pushAll, sampleImage, type SampleImage } from "../content/layout-support.js";
+
+export type Json = Record<string, unknown>;
+
+export const AUTHORING_YAML = `# written by hand
+compatibilities:
+  - oci.cpu.vendor: "GenuineIntel|AuthenticAMD"
+    oci.cpu.features: "AVX2, BMI2"
+    oci.os.glibc: ">=2.31"
+    description: "x86-64-v3 with glibc 2.31+"
+    score: 5
+`;
+
+export const SECOND_YAML = `compatibilities:
+  - oci.cpu.features: "AVX512F"
+    description: "AVX-512"
+`;
+
+export function writeFile(dir: string, name: string, content: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+/** The sample image (two platforms) pushed to `repository` under `tag`. */
+export async function pushSample(
+  host: string,
+  repository: string,
+  tag: string,
+  label = repository,
+): Promise<SampleImage> {
+  const image = sampleImage(label);
+  const src = createMemoryStore();
+  await pushAll(src, image.blobs);
+  const dst = createRegistryStore({ registry: host, repository });
+  try {
+    await copyGraph(src, dst, image.index.desc, { tag });
+  } finally {
+    await dst.close();
+  }
+  return image;
+}
+
+export function registryStore(
+  host: string,
+  repository: string,
+  onRequest?: (method: string, url: string) => void,
+): RegistryStore {
+  return createRegistryStore({
+    registry: host,
+    repository,
+    ...(onRequest === undefined ? {} : { onRequest }),
+  });
+}
+
+export async function bytesOf(store: Store, desc: ContentDescriptor): Promise<Uint8Array> {
+  return readAll(await store.fetch(desc), 16 * 1024 * 1024);
+}
+
+export async function jsonOf(store: Store, desc: ContentDescriptor): Promise<Json> {
+  return parseIJson(await bytesOf(store, desc)).value as Json;
+}
+
+/** The document a tag names, with its descriptor. */
+export async function tagged(
+  store: Store,
+  tag: string,
+): Promise<{ desc: ContentDescriptor; bytes: Uint8Array; doc: Json }> {
+  const desc = await store.resolve(tag);
+  const bytes = await bytesOf(store, desc);
+  return { desc, bytes, doc: parseIJson(bytes).value as Json };
+}
+
+export function entries(index: Json): Json[] {
+  return index["manifests"] as Json[];
+}
+
+export function platformOf(entry: Json | undefined): Json {
+  return (entry?.["platform"] ?? {}) as Json;
+}
+
+/**
+ * The write requests of a request log (`PUT /v2/.../manifests/x`), without query strings, upload
+ * sessions as `ID`.
+ */
+export function writesOf(log: readonly string[]): string[] {
+  return log
+    .filter((l) => /^(PUT|POST|PATCH|DELETE) /.test(l))
+    .map((l) => l.replace(/\?.*$/, "").replace(/\/blobs\/uploads\/.+$/, "/blobs/uploads/ID"));
+}
