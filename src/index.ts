@@ -205,3 +205,21 @@ export {
   type Credential,
   type CredentialProvider,
 } from "./content/auth/index.js";
+export {
+  attach,
+  attachFile,
+  readCompatFile,
+  AnchorPolicies,
+  type AttachOptions,
+  type AttachResult,
+  type AnchorPolicy,
+  type CompatFile,
+} from "./ops/attach.js";
+export { detach, detachReference, type DetachOptions, type DetachResult } from "./ops/detach.js";
+export {
+  editCompatibilities,
+  wrapInIndex,
+  platformFromConfig,
+  type CompatibilitiesEdit,
+  type IndexEditResult,
+} from "./compat/index-edit.js";
