@@ -1,9 +1,11 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
-// evaluate, discover, pull (starts a local registry; needs docker-registry and skopeo).
+// evaluate, discover, pull (starts a local registry; needs docker-registry and skopeo), select
+// (starts a local registry).
 import { printTable, type Measurement } from "./harness.js";
 import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
 import { run as pull } from "./pull.bench.js";
+import { runAsync as select } from "./select.bench.js";
 import { run as validateIndex } from "./validate-index.bench.js";
 
 type Suite = () => Measurement[] | Promise<Measurement[]>;
@@ -13,6 +15,7 @@ const suites: [string, Suite][] = [
   ["evaluate", evaluate],
   ["discover", discover],
   ["pull", pull],
+  ["select", select],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

@@ -6,6 +6,7 @@ import { checkCommand } from "./commands/check.js";
 import { discoverCommand } from "./commands/discover.js";
 import { inspectCommand, lsCommand } from "./commands/inspect.js";
 import { explainCommand, labelsCommand } from "./commands/labels.js";
+import { selectCommand } from "./commands/select.js";
 import { validateCommand } from "./commands/validate.js";
 import { describeError, ExitCode, exitCodeForError } from "./exit-codes.js";
 
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   program.addCommand(validateCommand(setExit));
   program.addCommand(checkCommand(setExit));
+  program.addCommand(selectCommand(setExit));
   program.addCommand(discoverCommand(setExit));
   program.addCommand(labelsCommand(setExit));
   program.addCommand(explainCommand(setExit));

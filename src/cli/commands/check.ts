@@ -1,61 +1,95 @@
-// `ocifit check --spec FILE --node PROFILE`: parsing and rendering only; the work is in ops/.
+// `ocifit check REF` (which entry of an image fits this node, and why the others don't) and
+// `ocifit check --spec FILE --node PROFILE` (a spec against a profile, offline): parsing and
+// rendering only; the work is in ops/.
 import { Command, Option } from "commander";
 import type { LabelResult, SetResult } from "../../compat/evaluate.js";
 import type { Fact } from "../../compat/label-types.js";
+import type { EntryReport } from "../../compat/select.js";
 import { OcifitError } from "../../oci/errors.js";
 import { checkSpec, type CheckSpecResult } from "../../ops/check-spec.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
+import type { ImageSelection } from "../../ops/select.js";
 import { exitCodeForVerdicts, type ExitCode } from "../exit-codes.js";
-import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
+import { color, renderData } from "../output.js";
 import { renderTable } from "../table.js";
+import {
+  addSelectionOptions,
+  parseTags,
+  runSelection,
+  writeWarnings,
+  type SelectionFlags,
+} from "./select.js";
 
-interface CheckOptions {
+interface CheckOptions extends SelectionFlags {
   spec?: string;
-  node?: string;
-  tags?: string;
-  labels: string[];
-  output: OutputFormat;
 }
 
 export function checkCommand(run: (code: ExitCode) => void): Command {
-  return new Command("check")
+  const command = new Command("check")
     .description(
-      "check whether a node satisfies a compatibilities spec; exit 0 compatible, 1 not compatible",
+      "check which entry of an image fits this node (or a spec against a node profile); exit 0 compatible, 1 not compatible",
     )
+    .argument("[ref]", "registry/repo:tag, oci:DIR[:tag|@digest] or oci-archive:FILE[:tag]")
     .addOption(
       new Option(
         "--spec <file>",
-        "compatibilities: an authoring file (YAML/JSON), a Proposal J blob, or a Proposal I config",
+        "check a compatibilities spec instead of an image: an authoring file (YAML/JSON), a Proposal J blob, or a Proposal I config",
       ),
-    )
-    .addOption(new Option("--node <profile>", "a saved node profile (JSON) to check against"))
-    .addOption(
-      new Option("--tags <list>", "consider only sets carrying one of these comma-separated tags"),
-    )
-    .addOption(labelsOption())
-    .addOption(outputOption())
-    .action(async (opts: CheckOptions) => {
-      if (!opts.spec || !opts.node) {
+    );
+  return addSelectionOptions(command).action(
+    async (input: string | undefined, opts: CheckOptions) => {
+      if (opts.spec !== undefined) {
+        await checkSpecMode(input, opts, run);
+        return;
+      }
+      if (input === undefined) {
         throw new OcifitError(
           "USAGE",
-          "check needs --spec FILE and --node PROFILE (checking an image reference against this host is not available yet)",
+          "check needs an image reference (ocifit check REF), or --spec FILE and --node PROFILE",
         );
       }
-      const catalog = await loadCatalog(opts.labels);
-      const tags = opts.tags
-        ?.split(",")
-        .map((t) => t.trim())
-        .filter(Boolean);
-      const result = await checkSpec({
-        spec: opts.spec,
-        node: opts.node,
-        catalog,
-        ...(tags ? { tags } : {}),
-      });
-      if (opts.output === "table") process.stdout.write(renderHuman(result));
-      else process.stdout.write(renderData(opts.output, toJson(result)));
-      run(exitCodeForVerdicts([result.compatible ? "ok" : "failed"]));
-    });
+      const selection = await runSelection(input, opts);
+      writeWarnings(selection);
+      // What discovery could not read explains labels reported as unknown.
+      for (const d of selection.diagnostics) {
+        process.stderr.write(`ocifit: note: discovery: ${d.probe}: ${d.message}\n`);
+      }
+      if (opts.output === "table") process.stdout.write(renderSelection(selection));
+      else process.stdout.write(renderData(opts.output, selection));
+      run(exitCodeForVerdicts([selection.compatible ? "ok" : "failed"]));
+    },
+  );
+}
+
+async function checkSpecMode(
+  input: string | undefined,
+  opts: CheckOptions,
+  run: (code: ExitCode) => void,
+): Promise<void> {
+  if (input !== undefined) {
+    throw new OcifitError("USAGE", "give an image reference or --spec FILE, not both");
+  }
+  if (opts.platform !== undefined) {
+    throw new OcifitError("USAGE", "--platform applies to images; a spec has no platform");
+  }
+  if (!opts.node) {
+    throw new OcifitError(
+      "USAGE",
+      "check --spec needs --spec FILE and --node PROFILE (a spec is checked against a saved profile)",
+    );
+  }
+  const spec = opts.spec as string;
+  const catalog = await loadCatalog(opts.labels);
+  const tags = parseTags(opts.tags);
+  const result = await checkSpec({
+    spec,
+    node: opts.node,
+    catalog,
+    ...(tags ? { tags } : {}),
+  });
+  if (opts.output === "table") process.stdout.write(renderHuman(result));
+  else process.stdout.write(renderData(opts.output, toJson(result)));
+  run(exitCodeForVerdicts([result.compatible ? "ok" : "failed"]));
 }
 
 /** The documented -o json shape (docs/cli.md). */
@@ -128,4 +162,104 @@ function observed(fact: Fact | undefined): string {
   if (fact === undefined) return "-";
   const text = Array.isArray(fact) ? fact.join(", ") : String(fact);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+// ---- check REF ---------------------------------------------------------------------------------
+
+const ENTRY_STATUS = {
+  chosen: (s: string) => color.bold(color.green(s)),
+  compatible: color.green,
+  excluded: color.red,
+  skipped: color.dim,
+  nested: color.dim,
+} as const;
+
+function short(digest: string): string {
+  const colon = digest.indexOf(":");
+  return colon < 0 ? digest : digest.slice(0, colon + 13);
+}
+
+function nodeLine(s: ImageSelection): string {
+  const n = s.node;
+  const from =
+    n.source === "file"
+      ? `profile ${n.input ?? ""}`
+      : n.source === "discovery"
+        ? `this host, discovered${n.labelsWanted ? ` (labels: ${n.labelsWanted.join(", ") || "none"})` : ""}`
+        : "a profile";
+  const override = n.platformOverride ? `, platform overridden by --platform` : "";
+  return `node ${n.name} (${n.platform}${override}) from ${from}`;
+}
+
+function entryTitle(e: EntryReport): string {
+  const indent = "  ".repeat(e.path.length - 1);
+  const status =
+    e.status === "chosen"
+      ? "CHOSEN"
+      : e.status === "compatible"
+        ? `compatible, rank ${e.rank ?? "?"}`
+        : e.status;
+  return `${indent}${[
+    `entry ${e.path.join(".")}`,
+    e.platform ?? "(no platform)",
+    e.features.length ? `[${e.features.join(", ")}]` : "",
+    short(e.digest),
+    ENTRY_STATUS[e.status](status),
+    e.score !== undefined ? `score ${e.score}` : "",
+    e.specificity !== undefined ? `specificity ${e.specificity}` : "",
+  ]
+    .filter(Boolean)
+    .join("  ")}`;
+}
+
+function renderEntry(e: EntryReport): string[] {
+  const indent = "  ".repeat(e.path.length);
+  const out = [entryTitle(e)];
+  // The compatibilities speak for themselves below, set by set.
+  for (const r of e.reasons) {
+    if (r.step !== "compatibilities") out.push(`${indent}${r.message}`);
+  }
+  const compat = e.compat;
+  if (e.status === "skipped" || e.status === "nested") return out;
+  if (!compat) {
+    if (e.excludedBy === undefined) out.push(`${indent}compatibilities: none (passes)`);
+    return out;
+  }
+  const head = `${indent}compatibilities: ${compat.form} ${compat.digest}`;
+  if (compat.result === undefined) {
+    out.push(`${head}  ${color.red("UNREADABLE")}: ${compat.problem ?? ""}`);
+    return out;
+  }
+  const sets = compat.result.sets.length;
+  out.push(`${head}, ${sets} set${sets === 1 ? "" : "s"}`);
+  if (e.excludedBy === "platform") {
+    out.push(`${indent}(sets not shown: the platform does not run on this node)`);
+    return out;
+  }
+  for (const set of compat.result.sets) {
+    const chosenSet = e.status !== "excluded" && set.index === compat.result.bestSet;
+    out.push(...renderSet(set, chosenSet).map((l) => `${indent}${l}`));
+  }
+  if (e.excludedBy === "compatibilities") out.push(`${indent}no compatibility set passes`);
+  return out;
+}
+
+function renderSelection(s: ImageSelection): string {
+  const out: string[] = [];
+  const entries = s.entries.filter((e) => e.path.length === 1).length;
+  out.push(
+    `${s.reference}  ${s.root.kind} ${s.root.digest}${s.root.kind === "index" ? `, ${entries} entr${entries === 1 ? "y" : "ies"}` : ""}`,
+    nodeLine(s),
+    "",
+  );
+  for (const e of s.entries) out.push(...renderEntry(e), "");
+  const chosen = s.chosen ? s.entries[s.chosen.index] : undefined;
+  if (chosen) {
+    out.push(
+      `${color.green("compatible")}: entry ${chosen.path.join(".")} ${chosen.digest} (${chosen.platform ?? "no platform"}, score ${chosen.score ?? 0}, specificity ${chosen.specificity ?? 0})`,
+    );
+  } else {
+    out.push(`${color.red("not compatible")}: no entry fits this node`);
+  }
+  return out.map((l) => `${l}\n`).join("");
 }

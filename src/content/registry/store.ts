@@ -245,7 +245,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
         try {
           this.checkManifestSize(length, reference);
         } catch (err) {
-          res.body.destroy();
+          discard(res.body);
           throw err;
         }
       }
@@ -478,7 +478,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     });
     const length = numberHeader(first.header("content-length"));
     if (first.status === 200 && length !== undefined && length !== desc.size) {
-      first.body.destroy();
+      discard(first.body);
       throw new OcifitError(
         "SIZE_MISMATCH",
         `${this.name} is sending ${length} bytes for blob ${desc.digest}; the descriptor says ${desc.size}`,
@@ -538,7 +538,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
           });
         }
         resumes++;
-        res.body.destroy();
+        discard(res.body);
         await sleep(delay);
         res = await this.send({
           method: "GET",
@@ -551,7 +551,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
         if (res.status === 206) {
           const start = rangeStart(res.header("content-range"));
           if (start !== received) {
-            res.body.destroy();
+            discard(res.body);
             throw new OcifitError(
               "REGISTRY",
               `${this.name} resumed blob ${desc.digest} at byte ${start ?? "?"} instead of ${received}`,
@@ -564,7 +564,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
         }
       }
     } finally {
-      res.body.destroy();
+      discard(res.body);
     }
   }
 
@@ -946,6 +946,18 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       if (oldest !== undefined) this.manifests.delete(oldest);
     }
   }
+}
+
+/**
+ * Abandons a response body. Destroying an undici body can emit an "error" (an abort) after the
+ * caller has moved on; with no listener that would crash the process, so one is attached first.
+ */
+function discard(body: {
+  on(event: "error", listener: () => void): unknown;
+  destroy(): unknown;
+}): void {
+  body.on("error", () => undefined);
+  body.destroy();
 }
 
 function contextualize(err: unknown, where: string): unknown {

@@ -1,0 +1,196 @@
+// select against the local CNCF registry (started here): latency cold (a fresh cache directory
+// every run: tag + index + compat manifest + its config + the J blob) vs warm (the same cache: the
+// tag only), in process and as a spawned CLI; and throughput over 100 images (100 tags, each an
+// index with its own compatibilities) with a warm cache. Medians; the registry is on loopback, so
+// the figures are ocifit's own cost plus a loopback round trip, not a WAN's.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCatalog } from "../src/compat/catalog.js";
+import type { NodeProfile } from "../src/compat/node-profile.js";
+import { openCache } from "../src/content/cache.js";
+import { createStoreOpener } from "../src/content/open.js";
+import { createRegistryStore } from "../src/content/registry/index.js";
+import { loadNodeProfile } from "../src/node/profile-file.js";
+import { selectImage } from "../src/ops/select.js";
+import {
+  compatBlob,
+  compatManifest,
+  demoImage,
+  indexBlob,
+  pushGraph,
+} from "../test/ops/select-support.js";
+import { startRegistry } from "../test/support/registry.js";
+import type { Measurement } from "./harness.js";
+
+const RUNS = 10;
+const IMAGES = 100;
+
+function median(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+export async function runAsync(): Promise<Measurement[]> {
+  const registry = await startRegistry();
+  const work = mkdtempSync(join(tmpdir(), "ocifit-bench-select-"));
+  const catalog = createCatalog();
+  const profile: NodeProfile = await loadNodeProfile("examples/nodes/intel-spr.json", catalog);
+  try {
+    const demo = demoImage("bench");
+    const store = createRegistryStore({ registry: registry.host, repository: "bench/app" });
+    await pushGraph(store, demo.blobs, demo.index.desc, "demo");
+    // 100 images sharing the demo's variants, each with its own compat manifest and J blob.
+    for (let i = 0; i < IMAGES; i++) {
+      const v3 = compatManifest([{ "oci.cpu.features": "AVX2", score: i }], {
+        os: "linux",
+        architecture: "amd64",
+        variant: "v3",
+      });
+      const j = compatBlob([{ "oci.cpu.vendor": "GenuineIntel", "oci.os.glibc": `>=2.${i % 30}` }]);
+      const index = indexBlob([
+        {
+          descriptor: demo.generic.manifest.desc,
+          platform: { os: "linux", architecture: "amd64" },
+        },
+        {
+          descriptor: demo.v3.manifest.desc,
+          platform: {
+            os: "linux",
+            architecture: "amd64",
+            variant: "v3",
+            compatibilities: v3.descriptor,
+          },
+        },
+        {
+          descriptor: demo.avx512.manifest.desc,
+          platform: { os: "linux", architecture: "amd64", variant: "v4", compat: j.descriptor },
+        },
+        { descriptor: demo.arm64.manifest.desc, platform: { os: "linux", architecture: "arm64" } },
+      ]);
+      await pushGraph(store, [...demo.blobs, ...v3.blobs, ...j.blobs, index], index.desc, `t${i}`);
+    }
+    await store.close();
+
+    const ref = (tag: string) => `${registry.host}/bench/app:${tag}`;
+    const selectOnce = async (reference: string, cacheDir: string) => {
+      let requests = 0;
+      const opener = createStoreOpener({
+        cache: openCache({ dir: cacheDir }),
+        onRequest: () => void requests++,
+      });
+      try {
+        const t0 = performance.now();
+        await selectImage({ reference, opener, catalog, profile });
+        return { ms: performance.now() - t0, requests };
+      } finally {
+        await opener.close();
+      }
+    };
+
+    const rows: Measurement[] = [];
+    // Cold: a fresh cache directory each run.
+    const cold: number[] = [];
+    let coldRequests = 0;
+    await selectOnce(ref("demo"), join(work, "warmup"));
+    for (let i = 0; i < RUNS; i++) {
+      const r = await selectOnce(ref("demo"), join(work, `cold-${i}`));
+      cold.push(r.ms);
+      coldRequests = r.requests;
+    }
+    rows.push({
+      name: "select cold (in process)",
+      runs: RUNS,
+      medianMs: median(cold),
+      figure: `${coldRequests} requests`,
+    });
+    // Warm: the same cache directory.
+    const warmDir = join(work, "warm");
+    await selectOnce(ref("demo"), warmDir);
+    const warm: number[] = [];
+    let warmRequests = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const r = await selectOnce(ref("demo"), warmDir);
+      warm.push(r.ms);
+      warmRequests = r.requests;
+    }
+    rows.push({
+      name: "select warm (in process)",
+      runs: RUNS,
+      medianMs: median(warm),
+      figure: `${warmRequests} request, ${(median(cold) / median(warm)).toFixed(1)}x faster than cold`,
+    });
+
+    // The CLI as scripts run it: process start-up included.
+    const cli = (cacheDir: string): number => {
+      const t0 = performance.now();
+      const r = spawnSync(
+        process.execPath,
+        ["bin/ocifit.js", "select", ref("demo"), "--node", "examples/nodes/intel-spr.json"],
+        { env: { ...process.env, OCIFIT_CACHE_DIR: cacheDir }, encoding: "utf8" },
+      );
+      if (r.status !== 0) throw new Error(`ocifit select failed: ${r.stderr}`);
+      return performance.now() - t0;
+    };
+    const cliCold: number[] = [];
+    const cliWarm: number[] = [];
+    const cliWarmDir = join(work, "cli-warm");
+    cli(cliWarmDir);
+    for (let i = 0; i < RUNS; i++) {
+      cliCold.push(cli(join(work, `cli-cold-${i}`)));
+      cliWarm.push(cli(cliWarmDir));
+    }
+    rows.push({
+      name: "ocifit select cold (CLI process)",
+      runs: RUNS,
+      medianMs: median(cliCold),
+      figure: "includes node start-up",
+    });
+    rows.push({
+      name: "ocifit select warm (CLI process)",
+      runs: RUNS,
+      medianMs: median(cliWarm),
+      figure: "includes node start-up",
+    });
+
+    // Throughput: 100 images, warm cache, one opener (one connection pool), in sequence and 8 at once.
+    const manyDir = join(work, "many");
+    const opener = createStoreOpener({ cache: openCache({ dir: manyDir }) });
+    try {
+      const tags = Array.from({ length: IMAGES }, (_, i) => ref(`t${i}`));
+      for (const t of tags) await selectImage({ reference: t, opener, catalog, profile });
+      const t0 = performance.now();
+      for (const t of tags) await selectImage({ reference: t, opener, catalog, profile });
+      const sequential = performance.now() - t0;
+      rows.push({
+        name: `select ${IMAGES} images warm, sequential`,
+        runs: 1,
+        medianMs: sequential / IMAGES,
+        figure: `${((IMAGES * 1000) / sequential).toFixed(0)} images/s`,
+      });
+      const t1 = performance.now();
+      const queue = [...tags];
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+            await selectImage({ reference: t, opener, catalog, profile });
+          }
+        }),
+      );
+      const parallel = performance.now() - t1;
+      rows.push({
+        name: `select ${IMAGES} images warm, 8 at once`,
+        runs: 1,
+        medianMs: parallel / IMAGES,
+        figure: `${((IMAGES * 1000) / parallel).toFixed(0)} images/s`,
+      });
+    } finally {
+      await opener.close();
+    }
+    return rows;
+  } finally {
+    await registry.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

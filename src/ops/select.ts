@@ -1,0 +1,120 @@
+// `ocifit select REF` and `ocifit check REF`: read an image's index and every entry's
+// compatibilities, learn the node (a profile, or lazy discovery of this host), and choose.
+//
+// Requests (DESIGN §5, the performance contract), with a caching store opener:
+// * the tag: one HEAD (the registry store's resolve), which names the index digest;
+// * the index, nested indexes, and configs of entries without a platform: GET by digest, served
+//   from the on-disk cache once seen;
+// * compatibilities: the Proposal I manifest and its config, or the Proposal J blob, once per
+//   distinct descriptor, in parallel, also by digest through the cache.
+// So a cold run costs 2 + 2 per distinct compat manifest + 1 per compat blob, a warm one 1.
+import type { LabelCatalog } from "../compat/catalog.js";
+import { prepareNode } from "../compat/evaluate.js";
+import type { NodeProfile } from "../compat/node-profile.js";
+import { parsePlatformOverride } from "../compat/platform-match.js";
+import { selectEntries, type SelectionResult } from "../compat/select.js";
+import type { StoreOpener } from "../content/open.js";
+import type { ContentDescriptor } from "../content/store.js";
+import { OcifitError } from "../oci/errors.js";
+import { parseReference } from "../oci/reference.js";
+import type { Diagnostic } from "../node/discover.js";
+import { createLimit } from "./select/limit.js";
+import { discoverFor, loadProfileOption, type NodeSource } from "./select/node.js";
+import { CompatReader } from "./select/read-compat.js";
+import { ImageReader } from "./select/read-image.js";
+
+export { labelsNeeded } from "./select/node.js";
+
+/** Content reads in flight at once (index, nested indexes, configs, compatibilities). */
+const DEFAULT_CONCURRENCY = 16;
+
+export interface SelectImageOptions {
+  /** `registry/repo:tag`, `...@digest`, `oci:DIR[:tag|@digest]`, `oci-archive:FILE[:tag]`. */
+  reference: string;
+  /** Opens the reference; give it `cache: true` so digest-addressed reads hit the cache. */
+  opener: StoreOpener;
+  catalog: LabelCatalog;
+  /** A saved node profile; else `profile`; else lazy live discovery of this host. */
+  nodeFile?: string;
+  profile?: NodeProfile;
+  /** Replaces live discovery (tests, embedding); gets the labels the image needs. */
+  discover?: (labels: ReadonlySet<string>) => Promise<NodeProfile>;
+  /** `os/arch[/variant]`: replaces the node's platform. */
+  platform?: string;
+  /** Only compatibility sets carrying one of these tags are considered. */
+  tags?: readonly string[];
+  concurrency?: number;
+}
+
+export interface SelectionNodeSummary {
+  name: string;
+  source: NodeSource;
+  /** The profile file, or the root discovery probed. */
+  input?: string;
+  /** The effective platform, after `platformOverride`. */
+  platform: string;
+  platformOverride?: string;
+  /** What lazy discovery was asked for. */
+  labelsWanted?: string[];
+}
+
+export interface ImageSelection extends Omit<SelectionResult, "nodePlatform"> {
+  verdict: "compatible" | "not-compatible";
+  reference: string;
+  /** What the reference names: an index, or a single manifest (then one entry). */
+  root: { mediaType: string; digest: string; size: number; kind: "index" | "manifest" };
+  node: SelectionNodeSummary;
+  /** Diagnostics of live discovery (probes that could not read something). */
+  diagnostics: Diagnostic[];
+}
+
+export async function selectImage(options: SelectImageOptions): Promise<ImageSelection> {
+  const { catalog } = options;
+  const override =
+    options.platform === undefined ? undefined : parsePlatformOverride(options.platform);
+  const ref = parseReference(options.reference);
+  const early = await loadProfileOption(options);
+
+  const { store, reference } = await options.opener.open(ref);
+  if (reference === undefined) {
+    throw new OcifitError("USAGE", "names no tag or digest", { subject: options.reference });
+  }
+  const resolved = await store.resolve(reference);
+  const root: ContentDescriptor = {
+    mediaType: resolved.mediaType,
+    digest: resolved.digest,
+    size: resolved.size,
+  };
+  const limit = createLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const reader = new ImageReader(store, new CompatReader(store, catalog, limit), limit);
+  const image = await reader.read(root, options.reference);
+
+  const node = early ?? (await discoverFor(image.entries, options));
+  const result = selectEntries(image.entries, {
+    node: prepareNode(node.profile, catalog),
+    catalog,
+    ...(override ? { platform: override } : {}),
+    ...(options.tags ? { tags: options.tags } : {}),
+  });
+  const summary: SelectionNodeSummary = {
+    name: node.profile.name,
+    source: node.source,
+    platform: result.nodePlatform,
+  };
+  if (node.input !== undefined) summary.input = node.input;
+  if (options.platform !== undefined) summary.platformOverride = options.platform;
+  if (node.labelsWanted !== undefined) summary.labelsWanted = node.labelsWanted;
+  // Key order is the documented -o json order (docs/cli.md).
+  return {
+    verdict: result.compatible ? "compatible" : "not-compatible",
+    compatible: result.compatible,
+    reference: options.reference,
+    root: { ...root, kind: image.kind },
+    chosen: result.chosen,
+    node: summary,
+    ranking: result.ranking,
+    entries: result.entries,
+    warnings: result.warnings,
+    diagnostics: node.diagnostics,
+  };
+}

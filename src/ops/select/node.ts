@@ -1,0 +1,89 @@
+// The node a selection is made for: a saved profile, a profile in memory, or lazy live discovery
+// of this host (only the probes the image's compatibility labels need, plus the platform).
+import type { LabelCatalog } from "../../compat/catalog.js";
+import type { CompiledSet } from "../../compat/compiled-set.js";
+import type { NodeProfile } from "../../compat/node-profile.js";
+import type { SelectionEntryInput } from "../../compat/select.js";
+import { labelsNeededBy, type Diagnostic } from "../../node/discover.js";
+import { loadNodeProfile } from "../../node/profile-file.js";
+import { discoverNode } from "../discover.js";
+
+export type NodeSource = "file" | "profile" | "discovery";
+
+export interface SelectionNode {
+  profile: NodeProfile;
+  source: NodeSource;
+  /** The profile file, or the root that was probed. */
+  input?: string;
+  /** The labels live discovery was asked for. */
+  labelsWanted?: string[];
+  diagnostics: Diagnostic[];
+}
+
+export interface NodeOptions {
+  catalog: LabelCatalog;
+  /** A saved node profile (JSON). */
+  nodeFile?: string;
+  /** A profile in memory (library use). */
+  profile?: NodeProfile;
+  /** Replaces live discovery (tests, embedding); gets the labels the image needs. */
+  discover?: (labels: ReadonlySet<string>) => Promise<NodeProfile>;
+}
+
+function allSets(entries: readonly SelectionEntryInput[], into: CompiledSet[] = []): CompiledSet[] {
+  for (const e of entries) {
+    if (e.compat?.state === "ok") into.push(...e.compat.sets);
+    if (e.children) allSets(e.children, into);
+  }
+  return into;
+}
+
+function usesFeatures(entries: readonly SelectionEntryInput[]): boolean {
+  return entries.some(
+    (e) =>
+      (e.platform?.features?.length ?? 0) > 0 || (e.children ? usesFeatures(e.children) : false),
+  );
+}
+
+/** The labels an image's entries need facts for: every set's labels, and CPU flags for Proposal E. */
+export function labelsNeeded(entries: readonly SelectionEntryInput[]): Set<string> {
+  const labels = labelsNeededBy(allSets(entries));
+  if (usesFeatures(entries)) labels.add("oci.cpu.features");
+  return labels;
+}
+
+/** Loads a profile file early, so a bad file fails before any request is made. */
+export async function loadProfileOption(options: NodeOptions): Promise<SelectionNode | undefined> {
+  if (options.nodeFile !== undefined) {
+    const profile = await loadNodeProfile(options.nodeFile, options.catalog);
+    return { profile, source: "file", input: options.nodeFile, diagnostics: [] };
+  }
+  if (options.profile !== undefined) {
+    return { profile: options.profile, source: "profile", diagnostics: [] };
+  }
+  return undefined;
+}
+
+export async function discoverFor(
+  entries: readonly SelectionEntryInput[],
+  options: NodeOptions,
+): Promise<SelectionNode> {
+  const labels = labelsNeeded(entries);
+  const labelsWanted = [...labels].sort();
+  if (options.discover) {
+    return {
+      profile: await options.discover(labels),
+      source: "discovery",
+      labelsWanted,
+      diagnostics: [],
+    };
+  }
+  const found = await discoverNode({ catalog: options.catalog, labels });
+  return {
+    profile: found.profile,
+    source: "discovery",
+    input: found.input,
+    labelsWanted,
+    diagnostics: found.diagnostics,
+  };
+}

@@ -1,0 +1,462 @@
+// The pure selection core: platform matching (fallbacks, variant ladders, amd64 levels,
+// os.features), Proposal E features, compatibilities, ranking, and the report of every entry.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { createCatalog } from "../../src/compat/catalog.js";
+import { compileSets } from "../../src/compat/compiled-set.js";
+import { prepareNode } from "../../src/compat/evaluate.js";
+import type { NodeProfile } from "../../src/compat/node-profile.js";
+import {
+  featureKey,
+  matchPlatform,
+  missingFeatures,
+  nodePlatformOf,
+  parsePlatformOverride,
+} from "../../src/compat/platform-match.js";
+import {
+  selectEntries,
+  type EntryCompat,
+  type EntryPlatform,
+  type SelectionEntryInput,
+} from "../../src/compat/select.js";
+import { readSets } from "../../src/compat/sets.js";
+import { MediaType } from "../../src/oci/media-types.js";
+
+const catalog = createCatalog();
+
+function profile(
+  platform: NodeProfile["platform"],
+  labels: NodeProfile["labels"] = {},
+): NodeProfile {
+  return { schemaVersion: 1, name: "n", platform, labels };
+}
+
+function node(spec: string, labels: NodeProfile["labels"] = {}, extra: object = {}) {
+  const [os, architecture, variant] = spec.split("/") as [string, string, string | undefined];
+  return nodePlatformOf(
+    profile({ os, architecture, ...(variant ? { variant } : {}), ...extra }, labels),
+    catalog,
+  );
+}
+
+function entryPlatform(spec: string): { os: string; architecture: string; variant?: string } {
+  const [os, architecture, variant] = spec.split("/") as [string, string, string | undefined];
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+describe("platform matching", () => {
+  // [node, entry, runs?, native, variantLevel]
+  const cases: [string, string, boolean, boolean?, number?][] = [
+    ["linux/amd64/v3", "linux/amd64", true, true, 0],
+    ["linux/amd64/v3", "linux/amd64/v1", true, true, 0],
+    ["linux/amd64/v3", "linux/amd64/v2", true, true, 1],
+    ["linux/amd64/v3", "linux/amd64/v3", true, true, 2],
+    ["linux/amd64/v3", "linux/amd64/v4", false],
+    ["linux/amd64", "linux/amd64/v2", false],
+    ["linux/amd64/v3", "linux/x86_64", true, true, 0],
+    ["linux/x86_64", "linux/amd64", true, true, 0],
+    ["linux/amd64/v3", "linux/386", true, false, 0],
+    ["linux/amd64/v3", "linux/i686", true, false, 0],
+    ["linux/amd64/v3", "linux/arm64", false],
+    ["linux/386", "linux/amd64", false],
+    ["linux/arm64", "linux/arm64", true, true, 0],
+    ["linux/arm64", "linux/aarch64", true, true, 0],
+    ["linux/arm64", "linux/arm64/v8", true, true, 0],
+    ["linux/arm64", "linux/arm64/v8.2", false],
+    ["linux/arm64/v8.2", "linux/arm64/v8.1", true, true, 1],
+    ["linux/arm64/v9", "linux/arm64/v8.5", true, true, 5],
+    ["linux/arm64/v9", "linux/arm64/v8.6", false],
+    ["linux/arm64/v9.1", "linux/arm64/v8.6", true, true, 6],
+    ["linux/arm64/v9.1", "linux/arm64/v9", true, true, 6],
+    ["linux/arm64/v8.4", "linux/arm64/v9", false],
+    ["linux/arm64", "linux/arm", true, false, 2],
+    ["linux/arm64", "linux/arm/v8", true, false, 3],
+    ["linux/arm64", "linux/arm/v5", true, false, 0],
+    ["linux/arm64", "linux/armhf", true, false, 2],
+    ["linux/arm/v7", "linux/arm/v6", true, true, 1],
+    ["linux/arm/v7", "linux/arm/v8", false],
+    ["linux/arm/v6", "linux/armhf", false],
+    ["linux/armhf", "linux/arm/v7", true, true, 2],
+    ["linux/arm/v7", "linux/arm64", false],
+    ["linux/riscv64", "linux/riscv64", true, true, 0],
+    ["linux/riscv64/rva23u64", "linux/riscv64/rva23u64", true, true, 1],
+    ["linux/riscv64/rva22u64", "linux/riscv64/rva23u64", false],
+    ["linux/amd64/v3", "windows/amd64", false],
+    ["linux/amd64/v3", "Linux/AMD64", true, true, 0],
+    ["linux/ppc64le", "linux/ppc64el", true, true, 0],
+  ];
+  for (const [nodeSpec, entrySpec, runs, native, level] of cases) {
+    test(`${entrySpec} ${runs ? "runs" : "does not run"} on ${nodeSpec}`, () => {
+      const match = matchPlatform(entryPlatform(entrySpec), node(nodeSpec));
+      assert.equal(match.ok, runs, match.ok ? "" : match.reason);
+      if (match.ok) {
+        assert.equal(match.native, native);
+        assert.equal(match.variantLevel, level);
+      }
+    });
+  }
+
+  test("reasons show both sides", () => {
+    const n = node("linux/amd64/v3");
+    const variant = matchPlatform(entryPlatform("linux/amd64/v4"), n);
+    assert.deepEqual(variant, { ok: false, reason: "variant v4 is above the node's v3" });
+    const arch = matchPlatform(entryPlatform("linux/arm64"), n);
+    assert.deepEqual(arch, { ok: false, reason: "architecture arm64 does not run on amd64" });
+    const os = matchPlatform(entryPlatform("windows/amd64"), n);
+    assert.deepEqual(os, { ok: false, reason: "os windows is not the node's linux" });
+  });
+
+  test("the node's amd64 level comes from its variant or its X86_64_Vn CPU flags, whichever is higher", () => {
+    assert.equal(node("linux/amd64").text, "linux/amd64");
+    assert.equal(
+      node("linux/amd64", { "oci.cpu.features": ["AVX2", "X86_64_V2", "X86_64_V3"] }).text,
+      "linux/amd64/v3",
+    );
+    assert.equal(
+      node("linux/amd64/v4", { "oci.cpu.features": ["X86_64_V2"] }).text,
+      "linux/amd64/v4",
+    );
+    assert.equal(
+      node("linux/x86_64/v2", { "oci.cpu.features": ["x86_64_v4"] }).text,
+      "linux/amd64/v4",
+    );
+    // containerd's default matcher never picks amd64/v2+ entries; ocifit does, on such nodes.
+    const v4 = node("linux/amd64", { "oci.cpu.features": ["X86_64_V4"] });
+    assert.equal(matchPlatform(entryPlatform("linux/amd64/v4"), v4).ok, true);
+  });
+
+  test("--platform replaces os/arch; without a variant the amd64 level still comes from the profile", () => {
+    const p = profile(
+      { os: "linux", architecture: "amd64", variant: "v3" },
+      {
+        "oci.cpu.features": ["X86_64_V4"],
+      },
+    );
+    const at = (spec: string) => nodePlatformOf(p, catalog, parsePlatformOverride(spec)).text;
+    assert.equal(at("linux/amd64"), "linux/amd64/v4");
+    assert.equal(at("linux/amd64/v1"), "linux/amd64");
+    assert.equal(at("linux/amd64/v2"), "linux/amd64/v2");
+    assert.equal(at("linux/arm64"), "linux/arm64");
+    assert.equal(at("linux/arm"), "linux/arm/v7");
+    assert.throws(() => parsePlatformOverride("linux"), { code: "INVALID_PLATFORM" });
+  });
+
+  test("os.features must all be the node's", () => {
+    const n = node("windows/amd64", {}, { "os.features": ["win32k"] });
+    assert.equal(
+      matchPlatform({ os: "windows", architecture: "amd64", osFeatures: ["win32k"] }, n).ok,
+      true,
+    );
+    const missing = matchPlatform(
+      { os: "windows", architecture: "amd64", osFeatures: ["win32k", "hyperv"] },
+      n,
+    );
+    assert.deepEqual(missing, {
+      ok: false,
+      reason: "needs os.features hyperv, which the node lacks",
+    });
+  });
+
+  test("Proposal E features: platform.features ∪ oci.cpu.features, ignoring case and _", () => {
+    const n = node(
+      "linux/amd64",
+      { "oci.cpu.features": ["AVX2", "AVX512FP16"] },
+      { features: ["bmi2"] },
+    );
+    assert.deepEqual(missingFeatures(["avx2", "BMI2", "avx512_fp16"], n), []);
+    assert.deepEqual(missingFeatures(["avx2", "amx_tile", "sve"], n), ["amx_tile", "sve"]);
+    assert.equal(featureKey("SSE4_2"), "sse42");
+  });
+});
+
+// ---- selectEntries -------------------------------------------------------------------------
+
+let digestCounter = 0;
+function digest(): string {
+  return `sha256:${(digestCounter++).toString(16).padStart(64, "0")}`;
+}
+
+function sets(...list: Record<string, unknown>[]): EntryCompat {
+  const compiled = compileSets(readSets(list), catalog);
+  assert.equal(compiled.errors.length, 0);
+  return {
+    state: "ok",
+    form: "manifest",
+    descriptor: { mediaType: MediaType.ImageManifest, digest: digest(), size: 500 },
+    sets: compiled.compiled,
+  };
+}
+
+function entry(
+  platform: string | EntryPlatform | undefined,
+  extra: Partial<SelectionEntryInput> = {},
+): SelectionEntryInput {
+  return {
+    descriptor: { mediaType: MediaType.ImageManifest, digest: digest(), size: 1000 },
+    ...(platform === undefined
+      ? {}
+      : { platform: typeof platform === "string" ? entryPlatform(platform) : platform }),
+    ...extra,
+  };
+}
+
+const INTEL: NodeProfile = profile(
+  { os: "linux", architecture: "amd64", variant: "v3" },
+  {
+    "oci.cpu.vendor": "GenuineIntel",
+    "oci.cpu.features": ["AVX2", "BMI2", "FMA", "X86_64_V3"],
+    "oci.os.glibc": "2.35",
+    "oci.kernel.version": "5.15.0-91-generic",
+  },
+);
+
+function run(
+  inputs: SelectionEntryInput[],
+  p: NodeProfile = INTEL,
+  options: { tags?: string[]; platform?: string } = {},
+) {
+  return selectEntries(inputs, {
+    node: prepareNode(p, catalog),
+    catalog,
+    ...(options.tags ? { tags: options.tags } : {}),
+    ...(options.platform ? { platform: parsePlatformOverride(options.platform) } : {}),
+  });
+}
+
+describe("selectEntries", () => {
+  test("an entry without compatibilities passes that step; the more specific passing entry wins", () => {
+    const r = run([entry("linux/amd64"), entry("linux/amd64/v3"), entry("linux/arm64")]);
+    assert.deepEqual(r.ranking, [1, 0]);
+    assert.equal(r.chosen?.index, 1);
+    assert.deepEqual(
+      r.entries.map((e) => [e.status, e.rank, e.specificity]),
+      [
+        ["compatible", 2, 0],
+        ["chosen", 1, 2],
+        ["excluded", undefined, undefined],
+      ],
+    );
+    assert.equal(r.nodePlatform, "linux/amd64/v3");
+  });
+
+  test("score beats specificity", () => {
+    const r = run([
+      entry("linux/amd64/v3", {
+        platform: { ...entryPlatform("linux/amd64/v3"), features: ["avx2", "bmi2"] },
+        compat: sets({ "oci.cpu.features": "AVX2", "oci.os.glibc": ">=2.31", score: 1 }),
+      }),
+      entry("linux/amd64", { compat: sets({ "oci.cpu.vendor": "GenuineIntel", score: 5 }) }),
+    ]);
+    assert.equal(r.chosen?.index, 1);
+    assert.deepEqual(
+      r.entries.map((e) => [e.score, e.specificity]),
+      [
+        [1, 6],
+        [5, 1],
+      ],
+    );
+  });
+
+  test("specificity = variant level + platform features + labels of the passing set", () => {
+    const r = run([
+      entry("linux/amd64", {
+        compat: sets({ "oci.cpu.features": "AVX2", "oci.cpu.vendor": "GenuineIntel" }),
+      }),
+      entry({ ...entryPlatform("linux/amd64/v2"), features: ["avx2"] }),
+      entry("linux/amd64/v3", { compat: sets({ "oci.cpu.features": "FMA" }) }),
+    ]);
+    assert.deepEqual(
+      r.entries.map((e) => e.specificity),
+      [2, 2, 3],
+    );
+    assert.deepEqual(r.ranking, [2, 0, 1]);
+  });
+
+  test("equal score and specificity keep index order", () => {
+    const r = run([entry("linux/amd64/v2"), entry("linux/x86_64/v2"), entry("linux/amd64/v2")]);
+    assert.deepEqual(r.ranking, [0, 1, 2]);
+  });
+
+  test("the score of an entry is that of its best passing set", () => {
+    const r = run([
+      entry("linux/amd64", {
+        compat: sets(
+          { "oci.cpu.vendor": "AuthenticAMD", score: 50 },
+          { "oci.cpu.vendor": "GenuineIntel", score: 7 },
+          { "oci.os.glibc": ">=2.30", score: 3 },
+        ),
+      }),
+    ]);
+    assert.equal(r.entries[0]?.score, 7);
+    assert.equal(r.entries[0]?.compat?.result?.bestSet, 1);
+  });
+
+  test("a native entry is chosen before an architecture fallback, whatever the score", () => {
+    const r = run([
+      entry("linux/386", { compat: sets({ "oci.cpu.vendor": "GenuineIntel", score: 100 }) }),
+      entry("linux/amd64"),
+    ]);
+    assert.deepEqual(r.ranking, [1, 0]);
+    const only = run([entry("linux/386")]);
+    assert.equal(only.chosen?.index, 0);
+    assert.equal(only.entries[0]?.native, false);
+    assert.match(only.entries[0]?.reasons[0]?.message ?? "", /fallback \(386 on amd64\)/);
+  });
+
+  test("Proposal E features the node lacks exclude the entry, and are listed", () => {
+    const r = run([
+      entry({ ...entryPlatform("linux/amd64/v3"), features: ["avx2", "avx512f", "amx"] }),
+    ]);
+    const e = r.entries[0];
+    assert.equal(e?.excludedBy, "features");
+    assert.deepEqual(e?.missingFeatures, ["avx512f", "amx"]);
+    assert.equal(r.chosen, null);
+    assert.equal(r.compatible, false);
+  });
+
+  test("a failing set excludes with the failing label; an unknown label does not pass", () => {
+    const r = run([
+      entry("linux/amd64", { compat: sets({ "oci.os.glibc": ">=2.38" }) }),
+      entry("linux/amd64", { compat: sets({ "oci.pci.devices": "15b3.*" }) }),
+    ]);
+    assert.equal(r.chosen, null);
+    assert.match(
+      r.entries[0]?.reasons[0]?.message ?? "",
+      /set 0 fail \(oci\.os\.glibc: needs >=2\.38; node has 2\.35/,
+    );
+    assert.match(
+      r.entries[1]?.reasons[0]?.message ?? "",
+      /set 0 unknown \(oci\.pci\.devices: node has no fact/,
+    );
+    const glibc = r.entries[0]?.compat?.result?.sets[0]?.labels[0];
+    assert.deepEqual(
+      {
+        label: glibc?.label,
+        required: glibc?.required,
+        observed: glibc?.observed,
+        status: glibc?.status,
+      },
+      { label: "oci.os.glibc", required: ">=2.38", observed: "2.35", status: "fail" },
+    );
+  });
+
+  test("--tags: only sets carrying a tag count; an entry with no such set is excluded", () => {
+    const compat = sets(
+      { "oci.cpu.vendor": "GenuineIntel", tags: ["intel"] },
+      { "oci.cpu.vendor": "AuthenticAMD", tags: "amd" },
+    );
+    assert.equal(
+      run([entry("linux/amd64", { compat })], INTEL, { tags: ["intel"] }).compatible,
+      true,
+    );
+    const amd = run([entry("linux/amd64", { compat })], INTEL, { tags: ["amd"] });
+    assert.equal(amd.compatible, false);
+    const none = run([entry("linux/amd64", { compat })], INTEL, { tags: ["gpu"] });
+    assert.match(none.entries[0]?.reasons[0]?.message ?? "", /no compatibility set is considered/);
+    // An entry without compatibilities is not affected by tags.
+    assert.equal(run([entry("linux/amd64")], INTEL, { tags: ["gpu"] }).compatible, true);
+  });
+
+  test("dangling or corrupt compatibilities exclude the entry with a warning naming the digest", () => {
+    const ghost = "sha256:" + "ab".repeat(32);
+    const dangling: EntryCompat = {
+      state: "unreadable",
+      form: "manifest",
+      descriptor: { mediaType: MediaType.ImageManifest, digest: ghost, size: 10 },
+      problem: "dangling: manifest unknown",
+    };
+    const r = run([entry("linux/amd64/v3", { compat: dangling }), entry("linux/amd64")]);
+    assert.equal(r.entries[0]?.status, "excluded");
+    assert.equal(r.entries[0]?.excludedBy, "compatibilities");
+    assert.equal(r.entries[0]?.compat?.state, "unreadable");
+    assert.equal(r.chosen?.index, 1);
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0] ?? "", new RegExp(`${ghost}.*dangling: manifest unknown.*excluded`));
+    // On an entry whose platform does not run here, it is still a loud problem of the image.
+    const arm = run([entry("linux/arm64", { compat: dangling })]);
+    assert.equal(arm.entries[0]?.excludedBy, "platform");
+    assert.equal(arm.warnings.length, 1);
+  });
+
+  test("attestations, artifacts and unknown media types are skipped; entries without a platform excluded", () => {
+    const r = run([
+      entry("unknown/unknown"),
+      entry("linux/amd64", {
+        descriptor: {
+          mediaType: MediaType.ImageManifest,
+          digest: digest(),
+          size: 1,
+          annotations: { "vnd.docker.reference.type": "attestation-manifest" },
+        },
+      }),
+      entry("linux/amd64", {
+        descriptor: { mediaType: "application/vnd.example+json", digest: digest(), size: 1 },
+      }),
+      entry("linux/amd64", {
+        descriptor: {
+          mediaType: MediaType.ImageManifest,
+          digest: digest(),
+          size: 1,
+          artifactType: "application/spdx+json",
+        },
+      }),
+      entry(undefined),
+      entry("linux/amd64", {
+        descriptor: { mediaType: MediaType.DockerManifest, digest: digest(), size: 1 },
+      }),
+    ]);
+    assert.deepEqual(
+      r.entries.map((e) => e.status),
+      ["skipped", "skipped", "skipped", "skipped", "excluded", "chosen"],
+    );
+    assert.match(r.entries[0]?.reasons[0]?.message ?? "", /unknown\/unknown/);
+    assert.match(r.entries[1]?.reasons[0]?.message ?? "", /attestation manifest/);
+    assert.match(r.entries[2]?.reasons[0]?.message ?? "", /application\/vnd\.example\+json/);
+    assert.match(r.entries[4]?.reasons[0]?.message ?? "", /no platform/);
+  });
+
+  test("nested indexes: their entries follow, depth first, with their paths; unreadable ones warn", () => {
+    const nested = (children: SelectionEntryInput[], extra: Partial<SelectionEntryInput> = {}) =>
+      entry(undefined, {
+        descriptor: { mediaType: MediaType.ImageIndex, digest: digest(), size: 300 },
+        children,
+        ...extra,
+      });
+    const r = run([
+      entry("linux/arm64"),
+      nested([entry("linux/amd64"), nested([entry("linux/amd64/v3")])]),
+      nested([], { problem: "dangling: manifest unknown" }),
+      entry("linux/amd64/v2"),
+    ]);
+    assert.deepEqual(
+      r.entries.map((e) => [e.path.join("."), e.status]),
+      [
+        ["0", "excluded"],
+        ["1", "nested"],
+        ["1.0", "compatible"],
+        ["1.1", "nested"],
+        ["1.1.0", "chosen"],
+        ["2", "excluded"],
+        ["3", "compatible"],
+      ],
+    );
+    assert.equal(r.chosen?.index, 4);
+    assert.deepEqual(r.ranking, [4, 6, 2]);
+    assert.equal(r.entries[5]?.excludedBy, "unreadable");
+    assert.equal(r.warnings.length, 1);
+  });
+
+  test("the --platform override applies", () => {
+    const r = run([entry("linux/amd64"), entry("linux/arm64")], INTEL, { platform: "linux/arm64" });
+    assert.equal(r.chosen?.index, 1);
+    assert.equal(r.nodePlatform, "linux/arm64");
+  });
+
+  test("the result is plain JSON", () => {
+    const r = run([
+      entry("linux/amd64", { compat: sets({ "oci.cpu.vendor": "GenuineIntel" }) }),
+      entry("linux/arm64"),
+    ]);
+    assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
+  });
+});
