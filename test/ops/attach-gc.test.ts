@@ -7,6 +7,10 @@ import { MediaType } from "../../src/oci/media-types.js";
 import { attach, type AttachResult } from "../../src/ops/attach.js";
 import { buildCompatBlob } from "../../src/compat/build.js";
 import { editCompatibilities } from "../../src/compat/index-edit.js";
+import { createCatalog } from "../../src/compat/catalog.js";
+import type { NodeProfile } from "../../src/compat/node-profile.js";
+import { createStoreOpener } from "../../src/content/open.js";
+import { selectImage } from "../../src/ops/select.js";
 import { rejectsWith } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { bytesOf, jsonOf, pushSample, registryStore, type Json } from "./attach-support.js";
@@ -21,6 +25,35 @@ const SETS: Record<string, Json[]> = {
 
 let registry: TestRegistry;
 const results: Record<string, AttachResult> = {};
+const selectionsBeforeGc: Record<string, unknown> = {};
+
+// A node that passes every set above, so the selection depends on the compat content being there.
+const NODE: NodeProfile = {
+  schemaVersion: 1,
+  name: "gc-node",
+  platform: { os: "linux", architecture: "amd64" },
+  labels: { "oci.cpu.features": ["AVX2", "BMI2", "FMA"], "oci.cpu.vendor": "GenuineIntel" },
+};
+
+/** What select answers for a repository's v1: the chosen digest and every entry's status. */
+async function selection(repository: string): Promise<unknown> {
+  const opener = createStoreOpener();
+  try {
+    const result = await selectImage({
+      reference: `${registry.host}/${repository}:v1`,
+      opener,
+      catalog: createCatalog(),
+      profile: NODE,
+    });
+    return {
+      chosen: result.chosen?.digest,
+      entries: result.entries.map((e) => [e.status, e.excludedBy ?? null]),
+      warnings: result.warnings.length,
+    };
+  } finally {
+    await opener.close();
+  }
+}
 let bare: { blob: ReturnType<typeof buildCompatBlob> };
 
 async function prepare(repository: string, options: Partial<Parameters<typeof attach>[2]>) {
@@ -45,6 +78,8 @@ before(async () => {
   await prepare("gc/manifest", {});
   await prepare("gc/blob", { format: "blob" });
   await prepare("gc/none", { anchor: "none" });
+  for (const repository of Object.keys(SETS))
+    selectionsBeforeGc[repository] = await selection(repository);
   // A Proposal J blob referenced only from platform.compatibilities, pushed without a keeper.
   const image = await pushSample(registry.host, "gc/bare", "v1");
   const store = registryStore(registry.host, "gc/bare");
@@ -104,6 +139,22 @@ describe("GC survival on distribution 2.8", () => {
     await registry.garbageCollect({ deleteUntagged: true });
     await compatSurvives("gc/manifest");
     await compatSurvives("gc/blob");
+  });
+
+  test("after garbage-collect --delete-untagged, select gives the same answers as before in both formats", async () => {
+    for (const repository of ["gc/manifest", "gc/blob"]) {
+      assert.ok(
+        (selectionsBeforeGc[repository] as { chosen?: string }).chosen,
+        `${repository}: something was chosen before GC`,
+      );
+      assert.deepEqual(await selection(repository), selectionsBeforeGc[repository], repository);
+    }
+  });
+
+  test("without anchors, select's answer changes after GC: the dangling entries are excluded with warnings", async () => {
+    const after = (await selection("gc/none")) as { warnings: number };
+    assert.notDeepEqual(after, selectionsBeforeGc["gc/none"]);
+    assert.ok(after.warnings > 0);
   });
 
   test("with --anchor none the compat manifest and its config are lost: the risk the anchors exist for", async () => {
