@@ -223,3 +223,16 @@ export {
   type CompatibilitiesEdit,
   type IndexEditResult,
 } from "./compat/index-edit.js";
+export { selectImage, type ImageSelection, type SelectImageOptions } from "./ops/select.js";
+export {
+  selectEntries,
+  type SelectionResult,
+  type SelectOptions,
+  type EntryReport,
+} from "./compat/select.js";
+export {
+  matchPlatform,
+  nodePlatformOf,
+  type NodePlatform,
+  type PlatformMatch,
+} from "./compat/platform-match.js";
