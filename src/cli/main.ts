@@ -8,6 +8,7 @@ import { inspectCommand, lsCommand } from "./commands/inspect.js";
 import { explainCommand, labelsCommand } from "./commands/labels.js";
 import { selectCommand } from "./commands/select.js";
 import { validateCommand } from "./commands/validate.js";
+import { gcCommand, protectCommand, verifyCommand } from "./commands/verify.js";
 import { describeError, ExitCode, exitCodeForError } from "./exit-codes.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -31,6 +32,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(lsCommand(setExit));
   program.addCommand(attachCommand(setExit));
   program.addCommand(detachCommand(setExit));
+  program.addCommand(verifyCommand(setExit));
+  program.addCommand(protectCommand(setExit));
+  program.addCommand(gcCommand(setExit));
   for (const command of program.commands) command.exitOverride();
 
   try {

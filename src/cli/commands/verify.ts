@@ -1,0 +1,168 @@
+// `ocifit verify REF`, `ocifit protect REF` and `ocifit gc oci:DIR`: parsing and rendering only.
+import { Command, Option } from "commander";
+import { OcifitError } from "../../oci/errors.js";
+import { parseReference } from "../../oci/reference.js";
+import { layoutGc, type LayoutGcResult } from "../../ops/layout-gc.js";
+import {
+  protect,
+  ProtectAnchors,
+  type ProtectAnchor,
+  type ProtectResult,
+} from "../../ops/protect.js";
+import { verify, type VerifyResult } from "../../ops/verify.js";
+import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
+import { color, outputOption, renderData, type OutputFormat } from "../output.js";
+import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+
+const REF_HELP = "registry/repo:tag, oci:DIR[:tag|@digest] or oci-archive:FILE[:tag]";
+
+export function verifyCommand(run: (code: Code) => void): Command {
+  const command = new Command("verify")
+    .description(
+      "check that everything a reference names is present and matches its descriptor, compat content included (manifests are read, blobs only checked)",
+    )
+    .argument("<ref>", REF_HELP)
+    .addOption(
+      new Option("--gc", "also report which anchor keeps each piece of compat content alive"),
+    )
+    .addOption(outputOption());
+  return addRegistryOptions(command).action(
+    async (input: string, opts: RegistryFlags & { gc?: boolean; output: OutputFormat }) => {
+      const opener = await openerFrom(opts);
+      let result: VerifyResult;
+      try {
+        const { store, reference } = await opener.open(parseReference(input));
+        if (reference === undefined)
+          throw new OcifitError("USAGE", `${input} names no tag or digest`);
+        result = await verify(store, reference, opts.gc ? { gc: true } : {});
+      } finally {
+        await opener.close();
+      }
+      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+      if (opts.output === "table") process.stdout.write(renderVerify(input, result));
+      else process.stdout.write(renderData(opts.output, result));
+      run(result.ok ? ExitCode.Ok : ExitCode.Failed);
+    },
+  );
+}
+
+function renderVerify(input: string, r: VerifyResult): string {
+  const lines: string[] = [];
+  const checked = `${r.checked.manifests} document${r.checked.manifests === 1 ? "" : "s"} read, ${r.checked.blobs} blob${r.checked.blobs === 1 ? "" : "s"} checked`;
+  if (r.anchors !== undefined) {
+    for (const a of r.anchors) {
+      const kept =
+        a.anchors.length === 0
+          ? color.red("NOTHING keeps it")
+          : a.anchors.map((x) => `${x.kind} ${x.name}${x.weak ? " (weak)" : ""}`).join(", ");
+      const keeper = a.form === "blob" ? `  keeper ${a.keeper ?? color.red("none")}` : "";
+      lines.push(`${a.location}  ${a.form} ${a.digest}${keeper}`);
+      lines.push(`  kept by: ${kept}`);
+    }
+  }
+  for (const p of r.problems) {
+    lines.push(`${color.red(p.kind.toUpperCase())}  ${p.location}  ${p.digest}`);
+    lines.push(`  ${p.message}`);
+  }
+  const verdict = r.ok
+    ? color.green(`ok: ${input} is complete (${checked})`)
+    : color.red(
+        `${r.problems.length} problem${r.problems.length === 1 ? "" : "s"} in ${input} (${checked})`,
+      );
+  lines.push(verdict);
+  return `${lines.join("\n")}\n`;
+}
+
+export function protectCommand(run: (code: Code) => void): Command {
+  const command = new Command("protect")
+    .description(
+      "add GC anchors (the .compat tag, the referrers fallback index, a keeper for Proposal J blobs) to compat content another tool attached",
+    )
+    .argument("<ref>", REF_HELP)
+    .addOption(
+      new Option("--anchor <policy>", "auto: what the store needs; tag: always both tags")
+        .choices(ProtectAnchors)
+        .default("auto"),
+    )
+    .addOption(outputOption());
+  return addRegistryOptions(command).action(
+    async (
+      input: string,
+      opts: RegistryFlags & { anchor: ProtectAnchor; output: OutputFormat },
+    ) => {
+      const opener = await openerFrom(opts);
+      let result: ProtectResult;
+      try {
+        const { store, reference } = await opener.open(parseReference(input));
+        if (reference === undefined)
+          throw new OcifitError("USAGE", `${input} names no tag or digest`);
+        result = await protect(store, reference, { anchor: opts.anchor });
+      } finally {
+        await opener.close();
+      }
+      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+      if (opts.output === "table") process.stdout.write(renderProtect(result));
+      else process.stdout.write(renderData(opts.output, result));
+      run(result.ok ? ExitCode.Ok : ExitCode.Failed);
+    },
+  );
+}
+
+function renderProtect(r: ProtectResult): string {
+  const lines: string[] = [];
+  for (const e of r.entries) {
+    const status =
+      e.status === "protected"
+        ? color.green("protected")
+        : e.status === "already"
+          ? "already protected"
+          : color.red(e.status);
+    lines.push(`${e.location}  ${e.form} ${e.digest}  ${status}`);
+    if (e.message) lines.push(`  ${e.message}`);
+  }
+  for (const w of r.writes) {
+    const what = w.tag === undefined ? w.descriptor.digest : `${w.tag} -> ${w.descriptor.digest}`;
+    lines.push(`  wrote ${w.role}: ${what}${w.skipped ? " (already there)" : ""}`);
+  }
+  if (r.entries.length === 0) lines.push("no compat descriptors found");
+  return `${lines.join("\n")}\n`;
+}
+
+export function gcCommand(run: (code: Code) => void): Command {
+  return new Command("gc")
+    .description(
+      "remove blobs of an OCI layout that nothing in index.json reaches (compat content counts), and stale temp files",
+    )
+    .argument("<layout>", "oci:DIR")
+    .addOption(new Option("--dry-run", "list what would be removed, remove nothing"))
+    .addOption(outputOption())
+    .action(async (input: string, opts: { dryRun?: boolean; output: OutputFormat }) => {
+      const ref = parseReference(input.includes(":") ? input : `oci:${input}`);
+      if (ref.scheme !== "oci-layout") {
+        throw new OcifitError("USAGE", "gc works on OCI layouts only (oci:DIR)", {
+          subject: input,
+        });
+      }
+      const result = await layoutGc(ref.path, opts.dryRun ? { dryRun: true } : {});
+      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+      if (opts.output === "table") process.stdout.write(renderGc(result));
+      else process.stdout.write(renderData(opts.output, result));
+      run(ExitCode.Ok);
+    });
+}
+
+function renderGc(r: LayoutGcResult): string {
+  const verb = r.dryRun ? "would remove" : "removed";
+  const lines = [
+    ...r.removed.map((f) => `${verb} ${f.digest ?? f.path}  ${f.size} B`),
+    ...r.temps.map((f) => `${verb} temp file ${f.path}  ${f.size} B`),
+  ];
+  if (r.missing.length > 0)
+    lines.push(
+      `warning: ${r.missing.length} referenced blob(s) are missing: ${r.missing.join(", ")}`,
+    );
+  lines.push(
+    `${r.layout}: ${r.roots} root(s), ${r.kept} blob(s) kept, ${r.removed.length} blob(s) and ${r.temps.length} temp file(s) ${verb}, ${r.bytes} bytes`,
+  );
+  return `${lines.join("\n")}\n`;
+}

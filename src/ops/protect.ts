@@ -1,0 +1,227 @@
+// `ocifit protect REF`: GC anchors for compat content that another tool attached (pushed by
+// digest only, say). For each index entry whose compat descriptor names content that exists:
+//   * a compat manifest gets the anchors attach would have written (see anchors.ts);
+//   * a Proposal J blob without a keeper gets one (empty config, the blob as its layer, the entry
+//     as subject), and the keeper gets the anchors.
+// Anchors already in place are not written again, so a second run writes nothing.
+import { buildCompatManifest } from "../compat/build.js";
+import {
+  fetchBytes,
+  isManifestType,
+  type ContentDescriptor,
+  type Store,
+} from "../content/store.js";
+import { isOcifitError } from "../oci/errors.js";
+import { parseIJson } from "../oci/ijson.js";
+import { EmptyDescriptor, IndexMediaTypes, MediaType } from "../oci/media-types.js";
+import type { Descriptor } from "../oci/schema.js";
+import { chooseAnchors, compatTag, referrerDescriptor, writeReferrersTag } from "./anchors.js";
+import { nowRfc3339 } from "./attach.js";
+import { ContentWriter, type WriteRecord } from "./attach/writer.js";
+import { AnchorFinder, isStrong } from "./verify/anchors.js";
+
+export const ProtectAnchors = ["auto", "tag"] as const;
+export type ProtectAnchor = (typeof ProtectAnchors)[number];
+
+export interface ProtectOptions {
+  anchor?: ProtectAnchor;
+  /** RFC 3339 time for keepers and referrer entries without one; default now. */
+  created?: string;
+}
+
+export interface ProtectedEntry {
+  location: string;
+  subject: string;
+  form: "manifest" | "blob";
+  digest: string;
+  /** The manifest the anchors point at: the compat manifest or the keeper. */
+  anchored?: string;
+  /** "protected": anchors written; "already": nothing was needed; "missing": nothing to protect. */
+  status: "protected" | "already" | "missing" | "conflict";
+  message?: string;
+}
+
+export interface ProtectResult {
+  store: string;
+  reference: string;
+  anchor: ProtectAnchor;
+  entries: ProtectedEntry[];
+  writes: WriteRecord[];
+  warnings: string[];
+  /** Every compat descriptor now has a strong anchor. */
+  ok: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function asDescriptor(v: unknown): ContentDescriptor | undefined {
+  if (!isObject(v)) return undefined;
+  const { mediaType, digest, size } = v;
+  if (typeof mediaType !== "string" || typeof digest !== "string" || typeof size !== "number")
+    return undefined;
+  return { mediaType, digest, size };
+}
+
+async function readIfPresent(
+  store: Store,
+  desc: ContentDescriptor,
+): Promise<Uint8Array | undefined> {
+  try {
+    return await fetchBytes(store, desc);
+  } catch (err) {
+    if (isOcifitError(err) && err.code === "NOT_FOUND") return undefined;
+    throw err;
+  }
+}
+
+/** Adds anchors to the compat content of the index `reference` names. */
+export async function protect(
+  store: Store,
+  reference: string,
+  options: ProtectOptions = {},
+): Promise<ProtectResult> {
+  const anchor = options.anchor ?? "auto";
+  const created = options.created ?? nowRfc3339();
+  const root = await store.resolve(reference);
+  const result: ProtectResult = {
+    store: store.name,
+    reference,
+    anchor,
+    entries: [],
+    writes: [],
+    warnings: [],
+    ok: true,
+  };
+  if (!IndexMediaTypes.has(root.mediaType)) {
+    result.warnings.push(
+      `${reference} names a ${root.mediaType}, not an index: no compatibilities to protect`,
+    );
+    return result;
+  }
+  const doc = parseIJson(await fetchBytes(store, root)).value;
+  const entries = isObject(doc) && Array.isArray(doc["manifests"]) ? doc["manifests"] : [];
+  const writer = new ContentWriter(store);
+  const finder = new AnchorFinder(store);
+  for (const [i, entry] of entries.entries()) {
+    if (!isObject(entry) || !isObject(entry["platform"])) continue;
+    const subject = asDescriptor(entry);
+    if (subject === undefined) continue;
+    for (const field of ["compatibilities", "compat"] as const) {
+      const compat = asDescriptor(entry["platform"][field]);
+      if (compat === undefined) continue;
+      const location = `index → manifests[${i}].platform.${field}`;
+      const done = await protectOne(writer, finder, { location, subject, compat }, anchor, created);
+      result.entries.push(done);
+      if (done.status === "missing" || done.status === "conflict") result.ok = false;
+    }
+  }
+  result.writes = writer.records;
+  return result;
+}
+
+interface Site {
+  location: string;
+  subject: ContentDescriptor;
+  compat: ContentDescriptor;
+}
+
+async function protectOne(
+  writer: ContentWriter,
+  finder: AnchorFinder,
+  site: Site,
+  anchor: ProtectAnchor,
+  created: string,
+): Promise<ProtectedEntry> {
+  const store = writer.store;
+  const form = isManifestType(site.compat.mediaType) ? "manifest" : "blob";
+  const out: ProtectedEntry = {
+    location: site.location,
+    subject: site.subject.digest,
+    form,
+    digest: site.compat.digest,
+    status: "already",
+  };
+  const bytes =
+    form === "manifest"
+      ? await readIfPresent(store, site.compat)
+      : (await store.exists(site.compat))
+        ? new Uint8Array()
+        : undefined;
+  if (bytes === undefined) {
+    out.status = "missing";
+    out.message = `the compat content is not in ${store.name}: nothing to protect (attach again)`;
+    return out;
+  }
+  let target: ContentDescriptor;
+  let targetBytes: Uint8Array;
+  if (form === "manifest") {
+    target = site.compat;
+    targetBytes = bytes;
+  } else {
+    const keeper = await finder.keeperOf(site.compat.digest, site.subject);
+    if (keeper !== undefined) {
+      target = { mediaType: keeper.mediaType, digest: keeper.digest, size: keeper.size };
+      targetBytes = await fetchBytes(store, target);
+    } else {
+      const empty = {
+        mediaType: EmptyDescriptor.mediaType,
+        digest: EmptyDescriptor.digest,
+        size: EmptyDescriptor.size,
+      };
+      const built = buildCompatManifest(empty, {
+        created,
+        subject: { ...site.subject } as Descriptor,
+        layers: "none",
+        extraLayers: [{ ...site.compat } as Descriptor],
+      });
+      await writer.blob("empty", empty, new TextEncoder().encode("{}"));
+      const accepted = await writer.manifest("keeper", built.descriptor, built.bytes);
+      target = built.descriptor;
+      targetBytes = built.bytes;
+      out.status = "protected";
+      // The registry indexed the keeper's subject: the referrers API is its anchor.
+      if (accepted && anchor === "auto") {
+        out.anchored = target.digest;
+        return out;
+      }
+    }
+  }
+  out.anchored = target.digest;
+  const anchors = await finder.anchorsOf(target.digest, site.subject);
+  if (anchor === "auto" && isStrong(anchors)) return out;
+  // Not kept by the referrers API (or `tag` asked for tags): the tags attach writes without it.
+  const choice = chooseAnchors(anchor, writer.kind, false);
+  const subject = site.subject.digest;
+  if (choice.compatTag && !anchors.some((a) => a.kind === "compat-tag")) {
+    const current = await finder.compatTagTarget(subject);
+    if (current !== undefined && current.digest !== target.digest) {
+      out.status = "conflict";
+      out.message = `${compatTag(subject)} already names ${current.digest}; left alone (another index may use it)`;
+      return out;
+    }
+    const tagged = { ...target, artifactType: MediaType.Compatibilities };
+    await writer.tag("compat-tag", tagged, targetBytes, compatTag(subject));
+    out.status = "protected";
+  }
+  if (choice.referrersTag && !anchors.some((a) => a.kind === "referrers-tag")) {
+    const when = createdOf(targetBytes) ?? created;
+    const wrote = await writeReferrersTag(writer, subject, referrerDescriptor(target, when));
+    if (wrote) out.status = "protected";
+  }
+  return out;
+}
+
+function createdOf(bytes: Uint8Array): string | undefined {
+  try {
+    const doc = parseIJson(bytes).value;
+    if (!isObject(doc) || !isObject(doc["annotations"])) return undefined;
+    const created = doc["annotations"]["org.opencontainers.image.created"];
+    return typeof created === "string" ? created : undefined;
+  } catch {
+    return undefined;
+  }
+}

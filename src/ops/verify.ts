@@ -1,0 +1,322 @@
+// `ocifit verify REF [--gc]`: is everything a reference names really there?
+//
+// Manifests and indexes are read with GETs (verified against digest and size), blobs are checked
+// with `exists` (a HEAD on a registry): no layer is downloaded. The walk includes each index
+// entry's `platform.compatibilities`/`compat` descriptor and what it names, which no registry
+// checks. A Proposal J blob is small metadata and is read (verified) like a manifest.
+//
+// With `gc`, each compat manifest (or Proposal J blob) is also checked for what keeps it alive in a
+// registry that knows nothing of compatibilities (see verify/anchors.ts); content that nothing
+// keeps alive is a problem.
+import {
+  fetchBytes,
+  isManifestType,
+  type ContentDescriptor,
+  type Store,
+} from "../content/store.js";
+import { isOcifitError } from "../oci/errors.js";
+import { parseIJson } from "../oci/ijson.js";
+import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
+import { AnchorFinder, isStrong, type Anchor } from "./verify/anchors.js";
+
+export type { Anchor, AnchorKind } from "./verify/anchors.js";
+
+export type ProblemKind = "missing" | "mismatch" | "invalid" | "unanchored";
+
+export interface VerifyProblem {
+  kind: ProblemKind;
+  /** Where the descriptor sits: `index → manifests[2].platform.compatibilities → config`. */
+  location: string;
+  digest: string;
+  mediaType: string;
+  message: string;
+}
+
+export interface CompatAnchors {
+  location: string;
+  /** The entry's image manifest: the subject whose tags and referrers anchor the content. */
+  subject: string;
+  form: "manifest" | "blob";
+  /** The compat manifest, or the Proposal J blob. */
+  digest: string;
+  /** For a Proposal J blob: the manifest that keeps it (undefined: none). */
+  keeper?: string;
+  anchors: Anchor[];
+  /** Something that survives `garbage-collect --delete-untagged` keeps it. */
+  protected: boolean;
+}
+
+export interface VerifyResult {
+  store: string;
+  reference: string;
+  root: ContentDescriptor;
+  checked: { manifests: number; blobs: number };
+  problems: VerifyProblem[];
+  /** With `gc`: one row per compat descriptor whose content is present. */
+  anchors?: CompatAnchors[];
+  warnings: string[];
+  ok: boolean;
+}
+
+export interface VerifyOptions {
+  gc?: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function asDescriptor(v: unknown): ContentDescriptor | undefined {
+  if (!isObject(v)) return undefined;
+  const { mediaType, digest, size } = v;
+  if (typeof mediaType !== "string" || typeof digest !== "string" || typeof size !== "number")
+    return undefined;
+  return v as ContentDescriptor;
+}
+
+type Read = { bytes: Uint8Array } | { kind: ProblemKind; message: string };
+
+const MAX_DEPTH = 8;
+
+interface CompatSite {
+  location: string;
+  subject: ContentDescriptor;
+  compat: ContentDescriptor;
+}
+
+/** One walk over a graph; each digest is read or checked once, problems are reported per place. */
+class Walker {
+  readonly problems: VerifyProblem[] = [];
+  readonly compat: CompatSite[] = [];
+  readonly #reads = new Map<string, Promise<Read>>();
+  readonly #blobs = new Map<string, Promise<boolean>>();
+  readonly #walked = new Set<string>();
+
+  constructor(readonly store: Store) {}
+
+  get counts(): { manifests: number; blobs: number } {
+    return { manifests: this.#reads.size, blobs: this.#blobs.size };
+  }
+
+  read(desc: ContentDescriptor): Promise<Read> {
+    const key = `${desc.digest}/${desc.size}`;
+    let read = this.#reads.get(key);
+    if (read === undefined) {
+      read = this.#read(desc);
+      this.#reads.set(key, read);
+    }
+    return read;
+  }
+
+  async #read(desc: ContentDescriptor): Promise<Read> {
+    try {
+      return { bytes: await fetchBytes(this.store, desc) };
+    } catch (err) {
+      if (!isOcifitError(err)) throw err;
+      switch (err.code) {
+        case "NOT_FOUND":
+          return { kind: "missing", message: `not found in ${this.store.name}` };
+        case "DIGEST_MISMATCH":
+        case "SIZE_MISMATCH":
+          return { kind: "mismatch", message: err.message };
+        case "TOO_LARGE":
+        case "INVALID_DIGEST":
+          return { kind: "invalid", message: err.message };
+        default:
+          throw err;
+      }
+    }
+  }
+
+  #problem(kind: ProblemKind, location: string, desc: ContentDescriptor, message: string): void {
+    this.problems.push({
+      kind,
+      location,
+      digest: desc.digest,
+      mediaType: desc.mediaType,
+      message,
+    });
+  }
+
+  async blob(desc: ContentDescriptor, location: string): Promise<void> {
+    let found = this.#blobs.get(desc.digest);
+    if (found === undefined) {
+      found = this.store.exists(desc).catch((err: unknown) => {
+        if (isOcifitError(err) && err.code === "INVALID_DIGEST") return false;
+        throw err;
+      });
+      this.#blobs.set(desc.digest, found);
+    }
+    if (!(await found))
+      this.#problem("missing", location, desc, `blob not found in ${this.store.name}`);
+  }
+
+  /** A manifest, an index or a Proposal J blob: read, verified, and walked. */
+  async document(desc: ContentDescriptor, location: string, depth: number): Promise<void> {
+    const read = await this.read(desc);
+    if ("kind" in read) {
+      this.#problem(read.kind, location, desc, read.message);
+      return;
+    }
+    let doc: unknown;
+    try {
+      doc = parseIJson(read.bytes).value;
+    } catch (err) {
+      this.#problem("invalid", location, desc, isOcifitError(err) ? err.message : String(err));
+      return;
+    }
+    if (!isObject(doc)) {
+      this.#problem("invalid", location, desc, "is not a JSON object");
+      return;
+    }
+    const declared = doc["mediaType"];
+    if (typeof declared === "string" && declared !== desc.mediaType) {
+      this.#problem(
+        "mismatch",
+        location,
+        desc,
+        `the descriptor says ${desc.mediaType}, the content says ${declared}`,
+      );
+    }
+    // Walk each document once; the problems of its children are reported at the first place.
+    if (this.#walked.has(desc.digest)) return;
+    this.#walked.add(desc.digest);
+    if (desc.mediaType === MediaType.Compatibilities) return;
+    if (depth > MAX_DEPTH) {
+      this.#problem("invalid", location, desc, `nested more than ${MAX_DEPTH} levels deep`);
+      return;
+    }
+    const jobs: Promise<void>[] = [];
+    const child = (v: unknown, where: string): void => {
+      const d = asDescriptor(v);
+      if (d === undefined) {
+        this.problems.push({
+          kind: "invalid",
+          location: where,
+          digest: "",
+          mediaType: "",
+          message: "is not a descriptor (mediaType, digest and size are required)",
+        });
+        return;
+      }
+      jobs.push(this.child(d, where, depth + 1));
+    };
+    if (Array.isArray(doc["manifests"])) {
+      doc["manifests"].forEach((entry: unknown, i: number) => {
+        const at = `${location} → manifests[${i}]`;
+        if (isObject(entry) && isObject(entry["platform"])) {
+          const platform = entry["platform"];
+          for (const field of ["compatibilities", "compat"] as const) {
+            if (platform[field] === undefined) continue;
+            const where = `${at}.platform.${field}`;
+            const compat = asDescriptor(platform[field]);
+            const subject = asDescriptor(entry);
+            if (compat !== undefined && subject !== undefined)
+              this.compat.push({ location: where, subject, compat });
+            child(platform[field], where);
+          }
+        }
+        child(entry, at);
+      });
+    }
+    if (doc["config"] !== undefined) child(doc["config"], `${location} → config`);
+    if (Array.isArray(doc["layers"])) {
+      doc["layers"].forEach((layer: unknown, i: number) =>
+        child(layer, `${location} → layers[${i}]`),
+      );
+    }
+    await Promise.all(jobs);
+  }
+
+  child(desc: ContentDescriptor, location: string, depth: number): Promise<void> {
+    if (isManifestType(desc.mediaType) || desc.mediaType === MediaType.Compatibilities)
+      return this.document(desc, location, depth);
+    return this.blob(desc, location);
+  }
+}
+
+function kindOf(mediaType: string): string {
+  if (IndexMediaTypes.has(mediaType)) return "index";
+  return "manifest";
+}
+
+/** Verifies everything `reference` (a tag or digest in `store`) names. */
+export async function verify(
+  store: Store,
+  reference: string,
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
+  const root = await store.resolve(reference);
+  const walker = new Walker(store);
+  await walker.document(root, kindOf(root.mediaType), 0);
+  const result: VerifyResult = {
+    store: store.name,
+    reference,
+    root,
+    checked: walker.counts,
+    problems: walker.problems,
+    warnings: [],
+    ok: false,
+  };
+  if (options.gc) result.anchors = await gcReport(store, walker, result);
+  result.ok = result.problems.length === 0;
+  return result;
+}
+
+async function gcReport(
+  store: Store,
+  walker: Walker,
+  result: VerifyResult,
+): Promise<CompatAnchors[]> {
+  const finder = new AnchorFinder(store);
+  const rows: CompatAnchors[] = [];
+  const missing = new Set(result.problems.map((p) => p.location));
+  for (const site of walker.compat) {
+    if (missing.has(site.location)) continue;
+    const form = isManifestType(site.compat.mediaType) ? "manifest" : "blob";
+    const row: CompatAnchors = {
+      location: site.location,
+      subject: site.subject.digest,
+      form,
+      digest: site.compat.digest,
+      anchors: [],
+      protected: false,
+    };
+    if (form === "manifest") {
+      row.anchors = await finder.anchorsOf(site.compat.digest, site.subject);
+    } else {
+      const keeper = await finder.keeperOf(site.compat.digest, site.subject);
+      if (keeper !== undefined) {
+        row.keeper = keeper.digest;
+        row.anchors = await finder.anchorsOf(keeper.digest, site.subject);
+      }
+    }
+    row.protected = isStrong(row.anchors);
+    rows.push(row);
+    const what = form === "manifest" ? "compat manifest" : "Proposal J blob";
+    if (form === "blob" && row.keeper === undefined) {
+      result.problems.push({
+        kind: "unanchored",
+        location: site.location,
+        digest: site.compat.digest,
+        mediaType: site.compat.mediaType,
+        message: `no keeper manifest lists this ${what}: even a plain garbage-collect deletes it (run ocifit protect)`,
+      });
+    } else if (row.anchors.length === 0) {
+      result.problems.push({
+        kind: "unanchored",
+        location: site.location,
+        digest: site.compat.digest,
+        mediaType: site.compat.mediaType,
+        message: `nothing keeps this ${what} alive: no ${form === "blob" ? "anchor on its keeper" : "tag or referrer"} (run ocifit protect)`,
+      });
+    } else if (!row.protected) {
+      result.warnings.push(
+        `${site.location} (${site.compat.digest}): only the referrers fallback index lists it; distribution 2.8 deletes it under garbage-collect --delete-untagged`,
+      );
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,181 @@
+// What keeps a piece of compat content alive in a store, as `verify --gc` and `protect` see it:
+//
+//   compat-tag     the `sha256-<subject hex>.compat` tag names it (survives distribution 2.8's
+//                  `garbage-collect --delete-untagged`);
+//   referrers-api  the registry's referrers API lists it for its subject;
+//   referrers-tag  the referrers fallback index `sha256-<subject hex>` lists it. Weak: 2.8 deletes
+//                  untagged manifests even when a tagged index lists them;
+//   root           a layout's index.json lists it (every layout GC keeps its roots).
+//
+// A Proposal J blob is kept by a manifest that lists it (a keeper); the keeper's anchors are what
+// keep both alive.
+import { isRegistryError } from "../../content/registry/errors.js";
+import {
+  fetchBytes,
+  hasReferrers,
+  type ContentDescriptor,
+  type Store,
+} from "../../content/store.js";
+import { isOcifitError } from "../../oci/errors.js";
+import { parseIJson } from "../../oci/ijson.js";
+import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
+import type { IndexEntry } from "../../oci/schema.js";
+import { compatTag, fallbackTag } from "../anchors.js";
+
+export type AnchorKind = "compat-tag" | "referrers-api" | "referrers-tag" | "root";
+
+export interface Anchor {
+  kind: AnchorKind;
+  /** The tag, or for the referrers API the subject digest. */
+  name: string;
+  /** Does not survive distribution 2.8's `garbage-collect --delete-untagged`. */
+  weak?: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The descriptor a tag names, or undefined when there is no such tag. */
+export async function resolveTag(
+  store: Store,
+  tag: string,
+): Promise<ContentDescriptor | undefined> {
+  try {
+    return await store.resolve(tag);
+  } catch (err) {
+    if (isOcifitError(err) && err.code === "NOT_FOUND") return undefined;
+    throw err;
+  }
+}
+
+interface RootsCapable {
+  roots(): Promise<IndexEntry[]>;
+}
+
+function hasRoots(store: Store): store is Store & RootsCapable {
+  return typeof (store as Partial<RootsCapable>).roots === "function";
+}
+
+/** Reads what finding anchors needs, once per subject, for a store. */
+export class AnchorFinder {
+  readonly #fallback = new Map<string, Promise<ContentDescriptor[]>>();
+  readonly #api = new Map<string, Promise<ContentDescriptor[] | undefined>>();
+  readonly #tags = new Map<string, Promise<ContentDescriptor | undefined>>();
+  #roots: Promise<IndexEntry[]> | undefined;
+
+  constructor(readonly store: Store) {}
+
+  compatTagTarget(subject: string): Promise<ContentDescriptor | undefined> {
+    const tag = compatTag(subject);
+    let found = this.#tags.get(tag);
+    if (found === undefined) {
+      found = resolveTag(this.store, tag);
+      this.#tags.set(tag, found);
+    }
+    return found;
+  }
+
+  /** The manifests the fallback index `sha256-<subject hex>` lists (none when it is absent). */
+  fallbackListed(subject: string): Promise<ContentDescriptor[]> {
+    let found = this.#fallback.get(subject);
+    if (found === undefined) {
+      found = this.#readFallback(subject);
+      this.#fallback.set(subject, found);
+    }
+    return found;
+  }
+
+  async #readFallback(subject: string): Promise<ContentDescriptor[]> {
+    const desc = await resolveTag(this.store, fallbackTag(subject));
+    if (desc === undefined || desc.mediaType !== MediaType.ImageIndex) return [];
+    const doc = parseIJson(await fetchBytes(this.store, desc)).value;
+    if (!isObject(doc) || !Array.isArray(doc["manifests"])) return [];
+    return (doc["manifests"] as unknown[]).filter(isObject) as unknown as ContentDescriptor[];
+  }
+
+  /** What the referrers API lists for the subject; undefined when the store has no such API. */
+  apiListed(subject: ContentDescriptor): Promise<ContentDescriptor[] | undefined> {
+    let found = this.#api.get(subject.digest);
+    if (found === undefined) {
+      found = this.#readApi(subject);
+      this.#api.set(subject.digest, found);
+    }
+    return found;
+  }
+
+  async #readApi(subject: ContentDescriptor): Promise<ContentDescriptor[] | undefined> {
+    const store = this.store;
+    if (!hasReferrers(store)) return undefined;
+    let listed: ContentDescriptor[];
+    try {
+      listed = await store.referrers(subject);
+    } catch (err) {
+      if (isRegistryError(err) && err.status === 404) return undefined;
+      throw err;
+    }
+    // A registry store falls back to the tag scheme by itself; only a working API counts here.
+    const api = (store as { referrersApi?: boolean }).referrersApi;
+    return api === true ? listed : undefined;
+  }
+
+  async isRoot(digest: string): Promise<boolean> {
+    if (!hasRoots(this.store)) return false;
+    this.#roots ??= this.store.roots();
+    return (await this.#roots).some((e) => e.digest === digest);
+  }
+
+  /** The anchors that keep the manifest `digest` (a compat manifest or keeper of `subject`). */
+  async anchorsOf(digest: string, subject: ContentDescriptor): Promise<Anchor[]> {
+    const anchors: Anchor[] = [];
+    if ((await this.compatTagTarget(subject.digest))?.digest === digest)
+      anchors.push({ kind: "compat-tag", name: compatTag(subject.digest) });
+    const api = await this.apiListed(subject);
+    if (api?.some((d) => d.digest === digest))
+      anchors.push({ kind: "referrers-api", name: subject.digest });
+    if ((await this.fallbackListed(subject.digest)).some((d) => d.digest === digest))
+      anchors.push({ kind: "referrers-tag", name: fallbackTag(subject.digest), weak: true });
+    if (await this.isRoot(digest)) anchors.push({ kind: "root", name: "index.json" });
+    return anchors;
+  }
+
+  /**
+   * A keeper of the Proposal J blob `blob`: a manifest the subject's `.compat` tag, referrers API
+   * or fallback index names that lists the blob as a layer (or config).
+   */
+  async keeperOf(blob: string, subject: ContentDescriptor): Promise<ContentDescriptor | undefined> {
+    const candidates: ContentDescriptor[] = [];
+    const tagged = await this.compatTagTarget(subject.digest);
+    if (tagged !== undefined) candidates.push(tagged);
+    candidates.push(...((await this.apiListed(subject)) ?? []));
+    candidates.push(...(await this.fallbackListed(subject.digest)));
+    const seen = new Set<string>();
+    for (const c of candidates) {
+      if (seen.has(c.digest) || !ManifestMediaTypes.has(c.mediaType)) continue;
+      seen.add(c.digest);
+      if (await this.#lists(c, blob)) return c;
+    }
+    return undefined;
+  }
+
+  async #lists(manifest: ContentDescriptor, blob: string): Promise<boolean> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await fetchBytes(this.store, manifest);
+    } catch (err) {
+      if (isOcifitError(err) && err.code === "NOT_FOUND") return false;
+      throw err;
+    }
+    const doc = parseIJson(bytes).value;
+    if (!isObject(doc)) return false;
+    const layers = Array.isArray(doc["layers"]) ? (doc["layers"] as unknown[]) : [];
+    return [doc["config"], ...layers].some((d) => isObject(d) && d["digest"] === blob);
+  }
+}
+
+/** Whether an anchor list keeps content alive under a GC that deletes untagged manifests. */
+export function isStrong(anchors: readonly Anchor[]): boolean {
+  return anchors.some((a) => a.weak !== true);
+}

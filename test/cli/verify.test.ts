@@ -1,0 +1,177 @@
+// verify, protect and gc from the command line, against the real registry (distribution 2.8, the
+// Debian docker-registry) and its garbage-collect, with each platform image tagged as
+// `docker manifest` workflows do:
+//   * compat attached by ocifit survives `garbage-collect --delete-untagged`; verify --gc passes
+//     before and after;
+//   * the same content attached without anchors is lost, and verify says so (exit 1, the digest);
+//   * a Proposal J blob without a keeper is lost even to a plain GC, and verify says so;
+//   * protect, then GC: everything is kept, verify --gc passes.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { buildCompatBlob } from "../../src/compat/build.js";
+import { editCompatibilities } from "../../src/compat/index-edit.js";
+import { copyGraph } from "../../src/content/copy.js";
+import { openLayout } from "../../src/content/layout.js";
+import { createMemoryStore } from "../../src/content/memory.js";
+import { attach, type AttachResult } from "../../src/ops/attach.js";
+import { pushAll, sampleImage, tempDir } from "../content/layout-support.js";
+import { pushSample, registryStore, type Json } from "../ops/attach-support.js";
+import { startRegistry, type TestRegistry } from "../support/registry.js";
+import { hasStackTrace, runCli } from "./run-cli.js";
+
+// Different sets per repository: blobs are shared across a registry's repositories.
+const SETS: Record<string, Json[]> = {
+  "v/anchored": [{ "oci.cpu.features": "SSE4_2" }],
+  "v/none": [{ "oci.cpu.features": "SSE4_2,AVX" }],
+  "v/protected": [{ "oci.cpu.features": "SSE4_2,AVX,F16C" }],
+};
+
+let registry: TestRegistry;
+const attached: Record<string, AttachResult> = {};
+const bare: Record<string, string> = {};
+
+async function withTaggedImage(repository: string) {
+  const image = await pushSample(registry.host, repository, "v1");
+  const store = registryStore(registry.host, repository);
+  await store.tag(image.manifests[0]!.desc, "v1-amd64");
+  await store.tag(image.manifests[1]!.desc, "v1-arm64");
+  return { image, store };
+}
+
+/** A Proposal J blob in entry 0, pushed by digest with no keeper, as another tool would. */
+async function pushBare(repository: string, vendor: string): Promise<void> {
+  const { image, store } = await withTaggedImage(repository);
+  try {
+    const blob = buildCompatBlob([{ "oci.cpu.vendor": vendor }]);
+    await store.push(blob.descriptor, blob.bytes);
+    const edited = editCompatibilities(image.index.bytes, [
+      { entry: 0, compatibilities: blob.descriptor },
+    ]);
+    await store.pushManifest(edited.descriptor, edited.bytes, "v1");
+    bare[repository] = blob.descriptor.digest;
+  } finally {
+    await store.close();
+  }
+}
+
+function cli(...args: string[]) {
+  const result = runCli(args);
+  assert.equal(hasStackTrace(result.stderr), false, result.stderr);
+  return result;
+}
+
+function ref(repository: string): string {
+  return `${registry.host}/${repository}:v1`;
+}
+
+before(async () => {
+  registry = await startRegistry();
+  for (const [repository, sets] of Object.entries(SETS)) {
+    const { store } = await withTaggedImage(repository);
+    try {
+      attached[repository] = await attach(store, "v1", {
+        sets,
+        all: true,
+        ...(repository === "v/anchored" ? {} : { anchor: "none" as const }),
+      });
+    } finally {
+      await store.close();
+    }
+  }
+  await pushBare("v/bare", "GenuineIntel");
+  await pushBare("v/bare-protected", "AuthenticAMD");
+});
+
+after(async () => {
+  await registry.stop();
+});
+
+describe("verify --gc, protect and garbage-collect on distribution 2.8", () => {
+  test("before any GC: anchored content passes verify --gc; unanchored and keeper-less content fail it", () => {
+    const ok = cli("verify", "--gc", ref("v/anchored"));
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /kept by: compat-tag sha256-[0-9a-f]{64}\.compat/);
+    assert.equal(cli("verify", ref("v/none")).status, 0, "complete, if unprotected");
+    const none = cli("verify", "--gc", ref("v/none"));
+    assert.equal(none.status, 1);
+    assert.match(none.stdout, /NOTHING keeps it/);
+    for (const e of attached["v/none"]!.entries)
+      assert.ok(none.stdout.includes(e.compatManifest.digest));
+    const noKeeper = cli("verify", "--gc", "-o", "json", ref("v/bare"));
+    assert.equal(noKeeper.status, 1);
+    const report = JSON.parse(noKeeper.stdout) as { problems: { kind: string; digest: string }[] };
+    assert.deepEqual(
+      report.problems.map((p) => [p.kind, p.digest]),
+      [["unanchored", bare["v/bare"]]],
+    );
+  });
+
+  test("protect anchors content other tools attached; a second run writes nothing", () => {
+    for (const repository of ["v/protected", "v/bare-protected"]) {
+      const first = cli("protect", "-o", "json", ref(repository));
+      assert.equal(first.status, 0, first.stderr);
+      const written = (JSON.parse(first.stdout) as { writes: unknown[] }).writes;
+      assert.ok(written.length > 0);
+      const second = cli("protect", "-o", "json", ref(repository));
+      assert.equal(second.status, 0, second.stderr);
+      assert.deepEqual((JSON.parse(second.stdout) as { writes: unknown[] }).writes, []);
+      const verified = cli("verify", "--gc", ref(repository));
+      assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+    }
+  });
+
+  test("a plain garbage-collect deletes the keeper-less Proposal J blob, and verify reports it", async () => {
+    await registry.garbageCollect();
+    const result = cli("verify", ref("v/bare"));
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /MISSING {2}index → manifests\[0\]\.platform\.compatibilities/);
+    assert.ok(result.stdout.includes(bare["v/bare"]!));
+    assert.equal(cli("verify", "--gc", ref("v/bare-protected")).status, 0);
+  });
+
+  test("garbage-collect --delete-untagged keeps anchored and protected content; unanchored content is lost and verify names it", async () => {
+    await registry.garbageCollect({ deleteUntagged: true });
+    for (const repository of ["v/anchored", "v/protected", "v/bare-protected"]) {
+      const result = cli("verify", "--gc", ref(repository));
+      assert.equal(result.status, 0, `${repository}: ${result.stdout}${result.stderr}`);
+    }
+    const lost = cli("verify", "-o", "json", ref("v/none"));
+    assert.equal(lost.status, 1);
+    const report = JSON.parse(lost.stdout) as { problems: { kind: string; digest: string }[] };
+    const digests = report.problems.filter((p) => p.kind === "missing").map((p) => p.digest);
+    for (const e of attached["v/none"]!.entries)
+      assert.ok(digests.includes(e.compatManifest.digest));
+  });
+
+  test("errors are exit 2: an unknown tag", () => {
+    const result = cli("verify", `${registry.host}/v/anchored:nope`);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /not found/);
+  });
+});
+
+describe("verify and gc on OCI layouts from the command line", () => {
+  const work = tempDir("ocifit-verify-cli-");
+  after(() => work.remove());
+
+  test("gc --dry-run lists, gc removes, verify passes; gc refuses a registry reference", async () => {
+    const image = sampleImage("cli-gc");
+    const src = createMemoryStore();
+    await pushAll(src, image.blobs);
+    const dir = join(work.path, "layout");
+    const layout = await openLayout(dir, { create: true });
+    await copyGraph(src, layout, image.index.desc, { tag: "v1" });
+    await attach(layout, "v1", { sets: [{ "oci.cpu.features": "AVX2" }], all: true });
+    const dry = cli("gc", "--dry-run", `oci:${dir}`);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`would remove ${image.index.desc.digest}`));
+    assert.equal(await layout.exists(image.index.desc), true);
+    const real = cli("gc", `oci:${dir}`);
+    assert.equal(real.status, 0, real.stderr);
+    assert.equal(await layout.exists(image.index.desc), false);
+    const verified = cli("verify", "--gc", `oci:${dir}:v1`);
+    assert.equal(verified.status, 0, verified.stdout);
+    assert.equal(cli("gc", "localhost:5000/x").status, 2);
+  });
+});

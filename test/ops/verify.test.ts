@@ -1,0 +1,273 @@
+// verify and protect on an OCI layout: dangling and mismatched descriptors with their locations,
+// anchors reported by --gc, protect adding what is missing and writing nothing the second time.
+import assert from "node:assert/strict";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { buildCompatBlob } from "../../src/compat/build.js";
+import { editCompatibilities } from "../../src/compat/index-edit.js";
+import { openArchive } from "../../src/content/archive.js";
+import { copyGraph } from "../../src/content/copy.js";
+import { openLayout, type LayoutStore } from "../../src/content/layout.js";
+import { createMemoryStore } from "../../src/content/memory.js";
+import type { ReferrersCapable, Store } from "../../src/content/store.js";
+import type { Descriptor } from "../../src/oci/schema.js";
+import { compatTag } from "../../src/ops/anchors.js";
+import { attach } from "../../src/ops/attach.js";
+import { protect } from "../../src/ops/protect.js";
+import { verify } from "../../src/ops/verify.js";
+import { pushAll, sampleImage, tempDir } from "../content/layout-support.js";
+import type { Json } from "./attach-support.js";
+
+const work = tempDir("ocifit-verify-");
+after(() => work.remove());
+
+async function layoutWithImage(name: string) {
+  const image = sampleImage(name);
+  const src = createMemoryStore();
+  await pushAll(src, image.blobs);
+  const dir = join(work.path, name);
+  const layout = await openLayout(dir, { create: true });
+  await copyGraph(src, layout, image.index.desc, { tag: "v1" });
+  return { image, dir, layout };
+}
+
+/** The sample image with a Proposal J blob in entry 0 and no keeper, as another tool writes it. */
+async function bareBlobLayout(name: string) {
+  const { image, dir, layout } = await layoutWithImage(name);
+  const blob = buildCompatBlob([{ "oci.cpu.vendor": "GenuineIntel" }]);
+  await layout.push(blob.descriptor, blob.bytes);
+  const edited = editCompatibilities(image.index.bytes, [
+    { entry: 0, compatibilities: blob.descriptor },
+  ]);
+  await layout.push(edited.descriptor, edited.bytes);
+  await layout.tag(edited.descriptor, "v1");
+  return { image, dir, layout, blob };
+}
+
+const SETS: Json[] = [{ "oci.cpu.features": "AVX2" }];
+
+describe("verify", () => {
+  test("a complete image with compat content attached by ocifit verifies, and --gc names the .compat tag", async () => {
+    const { layout, image } = await layoutWithImage("complete");
+    const attached = await attach(layout, "v1", { sets: SETS, all: true });
+    const result = await verify(layout, "v1", { gc: true });
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.ok, true);
+    // index + 2 image manifests + 2 compat manifests
+    assert.equal(result.checked.manifests, 5);
+    assert.equal(result.anchors?.length, 2);
+    const first = result.anchors![0]!;
+    assert.equal(first.location, "index → manifests[0].platform.compatibilities");
+    assert.equal(first.digest, attached.entries[0]!.compatManifest.digest);
+    assert.equal(first.protected, true);
+    assert.ok(
+      first.anchors.some(
+        (a) => a.kind === "compat-tag" && a.name === compatTag(image.manifests[0]!.desc.digest),
+      ),
+    );
+  });
+
+  // Both entries share one compat manifest here; a document's children are reported once, at the
+  // first place it appears.
+  test("a missing compat config and a missing layer are reported with their locations", async () => {
+    const { layout, image } = await layoutWithImage("missing");
+    const attached = await attach(layout, "v1", { sets: SETS, all: true });
+    const config = attached.writes.find((w) => w.role === "config")!.descriptor;
+    rmSync(layout.blobPath(config.digest));
+    const layer = (JSON.parse(image.manifests[1]!.bytes.toString()) as { layers: Json[] })
+      .layers[0] as { digest: string };
+    rmSync(layout.blobPath(layer.digest));
+    const result = await verify(layout, "v1");
+    assert.equal(result.ok, false);
+    const found = result.problems.map((p) => [p.kind, p.location, p.digest]);
+    assert.deepEqual(
+      found.sort(),
+      [
+        ["missing", "index → manifests[0].platform.compatibilities → config", config.digest],
+        ["missing", "index → manifests[1] → layers[0]", layer.digest],
+      ].sort(),
+    );
+  });
+
+  test("a compat manifest whose bytes changed is a mismatch; a dangling one is missing", async () => {
+    const { layout } = await layoutWithImage("mismatch");
+    const attached = await attach(layout, "v1", { sets: SETS, platform: "linux/amd64" });
+    const compat = attached.entries[0]!.compatManifest;
+    const path = layout.blobPath(compat.digest);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 1;
+    writeFileSync(path, bytes);
+    let result = await verify(layout, "v1");
+    assert.deepEqual(
+      result.problems.map((p) => [p.kind, p.location, p.digest]),
+      [["mismatch", "index → manifests[0].platform.compatibilities", compat.digest]],
+    );
+    rmSync(path);
+    result = await verify(layout, "v1");
+    assert.deepEqual(
+      result.problems.map((p) => [p.kind, p.digest]),
+      [["missing", compat.digest]],
+    );
+  });
+
+  test("--gc: compat content attached without anchors is reported as kept by nothing", async () => {
+    const { layout } = await layoutWithImage("unanchored");
+    const attached = await attach(layout, "v1", { sets: SETS, all: true, anchor: "none" });
+    assert.equal((await verify(layout, "v1")).ok, true, "without --gc nothing is wrong");
+    const result = await verify(layout, "v1", { gc: true });
+    assert.equal(result.ok, false);
+    assert.deepEqual(
+      result.problems.map((p) => [p.kind, p.digest]),
+      attached.entries.map((e) => ["unanchored", e.compatManifest.digest]),
+    );
+    assert.ok(result.anchors?.every((a) => a.anchors.length === 0 && !a.protected));
+  });
+
+  test("--gc: a store whose referrers API lists the compat manifest needs no tag (a stand-in for a registry with the API)", async () => {
+    const { layout, image } = await layoutWithImage("api");
+    const attached = await attach(layout, "v1", { sets: SETS, all: true, anchor: "none" });
+    const byDigest = new Map(attached.entries.map((e) => [e.manifest.digest, e.compatManifest]));
+    // The layout's own methods, plus a referrers API listing each entry's compat manifest.
+    const withApi: Store & ReferrersCapable & { referrersApi: boolean } = {
+      name: layout.name,
+      referrersApi: true,
+      resolve: (r) => layout.resolve(r),
+      fetch: (d) => layout.fetch(d),
+      exists: (d) => layout.exists(d),
+      push: (d, b) => layout.push(d, b),
+      tag: (d, t) => layout.tag(d, t),
+      listTags: () => layout.listTags(),
+      referrers: async (subject) => {
+        const compat = byDigest.get(subject.digest);
+        return compat === undefined ? [] : [{ ...compat } as Descriptor];
+      },
+    };
+    const result = await verify(withApi, "v1", { gc: true });
+    assert.deepEqual(result.problems, []);
+    const row = result.anchors![0]!;
+    assert.deepEqual(row.anchors, [
+      { kind: "referrers-api", name: image.manifests[0]!.desc.digest },
+    ]);
+    assert.equal(row.protected, true);
+    // protect sees the same anchor and writes nothing.
+    assert.deepEqual((await protect(withApi, "v1")).writes, []);
+  });
+
+  test("--gc: a Proposal J blob without a keeper is reported", async () => {
+    const { layout, blob } = await bareBlobLayout("bare");
+    assert.equal((await verify(layout, "v1")).ok, true);
+    const result = await verify(layout, "v1", { gc: true });
+    assert.deepEqual(
+      result.problems.map((p) => [p.kind, p.location, p.digest]),
+      [["unanchored", "index → manifests[0].platform.compatibilities", blob.descriptor.digest]],
+    );
+    assert.match(result.problems[0]!.message, /no keeper/);
+  });
+});
+
+describe("verify and protect on an OCI archive", () => {
+  test("protect writes the anchor into the archive; verify --gc passes on it afterwards", async () => {
+    const image = sampleImage("archive");
+    const src = createMemoryStore();
+    await pushAll(src, image.blobs);
+    const file = join(work.path, "image.tar");
+    const archive = await openArchive(file, { create: true });
+    await copyGraph(src, archive, image.index.desc, { tag: "v1" });
+    await attach(archive, "v1", { sets: SETS, platform: "linux/amd64", anchor: "none" });
+    assert.equal((await verify(archive, "v1", { gc: true })).ok, false);
+    await archive.close();
+    const opened = await openArchive(file);
+    try {
+      assert.equal((await protect(opened, "v1")).ok, true);
+    } finally {
+      await opened.close();
+    }
+    const reopened = await openArchive(file);
+    try {
+      const result = await verify(reopened, "v1", { gc: true });
+      assert.deepEqual(result.problems, []);
+      assert.equal(result.anchors?.[0]?.protected, true);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+async function tagsOf(layout: LayoutStore): Promise<string[]> {
+  return (await layout.listTags()).sort();
+}
+
+describe("protect", () => {
+  test("anchors compat manifests attached without anchors; a second run writes nothing", async () => {
+    const { layout, image } = await layoutWithImage("protect-manifest");
+    await attach(layout, "v1", { sets: SETS, all: true, anchor: "none" });
+    const first = await protect(layout, "v1");
+    assert.equal(first.ok, true);
+    assert.deepEqual(
+      first.entries.map((e) => e.status),
+      ["protected", "protected"],
+    );
+    assert.deepEqual(
+      first.writes.map((w) => `${w.action} ${w.role} ${w.tag ?? ""}`),
+      image.manifests.map((m) => `tag compat-tag ${compatTag(m.desc.digest)}`),
+    );
+    const tags = await tagsOf(layout);
+    const index = readFileSync(layout.indexPath, "utf8");
+    const second = await protect(layout, "v1");
+    assert.deepEqual(second.writes, []);
+    assert.deepEqual(
+      second.entries.map((e) => e.status),
+      ["already", "already"],
+    );
+    assert.deepEqual(await tagsOf(layout), tags);
+    assert.equal(readFileSync(layout.indexPath, "utf8"), index);
+    assert.equal((await verify(layout, "v1", { gc: true })).ok, true);
+  });
+
+  test("--anchor tag also writes the referrers fallback index", async () => {
+    const { layout, image } = await layoutWithImage("protect-tag");
+    await attach(layout, "v1", { sets: SETS, platform: "linux/amd64", anchor: "none" });
+    const result = await protect(layout, "v1", { anchor: "tag" });
+    assert.deepEqual(
+      result.writes.map((w) => w.role),
+      ["compat-tag", "referrers-tag"],
+    );
+    const row = (await verify(layout, "v1", { gc: true })).anchors![0]!;
+    assert.deepEqual(row.anchors.map((a) => a.kind).sort(), [
+      "compat-tag",
+      "referrers-tag",
+      "root",
+    ]);
+    assert.equal(row.subject, image.manifests[0]!.desc.digest);
+    assert.deepEqual((await protect(layout, "v1", { anchor: "tag" })).writes, []);
+  });
+
+  test("a Proposal J blob gets a keeper, and the keeper its anchor; a second run writes nothing", async () => {
+    const { layout, blob } = await bareBlobLayout("protect-blob");
+    const first = await protect(layout, "v1");
+    assert.deepEqual(
+      first.writes.map((w) => `${w.action} ${w.role}`),
+      ["blob empty", "manifest keeper", "tag compat-tag"],
+    );
+    const result = await verify(layout, "v1", { gc: true });
+    assert.equal(result.ok, true);
+    assert.equal(result.anchors![0]!.digest, blob.descriptor.digest);
+    assert.equal(result.anchors![0]!.keeper, first.entries[0]!.anchored);
+    assert.deepEqual((await protect(layout, "v1")).writes, []);
+  });
+
+  test("compat content that is missing cannot be protected: not ok, nothing written", async () => {
+    const { layout } = await layoutWithImage("protect-missing");
+    const attached = await attach(layout, "v1", {
+      sets: SETS,
+      platform: "linux/amd64",
+      anchor: "none",
+    });
+    rmSync(layout.blobPath(attached.entries[0]!.compatManifest.digest));
+    const result = await protect(layout, "v1");
+    assert.equal(result.ok, false);
+    assert.equal(result.entries[0]!.status, "missing");
+    assert.deepEqual(result.writes, []);
+  });
+});
