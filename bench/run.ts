@@ -2,6 +2,7 @@
 // evaluate, discover, pull (starts a local registry; needs docker-registry and skopeo), select
 // (starts a local registry).
 import { printTable, type Measurement } from "./harness.js";
+import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
 import { run as pull } from "./pull.bench.js";
@@ -16,6 +17,7 @@ const suites: [string, Suite][] = [
   ["discover", discover],
   ["pull", pull],
   ["select", select],
+  ["copy", copy],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

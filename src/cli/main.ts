@@ -1,15 +1,28 @@
 // The CLI entry: parse arguments, run one command, map the outcome to an exit status.
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
-import { attachCommand, detachCommand } from "./commands/attach.js";
-import { checkCommand } from "./commands/check.js";
-import { discoverCommand } from "./commands/discover.js";
-import { inspectCommand, lsCommand } from "./commands/inspect.js";
-import { explainCommand, labelsCommand } from "./commands/labels.js";
-import { selectCommand } from "./commands/select.js";
-import { validateCommand } from "./commands/validate.js";
-import { gcCommand, protectCommand, verifyCommand } from "./commands/verify.js";
 import { describeError, ExitCode, exitCodeForError } from "./exit-codes.js";
+
+type CommandFactory = (run: (code: number) => void) => Command;
+
+// Each command's module is loaded only when that command runs (or for help): loading them all
+// pulls in the HTTP client and costs every invocation a few hundred milliseconds.
+const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFactory>])[] = [
+  ["check", async () => (await import("./commands/check.js")).checkCommand],
+  ["select", async () => (await import("./commands/select.js")).selectCommand],
+  ["attach", async () => (await import("./commands/attach.js")).attachCommand],
+  ["detach", async () => (await import("./commands/attach.js")).detachCommand],
+  ["discover", async () => (await import("./commands/discover.js")).discoverCommand],
+  ["inspect", async () => (await import("./commands/inspect.js")).inspectCommand],
+  ["ls", async () => (await import("./commands/inspect.js")).lsCommand],
+  ["copy", async () => (await import("./commands/copy.js")).copyCommand],
+  ["verify", async () => (await import("./commands/verify.js")).verifyCommand],
+  ["protect", async () => (await import("./commands/verify.js")).protectCommand],
+  ["gc", async () => (await import("./commands/verify.js")).gcCommand],
+  ["validate", async () => (await import("./commands/validate.js")).validateCommand],
+  ["labels", async () => (await import("./commands/labels.js")).labelsCommand],
+  ["explain", async () => (await import("./commands/labels.js")).explainCommand],
+];
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.Ok;
@@ -22,19 +35,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const setExit = (code: number): void => {
     exitCode = code;
   };
-  program.addCommand(validateCommand(setExit));
-  program.addCommand(checkCommand(setExit));
-  program.addCommand(selectCommand(setExit));
-  program.addCommand(discoverCommand(setExit));
-  program.addCommand(labelsCommand(setExit));
-  program.addCommand(explainCommand(setExit));
-  program.addCommand(inspectCommand(setExit));
-  program.addCommand(lsCommand(setExit));
-  program.addCommand(attachCommand(setExit));
-  program.addCommand(detachCommand(setExit));
-  program.addCommand(verifyCommand(setExit));
-  program.addCommand(protectCommand(setExit));
-  program.addCommand(gcCommand(setExit));
+  const wanted = COMMANDS.filter(([name]) => name === argv[0]);
+  const versionOnly = argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V");
+  for (const [, load] of versionOnly ? [] : wanted.length > 0 ? wanted : COMMANDS) {
+    program.addCommand((await load())(setExit));
+  }
   for (const command of program.commands) command.exitOverride();
 
   try {

@@ -1,24 +1,62 @@
 // One graph walker for every copy: children before parents, content already at the destination
 // skipped, each digest transferred once, transfers bounded. A tag is written only after the
 // whole graph below it is present, so no tag ever points at incomplete content.
+//
+// Optional: blobs are mounted from another repository of the same registry instead of being
+// uploaded (`mountFrom`), referrers of every manifest in the graph come along (`referrers`), and
+// progress is reported per chunk streamed (`onProgress`).
 import { OcifitError } from "../oci/errors.js";
+import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
+import { computeDigest } from "../oci/digest.js";
+import { parseIJson } from "../oci/ijson.js";
 import { successors } from "./graph.js";
-import { fetchBytes, isManifestType, type ContentDescriptor, type Store } from "./store.js";
+import { referrersTag } from "./registry/documents.js";
+import {
+  canMount,
+  fetchBytes,
+  hasReferrers,
+  isManifestType,
+  type ContentDescriptor,
+  type Store,
+} from "./store.js";
 
 export interface CopyOptions {
   /** Concurrent transfers; default 4. */
   concurrency?: number;
   /** Tag to write at the destination once the graph is complete. */
   tag?: string;
+  /**
+   * The source repository's name when source and destination are repositories of the same
+   * registry: blobs are then mounted (`POST ?mount=&from=`) rather than uploaded.
+   */
+  mountFrom?: string;
+  /**
+   * Also copy the referrers of every manifest in the graph (each with its own graph), and, when
+   * the destination has no referrers API, list them in its `sha256-<hex>` fallback tag.
+   */
+  referrers?: boolean;
+  /** A descriptor became known (before it is copied or skipped): for progress totals. */
+  onDiscovered?: (desc: ContentDescriptor) => void;
+  /** `bytes` more of `desc` were read from the source. */
+  onProgress?: (desc: ContentDescriptor, bytes: number) => void;
   onCopied?: (desc: ContentDescriptor) => void;
+  onMounted?: (desc: ContentDescriptor) => void;
   onSkipped?: (desc: ContentDescriptor) => void;
 }
 
 export interface CopyStats {
+  /** Blobs and manifests written (uploaded or mounted). */
   copied: number;
   skipped: number;
   bytesCopied: number;
   bytesSkipped: number;
+  /** Of `copied`, the blobs linked by cross-repository mount (no bytes sent). */
+  mounted: number;
+  bytesMounted: number;
+  /** Referrer manifests found in the source (their graphs are counted above). */
+  referrers: number;
+  /** Fallback tags written at the destination. */
+  referrersTags: string[];
 }
 
 function limiter(concurrency: number): <T>(job: () => Promise<T>) => Promise<T> {
@@ -36,41 +74,102 @@ function limiter(concurrency: number): <T>(job: () => Promise<T>) => Promise<T> 
   };
 }
 
+async function* counted(
+  source: AsyncIterable<Uint8Array>,
+  desc: ContentDescriptor,
+  report: (desc: ContentDescriptor, bytes: number) => void,
+): AsyncIterable<Uint8Array> {
+  for await (const chunk of source) {
+    report(desc, chunk.byteLength);
+    yield chunk;
+  }
+}
+
 export async function copyGraph(
   src: Store,
   dst: Store,
   root: ContentDescriptor,
   options: CopyOptions = {},
 ): Promise<CopyStats> {
-  const stats: CopyStats = { copied: 0, skipped: 0, bytesCopied: 0, bytesSkipped: 0 };
-  const limit = limiter(options.concurrency ?? 4);
+  const stats: CopyStats = {
+    copied: 0,
+    skipped: 0,
+    bytesCopied: 0,
+    bytesSkipped: 0,
+    mounted: 0,
+    bytesMounted: 0,
+    referrers: 0,
+    referrersTags: [],
+  };
+  const limit = limiter(Math.max(1, options.concurrency ?? 4));
   const done = new Map<string, Promise<void>>();
+  const mountFrom = options.mountFrom;
+  const mounter = mountFrom !== undefined && canMount(dst) ? dst : undefined;
+  const referrerSource = options.referrers === true && hasReferrers(src) ? src : undefined;
+  const withReferrers = referrerSource !== undefined;
+  /** Referrers found per subject digest, for the fallback tags. */
+  const found = new Map<string, ContentDescriptor[]>();
 
   const skip = (desc: ContentDescriptor): void => {
     stats.skipped++;
     stats.bytesSkipped += desc.size;
     options.onSkipped?.(desc);
   };
+  const copied = (desc: ContentDescriptor): void => {
+    stats.copied++;
+    stats.bytesCopied += desc.size;
+    options.onCopied?.(desc);
+  };
+
+  const referrersOf = async (desc: ContentDescriptor): Promise<void> => {
+    if (referrerSource === undefined) return;
+    const listed = await referrerSource.referrers(desc);
+    if (listed.length === 0) return;
+    stats.referrers += listed.length;
+    found.set(desc.digest, listed);
+    await Promise.all(listed.map((r) => copyNode(pick(r))));
+  };
 
   const copyNode = (desc: ContentDescriptor): Promise<void> => {
     let job = done.get(desc.digest);
     if (!job) {
+      options.onDiscovered?.(desc);
       job = (async () => {
-        if (await dst.exists(desc)) {
+        const manifest = isManifestType(desc.mediaType);
+        const present = await dst.exists(desc);
+        if (present && !(manifest && withReferrers)) {
           // Parents are written after their children, so content that exists is complete below.
           skip(desc);
           return;
         }
-        if (isManifestType(desc.mediaType)) {
+        if (manifest) {
           const bytes = await fetchBytes(src, desc);
+          options.onProgress?.(desc, bytes.byteLength);
           await Promise.all(successors(desc, bytes).children.map(copyNode));
-          await dst.push(desc, bytes);
-        } else {
-          await limit(async () => dst.push(desc, await src.fetch(desc)));
+          if (present) skip(desc);
+          else {
+            await dst.push(desc, bytes);
+            copied(desc);
+          }
+          // Referrers name their subject, so they follow it.
+          await referrersOf(desc);
+          return;
         }
-        stats.copied++;
-        stats.bytesCopied += desc.size;
-        options.onCopied?.(desc);
+        await limit(async () => {
+          if (mounter !== undefined && mountFrom !== undefined) {
+            if (await mounter.mount(desc, mountFrom)) {
+              stats.mounted++;
+              stats.bytesMounted += desc.size;
+              options.onProgress?.(desc, desc.size);
+              options.onMounted?.(desc);
+              copied(desc);
+              return;
+            }
+          }
+          const body = await src.fetch(desc);
+          await dst.push(desc, options.onProgress ? counted(body, desc, options.onProgress) : body);
+          copied(desc);
+        });
       })();
       done.set(desc.digest, job);
     }
@@ -78,6 +177,15 @@ export async function copyGraph(
   };
 
   await copyNode(root);
+  // A destination that indexed the subjects itself (it answered a manifest PUT with
+  // `OCI-Subject`) needs no fallback tag; any other gets one, as the referrers spec says.
+  const indexed = (dst as { referrersApi?: boolean }).referrersApi === true;
+  if (withReferrers && !indexed) {
+    for (const [subject, listed] of found) {
+      const tag = await writeFallbackTag(dst, subject, listed);
+      if (tag !== undefined) stats.referrersTags.push(tag);
+    }
+  }
   if (options.tag !== undefined) {
     if (!isManifestType(root.mediaType)) {
       throw new OcifitError(
@@ -89,4 +197,51 @@ export async function copyGraph(
     await dst.tag(root, options.tag);
   }
   return stats;
+}
+
+function pick(d: ContentDescriptor): ContentDescriptor {
+  return { mediaType: d.mediaType, digest: d.digest, size: d.size };
+}
+
+/**
+ * Lists `referrers` in the destination's fallback index `sha256-<subject hex>`, keeping what it
+ * already lists. Returns the tag when it was written.
+ */
+async function writeFallbackTag(
+  dst: Store,
+  subject: string,
+  referrers: readonly ContentDescriptor[],
+): Promise<string | undefined> {
+  const tag = referrersTag(subject);
+  let doc: Record<string, unknown> = {
+    schemaVersion: 2,
+    mediaType: MediaType.ImageIndex,
+    manifests: [],
+  };
+  try {
+    const current = await dst.resolve(tag);
+    if (!IndexMediaTypes.has(current.mediaType)) return undefined;
+    const value = parseIJson(await fetchBytes(dst, current)).value;
+    if (value !== null && typeof value === "object" && !Array.isArray(value))
+      doc = value as Record<string, unknown>;
+  } catch (err) {
+    if (!(err instanceof OcifitError) || err.code !== "NOT_FOUND") throw err;
+  }
+  const manifests = Array.isArray(doc["manifests"])
+    ? (doc["manifests"] as Record<string, unknown>[])
+    : [];
+  const listed = new Set(manifests.map((m) => m["digest"]));
+  const missing = referrers.filter((r) => !listed.has(r.digest));
+  if (missing.length === 0) return undefined;
+  const bytes = new TextEncoder().encode(
+    JSON.stringify({ ...doc, manifests: [...manifests, ...missing] }),
+  );
+  const desc = {
+    mediaType: MediaType.ImageIndex,
+    digest: computeDigest(bytes),
+    size: bytes.length,
+  };
+  await dst.push(desc, bytes);
+  await dst.tag(desc, tag);
+  return tag;
 }

@@ -1,0 +1,181 @@
+// Copy: ocifit copy vs `skopeo copy --all` for a 4-platform image (3 layers x 16 MiB each) on the
+// local CNCF registry, through a loopback proxy that counts requests. Three cases: registry ->
+// registry into a new repository, the same copy again (a no-op), registry -> OCI layout.
+import { spawn } from "node:child_process";
+import { createCipheriv, createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRegistryStore } from "../src/content/registry/index.js";
+import { MediaType } from "../src/oci/media-types.js";
+import { copyImage } from "../src/ops/copy.js";
+import { startFaultProxy, type FaultProxy } from "../test/ops/copy-support.js";
+import { startRegistry } from "../test/support/registry.js";
+import type { Measurement } from "./harness.js";
+
+const PLATFORMS = ["amd64", "arm64", "ppc64le", "s390x"];
+const LAYERS = 3;
+const LAYER_BYTES = 16 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
+
+async function* pseudoRandom(seed: number, total: number): AsyncIterable<Uint8Array> {
+  const cipher = createCipheriv("aes-256-ctr", Buffer.alloc(32, seed), Buffer.alloc(16, 1));
+  const zeros = Buffer.alloc(CHUNK);
+  for (let done = 0; done < total; done += CHUNK)
+    yield cipher.update(zeros.subarray(0, Math.min(CHUNK, total - done)));
+}
+
+async function digestOf(source: AsyncIterable<Uint8Array>): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of source) hash.update(chunk);
+  return `sha256:${hash.digest("hex")}`;
+}
+
+function json(mediaType: string, value: unknown) {
+  const bytes = Buffer.from(JSON.stringify(value));
+  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  return { desc: { mediaType, digest, size: bytes.byteLength }, bytes };
+}
+
+/** Runs a command to completion; resolves with its wall time. The proxy keeps serving meanwhile. */
+function timed(cmd: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      if (status === 0) resolve(performance.now() - t0);
+      else reject(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
+    });
+  });
+}
+
+async function measured(proxy: FaultProxy, cmd: string, args: string[]) {
+  proxy.reset();
+  const ms = await timed(cmd, args);
+  const uploads = proxy.seen.filter(
+    (s) => /^(PUT|PATCH)$/.test(s.method) && s.url.includes("/blobs/uploads/"),
+  ).length;
+  return { ms, requests: proxy.seen.length, uploads };
+}
+
+export async function run(): Promise<Measurement[]> {
+  const registry = await startRegistry();
+  const proxy = await startFaultProxy(registry.host);
+  const work = mkdtempSync(join(tmpdir(), "ocifit-bench-copy-"));
+  try {
+    const store = createRegistryStore({ registry: registry.host, repository: "bench/src" });
+    const entries = [];
+    let seed = 1;
+    for (const architecture of PLATFORMS) {
+      const layers = [];
+      for (let l = 0; l < LAYERS; l++) {
+        const s = seed++;
+        const desc = {
+          mediaType: MediaType.ImageLayerGzip,
+          digest: await digestOf(pseudoRandom(s, LAYER_BYTES)),
+          size: LAYER_BYTES,
+        };
+        await store.push(desc, pseudoRandom(s, LAYER_BYTES));
+        layers.push(desc);
+      }
+      const config = json(MediaType.ImageConfig, {
+        architecture,
+        os: "linux",
+        rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
+      });
+      await store.push(config.desc, config.bytes);
+      const manifest = json(MediaType.ImageManifest, {
+        schemaVersion: 2,
+        mediaType: MediaType.ImageManifest,
+        config: config.desc,
+        layers,
+      });
+      await store.push(manifest.desc, manifest.bytes);
+      entries.push({ ...manifest.desc, platform: { architecture, os: "linux" } });
+    }
+    const index = json(MediaType.ImageIndex, {
+      schemaVersion: 2,
+      mediaType: MediaType.ImageIndex,
+      manifests: entries,
+    });
+    await store.push(index.desc, index.bytes);
+    await store.tag(index.desc, "v1");
+    await store.close();
+
+    const src = `${proxy.host}/bench/src:v1`;
+    const ocifit = (dst: string) =>
+      measured(proxy, process.execPath, ["bin/ocifit.js", "copy", src, dst]);
+    const skopeo = (dst: string) =>
+      measured(proxy, "skopeo", [
+        "--insecure-policy",
+        "copy",
+        "--all",
+        "-q",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        `docker://${src}`,
+        dst,
+      ]);
+
+    const cases = [
+      {
+        name: "registry -> registry, new repo",
+        ours: () => ocifit(`${proxy.host}/bench/ocifit:v1`),
+        theirs: () => skopeo(`docker://${proxy.host}/bench/skopeo:v1`),
+      },
+      {
+        name: "registry -> registry again (no-op)",
+        ours: () => ocifit(`${proxy.host}/bench/ocifit:v1`),
+        theirs: () => skopeo(`docker://${proxy.host}/bench/skopeo:v1`),
+      },
+      {
+        name: "registry -> oci layout",
+        ours: () => ocifit(`oci:${join(work, "ocifit")}:v1`),
+        theirs: () => skopeo(`oci:${join(work, "skopeo")}:v1`),
+      },
+    ];
+    const manifests = PLATFORMS.length + 1;
+    const rows: Measurement[] = [];
+    for (const c of cases) {
+      const ours = await c.ours();
+      const theirs = await c.theirs();
+      const ratio = (ours.ms / theirs.ms).toFixed(2);
+      rows.push(
+        {
+          name: `copy ${c.name}: ocifit`,
+          runs: 1,
+          medianMs: ours.ms,
+          figure: `${ours.requests} requests (${(ours.requests / manifests).toFixed(1)}/manifest), ${ours.uploads} upload PUT/PATCH; time ratio ocifit/skopeo ${ratio}`,
+        },
+        {
+          name: `copy ${c.name}: skopeo --all`,
+          runs: 1,
+          medianMs: theirs.ms,
+          figure: `${theirs.requests} requests (${(theirs.requests / manifests).toFixed(1)}/manifest), ${theirs.uploads} upload PUT/PATCH`,
+        },
+      );
+    }
+    // The no-op in-process: what the copy itself costs without Node's start-up (~0.8 s for the CLI).
+    proxy.reset();
+    const t0 = performance.now();
+    const from = createRegistryStore({ registry: proxy.host, repository: "bench/src" });
+    const to = createRegistryStore({ registry: proxy.host, repository: "bench/ocifit" });
+    await copyImage({ src: from, reference: "v1", dst: to, tag: "v1" });
+    const inProcess = performance.now() - t0;
+    await Promise.all([from.close(), to.close()]);
+    rows.push({
+      name: "copy registry -> registry again (no-op): ocifit in-process",
+      runs: 1,
+      medianMs: inProcess,
+      figure: `${proxy.seen.length} requests, no process start-up`,
+    });
+    return rows;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    await proxy.close();
+    await registry.stop();
+  }
+}

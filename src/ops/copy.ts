@@ -1,0 +1,156 @@
+// `copy SRC DST`: the whole graph of a tag or digest, compat content included, from one store to
+// another. Children first, existing content skipped, blobs mounted across repositories of one
+// registry, the tag written last. With platforms, the index is a new document listing only the
+// kept entries (their compat content comes along); otherwise index bytes are copied unchanged.
+import { copyGraph, type CopyOptions, type CopyStats } from "../content/copy.js";
+import {
+  fetchBytes,
+  hasReferrers,
+  type ContentDescriptor,
+  type ReferrersCapable,
+  type Store,
+} from "../content/store.js";
+import { computeDigest } from "../oci/digest.js";
+import { OcifitError } from "../oci/errors.js";
+import { parseIJson } from "../oci/ijson.js";
+import { IndexMediaTypes } from "../oci/media-types.js";
+import {
+  formatPlatform,
+  normalizePlatform,
+  parsePlatform,
+  type PlatformSpec,
+} from "../oci/platform.js";
+
+export interface CopyRequest {
+  src: Store;
+  /** Tag or digest in `src`. */
+  reference: string;
+  dst: Store;
+  /** Tag to write at the destination; none copies by digest only. */
+  tag?: string;
+  /** `os/arch[/variant]`: keep only the index entries of these platforms. */
+  platforms?: readonly string[];
+  concurrency?: number;
+  referrers?: boolean;
+  /** The source repository, when source and destination are repositories of one registry. */
+  mountFrom?: string;
+  progress?: Pick<
+    CopyOptions,
+    "onDiscovered" | "onProgress" | "onCopied" | "onMounted" | "onSkipped"
+  >;
+}
+
+export interface CopyResult {
+  source: string;
+  destination: string;
+  /** What the source reference names. */
+  sourceRoot: ContentDescriptor;
+  /** What was written at the destination: the source root, or the filtered index. */
+  root: ContentDescriptor;
+  tag?: string;
+  /** True when the index was rewritten to keep only some platforms (a new digest). */
+  rewritten: boolean;
+  /** With platforms: the entries kept, as `os/arch[/variant]`. */
+  kept?: string[];
+  stats: CopyStats;
+}
+
+type Json = Record<string, unknown>;
+
+/** Whether an index entry's platform is one of `wanted`; a spec without variant takes any. */
+function platformWanted(platform: unknown, wanted: readonly PlatformSpec[]): boolean {
+  if (platform === null || typeof platform !== "object") return false;
+  const p = platform as Json;
+  if (typeof p["os"] !== "string" || typeof p["architecture"] !== "string") return false;
+  const entry = normalizePlatform({
+    os: p["os"],
+    architecture: p["architecture"],
+    ...(typeof p["variant"] === "string" ? { variant: p["variant"] } : {}),
+  });
+  return wanted.some(
+    (w) =>
+      w.os === entry.os &&
+      w.architecture === entry.architecture &&
+      (w.variant === undefined || w.variant === entry.variant),
+  );
+}
+
+/** A source that also serves one extra document (the filtered index). */
+function withExtra(src: Store, desc: ContentDescriptor, bytes: Uint8Array): Store {
+  const overlay: Store & Partial<ReferrersCapable> = {
+    name: src.name,
+    resolve: (r) => src.resolve(r),
+    fetch: async (d) => {
+      if (d.digest !== desc.digest) return src.fetch(d);
+      return (async function* () {
+        yield bytes;
+      })();
+    },
+    exists: (d) => (d.digest === desc.digest ? Promise.resolve(true) : src.exists(d)),
+    push: (d, b) => src.push(d, b),
+    tag: (d, t) => src.tag(d, t),
+    listTags: () => src.listTags(),
+  };
+  if (hasReferrers(src)) overlay.referrers = (s, a) => src.referrers(s, a);
+  return overlay;
+}
+
+export async function copyImage(request: CopyRequest): Promise<CopyResult> {
+  const { src, dst } = request;
+  const sourceRoot = await src.resolve(request.reference);
+  let source = src;
+  let root = sourceRoot;
+  let kept: string[] | undefined;
+  const platforms = request.platforms ?? [];
+  if (platforms.length > 0) {
+    if (!IndexMediaTypes.has(sourceRoot.mediaType)) {
+      throw new OcifitError(
+        "USAGE",
+        `--platform needs an index, and ${src.name}@${sourceRoot.digest} is a ${sourceRoot.mediaType}`,
+        { subject: request.reference },
+      );
+    }
+    const wanted = platforms.map(parsePlatform);
+    const doc = parseIJson(await fetchBytes(src, sourceRoot)).value as Json;
+    const entries = Array.isArray(doc["manifests"]) ? (doc["manifests"] as Json[]) : [];
+    const keep = entries.filter((e) => platformWanted(e["platform"], wanted));
+    if (keep.length === 0) {
+      throw new OcifitError(
+        "NOT_FOUND",
+        `no entry of ${src.name}@${sourceRoot.digest} is for ${platforms.join(", ")}`,
+        { subject: request.reference },
+      );
+    }
+    kept = keep.map((e) => {
+      const p = e["platform"] as Json;
+      return formatPlatform({
+        os: p["os"] as string,
+        architecture: p["architecture"] as string,
+        ...(typeof p["variant"] === "string" ? { variant: p["variant"] } : {}),
+      });
+    });
+    // A new document: every other field kept, `manifests` holding only the kept entries (their
+    // `platform.compatibilities`/`compat` descriptors included, so their compat content follows).
+    const bytes = new TextEncoder().encode(JSON.stringify({ ...doc, manifests: keep }));
+    root = { mediaType: sourceRoot.mediaType, digest: computeDigest(bytes), size: bytes.length };
+    source = withExtra(src, root, bytes);
+  }
+  const stats = await copyGraph(source, dst, root, {
+    ...(request.concurrency !== undefined ? { concurrency: request.concurrency } : {}),
+    ...(request.tag !== undefined ? { tag: request.tag } : {}),
+    ...(request.referrers ? { referrers: true } : {}),
+    ...(request.mountFrom !== undefined ? { mountFrom: request.mountFrom } : {}),
+    ...request.progress,
+  });
+  const result: CopyResult = {
+    source: `${src.name}@${sourceRoot.digest}`,
+    destination: dst.name,
+    sourceRoot,
+    root,
+    rewritten: root.digest !== sourceRoot.digest,
+    stats,
+  };
+  if (request.tag !== undefined) result.tag = request.tag;
+  if (kept !== undefined) result.kept = kept;
+  return result;
+}

@@ -1,0 +1,179 @@
+// Test support for copy: a bigger image (several platforms, several random layers) and a loopback
+// fault proxy in front of the real registry. The proxy records every request with its answer's
+// status, and a rule may answer a request itself (a status burst, 429 with Retry-After) or spoil
+// the registry's answer (drop the connection mid-body, end it early, flip a byte, delay it).
+import { randomBytes } from "node:crypto";
+import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import { MediaType } from "../../src/oci/media-types.js";
+import { blob, type Blob } from "../content/layout-support.js";
+import { indexBlob } from "./select-support.js";
+
+export interface BigImage {
+  index: Blob;
+  blobs: Blob[];
+  layers: Blob[];
+}
+
+/** `platforms` image manifests, each with a config and `layers` random layers of `layerBytes`. */
+export function bigImage(platforms = 4, layers = 3, layerBytes = 256 * 1024): BigImage {
+  const archs = ["amd64", "arm64", "ppc64le", "s390x", "riscv64", "386"];
+  const all: Blob[] = [];
+  const layerBlobs: Blob[] = [];
+  const manifests: Blob[] = [];
+  for (let p = 0; p < platforms; p++) {
+    const architecture = archs[p % archs.length]!;
+    const ls = Array.from({ length: layers }, () =>
+      blob(MediaType.ImageLayerGzip, randomBytes(layerBytes)),
+    );
+    const config = blob(
+      MediaType.ImageConfig,
+      JSON.stringify({ os: "linux", architecture, rootfs: { type: "layers", diff_ids: [] } }),
+    );
+    const manifest = blob(
+      MediaType.ImageManifest,
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ImageManifest,
+        config: config.desc,
+        layers: ls.map((l) => l.desc),
+      }),
+    );
+    all.push(config, ...ls);
+    layerBlobs.push(...ls);
+    manifests.push(manifest);
+  }
+  const index = indexBlob(
+    manifests.map((m, p) => ({
+      descriptor: m.desc,
+      platform: { os: "linux", architecture: archs[p % archs.length]! },
+    })),
+  );
+  return { index, blobs: [...all, ...manifests, index], layers: layerBlobs };
+}
+
+export type Fault =
+  | { kind: "status"; status: number; headers?: Record<string, string> }
+  /** Forward, but destroy the connection after this many body bytes. */
+  | { kind: "drop"; after: number }
+  /** Forward without Content-Length, ending the body cleanly after this many bytes. */
+  | { kind: "truncate"; after: number }
+  /** Forward with one byte of the body flipped. */
+  | { kind: "flip"; at: number }
+  /** Forward after a pause. */
+  | { kind: "delay"; ms: number };
+
+export interface Seen {
+  method: string;
+  url: string;
+  status: number;
+}
+
+export interface FaultProxy {
+  host: string;
+  seen: Seen[];
+  /** Decides per request; undefined forwards it untouched. */
+  rule: (method: string, url: string) => Fault | undefined;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const [targetHost, targetPort] = target.split(":") as [string, string];
+  const proxy: FaultProxy = {
+    host: "",
+    seen: [],
+    rule: () => undefined,
+    reset() {
+      proxy.seen.splice(0);
+      proxy.rule = () => undefined;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const method = req.method ?? "?";
+    const url = req.url ?? "";
+    const entry: Seen = { method, url, status: 0 };
+    proxy.seen.push(entry);
+    const fault = proxy.rule(method, url);
+    if (fault?.kind === "status") {
+      entry.status = fault.status;
+      req.resume();
+      res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
+      res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "injected" }] }));
+      return;
+    }
+    const forward = (): void => {
+      const upstream = request(
+        {
+          host: targetHost,
+          port: Number(targetPort),
+          method,
+          path: url,
+          // The client's Host stays, so upload Locations the registry builds point back here.
+          headers: req.headers,
+        },
+        (answer) => {
+          entry.status = answer.statusCode ?? 502;
+          const headers = { ...answer.headers };
+          if (fault?.kind === "truncate") delete headers["content-length"];
+          res.writeHead(entry.status, headers);
+          if (fault === undefined || fault.kind === "delay") {
+            answer.pipe(res);
+            return;
+          }
+          let sent = 0;
+          answer.on("data", (chunk: Buffer) => {
+            if (fault.kind === "flip") {
+              if (fault.at >= sent && fault.at < sent + chunk.length) {
+                chunk = Buffer.from(chunk);
+                chunk[fault.at - sent] = chunk[fault.at - sent]! ^ 0xff;
+              }
+              sent += chunk.length;
+              res.write(chunk);
+              return;
+            }
+            const room = fault.after - sent;
+            if (room <= 0) return;
+            res.write(chunk.subarray(0, room));
+            sent += Math.min(room, chunk.length);
+            if (sent >= fault.after) {
+              answer.destroy();
+              if (fault.kind === "drop") res.destroy();
+              else res.end();
+            }
+          });
+          answer.on("end", () => res.end());
+        },
+      );
+      upstream.on("error", () => res.destroy());
+      req.pipe(upstream);
+    };
+    if (fault?.kind === "delay") setTimeout(forward, fault.ms);
+    else forward();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  proxy.host = `127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  return proxy;
+}
+
+/** The digests whose blob upload completed (`PUT …/blobs/uploads/…?digest=` answered 201). */
+export function uploadedDigests(seen: readonly Seen[]): string[] {
+  return seen
+    .filter((s) => s.method === "PUT" && s.url.includes("/blobs/uploads/") && s.status === 201)
+    .map((s) => new URL(s.url, "http://x").searchParams.get("digest") ?? "");
+}
+
+/** Requests that send blob bytes: upload POSTs with a body, PATCHes and the final PUTs. */
+export function uploadRequests(seen: readonly Seen[]): Seen[] {
+  return seen.filter(
+    (s) =>
+      s.url.includes("/blobs/uploads/") &&
+      !s.url.includes("mount=") &&
+      (s.method === "PUT" || s.method === "PATCH" || s.method === "POST"),
+  );
+}

@@ -1,0 +1,121 @@
+// copyImage and copyGraph without a registry: whole graph with compat content, index bytes kept,
+// --platform as a new index, progress bytes, skip-existing and the tag written last.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { copyGraph } from "../../src/content/copy.js";
+import { openLayout } from "../../src/content/layout.js";
+import { createMemoryStore } from "../../src/content/memory.js";
+import type { ContentDescriptor, Store } from "../../src/content/store.js";
+import { copyImage } from "../../src/ops/copy.js";
+import { fetchAll, pushAll, rejectsWith, tempDir } from "../content/layout-support.js";
+import { demoImage } from "./select-support.js";
+
+async function source(): Promise<{ src: Store; image: ReturnType<typeof demoImage> }> {
+  const image = demoImage("copy-unit");
+  const src = createMemoryStore("src");
+  await pushAll(src, image.blobs);
+  await src.tag(image.index.desc, "v1");
+  return { src, image };
+}
+
+describe("copyImage (memory and layout)", () => {
+  test("copies the whole graph, compat content included, index bytes unchanged, tag last", async () => {
+    const { src, image } = await source();
+    const dir = tempDir();
+    try {
+      const dst = await openLayout(dir.path, { create: true });
+      const order: string[] = [];
+      let progressed = 0;
+      const result = await copyImage({
+        src,
+        reference: "v1",
+        dst,
+        tag: "v1",
+        progress: {
+          onCopied: (d) => order.push(d.digest),
+          onProgress: (_d, n) => (progressed += n),
+        },
+      });
+      assert.equal(result.rewritten, false);
+      assert.equal(result.root.digest, image.index.desc.digest);
+      assert.equal(result.stats.copied, new Set(image.blobs.map((b) => b.desc.digest)).size);
+      const total = [...new Map(image.blobs.map((b) => [b.desc.digest, b.desc.size])).values()];
+      assert.equal(
+        result.stats.bytesCopied,
+        total.reduce((a, b) => a + b, 0),
+      );
+      assert.equal(progressed, result.stats.bytesCopied);
+      for (const b of image.blobs) assert.deepEqual(await fetchAll(dst, b.desc), b.bytes);
+      assert.equal((await dst.resolve("v1")).digest, image.index.desc.digest);
+      // Children first: compat content before the index, the index last.
+      assert.equal(order.at(-1), image.index.desc.digest);
+      assert.ok(order.indexOf(image.v3Compat.descriptor.digest) < order.length - 1);
+
+      const again = await copyImage({ src, reference: "v1", dst, tag: "v1" });
+      assert.deepEqual([again.stats.copied, again.stats.skipped], [0, 1]);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("--platform keeps only the chosen entries and their compat content, as a new index", async () => {
+    const { src, image } = await source();
+    const dst = createMemoryStore("dst");
+    const result = await copyImage({
+      src,
+      reference: "v1",
+      dst,
+      tag: "amd64",
+      platforms: ["linux/amd64/v3", "linux/amd64/v4"],
+    });
+    assert.equal(result.rewritten, true);
+    assert.deepEqual(result.kept, ["linux/amd64/v3", "linux/amd64/v4"]);
+    assert.notEqual(result.root.digest, image.index.desc.digest);
+    const index = JSON.parse((await fetchAll(dst, result.root)).toString()) as {
+      manifests: { digest: string; platform: Record<string, unknown> }[];
+    };
+    assert.deepEqual(
+      index.manifests.map((m) => m.digest),
+      [image.v3.manifest.desc.digest, image.avx512.manifest.desc.digest],
+    );
+    const has = (d: ContentDescriptor) => dst.exists(d);
+    for (const b of [...image.v3.blobs, ...image.avx512.blobs, ...image.v3Compat.blobs])
+      assert.equal(await has(b.desc), true);
+    assert.equal(await has(image.avx512Compat.descriptor), true);
+    for (const b of [...image.generic.blobs, ...image.arm64.blobs])
+      assert.equal(await has(b.desc), false, "dropped platform not copied");
+    assert.equal((await dst.resolve("amd64")).digest, result.root.digest);
+
+    // Without a variant, a platform takes every variant of it.
+    const all = await copyImage({ src, reference: "v1", dst, platforms: ["linux/amd64"] });
+    assert.equal(all.kept?.length, 3);
+    await rejectsWith(
+      copyImage({ src, reference: "v1", dst, platforms: ["windows/amd64"] }),
+      "NOT_FOUND",
+    );
+  });
+
+  test("a failing child leaves the destination untagged; a rerun completes it", async () => {
+    const { src, image } = await source();
+    const dst = createMemoryStore("dst");
+    const broken: Store = {
+      ...src,
+      name: "broken",
+      resolve: (r) => src.resolve(r),
+      exists: (d) => src.exists(d),
+      push: (d, b) => src.push(d, b),
+      tag: (d, t) => src.tag(d, t),
+      listTags: () => src.listTags(),
+      fetch: async (d) => {
+        if (d.digest === image.v3Compat.descriptor.digest) throw new Error("injected");
+        return src.fetch(d);
+      },
+    };
+    await assert.rejects(copyGraph(broken, dst, image.index.desc, { tag: "v1" }), /injected/);
+    assert.deepEqual(await dst.listTags(), []);
+    assert.equal(await dst.exists(image.index.desc), false);
+    const rerun = await copyGraph(src, dst, image.index.desc, { tag: "v1" });
+    assert.ok(rerun.skipped > 0, "what the first run wrote is skipped");
+    assert.equal((await dst.resolve("v1")).digest, image.index.desc.digest);
+  });
+});
