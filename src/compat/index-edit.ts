@@ -10,6 +10,7 @@ import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import type { Descriptor, IndexEntry } from "../oci/schema.js";
 import { validateOciDocument } from "../oci/validate.js";
+import { skipString, skipValue, skipWs } from "../oci/json-text.js";
 
 type Json = Record<string, unknown>;
 
@@ -362,47 +363,6 @@ function setMember(objectText: string, key: string, valueJson: string): string {
     valueJson +
     objectText.slice(last.valueEnd)
   );
-}
-
-function skipWs(text: string, i: number): number {
-  while (i < text.length && " \t\n\r".includes(text[i] as string)) i++;
-  return i;
-}
-
-function skipString(text: string, i: number): number {
-  if (text[i] !== '"') throw internal("expected a string");
-  i++;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === "\\") i += 2;
-    else if (c === '"') return i + 1;
-    else i++;
-  }
-  throw internal("unterminated string");
-}
-
-function skipValue(text: string, i: number): number {
-  const c = text[i];
-  if (c === '"') return skipString(text, i);
-  if (c === "{" || c === "[") {
-    let depth = 0;
-    while (i < text.length) {
-      const d = text[i];
-      if (d === '"') {
-        i = skipString(text, i);
-        continue;
-      }
-      if (d === "{" || d === "[") depth++;
-      else if (d === "}" || d === "]") {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-      i++;
-    }
-    throw internal("unterminated container");
-  }
-  while (i < text.length && !",}] \t\n\r".includes(text[i] as string)) i++;
-  return i;
 }
 
 function isObject(v: unknown): v is Json {

@@ -11,7 +11,8 @@ function isObject(v: unknown): v is Json {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function asDescriptor(v: unknown): ContentDescriptor | undefined {
+/** `v` as a descriptor, when it has the three required fields with the right types. */
+export function asDescriptor(v: unknown): ContentDescriptor | undefined {
   if (!isObject(v)) return undefined;
   const { mediaType, digest, size } = v;
   if (typeof mediaType !== "string" || typeof digest !== "string" || typeof size !== "number")

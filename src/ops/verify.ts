@@ -18,6 +18,7 @@ import { isOcifitError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { AnchorFinder, isStrong, type Anchor } from "./verify/anchors.js";
+import { asDescriptor } from "../content/graph.js";
 
 export type { Anchor, AnchorKind } from "./verify/anchors.js";
 
@@ -66,14 +67,6 @@ type Json = Record<string, unknown>;
 
 function isObject(v: unknown): v is Json {
   return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-function asDescriptor(v: unknown): ContentDescriptor | undefined {
-  if (!isObject(v)) return undefined;
-  const { mediaType, digest, size } = v;
-  if (typeof mediaType !== "string" || typeof digest !== "string" || typeof size !== "number")
-    return undefined;
-  return v as ContentDescriptor;
 }
 
 type Read = { bytes: Uint8Array } | { kind: ProblemKind; message: string };

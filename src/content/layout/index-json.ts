@@ -7,6 +7,7 @@ import { parseIJson } from "../../oci/ijson.js";
 import { MediaType } from "../../oci/media-types.js";
 import type { ImageIndex, IndexEntry } from "../../oci/schema.js";
 import { validateOciDocument } from "../../oci/validate.js";
+import { skipString, skipValue, skipWs } from "../../oci/json-text.js";
 
 /** The annotation an image layout uses to name (tag) an index.json entry. */
 export const REF_NAME = "org.opencontainers.image.ref.name";
@@ -84,47 +85,6 @@ function arraySpans(text: string, open: number): ManifestsSpans {
     if (text[i] === ",") i = skipWs(text, i + 1);
   }
   return { open, close: i, elements };
-}
-
-function skipWs(text: string, i: number): number {
-  while (i < text.length && " \t\n\r".includes(text[i] as string)) i++;
-  return i;
-}
-
-function skipString(text: string, i: number): number {
-  if (text[i] !== '"') throw internal("expected a string");
-  i++;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === "\\") i += 2;
-    else if (c === '"') return i + 1;
-    else i++;
-  }
-  throw internal("unterminated string");
-}
-
-function skipValue(text: string, i: number): number {
-  const c = text[i];
-  if (c === '"') return skipString(text, i);
-  if (c === "{" || c === "[") {
-    let depth = 0;
-    while (i < text.length) {
-      const d = text[i];
-      if (d === '"') {
-        i = skipString(text, i);
-        continue;
-      }
-      if (d === "{" || d === "[") depth++;
-      else if (d === "}" || d === "]") {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-      i++;
-    }
-    throw internal("unterminated container");
-  }
-  while (i < text.length && !",}] \t\n\r".includes(text[i] as string)) i++;
-  return i;
 }
 
 function internal(message: string): OcifitError {
