@@ -32,7 +32,10 @@ test("this machine: kernel, glibc, CPU vendor and flags agree with the system", 
 
   const getconf = run("getconf", ["GNU_LIBC_VERSION"]);
   const glibc = profile.labels["oci.os.glibc"];
-  assert.ok(getconf?.startsWith("glibc "), `getconf GNU_LIBC_VERSION says ${getconf}`);
+  assert.ok(
+    getconf !== undefined && getconf.startsWith("glibc "),
+    `getconf GNU_LIBC_VERSION says ${getconf}`,
+  );
   assert.equal(glibc, getconf.slice("glibc ".length));
 
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
