@@ -25,3 +25,16 @@ export function labelsOption(): Option {
     .argParser((value: string, previous: string[]) => [...previous, value])
     .default([]);
 }
+
+/** Sizes for people: `512 B`, `1.5 KiB`, `256.0 MiB`. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n;
+  let u = -1;
+  do {
+    v /= 1024;
+    u++;
+  } while (v >= 1024 && u < units.length - 1);
+  return `${v.toFixed(1)} ${units[u]}`;
+}

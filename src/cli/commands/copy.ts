@@ -4,7 +4,7 @@ import { copyImage, type CopyRequest, type CopyResult } from "../../ops/copy.js"
 import { OcifitError } from "../../oci/errors.js";
 import { parseReference, type Reference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
-import { outputOption, renderData, type OutputFormat } from "../output.js";
+import { outputOption, renderData, type OutputFormat, formatBytes as size } from "../output.js";
 import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
 
 interface CopyFlags extends RegistryFlags {
@@ -29,18 +29,6 @@ function sameRegistry(a: Reference, b: Reference): a is Reference & { scheme: "r
     a.registry === b.registry &&
     a.repository !== b.repository
   );
-}
-
-function size(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(1)} ${units[u]}`;
 }
 
 /** The bar (cli-progress, loaded only on a terminal) on standard error. */

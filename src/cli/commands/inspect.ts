@@ -5,7 +5,13 @@ import { inspect, inspectRaw } from "../../ops/inspect.js";
 import { OcifitError } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
-import { color, outputOption, renderData, type OutputFormat } from "../output.js";
+import {
+  color,
+  outputOption,
+  renderData,
+  type OutputFormat,
+  formatBytes as size,
+} from "../output.js";
 import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
 
 export function inspectCommand(run: (code: Code) => void): Command {
@@ -68,18 +74,6 @@ export function lsCommand(run: (code: Code) => void): Command {
 function countProblems(node: InspectNode): number {
   const own = (node.problem ? 1 : 0) + (node.compat?.problem ? 1 : 0);
   return node.children.reduce((sum, c) => sum + countProblems(c), own);
-}
-
-function size(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(1)} ${units[u]}`;
 }
 
 function short(digest: string): string {
