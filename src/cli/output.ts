@@ -38,3 +38,9 @@ export function formatBytes(n: number): string {
   } while (v >= 1024 && u < units.length - 1);
   return `${v.toFixed(1)} ${units[u]}`;
 }
+
+/** `sha256:` and the first 12 hex characters: enough to tell digests apart in a table. */
+export function shortDigest(digest: string): string {
+  const colon = digest.indexOf(":");
+  return colon < 0 ? digest : digest.slice(0, colon + 13);
+}

@@ -10,7 +10,7 @@ import { checkSpec, type CheckSpecResult } from "../../ops/check-spec.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import type { ImageSelection } from "../../ops/select.js";
 import { exitCodeForVerdicts, type ExitCode } from "../exit-codes.js";
-import { color, renderData } from "../output.js";
+import { color, renderData, shortDigest as short } from "../output.js";
 import { renderTable } from "../table.js";
 import {
   addSelectionOptions,
@@ -173,11 +173,6 @@ const ENTRY_STATUS = {
   skipped: color.dim,
   nested: color.dim,
 } as const;
-
-function short(digest: string): string {
-  const colon = digest.indexOf(":");
-  return colon < 0 ? digest : digest.slice(0, colon + 13);
-}
 
 function nodeLine(s: ImageSelection): string {
   const n = s.node;

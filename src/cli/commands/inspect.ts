@@ -11,6 +11,7 @@ import {
   renderData,
   type OutputFormat,
   formatBytes as size,
+  shortDigest as short,
 } from "../output.js";
 import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
 
@@ -74,11 +75,6 @@ export function lsCommand(run: (code: Code) => void): Command {
 function countProblems(node: InspectNode): number {
   const own = (node.problem ? 1 : 0) + (node.compat?.problem ? 1 : 0);
   return node.children.reduce((sum, c) => sum + countProblems(c), own);
-}
-
-function short(digest: string): string {
-  const [alg, hex] = digest.split(":");
-  return `${alg}:${(hex ?? "").slice(0, 12)}`;
 }
 
 function kind(mediaType: string): string {
