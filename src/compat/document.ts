@@ -14,15 +14,10 @@ import { AuthoringFileSchema, CompatBlobSchema, CompatibilitySetSchema } from ".
 import { createCatalog, type LabelCatalog } from "./catalog.js";
 import { compileSets } from "./compiled-set.js";
 import { checkSetList, readSets } from "./sets.js";
+import { isObject } from "../oci/json-value.js";
 
 export const DocumentKinds = ["index", "manifest", "config", "compat", "layout"] as const;
 export type DocumentKind = (typeof DocumentKinds)[number];
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 /** The kind a document declares by its mediaType, or else shows by its shape. */
 export function detectKind(value: unknown): DocumentKind | undefined {

@@ -11,8 +11,7 @@ import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import type { Descriptor, IndexEntry } from "../oci/schema.js";
 import { validateOciDocument } from "../oci/validate.js";
 import { skipString, skipValue, skipWs } from "../oci/json-text.js";
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from "../oci/json-value.js";
 
 /** A platform as written into an index entry (without compatibilities). */
 export interface EntryPlatform {
@@ -363,10 +362,6 @@ function setMember(objectText: string, key: string, valueJson: string): string {
     valueJson +
     objectText.slice(last.valueEnd)
   );
-}
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** Deep equality of parsed JSON values; key order does not matter. */

@@ -2,6 +2,7 @@
 // always a list, the score resolved from its three spellings.
 import type { PathSegment } from "../oci/json-path.js";
 import type { IssueSink } from "../oci/validate.js";
+import { isObject, type Json } from "../oci/json-value.js";
 
 export const SCORE_KEYS = ["score", "compatibility-score", "oci.compatibility-score"] as const;
 /** Keys of a compatibility set that are not labels. */
@@ -19,12 +20,6 @@ export interface CompatibilitySet {
   tags: readonly string[];
   description?: string;
   score: number;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /**

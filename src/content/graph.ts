@@ -4,12 +4,7 @@
 import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, ManifestMediaTypes } from "../oci/media-types.js";
 import type { ContentDescriptor } from "./store.js";
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+import { isObject } from "../oci/json-value.js";
 
 /** `v` as a descriptor, when it has the three required fields with the right types. */
 export function asDescriptor(v: unknown): ContentDescriptor | undefined {

@@ -7,12 +7,7 @@ import type { ImportOptions, ImportResult } from "./imported-node.js";
 import { ImportedNode } from "./imported-node.js";
 import { readNfdLabel } from "./nfd/label-facts.js";
 import { NFD_LABEL_PREFIX } from "./nfd/names.js";
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isObject, type Json } from "../oci/json-value.js";
 
 const K8S_UNITS: Readonly<Record<string, number>> = {
   "": 1,

@@ -7,12 +7,7 @@ import type { ImportOptions, ImportResult } from "./imported-node.js";
 import { ImportedNode } from "./imported-node.js";
 import { cpuFlagSpellings, NFD_TO_VENDOR } from "./nfd/names.js";
 import { readSiteEntry } from "./site/site-entry.js";
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isObject, type Json } from "../oci/json-value.js";
 
 /** `{flags, attributes, instances}` wherever it sits: top level, `features`, `spec.features`. */
 function featuresOf(value: unknown): Json | undefined {

@@ -19,6 +19,7 @@ import {
 } from "./schema.js";
 import { schemaIssues } from "./schema-check.js";
 import { formatPlatform, normalizePlatform } from "./platform.js";
+import { isObject, type Json } from "./json-value.js";
 
 export type OciKind = "index" | "manifest" | "config" | "layout";
 
@@ -62,12 +63,6 @@ function issue(at: readonly PathSegment[], message: string, column?: number): Va
   return column === undefined
     ? { path: formatJsonPath(at), message }
     : { path: formatJsonPath(at), message, column };
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /**

@@ -10,12 +10,7 @@ import {
 import { OcifitError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+import { isObject, type Json } from "../oci/json-value.js";
 
 export interface CompatSummary {
   /** "manifest" (Proposal I) or "blob" (Proposal J). */

@@ -19,6 +19,7 @@ import { chooseAnchors, compatTag, referrerDescriptor, writeReferrersTag } from 
 import { nowRfc3339 } from "./attach.js";
 import { ContentWriter, type WriteRecord } from "./attach/writer.js";
 import { AnchorFinder, isStrong } from "./verify/anchors.js";
+import { isObject } from "../oci/json-value.js";
 
 export const ProtectAnchors = ["auto", "tag"] as const;
 export type ProtectAnchor = (typeof ProtectAnchors)[number];
@@ -50,12 +51,6 @@ export interface ProtectResult {
   warnings: string[];
   /** Every compat descriptor now has a strong anchor. */
   ok: boolean;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function asDescriptor(v: unknown): ContentDescriptor | undefined {

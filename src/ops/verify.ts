@@ -19,6 +19,7 @@ import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { AnchorFinder, isStrong, type Anchor } from "./verify/anchors.js";
 import { asDescriptor } from "../content/graph.js";
+import { isObject } from "../oci/json-value.js";
 
 export type { Anchor, AnchorKind } from "./verify/anchors.js";
 
@@ -61,12 +62,6 @@ export interface VerifyResult {
 
 export interface VerifyOptions {
   gc?: boolean;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 type Read = { bytes: Uint8Array } | { kind: ProblemKind; message: string };

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { OcifitError } from "../../oci/errors.js";
 import { runCredentialHelper } from "./credential-helper.js";
 import type { Credential, CredentialProvider } from "./credentials.js";
+import { isObject as isRecord } from "../../oci/json-value.js";
 
 export interface DockerConfigOptions {
   /** The directory holding config.json. Default: $DOCKER_CONFIG, else ~/.docker. */
@@ -206,8 +207,4 @@ export function dockerConfigCredentials(options: DockerConfigOptions = {}): Cred
     if (config === undefined) return undefined;
     return credentialFromConfig(config, registry, options);
   };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }

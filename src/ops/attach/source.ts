@@ -10,8 +10,7 @@ import { fetchBytes, type ContentDescriptor, type Store } from "../../content/st
 import { OcifitError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from "../../oci/json-value.js";
 
 export interface TagSource {
   tag: string;
@@ -22,10 +21,6 @@ export interface TagSource {
   index: Json;
   /** The tag named a single manifest; `indexBytes` is a new one-entry index around it. */
   wrapped: boolean;
-}
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** Resolves `tag` and reads what it names, refusing what compatibilities cannot be added to. */

@@ -3,8 +3,7 @@
 import { OcifitError } from "../../oci/errors.js";
 import { ManifestMediaTypes } from "../../oci/media-types.js";
 import { formatPlatform, parsePlatform, platformsEqual } from "../../oci/platform.js";
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from "../../oci/json-value.js";
 
 export interface TargetSelector {
   /** `os/arch[/variant]`, compared after normalisation. */
@@ -23,10 +22,6 @@ export interface TargetEntry {
   platform?: Json;
   /** `linux/amd64/v3`, or `(no platform)`. */
   platformText: string;
-}
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** The platform as the index spells it: `linux/arm64/v8`. */

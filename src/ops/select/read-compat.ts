@@ -15,8 +15,7 @@ import { isOcifitError, OcifitError, type ErrorCode } from "../../oci/errors.js"
 import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { ValidationReport } from "../../oci/validate.js";
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from "../../oci/json-value.js";
 
 /** Failures that describe the content itself: dangling, corrupt or invalid. */
 const CONTENT_PROBLEMS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -37,10 +36,6 @@ export function isContentProblem(err: unknown): err is OcifitError {
 /** "dangling: ..." for missing content, else the error's message. */
 export function describeProblem(err: OcifitError): string {
   return err.code === "NOT_FOUND" ? `dangling: ${err.message}` : err.message;
-}
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** The form a descriptor's media type selects (DESIGN §1: the mediaType decides the path). */

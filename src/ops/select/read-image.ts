@@ -17,8 +17,7 @@ import { DescriptorSchema, PlatformSchema } from "../../oci/schema.js";
 import type { ValidationIssue } from "../../oci/errors.js";
 import { describeProblem, isContentProblem, type CompatReader } from "./read-compat.js";
 import type { Limit } from "./limit.js";
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from "../../oci/json-value.js";
 
 /** Nested indexes deeper than this are not followed. */
 const MAX_DEPTH = 4;
@@ -27,10 +26,6 @@ export interface ImageRead {
   root: ContentDescriptor;
   kind: "index" | "manifest";
   entries: SelectionEntryInput[];
-}
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function issueText(issues: readonly ValidationIssue[]): string {

@@ -21,6 +21,7 @@ import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { IndexEntry } from "../../oci/schema.js";
 import { compatTag, fallbackTag } from "../anchors.js";
+import { isObject } from "../../oci/json-value.js";
 
 export type AnchorKind = "compat-tag" | "referrers-api" | "referrers-tag" | "root";
 
@@ -30,12 +31,6 @@ export interface Anchor {
   name: string;
   /** Does not survive distribution 2.8's `garbage-collect --delete-untagged`. */
   weak?: boolean;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 /** The descriptor a tag names, or undefined when there is no such tag. */
