@@ -1,7 +1,6 @@
 // Output formats and colour. JSON/YAML go to stdout; diagnostics go to stderr.
 import { Option } from "commander";
 import pc from "picocolors";
-import { stringify } from "yaml";
 
 export const OutputFormats = ["table", "json", "yaml"] as const;
 export type OutputFormat = (typeof OutputFormats)[number];
@@ -12,8 +11,11 @@ export function outputOption(): Option {
     .default("table");
 }
 
-export function renderData(format: "json" | "yaml", data: unknown): string {
-  return format === "json" ? `${JSON.stringify(data, null, 2)}\n` : stringify(data);
+/** Loads the YAML writer only for `-o yaml`: most runs never need it, and it is a large module. */
+export async function renderData(format: "json" | "yaml", data: unknown): Promise<string> {
+  if (format === "json") return `${JSON.stringify(data, null, 2)}\n`;
+  const { toYaml } = await import("./yaml-output.js");
+  return toYaml(data);
 }
 
 /** picocolors honours NO_COLOR, FORCE_COLOR and whether stdout is a terminal. */

@@ -1,7 +1,7 @@
 // From a parsed reference to a store: registry repository, OCI layout directory or OCI archive.
 // One opener per command keeps one HTTP client per registry host and closes everything at the end.
+// Layout and archive code load on first use, so registry-only commands skip the tar stack.
 import type { Reference } from "../oci/reference.js";
-import { openArchive } from "./archive.js";
 import {
   dockerConfigCredentials,
   firstOf,
@@ -9,7 +9,6 @@ import {
   type CredentialProvider,
 } from "./auth/index.js";
 import { openCache, withCache, type CacheWarning, type ContentCache } from "./cache.js";
-import { openLayout } from "./layout.js";
 import { createRegistryStore, RegistryClient } from "./registry/index.js";
 import type { Store } from "./store.js";
 
@@ -92,10 +91,12 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
           return withTarget(cached(store), ref.tag, ref.digest);
         }
         case "oci-layout": {
+          const { openLayout } = await import("./layout.js");
           const store = await openLayout(ref.path, { create });
           return withTarget(cached(store), ref.tag, ref.digest);
         }
         case "oci-archive": {
+          const { openArchive } = await import("./archive.js");
           const store = await openArchive(ref.path, { create });
           closers.push(() => store.close());
           return withTarget(store, ref.tag);

@@ -113,6 +113,37 @@ describe("ocifit copy", () => {
     assert.equal(await layout.exists(config!.desc), true);
   });
 
+  test("on a terminal a progress bar runs on stderr and the summary still prints", async () => {
+    // `script` (util-linux) gives the CLI a pseudo-terminal, as an interactive shell would.
+    const dir = join(work.path, "tty-layout");
+    const command = [
+      process.execPath,
+      "bin/ocifit.js",
+      "copy",
+      `${registry.host}/cli/src:v1`,
+      `oci:${dir}`,
+    ]
+      .map((a) => `'${a}'`)
+      .join(" ");
+    const out = await new Promise<{ status: number | null; text: string }>((resolve, reject) => {
+      const child = spawn("script", ["-qefc", command, "/dev/null"], {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      let text = "";
+      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (text += d.toString()));
+      child.on("error", reject);
+      child.on("close", (status) => resolve({ status, text }));
+    });
+    assert.equal(out.status, 0, out.text);
+    assert.match(out.text, /copying \[/, "the bar was drawn");
+    assert.match(out.text, /copied .* \(tag v1\)/);
+    assert.ok(!hasStackTrace(out.text), out.text);
+    const layout = await openLayout(dir);
+    assert.equal((await layout.resolve("v1")).digest, image.index.desc.digest);
+  });
+
   test("usage errors exit 2 without a stack trace", () => {
     for (const args of [
       ["copy", "--concurrency", "0", "oci:/nonexistent:v1", "oci:/tmp/x"],

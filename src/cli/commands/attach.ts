@@ -113,7 +113,7 @@ export function attachCommand(run: (code: Code) => void): Command {
       }
       for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderAttach(input, result));
-      else process.stdout.write(renderData(opts.output, result));
+      else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);
     },
   );
@@ -141,7 +141,7 @@ export function detachCommand(run: (code: Code) => void): Command {
         await opener.close();
       }
       if (opts.output === "table") process.stdout.write(renderDetach(input, result));
-      else process.stdout.write(renderData(opts.output, result));
+      else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);
     },
   );

@@ -55,7 +55,7 @@ export function checkCommand(run: (code: ExitCode) => void): Command {
         process.stderr.write(`ocifit: note: discovery: ${d.probe}: ${d.message}\n`);
       }
       if (opts.output === "table") process.stdout.write(renderSelection(selection));
-      else process.stdout.write(renderData(opts.output, selection));
+      else process.stdout.write(await renderData(opts.output, selection));
       run(exitCodeForVerdicts([selection.compatible ? "ok" : "failed"]));
     },
   );
@@ -88,7 +88,7 @@ async function checkSpecMode(
     ...(tags ? { tags } : {}),
   });
   if (opts.output === "table") process.stdout.write(renderHuman(result));
-  else process.stdout.write(renderData(opts.output, toJson(result)));
+  else process.stdout.write(await renderData(opts.output, toJson(result)));
   run(exitCodeForVerdicts([result.compatible ? "ok" : "failed"]));
 }
 

@@ -167,7 +167,7 @@ export function copyCommand(run: (code: Code) => void): Command {
         await close();
         if (opts.output === "table")
           process.stdout.write(summary({ src: srcInput, dst: dstInput }, result));
-        else process.stdout.write(renderData(opts.output, result));
+        else process.stdout.write(await renderData(opts.output, result));
       } finally {
         bar?.stop();
         await close();

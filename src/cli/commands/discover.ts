@@ -72,7 +72,7 @@ export function discoverCommand(run: (code: Code) => void): Command {
         for (const name of discovery.unmapped) process.stderr.write(`  ${name}\n`);
       }
       process.stdout.write(
-        render(
+        await render(
           opts.output,
           discovery,
           catalog.list().map((d) => d.name),
@@ -86,13 +86,17 @@ export function discoverCommand(run: (code: Code) => void): Command {
     });
 }
 
-function render(format: DiscoverFormat, discovery: NodeDiscovery, known: string[]): string {
+async function render(
+  format: DiscoverFormat,
+  discovery: NodeDiscovery,
+  known: string[],
+): Promise<string> {
   switch (format) {
     case "json":
       // The node profile in its fixed format, usable as `ocifit check --node`.
       return `${JSON.stringify(discovery.profile, null, 2)}\n`;
     case "yaml":
-      return renderData("yaml", discovery.profile);
+      return await renderData("yaml", discovery.profile);
     case "nfd":
       return renderNfd(discovery);
     case "table":

@@ -36,7 +36,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
         } else {
           const result = await inspect(store, reference);
           if (opts.output === "table") process.stdout.write(renderTree(input, result.root));
-          else process.stdout.write(renderData(opts.output, result));
+          else process.stdout.write(await renderData(opts.output, result));
           const unreadable = countProblems(result.root);
           if (unreadable > 0) {
             const what = `${unreadable} descriptor${unreadable === 1 ? "" : "s"} could not be read`;
@@ -63,7 +63,7 @@ export function lsCommand(run: (code: Code) => void): Command {
         const { store } = await opener.open(parseReference(input));
         const tags = await store.listTags();
         if (opts.output === "table") process.stdout.write(tags.map((t) => `${t}\n`).join(""));
-        else process.stdout.write(renderData(opts.output, { tags }));
+        else process.stdout.write(await renderData(opts.output, { tags }));
       } finally {
         await opener.close();
       }

@@ -24,7 +24,7 @@ export function labelsCommand(run: (code: Code) => void): Command {
           `${renderTable(["LABEL", "TYPE", "SOURCE", "SUMMARY"], rows).join("\n")}\n`,
         );
       } else {
-        process.stdout.write(renderData(opts.output, { labels }));
+        process.stdout.write(await renderData(opts.output, { labels }));
       }
       run(ExitCode.Ok);
     });
@@ -54,7 +54,7 @@ export function explainCommand(run: (code: Code) => void): Command {
       if (opts.output === "table") process.stdout.write(renderExplanation(def));
       else
         process.stdout.write(
-          renderData(opts.output, { ...def, syntax: LABEL_TYPE_SYNTAX[def.type] }),
+          await renderData(opts.output, { ...def, syntax: LABEL_TYPE_SYNTAX[def.type] }),
         );
       run(ExitCode.Ok);
     });

@@ -94,7 +94,7 @@ export function selectCommand(run: (code: ExitCode) => void): Command {
   return addSelectionOptions(command).action(async (input: string, flags: SelectionFlags) => {
     const selection = await runSelection(input, flags);
     writeWarnings(selection);
-    if (flags.output !== "table") process.stdout.write(renderData(flags.output, selection));
+    if (flags.output !== "table") process.stdout.write(await renderData(flags.output, selection));
     else if (selection.chosen) process.stdout.write(`${selection.chosen.digest}\n`);
     if (!selection.chosen) {
       const [first, ...rest] = noFitLines(selection);

@@ -31,7 +31,7 @@ export function validateCommand(run: (code: ExitCode) => void): Command {
           ...(opts.kind ? { kind: opts.kind } : {}),
         });
         if (opts.output === "table") process.stdout.write(renderHuman(results));
-        else process.stdout.write(renderData(opts.output, { files: results }));
+        else process.stdout.write(await renderData(opts.output, { files: results }));
         run(exitCodeForVerdicts(results.map(verdictOf)));
       },
     );

@@ -40,7 +40,7 @@ export function verifyCommand(run: (code: Code) => void): Command {
       }
       for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderVerify(input, result));
-      else process.stdout.write(renderData(opts.output, result));
+      else process.stdout.write(await renderData(opts.output, result));
       run(result.ok ? ExitCode.Ok : ExitCode.Failed);
     },
   );
@@ -102,7 +102,7 @@ export function protectCommand(run: (code: Code) => void): Command {
       }
       for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderProtect(result));
-      else process.stdout.write(renderData(opts.output, result));
+      else process.stdout.write(await renderData(opts.output, result));
       run(result.ok ? ExitCode.Ok : ExitCode.Failed);
     },
   );
@@ -146,7 +146,7 @@ export function gcCommand(run: (code: Code) => void): Command {
       const result = await layoutGc(ref.path, opts.dryRun ? { dryRun: true } : {});
       for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderGc(result));
-      else process.stdout.write(renderData(opts.output, result));
+      else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);
     });
 }

@@ -2,7 +2,6 @@
 // server URL to its stdin, read `{"ServerURL","Username","Secret"}` from its stdout. A helper
 // that has nothing for the server exits non-zero saying "credentials not found"; that is "no
 // credentials", not an error. The user name `<token>` marks the secret as an identity token.
-import { spawn } from "node:child_process";
 import { OcifitError } from "../../oci/errors.js";
 import type { Credential } from "./credentials.js";
 
@@ -111,12 +110,14 @@ interface RunResult {
   timedOut: boolean;
 }
 
-function run(
+async function run(
   program: string,
   input: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
 ): Promise<RunResult> {
+  // Loaded on first use: most runs need no helper, and child_process adds to every start-up.
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve) => {
     const child = spawn(program, ["get"], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

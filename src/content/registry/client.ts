@@ -13,7 +13,7 @@
 // * Nothing logs: `onRequest` receives the method and a URL whose query values are redacted.
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
-import { Agent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { OcifitError } from "../../oci/errors.js";
 import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
@@ -28,6 +28,7 @@ import {
   type ErrorContext,
 } from "./errors.js";
 import { apiHostOf, headerOf, isLoopbackRegistry, readText } from "./http.js";
+import { Agent } from "./undici-agent.js";
 import {
   backoffDelay,
   mayRetry,

@@ -1,0 +1,14 @@
+// undici's Agent with its request API, loaded without the rest of the package. undici's entry
+// point also loads fetch, WebSocket, the cache and the mocks, which cost every CLI start about
+// 90 ms of compile time; the registry client needs only these three files. undici is pinned to an
+// exact version in package.json because these paths are not part of its public API.
+import type { Agent as UndiciAgent } from "undici";
+import api from "undici/lib/api/index.js";
+import AgentImpl from "undici/lib/dispatcher/agent.js";
+import DispatcherImpl from "undici/lib/dispatcher/dispatcher.js";
+
+// The same step undici's index.js takes; repeating it is harmless when both are loaded.
+Object.assign(DispatcherImpl.prototype, api);
+
+export const Agent = AgentImpl as typeof UndiciAgent;
+export type Agent = UndiciAgent;

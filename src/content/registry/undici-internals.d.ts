@@ -1,0 +1,13 @@
+// The three undici files undici-agent.ts loads directly; their real types are undici's own.
+declare module "undici/lib/api/index.js" {
+  const api: Record<string, unknown>;
+  export default api;
+}
+declare module "undici/lib/dispatcher/agent.js" {
+  const Agent: new (...args: never[]) => unknown;
+  export default Agent;
+}
+declare module "undici/lib/dispatcher/dispatcher.js" {
+  const Dispatcher: { prototype: object };
+  export default Dispatcher;
+}
