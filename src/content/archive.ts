@@ -14,7 +14,7 @@ import { extractArchive } from "./archive/extract.js";
 import { packLayout } from "./archive/pack.js";
 import { errnoOf, ioError } from "./layout/files.js";
 import { openLayout, type LayoutStore } from "./layout.js";
-import type { IndexEntry } from "../oci/schema.js";
+import type { Descriptor, IndexEntry } from "../oci/schema.js";
 import type { Body, ContentDescriptor, Store } from "./store.js";
 
 /** Something holding resources (temp files, connections) until it is closed. */
@@ -93,6 +93,10 @@ export class ArchiveStore implements Store, Closable {
 
   async listTags(): Promise<string[]> {
     return this.#open().listTags();
+  }
+
+  async referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]> {
+    return this.#open().referrers(subject, artifactType);
   }
 
   /** The index.json entries of the archive. */

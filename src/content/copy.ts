@@ -10,7 +10,7 @@ import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { computeDigest } from "../oci/digest.js";
 import { parseIJson } from "../oci/ijson.js";
 import { successors } from "./graph.js";
-import { referrersTag } from "./registry/documents.js";
+import { referrersTag } from "../oci/referrers.js";
 import {
   canMount,
   fetchBytes,

@@ -27,7 +27,7 @@ import { OcifitError } from "../oci/errors.js";
 import { DEFAULT_MAX_BYTES, parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
 import { referenceProblem } from "../oci/reference.js";
-import type { IndexEntry } from "../oci/schema.js";
+import type { Descriptor, IndexEntry } from "../oci/schema.js";
 import { validateOciDocument } from "../oci/validate.js";
 import {
   createFileExclusive,
@@ -47,6 +47,11 @@ import {
   type IndexJson,
 } from "./layout/index-json.js";
 import { withLock } from "./layout/lock.js";
+import {
+  layoutReferrers,
+  referrersAmongRoots,
+  type ReferrersBySubject,
+} from "./layout/referrers.js";
 import {
   chunksOf,
   readAll,
@@ -92,6 +97,8 @@ export class LayoutStore implements Store {
   readonly dir: string;
   readonly #lockTimeoutMs: number | undefined;
   readonly #maxIndexBytes: number;
+  /** index.json entries that name a subject, for the index.json text they were read from. */
+  #referrerScan: { text: string; bySubject: ReferrersBySubject } | undefined;
 
   constructor(dir: string, options: LayoutOptions = {}) {
     this.dir = resolvePath(dir);
@@ -128,6 +135,24 @@ export class LayoutStore implements Store {
   /** The index.json entries: what the layout keeps alive (the roots for garbage collection). */
   async roots(): Promise<IndexEntry[]> {
     return (await this.readIndex()).index.manifests;
+  }
+
+  /**
+   * Manifests whose `subject` is `subject`: those in its fallback index (`<alg>-<hex>` tag) and
+   * index.json entries naming it (layout/referrers.ts). Entries are read once per index.json.
+   */
+  async referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]> {
+    const { text, index } = await this.readIndex();
+    if (this.#referrerScan?.text !== text) {
+      this.#referrerScan = { text, bySubject: await referrersAmongRoots(this, index.manifests) };
+    }
+    return layoutReferrers(
+      this,
+      index.manifests,
+      this.#referrerScan.bySubject,
+      subject.digest,
+      artifactType,
+    );
   }
 
   async resolve(reference: string): Promise<ContentDescriptor> {

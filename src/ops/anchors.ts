@@ -15,7 +15,7 @@
 //   tag        both tags, always.
 //   referrers  the subject link only.
 //   none       nothing (the compat content is at the mercy of the registry's GC).
-import { referrersTag } from "../content/registry/documents.js";
+import { referrersTag } from "../oci/referrers.js";
 import type { ContentDescriptor } from "../content/store.js";
 import { computeDigest } from "../oci/digest.js";
 import { OcifitError, ValidationError } from "../oci/errors.js";

@@ -3,7 +3,7 @@
 // to a store and to check that a store holds all of it.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -136,4 +136,33 @@ export function skopeo(...args: string[]): string {
     throw new Error(`skopeo ${args.join(" ")} failed (${result.status}): ${result.stderr}`);
   }
   return result.stdout;
+}
+
+export const emptyBlob = blob(MediaType.Empty, "{}");
+
+/** A signature/SBOM-style manifest whose `subject` is `subject`. Push `emptyBlob` with it. */
+export function referrer(
+  subject: Blob,
+  fields: { artifactType?: string; configType?: string; annotations?: Record<string, string> },
+): Blob {
+  return blob(
+    MediaType.ImageManifest,
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ImageManifest,
+      ...(fields.artifactType === undefined ? {} : { artifactType: fields.artifactType }),
+      config: { ...emptyBlob.desc, mediaType: fields.configType ?? MediaType.Empty },
+      layers: [emptyBlob.desc],
+      subject: subject.desc,
+      ...(fields.annotations === undefined ? {} : { annotations: fields.annotations }),
+    }),
+  );
+}
+
+/** Adds untagged index.json entries to a layout, as `oras attach` does. */
+export function addUntagged(layoutDir: string, ...entries: Blob[]): void {
+  const path = join(layoutDir, "index.json");
+  const index = JSON.parse(readFileSync(path, "utf8")) as { manifests: unknown[] };
+  index.manifests.push(...entries.map((e) => e.desc));
+  writeFileSync(path, JSON.stringify(index));
 }

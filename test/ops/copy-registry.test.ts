@@ -1,13 +1,23 @@
 // copy against the real registry (Debian docker-registry, distribution 2.8) and skopeo: skopeo
 // leaves compat content behind, ocifit copies it; same-registry copies mount instead of upload;
-// referrers and their fallback tag come along with --referrers.
+// referrers and their fallback tag come along with --referrers, from a registry or a layout.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
 import { referrersTag } from "../../src/content/registry/index.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { copyImage } from "../../src/ops/copy.js";
-import { blob, skopeo } from "../content/layout-support.js";
+import { openLayout } from "../../src/content/layout.js";
+import {
+  addUntagged,
+  blob,
+  emptyBlob,
+  pushAll,
+  referrer,
+  sampleImage,
+  skopeo,
+  tempDir,
+} from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { imageWithCompat } from "../support/sample-image.js";
 import { startFaultProxy, uploadRequests, type FaultProxy } from "./copy-support.js";
@@ -140,5 +150,30 @@ describe("copy on the real registry", () => {
     // Again: nothing new to write, the fallback tag is left as it is.
     const again = await copyImage({ src, reference: "v1", dst, tag: "v1", referrers: true });
     assert.deepEqual([again.stats.copied, again.stats.referrersTags], [0, []]);
+  });
+
+  test("--referrers from an OCI layout reaches the registry's fallback tag", async () => {
+    const dir = tempDir("ocifit-copy-layout-referrers-");
+    try {
+      const sample = sampleImage("layout-referrers");
+      const src = await openLayout(dir.path, { create: true });
+      await pushAll(src, [...sample.blobs, emptyBlob]);
+      await src.tag(sample.index.desc, "v1");
+      const subject = sample.manifests[1]!;
+      const sbom = referrer(subject, { configType: "application/vnd.example.sbom" });
+      await pushAll(src, [sbom]);
+      addUntagged(src.dir, sbom);
+
+      const dst = store("copy/from-layout-referrers");
+      const result = await copyImage({ src, reference: "v1", dst, tag: "v1", referrers: true });
+      assert.equal(result.stats.referrers, 1);
+      assert.deepEqual(result.stats.referrersTags, [referrersTag(subject.desc.digest)]);
+      assert.deepEqual(
+        (await dst.referrers(subject.desc)).map((d) => [d.digest, d.artifactType]),
+        [[sbom.desc.digest, "application/vnd.example.sbom"]],
+      );
+    } finally {
+      dir.remove();
+    }
   });
 });

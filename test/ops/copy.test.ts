@@ -1,13 +1,26 @@
 // copyImage and copyGraph without a registry: whole graph with compat content, index bytes kept,
-// --platform as a new index, progress bytes, skip-existing and the tag written last.
+// --platform as a new index, progress bytes, skip-existing, the tag written last, and --referrers
+// from a layout (oras-style index.json entries) through an archive and back.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { join } from "node:path";
+import { openArchive } from "../../src/content/archive.js";
 import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
 import type { ContentDescriptor, Store } from "../../src/content/store.js";
+import { referrersTag } from "../../src/oci/referrers.js";
 import { copyImage } from "../../src/ops/copy.js";
-import { fetchAll, pushAll, rejectsWith, tempDir } from "../content/layout-support.js";
+import {
+  addUntagged,
+  emptyBlob,
+  fetchAll,
+  pushAll,
+  referrer,
+  rejectsWith,
+  sampleImage,
+  tempDir,
+} from "../content/layout-support.js";
 import { demoImage } from "./select-support.js";
 
 async function source(): Promise<{ src: Store; image: ReturnType<typeof demoImage> }> {
@@ -117,5 +130,60 @@ describe("copyImage (memory and layout)", () => {
     const rerun = await copyGraph(src, dst, image.index.desc, { tag: "v1" });
     assert.ok(rerun.skipped > 0, "what the first run wrote is skipped");
     assert.equal((await dst.resolve("v1")).digest, image.index.desc.digest);
+  });
+
+  test("--referrers from a layout: oras-style referrers reach an archive's fallback tag", async () => {
+    const dir = tempDir("ocifit-copy-referrers-");
+    try {
+      const image = sampleImage("copy-referrers");
+      const src = await openLayout(join(dir.path, "src"), { create: true });
+      await pushAll(src, [...image.blobs, emptyBlob]);
+      await src.tag(image.index.desc, "v1");
+      const subject = image.manifests[0]!;
+      const sig = referrer(subject, { artifactType: "application/vnd.example.sig" });
+      await pushAll(src, [sig]);
+      addUntagged(src.dir, sig);
+
+      const file = join(dir.path, "copy.tar");
+      const archive = await openArchive(file, { create: true });
+      const result = await copyImage({
+        src,
+        reference: "v1",
+        dst: archive,
+        tag: "v1",
+        referrers: true,
+      });
+      await archive.close();
+      assert.equal(result.stats.referrers, 1);
+      assert.deepEqual(result.stats.referrersTags, [referrersTag(subject.desc.digest)]);
+
+      const reopened = await openArchive(file);
+      try {
+        assert.equal(await reopened.exists(sig.desc), true);
+        const listed = await reopened.referrers(subject.desc);
+        assert.deepEqual(
+          listed.map((d) => [d.digest, d.artifactType]),
+          [[sig.desc.digest, "application/vnd.example.sig"]],
+        );
+        // Again, archive to layout: found through the fallback tag this time.
+        const back = await openLayout(join(dir.path, "back"), { create: true });
+        const again = await copyImage({
+          src: reopened,
+          reference: "v1",
+          dst: back,
+          tag: "v1",
+          referrers: true,
+        });
+        assert.equal(again.stats.referrers, 1);
+        assert.deepEqual(
+          (await back.referrers(subject.desc)).map((d) => d.digest),
+          [sig.desc.digest],
+        );
+      } finally {
+        await reopened.discard();
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });

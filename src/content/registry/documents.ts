@@ -1,7 +1,7 @@
 // The documents a registry sends besides content: how to tell a fetched manifest's media type,
 // referrers indexes, tag lists, and the referrers fallback tag name. Parsed strictly (I-JSON) and
 // validated, never cast.
-import { parseDigest, registeredAlgorithmOf } from "../../oci/digest.js";
+import { registeredAlgorithmOf } from "../../oci/digest.js";
 import { OcifitError, ValidationError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
@@ -9,11 +9,7 @@ import type { ImageIndex } from "../../oci/schema.js";
 import { validateOciDocument } from "../../oci/validate.js";
 import { bareMediaType } from "./http.js";
 
-/** The referrers fallback tag of the distribution spec: `<alg>-<encoded>`, truncated. */
-export function referrersTag(digest: string): string {
-  const { algorithm, encoded } = parseDigest(digest);
-  return `${algorithm.slice(0, 32)}-${encoded.slice(0, 64)}`;
-}
+export { referrersTag } from "../../oci/referrers.js";
 
 export function isVerifiable(digest: string): boolean {
   try {

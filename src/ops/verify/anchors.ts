@@ -103,7 +103,9 @@ export class AnchorFinder {
 
   async #readApi(subject: ContentDescriptor): Promise<ContentDescriptor[] | undefined> {
     const store = this.store;
-    if (!hasReferrers(store)) return undefined;
+    // Layouts and archives answer referrers() from index.json too, but that is no API: their
+    // anchors are index.json roots, counted separately.
+    if (!hasReferrers(store) || !("referrersApi" in store)) return undefined;
     let listed: ContentDescriptor[];
     try {
       listed = await store.referrers(subject);
