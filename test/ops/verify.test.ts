@@ -1,4 +1,4 @@
-// verify and protect on an OCI layout: dangling and mismatched descriptors with their locations,
+// verify and protect on OCI layouts and archives (and a registry with the referrers API): dangling and mismatched descriptors with their locations,
 // anchors reported by --gc, protect adding what is missing and writing nothing the second time.
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +17,8 @@ import { attach } from "../../src/ops/attach.js";
 import { protect } from "../../src/ops/protect.js";
 import { verify } from "../../src/ops/verify.js";
 import { pushAll, sampleImage, tempDir } from "../content/layout-support.js";
-import type { Json } from "./attach-support.js";
+import { FakeRegistry, startServer } from "../content/registry/helpers.js";
+import { pushSample, registryStore, type Json } from "./attach-support.js";
 
 const work = tempDir("ocifit-verify-");
 after(() => work.remove());
@@ -152,6 +153,30 @@ describe("verify", () => {
     assert.equal(row.protected, true);
     // protect sees the same anchor and writes nothing.
     assert.deepEqual((await protect(withApi, "v1")).writes, []);
+  });
+
+  test("--gc: on a registry with the referrers API the subject anchors the compat manifest (an in-test registry; distribution 2.8 has none)", async () => {
+    const fake = new FakeRegistry({ referrersApi: true });
+    const server = await startServer(fake.handler);
+    const store = registryStore(server.host, "verify/api");
+    try {
+      const image = await pushSample(server.host, "verify/api", "v1");
+      const attached = await attach(store, "v1", { sets: SETS, platform: "linux/amd64" });
+      assert.equal(attached.entries[0]!.anchors.subjectAccepted, true);
+      const subject = image.manifests[0]!.desc.digest;
+      assert.equal(fake.tags.has(compatTag(subject)), false, "auto wrote no tag");
+
+      const result = await verify(store, "v1", { gc: true });
+      assert.deepEqual(result.problems, []);
+      assert.equal(result.ok, true);
+      const row = result.anchors!.find((r) => r.subject === subject)!;
+      assert.deepEqual(row.anchors, [{ kind: "referrers-api", name: subject }]);
+      assert.equal(row.protected, true);
+      assert.deepEqual((await protect(store, "v1")).writes, []);
+    } finally {
+      await store.close();
+      await server.close();
+    }
   });
 
   test("--gc: a Proposal J blob without a keeper is reported", async () => {
