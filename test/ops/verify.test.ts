@@ -1,5 +1,6 @@
-// verify and protect on OCI layouts and archives (and a registry with the referrers API): dangling and mismatched descriptors with their locations,
-// anchors reported by --gc, protect adding what is missing and writing nothing the second time.
+// verify and protect on OCI layouts and archives, and on an in-test registry with the referrers
+// API: dangling and mismatched descriptors with their locations, anchors reported by --gc, protect
+// adding what is missing and writing nothing the second time.
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
