@@ -1,12 +1,14 @@
 // `ocifit copy` as a user runs it: registry -> oci: -> registry and oci-archive: round trips with
-// identical digests, the summary (quiet without a terminal), --platform's note, usage errors, and
-// a copy killed with SIGKILL mid-way that a rerun completes without re-sending what is there.
+// identical digests, the summary (quiet without a terminal, a bar on one), --platform's note,
+// usage errors, a failed archive copy, and a copy killed with SIGKILL mid-way that a rerun
+// completes without re-sending what is there.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import { openArchive } from "../../src/content/archive.js";
 import { openLayout } from "../../src/content/layout.js";
 import { fetchAll, pushAll, rejectsWith, tempDir } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
@@ -94,6 +96,54 @@ describe("ocifit copy", () => {
     ]);
     assert.equal(again.status, 0, again.stderr);
     assert.equal((await store("cli/from-archive").resolve("v1")).digest, image.index.desc.digest);
+  });
+
+  test("a failed copy into oci-archive: writes what arrived, untagged; a rerun fetches only the rest", async () => {
+    const file = join(work.path, "failed.tar");
+    const layers = image.blobs.filter((b) => b.desc.mediaType.includes("layer"));
+    const bad = layers[0]!;
+    proxy.reset();
+    proxy.rule = (m, url) =>
+      m === "GET" && url.endsWith(`/blobs/${bad.desc.digest}`)
+        ? { kind: "flip", at: 3 }
+        : undefined;
+    const src = `${proxy.host}/cli/src:v1`;
+    const failed = await runCliAsync(["copy", "--concurrency", "1", src, `oci-archive:${file}`]);
+    assert.equal(failed.status, 2, failed.stderr);
+    assert.ok(!hasStackTrace(failed.stderr), failed.stderr);
+    assert.match(failed.stderr, new RegExp(bad.desc.digest.slice(0, 20)));
+
+    const partial = await openArchive(file);
+    let present: Set<string>;
+    try {
+      assert.deepEqual(await partial.listTags(), [], "no tag names the incomplete graph");
+      assert.equal(await partial.exists(bad.desc), false, "the corrupt blob was not stored");
+      present = new Set();
+      for (const b of image.blobs) if (await partial.exists(b.desc)) present.add(b.desc.digest);
+    } finally {
+      await partial.discard();
+    }
+    assert.ok(present.size > 0, "something arrived before the failure");
+
+    proxy.reset();
+    const rerun = await runCliAsync(["copy", src, `oci-archive:${file}`]);
+    assert.equal(rerun.status, 0, rerun.stderr);
+    const fetched = proxy.seen
+      .filter((r) => r.method === "GET" && /\/blobs\/sha256:/.test(r.url))
+      .map((r) => r.url.split("/blobs/")[1]);
+    assert.ok(fetched.includes(bad.desc.digest));
+    assert.deepEqual(
+      fetched.filter((d) => present.has(d!)),
+      [],
+      "no blob the archive already held was fetched again",
+    );
+    const complete = await openArchive(file);
+    try {
+      assert.equal((await complete.resolve("v1")).digest, image.index.desc.digest);
+      for (const b of image.blobs) assert.equal(await complete.exists(b.desc), true);
+    } finally {
+      await complete.discard();
+    }
   });
 
   test("--platform says the index is a new document", async () => {
