@@ -4,19 +4,16 @@
 // manifests may name the subject (what `oras` writes). A manifest that sits in blobs/ and is
 // listed in neither is not kept by the layout: its garbage collection would remove it.
 import { parseIJson } from "../../oci/ijson.js";
-import { IndexMediaTypes, ManifestMediaTypes } from "../../oci/media-types.js";
+import { IndexMediaTypes } from "../../oci/media-types.js";
 import { referrerDescriptor, referrersTag, subjectOf } from "../../oci/referrers.js";
 import { ValidationError } from "../../oci/errors.js";
 import type { Descriptor, ImageIndex, IndexEntry } from "../../oci/schema.js";
 import { validateOciDocument } from "../../oci/validate.js";
-import { fetchBytes, type Store } from "../store.js";
+import { fetchBytes, isManifestType, type Store } from "../store.js";
 import { refNameOf } from "./index-json.js";
 
 /** The referrers of every subject named by an index.json entry's own document. */
 export type ReferrersBySubject = ReadonlyMap<string, readonly Descriptor[]>;
-
-const isManifestLike = (mediaType: string): boolean =>
-  ManifestMediaTypes.has(mediaType) || IndexMediaTypes.has(mediaType);
 
 /** Reads each manifest-like index.json entry once and groups those that name a subject. */
 export async function referrersAmongRoots(
@@ -26,7 +23,7 @@ export async function referrersAmongRoots(
   const bySubject = new Map<string, Descriptor[]>();
   const seen = new Set<string>();
   for (const entry of roots) {
-    if (!isManifestLike(entry.mediaType) || seen.has(entry.digest)) continue;
+    if (!isManifestType(entry.mediaType) || seen.has(entry.digest)) continue;
     seen.add(entry.digest);
     const desc = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
     const document = parseIJson(await fetchBytes(store, desc)).value;
