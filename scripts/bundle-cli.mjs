@@ -16,6 +16,7 @@ await build({
   target: "node20",
   minify: true,
   sourcemap: "linked", // used only under `node --enable-source-maps`
+  sourcesContent: false, // the sources are dist/src, shipped beside it
   legalComments: "linked",
   logLevel: "warning",
   // Bundled CommonJS dependencies (undici, commander) call require() for Node built-ins.
