@@ -252,6 +252,22 @@ describe("withCache", () => {
     assert.ok(canMount(wrapped));
     assert.deepEqual(await wrapped.referrers(content("s").desc), found);
     assert.equal(await wrapped.mount(content("m").desc, "other/repo"), true);
+    assert.equal("referrersApi" in plain, false);
+    assert.equal("referrersApi" in wrapped, false);
+  });
+
+  test("a registry's live referrers-API state shows through the cache", () => {
+    class Registryish extends CountingStore {
+      referrersApi: boolean | undefined = undefined;
+      async referrers(): Promise<Descriptor[]> {
+        return [];
+      }
+    }
+    const inner = new Registryish();
+    const wrapped = withCache(inner, freshCache()) as Store & { referrersApi?: boolean };
+    assert.equal(wrapped.referrersApi, undefined);
+    inner.referrersApi = true;
+    assert.equal(wrapped.referrersApi, true, "learnt after the wrapper was made");
   });
 
   test("an unusable cache directory only costs the cache: fetches still work, with a diagnostic", async () => {

@@ -43,6 +43,13 @@ export function withCache(inner: Store, cache: ContentCache): Store {
     Object.assign(store, { referrers: inner.referrers.bind(inner) });
   }
   if (canMount(inner)) Object.assign(store, { mount: inner.mount.bind(inner) });
+  // Whether a registry's referrers API works is learnt as it is used: read it live.
+  if ("referrersApi" in inner) {
+    Object.defineProperty(store, "referrersApi", {
+      get: () => (inner as { referrersApi?: boolean }).referrersApi,
+      enumerable: true,
+    });
+  }
   return store;
 }
 
