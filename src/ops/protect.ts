@@ -105,10 +105,18 @@ export async function protect(
     if (!isObject(entry) || !isObject(entry["platform"])) continue;
     const subject = asDescriptor(entry);
     if (subject === undefined) continue;
+    const both = entry["platform"]["compatibilities"] !== undefined;
     for (const field of ["compatibilities", "compat"] as const) {
       const compat = asDescriptor(entry["platform"][field]);
       if (compat === undefined) continue;
       const location = `index → manifests[${i}].platform.${field}`;
+      if (field === "compat" && both) {
+        // One `.compat` tag per subject: it goes to what readers use (compatibilities wins).
+        result.warnings.push(
+          `${location}: not protected: the entry also has platform.compatibilities, which readers use and the subject's anchors keep; remove one of the two`,
+        );
+        continue;
+      }
       const done = await protectOne(writer, finder, { location, subject, compat }, anchor, created);
       result.entries.push(done);
       if (done.status === "missing" || done.status === "conflict") result.ok = false;
@@ -200,11 +208,13 @@ async function protectOne(
     }
     const tagged = { ...target, artifactType: MediaType.Compatibilities };
     await writer.tag("compat-tag", tagged, targetBytes, compatTag(subject));
+    finder.forget(subject);
     out.status = "protected";
   }
   if (choice.referrersTag && !anchors.some((a) => a.kind === "referrers-tag")) {
     const when = createdOf(targetBytes) ?? created;
     const wrote = await writeReferrersTag(writer, subject, referrerDescriptor(target, when));
+    finder.forget(subject);
     if (wrote) out.status = "protected";
   }
   return out;

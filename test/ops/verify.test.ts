@@ -5,13 +5,15 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { buildCompatBlob } from "../../src/compat/build.js";
+import { buildCompatBlob, buildCompatConfig, buildCompatManifest } from "../../src/compat/build.js";
 import { editCompatibilities } from "../../src/compat/index-edit.js";
 import { openArchive } from "../../src/content/archive.js";
 import { copyGraph } from "../../src/content/copy.js";
 import { openLayout, type LayoutStore } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
 import type { ReferrersCapable, Store } from "../../src/content/store.js";
+import { computeDigest } from "../../src/oci/digest.js";
+import { EmptyDescriptor, MediaType } from "../../src/oci/media-types.js";
 import type { Descriptor } from "../../src/oci/schema.js";
 import { compatTag } from "../../src/ops/anchors.js";
 import { attach } from "../../src/ops/attach.js";
@@ -48,6 +50,31 @@ async function bareBlobLayout(name: string) {
 }
 
 const SETS: Json[] = [{ "oci.cpu.features": "AVX2" }];
+const CREATED = "2026-03-01T00:00:00Z";
+
+/** Pushes a compat manifest (with its config and empty layer) for `sets`; returns its descriptor. */
+async function pushCompatManifest(layout: LayoutStore, sets: Json[]): Promise<Descriptor> {
+  const config = buildCompatConfig(sets, { os: "linux", architecture: "amd64" }, CREATED);
+  const manifest = buildCompatManifest(config.descriptor, { created: CREATED });
+  await layout.push(EmptyDescriptor, new TextEncoder().encode("{}"));
+  await layout.push(config.descriptor, config.bytes);
+  await layout.push(manifest.descriptor, manifest.bytes);
+  return manifest.descriptor;
+}
+
+/** Writes an edited copy of an index (as another tool would, re-serialised) and tags it v1. */
+async function tagIndex(
+  layout: LayoutStore,
+  bytes: Uint8Array,
+  edit: (entries: Json[]) => void,
+): Promise<void> {
+  const index = JSON.parse(Buffer.from(bytes).toString()) as { manifests: Json[] };
+  edit(index.manifests);
+  const out = new TextEncoder().encode(JSON.stringify(index));
+  const desc = { mediaType: MediaType.ImageIndex, digest: computeDigest(out), size: out.length };
+  await layout.push(desc, out);
+  await layout.tag(desc, "v1");
+}
 
 describe("verify", () => {
   test("a complete image with compat content attached by ocifit verifies, and --gc names the .compat tag", async () => {
@@ -249,6 +276,58 @@ describe("protect", () => {
     assert.deepEqual(await tagsOf(layout), tags);
     assert.equal(readFileSync(layout.indexPath, "utf8"), index);
     assert.equal((await verify(layout, "v1", { gc: true })).ok, true);
+  });
+
+  test("an entry with both compatibilities and compat: the .compat tag goes to compatibilities, compat gets a warning", async () => {
+    const { layout, image } = await layoutWithImage("protect-both");
+    const manifest = await pushCompatManifest(layout, [{ "oci.cpu.vendor": "GenuineIntel" }]);
+    const jblob = buildCompatBlob([{ "oci.cpu.vendor": "AuthenticAMD" }]);
+    await layout.push(jblob.descriptor, jblob.bytes);
+    await tagIndex(layout, image.index.bytes, (entries) => {
+      entries[0]!.platform = {
+        ...(entries[0]!.platform as Json),
+        compatibilities: manifest,
+        compat: jblob.descriptor,
+      };
+    });
+    const result = await protect(layout, "v1");
+    assert.deepEqual(
+      result.entries.map((e) => [e.location, e.status]),
+      [["index → manifests[0].platform.compatibilities", "protected"]],
+    );
+    assert.match(result.warnings.join("\n"), /manifests\[0\]\.platform\.compat: not protected/);
+    const subject = image.manifests[0]!.desc.digest;
+    assert.equal((await layout.resolve(compatTag(subject))).digest, manifest.digest);
+    const row = (await verify(layout, "v1", { gc: true })).anchors!.find((r) =>
+      r.location.endsWith(".compatibilities"),
+    )!;
+    assert.equal(row.protected, true);
+  });
+
+  test("two entries naming one image manifest with different compat manifests: the second is a conflict, not a moved tag", async () => {
+    const { layout, image } = await layoutWithImage("protect-twice");
+    const first = await pushCompatManifest(layout, [{ "oci.cpu.vendor": "GenuineIntel" }]);
+    const second = await pushCompatManifest(layout, [{ "oci.cpu.vendor": "AuthenticAMD" }]);
+    await tagIndex(layout, image.index.bytes, (entries) => {
+      const same = { ...entries[0]! };
+      entries[0]!.platform = { ...(entries[0]!.platform as Json), compatibilities: first };
+      entries[1] = {
+        ...same,
+        platform: { ...(same.platform as Json), compatibilities: second },
+      };
+    });
+    const result = await protect(layout, "v1");
+    assert.deepEqual(
+      result.entries.map((e) => e.status),
+      ["protected", "conflict"],
+    );
+    assert.equal(result.ok, false);
+    const subject = image.manifests[0]!.desc.digest;
+    assert.equal(
+      (await layout.resolve(compatTag(subject))).digest,
+      first.digest,
+      "the tag stays on the first entry's compat manifest",
+    );
   });
 
   test("--anchor tag also writes the referrers fallback index", async () => {

@@ -63,6 +63,14 @@ export class AnchorFinder {
 
   constructor(readonly store: Store) {}
 
+  /** Forgets what was read about `subject`'s anchors, after a write changed them. */
+  forget(subject: string): void {
+    this.#tags.delete(compatTag(subject));
+    this.#fallback.delete(subject);
+    this.#api.delete(subject);
+    this.#roots = undefined;
+  }
+
   compatTagTarget(subject: string): Promise<ContentDescriptor | undefined> {
     const tag = compatTag(subject);
     let found = this.#tags.get(tag);
