@@ -8,8 +8,9 @@
 import { OcifitError } from "../oci/errors.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { computeDigest } from "../oci/digest.js";
-import { parseIJson } from "../oci/ijson.js";
+import type { ImageIndex } from "../oci/schema.js";
 import { successors } from "./graph.js";
+import { parseIndex } from "./registry/documents.js";
 import { referrersTag } from "../oci/referrers.js";
 import {
   canMount,
@@ -59,17 +60,22 @@ export interface CopyStats {
   referrersTags: string[];
 }
 
+/**
+ * At most `concurrency` jobs at once. A finishing job hands its slot straight to the next waiter,
+ * so a newcomer cannot slip in between and exceed the bound.
+ */
 function limiter(concurrency: number): <T>(job: () => Promise<T>) => Promise<T> {
   let active = 0;
   const waiting: (() => void)[] = [];
   return async (job) => {
-    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
+    if (active < concurrency) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
     try {
       return await job();
     } finally {
-      active--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
     }
   };
 }
@@ -108,7 +114,7 @@ export async function copyGraph(
   const referrerSource = options.referrers === true && hasReferrers(src) ? src : undefined;
   const withReferrers = referrerSource !== undefined;
   /** Referrers found per subject digest, for the fallback tags. */
-  const found = new Map<string, ContentDescriptor[]>();
+  const found = new Map<string, { subject: ContentDescriptor; listed: ContentDescriptor[] }>();
 
   const skip = (desc: ContentDescriptor): void => {
     stats.skipped++;
@@ -121,38 +127,48 @@ export async function copyGraph(
     options.onCopied?.(desc);
   };
 
+  /** Every referrer search started; awaited after the graph, so that cycles cannot deadlock. */
+  const searches: Promise<void>[] = [];
   const referrersOf = async (desc: ContentDescriptor): Promise<void> => {
     if (referrerSource === undefined) return;
-    const listed = await referrerSource.referrers(desc);
+    const listed = await limit(() => referrerSource.referrers(desc));
     if (listed.length === 0) return;
     stats.referrers += listed.length;
-    found.set(desc.digest, listed);
+    found.set(desc.digest, { subject: pick(desc), listed });
     await Promise.all(listed.map((r) => copyNode(pick(r))));
   };
+  // After a failure no new transfer starts, and the copy ends once those under way have.
+  let stopped = false;
 
   const copyNode = (desc: ContentDescriptor): Promise<void> => {
     let job = done.get(desc.digest);
     if (!job) {
+      if (stopped) return Promise.reject(new OcifitError("INTERNAL", "the copy was stopped"));
       options.onDiscovered?.(desc);
       job = (async () => {
         const manifest = isManifestType(desc.mediaType);
-        const present = await dst.exists(desc);
+        const present = await limit(() => dst.exists(desc));
         if (present && !(manifest && withReferrers)) {
           // Parents are written after their children, so content that exists is complete below.
           skip(desc);
           return;
         }
         if (manifest) {
-          const bytes = await fetchBytes(src, desc);
-          options.onProgress?.(desc, bytes.byteLength);
+          const bytes = await limit(() => fetchBytes(src, desc));
+          if (!present) options.onProgress?.(desc, bytes.byteLength);
           await Promise.all(successors(desc, bytes).children.map(copyNode));
           if (present) skip(desc);
           else {
-            await dst.push(desc, bytes);
+            await limit(() => dst.push(desc, bytes));
             copied(desc);
           }
-          // Referrers name their subject, so they follow it.
-          await referrersOf(desc);
+          // Referrers name their subject, so they follow it; a referrer may also contain its
+          // subject (an index listing it), so this job must not wait for them.
+          if (withReferrers) {
+            const search = referrersOf(desc);
+            search.catch(() => undefined); // awaited below; this only marks it handled
+            searches.push(search);
+          }
           return;
         }
         await limit(async () => {
@@ -176,14 +192,33 @@ export async function copyGraph(
     return job;
   };
 
-  await copyNode(root);
-  // A destination that indexed the subjects itself (it answered a manifest PUT with
-  // `OCI-Subject`) needs no fallback tag; any other gets one, as the referrers spec says.
-  const indexed = (dst as { referrersApi?: boolean }).referrersApi === true;
-  if (withReferrers && !indexed) {
-    for (const [subject, listed] of found) {
-      const tag = await writeFallbackTag(dst, subject, listed);
-      if (tag !== undefined) stats.referrersTags.push(tag);
+  try {
+    await copyNode(root);
+    while (searches.length > 0) await Promise.all(searches.splice(0));
+  } catch (err) {
+    // Let transfers under way finish (or fail) before reporting: the caller may close the
+    // destination (an archive is written then) as soon as this returns.
+    stopped = true;
+    for (let settled = -1; settled !== done.size;) {
+      settled = done.size;
+      await Promise.allSettled([...done.values(), ...searches]);
+    }
+    throw err;
+  }
+  // A destination that indexes subjects itself (it answers a manifest PUT with `OCI-Subject`)
+  // needs no fallback tag; any other gets one, as the referrers spec says.
+  if (withReferrers && found.size > 0) {
+    const api = (): boolean | undefined => (dst as { referrersApi?: boolean }).referrersApi;
+    const [first] = found.values();
+    if (api() === undefined && first !== undefined && hasReferrers(dst) && "referrersApi" in dst) {
+      // Every referrer was already there, so no PUT told: ask the API once.
+      await dst.referrers(first.subject);
+    }
+    if (api() !== true) {
+      for (const [subject, { listed }] of found) {
+        const tag = await writeFallbackTag(dst, subject, listed);
+        if (tag !== undefined) stats.referrersTags.push(tag);
+      }
     }
   }
   if (options.tag !== undefined) {
@@ -213,24 +248,20 @@ async function writeFallbackTag(
   referrers: readonly ContentDescriptor[],
 ): Promise<string | undefined> {
   const tag = referrersTag(subject);
-  let doc: Record<string, unknown> = {
-    schemaVersion: 2,
-    mediaType: MediaType.ImageIndex,
-    manifests: [],
-  };
+  let doc: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: [] };
+  let current: ContentDescriptor | undefined;
   try {
-    const current = await dst.resolve(tag);
-    if (!IndexMediaTypes.has(current.mediaType)) return undefined;
-    const value = parseIJson(await fetchBytes(dst, current)).value;
-    if (value !== null && typeof value === "object" && !Array.isArray(value))
-      doc = value as Record<string, unknown>;
+    current = await dst.resolve(tag);
   } catch (err) {
     if (!(err instanceof OcifitError) || err.code !== "NOT_FOUND") throw err;
   }
-  const manifests = Array.isArray(doc["manifests"])
-    ? (doc["manifests"] as Record<string, unknown>[])
-    : [];
-  const listed = new Set(manifests.map((m) => m["digest"]));
+  if (current !== undefined) {
+    if (!IndexMediaTypes.has(current.mediaType)) return undefined;
+    // Validated: an index that lists anything but descriptors must not be silently rewritten.
+    doc = parseIndex(await fetchBytes(dst, current), `referrers tag ${tag} in ${dst.name}`);
+  }
+  const manifests = doc.manifests;
+  const listed = new Set(manifests.map((m) => m.digest));
   const missing = referrers.filter((r) => !listed.has(r.digest));
   if (missing.length === 0) return undefined;
   const bytes = new TextEncoder().encode(

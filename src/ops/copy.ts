@@ -12,7 +12,7 @@ import {
 } from "../content/store.js";
 import { computeDigest } from "../oci/digest.js";
 import { OcifitError } from "../oci/errors.js";
-import { parseIJson } from "../oci/ijson.js";
+import { parseIndexDocument } from "../compat/index-edit.js";
 import { IndexMediaTypes } from "../oci/media-types.js";
 import {
   formatPlatform,
@@ -111,8 +111,11 @@ export async function copyImage(request: CopyRequest): Promise<CopyResult> {
       );
     }
     const wanted = platforms.map(parsePlatform);
-    const doc = parseIJson(await fetchBytes(src, sourceRoot)).value as Json;
-    const entries = Array.isArray(doc["manifests"]) ? (doc["manifests"] as Json[]) : [];
+    const doc = parseIndexDocument(
+      await fetchBytes(src, sourceRoot),
+      `${src.name}@${sourceRoot.digest}`,
+    );
+    const entries = doc["manifests"] as Json[];
     const keep = entries.filter((e) => platformWanted(e["platform"], wanted));
     if (keep.length === 0) {
       throw new OcifitError(
@@ -131,9 +134,13 @@ export async function copyImage(request: CopyRequest): Promise<CopyResult> {
     });
     // A new document: every other field kept, `manifests` holding only the kept entries (their
     // `platform.compatibilities`/`compat` descriptors included, so their compat content follows).
-    const bytes = new TextEncoder().encode(JSON.stringify({ ...doc, manifests: keep }));
-    root = { mediaType: sourceRoot.mediaType, digest: computeDigest(bytes), size: bytes.length };
-    source = withExtra(src, root, bytes);
+    // When every entry is kept the index is copied as it is, so its digest (and any signature
+    // on it) stays.
+    if (keep.length < entries.length) {
+      const bytes = new TextEncoder().encode(JSON.stringify({ ...doc, manifests: keep }));
+      root = { mediaType: sourceRoot.mediaType, digest: computeDigest(bytes), size: bytes.length };
+      source = withExtra(src, root, bytes);
+    }
   }
   const stats = await copyGraph(source, dst, root, {
     ...(request.concurrency !== undefined ? { concurrency: request.concurrency } : {}),

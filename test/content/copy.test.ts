@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
-import type { ContentDescriptor } from "../../src/content/store.js";
+import type { ContentDescriptor, Store } from "../../src/content/store.js";
+import { OcifitError } from "../../src/oci/errors.js";
+import { MediaType } from "../../src/oci/media-types.js";
 import { imageWithCompat } from "../support/sample-image.js";
-import { pushAll, tempDir } from "./layout-support.js";
+import { addUntagged, blob, pushAll, sampleImage, tempDir } from "./layout-support.js";
 
 describe("copyGraph", () => {
   test("copies the whole graph, compat manifests, their configs and compat blobs included, then tags", async () => {
@@ -63,4 +66,102 @@ describe("copyGraph", () => {
     assert.equal(await dst.exists(index.desc), false);
     assert.deepEqual(await dst.listTags(), []);
   });
+
+  test("--referrers with a referrer that contains its own subject completes (no wait cycle)", async () => {
+    // An index that lists M and names M as its subject: valid, and a cycle for a naive walker.
+    const image = sampleImage("cycle");
+    const dir = tempDir("ocifit-copy-cycle-");
+    try {
+      const src = await openLayout(join(dir.path, "src"), { create: true });
+      await pushAll(src, image.blobs);
+      await src.tag(image.index.desc, "v1");
+      const m = image.manifests[0]!;
+      const wrapper = blob(
+        MediaType.ImageIndex,
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ImageIndex,
+          artifactType: "application/vnd.example.bundle",
+          manifests: [m.desc],
+          subject: m.desc,
+        }),
+      );
+      await pushAll(src, [wrapper]);
+      addUntagged(src.dir, wrapper);
+      const dst = await openLayout(join(dir.path, "dst"), { create: true });
+      const stats = await copyGraph(src, dst, image.index.desc, { tag: "v1", referrers: true });
+      assert.equal(stats.referrers, 1);
+      assert.equal(await dst.exists(wrapper.desc), true);
+      assert.deepEqual(
+        (await dst.referrers(m.desc)).map((d) => d.digest),
+        [wrapper.desc.digest],
+      );
+      assert.equal((await dst.resolve("v1")).digest, image.index.desc.digest);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("after a failure, transfers under way finish before the copy reports it", async () => {
+    const { blobs, index } = imageWithCompat();
+    const inner = createMemoryStore("src");
+    await pushAll(inner, blobs);
+    const layers = blobs.filter((b) => b.desc.mediaType.includes("layer"));
+    const [broken, slow] = [layers[0]!.desc.digest, layers[1]!.desc.digest];
+    // `broken` fails at once; `slow` takes a while to arrive.
+    const src: Store = {
+      ...bound(inner),
+      async fetch(desc) {
+        if (desc.digest === broken) throw new OcifitError("UNREACHABLE", "connection refused");
+        if (desc.digest === slow) await new Promise((r) => setTimeout(r, 150));
+        return inner.fetch(desc);
+      },
+    };
+    const dst = createMemoryStore("dst");
+    await assert.rejects(copyGraph(src, dst, index.desc, { tag: "v1", concurrency: 8 }), /refused/);
+    // Without waiting, the copy would have returned while `slow` was still being written.
+    assert.equal(await dst.exists(layers[1]!.desc), true);
+    assert.deepEqual(await dst.listTags(), []);
+  });
+
+  test("no more than --concurrency requests are in flight, manifests and HEADs included", async () => {
+    const { blobs, index } = imageWithCompat();
+    const inner = createMemoryStore("src");
+    await pushAll(inner, blobs);
+    const dstInner = createMemoryStore("dst");
+    let active = 0;
+    let peak = 0;
+    const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
+      active++;
+      peak = Math.max(peak, active);
+      try {
+        await new Promise((r) => setTimeout(r, 5));
+        return await work();
+      } finally {
+        active--;
+      }
+    };
+    const dst: Store = {
+      ...bound(dstInner),
+      exists: (d) => tracked(() => dstInner.exists(d)),
+      push: (d, b) => tracked(() => dstInner.push(d, b)),
+    };
+    await copyGraph(inner, dst, index.desc, { concurrency: 2 });
+    assert.ok(peak <= 2, `peak ${peak}`);
+    assert.ok(peak === 2, "the bound was reached, so it was tested");
+    for (const b of blobs) assert.equal(await dstInner.exists(b.desc), true);
+  });
 });
+
+/** A store's methods bound to it, for building wrappers with object spread. */
+function bound(store: Store): Store {
+  return {
+    name: store.name,
+    resolve: (r) => store.resolve(r),
+    fetch: (d) => store.fetch(d),
+    exists: (d) => store.exists(d),
+    push: (d, b) => store.push(d, b),
+    tag: (d, t) => store.tag(d, t),
+    listTags: () => store.listTags(),
+  };
+}

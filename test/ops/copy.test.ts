@@ -9,10 +9,13 @@ import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
 import type { ContentDescriptor, Store } from "../../src/content/store.js";
+import { OcifitError } from "../../src/oci/errors.js";
+import { MediaType } from "../../src/oci/media-types.js";
 import { referrersTag } from "../../src/oci/referrers.js";
 import { copyImage } from "../../src/ops/copy.js";
 import {
   addUntagged,
+  blob,
   emptyBlob,
   fetchAll,
   pushAll,
@@ -106,6 +109,64 @@ describe("copyImage (memory and layout)", () => {
       copyImage({ src, reference: "v1", dst, platforms: ["windows/amd64"] }),
       "NOT_FOUND",
     );
+
+    // Every entry kept: nothing to filter, so the index is copied as it is (same digest).
+    const whole = await copyImage({
+      src,
+      reference: "v1",
+      dst,
+      tag: "whole",
+      platforms: ["linux/amd64", "linux/arm64"],
+    });
+    assert.equal(whole.rewritten, false);
+    assert.equal(whole.root.digest, image.index.desc.digest);
+    assert.equal((await dst.resolve("whole")).digest, image.index.desc.digest);
+  });
+
+  test("--platform on an index that is not a valid index is an error naming it", async () => {
+    const src = createMemoryStore("src");
+    const bad = blob(MediaType.ImageIndex, '{"schemaVersion":2,"manifests":[null]}');
+    await pushAll(src, [bad]);
+    await src.tag(bad.desc, "v1");
+    await rejectsWith(
+      copyImage({
+        src,
+        reference: "v1",
+        dst: createMemoryStore("dst"),
+        platforms: ["linux/amd64"],
+      }),
+      "VALIDATION",
+      /manifests/,
+    );
+  });
+
+  test("--referrers refuses to rewrite a destination fallback index that is not a valid index", async () => {
+    const dir = tempDir("ocifit-copy-bad-fallback-");
+    try {
+      const image = sampleImage("bad-fallback");
+      const src = await openLayout(join(dir.path, "src"), { create: true });
+      await pushAll(src, [...image.blobs, emptyBlob]);
+      await src.tag(image.index.desc, "v1");
+      const subject = image.manifests[0]!;
+      const sig = referrer(subject, { artifactType: "application/vnd.example.sig" });
+      await pushAll(src, [sig]);
+      addUntagged(src.dir, sig);
+      const dst = createMemoryStore("dst");
+      const bad = blob(MediaType.ImageIndex, '{"schemaVersion":2,"manifests":[{"digest":1}]}');
+      await pushAll(dst, [bad]);
+      await dst.tag(bad.desc, referrersTag(subject.desc.digest));
+      await assert.rejects(
+        copyImage({ src, reference: "v1", dst, tag: "v1", referrers: true }),
+        (err: unknown) =>
+          err instanceof OcifitError &&
+          err.code === "VALIDATION" &&
+          (err.subject ?? "").includes(referrersTag(subject.desc.digest)),
+      );
+      assert.equal((await dst.resolve(referrersTag(subject.desc.digest))).digest, bad.desc.digest);
+      assert.deepEqual((await dst.listTags()).includes("v1"), false, "no tag over a failed copy");
+    } finally {
+      dir.remove();
+    }
   });
 
   test("a failing child leaves the destination untagged; a rerun completes it", async () => {

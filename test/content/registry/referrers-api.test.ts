@@ -5,7 +5,17 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { RegistryClient } from "../../../src/content/registry/client.js";
 import { createRegistryStore } from "../../../src/content/registry/store.js";
 import { referrersTag } from "../../../src/content/registry/documents.js";
+import { copyGraph } from "../../../src/content/copy.js";
+import { openLayout } from "../../../src/content/layout.js";
 import { EmptyDescriptor, MediaType } from "../../../src/oci/media-types.js";
+import {
+  addUntagged,
+  emptyBlob,
+  pushAll,
+  referrer,
+  sampleImage,
+  tempDir,
+} from "../layout-support.js";
 import {
   content,
   FakeRegistry,
@@ -137,6 +147,45 @@ describe("(in-test server: referrers API)", () => {
     log.length = 0;
     await s.referrers(subject.desc);
     assert.deepEqual(log, [`GET /v2/team/app/manifests/${referrersTag(subject.desc.digest)}`]);
+  });
+});
+
+describe("(in-test server: referrers API) copy --referrers", () => {
+  test("no fallback tag is written, on the first copy or on a re-run where every referrer is there", async () => {
+    const fake = new FakeRegistry({ referrersApi: true });
+    const server = await startServer(fake.handler);
+    const dir = tempDir("ocifit-copy-api-");
+    try {
+      const sample = sampleImage("copy-api");
+      const src = await openLayout(dir.path, { create: true });
+      await pushAll(src, [...sample.blobs, emptyBlob]);
+      await src.tag(sample.index.desc, "v1");
+      const target = sample.manifests[0]!;
+      const sig = referrer(target, { artifactType: "application/vnd.example.sig" });
+      await pushAll(src, [sig]);
+      addUntagged(src.dir, sig);
+
+      for (const run of ["first", "re-run"]) {
+        // A fresh client each time, as a new process has: it does not know the API yet.
+        const client = new RegistryClient({ registry: server.host, retry: fastRetry });
+        try {
+          const dst = createRegistryStore({ repository: "copy/api", client });
+          const stats = await copyGraph(src, dst, sample.index.desc, {
+            tag: "v1",
+            referrers: true,
+          });
+          assert.equal(stats.referrers, 1, run);
+          assert.deepEqual(stats.referrersTags, [], run);
+          assert.equal(fake.tags.has(referrersTag(target.desc.digest)), false, run);
+          assert.equal(dst.referrersApi, true, run);
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
+      dir.remove();
+      await server.close();
+    }
   });
 });
 
