@@ -91,6 +91,12 @@ export class ArchiveStore implements Store, Closable {
     if (await this.#open().updateTag(desc, tag)) this.#dirty = true;
   }
 
+  async tagComplete(desc: ContentDescriptor, tag: string): Promise<boolean> {
+    const changed = await this.#open().tagComplete(desc, tag);
+    if (changed) this.#dirty = true;
+    return changed;
+  }
+
   async listTags(): Promise<string[]> {
     return this.#open().listTags();
   }

@@ -5,7 +5,7 @@
 // Optional: blobs are mounted from another repository of the same registry instead of being
 // uploaded (`mountFrom`), referrers of every manifest in the graph come along (`referrers`), and
 // progress is reported per chunk streamed (`onProgress`).
-import { OcifitError } from "../oci/errors.js";
+import { isOcifitError, OcifitError } from "../oci/errors.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { computeDigest } from "../oci/digest.js";
 import type { ImageIndex } from "../oci/schema.js";
@@ -14,6 +14,7 @@ import { parseIndex } from "./registry/documents.js";
 import { referrersTag } from "../oci/referrers.js";
 import {
   canMount,
+  canTagComplete,
   fetchBytes,
   hasReferrers,
   isManifestType,
@@ -58,6 +59,8 @@ export interface CopyStats {
   referrers: number;
   /** Fallback tags written at the destination. */
   referrersTags: string[];
+  /** Of `copied`, blobs sent again because they vanished from the destination during the copy. */
+  repaired: number;
 }
 
 /**
@@ -106,9 +109,9 @@ export async function copyGraph(
     bytesMounted: 0,
     referrers: 0,
     referrersTags: [],
+    repaired: 0,
   };
   const limit = limiter(Math.max(1, options.concurrency ?? 4));
-  const done = new Map<string, Promise<void>>();
   const mountFrom = options.mountFrom;
   const mounter = mountFrom !== undefined && canMount(dst) ? dst : undefined;
   const referrerSource = options.referrers === true && hasReferrers(src) ? src : undefined;
@@ -116,95 +119,112 @@ export async function copyGraph(
   /** Referrers found per subject digest, for the fallback tags. */
   const found = new Map<string, { subject: ContentDescriptor; listed: ContentDescriptor[] }>();
 
-  const skip = (desc: ContentDescriptor): void => {
-    stats.skipped++;
-    stats.bytesSkipped += desc.size;
-    options.onSkipped?.(desc);
-  };
-  const copied = (desc: ContentDescriptor): void => {
-    stats.copied++;
-    stats.bytesCopied += desc.size;
-    options.onCopied?.(desc);
-  };
+  /**
+   * One walk of the graph. "copy" trusts that a manifest present at the destination has its
+   * graph below it (parents are written last). "repair" trusts nothing: it runs when the tag
+   * found content missing that was there before, and re-sends only what is gone.
+   */
+  const walk = async (mode: "copy" | "repair"): Promise<void> => {
+    const repair = mode === "repair";
+    const done = new Map<string, Promise<void>>();
+    /** Every referrer search started; awaited after the graph, so cycles cannot deadlock. */
+    const searches: Promise<void>[] = [];
+    // After a failure no new transfer starts, and the walk ends once those under way have.
+    let stopped = false;
 
-  /** Every referrer search started; awaited after the graph, so that cycles cannot deadlock. */
-  const searches: Promise<void>[] = [];
-  const referrersOf = async (desc: ContentDescriptor): Promise<void> => {
-    if (referrerSource === undefined) return;
-    const listed = await limit(() => referrerSource.referrers(desc));
-    if (listed.length === 0) return;
-    stats.referrers += listed.length;
-    found.set(desc.digest, { subject: pick(desc), listed });
-    await Promise.all(listed.map((r) => copyNode(pick(r))));
-  };
-  // After a failure no new transfer starts, and the copy ends once those under way have.
-  let stopped = false;
+    const skip = (desc: ContentDescriptor): void => {
+      if (repair) return; // the first walk counted it
+      stats.skipped++;
+      stats.bytesSkipped += desc.size;
+      options.onSkipped?.(desc);
+    };
+    const copied = (desc: ContentDescriptor): void => {
+      stats.copied++;
+      stats.bytesCopied += desc.size;
+      if (repair) stats.repaired++;
+      options.onCopied?.(desc);
+    };
+    const referrersOf = async (desc: ContentDescriptor): Promise<void> => {
+      if (referrerSource === undefined) return;
+      const listed = await limit(() => referrerSource.referrers(desc));
+      if (listed.length === 0) return;
+      stats.referrers += listed.length;
+      found.set(desc.digest, { subject: pick(desc), listed });
+      await Promise.all(listed.map((r) => copyNode(pick(r))));
+    };
 
-  const copyNode = (desc: ContentDescriptor): Promise<void> => {
-    let job = done.get(desc.digest);
-    if (!job) {
-      if (stopped) return Promise.reject(new OcifitError("INTERNAL", "the copy was stopped"));
-      options.onDiscovered?.(desc);
-      job = (async () => {
-        const manifest = isManifestType(desc.mediaType);
-        const present = await limit(() => dst.exists(desc));
-        if (present && !(manifest && withReferrers)) {
-          // Parents are written after their children, so content that exists is complete below.
-          skip(desc);
-          return;
-        }
-        if (manifest) {
-          const bytes = await limit(() => fetchBytes(src, desc));
-          if (!present) options.onProgress?.(desc, bytes.byteLength);
-          await Promise.all(successors(desc, bytes).children.map(copyNode));
-          if (present) skip(desc);
-          else {
-            await limit(() => dst.push(desc, bytes));
-            copied(desc);
+    const copyNode = (desc: ContentDescriptor): Promise<void> => {
+      let job = done.get(desc.digest);
+      if (!job) {
+        if (stopped) return Promise.reject(new OcifitError("INTERNAL", "the copy was stopped"));
+        if (!repair) options.onDiscovered?.(desc);
+        job = (async () => {
+          const manifest = isManifestType(desc.mediaType);
+          const present = await limit(() => dst.exists(desc));
+          const searching = withReferrers && !repair;
+          if (present && !(manifest && (searching || repair))) {
+            // Parents are written after their children, so content that exists is complete below.
+            skip(desc);
+            return;
           }
-          // Referrers name their subject, so they follow it; a referrer may also contain its
-          // subject (an index listing it), so this job must not wait for them.
-          if (withReferrers) {
-            const search = referrersOf(desc);
-            search.catch(() => undefined); // awaited below; this only marks it handled
-            searches.push(search);
-          }
-          return;
-        }
-        await limit(async () => {
-          if (mounter !== undefined && mountFrom !== undefined) {
-            if (await mounter.mount(desc, mountFrom)) {
-              stats.mounted++;
-              stats.bytesMounted += desc.size;
-              options.onProgress?.(desc, desc.size);
-              options.onMounted?.(desc);
+          if (manifest) {
+            const bytes = await limit(() => fetchBytes(src, desc));
+            if (!present) options.onProgress?.(desc, bytes.byteLength);
+            await Promise.all(successors(desc, bytes).children.map(copyNode));
+            if (present) skip(desc);
+            else {
+              await limit(() => dst.push(desc, bytes));
               copied(desc);
-              return;
             }
+            // Referrers name their subject, so they follow it; a referrer may also contain its
+            // subject (an index listing it), so this job must not wait for them.
+            if (searching) {
+              const search = referrersOf(desc);
+              search.catch(() => undefined); // awaited below; this only marks it handled
+              searches.push(search);
+            }
+            return;
           }
-          const body = await src.fetch(desc);
-          await dst.push(desc, options.onProgress ? counted(body, desc, options.onProgress) : body);
-          copied(desc);
-        });
-      })();
-      done.set(desc.digest, job);
+          await limit(async () => {
+            if (mounter !== undefined && mountFrom !== undefined) {
+              if (await mounter.mount(desc, mountFrom)) {
+                stats.mounted++;
+                stats.bytesMounted += desc.size;
+                options.onProgress?.(desc, desc.size);
+                options.onMounted?.(desc);
+                copied(desc);
+                return;
+              }
+            }
+            const body = await src.fetch(desc);
+            await dst.push(
+              desc,
+              options.onProgress ? counted(body, desc, options.onProgress) : body,
+            );
+            copied(desc);
+          });
+        })();
+        done.set(desc.digest, job);
+      }
+      return job;
+    };
+
+    try {
+      await copyNode(root);
+      while (searches.length > 0) await Promise.all(searches.splice(0));
+    } catch (err) {
+      // Let transfers under way finish (or fail) before reporting: the caller may close the
+      // destination (an archive is written then) as soon as this returns.
+      stopped = true;
+      for (let settled = -1; settled !== done.size;) {
+        settled = done.size;
+        await Promise.allSettled([...done.values(), ...searches]);
+      }
+      throw err;
     }
-    return job;
   };
 
-  try {
-    await copyNode(root);
-    while (searches.length > 0) await Promise.all(searches.splice(0));
-  } catch (err) {
-    // Let transfers under way finish (or fail) before reporting: the caller may close the
-    // destination (an archive is written then) as soon as this returns.
-    stopped = true;
-    for (let settled = -1; settled !== done.size;) {
-      settled = done.size;
-      await Promise.allSettled([...done.values(), ...searches]);
-    }
-    throw err;
-  }
+  await walk("copy");
   // A destination that indexes subjects itself (it answers a manifest PUT with `OCI-Subject`)
   // needs no fallback tag; any other gets one, as the referrers spec says.
   if (withReferrers && found.size > 0) {
@@ -229,7 +249,19 @@ export async function copyGraph(
         { subject: root.digest },
       );
     }
-    await dst.tag(root, options.tag);
+    const tag = options.tag;
+    // Where the destination can check the graph under its collection lock (a layout), it does.
+    const writeTag = (): Promise<unknown> =>
+      canTagComplete(dst) ? dst.tagComplete(root, tag) : dst.tag(root, tag);
+    try {
+      await writeTag();
+    } catch (err) {
+      if (!isOcifitError(err) || err.code !== "INCOMPLETE") throw err;
+      // Something (a gc, another tool) removed content after it was written, perhaps by an
+      // earlier run; a manifest left without its children would be skipped forever otherwise.
+      await walk("repair");
+      await writeTag();
+    }
   }
   return stats;
 }

@@ -52,8 +52,11 @@ import {
   referrersAmongRoots,
   type ReferrersBySubject,
 } from "./layout/referrers.js";
+import { successors } from "./graph.js";
 import {
   chunksOf,
+  fetchBytes,
+  isManifestType,
   readAll,
   verifying,
   type Body,
@@ -97,8 +100,11 @@ export class LayoutStore implements Store {
   readonly dir: string;
   readonly #lockTimeoutMs: number | undefined;
   readonly #maxIndexBytes: number;
-  /** index.json entries that name a subject, for the index.json text they were read from. */
-  #referrerScan: { text: string; bySubject: ReferrersBySubject } | undefined;
+  /**
+   * index.json entries that name a subject, for the index.json text they were read from. The
+   * promise is kept, so that concurrent callers share one scan.
+   */
+  #referrerScan: { text: string; bySubject: Promise<ReferrersBySubject> } | undefined;
 
   constructor(dir: string, options: LayoutOptions = {}) {
     this.dir = resolvePath(dir);
@@ -144,12 +150,17 @@ export class LayoutStore implements Store {
   async referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]> {
     const { text, index } = await this.readIndex();
     if (this.#referrerScan?.text !== text) {
-      this.#referrerScan = { text, bySubject: await referrersAmongRoots(this, index.manifests) };
+      const bySubject = referrersAmongRoots(this, index.manifests);
+      this.#referrerScan = { text, bySubject };
+      // A failed scan is not kept: the next call reads again.
+      bySubject.catch(() => {
+        if (this.#referrerScan?.bySubject === bySubject) this.#referrerScan = undefined;
+      });
     }
     return layoutReferrers(
       this,
       index.manifests,
-      this.#referrerScan.bySubject,
+      await this.#referrerScan.bySubject,
       subject.digest,
       artifactType,
     );
@@ -310,10 +321,54 @@ export class LayoutStore implements Store {
   }
 
   /**
+   * Points `tag` at `desc` only if everything below it is present and intact, checked while
+   * index.json's lock is held. `ocifit gc` holds the same lock while it collects, so nothing can
+   * be collected between the check and the tag. Throws INCOMPLETE, naming what is missing.
+   */
+  async tagComplete(desc: ContentDescriptor, tag: string): Promise<boolean> {
+    return this.updateTag(desc, tag, async () => {
+      const missing = await this.#missingBelow(desc);
+      if (missing.length === 0) return;
+      const shown = missing.slice(0, 5).map((d) => `${d.mediaType} ${d.digest}`);
+      const more =
+        missing.length > shown.length ? `, and ${missing.length - shown.length} more` : "";
+      throw new OcifitError(
+        "INCOMPLETE",
+        `cannot tag ${desc.digest} as "${tag}" in ${this.name}: ${missing.length} descriptor${missing.length === 1 ? "" : "s"} below it ${missing.length === 1 ? "is" : "are"} missing (${shown.join(", ")}${more}); something removed ${missing.length === 1 ? "it" : "them"} after ${missing.length === 1 ? "it was" : "they were"} written`,
+        { subject: desc.digest },
+      );
+    });
+  }
+
+  /** Descriptors under `root` (itself included) whose blobs are absent; manifests are verified. */
+  async #missingBelow(root: ContentDescriptor): Promise<ContentDescriptor[]> {
+    const missing: ContentDescriptor[] = [];
+    const seen = new Set<string>();
+    const pending = [root];
+    for (let desc = pending.pop(); desc !== undefined; desc = pending.pop()) {
+      if (seen.has(desc.digest)) continue;
+      seen.add(desc.digest);
+      if (!(await this.exists(desc))) {
+        missing.push(desc);
+        continue;
+      }
+      if (isManifestType(desc.mediaType)) {
+        pending.push(...successors(desc, await fetchBytes(this, desc)).children);
+      }
+    }
+    return missing;
+  }
+
+  /**
    * Points `tag` at `desc` in index.json; returns whether index.json changed. The entry that
    * carries the tag is replaced in place; other entries keep their bytes and their order.
+   * `check` runs first, under the lock.
    */
-  async updateTag(desc: ContentDescriptor, tag: string): Promise<boolean> {
+  async updateTag(
+    desc: ContentDescriptor,
+    tag: string,
+    check?: () => Promise<void>,
+  ): Promise<boolean> {
     const problem = referenceProblem(`oci:layout:${tag}`);
     if (problem !== undefined) {
       throw new OcifitError("INVALID_REFERENCE", `cannot tag ${this.name}: ${problem}`, {
@@ -335,6 +390,7 @@ export class LayoutStore implements Store {
     return withLock(
       lockPath,
       async () => {
+        await check?.();
         const current = await this.readIndex();
         const next = retag(current, desc, tag);
         if (next === current.text) return false;

@@ -35,6 +35,15 @@ export interface ReferrersCapable {
   referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]>;
 }
 
+export interface CompleteTagCapable {
+  /** Tags `desc` only if its whole graph is present, atomically with respect to collection. */
+  tagComplete(desc: ContentDescriptor, tag: string): Promise<unknown>;
+}
+
+export function canTagComplete(store: Store): store is Store & CompleteTagCapable {
+  return typeof (store as Partial<CompleteTagCapable>).tagComplete === "function";
+}
+
 export interface MountCapable {
   /** Asks the store to link a blob from another repository of the same registry. */
   mount(desc: ContentDescriptor, fromRepository: string): Promise<boolean>;

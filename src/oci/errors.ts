@@ -17,6 +17,8 @@ export type ErrorCode =
   | "UNSUPPORTED"
   /** What was about to be changed changed meanwhile (a tag moved between reading and writing). */
   | "CONFLICT"
+  /** Content below what was about to be tagged is missing: something removed it meanwhile. */
+  | "INCOMPLETE"
   /** A registry refused a request (HTTP 4xx/5xx other than 401/403/404). */
   | "REGISTRY"
   /** Authentication or authorization failed: 401, 403, token service, credential helpers. */

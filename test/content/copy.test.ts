@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { copyGraph } from "../../src/content/copy.js";
@@ -65,6 +66,51 @@ describe("copyGraph", () => {
     await assert.rejects(copyGraph(src, dst, index.desc, { tag: "v1" }));
     assert.equal(await dst.exists(index.desc), false);
     assert.deepEqual(await dst.listTags(), []);
+  });
+
+  test("a layout that lost a blob after it was written: the tag check finds it, the copy re-sends it", async () => {
+    const { blobs, index } = imageWithCompat();
+    const src = createMemoryStore("src");
+    await pushAll(src, blobs);
+    const dir = tempDir("ocifit-copy-repair-");
+    try {
+      const dst = await openLayout(dir.path, { create: true });
+      await copyGraph(src, dst, index.desc); // complete, untagged: a gc may collect any of it
+      const layer = blobs.find((b) => b.desc.mediaType.includes("layer"))!;
+      rmSync(dst.blobPath(layer.desc.digest));
+
+      const stats = await copyGraph(src, dst, index.desc, { tag: "v1" });
+      assert.equal(stats.repaired, 1);
+      assert.equal(await dst.exists(layer.desc), true);
+      assert.equal((await dst.resolve("v1")).digest, index.desc.digest);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("a layout tag over a graph with a hole is refused with INCOMPLETE, naming the hole", async () => {
+    const { blobs, index } = imageWithCompat();
+    const dir = tempDir("ocifit-tag-complete-");
+    try {
+      const dst = await openLayout(dir.path, { create: true });
+      const config = blobs.find((b) => b.desc.mediaType === MediaType.ImageConfig)!;
+      await pushAll(
+        dst,
+        blobs.filter((b) => b.desc.digest !== config.desc.digest),
+      );
+      const before = readFileSync(dst.indexPath, "utf8");
+      await assert.rejects(dst.tagComplete(index.desc, "v1"), (err: unknown) => {
+        assert.ok(err instanceof OcifitError);
+        assert.equal(err.code, "INCOMPLETE");
+        assert.match(err.message, new RegExp(config.desc.digest));
+        return true;
+      });
+      assert.equal(readFileSync(dst.indexPath, "utf8"), before, "index.json untouched");
+      await pushAll(dst, [config]);
+      assert.equal(await dst.tagComplete(index.desc, "v1"), true);
+    } finally {
+      dir.remove();
+    }
   });
 
   test("--referrers with a referrer that contains its own subject completes (no wait cycle)", async () => {

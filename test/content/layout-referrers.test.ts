@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { openLayout } from "../../src/content/layout.js";
-import { ValidationError } from "../../src/oci/errors.js";
+import { OcifitError, ValidationError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { referrersTag } from "../../src/oci/referrers.js";
 import {
@@ -113,6 +113,49 @@ describe("LayoutStore.referrers", () => {
         assert.ok(err instanceof ValidationError);
         assert.match(err.subject ?? "", new RegExp(referrersTag(subject.desc.digest)));
         assert.match(err.message, /manifests/);
+        return true;
+      });
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("concurrent queries share one scan of index.json's entries", async () => {
+    const { dir, store, subject, image } = await layoutWithImage();
+    try {
+      const sig = referrer(subject, { artifactType: "application/vnd.example.sig" });
+      await pushAll(store, [sig]);
+      addUntagged(store.dir, sig);
+      const reads = new Map<string, number>();
+      const fetch = store.fetch.bind(store);
+      store.fetch = async (desc) => {
+        reads.set(desc.digest, (reads.get(desc.digest) ?? 0) + 1);
+        return fetch(desc);
+      };
+      const answers = await Promise.all(
+        [subject, ...image.manifests, subject].map((m) => store.referrers(m.desc)),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.length),
+        [1, 1, 0, 1],
+      );
+      assert.equal(reads.get(sig.desc.digest), 1, "each entry read once");
+      assert.equal(reads.get(image.index.desc.digest), 1);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("an index.json entry that cannot be read fails the query, saying it was a referrers scan", async () => {
+    const { dir, store, subject } = await layoutWithImage();
+    try {
+      const ghost = referrer(subject, { artifactType: "application/vnd.example.sig" });
+      addUntagged(store.dir, ghost); // listed, never pushed
+      await assert.rejects(store.referrers(subject.desc), (err: unknown) => {
+        assert.ok(err instanceof OcifitError);
+        assert.equal(err.code, "NOT_FOUND");
+        assert.match(err.message, /looking for referrers/);
+        assert.equal(err.subject, ghost.desc.digest);
         return true;
       });
     } finally {

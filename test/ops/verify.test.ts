@@ -19,7 +19,7 @@ import { compatTag } from "../../src/ops/anchors.js";
 import { attach } from "../../src/ops/attach.js";
 import { protect } from "../../src/ops/protect.js";
 import { verify } from "../../src/ops/verify.js";
-import { pushAll, sampleImage, tempDir } from "../content/layout-support.js";
+import { addUntagged, pushAll, sampleImage, tempDir } from "../content/layout-support.js";
 import { FakeRegistry, startServer } from "../content/registry/helpers.js";
 import { pushSample, registryStore, type Json } from "./attach-support.js";
 
@@ -216,6 +216,26 @@ describe("verify", () => {
       [["unanchored", "index → manifests[0].platform.compatibilities", blob.descriptor.digest]],
     );
     assert.match(result.problems[0]!.message, /no keeper/);
+  });
+
+  test("--gc: a keeper that another tool listed in index.json (oras style) is found; protect adds nothing", async () => {
+    const { layout, blob, image } = await bareBlobLayout("root-keeper");
+    const keeper = buildCompatManifest(EmptyDescriptor as Descriptor, {
+      created: CREATED,
+      subject: { ...image.manifests[0]!.desc } as Descriptor,
+      layers: "none",
+      extraLayers: [{ ...blob.descriptor } as Descriptor],
+    });
+    await layout.push(EmptyDescriptor, new TextEncoder().encode("{}"));
+    await layout.push(keeper.descriptor, keeper.bytes);
+    addUntagged(layout.dir, { desc: keeper.descriptor, bytes: Buffer.from(keeper.bytes) });
+
+    const result = await verify(layout, "v1", { gc: true });
+    assert.deepEqual(result.problems, []);
+    const row = result.anchors![0]!;
+    assert.equal(row.protected, true);
+    assert.deepEqual(row.anchors, [{ kind: "root", name: "index.json" }]);
+    assert.deepEqual((await protect(layout, "v1")).writes, []);
   });
 });
 

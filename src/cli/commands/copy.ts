@@ -87,6 +87,10 @@ function summary(input: { src: string; dst: string }, result: CopyResult): strin
     `  copied:  ${s.copied} blob${s.copied === 1 ? "" : "s"}, ${size(s.bytesCopied)}${s.mounted > 0 ? ` (${s.mounted} mounted, ${size(s.bytesMounted)} not re-sent)` : ""}`,
     `  skipped: ${s.skipped} already present, ${size(s.bytesSkipped)}`,
   ];
+  if (s.repaired > 0)
+    lines.push(
+      `  repaired: ${s.repaired} blob${s.repaired === 1 ? "" : "s"} vanished from the destination during the copy (a gc?) and ${s.repaired === 1 ? "was" : "were"} sent again`,
+    );
   if (s.referrers > 0)
     lines.push(
       `  referrers: ${s.referrers}${s.referrersTags.length > 0 ? `, fallback tags ${s.referrersTags.join(", ")}` : ""}`,

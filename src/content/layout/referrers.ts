@@ -6,7 +6,7 @@
 import { parseIJson } from "../../oci/ijson.js";
 import { IndexMediaTypes } from "../../oci/media-types.js";
 import { referrerDescriptor, referrersTag, subjectOf } from "../../oci/referrers.js";
-import { ValidationError } from "../../oci/errors.js";
+import { OcifitError, ValidationError } from "../../oci/errors.js";
 import type { Descriptor, ImageIndex, IndexEntry } from "../../oci/schema.js";
 import { validateOciDocument } from "../../oci/validate.js";
 import { fetchBytes, isManifestType, type Store } from "../store.js";
@@ -26,7 +26,18 @@ export async function referrersAmongRoots(
     if (!isManifestType(entry.mediaType) || seen.has(entry.digest)) continue;
     seen.add(entry.digest);
     const desc = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
-    const document = parseIJson(await fetchBytes(store, desc)).value;
+    let document: unknown;
+    try {
+      document = parseIJson(await fetchBytes(store, desc)).value;
+    } catch (err) {
+      // Every root is read to find referrers: say which one failed, and why it was read.
+      if (!(err instanceof OcifitError)) throw err;
+      throw new OcifitError(
+        err.code,
+        `looking for referrers in ${store.name}: index.json entry ${entry.digest} cannot be read: ${err.message}`,
+        { subject: entry.digest, cause: err },
+      );
+    }
     const subject = subjectOf(document);
     if (subject === undefined) continue;
     const list = bySubject.get(subject) ?? [];

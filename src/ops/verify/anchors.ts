@@ -147,8 +147,9 @@ export class AnchorFinder {
   }
 
   /**
-   * A keeper of the Proposal J blob `blob`: a manifest the subject's `.compat` tag, referrers API
-   * or fallback index names that lists the blob as a layer (or config).
+   * A keeper of the Proposal J blob `blob`: a manifest the subject's `.compat` tag, referrers API,
+   * fallback index or (in a layout) an index.json entry names that lists the blob as a layer (or
+   * config).
    */
   async keeperOf(blob: string, subject: ContentDescriptor): Promise<ContentDescriptor | undefined> {
     const candidates: ContentDescriptor[] = [];
@@ -156,6 +157,7 @@ export class AnchorFinder {
     if (tagged !== undefined) candidates.push(tagged);
     candidates.push(...((await this.apiListed(subject)) ?? []));
     candidates.push(...(await this.fallbackListed(subject.digest)));
+    candidates.push(...(await this.#rootsNaming(subject)));
     const seen = new Set<string>();
     for (const c of candidates) {
       if (seen.has(c.digest) || !ManifestMediaTypes.has(c.mediaType)) continue;
@@ -163,6 +165,13 @@ export class AnchorFinder {
       if (await this.#lists(c, blob)) return c;
     }
     return undefined;
+  }
+
+  /** In a layout or archive: the index.json entries whose manifest names `subject` (as oras writes). */
+  async #rootsNaming(subject: ContentDescriptor): Promise<ContentDescriptor[]> {
+    const store = this.store;
+    if (!hasRoots(store) || !hasReferrers(store) || "referrersApi" in store) return [];
+    return store.referrers(subject);
   }
 
   async #lists(manifest: ContentDescriptor, blob: string): Promise<boolean> {
