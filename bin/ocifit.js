@@ -9,10 +9,11 @@ import { setFlagsFromString } from "node:v8";
 // before anything compiles WebAssembly; the library (dist/src) leaves the engine alone.
 setFlagsFromString("--liftoff-only");
 
-// A reader that stops early (`ocifit ls REF | head`) closes the pipe: that is not an error, so
-// stop quietly with the status so far. Any other write failure is reported in one line.
+// A reader that stops early (`ocifit ls REF | head`) closes the pipe: that is not an error. What
+// is left to print is dropped, and the command still ends with its own status (a failed check is
+// still 1). Any other write failure is reported in one line.
 process.stdout.on("error", (err) => {
-  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return;
   process.stderr.write(`ocifit: cannot write to standard output: ${err.message}\n`);
   process.exit(2);
 });

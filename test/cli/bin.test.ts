@@ -18,6 +18,25 @@ test("a reader that closes the pipe early ends the run quietly with status 0", a
   assert.equal(status, 0);
 });
 
+test("a closed pipe does not hide the status: a failed check still exits 1", async () => {
+  const args = [
+    "bin/ocifit.js",
+    "check",
+    "--spec",
+    "examples/compat-avx512.yaml",
+    "--node",
+    "examples/nodes/amd-genoa.json",
+  ];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy();
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.ok(!hasStackTrace(stderr), stderr);
+  assert.doesNotMatch(stderr, /cannot write/);
+  assert.equal(status, 1);
+});
+
 test("help lists every command, each loaded from the bundle", () => {
   const out = runCli(["--help"]);
   assert.equal(out.status, 0, out.stderr);

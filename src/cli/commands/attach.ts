@@ -18,7 +18,12 @@ import { detach, type DetachResult } from "../../ops/detach.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
-import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+import {
+  addRegistryOptions,
+  openerFrom,
+  withOpener,
+  type RegistryFlags,
+} from "../registry-options.js";
 
 interface TargetFlags {
   platform?: string;
@@ -96,10 +101,9 @@ export function attachCommand(run: (code: Code) => void): Command {
       const compat = await readCompatFile(opts.file, await loadCatalog(opts.labels));
       printWarnings(opts.file, compat.warnings);
       const opener = await openerFrom(opts);
-      let result: AttachResult;
-      try {
+      const result: AttachResult = await withOpener(opener, async () => {
         const { store } = await opener.open(ref);
-        result = await attach(store, tag, {
+        return attach(store, tag, {
           ...selector(opts),
           sets: compat.sets,
           format: opts.format,
@@ -108,9 +112,7 @@ export function attachCommand(run: (code: Code) => void): Command {
           ...(expect === undefined ? {} : { expect }),
           ...(compat.annotations === undefined ? {} : { blobAnnotations: compat.annotations }),
         });
-      } finally {
-        await opener.close();
-      }
+      });
       for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderAttach(input, result));
       else process.stdout.write(await renderData(opts.output, result));
@@ -130,16 +132,13 @@ export function detachCommand(run: (code: Code) => void): Command {
       const ref = parseReference(input);
       const { tag, expect } = tagOf(ref, input);
       const opener = await openerFrom(opts);
-      let result: DetachResult;
-      try {
+      const result: DetachResult = await withOpener(opener, async () => {
         const { store } = await opener.open(ref);
-        result = await detach(store, tag, {
+        return detach(store, tag, {
           ...selector(opts),
           ...(expect === undefined ? {} : { expect }),
         });
-      } finally {
-        await opener.close();
-      }
+      });
       if (opts.output === "table") process.stdout.write(renderDetach(input, result));
       else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);

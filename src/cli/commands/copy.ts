@@ -5,7 +5,12 @@ import { OcifitError } from "../../oci/errors.js";
 import { parseReference, type Reference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { outputOption, renderData, type OutputFormat, formatBytes as size } from "../output.js";
-import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+import {
+  addRegistryOptions,
+  openerFrom,
+  withOpener,
+  type RegistryFlags,
+} from "../registry-options.js";
 
 interface CopyFlags extends RegistryFlags {
   concurrency: string;
@@ -139,43 +144,36 @@ export function copyCommand(run: (code: Code) => void): Command {
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
       const opener = await openerFrom(opts);
-      let closed = false;
-      const close = async (): Promise<void> => {
-        if (closed) return;
-        closed = true;
-        await opener.close();
-      };
-      let bar: Awaited<ReturnType<typeof progressBar>> | undefined;
-      try {
+      // An archive is written when the opener closes; the summary follows a complete copy.
+      const result = await withOpener(opener, async () => {
         const { store: src, reference } = await opener.open(srcRef);
         if (reference === undefined)
           throw new OcifitError("USAGE", `${srcInput} names no tag or digest`);
         const { store: dst } = await opener.open(dstRef, { create: true });
         const tag = explicitTag(dstInput, dstRef) ?? srcRef.tag;
-        if (process.stderr.isTTY && opts.progress !== false && opts.output === "table")
-          bar = await progressBar();
-        const result = await copyImage({
-          src,
-          reference,
-          dst,
-          concurrency,
-          ...(tag !== undefined ? { tag } : {}),
-          ...(opts.referrers ? { referrers: true } : {}),
-          ...(opts.platform?.length ? { platforms: opts.platform } : {}),
-          ...(sameRegistry(srcRef, dstRef) ? { mountFrom: srcRef.repository } : {}),
-          ...(bar ? { progress: bar.hooks } : {}),
-        });
-        bar?.stop();
-        bar = undefined;
-        // An archive is written when the opener closes; the summary follows a complete copy.
-        await close();
-        if (opts.output === "table")
-          process.stdout.write(summary({ src: srcInput, dst: dstInput }, result));
-        else process.stdout.write(await renderData(opts.output, result));
-      } finally {
-        bar?.stop();
-        await close();
-      }
+        const bar =
+          process.stderr.isTTY && opts.progress !== false && opts.output === "table"
+            ? await progressBar()
+            : undefined;
+        try {
+          return await copyImage({
+            src,
+            reference,
+            dst,
+            concurrency,
+            ...(tag !== undefined ? { tag } : {}),
+            ...(opts.referrers ? { referrers: true } : {}),
+            ...(opts.platform?.length ? { platforms: opts.platform } : {}),
+            ...(sameRegistry(srcRef, dstRef) ? { mountFrom: srcRef.repository } : {}),
+            ...(bar ? { progress: bar.hooks } : {}),
+          });
+        } finally {
+          bar?.stop();
+        }
+      });
+      if (opts.output === "table")
+        process.stdout.write(summary({ src: srcInput, dst: dstInput }, result));
+      else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);
     },
   );

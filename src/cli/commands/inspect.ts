@@ -13,7 +13,12 @@ import {
   formatBytes as size,
   shortDigest as short,
 } from "../output.js";
-import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+import {
+  addRegistryOptions,
+  openerFrom,
+  withOpener,
+  type RegistryFlags,
+} from "../registry-options.js";
 
 export function inspectCommand(run: (code: Code) => void): Command {
   const command = new Command("inspect")
@@ -27,7 +32,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
     async (input: string, opts: RegistryFlags & { raw?: boolean; output: OutputFormat }) => {
       const ref = parseReference(input);
       const opener = await openerFrom(opts);
-      try {
+      await withOpener(opener, async () => {
         const { store, reference } = await opener.open(ref);
         if (reference === undefined)
           throw new OcifitError("USAGE", `${input} names no tag or digest`);
@@ -43,9 +48,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
             throw new OcifitError("NOT_FOUND", `${what} (marked above)`, { subject: input });
           }
         }
-      } finally {
-        await opener.close();
-      }
+      });
       run(ExitCode.Ok);
     },
   );
@@ -59,14 +62,12 @@ export function lsCommand(run: (code: Code) => void): Command {
   return addRegistryOptions(command).action(
     async (input: string, opts: RegistryFlags & { output: OutputFormat }) => {
       const opener = await openerFrom(opts);
-      try {
+      await withOpener(opener, async () => {
         const { store } = await opener.open(parseReference(input));
         const tags = await store.listTags();
         if (opts.output === "table") process.stdout.write(tags.map((t) => `${t}\n`).join(""));
         else process.stdout.write(await renderData(opts.output, { tags }));
-      } finally {
-        await opener.close();
-      }
+      });
       run(ExitCode.Ok);
     },
   );

@@ -6,7 +6,12 @@ import { loadCatalog } from "../../ops/load-catalog.js";
 import { selectImage, type ImageSelection } from "../../ops/select.js";
 import { exitCodeForVerdicts, type ExitCode } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
-import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+import {
+  addRegistryOptions,
+  openerFrom,
+  withOpener,
+  type RegistryFlags,
+} from "../registry-options.js";
 
 export interface SelectionFlags extends RegistryFlags {
   node?: string;
@@ -48,18 +53,16 @@ export async function runSelection(input: string, flags: SelectionFlags): Promis
   const catalog = await loadCatalog(flags.labels);
   const tags = parseTags(flags.tags);
   const opener = await openerFrom(flags, { cache: true });
-  try {
-    return await selectImage({
+  return withOpener(opener, () =>
+    selectImage({
       reference: input,
       opener,
       catalog,
       ...(flags.node !== undefined ? { nodeFile: flags.node } : {}),
       ...(flags.platform !== undefined ? { platform: flags.platform } : {}),
       ...(tags ? { tags } : {}),
-    });
-  } finally {
-    await opener.close();
-  }
+    }),
+  );
 }
 
 /** Dangling or corrupt compatibilities and unreadable entries, loudly, on stderr. */
