@@ -20,7 +20,7 @@
 // - A blob of the right size under its digest counts as present (push skips it); its bytes are
 //   checked when read.
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { digestProblem, isDigest, parseDigest, registeredAlgorithmOf } from "../oci/digest.js";
 import { OcifitError } from "../oci/errors.js";
@@ -282,6 +282,12 @@ export class LayoutStore implements Store {
       // Content-addressed: a blob of the right size under its digest is this content (fetch
       // verifies it). The body is not needed; let its producer release what it holds.
       await discard(body);
+      // Reused now, so young again: `ocifit gc` spares unreachable blobs changed within its
+      // grace period, and this writer may be about to tag what references it.
+      const now = new Date();
+      await utimes(path, now, now).catch((err: unknown) => {
+        throw ioError(err, `touch blob ${desc.digest}`, path);
+      });
       return;
     }
     const dir = dirname(path);

@@ -5,13 +5,32 @@
 // `.compat` tags and oras-style layouts do); a manifest only reachable through its `subject` is
 // not a root.
 //
-// index.json's lock is held while the roots are read and the graph is walked, and while blobs are
-// deleted, so no ocifit tag can land in between. Temp files (`.NAME.tmp-…`) older than an hour are
-// leftovers of killed writers and go too.
-import { readdir, rm, stat } from "node:fs/promises";
+// index.json's lock is held while the roots are read, the graph is walked and blobs are deleted,
+// so no tag taken under that lock lands in between. That is not enough on its own: writers
+// (ocifit's copy and attach included) push a graph's blobs without the lock, children first, and
+// tag last, so until the tag lands everything they pushed is unreachable. Hence the grace
+// period: an unreachable blob whose file changed less than `graceMs` ago (default one hour) is
+// kept, with everything a kept manifest or index references, and reported as recent. A layout
+// push of a blob already present refreshes its time, so reuse counts as a change; and `copy`
+// checks its graph under the lock before it tags (LayoutStore.tagComplete), sending again what a
+// gc took meanwhile.
+//
+// Manifests and indexes are deleted before other blobs, and a document before the documents it
+// references, so a gc killed mid-way leaves no document whose children are gone: a later copy
+// that finds a document present assumes its subgraph is too. Only blobs up to 4 MiB are read to
+// tell documents from layers: ocifit parses no larger manifest, and layers can be huge.
+//
+// Temp files (`.NAME.tmp-…`) older than an hour are leftovers of killed writers and go too.
+import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { successors } from "../content/graph.js";
-import { BLOBS_DIR, openLayout, type LayoutStore } from "../content/layout.js";
+import {
+  BLOBS_DIR,
+  openLayout,
+  sniffMediaType,
+  type LayoutBlob,
+  type LayoutStore,
+} from "../content/layout.js";
 import { errnoOf, ioError } from "../content/layout/files.js";
 import { withLock } from "../content/layout/lock.js";
 import { fetchBytes, isManifestType, type ContentDescriptor } from "../content/store.js";
@@ -19,6 +38,11 @@ import { OcifitError, isOcifitError } from "../oci/errors.js";
 
 export interface LayoutGcOptions {
   dryRun?: boolean;
+  /**
+   * Unreachable blobs changed less than this long ago are kept (a writer may be about to tag
+   * them); default one hour. 0 removes every unreachable blob.
+   */
+  graceMs?: number;
   /** Temp files older than this are removed; default one hour. */
   tempAgeMs?: number;
   /** How long to wait for index.json's lock; default 30 s. */
@@ -40,6 +64,14 @@ export interface LayoutGcResult {
   roots: number;
   /** Blobs kept (reachable). */
   kept: number;
+  /** The grace period applied, in milliseconds. */
+  graceMs: number;
+  /**
+   * Unreachable blobs kept because they changed within the grace period, or a kept manifest or
+   * index references them; in digest order.
+   */
+  recent: RemovedFile[];
+  /** In deletion order: manifests and indexes, each before those it references; then the rest. */
   removed: RemovedFile[];
   temps: RemovedFile[];
   /** Bytes freed (or, in a dry run, that would be). */
@@ -49,7 +81,17 @@ export interface LayoutGcResult {
   warnings: string[];
 }
 
+/** An unreachable blob, with what gc needs to know before deciding its fate. */
+interface Unreachable extends LayoutBlob {
+  mtimeMs: number;
+  /** Whether it is a manifest or an index. */
+  document: boolean;
+  /** Digests it references, when it is a document. */
+  children: string[];
+}
+
 const HOUR_MS = 60 * 60 * 1000;
+const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 const TEMP_NAME = /^\..+\.tmp-/;
 
 /** Collects garbage in the layout at `dir`. */
@@ -67,18 +109,53 @@ export async function layoutGc(
 
 async function collect(store: LayoutStore, options: LayoutGcOptions): Promise<LayoutGcResult> {
   const dryRun = options.dryRun === true;
+  const now = options.now ?? Date.now();
+  const graceMs = options.graceMs ?? HOUR_MS;
   const roots = await store.roots();
   const result: LayoutGcResult = {
     layout: store.name,
     dryRun,
     roots: roots.length,
     kept: 0,
+    graceMs,
+    recent: [],
     removed: [],
     temps: [],
     bytes: 0,
     missing: [],
     warnings: [],
   };
+  const reachable = await walk(store, roots, result.missing);
+  const unreachable = new Map<string, Unreachable>();
+  for (const blob of await store.blobs()) {
+    if (reachable.has(blob.digest)) {
+      result.kept++;
+      continue;
+    }
+    const info = await examine(blob, result.warnings);
+    if (info !== undefined) unreachable.set(blob.digest, info);
+  }
+  const recent = graceMs > 0 ? keptAsRecent(unreachable, now - graceMs) : new Set<string>();
+  const doomed = [...unreachable.values()].filter((b) => !recent.has(b.digest));
+  result.recent = [...unreachable.values()].filter((b) => recent.has(b.digest)).map(fileOf);
+  result.removed = deletionOrder(doomed).map(fileOf);
+  result.temps = await staleTemps(store, now - (options.tempAgeMs ?? HOUR_MS));
+  for (const file of [...result.removed, ...result.temps]) {
+    result.bytes += file.size;
+    if (dryRun) continue;
+    await rm(file.path, { force: true }).catch((err: unknown) => {
+      throw ioError(err, "remove", file.path);
+    });
+  }
+  return result;
+}
+
+/** Digests reachable from `roots`; reachable descriptors with no blob go to `missing`. */
+async function walk(
+  store: LayoutStore,
+  roots: readonly ContentDescriptor[],
+  missing: string[],
+): Promise<Set<string>> {
   const reachable = new Set<string>();
   const pending: ContentDescriptor[] = roots.map((r) => ({
     mediaType: r.mediaType,
@@ -96,7 +173,7 @@ async function collect(store: LayoutStore, options: LayoutGcOptions): Promise<La
     } catch (err) {
       if (!isOcifitError(err)) throw err;
       if (err.code !== "NOT_FOUND") throw unreadable(store, desc, err.message);
-      result.missing.push(desc.digest);
+      missing.push(desc.digest);
       continue;
     }
     try {
@@ -105,25 +182,7 @@ async function collect(store: LayoutStore, options: LayoutGcOptions): Promise<La
       throw unreadable(store, desc, isOcifitError(err) ? err.message : String(err));
     }
   }
-  for (const blob of await store.blobs()) {
-    if (reachable.has(blob.digest)) {
-      result.kept++;
-      continue;
-    }
-    result.removed.push({ digest: blob.digest, path: blob.path, size: blob.size });
-  }
-  result.temps = await staleTemps(
-    store,
-    (options.now ?? Date.now()) - (options.tempAgeMs ?? HOUR_MS),
-  );
-  for (const file of [...result.removed, ...result.temps]) {
-    result.bytes += file.size;
-    if (dryRun) continue;
-    await rm(file.path, { force: true }).catch((err: unknown) => {
-      throw ioError(err, "remove", file.path);
-    });
-  }
-  return result;
+  return reachable;
 }
 
 /** What it references is unknown, so nothing can be called garbage: refuse rather than guess. */
@@ -133,6 +192,84 @@ function unreadable(store: LayoutStore, desc: ContentDescriptor, why: string): O
     `cannot read ${desc.digest} (${why}); nothing was removed from ${store.name}`,
     { subject: desc.digest },
   );
+}
+
+/** The blob's time and, if it is a manifest or an index, what it references. */
+async function examine(blob: LayoutBlob, warnings: string[]): Promise<Unreachable | undefined> {
+  const info = await stat(blob.path).catch((err: unknown) => {
+    if (errnoOf(err) === "ENOENT") return undefined;
+    throw ioError(err, "read blob", blob.path);
+  });
+  if (info === undefined) return undefined;
+  const base = { ...blob, mtimeMs: info.mtimeMs, document: false, children: [] };
+  if (blob.size > MAX_DOCUMENT_BYTES) return base;
+  const bytes = await readFile(blob.path).catch((err: unknown) => {
+    throw ioError(err, "read blob", blob.path);
+  });
+  const mediaType = sniffMediaType(bytes);
+  if (mediaType === undefined) return base;
+  try {
+    const desc = { mediaType, digest: blob.digest, size: blob.size };
+    return {
+      ...base,
+      document: true,
+      children: successors(desc, bytes).children.map((c) => c.digest),
+    };
+  } catch (err) {
+    // Its children are unknown, so they are neither ordered after it nor kept when it is recent.
+    const why = isOcifitError(err) ? err.message : String(err);
+    warnings.push(`unreachable ${blob.digest} looks like a manifest but cannot be parsed (${why})`);
+    return { ...base, document: true };
+  }
+}
+
+/**
+ * Unreachable blobs changed after `cutoff`, and what the documents among them reference: a
+ * writer tagging such a document next needs all of it.
+ */
+function keptAsRecent(unreachable: ReadonlyMap<string, Unreachable>, cutoff: number): Set<string> {
+  const kept = new Set<string>();
+  const pending = [...unreachable.values()].filter((b) => b.mtimeMs > cutoff).map((b) => b.digest);
+  while (pending.length > 0) {
+    const digest = pending.pop() as string;
+    const blob = unreachable.get(digest);
+    if (blob === undefined || kept.has(digest)) continue;
+    kept.add(digest);
+    pending.push(...blob.children);
+  }
+  return kept;
+}
+
+/**
+ * Documents first, each before the documents it references, then the other blobs: wherever a
+ * kill stops the run, no remaining document has lost a child.
+ */
+function deletionOrder(doomed: readonly Unreachable[]): Unreachable[] {
+  const documents = new Map(doomed.filter((b) => b.document).map((b) => [b.digest, b]));
+  const parents = new Map<string, number>();
+  for (const doc of documents.values())
+    for (const child of new Set(doc.children))
+      if (documents.has(child)) parents.set(child, (parents.get(child) ?? 0) + 1);
+  const order: Unreachable[] = [];
+  const ready = [...documents.values()].filter((d) => !parents.has(d.digest));
+  while (ready.length > 0) {
+    const doc = ready.shift() as Unreachable;
+    order.push(doc);
+    for (const child of new Set(doc.children)) {
+      if (!documents.has(child)) continue;
+      const left = (parents.get(child) ?? 0) - 1;
+      parents.set(child, left);
+      if (left === 0) ready.push(documents.get(child) as Unreachable);
+    }
+  }
+  // Content addressing rules out cycles; should one appear anyway, its documents still go.
+  const placed = new Set(order);
+  const stuck = [...documents.values()].filter((d) => !placed.has(d));
+  return [...order, ...stuck, ...doomed.filter((b) => !b.document)];
+}
+
+function fileOf(blob: Unreachable): RemovedFile {
+  return { digest: blob.digest, path: blob.path, size: blob.size };
 }
 
 /** Temp files of writers (`.NAME.tmp-PID-HEX`) last changed before `before`. */

@@ -15,7 +15,10 @@ import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
 import { attach, type AttachResult } from "../../src/ops/attach.js";
-import { pushAll, sampleImage, tempDir } from "../content/layout-support.js";
+import { blob, pushAll, sampleImage, tempDir } from "../content/layout-support.js";
+import { formatDuration, parseDuration } from "../../src/cli/commands/verify.js";
+import { OcifitError } from "../../src/oci/errors.js";
+import { MediaType } from "../../src/oci/media-types.js";
 import { pushSample, registryStore, type Json } from "../ops/attach-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { hasStackTrace, runCli } from "./run-cli.js";
@@ -163,15 +166,92 @@ describe("verify and gc on OCI layouts from the command line", () => {
     const layout = await openLayout(dir, { create: true });
     await copyGraph(src, layout, image.index.desc, { tag: "v1" });
     await attach(layout, "v1", { sets: [{ "oci.cpu.features": "AVX2" }], all: true });
-    const dry = cli("gc", "--dry-run", `oci:${dir}`);
+    const dry = cli("gc", "--dry-run", "--grace", "0", `oci:${dir}`);
     assert.equal(dry.status, 0, dry.stderr);
     assert.match(dry.stdout, new RegExp(`would remove ${image.index.desc.digest}`));
     assert.equal(await layout.exists(image.index.desc), true);
-    const real = cli("gc", `oci:${dir}`);
+    const real = cli("gc", "--grace", "0", `oci:${dir}`);
     assert.equal(real.status, 0, real.stderr);
     assert.equal(await layout.exists(image.index.desc), false);
     const verified = cli("verify", "--gc", `oci:${dir}:v1`);
     assert.equal(verified.status, 0, verified.stdout);
     assert.equal(cli("gc", "localhost:5000/x").status, 2);
+  });
+
+  test("gc keeps unreachable blobs younger than --grace (1h by default) and says why", async () => {
+    const image = sampleImage("cli-gc-grace");
+    const src = createMemoryStore();
+    await pushAll(src, image.blobs);
+    const dir = join(work.path, "grace");
+    const layout = await openLayout(dir, { create: true });
+    await copyGraph(src, layout, image.index.desc, { tag: "v1" });
+    const stray = blob(MediaType.ImageLayerGzip, "pushed, not yet tagged");
+    await layout.push(stray.desc, stray.bytes);
+    for (const args of [[], ["--grace", "2d"]]) {
+      const kept = cli("gc", ...args, `oci:${dir}`);
+      assert.equal(kept.status, 0, kept.stderr);
+      assert.match(kept.stdout, /kept 1 unreachable blob\(s\) \(\d+ B\) as recent/);
+      assert.match(kept.stdout, /a writer may still be about to tag them/);
+      assert.match(kept.stdout, /0 blob\(s\) and 0 temp file\(s\) removed/);
+      assert.equal(await layout.exists(stray.desc), true);
+    }
+    const json = cli("gc", "--grace", "30s", "-o", "json", `oci:${dir}`);
+    assert.equal(json.status, 0, json.stderr);
+    const parsed = JSON.parse(json.stdout) as { graceMs: number; recent: { digest: string }[] };
+    assert.equal(parsed.graceMs, 30_000);
+    assert.deepEqual(
+      parsed.recent.map((r) => r.digest),
+      [stray.desc.digest],
+    );
+    const real = cli("gc", "--grace", "0", `oci:${dir}`);
+    assert.equal(real.status, 0, real.stderr);
+    assert.match(real.stdout, new RegExp(`removed ${stray.desc.digest}`));
+    assert.doesNotMatch(real.stdout, /as recent/);
+    assert.equal(await layout.exists(stray.desc), false);
+  });
+
+  test("gc --grace with a bad duration is a usage error naming the flag and the value", () => {
+    for (const value of ["bogus", "10", "1w", "-1h", "1.5h"]) {
+      const result = cli("gc", "--grace", value, `oci:${work.path}`);
+      assert.equal(result.status, 2, `${value}: ${result.stdout}`);
+      assert.match(result.stderr, new RegExp(`--grace .*"${value.replace(".", "\\.")}"`));
+      assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    }
+  });
+});
+
+describe("gc --grace durations", () => {
+  test("s, m, h and d, and a bare 0, in milliseconds", () => {
+    assert.equal(parseDuration("--grace", "0"), 0);
+    assert.equal(parseDuration("--grace", "0s"), 0);
+    assert.equal(parseDuration("--grace", "30s"), 30_000);
+    assert.equal(parseDuration("--grace", "10m"), 600_000);
+    assert.equal(parseDuration("--grace", "1h"), 3_600_000);
+    assert.equal(parseDuration("--grace", "2d"), 172_800_000);
+  });
+
+  test("anything else is a USAGE error naming the flag and the value", () => {
+    for (const value of ["", "bogus", "10", "1w", "-1h", "+1h", "1.5h", "1 h", "1H", "h", "1h30m"])
+      assert.throws(
+        () => parseDuration("--grace", value),
+        (err: unknown) => {
+          assert.ok(err instanceof OcifitError);
+          assert.equal(err.code, "USAGE");
+          assert.match(err.message, /^--grace takes .* not ".*"$/);
+          assert.ok(err.message.endsWith(JSON.stringify(value)), err.message);
+          return true;
+        },
+      );
+    assert.throws(() => parseDuration("--grace", "99999999999999999d"), /--grace/);
+  });
+
+  test("formatting uses the largest unit that divides, and reads back", () => {
+    assert.equal(formatDuration(0), "0");
+    assert.equal(formatDuration(3_600_000), "1h");
+    assert.equal(formatDuration(90_000), "90s");
+    assert.equal(formatDuration(172_800_000), "2d");
+    assert.equal(formatDuration(1500), "1500ms");
+    for (const value of ["0", "45s", "10m", "36h", "7d"])
+      assert.equal(formatDuration(parseDuration("--grace", value)), value);
   });
 });

@@ -318,6 +318,17 @@ describe("LayoutStore: verification", () => {
     assert.equal(read, false);
   });
 
+  test("pushing content already present makes it young again, so gc's grace period covers its reuse", async () => {
+    const store = await newLayout();
+    const b = blob(MediaType.ImageConfig, '{"reused":true}');
+    await store.push(b.desc, b.bytes);
+    const path = store.blobPath(b.desc.digest);
+    const old = new Date(Date.now() - 24 * 3600 * 1000);
+    utimesSync(path, old, old);
+    await store.push(b.desc, b.bytes);
+    assert.ok(Date.now() - statSync(path).mtimeMs < 60_000, "mtime refreshed");
+  });
+
   test("a push of an unsupported digest algorithm is UNSUPPORTED", async () => {
     const store = await newLayout();
     await rejectsWith(

@@ -1,5 +1,6 @@
 // `gc` on an OCI layout: unreferenced blobs go, compat content (reachable only through
-// platform.compatibilities) stays, a dry run removes nothing, stale temp files go.
+// platform.compatibilities) stays, a dry run removes nothing, stale temp files go, unreachable
+// blobs within the grace period stay, and documents are deleted before what they reference.
 import assert from "node:assert/strict";
 import { existsSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,10 +12,27 @@ import { MediaType } from "../../src/oci/media-types.js";
 import { attach } from "../../src/ops/attach.js";
 import { layoutGc } from "../../src/ops/layout-gc.js";
 import { verify } from "../../src/ops/verify.js";
-import { blob, pushAll, sampleImage, tempDir } from "../content/layout-support.js";
+import { blob, pushAll, sampleImage, tempDir, type Blob } from "../content/layout-support.js";
 
 const work = tempDir("ocifit-layout-gc-");
 after(() => work.remove());
+
+const HOUR_MS = 3600_000;
+
+/** Sets a file's times `ms` into the past, as if a writer had finished with it then. */
+function backdate(path: string, ms: number): void {
+  const seconds = (Date.now() - ms) / 1000;
+  utimesSync(path, seconds, seconds);
+}
+
+/** A layout holding a whole image and no tag: a copy that was stopped before its tag landed. */
+async function untagged(name: string) {
+  const image = sampleImage(name);
+  const dir = join(work.path, name);
+  const layout = await openLayout(dir, { create: true });
+  await pushAll(layout, image.blobs);
+  return { dir, layout, image };
+}
 
 async function prepare(name: string) {
   const image = sampleImage(name);
@@ -38,7 +56,7 @@ describe("layout gc", () => {
   test("a dry run lists the unreferenced blobs (the old index and a stray blob) with sizes and removes nothing", async () => {
     const { dir, layout, stray, image } = await prepare("dry");
     const before = (await layout.blobs()).length;
-    const result = await layoutGc(dir, { dryRun: true });
+    const result = await layoutGc(dir, { dryRun: true, graceMs: 0 });
     assert.equal(result.dryRun, true);
     assert.deepEqual(
       result.removed.map((r) => [r.digest, r.size]).sort(),
@@ -53,13 +71,13 @@ describe("layout gc", () => {
 
   test("gc removes unreferenced blobs and keeps compat content; verify passes after", async () => {
     const { dir, layout, stray, attached } = await prepare("real");
-    const result = await layoutGc(dir);
+    const result = await layoutGc(dir, { graceMs: 0 });
     assert.equal(result.removed.length, 2);
     assert.equal(existsSync(layout.blobPath(stray.desc.digest)), false);
     for (const w of attached.writes.filter((w) => w.action !== "tag"))
       assert.equal(await layout.exists(w.descriptor), true, `${w.role} kept`);
     assert.equal((await verify(layout, "v1")).ok, true);
-    const again = await layoutGc(dir);
+    const again = await layoutGc(dir, { graceMs: 0 });
     assert.deepEqual(again.removed, []);
     assert.equal(again.kept, result.kept);
   });
@@ -70,9 +88,8 @@ describe("layout gc", () => {
     const fresh = join(dir, "blobs", "sha256", ".def.tmp-2-0022");
     const oldIndex = join(dir, ".index.json.tmp-3-0033");
     for (const f of [old, fresh, oldIndex]) writeFileSync(f, "partial");
-    const twoHoursAgo = (Date.now() - 2 * 3600_000) / 1000;
-    utimesSync(old, twoHoursAgo, twoHoursAgo);
-    utimesSync(oldIndex, twoHoursAgo, twoHoursAgo);
+    backdate(old, 2 * HOUR_MS);
+    backdate(oldIndex, 2 * HOUR_MS);
     const result = await layoutGc(dir);
     assert.deepEqual(result.temps.map((t) => t.path).sort(), [old, oldIndex].sort());
     assert.equal(existsSync(old), false);
@@ -94,11 +111,81 @@ describe("layout gc", () => {
     });
     // Point v1 back at the old index: the compat manifest is now reachable only via its tag.
     await layout.tag(image.index.desc, "v1");
-    const result = await layoutGc(dir);
+    const result = await layoutGc(dir, { graceMs: 0 });
     assert.deepEqual(
       result.removed.map((r) => r.digest),
       [attached.newIndex.digest],
     );
     assert.equal(await layout.exists(attached.entries[0]!.compatManifest), true);
+  });
+
+  test("unreachable blobs changed within the grace period stay and are reported as recent; older ones, or graceMs 0, go", async () => {
+    const { dir, layout, stray, image } = await prepare("grace");
+    const garbage = [stray.desc.digest, image.index.desc.digest].sort();
+    const fresh = await layoutGc(dir);
+    assert.equal(fresh.graceMs, HOUR_MS);
+    assert.deepEqual(fresh.removed, []);
+    assert.deepEqual(
+      fresh.recent.map((r) => r.digest),
+      garbage,
+    );
+    assert.equal(fresh.bytes, 0);
+    assert.equal(await layout.exists(stray.desc), true);
+    const noGrace = await layoutGc(dir, { dryRun: true, graceMs: 0 });
+    assert.deepEqual(noGrace.recent, []);
+    assert.deepEqual(noGrace.removed.map((r) => r.digest).sort(), garbage);
+
+    backdate(layout.blobPath(stray.desc.digest), 2 * HOUR_MS);
+    const old = await layoutGc(dir);
+    assert.deepEqual(
+      old.removed.map((r) => r.digest),
+      [stray.desc.digest],
+    );
+    assert.deepEqual(
+      old.recent.map((r) => r.digest),
+      [image.index.desc.digest],
+    );
+    assert.equal(await layout.exists(stray.desc), false);
+
+    const later = await layoutGc(dir, { now: Date.now() + 2 * HOUR_MS });
+    assert.deepEqual(
+      later.removed.map((r) => r.digest),
+      [image.index.desc.digest],
+    );
+    assert.deepEqual(later.recent, []);
+    assert.equal((await verify(layout, "v1")).ok, true);
+  });
+
+  test("what a recent unreachable document references stays too, however old", async () => {
+    const { dir, layout, image } = await untagged("grace-children");
+    for (const b of image.blobs)
+      if (b !== image.index) backdate(layout.blobPath(b.desc.digest), 2 * HOUR_MS);
+    const result = await layoutGc(dir);
+    assert.deepEqual(result.removed, []);
+    assert.deepEqual(
+      result.recent.map((r) => r.digest),
+      image.blobs.map((b) => b.desc.digest).sort(),
+    );
+    for (const b of image.blobs) assert.equal(await layout.exists(b.desc), true);
+  });
+
+  test("documents are removed before what they reference, then the other blobs; a dry run reports the same order", async () => {
+    const { dir, layout, image } = await untagged("order");
+    const dry = await layoutGc(dir, { dryRun: true, graceMs: 0 });
+    const result = await layoutGc(dir, { graceMs: 0 });
+    assert.deepEqual(dry.removed, result.removed);
+    const order = result.removed.map((r) => r.digest as string);
+    assert.deepEqual([...order].sort(), image.blobs.map((b) => b.desc.digest).sort());
+    const at = (b: Blob) => order.indexOf(b.desc.digest);
+    const documents = [image.index, ...image.manifests];
+    const others = image.blobs.filter((b) => !documents.includes(b));
+    assert.ok(
+      image.manifests.some((m) => m.desc.digest < image.index.desc.digest),
+      "digest order alone would remove a manifest before the index naming it",
+    );
+    assert.equal(at(image.index), 0);
+    for (const m of image.manifests) assert.ok(at(m) < Math.min(...others.map(at)), "docs first");
+    assert.deepEqual(order.slice(3), others.map((b) => b.desc.digest).sort());
+    for (const b of image.blobs) assert.equal(await layout.exists(b.desc), false);
   });
 });

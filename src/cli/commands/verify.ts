@@ -12,7 +12,12 @@ import {
 import { verify, type VerifyResult } from "../../ops/verify.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, outputOption, renderData, type OutputFormat } from "../output.js";
-import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+import {
+  addRegistryOptions,
+  openerFrom,
+  withOpener,
+  type RegistryFlags,
+} from "../registry-options.js";
 
 const REF_HELP = "registry/repo:tag, oci:DIR[:tag|@digest] or oci-archive:FILE[:tag]";
 
@@ -29,15 +34,12 @@ export function verifyCommand(run: (code: Code) => void): Command {
   return addRegistryOptions(command).action(
     async (input: string, opts: RegistryFlags & { gc?: boolean; output: OutputFormat }) => {
       const opener = await openerFrom(opts);
-      let result: VerifyResult;
-      try {
+      const result: VerifyResult = await withOpener(opener, async () => {
         const { store, reference } = await opener.open(parseReference(input));
         if (reference === undefined)
           throw new OcifitError("USAGE", `${input} names no tag or digest`);
-        result = await verify(store, reference, opts.gc ? { gc: true } : {});
-      } finally {
-        await opener.close();
-      }
+        return verify(store, reference, opts.gc ? { gc: true } : {});
+      });
       for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderVerify(input, result));
       else process.stdout.write(await renderData(opts.output, result));
@@ -91,15 +93,12 @@ export function protectCommand(run: (code: Code) => void): Command {
       opts: RegistryFlags & { anchor: ProtectAnchor; output: OutputFormat },
     ) => {
       const opener = await openerFrom(opts);
-      let result: ProtectResult;
-      try {
+      const result: ProtectResult = await withOpener(opener, async () => {
         const { store, reference } = await opener.open(parseReference(input));
         if (reference === undefined)
           throw new OcifitError("USAGE", `${input} names no tag or digest`);
-        result = await protect(store, reference, { anchor: opts.anchor });
-      } finally {
-        await opener.close();
-      }
+        return protect(store, reference, { anchor: opts.anchor });
+      });
       for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderProtect(result));
       else process.stdout.write(await renderData(opts.output, result));
@@ -131,24 +130,64 @@ function renderProtect(r: ProtectResult): string {
 export function gcCommand(run: (code: Code) => void): Command {
   return new Command("gc")
     .description(
-      "remove blobs of an OCI layout that nothing in index.json reaches (compat content counts), and stale temp files",
+      "remove blobs of an OCI layout that nothing in index.json reaches (compat content counts) and that are older than --grace, and stale temp files",
     )
     .argument("<layout>", "oci:DIR")
     .addOption(new Option("--dry-run", "list what would be removed, remove nothing"))
+    .addOption(
+      new Option(
+        "--grace <duration>",
+        "keep unreachable blobs changed within this long (a writer may be about to tag them): 0, 30s, 10m, 1h, 2d",
+      ).default("1h"),
+    )
     .addOption(outputOption())
-    .action(async (input: string, opts: { dryRun?: boolean; output: OutputFormat }) => {
-      const ref = parseReference(input.includes(":") ? input : `oci:${input}`);
-      if (ref.scheme !== "oci-layout") {
-        throw new OcifitError("USAGE", "gc works on OCI layouts only (oci:DIR)", {
-          subject: input,
+    .action(
+      async (input: string, opts: { dryRun?: boolean; grace: string; output: OutputFormat }) => {
+        const graceMs = parseDuration("--grace", opts.grace);
+        const ref = parseReference(input.includes(":") ? input : `oci:${input}`);
+        if (ref.scheme !== "oci-layout") {
+          throw new OcifitError("USAGE", "gc works on OCI layouts only (oci:DIR)", {
+            subject: input,
+          });
+        }
+        const result = await layoutGc(ref.path, {
+          graceMs,
+          ...(opts.dryRun ? { dryRun: true } : {}),
         });
-      }
-      const result = await layoutGc(ref.path, opts.dryRun ? { dryRun: true } : {});
-      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
-      if (opts.output === "table") process.stdout.write(renderGc(result));
-      else process.stdout.write(await renderData(opts.output, result));
-      run(ExitCode.Ok);
-    });
+        for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+        if (opts.output === "table") process.stdout.write(renderGc(result));
+        else process.stdout.write(await renderData(opts.output, result));
+        run(ExitCode.Ok);
+      },
+    );
+}
+
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * `30s`, `10m`, `1h`, `2d` or `0`, in milliseconds. A bare number other than 0 is refused: seconds
+ * and milliseconds are both plausible readings, and guessing wrong deletes blobs.
+ */
+export function parseDuration(flag: string, value: string): number {
+  const match = /^(\d+)([smhd])?$/.exec(value);
+  const amount = match === null ? NaN : Number(match[1]);
+  const unit = match?.[2] as keyof typeof DURATION_UNITS_MS | undefined;
+  const ms = unit === undefined ? (amount === 0 ? 0 : NaN) : amount * DURATION_UNITS_MS[unit];
+  if (!Number.isSafeInteger(ms)) {
+    throw new OcifitError(
+      "USAGE",
+      `${flag} takes a whole number with a unit s, m, h or d (like 30s, 10m, 1h, 2d) or 0, not ${JSON.stringify(value)}`,
+    );
+  }
+  return ms;
+}
+
+/** `ms` in the largest unit that divides it, as `--grace` takes it. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return "0";
+  for (const unit of ["d", "h", "m", "s"] as const)
+    if (ms % DURATION_UNITS_MS[unit] === 0) return `${ms / DURATION_UNITS_MS[unit]}${unit}`;
+  return `${ms}ms`;
 }
 
 function renderGc(r: LayoutGcResult): string {
@@ -161,8 +200,14 @@ function renderGc(r: LayoutGcResult): string {
     lines.push(
       `warning: ${r.missing.length} referenced blob(s) are missing: ${r.missing.join(", ")}`,
     );
+  if (r.recent.length > 0) {
+    const bytes = r.recent.reduce((sum, f) => sum + f.size, 0);
+    lines.push(
+      `${r.dryRun ? "would keep" : "kept"} ${r.recent.length} unreachable blob(s) (${bytes} B) as recent: changed in the last ${formatDuration(r.graceMs)} (or referenced by a manifest that was), a writer may still be about to tag them; --grace sets the period`,
+    );
+  }
   lines.push(
-    `${r.layout}: ${r.roots} root(s), ${r.kept} blob(s) kept, ${r.removed.length} blob(s) and ${r.temps.length} temp file(s) ${verb}, ${r.bytes} bytes`,
+    `${r.layout}: ${r.roots} root(s), ${r.kept} blob(s) kept, ${r.recent.length} recent blob(s) kept, ${r.removed.length} blob(s) and ${r.temps.length} temp file(s) ${r.dryRun ? "to remove" : "removed"}, ${r.bytes} bytes`,
   );
   return `${lines.join("\n")}\n`;
 }
