@@ -16,7 +16,7 @@ import {
 } from "../content/store.js";
 import { isOcifitError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
-import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
+import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
 import { AnchorFinder, isStrong, type Anchor } from "./verify/anchors.js";
 import { asDescriptor } from "../content/graph.js";
 import { isObject } from "../oci/json-value.js";
@@ -78,6 +78,8 @@ interface CompatSite {
 class Walker {
   readonly problems: VerifyProblem[] = [];
   readonly compat: CompatSite[] = [];
+  /** The image manifests the root index lists, with where. */
+  readonly entries: { location: string; desc: ContentDescriptor }[] = [];
   readonly #reads = new Map<string, Promise<Read>>();
   readonly #blobs = new Map<string, Promise<boolean>>();
   readonly #walked = new Set<string>();
@@ -206,6 +208,9 @@ class Walker {
             child(platform[field], where);
           }
         }
+        const listed = asDescriptor(entry);
+        if (depth === 0 && listed !== undefined && ManifestMediaTypes.has(listed.mediaType))
+          this.entries.push({ location: at, desc: listed });
         child(entry, at);
       });
     }
@@ -306,5 +311,56 @@ async function gcReport(
       );
     }
   }
+  // A registry repository (a layout's index.json keeps its index's children itself).
+  if ("referrersApi" in store) await warnUntaggedEntries(store, walker, result);
   return rows;
+}
+
+/** Past this many tags, resolving each one costs more than a verify should. */
+const MAX_TAGS_RESOLVED = 500;
+
+/**
+ * distribution 2.x's `garbage-collect --delete-untagged` deletes manifests no tag names even when
+ * a tagged index lists them (DESIGN §1): the image itself, not only its compat content, is at
+ * risk. Each image manifest of the index that no tag names gets a warning. Costs one tag list and
+ * a HEAD per tag.
+ */
+async function warnUntaggedEntries(
+  store: Store,
+  walker: Walker,
+  result: VerifyResult,
+): Promise<void> {
+  const present = walker.entries.filter(
+    (e) => !result.problems.some((p) => p.location === e.location),
+  );
+  if (present.length === 0) return;
+  const tags = await store.listTags();
+  if (tags.length > MAX_TAGS_RESOLVED) {
+    result.warnings.push(
+      `${tags.length} tags: not resolving each to see which image manifests are tagged (limit ${MAX_TAGS_RESOLVED})`,
+    );
+    return;
+  }
+  const tagged = new Set<string>();
+  for (let i = 0; i < tags.length; i += 8) {
+    const batch = await Promise.all(
+      tags.slice(i, i + 8).map((t) =>
+        store.resolve(t).then(
+          (d) => d.digest,
+          (err: unknown) => {
+            // A tag deleted since the list was read names nothing.
+            if (isOcifitError(err) && err.code === "NOT_FOUND") return undefined;
+            throw err;
+          },
+        ),
+      ),
+    );
+    for (const digest of batch) if (digest !== undefined) tagged.add(digest);
+  }
+  for (const entry of present) {
+    if (tagged.has(entry.desc.digest)) continue;
+    result.warnings.push(
+      `${entry.location} (${entry.desc.digest}): no tag names this image manifest, only the index lists it; distribution 2.x deletes it under garbage-collect --delete-untagged (tag each platform image, as docker manifest workflows do)`,
+    );
+  }
 }

@@ -1,6 +1,7 @@
 // GC survival on the real registry (distribution 2.8): what attach writes survives
 // `garbage-collect` and `garbage-collect --delete-untagged` in both formats, with each platform
-// image tagged as `docker manifest` workflows do; the same content without anchors does not.
+// image tagged as `docker manifest` workflows do; the same content without anchors does not, nor
+// does an untagged platform image, which verify --gc warned about beforehand.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { MediaType } from "../../src/oci/media-types.js";
@@ -11,6 +12,7 @@ import { createCatalog } from "../../src/compat/catalog.js";
 import type { NodeProfile } from "../../src/compat/node-profile.js";
 import { createStoreOpener } from "../../src/content/open.js";
 import { selectImage } from "../../src/ops/select.js";
+import { verify, type VerifyResult } from "../../src/ops/verify.js";
 import { rejectsWith } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { bytesOf, jsonOf, pushSample, registryStore, type Json } from "./attach-support.js";
@@ -55,6 +57,8 @@ async function selection(repository: string): Promise<unknown> {
   }
 }
 let bare: { blob: ReturnType<typeof buildCompatBlob> };
+/** gc/untagged: compat attached with anchors, but only the amd64 image manifest tagged. */
+let untagged: { amd64: string; arm64: string; before: VerifyResult };
 
 async function prepare(repository: string, options: Partial<Parameters<typeof attach>[2]>) {
   const image = await pushSample(registry.host, repository, "v1");
@@ -93,6 +97,19 @@ before(async () => {
     bare = { blob };
   } finally {
     await store.close();
+  }
+  const sample = await pushSample(registry.host, "gc/untagged", "v1");
+  const partly = registryStore(registry.host, "gc/untagged");
+  try {
+    await partly.tag(sample.manifests[0]!.desc, "v1-amd64");
+    await attach(partly, "v1", { sets: [{ "oci.cpu.features": "AVX2,SSE4_2" }], all: true });
+    untagged = {
+      amd64: sample.manifests[0]!.desc.digest,
+      arm64: sample.manifests[1]!.desc.digest,
+      before: await verify(partly, "v1", { gc: true }),
+    };
+  } finally {
+    await partly.close();
   }
 });
 
@@ -139,6 +156,29 @@ describe("GC survival on distribution 2.8", () => {
     await registry.garbageCollect({ deleteUntagged: true });
     await compatSurvives("gc/manifest");
     await compatSurvives("gc/blob");
+  });
+
+  test("verify --gc warned about the one untagged image manifest, and --delete-untagged deleted exactly it", async () => {
+    // Before GC: compat content protected, one warning, for the untagged arm64 manifest.
+    assert.equal(untagged.before.ok, true);
+    const about = untagged.before.warnings.filter((w) =>
+      /no tag names this image manifest/.test(w),
+    );
+    assert.equal(about.length, 1, untagged.before.warnings.join("\n"));
+    assert.match(about[0]!, new RegExp(untagged.arm64));
+    // After: the registry bug the warning names, on the real registry.
+    const store = registryStore(registry.host, "gc/untagged");
+    try {
+      // The tagged amd64 manifest survives; the untagged arm64 one is the only thing missing.
+      const after = await verify(store, "v1");
+      assert.deepEqual(
+        after.problems.map((p) => [p.kind, p.digest]),
+        [["missing", untagged.arm64]],
+      );
+      assert.ok(!after.problems.some((p) => p.digest === untagged.amd64));
+    } finally {
+      await store.close();
+    }
   });
 
   test("after garbage-collect --delete-untagged, select gives the same answers as before in both formats", async () => {
