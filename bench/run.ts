@@ -1,12 +1,14 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
 // evaluate, discover, pull (starts a local registry; needs docker-registry and skopeo), select
-// (starts a local registry).
+// (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
+// process; run `npm run build` first).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
+import { run as startup } from "./startup.bench.js";
 import { run as validateIndex } from "./validate-index.bench.js";
 
 type Suite = () => Measurement[] | Promise<Measurement[]>;
@@ -18,6 +20,7 @@ const suites: [string, Suite][] = [
   ["pull", pull],
   ["select", select],
   ["copy", copy],
+  ["startup", startup],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];
