@@ -61,6 +61,8 @@ export interface CopyStats {
   referrersTags: string[];
   /** Of `copied`, blobs sent again because they vanished from the destination during the copy. */
   repaired: number;
+  /** What was left undone, and why (the copy itself succeeded). */
+  warnings: string[];
 }
 
 /**
@@ -110,6 +112,7 @@ export async function copyGraph(
     referrers: 0,
     referrersTags: [],
     repaired: 0,
+    warnings: [],
   };
   const limit = limiter(Math.max(1, options.concurrency ?? 4));
   const mountFrom = options.mountFrom;
@@ -236,7 +239,7 @@ export async function copyGraph(
     }
     if (api() !== true) {
       for (const [subject, { listed }] of found) {
-        const tag = await writeFallbackTag(dst, subject, listed);
+        const tag = await writeFallbackTag(dst, subject, listed, stats.warnings);
         if (tag !== undefined) stats.referrersTags.push(tag);
       }
     }
@@ -278,6 +281,7 @@ async function writeFallbackTag(
   dst: Store,
   subject: string,
   referrers: readonly ContentDescriptor[],
+  warnings: string[],
 ): Promise<string | undefined> {
   const tag = referrersTag(subject);
   let doc: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: [] };
@@ -288,7 +292,12 @@ async function writeFallbackTag(
     if (!(err instanceof OcifitError) || err.code !== "NOT_FOUND") throw err;
   }
   if (current !== undefined) {
-    if (!IndexMediaTypes.has(current.mediaType)) return undefined;
+    if (!IndexMediaTypes.has(current.mediaType)) {
+      warnings.push(
+        `${tag} in ${dst.name} names a ${current.mediaType}, not a referrers index: left alone, so ${referrers.length} referrer${referrers.length === 1 ? "" : "s"} of ${subject} ${referrers.length === 1 ? "is" : "are"} not listed there`,
+      );
+      return undefined;
+    }
     // Validated: an index that lists anything but descriptors must not be silently rewritten.
     doc = parseIndex(await fetchBytes(dst, current), `referrers tag ${tag} in ${dst.name}`);
   }

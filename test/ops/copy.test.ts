@@ -140,6 +140,32 @@ describe("copyImage (memory and layout)", () => {
     );
   });
 
+  test("--referrers leaves a destination fallback tag that names a manifest alone, with a warning", async () => {
+    const dir = tempDir("ocifit-copy-odd-fallback-");
+    try {
+      const image = sampleImage("odd-fallback");
+      const src = await openLayout(join(dir.path, "src"), { create: true });
+      await pushAll(src, [...image.blobs, emptyBlob]);
+      await src.tag(image.index.desc, "v1");
+      const subject = image.manifests[0]!;
+      const sig = referrer(subject, { artifactType: "application/vnd.example.sig" });
+      await pushAll(src, [sig]);
+      addUntagged(src.dir, sig);
+      const dst = createMemoryStore("dst");
+      await pushAll(dst, image.blobs);
+      const tag = referrersTag(subject.desc.digest);
+      await dst.tag(image.manifests[1]!.desc, tag); // someone else's use of the name
+      const result = await copyImage({ src, reference: "v1", dst, tag: "v1", referrers: true });
+      assert.deepEqual(result.stats.referrersTags, []);
+      assert.equal(result.stats.warnings.length, 1);
+      assert.match(result.stats.warnings[0]!, new RegExp(`${tag} .* not a referrers index`));
+      assert.equal((await dst.resolve(tag)).digest, image.manifests[1]!.desc.digest);
+      assert.equal((await dst.resolve("v1")).digest, image.index.desc.digest);
+    } finally {
+      dir.remove();
+    }
+  });
+
   test("--referrers refuses to rewrite a destination fallback index that is not a valid index", async () => {
     const dir = tempDir("ocifit-copy-bad-fallback-");
     try {

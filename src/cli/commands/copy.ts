@@ -171,6 +171,7 @@ export function copyCommand(run: (code: Code) => void): Command {
           bar?.stop();
         }
       });
+      for (const w of result.stats.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
       if (opts.output === "table")
         process.stdout.write(summary({ src: srcInput, dst: dstInput }, result));
       else process.stdout.write(await renderData(opts.output, result));
