@@ -352,13 +352,16 @@ export class LayoutStore implements Store {
     const seen = new Set<string>();
     const pending = [root];
     for (let desc = pending.pop(); desc !== undefined; desc = pending.pop()) {
-      if (seen.has(desc.digest)) continue;
-      seen.add(desc.digest);
+      // Walked as a document even if a descriptor named the same digest as a plain blob first.
+      const document = isManifestType(desc.mediaType);
+      const key = `${document ? "document" : "blob"} ${desc.digest}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       if (!(await this.exists(desc))) {
         missing.push(desc);
         continue;
       }
-      if (isManifestType(desc.mediaType)) {
+      if (document) {
         pending.push(...successors(desc, await fetchBytes(this, desc)).children);
       }
     }

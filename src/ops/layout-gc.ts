@@ -157,6 +157,7 @@ async function walk(
   missing: string[],
 ): Promise<Set<string>> {
   const reachable = new Set<string>();
+  const visited = new Set<string>();
   const pending: ContentDescriptor[] = roots.map((r) => ({
     mediaType: r.mediaType,
     digest: r.digest,
@@ -164,9 +165,13 @@ async function walk(
   }));
   while (pending.length > 0) {
     const desc = pending.pop() as ContentDescriptor;
-    if (reachable.has(desc.digest)) continue;
+    // Walked once as a document, even if a descriptor named it as a plain blob first.
+    const document = isManifestType(desc.mediaType);
+    const key = `${document ? "document" : "blob"} ${desc.digest}`;
+    if (visited.has(key)) continue;
+    visited.add(key);
     reachable.add(desc.digest);
-    if (!isManifestType(desc.mediaType)) continue;
+    if (!document) continue;
     let bytes: Uint8Array;
     try {
       bytes = await fetchBytes(store, desc);

@@ -188,4 +188,39 @@ describe("layout gc", () => {
     assert.deepEqual(order.slice(3), others.map((b) => b.desc.digest).sort());
     for (const b of image.blobs) assert.equal(await layout.exists(b.desc), false);
   });
+
+  test("a manifest also named as a plain blob elsewhere is still walked: its children stay", async () => {
+    // Crafted, but valid JSON: A lists M's bytes as a layer, B lists M as a manifest. Whichever
+    // the walk meets first, M's config and layers are reachable through B.
+    for (const order of ["blob first", "manifest first"] as const) {
+      const image = sampleImage(`both-ways-${order.split(" ")[0]}`);
+      const m = image.manifests[0]!;
+      const empty = blob(MediaType.Empty, "{}");
+      const a = blob(
+        MediaType.ImageManifest,
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ImageManifest,
+          config: empty.desc,
+          layers: [{ ...m.desc, mediaType: MediaType.ImageLayerGzip }],
+        }),
+      );
+      const b = blob(
+        MediaType.ImageIndex,
+        JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: [m.desc] }),
+      );
+      const entries = order === "blob first" ? [b.desc, a.desc] : [a.desc, b.desc];
+      const root = blob(
+        MediaType.ImageIndex,
+        JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: entries }),
+      );
+      const dir = join(work.path, `both-ways-${order.split(" ")[0]}`);
+      const layout = await openLayout(dir, { create: true });
+      await pushAll(layout, [...image.blobs, empty, a, b, root]);
+      await layout.tag(root.desc, "v1");
+      await layoutGc(dir, { graceMs: 0 });
+      const result = await verify(layout, "v1");
+      assert.deepEqual(result.problems, [], order);
+    }
+  });
 });
