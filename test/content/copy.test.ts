@@ -113,6 +113,50 @@ describe("copyGraph", () => {
     }
   });
 
+  test("the tag check walks a manifest that a descriptor also names as a plain blob", async () => {
+    for (const blobFirst of [true, false]) {
+      const image = sampleImage(`check-both-${blobFirst}`);
+      const m = image.manifests[0]!;
+      const empty = blob(MediaType.Empty, "{}");
+      const a = blob(
+        MediaType.ImageManifest,
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ImageManifest,
+          config: empty.desc,
+          layers: [{ ...m.desc, mediaType: MediaType.ImageLayerGzip }],
+        }),
+      );
+      const b = blob(
+        MediaType.ImageIndex,
+        JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: [m.desc] }),
+      );
+      const root = blob(
+        MediaType.ImageIndex,
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ImageIndex,
+          manifests: blobFirst ? [b.desc, a.desc] : [a.desc, b.desc],
+        }),
+      );
+      const dir = tempDir("ocifit-tag-check-both-");
+      try {
+        const dst = await openLayout(dir.path, { create: true });
+        const config = JSON.parse(m.bytes.toString()).config as ContentDescriptor;
+        await pushAll(dst, [
+          ...image.blobs.filter((x) => x.desc.digest !== config.digest),
+          empty,
+          a,
+          b,
+          root,
+        ]);
+        await assert.rejects(dst.tagComplete(root.desc, "v1"), /is missing/);
+      } finally {
+        dir.remove();
+      }
+    }
+  });
+
   test("--referrers with a referrer that contains its own subject completes (no wait cycle)", async () => {
     // An index that lists M and names M as its subject: valid, and a cycle for a naive walker.
     const image = sampleImage("cycle");
