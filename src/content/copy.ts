@@ -18,6 +18,7 @@ import {
   fetchBytes,
   hasReferrers,
   isManifestType,
+  release,
   type ContentDescriptor,
   type Store,
 } from "./store.js";
@@ -200,10 +201,16 @@ export async function copyGraph(
               }
             }
             const body = await src.fetch(desc);
-            await dst.push(
-              desc,
-              options.onProgress ? counted(body, desc, options.onProgress) : body,
-            );
+            try {
+              await dst.push(
+                desc,
+                options.onProgress ? counted(body, desc, options.onProgress) : body,
+              );
+            } catch (err) {
+              // A push refused before it read the body leaves the source stream open.
+              await release(body).catch(() => undefined);
+              throw err;
+            }
             copied(desc);
           });
         })();

@@ -58,6 +58,7 @@ import {
   fetchBytes,
   isManifestType,
   readAll,
+  release,
   verifying,
   type Body,
   type ContentDescriptor,
@@ -281,7 +282,7 @@ export class LayoutStore implements Store {
     if ((await this.#blobSize(path)) === desc.size) {
       // Content-addressed: a blob of the right size under its digest is this content (fetch
       // verifies it). The body is not needed; let its producer release what it holds.
-      await discard(body);
+      await release(body);
       // Reused now, so young again: `ocifit gc` spares unreachable blobs changed within its
       // grace period, and this writer may be about to tag what references it.
       const now = new Date();
@@ -621,9 +622,4 @@ export function sniffMediaType(bytes: Uint8Array): string | undefined {
   if (Array.isArray(doc["manifests"])) return MediaType.ImageIndex;
   if (doc["config"] !== undefined && Array.isArray(doc["layers"])) return MediaType.ImageManifest;
   return undefined;
-}
-
-async function discard(body: Body): Promise<void> {
-  if (body instanceof Uint8Array) return;
-  await body[Symbol.asyncIterator]().return?.();
 }

@@ -12,6 +12,54 @@ export type ContentDescriptor = Pick<Descriptor, "mediaType" | "digest" | "size"
 
 export type Body = Uint8Array | AsyncIterable<Uint8Array>;
 
+/**
+ * `source`, plus a way to let go of what backs it without reading it: a stream fetched but never
+ * consumed (its push was refused before the first byte) would otherwise hold its connection open
+ * forever. `return()` releases whether or not iteration began; ending normally releases too.
+ */
+export function releasing(
+  source: AsyncIterable<Uint8Array>,
+  release: () => void,
+): AsyncIterableIterator<Uint8Array> {
+  let inner: AsyncIterator<Uint8Array> | undefined;
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    release();
+  };
+  const self: AsyncIterableIterator<Uint8Array> = {
+    [Symbol.asyncIterator]: () => self,
+    async next() {
+      if (finished) return { done: true, value: undefined };
+      inner ??= source[Symbol.asyncIterator]();
+      try {
+        const step = await inner.next();
+        if (step.done) finish();
+        return step;
+      } catch (err) {
+        finish();
+        throw err;
+      }
+    },
+    async return() {
+      try {
+        await inner?.return?.();
+      } finally {
+        finish();
+      }
+      return { done: true, value: undefined };
+    },
+  };
+  return self;
+}
+
+/** Lets go of a body that will not be read (or not to the end): see `releasing`. */
+export async function release(body: Body): Promise<void> {
+  if (body instanceof Uint8Array) return;
+  await body[Symbol.asyncIterator]().return?.();
+}
+
 export interface Store {
   /** For messages: `registry.example/team/app`, `oci:./layout`, `oci-archive:./x.tar`. */
   readonly name: string;

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import { isOcifitError } from "../../src/oci/errors.js";
 import { copyImage } from "../../src/ops/copy.js";
 import { rejectsWith } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
@@ -146,4 +147,30 @@ describe("copy (loopback fault proxy)", () => {
     await copyImage({ src: store("faults/src", proxy.host), reference: "v1", dst, tag: "v1" });
     await assertComplete(dst);
   });
+
+  test(
+    "a destination that refuses a chunked upload before reading it: the copy fails and the source lets go of its stream (loopback fault proxy)",
+    { timeout: 30_000 }, // a source stream left open made close() wait forever
+    async () => {
+      proxy.rule = (m, url) =>
+        m === "POST" && url.includes("/faults/refused/blobs/uploads/")
+          ? { kind: "status", status: 403 }
+          : undefined;
+      const src = createRegistryStore({ registry: registry.host, repository: "faults/src" });
+      const dst = createRegistryStore({
+        registry: proxy.host,
+        repository: "faults/refused",
+        chunkSize: 1024, // every layer takes the chunked path, which POSTs before reading
+        retry: { baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 2000 },
+      });
+      try {
+        await assert.rejects(
+          copyImage({ src, reference: "v1", dst, tag: "v1", concurrency: 2 }),
+          (err: unknown) => isOcifitError(err) && err.code === "AUTH",
+        );
+      } finally {
+        await Promise.all([src.close(), dst.close()]);
+      }
+    },
+  );
 });

@@ -23,6 +23,7 @@ import {
   chunksOf,
   isManifestType,
   readAll,
+  releasing,
   verifying,
   type Body,
   type ContentDescriptor,
@@ -486,7 +487,11 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       );
     }
     const ranges = first.status === 206 || /\bbytes\b/i.test(first.header("accept-ranges") ?? "");
-    return this.inContext(verifying(this.resumable(first, desc, path, ranges), desc), "blob");
+    // Until it is read, the response holds a connection: let a caller that gives up release it.
+    return releasing(
+      this.inContext(verifying(this.resumable(first, desc, path, ranges), desc), "blob"),
+      () => discard(first.body),
+    );
   }
 
   private async *resumable(
