@@ -91,8 +91,12 @@ export class ArchiveStore implements Store, Closable {
     if (await this.#open().updateTag(desc, tag)) this.#dirty = true;
   }
 
-  async tagComplete(desc: ContentDescriptor, tag: string): Promise<boolean> {
-    const changed = await this.#open().tagComplete(desc, tag);
+  async tagComplete(
+    desc: ContentDescriptor,
+    tag: string,
+    only?: readonly ContentDescriptor[],
+  ): Promise<boolean> {
+    const changed = await this.#open().tagComplete(desc, tag, only);
     if (changed) this.#dirty = true;
     return changed;
   }

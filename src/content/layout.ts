@@ -331,10 +331,17 @@ export class LayoutStore implements Store {
    * Points `tag` at `desc` only if everything below it is present and intact, checked while
    * index.json's lock is held. `ocifit gc` holds the same lock while it collects, so nothing can
    * be collected between the check and the tag. Throws INCOMPLETE, naming what is missing.
+   * `only` narrows the check to `desc` and those descriptors: what the caller itself wrote, when
+   * the rest of the graph may be legitimately absent (an index kept sparse on purpose).
    */
-  async tagComplete(desc: ContentDescriptor, tag: string): Promise<boolean> {
+  async tagComplete(
+    desc: ContentDescriptor,
+    tag: string,
+    only?: readonly ContentDescriptor[],
+  ): Promise<boolean> {
     return this.updateTag(desc, tag, async () => {
-      const missing = await this.#missingBelow(desc);
+      const missing =
+        only === undefined ? await this.#missingBelow(desc) : await this.#absent([desc, ...only]);
       if (missing.length === 0) return;
       const shown = missing.slice(0, 5).map((d) => `${d.mediaType} ${d.digest}`);
       const more =
@@ -345,6 +352,12 @@ export class LayoutStore implements Store {
         { subject: desc.digest },
       );
     });
+  }
+
+  async #absent(descs: readonly ContentDescriptor[]): Promise<ContentDescriptor[]> {
+    const missing: ContentDescriptor[] = [];
+    for (const d of descs) if (!(await this.exists(d))) missing.push(d);
+    return missing;
   }
 
   /** Descriptors under `root` (itself included) whose blobs are absent; manifests are verified. */

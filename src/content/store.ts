@@ -84,8 +84,15 @@ export interface ReferrersCapable {
 }
 
 export interface CompleteTagCapable {
-  /** Tags `desc` only if its whole graph is present, atomically with respect to collection. */
-  tagComplete(desc: ContentDescriptor, tag: string): Promise<unknown>;
+  /**
+   * Tags `desc` only if its whole graph (or, with `only`, `desc` and those descriptors) is
+   * present, atomically with respect to collection.
+   */
+  tagComplete(
+    desc: ContentDescriptor,
+    tag: string,
+    only?: readonly ContentDescriptor[],
+  ): Promise<unknown>;
 }
 
 export function canTagComplete(store: Store): store is Store & CompleteTagCapable {

@@ -1,13 +1,14 @@
 // attach and detach on an OCI image layout (and an OCI archive): the same order of writes, the
 // compat tag as an index.json entry, and index.json entries other tools wrote left as they were.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { openArchive } from "../../src/content/archive.js";
 import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
+import { isOcifitError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { compatTag, fallbackTag } from "../../src/ops/anchors.js";
 import { attach, attachFile } from "../../src/ops/attach.js";
@@ -153,6 +154,33 @@ describe("attach on an OCI layout", () => {
     }
     const detached = await detachReference(`oci-archive:${file}:v1`, { platform: "linux/amd64" });
     assert.equal(detached.newIndex.digest, image.index.desc.digest);
+  });
+
+  test("content attach wrote that vanishes before its tag (a gc meanwhile) stops the tag: INCOMPLETE, v1 unmoved", async () => {
+    const { layout, image } = await layoutWithImage("vanishing");
+    // A stand-in for a gc that collects the (still unreachable) compat config right after it
+    // was written.
+    const push = layout.push.bind(layout);
+    layout.push = async (desc, body) => {
+      await push(desc, body);
+      if (desc.mediaType === MediaType.ImageConfig) rmSync(layout.blobPath(desc.digest));
+    };
+    await assert.rejects(
+      attach(layout, "v1", { sets: SETS, platform: "linux/amd64" }),
+      (err: unknown) => isOcifitError(err) && err.code === "INCOMPLETE",
+    );
+    assert.equal((await layout.resolve("v1")).digest, image.index.desc.digest);
+    // A re-run, with nothing collecting, completes.
+    layout.push = push;
+    await attach(layout, "v1", { sets: SETS, platform: "linux/amd64" });
+    assert.notEqual((await layout.resolve("v1")).digest, image.index.desc.digest);
+  });
+
+  test("attach on a sparse index (a platform's manifest absent on purpose) still works", async () => {
+    const { layout, image } = await layoutWithImage("sparse");
+    rmSync(layout.blobPath(image.manifests[1]!.desc.digest));
+    const result = await attach(layout, "v1", { sets: SETS, platform: "linux/amd64" });
+    assert.equal((await layout.resolve("v1")).digest, result.newIndex.digest);
   });
 
   test("detach on a layout without compatibilities changes nothing", async () => {

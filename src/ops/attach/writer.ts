@@ -4,7 +4,12 @@
 // stores the manifest as a blob and tags by editing its index. Every write is recorded, in order,
 // for the report.
 import { isOcifitError } from "../../oci/errors.js";
-import { fetchBytes, type ContentDescriptor, type Store } from "../../content/store.js";
+import {
+  canTagComplete,
+  fetchBytes,
+  type ContentDescriptor,
+  type Store,
+} from "../../content/store.js";
 
 /** A store that writes manifests itself and reports `OCI-Subject` (the registry store). */
 interface ManifestPusher {
@@ -53,10 +58,13 @@ export class ContentWriter {
     this.kind = isManifestPusher(store) ? "registry" : "layout";
   }
 
-  /** A blob; skipped when the store already has it. */
+  /**
+   * A blob; not sent again when the store already has it. A layout is still asked to store it:
+   * that makes a reused blob young again, so a concurrent `ocifit gc` spares it.
+   */
   async blob(role: WriteRole, desc: ContentDescriptor, bytes: Uint8Array): Promise<void> {
     const present = await this.store.exists(desc);
-    if (!present) await this.store.push(desc, bytes);
+    if (!present || this.kind === "layout") await this.store.push(desc, bytes);
     this.records.push({
       action: "blob",
       role,
@@ -90,8 +98,15 @@ export class ContentWriter {
     if (isManifestPusher(this.store)) {
       await this.store.pushManifest(desc, bytes, tag);
     } else {
-      if (!(await this.store.exists(desc))) await this.store.push(desc, bytes);
-      await this.store.tag(desc, tag);
+      await this.store.push(desc, bytes); // a layout skips (and touches) what it has
+      if (canTagComplete(this.store)) {
+        // Under the lock a gc holds: what this writer stored must still be there. Only that:
+        // an index may be sparse on purpose, and its other children are not ours to demand.
+        const written = this.records.filter((r) => r.action !== "tag").map((r) => r.descriptor);
+        await this.store.tagComplete(desc, tag, written);
+      } else {
+        await this.store.tag(desc, tag);
+      }
     }
     this.records.push({ action: "tag", role, descriptor: desc, tag });
   }
