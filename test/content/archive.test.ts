@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import * as tar from "tar-stream";
 import { openArchive, isClosable } from "../../src/content/archive.js";
+import { packLayout } from "../../src/content/archive/pack.js";
 import { openLayout, REF_NAME } from "../../src/content/layout.js";
 import { computeDigest } from "../../src/oci/digest.js";
 import { MediaType } from "../../src/oci/media-types.js";
@@ -263,6 +264,31 @@ describe("ArchiveStore: round trip", () => {
       ]);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe("packLayout: a write that fails", () => {
+  test("writing into a directory that is gone fails cleanly: no open files, no temp file", async () => {
+    const dir = tempDir("ocifit-pack-fail-");
+    try {
+      const layout = await openLayout(join(dir.path, "layout"), { create: true });
+      // Big enough that the tar stream fills and waits for the disk side.
+      const big = blob(MediaType.ImageLayerGzip, Buffer.alloc(4 * 1024 * 1024, 7));
+      await pushAll(layout, [big]);
+      const openFiles = (): number => readdirSync("/proc/self/fd").length;
+      const before = openFiles();
+      for (let i = 0; i < 5; i++) {
+        await assert.rejects(
+          packLayout(layout, join(dir.path, "missing", "out.tar")),
+          (err: unknown) => (err as { code?: string }).code === "ENOENT",
+        );
+      }
+      await new Promise((r) => setImmediate(r));
+      assert.equal(openFiles(), before, "every blob read stream was closed");
+      assert.deepEqual(readdirSync(dir.path), ["layout"]);
+    } finally {
+      dir.remove();
     }
   });
 });

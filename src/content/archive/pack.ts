@@ -35,9 +35,12 @@ async function planEntries(layout: LayoutStore): Promise<PlannedEntry[]> {
   for (const name of [INDEX_FILE, LAYOUT_FILE]) {
     const path = `${layout.dir}/${name}`;
     const handle = await open(path, "r");
-    const { size } = await handle.stat();
-    await handle.close();
-    entries.push({ name, source: { path, size } });
+    try {
+      const { size } = await handle.stat();
+      entries.push({ name, source: { path, size } });
+    } finally {
+      await handle.close();
+    }
   }
   return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -54,12 +57,23 @@ export async function packLayout(layout: LayoutStore, file: string): Promise<voi
   const entries = await planEntries(layout);
   const temp = `${file}.tmp-${process.pid}`;
   const pack = tar.pack();
+  // Whichever side fails first stops the other, and both have ended (no open blob, no pending
+  // wait for `drain`) before the error is reported.
+  const stop = new AbortController();
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+    stop.abort();
+    pack.destroy(error as Error);
+  };
   let done = false;
   try {
-    const feeding = feed(pack, entries);
-    feeding.catch((err: unknown) => pack.destroy(err as Error));
-    const writing = pipeline(Readable.from(pack), createWriteStream(temp, { mode: 0o644 }));
+    const feeding = feed(pack, entries, stop.signal).catch(fail);
+    const writing = pipeline(Readable.from(pack), createWriteStream(temp, { mode: 0o644 })).catch(
+      fail,
+    );
     await Promise.all([feeding, writing]);
+    if (failure !== undefined) throw failure.error;
     const handle = await open(temp, "r+");
     try {
       await handle.sync();
@@ -74,8 +88,19 @@ export async function packLayout(layout: LayoutStore, file: string): Promise<voi
   await syncDir(dirname(file));
 }
 
-async function feed(pack: tar.Pack, entries: readonly PlannedEntry[]): Promise<void> {
+async function feed(
+  pack: tar.Pack,
+  entries: readonly PlannedEntry[],
+  stopped: AbortSignal,
+): Promise<void> {
+  const aborted = new Promise<never>((_, reject) =>
+    stopped.addEventListener("abort", () => reject(new Error("the archive write stopped")), {
+      once: true,
+    }),
+  );
+  aborted.catch(() => undefined);
   for (const entry of entries) {
+    stopped.throwIfAborted();
     let settle: (err?: unknown) => void = () => undefined;
     const finished = new Promise<void>((resolve, reject) => {
       settle = (err) => (err ? reject(err as Error) : resolve());
@@ -86,12 +111,14 @@ async function feed(pack: tar.Pack, entries: readonly PlannedEntry[]): Promise<v
     const sink: Writable = pack.entry(header(entry), settle);
     sink.on("error", () => undefined);
     if (entry.source !== undefined) {
+      // Leaving this loop early (stopped) closes the blob's read stream.
       for await (const chunk of createReadStream(entry.source.path)) {
-        if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once("drain", resolve));
+        if (!sink.write(chunk))
+          await Promise.race([new Promise<void>((r) => sink.once("drain", r)), aborted]);
       }
       sink.end();
     }
-    await finished;
+    await Promise.race([finished, aborted]);
   }
   pack.finalize();
 }
