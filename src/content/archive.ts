@@ -13,6 +13,7 @@ import { DEFAULT_MAX_BYTES } from "../oci/ijson.js";
 import { extractArchive } from "./archive/extract.js";
 import { packLayout } from "./archive/pack.js";
 import { errnoOf, ioError } from "./layout/files.js";
+import { withLock } from "./layout/lock.js";
 import { openLayout, type LayoutStore } from "./layout.js";
 import type { Descriptor, IndexEntry } from "../oci/schema.js";
 import type { Body, ContentDescriptor, Store } from "./store.js";
@@ -47,13 +48,22 @@ export class ArchiveStore implements Store, Closable {
   readonly #workDir: string;
   #dirty: boolean;
   #closed = false;
+  /** The file as it was read (undefined: there was none), to notice another writer's change. */
+  #version: FileVersion | undefined;
 
-  constructor(file: string, layout: LayoutStore, workDir: string, dirty: boolean) {
+  constructor(
+    file: string,
+    layout: LayoutStore,
+    workDir: string,
+    dirty: boolean,
+    version: FileVersion | undefined,
+  ) {
     this.file = file;
     this.name = `oci-archive:${file}`;
     this.#layout = layout;
     this.#workDir = workDir;
     this.#dirty = dirty;
+    this.#version = version;
   }
 
   /** Whether the archive has changes that `commit()` would write. */
@@ -114,14 +124,32 @@ export class ArchiveStore implements Store, Closable {
     return this.#open().roots();
   }
 
-  /** Writes the archive now (atomically), even if nothing changed. */
+  /**
+   * Writes the archive now (atomically), even if nothing changed. Refused with CONFLICT when the
+   * file changed since it was read: writing would silently drop the other writer's work.
+   */
   async commit(): Promise<void> {
     const layout = this.#open();
-    try {
-      await packLayout(layout, this.file);
-    } catch (err) {
-      throw ioError(err, `write ${this.name}`, this.file);
-    }
+    await withLock(
+      `${this.file}.lock`,
+      async () => {
+        const now = await versionOf(this.file);
+        if (!sameVersion(now, this.#version)) {
+          throw new OcifitError(
+            "CONFLICT",
+            `${this.name} changed since it was read (another writer?): nothing was written, the file is as the other writer left it; run again`,
+            { subject: this.file },
+          );
+        }
+        try {
+          await packLayout(layout, this.file);
+        } catch (err) {
+          throw ioError(err, `write ${this.name}`, this.file);
+        }
+        this.#version = await versionOf(this.file);
+      },
+      { what: this.name },
+    );
     this.#dirty = false;
   }
 
@@ -162,15 +190,38 @@ export async function openArchive(
   );
   try {
     const layoutDir = join(workDir, "layout");
+    const version = present ? await versionOf(file) : undefined;
     if (present) {
       await extractArchive(file, layoutDir, { name, maxIndexBytes });
     }
     const layout = await openLayout(layoutDir, { create: !present, maxIndexBytes, name });
-    return new ArchiveStore(file, layout, workDir, !present);
+    return new ArchiveStore(file, layout, workDir, !present, version);
   } catch (err) {
     await rm(workDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Enough to tell that a file was replaced or rewritten: a rename gives a new inode. */
+interface FileVersion {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+async function versionOf(file: string): Promise<FileVersion | undefined> {
+  try {
+    const info = await stat(file);
+    return { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT") return undefined;
+    throw ioError(err, "read the archive's state", file);
+  }
+}
+
+function sameVersion(a: FileVersion | undefined, b: FileVersion | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 async function fileExists(file: string): Promise<boolean> {

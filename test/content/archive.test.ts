@@ -293,6 +293,33 @@ describe("packLayout: a write that fails", () => {
   });
 });
 
+describe("ArchiveStore: two writers", () => {
+  test("the second writer of one archive is refused with CONFLICT, and the first one's tag stays", async () => {
+    const file = fresh();
+    const image = sampleImage("two-writers");
+    const setup = await openArchive(file, { create: true });
+    await pushAll(setup, image.blobs);
+    await setup.tag(image.index.desc, "v1");
+    await setup.close();
+
+    const first = await openArchive(file);
+    const second = await openArchive(file);
+    await first.tag(image.manifests[0]!.desc, "amd64");
+    await second.tag(image.manifests[1]!.desc, "arm64");
+    await first.commit();
+    await first.tag(image.manifests[1]!.desc, "arm64-too");
+    await first.close(); // a store may commit again after its own write
+    await rejectsWith(second.close(), "CONFLICT", /changed since it was read/);
+
+    const result = await openArchive(file);
+    try {
+      assert.deepEqual((await result.listTags()).sort(), ["amd64", "arm64-too", "v1"]);
+    } finally {
+      await result.discard();
+    }
+  });
+});
+
 describe("ArchiveStore: verification", () => {
   test("a push that does not match its descriptor is refused and stores nothing", async () => {
     const store = await openArchive(fresh(), { create: true });
