@@ -86,7 +86,8 @@ export async function detach(
   for (const entry of result.entries) {
     if (entry.removed.length === 0) continue;
     const subject = entry.manifest.digest;
-    const keeps = await readTagged(store, compatTag(subject)).catch(() => undefined);
+    // Not found is "no tag"; any other failure is reported, not read as "no tag".
+    const keeps = await readTagged(store, compatTag(subject));
     if (keeps !== undefined) entry.keptCompatTag = compatTag(subject);
     if (options.dryRun) {
       const listed = await readTagged(store, fallbackTag(subject));
