@@ -11,6 +11,7 @@
 // * Credentials are only ever sent to this registry and to the realm it named.
 import { OcifitError } from "../../oci/errors.js";
 import { errorFromResponse, type ErrorContext } from "../registry/errors.js";
+import { isLoopbackRegistry } from "../registry/http.js";
 import { parseChallenges, type Challenge } from "./challenge.js";
 import {
   describeCredential,
@@ -157,6 +158,21 @@ export class Authenticator {
     return pending;
   }
 
+  /**
+   * A registry names its token service; a plain-HTTP one on another, non-loopback host would get
+   * the password unencrypted. The registry's own host is what the user chose to reach (with
+   * --plain-http if it is HTTP), so it may be trusted as far as the user trusts it.
+   */
+  private refuseCleartext(realm: URL): void {
+    if (realm.protocol !== "http:") return;
+    if (realm.host === this.registry || isLoopbackRegistry(realm.host)) return;
+    throw new OcifitError(
+      "AUTH",
+      `${this.registry} sends its clients to the token service ${realm.origin}, which is plain HTTP on another host: ocifit will not send credentials there unencrypted`,
+      { subject: this.registry },
+    );
+  }
+
   private async fetchToken(scopes: string[]): Promise<CachedToken> {
     const bearer = this.bearer;
     if (bearer === undefined) throw new OcifitError("INTERNAL", "no bearer challenge recorded");
@@ -164,6 +180,7 @@ export class Authenticator {
     const issued = this.now();
     let request: TokenHttpRequest;
     if (credential?.kind === "identity-token") {
+      this.refuseCleartext(new URL(bearer.realm));
       const form = new URLSearchParams();
       form.set("grant_type", "refresh_token");
       form.set("refresh_token", credential.token);
@@ -182,6 +199,7 @@ export class Authenticator {
       for (const scope of scopes) url.searchParams.append("scope", scope);
       const headers: Record<string, string> = {};
       if (credential !== undefined) {
+        this.refuseCleartext(url);
         headers.authorization = basicAuthorization(credential.username, credential.password);
       }
       request = { method: "GET", url: url.toString(), headers };

@@ -8,6 +8,7 @@ import { staticCredentials, type Credential } from "../../../src/content/auth/cr
 import { RegistryClient } from "../../../src/content/registry/client.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
 import { createRegistryStore } from "../../../src/content/registry/store.js";
+import { OcifitError } from "../../../src/oci/errors.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import {
   content,
@@ -302,6 +303,34 @@ describe("(in-test server: token auth)", () => {
       });
     } finally {
       await client.close();
+    }
+  });
+
+  test("credentials are not sent to a plain-HTTP token service on another host", async () => {
+    const otherHost = "http://198.51.100.7:9/token"; // TEST-NET-3: nothing answers there
+    const challenge = `Bearer realm="${otherHost}",service="elsewhere"`;
+    const api = await startServer((_req, res) => {
+      res.writeHead(401, { "www-authenticate": challenge, "content-type": "application/json" });
+      res.end('{"errors":[{"code":"UNAUTHORIZED","message":"auth"}]}');
+    });
+    const client = new RegistryClient({
+      registry: api.host,
+      retry: fastRetry,
+      connectTimeoutMs: 500,
+      credentials: staticCredentials(alice),
+    });
+    try {
+      const store = createRegistryStore({ repository: "team/app", client });
+      await assert.rejects(store.resolve("v1"), (err: unknown) => {
+        assert.ok(err instanceof OcifitError, String(err));
+        assert.equal(err.code, "AUTH");
+        assert.match(err.message, /plain HTTP on another host/);
+        assert.doesNotMatch(err.message, /s3cret/);
+        return true;
+      });
+    } finally {
+      await client.close();
+      await api.close();
     }
   });
 
