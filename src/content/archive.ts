@@ -16,7 +16,7 @@ import { errnoOf, ioError } from "./layout/files.js";
 import { withLock } from "./layout/lock.js";
 import { openLayout, type LayoutStore } from "./layout.js";
 import type { Descriptor, IndexEntry } from "../oci/schema.js";
-import type { Body, ContentDescriptor, Store } from "./store.js";
+import type { Body, ContentDescriptor, Store, TagCompleteOptions } from "./store.js";
 
 /** Something holding resources (temp files, connections) until it is closed. */
 export interface Closable {
@@ -104,9 +104,9 @@ export class ArchiveStore implements Store, Closable {
   async tagComplete(
     desc: ContentDescriptor,
     tag: string,
-    only?: readonly ContentDescriptor[],
+    options?: TagCompleteOptions,
   ): Promise<boolean> {
-    const changed = await this.#open().tagComplete(desc, tag, only);
+    const changed = await this.#open().tagComplete(desc, tag, options);
     if (changed) this.#dirty = true;
     return changed;
   }

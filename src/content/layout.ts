@@ -63,6 +63,7 @@ import {
   type Body,
   type ContentDescriptor,
   type Store,
+  type TagCompleteOptions,
 } from "./store.js";
 
 export { REF_NAME } from "./layout/index-json.js";
@@ -333,13 +334,26 @@ export class LayoutStore implements Store {
    * be collected between the check and the tag. Throws INCOMPLETE, naming what is missing.
    * `only` narrows the check to `desc` and those descriptors: what the caller itself wrote, when
    * the rest of the graph may be legitimately absent (an index kept sparse on purpose).
+   * `replacing` is the digest the tag must still name (CONFLICT otherwise), checked under the
+   * same lock, so no other writer's tag is overwritten unseen.
    */
   async tagComplete(
     desc: ContentDescriptor,
     tag: string,
-    only?: readonly ContentDescriptor[],
+    options: TagCompleteOptions = {},
   ): Promise<boolean> {
+    const { only, replacing } = options;
     return this.updateTag(desc, tag, async () => {
+      if (replacing !== undefined) {
+        const now = (await this.readIndex()).index.manifests.find((e) => refNameOf(e) === tag);
+        if (now?.digest !== replacing) {
+          throw new OcifitError(
+            "CONFLICT",
+            `${tag} moved from ${replacing} to ${now?.digest ?? "nothing"} while ocifit was writing; the tag was left as it is, run the command again`,
+            { subject: `${this.name}:${tag}` },
+          );
+        }
+      }
       const missing =
         only === undefined ? await this.#missingBelow(desc) : await this.#absent([desc, ...only]);
       if (missing.length === 0) return;

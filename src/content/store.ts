@@ -83,16 +83,19 @@ export interface ReferrersCapable {
   referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]>;
 }
 
+export interface TagCompleteOptions {
+  /** Check only `desc` and these, not the whole graph below `desc`. */
+  only?: readonly ContentDescriptor[];
+  /** The digest the tag must still name, else CONFLICT. */
+  replacing?: string;
+}
+
 export interface CompleteTagCapable {
   /**
-   * Tags `desc` only if its whole graph (or, with `only`, `desc` and those descriptors) is
-   * present, atomically with respect to collection.
+   * Tags `desc` only if its whole graph (or what `only` names) is present, atomically with
+   * respect to collection and to other taggers.
    */
-  tagComplete(
-    desc: ContentDescriptor,
-    tag: string,
-    only?: readonly ContentDescriptor[],
-  ): Promise<unknown>;
+  tagComplete(desc: ContentDescriptor, tag: string, options?: TagCompleteOptions): Promise<unknown>;
 }
 
 export function canTagComplete(store: Store): store is Store & CompleteTagCapable {

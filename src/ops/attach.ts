@@ -317,7 +317,7 @@ export async function attach(
   }
   // 4. the index, last, if the tag still names what was read
   await checkUnmoved(store, tag, source);
-  await writer.tag("index", newIndex, edited.bytes, tag);
+  await writer.tag("index", newIndex, edited.bytes, tag, source.current.digest);
   result.writes = writer.records;
   return result;
 }

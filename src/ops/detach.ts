@@ -81,7 +81,7 @@ export async function detach(
   const writer = new ContentWriter(store);
   if (!options.dryRun) {
     await checkUnmoved(store, tag, source);
-    await writer.tag("index", newIndex, edited.bytes, tag);
+    await writer.tag("index", newIndex, edited.bytes, tag, source.current.digest);
   }
   for (const entry of result.entries) {
     if (entry.removed.length === 0) continue;

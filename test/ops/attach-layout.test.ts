@@ -176,6 +176,22 @@ describe("attach on an OCI layout", () => {
     assert.notEqual((await layout.resolve("v1")).digest, image.index.desc.digest);
   });
 
+  test("a tag moved by another writer between attach's last check and its write: CONFLICT, the other's tag kept", async () => {
+    const { layout, image } = await layoutWithImage("moved-late");
+    const push = layout.push.bind(layout);
+    layout.push = async (desc, body) => {
+      await push(desc, body);
+      // The new index is stored just before the tag: another writer moves v1 right then.
+      if (desc.mediaType === MediaType.ImageIndex && desc.digest !== image.index.desc.digest)
+        await layout.tag(image.manifests[1]!.desc, "v1");
+    };
+    await assert.rejects(
+      attach(layout, "v1", { sets: SETS, platform: "linux/amd64" }),
+      (err: unknown) => isOcifitError(err) && err.code === "CONFLICT",
+    );
+    assert.equal((await layout.resolve("v1")).digest, image.manifests[1]!.desc.digest);
+  });
+
   test("attach on a sparse index (a platform's manifest absent on purpose) still works", async () => {
     const { layout, image } = await layoutWithImage("sparse");
     rmSync(layout.blobPath(image.manifests[1]!.desc.digest));

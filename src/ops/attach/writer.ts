@@ -94,6 +94,8 @@ export class ContentWriter {
     desc: ContentDescriptor,
     bytes: Uint8Array,
     tag: string,
+    /** The digest the tag must still name (an index being replaced): checked atomically where the store can. */
+    replacing?: string,
   ): Promise<void> {
     if (isManifestPusher(this.store)) {
       await this.store.pushManifest(desc, bytes, tag);
@@ -103,7 +105,10 @@ export class ContentWriter {
         // Under the lock a gc holds: what this writer stored must still be there. Only that:
         // an index may be sparse on purpose, and its other children are not ours to demand.
         const written = this.records.filter((r) => r.action !== "tag").map((r) => r.descriptor);
-        await this.store.tagComplete(desc, tag, written);
+        await this.store.tagComplete(desc, tag, {
+          only: written,
+          ...(replacing === undefined ? {} : { replacing }),
+        });
       } else {
         await this.store.tag(desc, tag);
       }
