@@ -9,7 +9,14 @@ import type { ContentDescriptor, Store } from "../../src/content/store.js";
 import { OcifitError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { imageWithCompat } from "../support/sample-image.js";
-import { addUntagged, blob, pushAll, sampleImage, tempDir } from "./layout-support.js";
+import {
+  addUntagged,
+  blob,
+  bothWaysGraph,
+  pushAll,
+  sampleImage,
+  tempDir,
+} from "./layout-support.js";
 
 describe("copyGraph", () => {
   test("copies the whole graph, compat manifests, their configs and compat blobs included, then tags", async () => {
@@ -116,39 +123,14 @@ describe("copyGraph", () => {
   test("the tag check walks a manifest that a descriptor also names as a plain blob", async () => {
     for (const blobFirst of [true, false]) {
       const image = sampleImage(`check-both-${blobFirst}`);
-      const m = image.manifests[0]!;
-      const empty = blob(MediaType.Empty, "{}");
-      const a = blob(
-        MediaType.ImageManifest,
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ImageManifest,
-          config: empty.desc,
-          layers: [{ ...m.desc, mediaType: MediaType.ImageLayerGzip }],
-        }),
-      );
-      const b = blob(
-        MediaType.ImageIndex,
-        JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: [m.desc] }),
-      );
-      const root = blob(
-        MediaType.ImageIndex,
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ImageIndex,
-          manifests: blobFirst ? [b.desc, a.desc] : [a.desc, b.desc],
-        }),
-      );
+      const { m, extra, root } = bothWaysGraph(image, blobFirst);
       const dir = tempDir("ocifit-tag-check-both-");
       try {
         const dst = await openLayout(dir.path, { create: true });
         const config = JSON.parse(m.bytes.toString()).config as ContentDescriptor;
         await pushAll(dst, [
           ...image.blobs.filter((x) => x.desc.digest !== config.digest),
-          empty,
-          a,
-          b,
-          root,
+          ...extra,
         ]);
         await assert.rejects(dst.tagComplete(root.desc, "v1"), /is missing/);
       } finally {

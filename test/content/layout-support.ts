@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { computeDigest } from "../../src/oci/digest.js";
 import { MediaType } from "../../src/oci/media-types.js";
+import { openLayout } from "../../src/content/layout.js";
 import type { ContentDescriptor, Store } from "../../src/content/store.js";
 import { readAll } from "../../src/content/store.js";
 
@@ -165,4 +166,51 @@ export function addUntagged(layoutDir: string, ...entries: Blob[]): void {
   const index = JSON.parse(readFileSync(path, "utf8")) as { manifests: unknown[] };
   index.manifests.push(...entries.map((e) => e.desc));
   writeFileSync(path, JSON.stringify(index));
+}
+
+/**
+ * A layout at `dir` holding the sample image tagged v1 and, for its first manifest, a signature
+ * listed in index.json the way `oras attach` leaves it.
+ */
+export async function layoutWithSignedImage(dir: string, label: string, subjectAt = 0) {
+  const image = sampleImage(label);
+  const src = await openLayout(dir, { create: true });
+  await pushAll(src, [...image.blobs, emptyBlob]);
+  await src.tag(image.index.desc, "v1");
+  const subject = image.manifests[subjectAt]!;
+  const sig = referrer(subject, { artifactType: "application/vnd.example.sig" });
+  await pushAll(src, [sig]);
+  addUntagged(dir, sig);
+  return { image, src, subject, sig };
+}
+
+/**
+ * A crafted graph over the sample image: A lists manifest M's bytes as a layer, B (an index)
+ * lists M as a manifest, and the root lists A and B in the order asked for. M's digest is thus
+ * met as a plain blob or as a manifest first.
+ */
+export function bothWaysGraph(image: SampleImage, blobFirst: boolean) {
+  const m = image.manifests[0]!;
+  const a = blob(
+    MediaType.ImageManifest,
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ImageManifest,
+      config: emptyBlob.desc,
+      layers: [{ ...m.desc, mediaType: MediaType.ImageLayerGzip }],
+    }),
+  );
+  const b = blob(
+    MediaType.ImageIndex,
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: [m.desc] }),
+  );
+  const root = blob(
+    MediaType.ImageIndex,
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ImageIndex,
+      manifests: blobFirst ? [b.desc, a.desc] : [a.desc, b.desc],
+    }),
+  );
+  return { m, extra: [emptyBlob, a, b, root], root };
 }

@@ -14,14 +14,11 @@ import { MediaType } from "../../src/oci/media-types.js";
 import { referrersTag } from "../../src/oci/referrers.js";
 import { copyImage } from "../../src/ops/copy.js";
 import {
-  addUntagged,
   blob,
-  emptyBlob,
   fetchAll,
+  layoutWithSignedImage,
   pushAll,
-  referrer,
   rejectsWith,
-  sampleImage,
   tempDir,
 } from "../content/layout-support.js";
 import { demoImage } from "./select-support.js";
@@ -143,14 +140,10 @@ describe("copyImage (memory and layout)", () => {
   test("--referrers leaves a destination fallback tag that names a manifest alone, with a warning", async () => {
     const dir = tempDir("ocifit-copy-odd-fallback-");
     try {
-      const image = sampleImage("odd-fallback");
-      const src = await openLayout(join(dir.path, "src"), { create: true });
-      await pushAll(src, [...image.blobs, emptyBlob]);
-      await src.tag(image.index.desc, "v1");
-      const subject = image.manifests[0]!;
-      const sig = referrer(subject, { artifactType: "application/vnd.example.sig" });
-      await pushAll(src, [sig]);
-      addUntagged(src.dir, sig);
+      const { image, src, subject } = await layoutWithSignedImage(
+        join(dir.path, "src"),
+        "odd-fallback",
+      );
       const dst = createMemoryStore("dst");
       await pushAll(dst, image.blobs);
       const tag = referrersTag(subject.desc.digest);
@@ -169,14 +162,7 @@ describe("copyImage (memory and layout)", () => {
   test("--referrers refuses to rewrite a destination fallback index that is not a valid index", async () => {
     const dir = tempDir("ocifit-copy-bad-fallback-");
     try {
-      const image = sampleImage("bad-fallback");
-      const src = await openLayout(join(dir.path, "src"), { create: true });
-      await pushAll(src, [...image.blobs, emptyBlob]);
-      await src.tag(image.index.desc, "v1");
-      const subject = image.manifests[0]!;
-      const sig = referrer(subject, { artifactType: "application/vnd.example.sig" });
-      await pushAll(src, [sig]);
-      addUntagged(src.dir, sig);
+      const { src, subject } = await layoutWithSignedImage(join(dir.path, "src"), "bad-fallback");
       const dst = createMemoryStore("dst");
       const bad = blob(MediaType.ImageIndex, '{"schemaVersion":2,"manifests":[{"digest":1}]}');
       await pushAll(dst, [bad]);
@@ -222,14 +208,10 @@ describe("copyImage (memory and layout)", () => {
   test("--referrers from a layout: oras-style referrers reach an archive's fallback tag", async () => {
     const dir = tempDir("ocifit-copy-referrers-");
     try {
-      const image = sampleImage("copy-referrers");
-      const src = await openLayout(join(dir.path, "src"), { create: true });
-      await pushAll(src, [...image.blobs, emptyBlob]);
-      await src.tag(image.index.desc, "v1");
-      const subject = image.manifests[0]!;
-      const sig = referrer(subject, { artifactType: "application/vnd.example.sig" });
-      await pushAll(src, [sig]);
-      addUntagged(src.dir, sig);
+      const { src, subject, sig } = await layoutWithSignedImage(
+        join(dir.path, "src"),
+        "copy-referrers",
+      );
 
       const file = join(dir.path, "copy.tar");
       const archive = await openArchive(file, { create: true });

@@ -12,7 +12,14 @@ import { MediaType } from "../../src/oci/media-types.js";
 import { attach } from "../../src/ops/attach.js";
 import { layoutGc } from "../../src/ops/layout-gc.js";
 import { verify } from "../../src/ops/verify.js";
-import { blob, pushAll, sampleImage, tempDir, type Blob } from "../content/layout-support.js";
+import {
+  blob,
+  bothWaysGraph,
+  pushAll,
+  sampleImage,
+  tempDir,
+  type Blob,
+} from "../content/layout-support.js";
 
 const work = tempDir("ocifit-layout-gc-");
 after(() => work.remove());
@@ -194,29 +201,10 @@ describe("layout gc", () => {
     // the walk meets first, M's config and layers are reachable through B.
     for (const order of ["blob first", "manifest first"] as const) {
       const image = sampleImage(`both-ways-${order.split(" ")[0]}`);
-      const m = image.manifests[0]!;
-      const empty = blob(MediaType.Empty, "{}");
-      const a = blob(
-        MediaType.ImageManifest,
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ImageManifest,
-          config: empty.desc,
-          layers: [{ ...m.desc, mediaType: MediaType.ImageLayerGzip }],
-        }),
-      );
-      const b = blob(
-        MediaType.ImageIndex,
-        JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: [m.desc] }),
-      );
-      const entries = order === "blob first" ? [b.desc, a.desc] : [a.desc, b.desc];
-      const root = blob(
-        MediaType.ImageIndex,
-        JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: entries }),
-      );
+      const { extra, root } = bothWaysGraph(image, order === "blob first");
       const dir = join(work.path, `both-ways-${order.split(" ")[0]}`);
       const layout = await openLayout(dir, { create: true });
-      await pushAll(layout, [...image.blobs, empty, a, b, root]);
+      await pushAll(layout, [...image.blobs, ...extra]);
       await layout.tag(root.desc, "v1");
       await layoutGc(dir, { graceMs: 0 });
       const result = await verify(layout, "v1");

@@ -6,16 +6,8 @@ import { RegistryClient } from "../../../src/content/registry/client.js";
 import { createRegistryStore } from "../../../src/content/registry/store.js";
 import { referrersTag } from "../../../src/content/registry/documents.js";
 import { copyGraph } from "../../../src/content/copy.js";
-import { openLayout } from "../../../src/content/layout.js";
 import { EmptyDescriptor, MediaType } from "../../../src/oci/media-types.js";
-import {
-  addUntagged,
-  emptyBlob,
-  pushAll,
-  referrer,
-  sampleImage,
-  tempDir,
-} from "../layout-support.js";
+import { layoutWithSignedImage, tempDir } from "../layout-support.js";
 import {
   content,
   FakeRegistry,
@@ -156,14 +148,11 @@ describe("(in-test server: referrers API) copy --referrers", () => {
     const server = await startServer(fake.handler);
     const dir = tempDir("ocifit-copy-api-");
     try {
-      const sample = sampleImage("copy-api");
-      const src = await openLayout(dir.path, { create: true });
-      await pushAll(src, [...sample.blobs, emptyBlob]);
-      await src.tag(sample.index.desc, "v1");
-      const target = sample.manifests[0]!;
-      const sig = referrer(target, { artifactType: "application/vnd.example.sig" });
-      await pushAll(src, [sig]);
-      addUntagged(src.dir, sig);
+      const {
+        image: sample,
+        src,
+        subject: target,
+      } = await layoutWithSignedImage(dir.path, "copy-api");
 
       for (const run of ["first", "re-run"]) {
         // A fresh client each time, as a new process has: it does not know the API yet.
