@@ -23,6 +23,13 @@ export function exitCodeForError(_err: unknown): ExitCode {
  * caller handles).
  */
 export function describeError(err: unknown): string[] {
+  const also = (FOLLOW_UPS.get(err as object) ?? []).flatMap((f) =>
+    describeError(f).map((line) => `also: ${line}`),
+  );
+  return [...describeOne(err), ...also];
+}
+
+function describeOne(err: unknown): string[] {
   if (err instanceof ValidationError && err.issues.length > 0) {
     return err.issues.map(
       (i) => `${err.subject ?? ""}${err.subject ? ": " : ""}${i.path}: ${i.message}`,
@@ -31,4 +38,13 @@ export function describeError(err: unknown): string[] {
   if (isOcifitError(err)) return [err.subject ? `${err.subject}: ${err.message}` : err.message];
   const message = err instanceof Error ? err.message : String(err);
   return [`internal error: ${message}`];
+}
+
+/** Failures that followed an error (cleaning up after it), reported after it, as `also:`. */
+const FOLLOW_UPS = new WeakMap<object, unknown[]>();
+
+/** Records that `later` failed while recovering from `err`; describeError lists it after `err`. */
+export function noteFollowUp(err: unknown, later: unknown): void {
+  if (typeof err !== "object" || err === null) return;
+  FOLLOW_UPS.set(err, [...(FOLLOW_UPS.get(err) ?? []), later]);
 }

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { createStoreOpener, type StoreOpener } from "../content/open.js";
 import { OcifitError } from "../oci/errors.js";
-import { describeError } from "./exit-codes.js";
+import { noteFollowUp } from "./exit-codes.js";
 
 export interface RegistryFlags {
   plainHttp?: boolean;
@@ -57,16 +57,14 @@ export async function openerFrom(
 
 /**
  * Runs `work`, then closes the opener (which writes archives). When `work` failed and closing
- * fails too, the first error is the one reported; the second is printed beneath it.
+ * fails too, the first error is the one reported; the second follows it as `also:`.
  */
 export async function withOpener<T>(opener: StoreOpener, work: () => Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await work();
   } catch (err) {
-    await opener.close().catch((closeErr: unknown) => {
-      for (const line of describeError(closeErr)) process.stderr.write(`ocifit: also: ${line}\n`);
-    });
+    await opener.close().catch((closeErr: unknown) => noteFollowUp(err, closeErr));
     throw err;
   }
   await opener.close();

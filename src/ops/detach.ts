@@ -3,6 +3,7 @@
 // stops listing it. The compat manifest itself and its `sha256-<hex>.compat` tag are left alone:
 // other tags may still name an index that uses it, and on distribution (2.8) a tag cannot be
 // deleted without deleting the manifest under every tag that names it. Nothing is ever deleted.
+import { isOcifitError } from "../oci/errors.js";
 import { editCompatibilities } from "../compat/index-edit.js";
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
 import type { ContentDescriptor, Store } from "../content/store.js";
@@ -41,6 +42,8 @@ export interface DetachResult {
   newIndex: ContentDescriptor;
   entries: DetachedEntry[];
   writes: WriteRecord[];
+  /** What could not be found out after the index was written (the detach itself stands). */
+  warnings: string[];
 }
 
 export async function detach(
@@ -75,6 +78,7 @@ export async function detach(
       removed: edited.previous.get(t.position) ?? [],
     })),
     writes: [],
+    warnings: [],
   };
   if (!edited.changed) return result;
 
@@ -86,8 +90,14 @@ export async function detach(
   for (const entry of result.entries) {
     if (entry.removed.length === 0) continue;
     const subject = entry.manifest.digest;
-    // Not found is "no tag"; any other failure is reported, not read as "no tag".
-    const keeps = await readTagged(store, compatTag(subject));
+    // Not found is "no tag". Any other failure is said, not read as "no tag"; it does not undo
+    // the detach, which is written by now.
+    const keeps = await readTagged(store, compatTag(subject)).catch((err: unknown) => {
+      result.warnings.push(
+        `${compatTag(subject)}: could not be read (${isOcifitError(err) ? err.message : String(err)}); whether it still names compat content is unknown`,
+      );
+      return undefined;
+    });
     if (keeps !== undefined) entry.keptCompatTag = compatTag(subject);
     if (options.dryRun) {
       const listed = await readTagged(store, fallbackTag(subject));

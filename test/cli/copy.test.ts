@@ -146,6 +146,26 @@ describe("ocifit copy", () => {
     }
   });
 
+  test("when the copy fails and writing the archive fails too, the copy's error comes first", async () => {
+    const bad = image.blobs.find((b) => b.desc.mediaType.includes("layer"))!;
+    proxy.reset();
+    proxy.rule = (m, url) =>
+      m === "GET" && url.endsWith(`/blobs/${bad.desc.digest}`)
+        ? { kind: "flip", at: 3 }
+        : undefined;
+    const file = join(work.path, "no-such-dir", "out.tar");
+    const out = await runCliAsync(["copy", `${proxy.host}/cli/src:v1`, `oci-archive:${file}`]);
+    assert.equal(out.status, 2, out.stderr);
+    assert.ok(!hasStackTrace(out.stderr), out.stderr);
+    const lines = out.stderr.trim().split("\n");
+    assert.match(lines[0]!, new RegExp(bad.desc.digest.slice(0, 20)), "the copy's own error first");
+    assert.ok(
+      lines.slice(1).some((l) => l.startsWith("ocifit: also: ")),
+      `the archive's failure follows: ${out.stderr}`,
+    );
+    proxy.reset();
+  });
+
   test("--platform says the index is a new document", async () => {
     const dir = join(work.path, "amd64");
     const out = await runCliAsync([

@@ -199,6 +199,25 @@ describe("attach on an OCI layout", () => {
     assert.equal((await layout.resolve("v1")).digest, result.newIndex.digest);
   });
 
+  test("detach whose .compat tag names damaged content: detached all the same, with a warning instead of silence", async () => {
+    const { layout, image } = await layoutWithImage("damaged-compat");
+    const attached = await attach(layout, "v1", { sets: SETS, platform: "linux/amd64" });
+    const compat = attached.entries[0]!.compatManifest;
+    const path = layout.blobPath(compat.digest);
+    const bytes = readFileSync(path);
+    bytes[bytes.length - 2]! ^= 0x01; // same size, other digest
+    writeFileSync(path, bytes);
+    const result = await detach(layout, "v1", { platform: "linux/amd64" });
+    assert.equal(result.changed, true);
+    assert.equal(result.entries[0]!.keptCompatTag, undefined);
+    assert.equal(result.warnings.length, 1);
+    assert.match(
+      result.warnings[0]!,
+      new RegExp(`${compatTag(image.manifests[0]!.desc.digest)}: could not be read`),
+    );
+    assert.equal((await layout.resolve("v1")).digest, result.newIndex.digest);
+  });
+
   test("detach on a layout without compatibilities changes nothing", async () => {
     const { image, dir } = await layoutWithImage("plain");
     const before = readFileSync(join(dir, "index.json"));

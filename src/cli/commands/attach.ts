@@ -139,6 +139,7 @@ export function detachCommand(run: (code: Code) => void): Command {
           ...(expect === undefined ? {} : { expect }),
         });
       });
+      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderDetach(input, result));
       else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);
