@@ -24,7 +24,7 @@ export function subjectOf(document: unknown): string | undefined {
  * document's own, or for an image manifest without one its config's media type, as the spec
  * requires; `annotations` are the document's.
  */
-export function referrerDescriptor(
+export function referrerEntryOf(
   desc: { mediaType: string; digest: string; size: number },
   document: unknown,
 ): Descriptor {

@@ -5,10 +5,10 @@
 // listed in neither is not kept by the layout: its garbage collection would remove it.
 import { parseIJson } from "../../oci/ijson.js";
 import { IndexMediaTypes } from "../../oci/media-types.js";
-import { referrerDescriptor, referrersTag, subjectOf } from "../../oci/referrers.js";
-import { OcifitError, ValidationError } from "../../oci/errors.js";
-import type { Descriptor, ImageIndex, IndexEntry } from "../../oci/schema.js";
-import { validateOciDocument } from "../../oci/validate.js";
+import { referrerEntryOf, referrersTag, subjectOf } from "../../oci/referrers.js";
+import { OcifitError } from "../../oci/errors.js";
+import type { Descriptor, IndexEntry } from "../../oci/schema.js";
+import { parseIndex } from "../registry/documents.js";
 import { fetchBytes, isManifestType, type Store } from "../store.js";
 import { refNameOf } from "./index-json.js";
 
@@ -41,7 +41,7 @@ export async function referrersAmongRoots(
     const subject = subjectOf(document);
     if (subject === undefined) continue;
     const list = bySubject.get(subject) ?? [];
-    list.push(referrerDescriptor(desc, document));
+    list.push(referrerEntryOf(desc, document));
     bySubject.set(subject, list);
   }
   return bySubject;
@@ -63,12 +63,11 @@ export async function layoutReferrers(
   for (const entry of roots) {
     if (refNameOf(entry) !== tag || !IndexMediaTypes.has(entry.mediaType)) continue;
     const desc = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
-    const fallback = parseIJson(await fetchBytes(store, desc)).value;
-    const report = validateOciDocument("index", fallback);
-    if (report.errors.length > 0) {
-      throw new ValidationError(`referrers tag ${tag} (${entry.digest})`, report.errors);
-    }
-    for (const m of (fallback as ImageIndex).manifests) out.set(m.digest, m);
+    const fallback = parseIndex(
+      await fetchBytes(store, desc),
+      `referrers tag ${tag} (${entry.digest})`,
+    );
+    for (const m of fallback.manifests) out.set(m.digest, m);
   }
   for (const d of amongRoots.get(subject) ?? []) if (!out.has(d.digest)) out.set(d.digest, d);
   return [...out.values()].filter(
