@@ -13,7 +13,7 @@ import { MediaType } from "../src/oci/media-types.js";
 import { copyImage } from "../src/ops/copy.js";
 import { startFaultProxy, type FaultProxy } from "../test/ops/copy-support.js";
 import { startRegistry } from "../test/support/registry.js";
-import type { Measurement } from "./harness.js";
+import { median, type Measurement } from "./harness.js";
 
 const PLATFORMS = ["amd64", "arm64", "ppc64le", "s390x"];
 const LAYERS = 3;
@@ -70,8 +70,6 @@ async function measured(proxy: FaultProxy, cmd: string, args: string[]): Promise
   ).length;
   return { ms, requests: proxy.seen.length, uploads, runs: 1 };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
 
 /** Runs both tools `runs` times, alternating so that machine noise hits both alike. */
 async function alternating(

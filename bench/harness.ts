@@ -40,6 +40,11 @@ export function printTable(rows: readonly Measurement[]): void {
   for (const row of body) console.log(line(row));
 }
 
+/** The middle value (the upper middle of an even count); 0 for none. */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
+}
+
 /** One timed run, for jobs too long to repeat. */
 export function once(fn: () => void): { runs: number; medianMs: number } {
   const t0 = performance.now();

@@ -22,15 +22,10 @@ import {
   pushGraph,
 } from "../test/ops/select-support.js";
 import { startRegistry } from "../test/support/registry.js";
-import type { Measurement } from "./harness.js";
+import { median, type Measurement } from "./harness.js";
 
 const RUNS = 10;
 const IMAGES = 100;
-
-function median(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
 
 export async function runAsync(): Promise<Measurement[]> {
   const registry = await startRegistry();

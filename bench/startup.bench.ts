@@ -3,7 +3,7 @@
 // others so machine noise hits all of them alike; medians are reported. Needs `npm run build`.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import type { Measurement } from "./harness.js";
+import { median, type Measurement } from "./harness.js";
 
 const RUNS = 9;
 
@@ -46,7 +46,6 @@ export function run(): Measurement[] {
   if (!existsSync("dist/cli/main.js")) throw new Error("run `npm run build` first");
   const times = COMMANDS.map(() => [] as number[]);
   for (let i = 0; i < RUNS; i++) COMMANDS.forEach(([, args], c) => times[c]!.push(timed(args)));
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
   const floor = median(times[0]!);
   return COMMANDS.map(([name], c) => {
     const ms = median(times[c]!);
