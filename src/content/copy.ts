@@ -18,6 +18,7 @@ import {
   fetchBytes,
   hasReferrers,
   isManifestType,
+  knowsReferrersApi,
   release,
   type ContentDescriptor,
   type Store,
@@ -238,13 +239,18 @@ export async function copyGraph(
   // A destination that indexes subjects itself (it answers a manifest PUT with `OCI-Subject`)
   // needs no fallback tag; any other gets one, as the referrers spec says.
   if (withReferrers && found.size > 0) {
-    const api = (): boolean | undefined => (dst as { referrersApi?: boolean }).referrersApi;
     const [first] = found.values();
-    if (api() === undefined && first !== undefined && hasReferrers(dst) && "referrersApi" in dst) {
+    const registry = knowsReferrersApi(dst) ? dst : undefined;
+    if (
+      registry !== undefined &&
+      registry.referrersApi === undefined &&
+      first !== undefined &&
+      hasReferrers(dst)
+    ) {
       // Every referrer was already there, so no PUT told: ask the API once.
       await dst.referrers(first.subject);
     }
-    if (api() !== true) {
+    if (registry?.referrersApi !== true) {
       for (const [subject, { listed }] of found) {
         const tag = await writeFallbackTag(dst, subject, listed, stats.warnings);
         if (tag !== undefined) stats.referrersTags.push(tag);

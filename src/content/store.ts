@@ -111,6 +111,18 @@ export function hasReferrers(store: Store): store is Store & ReferrersCapable {
   return typeof (store as Partial<ReferrersCapable>).referrers === "function";
 }
 
+/**
+ * A registry repository learns, as it is used, whether its registry has the referrers API
+ * (undefined: not yet known). Layouts and archives have no such API, whatever referrers() says.
+ */
+export interface ReferrersApiAware {
+  readonly referrersApi: boolean | undefined;
+}
+
+export function knowsReferrersApi(store: Store): store is Store & ReferrersApiAware {
+  return "referrersApi" in store;
+}
+
 export function canMount(store: Store): store is Store & MountCapable {
   return typeof (store as Partial<MountCapable>).mount === "function";
 }

@@ -11,6 +11,7 @@
 import {
   fetchBytes,
   isManifestType,
+  knowsReferrersApi,
   type ContentDescriptor,
   type Store,
 } from "../content/store.js";
@@ -312,7 +313,7 @@ async function gcReport(
     }
   }
   // A registry repository (a layout's index.json keeps its index's children itself).
-  if ("referrersApi" in store) await warnUntaggedEntries(store, walker, result);
+  if (knowsReferrersApi(store)) await warnUntaggedEntries(store, walker, result);
   return rows;
 }
 

@@ -3,7 +3,7 @@
 // move. exists() also always asks the inner store: content in this machine's cache says nothing
 // about whether a registry repository or layout holds it, and a copy or attach that skipped a push
 // on the cache's word would leave a dangling reference behind.
-import { canMount, hasReferrers, verifying } from "../store.js";
+import { canMount, hasReferrers, knowsReferrersApi, verifying } from "../store.js";
 import type { Body, ContentDescriptor, Store } from "../store.js";
 import { isCacheableDigest, type ContentCache } from "./disk.js";
 
@@ -44,9 +44,9 @@ export function withCache(inner: Store, cache: ContentCache): Store {
   }
   if (canMount(inner)) Object.assign(store, { mount: inner.mount.bind(inner) });
   // Whether a registry's referrers API works is learnt as it is used: read it live.
-  if ("referrersApi" in inner) {
+  if (knowsReferrersApi(inner)) {
     Object.defineProperty(store, "referrersApi", {
-      get: () => (inner as { referrersApi?: boolean }).referrersApi,
+      get: () => inner.referrersApi,
       enumerable: true,
     });
   }

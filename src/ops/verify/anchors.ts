@@ -13,6 +13,7 @@ import { isRegistryError } from "../../content/registry/errors.js";
 import {
   fetchBytes,
   hasReferrers,
+  knowsReferrersApi,
   type ContentDescriptor,
   type Store,
 } from "../../content/store.js";
@@ -113,7 +114,7 @@ export class AnchorFinder {
     const store = this.store;
     // Layouts and archives answer referrers() from index.json too, but that is no API: their
     // anchors are index.json roots, counted separately.
-    if (!hasReferrers(store) || !("referrersApi" in store)) return undefined;
+    if (!hasReferrers(store) || !knowsReferrersApi(store)) return undefined;
     let listed: ContentDescriptor[];
     try {
       listed = await store.referrers(subject);
@@ -122,8 +123,7 @@ export class AnchorFinder {
       throw err;
     }
     // A registry store falls back to the tag scheme by itself; only a working API counts here.
-    const api = (store as { referrersApi?: boolean }).referrersApi;
-    return api === true ? listed : undefined;
+    return store.referrersApi === true ? listed : undefined;
   }
 
   async isRoot(digest: string): Promise<boolean> {
@@ -170,7 +170,7 @@ export class AnchorFinder {
   /** In a layout or archive: the index.json entries whose manifest names `subject` (as oras writes). */
   async #rootsNaming(subject: ContentDescriptor): Promise<ContentDescriptor[]> {
     const store = this.store;
-    if (!hasRoots(store) || !hasReferrers(store) || "referrersApi" in store) return [];
+    if (!hasRoots(store) || !hasReferrers(store) || knowsReferrersApi(store)) return [];
     return store.referrers(subject);
   }
 
