@@ -1,4 +1,4 @@
-// Copy: ocifit copy vs `skopeo copy --all` for a 4-platform image (3 layers x 16 MiB each) on the
+// Copy: ocicompat copy vs `skopeo copy --all` for a 4-platform image (3 layers x 16 MiB each) on the
 // local CNCF registry, through a loopback proxy that counts requests. Three cases: registry ->
 // registry into a new repository, the same copy again (a no-op), registry -> OCI layout. The
 // no-op takes a few hundred milliseconds, mostly process start-up, so it runs NOOP_RUNS times,
@@ -95,7 +95,7 @@ async function alternating(
 export async function run(): Promise<Measurement[]> {
   const registry = await startRegistry();
   const proxy = await startFaultProxy(registry.host);
-  const work = mkdtempSync(join(tmpdir(), "ocifit-bench-copy-"));
+  const work = mkdtempSync(join(tmpdir(), "ocicompat-bench-copy-"));
   try {
     const store = createRegistryStore({ registry: registry.host, repository: "bench/src" });
     const entries = [];
@@ -137,8 +137,8 @@ export async function run(): Promise<Measurement[]> {
     await store.close();
 
     const src = `${proxy.host}/bench/src:v1`;
-    const ocifit = (dst: string) =>
-      measured(proxy, process.execPath, ["bin/ocifit.js", "copy", src, dst]);
+    const ocicompat = (dst: string) =>
+      measured(proxy, process.execPath, ["bin/ocicompat.js", "copy", src, dst]);
     // Node's own start-up on this machine, for reading the no-op figures.
     const bare: number[] = [];
     for (let i = 0; i < NOOP_RUNS; i++) bare.push(await timed(process.execPath, ["-e", "0"]));
@@ -157,18 +157,18 @@ export async function run(): Promise<Measurement[]> {
     const cases = [
       {
         name: "registry -> registry, new repo",
-        ours: () => ocifit(`${proxy.host}/bench/ocifit:v1`),
+        ours: () => ocicompat(`${proxy.host}/bench/ocicompat:v1`),
         theirs: () => skopeo(`docker://${proxy.host}/bench/skopeo:v1`),
       },
       {
         name: "registry -> registry again (no-op)",
         runs: NOOP_RUNS,
-        ours: () => ocifit(`${proxy.host}/bench/ocifit:v1`),
+        ours: () => ocicompat(`${proxy.host}/bench/ocicompat:v1`),
         theirs: () => skopeo(`docker://${proxy.host}/bench/skopeo:v1`),
       },
       {
         name: "registry -> oci layout",
-        ours: () => ocifit(`oci:${join(work, "ocifit")}:v1`),
+        ours: () => ocicompat(`oci:${join(work, "ocicompat")}:v1`),
         theirs: () => skopeo(`oci:${join(work, "skopeo")}:v1`),
       },
     ];
@@ -183,10 +183,10 @@ export async function run(): Promise<Measurement[]> {
       const ratio = (ours.ms / theirs.ms).toFixed(2);
       rows.push(
         {
-          name: `copy ${c.name}: ocifit`,
+          name: `copy ${c.name}: ocicompat`,
           runs: ours.runs,
           medianMs: ours.ms,
-          figure: `${ours.requests} requests (${(ours.requests / manifests).toFixed(1)}/manifest), ${ours.uploads} upload PUT/PATCH; time ratio ocifit/skopeo ${ratio}`,
+          figure: `${ours.requests} requests (${(ours.requests / manifests).toFixed(1)}/manifest), ${ours.uploads} upload PUT/PATCH; time ratio ocicompat/skopeo ${ratio}`,
         },
         {
           name: `copy ${c.name}: skopeo --all`,
@@ -200,18 +200,18 @@ export async function run(): Promise<Measurement[]> {
       name: "node -e 0 (Node.js start-up alone)",
       runs: NOOP_RUNS,
       medianMs: median(bare),
-      figure: "the floor under every ocifit CLI figure",
+      figure: "the floor under every ocicompat CLI figure",
     });
     // The no-op in-process: what the copy itself costs without the process around it.
     proxy.reset();
     const t0 = performance.now();
     const from = createRegistryStore({ registry: proxy.host, repository: "bench/src" });
-    const to = createRegistryStore({ registry: proxy.host, repository: "bench/ocifit" });
+    const to = createRegistryStore({ registry: proxy.host, repository: "bench/ocicompat" });
     await copyImage({ src: from, reference: "v1", dst: to, tag: "v1" });
     const inProcess = performance.now() - t0;
     await Promise.all([from.close(), to.close()]);
     rows.push({
-      name: "copy registry -> registry again (no-op): ocifit in-process",
+      name: "copy registry -> registry again (no-op): ocicompat in-process",
       runs: 1,
       medianMs: inProcess,
       figure: `${proxy.seen.length} requests, no process start-up`,

@@ -56,7 +56,7 @@ export async function runAsync(): Promise<Measurement[]> {
     ["this host", "/"],
     ["intel fixture", FIXTURE],
   ] as const) {
-    // No hooks or pack commands: they are the site's programs, not ocifit's cost.
+    // No hooks or pack commands: they are the site's programs, not ocicompat's cost.
     rows.push(await case_(`discover full, ${where}`, { root, runCommands: false }));
     rows.push(
       await case_(`discover lazy (${wanted.size} labels of compat-avx512), ${where}`, {

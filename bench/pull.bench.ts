@@ -1,5 +1,5 @@
 // Pull throughput: an image with one 256 MiB layer, from the local CNCF registry into an OCI
-// layout, ocifit vs `skopeo copy`, and ocifit's peak RSS (it must stay flat while streaming).
+// layout, ocicompat vs `skopeo copy`, and ocicompat's peak RSS (it must stay flat while streaming).
 import { spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -38,7 +38,7 @@ function json(value: unknown): { bytes: Uint8Array; digest: string; size: number
 
 export async function run(): Promise<Measurement[]> {
   const registry = await startRegistry();
-  const work = mkdtempSync(join(tmpdir(), "ocifit-bench-pull-"));
+  const work = mkdtempSync(join(tmpdir(), "ocicompat-bench-pull-"));
   try {
     const store = createRegistryStore({ registry: registry.host, repository: "bench/big" });
     const layer = {
@@ -80,11 +80,11 @@ export async function run(): Promise<Measurement[]> {
         registry.host,
         "bench/big",
         "v1",
-        join(work, "ocifit"),
+        join(work, "ocicompat"),
       ],
       { encoding: "utf8" },
     );
-    if (ours.status !== 0) throw new Error(`ocifit pull failed: ${ours.stderr}`);
+    if (ours.status !== 0) throw new Error(`ocicompat pull failed: ${ours.stderr}`);
     const { ms, peakRss, baselineRss } = JSON.parse(ours.stdout) as {
       ms: number;
       peakRss: number;
@@ -109,7 +109,7 @@ export async function run(): Promise<Measurement[]> {
     const mb = LAYER_BYTES / 1e6;
     return [
       {
-        name: "pull 256 MiB layer registry -> oci layout: ocifit",
+        name: "pull 256 MiB layer registry -> oci layout: ocicompat",
         runs: 1,
         medianMs: ms,
         figure: `${(mb / (ms / 1000)).toFixed(0)} MB/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB, +${((peakRss - baselineRss) / 2 ** 20).toFixed(0)} MiB over start`,
@@ -118,7 +118,7 @@ export async function run(): Promise<Measurement[]> {
         name: "pull 256 MiB layer registry -> oci layout: skopeo copy",
         runs: 1,
         medianMs: skopeoMs,
-        figure: `${(mb / (skopeoMs / 1000)).toFixed(0)} MB/s; ocifit/skopeo time ratio ${(ms / skopeoMs).toFixed(2)}`,
+        figure: `${(mb / (skopeoMs / 1000)).toFixed(0)} MB/s; ocicompat/skopeo time ratio ${(ms / skopeoMs).toFixed(2)}`,
       },
     ];
   } finally {

@@ -28,5 +28,5 @@ for (const [name, suite] of suites) {
   if (only.length > 0 && !only.includes(name)) continue;
   rows.push(...(await suite()));
 }
-console.log(`ocifit bench, node ${process.version}, ${new Date().toISOString()}`);
+console.log(`ocicompat bench, node ${process.version}, ${new Date().toISOString()}`);
 printTable(rows);

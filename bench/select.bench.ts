@@ -2,7 +2,7 @@
 // every run: tag + index + compat manifest + its config + the J blob) vs warm (the same cache: the
 // tag only), in process and as a spawned CLI; and throughput over 100 images (100 tags, each an
 // index with its own compatibilities) with a warm cache. Medians; the registry is on loopback, so
-// the figures are ocifit's own cost plus a loopback round trip, not a WAN's.
+// the figures are ocicompat's own cost plus a loopback round trip, not a WAN's.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,7 +29,7 @@ const IMAGES = 100;
 
 export async function runAsync(): Promise<Measurement[]> {
   const registry = await startRegistry();
-  const work = mkdtempSync(join(tmpdir(), "ocifit-bench-select-"));
+  const work = mkdtempSync(join(tmpdir(), "ocicompat-bench-select-"));
   const catalog = createCatalog();
   const profile: NodeProfile = await loadNodeProfile("examples/nodes/intel-spr.json", catalog);
   try {
@@ -122,10 +122,10 @@ export async function runAsync(): Promise<Measurement[]> {
       const t0 = performance.now();
       const r = spawnSync(
         process.execPath,
-        ["bin/ocifit.js", "select", ref("demo"), "--node", "examples/nodes/intel-spr.json"],
-        { env: { ...process.env, OCIFIT_CACHE_DIR: cacheDir }, encoding: "utf8" },
+        ["bin/ocicompat.js", "select", ref("demo"), "--node", "examples/nodes/intel-spr.json"],
+        { env: { ...process.env, OCICOMPAT_CACHE_DIR: cacheDir }, encoding: "utf8" },
       );
-      if (r.status !== 0) throw new Error(`ocifit select failed: ${r.stderr}`);
+      if (r.status !== 0) throw new Error(`ocicompat select failed: ${r.stderr}`);
       return performance.now() - t0;
     };
     const cliCold: number[] = [];
@@ -137,13 +137,13 @@ export async function runAsync(): Promise<Measurement[]> {
       cliWarm.push(cli(cliWarmDir));
     }
     rows.push({
-      name: "ocifit select cold (CLI process)",
+      name: "ocicompat select cold (CLI process)",
       runs: RUNS,
       medianMs: median(cliCold),
       figure: "includes node start-up",
     });
     rows.push({
-      name: "ocifit select warm (CLI process)",
+      name: "ocicompat select warm (CLI process)",
       runs: RUNS,
       medianMs: median(cliWarm),
       figure: "includes node start-up",

@@ -1,4 +1,4 @@
-// CLI start-up: what a short `ocifit` command costs as a process, next to Node.js's own start-up
+// CLI start-up: what a short `ocicompat` command costs as a process, next to Node.js's own start-up
 // (`node -e 0`), the floor under every figure. Each command runs RUNS times, interleaved with the
 // others so machine noise hits all of them alike; medians are reported. Needs `npm run build`.
 import { spawnSync } from "node:child_process";
@@ -9,15 +9,15 @@ const RUNS = 9;
 
 const COMMANDS: [name: string, args: string[]][] = [
   ["node -e 0 (the floor)", ["-e", "0"]],
-  ["ocifit --version", ["bin/ocifit.js", "--version"]],
+  ["ocicompat --version", ["bin/ocicompat.js", "--version"]],
   [
-    "ocifit validate examples/compat-v3.yaml",
-    ["bin/ocifit.js", "validate", "examples/compat-v3.yaml"],
+    "ocicompat validate examples/compat-v3.yaml",
+    ["bin/ocicompat.js", "validate", "examples/compat-v3.yaml"],
   ],
   [
-    "ocifit check --spec --node (offline)",
+    "ocicompat check --spec --node (offline)",
     [
-      "bin/ocifit.js",
+      "bin/ocicompat.js",
       "check",
       "--spec",
       "examples/compat-avx512.yaml",
@@ -26,10 +26,10 @@ const COMMANDS: [name: string, args: string[]][] = [
     ],
   ],
   [
-    "ocifit check oci:examples/demo-layout:demo",
-    ["bin/ocifit.js", "check", "oci:examples/demo-layout:demo"],
+    "ocicompat check oci:examples/demo-layout:demo",
+    ["bin/ocicompat.js", "check", "oci:examples/demo-layout:demo"],
   ],
-  ["ocifit copy --help (loads the registry stack)", ["bin/ocifit.js", "copy", "--help"]],
+  ["ocicompat copy --help (loads the registry stack)", ["bin/ocicompat.js", "copy", "--help"]],
 ];
 
 function timed(args: string[]): number {

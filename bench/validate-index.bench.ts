@@ -60,12 +60,12 @@ export function run(): Measurement[] {
   return [
     { name: `JSON.parse (baseline; ${note})`, ...baseline, figure: rate(baseline.medianMs) },
     {
-      name: "ocifit parseIJson (I-JSON checks + sha256)",
+      name: "ocicompat parseIJson (I-JSON checks + sha256)",
       ...parse,
       figure: `${rate(parse.medianMs)} (${(parse.medianMs / baseline.medianMs).toFixed(1)}x baseline)`,
     },
     {
-      name: "ocifit parse + validate index",
+      name: "ocicompat parse + validate index",
       ...full,
       figure: `${rate(full.medianMs)} (${(full.medianMs / baseline.medianMs).toFixed(1)}x baseline)`,
     },

@@ -1,9 +1,9 @@
 // Builds examples/demo-layout: an OCI image layout holding a demo index of four variants, with
-// compatibilities attached by ocifit itself. Deterministic, so the committed layout can be
+// compatibilities attached by ocicompat itself. Deterministic, so the committed layout can be
 // checked for staleness. Run: npx tsx examples/build-demo.ts
 //
 // Tags: `plain` is the index as a build would push it (no compatibilities); `demo` is the same
-// images after `ocifit attach` (a Proposal I manifest on the v3 build, a Proposal J blob on the
+// images after `ocicompat attach` (a Proposal I manifest on the v3 build, a Proposal J blob on the
 // AVX-512 build).
 import { rmSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -51,7 +51,7 @@ async function put(store: Store, mediaType: string, bytes: Uint8Array) {
 }
 
 async function pushVariant(store: Store, v: Variant) {
-  const tar = await tarOf("etc/ocifit-demo", `${v.name}\n`);
+  const tar = await tarOf("etc/ocicompat-demo", `${v.name}\n`);
   const layer = await put(store, MediaType.ImageLayerGzip, gzipSync(tar, { level: 9 }));
   // platform.features belong to the index entry (Proposal E); the config keeps os/arch/variant.
   const platform = {

@@ -21,6 +21,6 @@ await build({
   logLevel: "warning",
   // Bundled CommonJS dependencies (undici, commander) call require() for Node built-ins.
   banner: {
-    js: 'import { createRequire as __ocifitRequire } from "node:module"; const require = __ocifitRequire(import.meta.url);',
+    js: 'import { createRequire as __ocicompatRequire } from "node:module"; const require = __ocicompatRequire(import.meta.url);',
   },
 });

@@ -16,7 +16,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   # The Debian package starts a registry service on :5000; the tests start their own.
   if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry >/dev/null 2>&1 || true; fi
 else
-  echo "ocifit tests need these Debian packages: ${missing[*]}" >&2
+  echo "ocicompat tests need these Debian packages: ${missing[*]}" >&2
   echo "install them (apt-get install ${missing[*]}) or run the tests as root so they install themselves" >&2
   exit 2
 fi

@@ -1,10 +1,10 @@
-// The ocifit library API. Everything here is typed and free of CLI concerns.
+// The ocicompat library API. Everything here is typed and free of CLI concerns.
 export { VERSION } from "./version.js";
 
 export {
-  OcifitError,
+  OcicompatError,
   ValidationError,
-  isOcifitError,
+  isOcicompatError,
   type ErrorCode,
   type ValidationIssue,
 } from "./oci/errors.js";

@@ -6,7 +6,7 @@ import { test } from "node:test";
 test("the published entry point imports by package name and validates a document", () => {
   assert.ok(existsSync("dist/src/index.js"), "run npm run build first (npm test does)");
   const script = `
-    import { validateDocument, parseDigest, VERSION } from "ocifit";
+    import { validateDocument, parseDigest, VERSION } from "ocicompat";
     const report = validateDocument("layout", { imageLayoutVersion: "1.0.0" });
     console.log(JSON.stringify({ errors: report.errors.length, alg: parseDigest("sha256:${"b".repeat(64)}").algorithm, VERSION }));
   `;

@@ -1,6 +1,6 @@
 // The one place outcomes and errors become exit statuses, grep-style:
 // 0 ok / compatible, 1 not compatible / check failed / invalid, 2 error.
-import { isOcifitError, ValidationError } from "../oci/errors.js";
+import { isOcicompatError, ValidationError } from "../oci/errors.js";
 
 export const ExitCode = { Ok: 0, Failed: 1, Error: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -19,7 +19,7 @@ export function exitCodeForError(_err: unknown): ExitCode {
 }
 
 /**
- * Lines for stderr: one per problem, never a stack trace (unless OCIFIT_DEBUG is set, which the
+ * Lines for stderr: one per problem, never a stack trace (unless OCICOMPAT_DEBUG is set, which the
  * caller handles).
  */
 export function describeError(err: unknown): string[] {
@@ -35,7 +35,7 @@ function describeOne(err: unknown): string[] {
       (i) => `${err.subject ?? ""}${err.subject ? ": " : ""}${i.path}: ${i.message}`,
     );
   }
-  if (isOcifitError(err)) return [err.subject ? `${err.subject}: ${err.message}` : err.message];
+  if (isOcicompatError(err)) return [err.subject ? `${err.subject}: ${err.message}` : err.message];
   const message = err instanceof Error ? err.message : String(err);
   return [`internal error: ${message}`];
 }

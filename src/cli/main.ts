@@ -26,10 +26,10 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.Ok;
-  const program = new Command("ocifit")
+  const program = new Command("ocicompat")
     .description("OCI image compatibility: which image variant fits which node")
     .version(VERSION)
-    .showHelpAfterError("(run ocifit help for usage)")
+    .showHelpAfterError("(run ocicompat help for usage)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const setExit = (code: number): void => {
@@ -50,8 +50,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and --version exit 0; every usage mistake is exit 2, already explained by commander.
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
     }
-    for (const line of describeError(err)) process.stderr.write(`ocifit: ${line}\n`);
-    if (process.env["OCIFIT_DEBUG"] && err instanceof Error && err.stack) {
+    for (const line of describeError(err)) process.stderr.write(`ocicompat: ${line}\n`);
+    if (process.env["OCICOMPAT_DEBUG"] && err instanceof Error && err.stack) {
       process.stderr.write(`${err.stack}\n`);
     }
     return exitCodeForError(err);

@@ -3,7 +3,7 @@ import { text } from "node:stream/consumers";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { createStoreOpener, type StoreOpener } from "../content/open.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { noteFollowUp } from "./exit-codes.js";
 
 export interface RegistryFlags {
@@ -33,10 +33,10 @@ export async function openerFrom(
   let password: string | undefined;
   if (flags.passwordStdin) {
     if (flags.username === undefined)
-      throw new OcifitError("USAGE", "--password-stdin needs --username");
+      throw new OcicompatError("USAGE", "--password-stdin needs --username");
     password = (await text(process.stdin)).replace(/\r?\n$/, "");
   } else if (flags.username !== undefined) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "USAGE",
       "--username needs --password-stdin (passwords are never taken as arguments)",
     );
@@ -49,7 +49,7 @@ export async function openerFrom(
     ...(extra.cache
       ? {
           cache: true,
-          onCacheWarning: (w) => process.stderr.write(`ocifit: warning: cache: ${w.message}\n`),
+          onCacheWarning: (w) => process.stderr.write(`ocicompat: warning: cache: ${w.message}\n`),
         }
       : {}),
   });

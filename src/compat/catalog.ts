@@ -1,8 +1,8 @@
 // The label catalog: what each compatibility label means, its value type, where the fact comes
-// from on Linux, and its NFD counterpart. `ocifit explain`, `validate` and docs/labels.md all read
+// from on Linux, and its NFD counterpart. `ocicompat explain`, `validate` and docs/labels.md all read
 // it, so a label's meaning is written down exactly once.
 
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import type { LabelType } from "./label-types.js";
 import { RESERVED_KEYS } from "./sets.js";
 
@@ -25,10 +25,10 @@ export interface LabelDefinition {
   /** The Kubernetes Node Feature Discovery label or rule feature that carries the same fact. */
   nfd?: { feature: string; note?: string };
   /**
-   * `oci`: the name appears in the OCI image-compatibility proposals' examples; `ocifit`: added by
+   * `oci`: the name appears in the OCI image-compatibility proposals' examples; `ocicompat`: added by
    * this project; `pack`: declared by a community label pack.
    */
-  source: "oci" | "ocifit" | "pack";
+  source: "oci" | "ocicompat" | "pack";
   /** Pack labels only: a command whose stdout is the node's fact. Run without a shell. */
   discovery?: { command: readonly string[]; timeoutMs?: number };
   /** Pack labels only: where the community documents the label. */
@@ -126,7 +126,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.cpu.count",
     type: "quantity",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Number of online logical CPUs on the node",
     explanation:
       "How many logical CPUs (hardware threads) the kernel has online, counted from the ranges " +
@@ -143,7 +143,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.cpu.model",
     type: "string",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "CPU model name, as /proc/cpuinfo prints it",
     explanation:
       "The marketing name of the CPU from the `model name` line of /proc/cpuinfo, e.g. " +
@@ -161,7 +161,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.cpu.family",
     type: "quantity",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "x86 CPU family number",
     explanation:
       "The decimal `cpu family` value of /proc/cpuinfo, as CPUID reports it on x86: 6 for most " +
@@ -179,7 +179,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.cpu.model-id",
     type: "quantity",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "x86 CPU model number within its family",
     explanation:
       "The decimal `model` value of /proc/cpuinfo on x86, which identifies a micro-architecture " +
@@ -249,7 +249,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.kernel.modules",
     type: "set",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Kernel modules loaded or built into the kernel",
     explanation:
       "The drivers the kernel has right now: modules listed in /proc/modules plus those built " +
@@ -294,7 +294,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.kernel.cmdline",
     type: "set",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Parameters the kernel was booted with",
     explanation:
       "The kernel command line from /proc/cmdline, split at white space outside double " +
@@ -314,7 +314,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.os.id",
     type: "string",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Operating system distribution identifier",
     explanation:
       "The `ID` field of /etc/os-release (or /usr/lib/os-release when the former is missing): " +
@@ -332,7 +332,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.os.version",
     type: "version",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Operating system release version",
     explanation:
       "The `VERSION_ID` field of /etc/os-release (or /usr/lib/os-release), e.g. `22.04`, " +
@@ -402,7 +402,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.pci.classes",
     type: "set",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "PCI device classes present, as four-digit class codes",
     explanation:
       "The class of every PCI function on the node, from /sys/bus/pci/devices/*/class " +
@@ -424,7 +424,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.usb.devices",
     type: "set",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "USB devices present, as vendor.product IDs",
     explanation:
       "Every USB device on the node, from /sys/bus/usb/devices/*/idVendor and idProduct, " +
@@ -451,7 +451,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.memory.total",
     type: "quantity",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Usable physical memory in bytes",
     explanation:
       "The node's usable RAM: `MemTotal` from /proc/meminfo, converted from KiB to bytes. " +
@@ -467,7 +467,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.memory.numa-nodes",
     type: "quantity",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Number of online NUMA nodes",
     explanation:
       "How many NUMA memory nodes the kernel has online, counted from the ranges in " +
@@ -489,7 +489,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.memory.hugepages",
     type: "quantity",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Bytes of memory reserved as huge pages, all page sizes together",
     explanation:
       "The memory set aside for explicit huge pages: for each " +
@@ -513,7 +513,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.gpu.nvidia.driver",
     type: "version",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Version of the loaded NVIDIA kernel driver",
     explanation:
       "The version of the NVIDIA kernel module, from /sys/module/nvidia/version or else the " +
@@ -531,7 +531,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.gpu.nvidia.l4t",
     type: "version",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "NVIDIA Jetson Linux (L4T) release",
     explanation:
       "The NVIDIA Jetson Linux (Linux for Tegra) release of a Jetson device, from " +
@@ -548,7 +548,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.gpu.amd.targets",
     type: "set",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "AMD GPU instruction-set targets (gfx names) present",
     explanation:
       "The LLVM target names of the node's AMD GPUs, the names ROCm code objects are compiled " +
@@ -569,7 +569,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.system.product",
     type: "string",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "Machine or board model",
     explanation:
       "What machine this is. On device-tree systems (most Arm boards) it is " +
@@ -592,7 +592,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     name: "oci.runtime.handlers",
     type: "set",
     aliases: [],
-    source: "ocifit",
+    source: "ocicompat",
     summary: "OCI runtimes and containerd shims installed on the node",
     explanation:
       "The container runtimes the node can run an image with. An OCI runtime binary found in " +
@@ -613,7 +613,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
 function addKey(map: Map<string, LabelDefinition>, key: string, def: LabelDefinition): void {
   if (map.has(key)) {
     // A duplicate inside BUILTIN_LABELS is a bug in this file, caught by the catalog tests.
-    throw new OcifitError("INTERNAL", `label catalog defines ${key} twice`, { subject: key });
+    throw new OcicompatError("INTERNAL", `label catalog defines ${key} twice`, { subject: key });
   }
   map.set(key, def);
 }
@@ -626,8 +626,8 @@ const builtinByKey: ReadonlyMap<string, LabelDefinition> = (() => {
   return map;
 })();
 
-function conflict(key: string, message: string): OcifitError {
-  return new OcifitError("VALIDATION", message, { subject: key });
+function conflict(key: string, message: string): OcicompatError {
+  return new OcicompatError("VALIDATION", message, { subject: key });
 }
 
 /**

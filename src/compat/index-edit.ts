@@ -5,7 +5,7 @@
 // Proposal J `compat` member) is replaced, inserted or removed in the original text. The result is
 // parsed and validated again, and compared with the intended document, before it is returned.
 import { computeDigest } from "../oci/digest.js";
-import { OcifitError, ValidationError } from "../oci/errors.js";
+import { OcicompatError, ValidationError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import type { Descriptor, IndexEntry } from "../oci/schema.js";
@@ -80,14 +80,14 @@ export function editCompatibilities(
   const byEntry = new Map<number, CompatibilitiesEdit>();
   for (const edit of edits) {
     if (!Number.isInteger(edit.entry) || edit.entry < 0 || edit.entry >= manifests.length) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "USAGE",
         `the index has no entry ${edit.entry} (it has ${manifests.length})`,
         { subject },
       );
     }
     if (byEntry.has(edit.entry)) {
-      throw new OcifitError("USAGE", `entry ${edit.entry} is edited twice`, { subject });
+      throw new OcicompatError("USAGE", `entry ${edit.entry} is edited twice`, { subject });
     }
     byEntry.set(edit.entry, edit);
   }
@@ -119,7 +119,7 @@ export function editCompatibilities(
       }
     } else if (edit.compatibilities !== null) {
       if (edit.platform === undefined) {
-        throw new OcifitError(
+        throw new OcicompatError(
           "USAGE",
           `entry ${position} has no platform; give the platform to write with its compatibilities`,
           { subject },
@@ -378,6 +378,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-function internal(message: string): OcifitError {
-  return new OcifitError("INTERNAL", `index edit: ${message}`);
+function internal(message: string): OcicompatError {
+  return new OcicompatError("INTERNAL", `index edit: ${message}`);
 }

@@ -9,7 +9,12 @@ import { RESERVED_KEYS, type LabelDefinition, type LabelExample } from "./catalo
 import { LabelTypes, type LabelType } from "./label-types.js";
 
 /** The only apiVersion this parser reads. It claims no DNS domain because the project owns none. */
-export const LABEL_PACK_API_VERSION = "ocifit/v1alpha1";
+export const LABEL_PACK_API_VERSION = "ocicompat/v1alpha1";
+/**
+ * The same schema under the project's former name (ocifit). Packs written for earlier builds keep
+ * loading; nothing writes this value.
+ */
+const FORMER_LABEL_PACK_API_VERSIONS: readonly unknown[] = ["ocifit/v1alpha1"];
 export const LABEL_PACK_KIND = "LabelPack";
 
 /**
@@ -252,7 +257,7 @@ function checkLabel(c: Checker, item: unknown, path: string): CheckedLabel | und
     type,
     aliases: aliasKeys.map(([alias]) => alias),
     summary,
-    // A pack may stop at the summary; `ocifit explain` still has a sentence to show.
+    // A pack may stop at the summary; `ocicompat explain` still has a sentence to show.
     explanation: explanation ?? summary,
     examples,
     source: "pack",
@@ -276,7 +281,10 @@ export function parseLabelPack(text: string, source: string): LabelDefinition[] 
   const apiVersion = root.apiVersion;
   if (apiVersion === undefined || apiVersion === null) {
     c.fail("$.apiVersion", `is required (${LABEL_PACK_API_VERSION})`);
-  } else if (apiVersion !== LABEL_PACK_API_VERSION) {
+  } else if (
+    apiVersion !== LABEL_PACK_API_VERSION &&
+    !FORMER_LABEL_PACK_API_VERSIONS.includes(apiVersion)
+  ) {
     c.fail("$.apiVersion", `must be ${LABEL_PACK_API_VERSION}`);
   }
   if (root.kind === undefined || root.kind === null) {

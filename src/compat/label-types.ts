@@ -6,7 +6,7 @@ export type LabelType = (typeof LabelTypes)[number];
 /** One fact about a node: a string, a set of strings, a number (quantity) or a boolean. */
 export type Fact = string | readonly string[] | number | boolean;
 
-/** How a value of each type is written, for `ocifit explain` (docs/compat-language.md has more). */
+/** How a value of each type is written, for `ocicompat explain` (docs/compat-language.md has more). */
 export const LABEL_TYPE_SYNTAX: Readonly<Record<LabelType, string>> = {
   version:
     'Comparators >= > <= < = != joined by "," (all must hold); alternatives joined by "||" (any may hold); intervals [a, b), (a, b], [a,]; a bare version such as 5.15 means "starts with" (5.15.x). Versions compare by their leading numbers, split at ".", "-" and "+": 5.14.0-427.el9.x86_64 is 5.14.0.427.',

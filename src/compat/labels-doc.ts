@@ -5,7 +5,7 @@ import { RESERVED_KEYS, type LabelDefinition } from "./catalog.js";
 
 const ORIGIN: Record<LabelDefinition["source"], string> = {
   oci: "OCI proposals",
-  ocifit: "ocifit",
+  ocicompat: "ocicompat",
   pack: "label pack",
 };
 
@@ -70,18 +70,18 @@ export function renderLabelsDoc(labels: readonly LabelDefinition[]): string {
     "",
     "# Compatibility labels",
     "",
-    "These are the labels ocifit knows. A compatibility set names labels as keys and gives " +
+    "These are the labels ocicompat knows. A compatibility set names labels as keys and gives " +
       "each a string value whose syntax depends on the label's type (`version`, `set`, " +
       "`string`, `bool` or `quantity`); the value language is described in " +
       "[compat-language.md](compat-language.md). A label the catalog does not know is " +
-      "treated as a `string` and `ocifit validate` warns about it. Communities declare their " +
-      "own labels in label packs. `ocifit explain LABEL` prints any entry below.",
+      "treated as a `string` and `ocicompat validate` warns about it. Communities declare their " +
+      "own labels in label packs. `ocicompat explain LABEL` prints any entry below.",
     "",
     `The keys ${RESERVED_KEYS.map(code).join(", ")} of a compatibility set are reserved and ` +
       "are not labels.",
     "",
     "**Origin** says where a name comes from: *OCI proposals* for the names used in the OCI " +
-      "image-compatibility proposals' examples, *ocifit* for labels this project adds. The " +
+      "image-compatibility proposals' examples, *ocicompat* for labels this project adds. The " +
       "**NFD equivalent** is the Kubernetes Node Feature Discovery label (or rule feature) " +
       "that carries the same fact.",
     "",

@@ -31,7 +31,7 @@ export const NodeProfileSchema = Type.Object(
     }),
     labels: Type.Record(Type.String(), FactSchema),
   },
-  { title: "ocifit node profile: one node's platform and label facts" },
+  { title: "ocicompat node profile: one node's platform and label facts" },
 );
 
 export type NodeProfile = Static<typeof NodeProfileSchema>;

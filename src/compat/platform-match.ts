@@ -166,7 +166,7 @@ function checkVariant(
   });
   const unordered = (): VariantCheck => ({
     ok: false,
-    reason: `variant ${variantName(entry, architecture)} is not the node's ${variantName(node, architecture)}, and ocifit knows no order of ${architecture} variants`,
+    reason: `variant ${variantName(entry, architecture)} is not the node's ${variantName(node, architecture)}, and ocicompat knows no order of ${architecture} variants`,
   });
   const ladder =
     architecture === "amd64" ? AMD64_LADDER : architecture === "arm" ? ARM_LADDER : undefined;

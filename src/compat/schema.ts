@@ -40,7 +40,7 @@ export const CompatBlobSchema = Type.Object(
 export const AuthoringFileSchema = Type.Object(
   { compatibilities: SetList },
   {
-    title: "ocifit authoring file: the compatibility sets to attach",
+    title: "ocicompat authoring file: the compatibility sets to attach",
   },
 );
 

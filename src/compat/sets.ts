@@ -1,4 +1,4 @@
-// Compatibility sets as ocifit works with them: labels separated from the reserved keys, tags
+// Compatibility sets as ocicompat works with them: labels separated from the reserved keys, tags
 // always a list, the score resolved from its three spellings.
 import type { PathSegment } from "../oci/json-path.js";
 import type { IssueSink } from "../oci/validate.js";

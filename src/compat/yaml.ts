@@ -1,7 +1,7 @@
 // YAML input for authoring files and label packs. Duplicate keys are errors, as in I-JSON, and
 // alias expansion is bounded so a small file cannot blow up into a huge one.
 import { parseDocument } from "yaml";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 
 export function parseYaml(text: string, source: string): unknown {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, strict: true });
@@ -9,12 +9,14 @@ export function parseYaml(text: string, source: string): unknown {
   if (first) {
     const pos = first.linePos?.[0];
     const where = pos ? `line ${pos.line}, column ${pos.col}: ` : "";
-    throw new OcifitError("INVALID_YAML", `${where}${oneLine(first.message)}`, { subject: source });
+    throw new OcicompatError("INVALID_YAML", `${where}${oneLine(first.message)}`, {
+      subject: source,
+    });
   }
   try {
     return doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new OcifitError("INVALID_YAML", oneLine((err as Error).message), { subject: source });
+    throw new OcicompatError("INVALID_YAML", oneLine((err as Error).message), { subject: source });
   }
 }
 

@@ -8,7 +8,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { DEFAULT_MAX_BYTES } from "../oci/ijson.js";
 import { extractArchive } from "./archive/extract.js";
 import { packLayout } from "./archive/pack.js";
@@ -73,7 +73,7 @@ export class ArchiveStore implements Store, Closable {
 
   #open(): LayoutStore {
     if (this.#closed) {
-      throw new OcifitError("INTERNAL", `${this.name} is closed`, { subject: this.file });
+      throw new OcicompatError("INTERNAL", `${this.name} is closed`, { subject: this.file });
     }
     return this.#layout;
   }
@@ -135,7 +135,7 @@ export class ArchiveStore implements Store, Closable {
       async () => {
         const now = await versionOf(this.file);
         if (!sameVersion(now, this.#version)) {
-          throw new OcifitError(
+          throw new OcicompatError(
             "CONFLICT",
             `${this.name} changed since it was read (another writer?): nothing was written, the file is as the other writer left it; run again`,
             { subject: this.file },
@@ -181,9 +181,9 @@ export async function openArchive(
   const maxIndexBytes = options.maxIndexBytes ?? DEFAULT_MAX_BYTES;
   const present = await fileExists(file);
   if (!present && !options.create) {
-    throw new OcifitError("NOT_FOUND", `${name} does not exist`, { subject: file });
+    throw new OcicompatError("NOT_FOUND", `${name} does not exist`, { subject: file });
   }
-  const workDir = await mkdtemp(join(options.tmpDir ?? tmpdir(), "ocifit-archive-")).catch(
+  const workDir = await mkdtemp(join(options.tmpDir ?? tmpdir(), "ocicompat-archive-")).catch(
     (err: unknown) => {
       throw ioError(err, "create a working directory", options.tmpDir ?? tmpdir());
     },
@@ -228,7 +228,9 @@ async function fileExists(file: string): Promise<boolean> {
   try {
     const info = await stat(file);
     if (!info.isFile()) {
-      throw new OcifitError("IO", `oci-archive:${file} is not a regular file`, { subject: file });
+      throw new OcicompatError("IO", `oci-archive:${file} is not a regular file`, {
+        subject: file,
+      });
     }
     return true;
   } catch (err) {

@@ -5,7 +5,7 @@
 // Optional: blobs are mounted from another repository of the same registry instead of being
 // uploaded (`mountFrom`), referrers of every manifest in the graph come along (`referrers`), and
 // progress is reported per chunk streamed (`onProgress`).
-import { isOcifitError, OcifitError } from "../oci/errors.js";
+import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { computeDigest } from "../oci/digest.js";
 import type { ImageIndex } from "../oci/schema.js";
@@ -161,7 +161,7 @@ export async function copyGraph(
     const copyNode = (desc: ContentDescriptor): Promise<void> => {
       let job = done.get(desc.digest);
       if (!job) {
-        if (stopped) return Promise.reject(new OcifitError("INTERNAL", "the copy was stopped"));
+        if (stopped) return Promise.reject(new OcicompatError("INTERNAL", "the copy was stopped"));
         if (!repair) options.onDiscovered?.(desc);
         job = (async () => {
           const manifest = isManifestType(desc.mediaType);
@@ -259,7 +259,7 @@ export async function copyGraph(
   }
   if (options.tag !== undefined) {
     if (!isManifestType(root.mediaType)) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "USAGE",
         `cannot tag ${root.mediaType}: only manifests and indexes can be tagged`,
         { subject: root.digest },
@@ -272,7 +272,7 @@ export async function copyGraph(
     try {
       await writeTag();
     } catch (err) {
-      if (!isOcifitError(err) || err.code !== "INCOMPLETE") throw err;
+      if (!isOcicompatError(err) || err.code !== "INCOMPLETE") throw err;
       // Something (a gc, another tool) removed content after it was written, perhaps by an
       // earlier run; a manifest left without its children would be skipped forever otherwise.
       await walk("repair");
@@ -302,7 +302,7 @@ async function writeFallbackTag(
   try {
     current = await dst.resolve(tag);
   } catch (err) {
-    if (!(err instanceof OcifitError) || err.code !== "NOT_FOUND") throw err;
+    if (!(err instanceof OcicompatError) || err.code !== "NOT_FOUND") throw err;
   }
   if (current !== undefined) {
     if (!IndexMediaTypes.has(current.mediaType)) {

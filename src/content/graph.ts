@@ -1,4 +1,4 @@
-// The content graph: what a manifest or index points at. ocifit's successors include the
+// The content graph: what a manifest or index points at. ocicompat's successors include the
 // compatibilities descriptors inside `platform`, which no registry and no other copy tool
 // follows; that is how compat content stops getting lost.
 import { parseIJson } from "../oci/ijson.js";

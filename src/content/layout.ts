@@ -7,7 +7,7 @@
 // Reads verify content against the descriptor while streaming. Writes never leave partial
 // content under a final name: blobs go to a temp file in blobs/ALG/ (same filesystem), are verified
 // and fsynced, then renamed into place. index.json is replaced the same way, under a lock file
-// shared by every ocifit process, and edits keep the bytes of every entry they do not change.
+// shared by every ocicompat process, and edits keep the bytes of every entry they do not change.
 //
 // Decisions:
 // - resolve(TAG) is the index.json entry whose ref.name is TAG; two entries with it is an error.
@@ -23,7 +23,7 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { digestProblem, isDigest, parseDigest, registeredAlgorithmOf } from "../oci/digest.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { DEFAULT_MAX_BYTES, parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
 import { referenceProblem } from "../oci/reference.js";
@@ -133,7 +133,7 @@ export class LayoutStore implements Store {
       bytes = await readLimited(path, this.#maxIndexBytes);
     } catch (err) {
       if (errnoOf(err) === "ENOENT") {
-        throw new OcifitError("NOT_FOUND", `${this.name} has no index.json`, { subject: path });
+        throw new OcicompatError("NOT_FOUND", `${this.name} has no index.json`, { subject: path });
       }
       throw ioError(err, "read index.json", path);
     }
@@ -182,7 +182,7 @@ export class LayoutStore implements Store {
     if (first === undefined) {
       const tags = uniqueTags(index.manifests);
       const available = tags.length === 0 ? "it has no tags" : `its tags: ${tags.join(", ")}`;
-      throw new OcifitError(
+      throw new OcicompatError(
         "NOT_FOUND",
         `tag "${reference}" is not in ${this.name}; ${available}`,
         {
@@ -192,7 +192,7 @@ export class LayoutStore implements Store {
     }
     if (others.length > 0) {
       const listed = matches.map(({ entry, at }) => `manifests[${at}] ${entry.digest}`).join(", ");
-      throw new OcifitError(
+      throw new OcicompatError(
         "VALIDATION",
         `tag "${reference}" names ${matches.length} entries of ${this.name}'s index.json: ${listed}; re-tag to say which one is meant`,
         { subject: this.indexPath },
@@ -209,10 +209,12 @@ export class LayoutStore implements Store {
     const path = this.blobPath(digest);
     const size = await this.#blobSize(path);
     if (size === undefined) {
-      throw new OcifitError("NOT_FOUND", `${digest} is not in ${this.name}`, { subject: digest });
+      throw new OcicompatError("NOT_FOUND", `${digest} is not in ${this.name}`, {
+        subject: digest,
+      });
     }
     if (size > MAX_SNIFF_BYTES) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "UNSUPPORTED",
         `${digest} in ${this.name} is ${size} bytes: too large for a manifest or an index`,
         { subject: digest },
@@ -222,7 +224,7 @@ export class LayoutStore implements Store {
     const bytes = await readAll(await this.fetch(probe), size, digest);
     const mediaType = sniffMediaType(bytes);
     if (mediaType === undefined) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "UNSUPPORTED",
         `${digest} in ${this.name} is not a manifest or an index, so it cannot be resolved; fetch it by descriptor instead`,
         { subject: digest },
@@ -247,7 +249,7 @@ export class LayoutStore implements Store {
     const size = await this.#blobSize(path);
     if (size === undefined) throw this.#missing(desc, path);
     if (size !== desc.size) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "SIZE_MISMATCH",
         `blob ${desc.digest} in ${this.name} is ${size} bytes, the descriptor says ${desc.size}`,
         { subject: desc.digest },
@@ -265,8 +267,8 @@ export class LayoutStore implements Store {
     }
   }
 
-  #missing(desc: ContentDescriptor, path: string): OcifitError {
-    return new OcifitError(
+  #missing(desc: ContentDescriptor, path: string): OcicompatError {
+    return new OcicompatError(
       "NOT_FOUND",
       `blob ${desc.digest} is not in ${this.name} (no file ${relative(this.dir, path)})`,
       { subject: desc.digest },
@@ -284,7 +286,7 @@ export class LayoutStore implements Store {
       // Content-addressed: a blob of the right size under its digest is this content (fetch
       // verifies it). The body is not needed; let its producer release what it holds.
       await release(body);
-      // Reused now, so young again: `ocifit gc` spares unreachable blobs changed within its
+      // Reused now, so young again: `ocicompat gc` spares unreachable blobs changed within its
       // grace period, and this writer may be about to tag what references it.
       const now = new Date();
       await utimes(path, now, now).catch((err: unknown) => {
@@ -316,7 +318,7 @@ export class LayoutStore implements Store {
       await rename(temp, path);
       stored = true;
     } catch (err) {
-      throw err instanceof OcifitError ? err : ioError(err, `write blob ${desc.digest}`, path);
+      throw err instanceof OcicompatError ? err : ioError(err, `write blob ${desc.digest}`, path);
     } finally {
       if (!closed) await handle.close().catch(() => undefined);
       if (!stored) await rm(temp, { force: true });
@@ -330,7 +332,7 @@ export class LayoutStore implements Store {
 
   /**
    * Points `tag` at `desc` only if everything below it is present and intact, checked while
-   * index.json's lock is held. `ocifit gc` holds the same lock while it collects, so nothing can
+   * index.json's lock is held. `ocicompat gc` holds the same lock while it collects, so nothing can
    * be collected between the check and the tag. Throws INCOMPLETE, naming what is missing.
    * `only` narrows the check to `desc` and those descriptors: what the caller itself wrote, when
    * the rest of the graph may be legitimately absent (an index kept sparse on purpose).
@@ -347,9 +349,9 @@ export class LayoutStore implements Store {
       if (replacing !== undefined) {
         const now = (await this.readIndex()).index.manifests.find((e) => refNameOf(e) === tag);
         if (now?.digest !== replacing) {
-          throw new OcifitError(
+          throw new OcicompatError(
             "CONFLICT",
-            `${tag} moved from ${replacing} to ${now?.digest ?? "nothing"} while ocifit was writing; the tag was left as it is, run the command again`,
+            `${tag} moved from ${replacing} to ${now?.digest ?? "nothing"} while ocicompat was writing; the tag was left as it is, run the command again`,
             { subject: `${this.name}:${tag}` },
           );
         }
@@ -360,7 +362,7 @@ export class LayoutStore implements Store {
       const shown = missing.slice(0, 5).map((d) => `${d.mediaType} ${d.digest}`);
       const more =
         missing.length > shown.length ? `, and ${missing.length - shown.length} more` : "";
-      throw new OcifitError(
+      throw new OcicompatError(
         "INCOMPLETE",
         `cannot tag ${desc.digest} as "${tag}" in ${this.name}: ${missing.length} descriptor${missing.length === 1 ? "" : "s"} below it ${missing.length === 1 ? "is" : "are"} missing (${shown.join(", ")}${more}); something removed ${missing.length === 1 ? "it" : "them"} after ${missing.length === 1 ? "it was" : "they were"} written`,
         { subject: desc.digest },
@@ -408,12 +410,12 @@ export class LayoutStore implements Store {
   ): Promise<boolean> {
     const problem = referenceProblem(`oci:layout:${tag}`);
     if (problem !== undefined) {
-      throw new OcifitError("INVALID_REFERENCE", `cannot tag ${this.name}: ${problem}`, {
+      throw new OcicompatError("INVALID_REFERENCE", `cannot tag ${this.name}: ${problem}`, {
         subject: tag,
       });
     }
     if (!(await this.exists(desc))) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "NOT_FOUND",
         `cannot tag ${desc.digest} as "${tag}": it is not in ${this.name} (push it first)`,
         { subject: desc.digest },
@@ -500,9 +502,13 @@ async function checkLayoutFile(store: LayoutStore, path: string): Promise<void> 
       const missing = (await pathExists(store.dir))
         ? "it has no oci-layout file"
         : "it does not exist";
-      throw new OcifitError("NOT_FOUND", `${store.name} is not an OCI image layout: ${missing}`, {
-        subject: store.dir,
-      });
+      throw new OcicompatError(
+        "NOT_FOUND",
+        `${store.name} is not an OCI image layout: ${missing}`,
+        {
+          subject: store.dir,
+        },
+      );
     }
     throw ioError(err, "read oci-layout", path);
   }
@@ -510,7 +516,7 @@ async function checkLayoutFile(store: LayoutStore, path: string): Promise<void> 
   try {
     value = parseIJson(bytes, { maxBytes: MAX_LAYOUT_FILE_BYTES }).value;
   } catch (err) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "INVALID_JSON",
       `oci-layout of ${store.name}: ${(err as Error).message}`,
       { subject: path, cause: err },
@@ -521,16 +527,16 @@ async function checkLayoutFile(store: LayoutStore, path: string): Promise<void> 
       ? (value as Record<string, unknown>)["imageLayoutVersion"]
       : undefined;
   if (typeof version === "string" && version !== IMAGE_LAYOUT_VERSION) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "UNSUPPORTED",
-      `${store.name} has imageLayoutVersion "${version}"; ocifit reads ${IMAGE_LAYOUT_VERSION}`,
+      `${store.name} has imageLayoutVersion "${version}"; ocicompat reads ${IMAGE_LAYOUT_VERSION}`,
       { subject: path },
     );
   }
   const report = validateOciDocument("layout", value);
   if (report.errors.length > 0) {
     const first = report.errors[0];
-    throw new OcifitError(
+    throw new OcicompatError(
       "VALIDATION",
       `oci-layout of ${store.name} is invalid: ${first?.path}: ${first?.message}`,
       { subject: path },
@@ -541,7 +547,7 @@ async function checkLayoutFile(store: LayoutStore, path: string): Promise<void> 
 async function readLimited(path: string, maxBytes: number): Promise<Uint8Array> {
   const info = await stat(path);
   if (info.size > maxBytes) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "TOO_LARGE",
       `file is ${info.size} bytes; the limit is ${maxBytes} bytes`,
       { subject: path },

@@ -1,7 +1,7 @@
 // A Store in memory: content by digest, tags by name. Verifies on push and on fetch like the
 // others, so tests that use it exercise the same contract as the real stores.
 import { isDigest, registeredAlgorithmOf } from "../oci/digest.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import {
   chunksOf,
   readAll,
@@ -32,7 +32,7 @@ export class MemoryStore implements Store {
     if (isDigest(reference)) {
       const stored = this.#content.get(reference);
       if (stored) return { ...stored.desc };
-      throw new OcifitError("NOT_FOUND", `${reference} is not in ${this.name}`, {
+      throw new OcicompatError("NOT_FOUND", `${reference} is not in ${this.name}`, {
         subject: reference,
       });
     }
@@ -40,16 +40,20 @@ export class MemoryStore implements Store {
     if (tagged) return { ...tagged };
     const tags = [...this.#tags.keys()];
     const available = tags.length === 0 ? "it has no tags" : `its tags: ${tags.join(", ")}`;
-    throw new OcifitError("NOT_FOUND", `tag "${reference}" is not in ${this.name}; ${available}`, {
-      subject: reference,
-    });
+    throw new OcicompatError(
+      "NOT_FOUND",
+      `tag "${reference}" is not in ${this.name}; ${available}`,
+      {
+        subject: reference,
+      },
+    );
   }
 
   async fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>> {
     registeredAlgorithmOf(desc.digest);
     const stored = this.#content.get(desc.digest);
     if (!stored) {
-      throw new OcifitError("NOT_FOUND", `blob ${desc.digest} is not in ${this.name}`, {
+      throw new OcicompatError("NOT_FOUND", `blob ${desc.digest} is not in ${this.name}`, {
         subject: desc.digest,
       });
     }
@@ -70,12 +74,16 @@ export class MemoryStore implements Store {
 
   async tag(desc: ContentDescriptor, tag: string): Promise<void> {
     if (tag === "" || /[\s@]/.test(tag)) {
-      throw new OcifitError("INVALID_REFERENCE", `cannot tag ${this.name}: "${tag}" is not a tag`, {
-        subject: tag,
-      });
+      throw new OcicompatError(
+        "INVALID_REFERENCE",
+        `cannot tag ${this.name}: "${tag}" is not a tag`,
+        {
+          subject: tag,
+        },
+      );
     }
     if (!(await this.exists(desc))) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "NOT_FOUND",
         `cannot tag ${desc.digest} as "${tag}": it is not in ${this.name} (push it first)`,
         { subject: desc.digest },

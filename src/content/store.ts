@@ -2,7 +2,7 @@
 // an OCI archive, memory. Small and read-mostly, like go-containerregistry's; optional abilities
 // (referrers, cross-repository mount) sit behind type guards rather than failing at run time.
 import { createDigester, registeredAlgorithmOf } from "../oci/digest.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { IndexMediaTypes, ManifestMediaTypes } from "../oci/media-types.js";
 import type { Descriptor } from "../oci/schema.js";
 
@@ -147,7 +147,7 @@ export async function* verifying(
   for await (const chunk of source) {
     seen += chunk.byteLength;
     if (seen > desc.size) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "SIZE_MISMATCH",
         `content is longer than the descriptor's size ${desc.size}`,
         { subject: desc.digest },
@@ -157,7 +157,7 @@ export async function* verifying(
     yield chunk;
   }
   if (seen !== desc.size) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "SIZE_MISMATCH",
       `content is ${seen} bytes, the descriptor says ${desc.size}`,
       { subject: desc.digest },
@@ -165,7 +165,7 @@ export async function* verifying(
   }
   const actual = digester.digest();
   if (actual !== desc.digest) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "DIGEST_MISMATCH",
       `content digest is ${actual}, expected ${desc.digest}`,
       { subject: desc.digest },
@@ -184,7 +184,7 @@ export async function readAll(
   for await (const chunk of source) {
     length += chunk.byteLength;
     if (length > maxBytes) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "TOO_LARGE",
         `content is larger than the ${maxBytes}-byte limit`,
         subject ? { subject } : undefined,
@@ -202,7 +202,7 @@ export async function fetchBytes(
   maxBytes = 4 * 1024 * 1024,
 ): Promise<Uint8Array> {
   if (desc.size > maxBytes) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "TOO_LARGE",
       `${desc.mediaType} is ${desc.size} bytes; the limit is ${maxBytes}`,
       { subject: desc.digest },

@@ -14,7 +14,7 @@ import {
   nodeProfileIssues,
   type NodeProfile,
 } from "../compat/node-profile.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { formatJsonPath } from "../oci/json-path.js";
 import { HostRoot } from "./host-root.js";
 import { detectHostname, detectPlatform } from "./platform.js";
@@ -46,7 +46,7 @@ export interface DiscoverOptions {
   /** A directory of hook programs on this machine. */
   hooksDir?: string;
   /**
-   * Whether hooks and pack discovery commands may run. They describe the machine ocifit runs
+   * Whether hooks and pack discovery commands may run. They describe the machine ocicompat runs
    * on, so the default is true only when the root is `/`.
    */
   runCommands?: boolean;
@@ -155,7 +155,9 @@ async function runProbes(
 export async function discover(options: DiscoverOptions = {}): Promise<DiscoveryResult> {
   const root = new HostRoot(options.root ?? "/");
   if (!(await root.isDirectory("/"))) {
-    throw new OcifitError("IO", "the root to discover is not a directory", { subject: root.path });
+    throw new OcicompatError("IO", "the root to discover is not a directory", {
+      subject: root.path,
+    });
   }
   const catalog = options.catalog ?? createCatalog();
   const wanted = options.labels ? canonicalLabels(options.labels, catalog) : undefined;
@@ -262,7 +264,7 @@ class SiteRun {
       if (hooks.length > 0 || packs.length > 0) {
         this.diagnostics.push({
           probe: "site",
-          message: `${hooks.length} hook(s) and ${packs.length} label pack command(s) not run: they describe the machine ocifit runs on, not the root ${this.root.path} (allow them with --commands)`,
+          message: `${hooks.length} hook(s) and ${packs.length} label pack command(s) not run: they describe the machine ocicompat runs on, not the root ${this.root.path} (allow them with --commands)`,
         });
       }
       return;

@@ -1,13 +1,13 @@
 // Reading a host's files under a root prefix ("/" for this machine, or a mounted root file
 // system). Paths are written as the host sees them ("/proc/cpuinfo"); symbolic links are followed
 // *inside* the root, as a chroot would, so an absolute link in a mounted image never escapes to
-// the machine ocifit runs on. Missing files are `undefined`, never errors: a missing source makes
+// the machine ocicompat runs on. Missing files are `undefined`, never errors: a missing source makes
 // a fact unknown. Other failures (permission denied, I/O errors) are thrown for the probe's
 // caller to record.
 import type { Stats } from "node:fs";
 import { lstat, open, readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
 import { posix, resolve as resolveHostPath } from "node:path";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 
 /** Linux gives up after 40 links in one lookup; so do we. */
 const MAX_LINK_HOPS = 40;
@@ -25,7 +25,7 @@ function isMissing(err: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
-function ioError(path: string, err: unknown): OcifitError {
+function ioError(path: string, err: unknown): OcicompatError {
   const code = (err as NodeJS.ErrnoException).code;
   const reason =
     code === "EACCES" || code === "EPERM"
@@ -33,7 +33,7 @@ function ioError(path: string, err: unknown): OcifitError {
       : code === "ELOOP"
         ? "too many levels of symbolic links"
         : (err as Error).message;
-  return new OcifitError("IO", `cannot read ${path}: ${reason}`, { subject: path, cause: err });
+  return new OcicompatError("IO", `cannot read ${path}: ${reason}`, { subject: path, cause: err });
 }
 
 function components(path: string): string[] {
@@ -81,7 +81,7 @@ export class HostRoot {
     try {
       return await this.walk("/", components(path), { hops: 0 });
     } catch (err) {
-      if (err instanceof OcifitError) throw err;
+      if (err instanceof OcicompatError) throw err;
       throw ioError(path, err);
     }
   }
@@ -120,9 +120,13 @@ export class HostRoot {
     if (!info.isSymbolicLink()) return candidate;
     budget.hops += 1;
     if (budget.hops > MAX_LINK_HOPS) {
-      throw new OcifitError("IO", `cannot read ${candidate}: too many levels of symbolic links`, {
-        subject: candidate,
-      });
+      throw new OcicompatError(
+        "IO",
+        `cannot read ${candidate}: too many levels of symbolic links`,
+        {
+          subject: candidate,
+        },
+      );
     }
     const target = await readlink(this.path + candidate);
     return this.walk(target.startsWith("/") ? "/" : dir, components(target), budget);
@@ -150,14 +154,14 @@ export class HostRoot {
       const info = await stat(host);
       if (info.isDirectory()) return undefined;
       if (info.size > maxBytes) {
-        throw new OcifitError("TOO_LARGE", `${path} is ${info.size} bytes, over ${maxBytes}`, {
+        throw new OcicompatError("TOO_LARGE", `${path} is ${info.size} bytes, over ${maxBytes}`, {
           subject: path,
         });
       }
       // Files in /proc and /sys report size 0; readFile reads them to the end regardless.
       return await readFile(host);
     } catch (err) {
-      if (err instanceof OcifitError) throw err;
+      if (err instanceof OcicompatError) throw err;
       if (isMissing(err)) return undefined;
       throw ioError(path, err);
     }

@@ -1,8 +1,8 @@
 // A node profile from a Kubernetes Node object (`kubectl get node NAME -o json|yaml`, parsed by
 // the caller): NFD's feature.node.kubernetes.io labels, NVIDIA GPU feature discovery's driver
 // labels, the well-known os/arch labels and the kubelet's status (kernel, CPU and memory
-// capacity). Labels that map to no ocifit label are listed in `unmapped`.
-import { OcifitError } from "../oci/errors.js";
+// capacity). Labels that map to no ocicompat label are listed in `unmapped`.
+import { OcicompatError } from "../oci/errors.js";
 import type { ImportOptions, ImportResult } from "./imported-node.js";
 import { ImportedNode } from "./imported-node.js";
 import { readNfdLabel } from "./nfd/label-facts.js";
@@ -38,7 +38,7 @@ function nodeOf(value: unknown, source: string): Json {
   if (isObject(value) && value["kind"] === "List" && Array.isArray(value["items"])) {
     const items = value["items"];
     if (items.length === 1 && isObject(items[0])) return items[0];
-    throw new OcifitError(
+    throw new OcicompatError(
       "VALIDATION",
       `holds ${items.length} objects; give one Node (kubectl get node NAME -o json)`,
       { subject: source },
@@ -47,7 +47,7 @@ function nodeOf(value: unknown, source: string): Json {
   if (isObject(value) && isObject(value["metadata"])) {
     if (value["kind"] === undefined || value["kind"] === "Node") return value;
   }
-  throw new OcifitError(
+  throw new OcicompatError(
     "VALIDATION",
     "is not a Kubernetes Node object: expected kind Node with metadata.labels",
     { subject: source },

@@ -1,8 +1,8 @@
 // A node profile from NFD's raw features: the output of `nfd export features`, or the spec of a
 // NodeFeature object (JSON or YAML, parsed by the caller). The mapping is documented in
-// docs/discovery.md; everything that maps to no ocifit label is listed in `unmapped`.
+// docs/discovery.md; everything that maps to no ocicompat label is listed in `unmapped`.
 import { createCatalog, type LabelCatalog } from "../compat/catalog.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import type { ImportOptions, ImportResult } from "./imported-node.js";
 import { ImportedNode } from "./imported-node.js";
 import { cpuFlagSpellings, NFD_TO_VENDOR } from "./nfd/names.js";
@@ -138,7 +138,7 @@ function readLocalFeatures(
   feature: string,
   catalog: LabelCatalog,
 ): void {
-  // features.d content that NFD read: the same lines ocifit's own features.d reader takes.
+  // features.d content that NFD read: the same lines ocicompat's own features.d reader takes.
   for (const [key, value] of el) {
     const entry = readSiteEntry(key, value, catalog);
     if ("problem" in entry) node.skip(`${feature}.${key}`);
@@ -153,7 +153,7 @@ export function importNfdFeatures(
 ): ImportResult {
   const features = featuresOf(value);
   if (features === undefined) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "VALIDATION",
       "is not an NFD feature export: expected flags, attributes and instances (the output of `nfd export features` or a NodeFeature spec)",
       { subject: source },

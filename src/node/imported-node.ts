@@ -8,7 +8,7 @@ import {
   readNodeProfile,
   type NodeProfile,
 } from "../compat/node-profile.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { normalizePlatform, parsePlatform, type PlatformSpec } from "../oci/platform.js";
 import { FactAccumulator } from "./fact-accumulator.js";
 import { isLevelFlag, levelFlags, x86Level } from "./parse/x86-level.js";
@@ -26,7 +26,7 @@ export interface ImportOptions {
 
 export interface ImportResult {
   profile: NodeProfile;
-  /** Features or labels of the input that carry no ocifit fact, in input order. */
+  /** Features or labels of the input that carry no ocicompat fact, in input order. */
   unmapped: string[];
   /** Label → the input feature or label its fact came from. */
   sources: Record<string, string>;
@@ -53,7 +53,7 @@ export class ImportedNode {
   private platform(override: string | undefined, source: string): PlatformSpec {
     if (override !== undefined) return parsePlatform(override);
     if (this.architecture === undefined) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "USAGE",
         "the input does not say which CPU architecture the node has; pass --platform linux/ARCH",
         { subject: source },

@@ -4,7 +4,7 @@ import { readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import type { LabelCatalog } from "../compat/catalog.js";
 import { readNodeProfile, type NodeProfile } from "../compat/node-profile.js";
-import { isOcifitError, OcifitError } from "../oci/errors.js";
+import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 
 const PROFILE_MAX_BYTES = 4 * 1024 * 1024;
@@ -14,7 +14,7 @@ export async function loadNodeProfile(file: string, catalog: LabelCatalog): Prom
   try {
     const info = await stat(file);
     if (info.size > PROFILE_MAX_BYTES) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "TOO_LARGE",
         `node profile is ${info.size} bytes; the limit is ${PROFILE_MAX_BYTES}`,
         { subject: file },
@@ -22,7 +22,7 @@ export async function loadNodeProfile(file: string, catalog: LabelCatalog): Prom
     }
     bytes = await readFile(file);
   } catch (err) {
-    if (isOcifitError(err)) throw err;
+    if (isOcicompatError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const reason =
       code === "ENOENT"
@@ -30,14 +30,14 @@ export async function loadNodeProfile(file: string, catalog: LabelCatalog): Prom
         : code === "EISDIR"
           ? "is a directory, not a file"
           : (err as Error).message;
-    throw new OcifitError("IO", `node profile: ${reason}`, { subject: file, cause: err });
+    throw new OcicompatError("IO", `node profile: ${reason}`, { subject: file, cause: err });
   }
   let value: unknown;
   try {
     value = parseIJson(bytes, { maxBytes: PROFILE_MAX_BYTES }).value;
   } catch (err) {
-    if (isOcifitError(err))
-      throw new OcifitError(err.code, `node profile: ${err.message}`, {
+    if (isOcicompatError(err))
+      throw new OcicompatError(err.code, `node profile: ${err.message}`, {
         subject: file,
         cause: err,
       });

@@ -2,7 +2,7 @@
 // sha512) need lowercase hex of the exact length; other algorithms pass when grammatical, since
 // the spec lets implementations ignore what they do not know.
 import { createHash, type Hash } from "node:crypto";
-import { OcifitError } from "./errors.js";
+import { OcicompatError } from "./errors.js";
 
 const DIGEST_GRAMMAR = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/;
 
@@ -41,7 +41,8 @@ export function digestProblem(value: string): string | undefined {
 
 export function parseDigest(value: string): ParsedDigest {
   const problem = digestProblem(value);
-  if (problem !== undefined) throw new OcifitError("INVALID_DIGEST", problem, { subject: value });
+  if (problem !== undefined)
+    throw new OcicompatError("INVALID_DIGEST", problem, { subject: value });
   const colon = value.indexOf(":");
   const algorithm = value.slice(0, colon);
   return { algorithm, encoded: value.slice(colon + 1), registered: isRegistered(algorithm) };
@@ -72,11 +73,11 @@ export function createDigester(algorithm: RegisteredAlgorithm = "sha256"): Diges
   };
 }
 
-/** The algorithm of a digest, if ocifit can compute it. */
+/** The algorithm of a digest, if ocicompat can compute it. */
 export function registeredAlgorithmOf(digest: string): RegisteredAlgorithm {
   const { algorithm } = parseDigest(digest);
   if (!isRegistered(algorithm)) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "UNSUPPORTED",
       `cannot verify content: digest algorithm "${algorithm}" is not supported (sha256, sha512 are)`,
       { subject: digest },
@@ -91,7 +92,7 @@ export function verifyContent(
   expected: { digest: string; size?: number },
 ): void {
   if (expected.size !== undefined && bytes.byteLength !== expected.size) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "SIZE_MISMATCH",
       `content is ${bytes.byteLength} bytes, descriptor says ${expected.size}`,
       { subject: expected.digest },
@@ -99,7 +100,7 @@ export function verifyContent(
   }
   const actual = computeDigest(bytes, registeredAlgorithmOf(expected.digest));
   if (actual !== expected.digest) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "DIGEST_MISMATCH",
       `content digest is ${actual}, expected ${expected.digest}`,
       { subject: expected.digest },

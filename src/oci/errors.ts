@@ -1,4 +1,4 @@
-// Every failure ocifit reports is an OcifitError with a string-literal code; the CLI maps codes to
+// Every failure ocicompat reports is an OcicompatError with a string-literal code; the CLI maps codes to
 // exit statuses in exactly one place (src/cli/exit-codes.ts).
 
 export type ErrorCode =
@@ -27,14 +27,14 @@ export type ErrorCode =
   | "UNREACHABLE"
   | "INTERNAL";
 
-export class OcifitError extends Error {
+export class OcicompatError extends Error {
   readonly code: ErrorCode;
   /** Where the problem is: a file name, a JSON path, a digest, a reference. */
   readonly subject: string | undefined;
 
   constructor(code: ErrorCode, message: string, options?: { subject?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "OcifitError";
+    this.name = "OcicompatError";
     this.code = code;
     this.subject = options?.subject;
   }
@@ -48,7 +48,7 @@ export interface ValidationIssue {
   column?: number;
 }
 
-export class ValidationError extends OcifitError {
+export class ValidationError extends OcicompatError {
   readonly issues: readonly ValidationIssue[];
 
   constructor(subject: string, issues: readonly ValidationIssue[]) {
@@ -61,6 +61,6 @@ export class ValidationError extends OcifitError {
   }
 }
 
-export function isOcifitError(err: unknown): err is OcifitError {
-  return err instanceof OcifitError;
+export function isOcicompatError(err: unknown): err is OcicompatError {
+  return err instanceof OcicompatError;
 }

@@ -6,7 +6,7 @@
 // never overflow the call stack, whatever maxDepth a caller chooses.
 import { isUtf8 } from "node:buffer";
 import { computeDigest } from "./digest.js";
-import { OcifitError } from "./errors.js";
+import { OcicompatError } from "./errors.js";
 import { formatJsonPath } from "./json-path.js";
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
@@ -79,7 +79,7 @@ const KiB = 1024;
 
 function checkSize(size: number, maxBytes: number): void {
   if (size > maxBytes) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "TOO_LARGE",
       `document is ${size} bytes; the limit is ${maxBytes} bytes${humanSize(maxBytes)}`,
     );
@@ -94,8 +94,8 @@ function humanSize(bytes: number): string {
   return ` (${Number.isInteger(amount) ? amount : amount.toFixed(1)} ${unit.name})`;
 }
 
-function invalid(message: string): OcifitError {
-  return new OcifitError("INVALID_JSON", message);
+function invalid(message: string): OcicompatError {
+  return new OcicompatError("INVALID_JSON", message);
 }
 
 function decodeUtf8(bytes: Uint8Array): string {

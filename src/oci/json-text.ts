@@ -1,10 +1,10 @@
 // Scanning JSON text that has already passed the strict parser, to find where values start and
 // end. Edits splice new text in at those positions, so every other byte of a document (other
 // entries, unknown fields, whitespace) stays exactly as it was.
-import { OcifitError } from "./errors.js";
+import { OcicompatError } from "./errors.js";
 
-function malformed(message: string): OcifitError {
-  return new OcifitError("INTERNAL", `JSON text scanner: ${message}`);
+function malformed(message: string): OcicompatError {
+  return new OcicompatError("INTERNAL", `JSON text scanner: ${message}`);
 }
 
 export function skipWs(text: string, i: number): number {

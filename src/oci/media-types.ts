@@ -1,4 +1,4 @@
-// Media types ocifit reads and writes. The compatibilities ones come from the OCI image
+// Media types ocicompat reads and writes. The compatibilities ones come from the OCI image
 // compatibility working group's Proposals I and J.
 
 export const MediaType = {
@@ -13,7 +13,7 @@ export const MediaType = {
   ImageLayerNonDistributableZstd: "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
   Empty: "application/vnd.oci.empty.v1+json",
   LayoutHeader: "application/vnd.oci.layout.header.v1+json",
-  /** Proposal J blob, and the artifactType of the compat manifests ocifit writes. */
+  /** Proposal J blob, and the artifactType of the compat manifests ocicompat writes. */
   Compatibilities: "application/vnd.oci.image.compatibilities.v1+json",
   DockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
   DockerManifestList: "application/vnd.docker.distribution.manifest.list.v2+json",

@@ -1,8 +1,8 @@
 // Platforms as the image-spec describes them, normalised so that the many spellings of one CPU
 // family compare equal. The rules follow containerd's platforms.Normalize with one deliberate
-// difference: amd64 micro-architecture levels (v2, v3, v4) are kept, because ocifit selects
+// difference: amd64 micro-architecture levels (v2, v3, v4) are kept, because ocicompat selects
 // between image variants built for them.
-import { OcifitError } from "./errors.js";
+import { OcicompatError } from "./errors.js";
 
 export interface PlatformSpec {
   os: string;
@@ -95,7 +95,8 @@ function normalizeArchitecture(
 
 export function parsePlatform(spec: string): PlatformSpec {
   const problem = platformSpecProblem(spec);
-  if (problem !== undefined) throw new OcifitError("INVALID_PLATFORM", problem, { subject: spec });
+  if (problem !== undefined)
+    throw new OcicompatError("INVALID_PLATFORM", problem, { subject: spec });
   const [os, architecture, variant] = spec.split("/") as [string, string, string | undefined];
   return normalizePlatform(
     variant === undefined ? { os, architecture } : { os, architecture, variant },

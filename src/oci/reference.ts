@@ -8,12 +8,12 @@
 //
 // Splitting the oci forms: DIR/FILE ends at the first ":" or "@". The first ":" rule is skopeo's
 // (containers/image cuts at the first colon on Linux), so paths may contain "/" and "." but not
-// ":". ocifit also reserves "@" for the digest, so it cannot appear in a path or a tag; a TAG may
+// ":". ocicompat also reserves "@" for the digest, so it cannot appear in a path or a tag; a TAG may
 // still contain ":" ("oci:dir:a:b" is the tag "a:b"), and "/" as the image-spec ref.name allows.
 // skopeo's "oci:DIR:@INDEX" (select by position) is not supported. The prefixes win over docker's
 // grammar: "oci:5000/app" is a layout directory, never a registry host named "oci".
 import { digestProblem } from "./digest.js";
-import { OcifitError } from "./errors.js";
+import { OcicompatError } from "./errors.js";
 
 export type Reference =
   | { scheme: "registry"; registry: string; repository: string; tag?: string; digest?: string }
@@ -36,7 +36,7 @@ const IPV6_HOST = /^\[[a-fA-F0-9:]+\]$/;
 const TAG = /^\w[\w.-]*$/;
 // docker refuses bare image IDs as names so that `docker run <id>` cannot mean a repository.
 const IMAGE_ID = /^[a-f0-9]{64}$/;
-// image-spec ref.name, minus "@", which ocifit reserves for the digest.
+// image-spec ref.name, minus "@", which ocicompat reserves for the digest.
 const LAYOUT_TAG_COMPONENT = /^[A-Za-z0-9]+(?:(?:[-._:+]|--)[A-Za-z0-9]+)*$/;
 
 const LAYOUT_PREFIX = "oci:";
@@ -47,7 +47,7 @@ type Result = { ref: Reference; problem?: undefined } | { problem: string };
 export function parseReference(input: string): Reference {
   const result = analyse(input);
   if (result.problem !== undefined) {
-    throw new OcifitError("INVALID_REFERENCE", result.problem, { subject: input });
+    throw new OcicompatError("INVALID_REFERENCE", result.problem, { subject: input });
   }
   return result.ref;
 }

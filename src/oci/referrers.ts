@@ -1,7 +1,7 @@
 // What the distribution spec's referrers feature says about a manifest, without any I/O: the
 // fallback tag name, and the descriptor a referrers list gives for a manifest that names a
 // subject. Registries compute the same descriptor for their referrers API; OCI layouts have no
-// API, so ocifit computes it from the manifests themselves.
+// API, so ocicompat computes it from the manifests themselves.
 import { parseDigest } from "./digest.js";
 import { isObject } from "./json-value.js";
 import type { Descriptor } from "./schema.js";

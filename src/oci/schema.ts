@@ -5,7 +5,7 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { MediaType } from "./media-types.js";
 
-export const SCHEMA_BASE_URI = "https://ocifit.dev/schema/";
+export const SCHEMA_BASE_URI = "https://ocicompat.dev/schema/";
 
 const MEDIA_TYPE_REGEX =
   "^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$";

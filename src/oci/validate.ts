@@ -166,7 +166,10 @@ function checkPlatformExtensions(platform: Json, at: PathSegment[], sink: IssueS
     }
   }
   if (compatibilities !== undefined && compat !== undefined) {
-    sink.warn(at, "has both compatibilities and compat descriptors; ocifit reads compatibilities");
+    sink.warn(
+      at,
+      "has both compatibilities and compat descriptors; ocicompat reads compatibilities",
+    );
   }
 }
 

@@ -18,7 +18,7 @@
 import { referrersTag } from "../oci/referrers.js";
 import type { ContentDescriptor } from "../content/store.js";
 import { computeDigest } from "../oci/digest.js";
-import { OcifitError, ValidationError } from "../oci/errors.js";
+import { OcicompatError, ValidationError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { MediaType } from "../oci/media-types.js";
 import { validateOciDocument } from "../oci/validate.js";
@@ -132,7 +132,7 @@ export async function writeReferrersTag(
   const tag = fallbackTag(subjectDigest);
   const current = await readTagged(writer.store, tag);
   if (current !== undefined && current.descriptor.mediaType !== MediaType.ImageIndex) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "UNSUPPORTED",
       `the referrers fallback tag ${tag} names a ${current.descriptor.mediaType}, not an index; leaving it alone`,
       { subject: tag },

@@ -1,4 +1,4 @@
-// `ocifit attach`: give index entries compatibilities without touching the images.
+// `ocicompat attach`: give index entries compatibilities without touching the images.
 //
 // The compat content is written first and the index last, so the tag never names an index with
 // a dangling descriptor:
@@ -23,7 +23,7 @@ import {
 } from "../compat/index-edit.js";
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
 import type { ContentDescriptor, Store } from "../content/store.js";
-import { OcifitError, ValidationError, type ValidationIssue } from "../oci/errors.js";
+import { OcicompatError, ValidationError, type ValidationIssue } from "../oci/errors.js";
 import { EmptyDescriptor, MediaType } from "../oci/media-types.js";
 import { parseReference, type Reference } from "../oci/reference.js";
 import type { Descriptor } from "../oci/schema.js";
@@ -216,7 +216,7 @@ export async function attach(
   const anchor = options.anchor ?? "auto";
   const created = options.created ?? nowRfc3339();
   if (options.sets.length === 0) {
-    throw new OcifitError("USAGE", "there are no compatibility sets to attach");
+    throw new OcicompatError("USAGE", "there are no compatibility sets to attach");
   }
   const source = await readTagSource(
     store,
@@ -359,9 +359,9 @@ function formatEntryPlatform(p: EntryPlatform): string {
 export async function checkUnmoved(store: Store, tag: string, source: TagSource): Promise<void> {
   const now = await store.resolve(tag);
   if (now.digest !== source.current.digest) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "CONFLICT",
-      `${tag} moved from ${source.current.digest} to ${now.digest} while ocifit was writing; the tag was left as it is, run the command again`,
+      `${tag} moved from ${source.current.digest} to ${now.digest} while ocicompat was writing; the tag was left as it is, run the command again`,
       { subject: `${store.name}:${tag}` },
     );
   }
@@ -431,7 +431,7 @@ export interface CompatFile {
 export async function readCompatFile(file: string, catalog?: LabelCatalog): Promise<CompatFile> {
   const { value } = await readDocument(file);
   if (detectKind(value) !== "compat") {
-    throw new OcifitError(
+    throw new OcicompatError(
       "VALIDATION",
       'is not a compatibilities file: expected {"compatibilities": [ {set}, ... ]} or a Proposal J blob',
       { subject: file },
@@ -463,7 +463,7 @@ export interface AttachFileOptions extends Omit<
 export function tagOf(ref: Reference, input: string): { tag: string; expect?: string } {
   const tag = ref.tag;
   if (tag === undefined) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "USAGE",
       "names no tag: attach and detach move a tag to the new index (give REF:TAG)",
       { subject: input },

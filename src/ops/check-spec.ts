@@ -1,4 +1,4 @@
-// `ocifit check --spec FILE --node PROFILE`: evaluate a compatibilities document against a saved
+// `ocicompat check --spec FILE --node PROFILE`: evaluate a compatibilities document against a saved
 // node profile, fully offline. A spec or profile that fails validation is an error (exit 2),
 // never "not compatible".
 import type { LabelCatalog } from "../compat/catalog.js";
@@ -7,7 +7,7 @@ import { detectKind, validateDocument } from "../compat/document.js";
 import { evaluateSets, prepareNode, type CompatibilityResult } from "../compat/evaluate.js";
 import { readSets } from "../compat/sets.js";
 import { loadNodeProfile } from "../node/profile-file.js";
-import { OcifitError, ValidationError, type ValidationIssue } from "../oci/errors.js";
+import { OcicompatError, ValidationError, type ValidationIssue } from "../oci/errors.js";
 import { readDocument } from "./read-document.js";
 
 export interface CheckSpecOptions {
@@ -37,7 +37,7 @@ function setList(value: unknown, file: string): { list: Json[]; at: string[] } {
       return { list: inner["compatibilities"] as Json[], at: ["config", "compatibilities"] };
     }
   }
-  throw new OcifitError(
+  throw new OcicompatError(
     "VALIDATION",
     `holds no compatibilities: expected an authoring file, a Proposal J blob or a config with config.compatibilities${kind ? ` (found ${kind})` : ""}`,
     { subject: file },

@@ -11,7 +11,7 @@ import {
   type Store,
 } from "../content/store.js";
 import { computeDigest } from "../oci/digest.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { parseIndexDocument } from "../compat/index-edit.js";
 import { IndexMediaTypes } from "../oci/media-types.js";
 import {
@@ -104,7 +104,7 @@ export async function copyImage(request: CopyRequest): Promise<CopyResult> {
   const platforms = request.platforms ?? [];
   if (platforms.length > 0) {
     if (!IndexMediaTypes.has(sourceRoot.mediaType)) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "USAGE",
         `--platform needs an index, and ${src.name}@${sourceRoot.digest} is a ${sourceRoot.mediaType}`,
         { subject: request.reference },
@@ -118,7 +118,7 @@ export async function copyImage(request: CopyRequest): Promise<CopyResult> {
     const entries = doc["manifests"] as Json[];
     const keep = entries.filter((e) => platformWanted(e["platform"], wanted));
     if (keep.length === 0) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "NOT_FOUND",
         `no entry of ${src.name}@${sourceRoot.digest} is for ${platforms.join(", ")}`,
         { subject: request.reference },

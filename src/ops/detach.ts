@@ -1,9 +1,9 @@
-// `ocifit detach`: remove entries' compatibilities. The reverse order of attach: first the tag
+// `ocicompat detach`: remove entries' compatibilities. The reverse order of attach: first the tag
 // moves to an index that no longer names the compat content, then the referrers fallback index
 // stops listing it. The compat manifest itself and its `sha256-<hex>.compat` tag are left alone:
 // other tags may still name an index that uses it, and on distribution (2.8) a tag cannot be
 // deleted without deleting the manifest under every tag that names it. Nothing is ever deleted.
-import { isOcifitError } from "../oci/errors.js";
+import { isOcicompatError } from "../oci/errors.js";
 import { editCompatibilities } from "../compat/index-edit.js";
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
 import type { ContentDescriptor, Store } from "../content/store.js";
@@ -94,7 +94,7 @@ export async function detach(
     // the detach, which is written by now.
     const keeps = await readTagged(store, compatTag(subject)).catch((err: unknown) => {
       result.warnings.push(
-        `${compatTag(subject)}: could not be read (${isOcifitError(err) ? err.message : String(err)}); whether it still names compat content is unknown`,
+        `${compatTag(subject)}: could not be read (${isOcicompatError(err) ? err.message : String(err)}); whether it still names compat content is unknown`,
       );
       return undefined;
     });

@@ -1,6 +1,6 @@
-// `ocifit discover`: a node profile of this machine (or of a root prefix), or one imported from
+// `ocicompat discover`: a node profile of this machine (or of a root prefix), or one imported from
 // NFD's feature export or a Kubernetes Node object. Site directories (features.d, hooks.d) come
-// from the ocifit config directory.
+// from the ocicompat config directory.
 import { basename, extname, join } from "node:path";
 import type { LabelCatalog } from "../compat/catalog.js";
 import type { NodeProfile } from "../compat/node-profile.js";
@@ -10,13 +10,13 @@ import { importNfdFeatures } from "../node/import-nfd.js";
 import type { ImportOptions, ImportResult } from "../node/imported-node.js";
 import { nfdLabelsOf, type NfdLabelExport } from "../node/nfd/export-labels.js";
 import type { DeviceInventory } from "../node/probe.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { configDir } from "./load-catalog.js";
 import { readDocument } from "./read-document.js";
 
 export interface DiscoverNodeOptions {
   catalog: LabelCatalog;
-  /** The root to probe; default `$OCIFIT_ROOT`, else `/`. */
+  /** The root to probe; default `$OCICOMPAT_ROOT`, else `/`. */
   root?: string;
   /** Only these labels (names or aliases); all when absent. */
   labels?: ReadonlySet<string>;
@@ -41,7 +41,7 @@ export interface NodeDiscovery {
   probesRun: string[];
   /** Label → the probe, site source, NFD feature or node label its fact came from. */
   sources: Record<string, string>;
-  /** Input features or labels that map to no ocifit label (imports only). */
+  /** Input features or labels that map to no ocicompat label (imports only). */
   unmapped: string[];
   devices: DeviceInventory;
 }
@@ -49,16 +49,16 @@ export interface NodeDiscovery {
 function checkUsage(options: DiscoverNodeOptions): void {
   const imports = [options.fromNfd, options.fromNode].filter((f) => f !== undefined);
   if (imports.length > 1) {
-    throw new OcifitError("USAGE", "give either --from-nfd or --from-node, not both");
+    throw new OcicompatError("USAGE", "give either --from-nfd or --from-node, not both");
   }
   if (imports.length === 1 && options.root !== undefined) {
-    throw new OcifitError("USAGE", "--root applies to probing; an import reads only its file");
+    throw new OcicompatError("USAGE", "--root applies to probing; an import reads only its file");
   }
   if (imports.length === 1 && options.runCommands !== undefined) {
-    throw new OcifitError("USAGE", "--commands applies to probing; an import runs nothing");
+    throw new OcicompatError("USAGE", "--commands applies to probing; an import runs nothing");
   }
   if (imports.length === 0 && options.platform !== undefined) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "USAGE",
       "--platform applies to --from-nfd and --from-node; probing reads the platform from the root",
     );
@@ -97,7 +97,7 @@ export async function discoverNode(options: DiscoverNodeOptions): Promise<NodeDi
   if (options.fromNfd !== undefined) return importFile(options.fromNfd, "nfd", options);
   if (options.fromNode !== undefined) return importFile(options.fromNode, "node", options);
   const env = options.env ?? process.env;
-  const root = options.root ?? (env["OCIFIT_ROOT"] || "/");
+  const root = options.root ?? (env["OCICOMPAT_ROOT"] || "/");
   const config = configDir(env);
   const result = await discover({
     root,

@@ -1,4 +1,4 @@
-// `ocifit inspect REF`: the raw bytes of what a reference names, or a tree of index → manifests
+// `ocicompat inspect REF`: the raw bytes of what a reference names, or a tree of index → manifests
 // → config, with each entry's compatibilities descriptor followed to its sets.
 import { readSets, type CompatibilitySet } from "../compat/sets.js";
 import {
@@ -7,7 +7,7 @@ import {
   type ContentDescriptor,
   type Store,
 } from "../content/store.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { isObject, type Json } from "../oci/json-value.js";
@@ -58,13 +58,13 @@ async function compatSummary(store: Store, desc: ContentDescriptor): Promise<Com
       const manifest = await readJson(store, desc);
       const config = isObject(manifest) ? manifest["config"] : undefined;
       if (!isObject(config))
-        throw new OcifitError("VALIDATION", "compatibilities manifest has no config");
+        throw new OcicompatError("VALIDATION", "compatibilities manifest has no config");
       const doc = await readJson(store, config as ContentDescriptor);
       list =
         isObject(doc) && isObject(doc["config"]) ? doc["config"]["compatibilities"] : undefined;
     }
     if (!Array.isArray(list) || !list.every(isObject))
-      throw new OcifitError("VALIDATION", "holds no compatibility sets");
+      throw new OcicompatError("VALIDATION", "holds no compatibility sets");
     summary.sets = readSets(list);
   } catch (err) {
     summary.problem = err instanceof Error ? err.message : String(err);

@@ -1,13 +1,13 @@
-// `ocifit gc oci:DIR`: removes the blobs of an OCI layout that nothing reachable from index.json
-// references. Reachability follows ocifit's successors (content/graph.ts), so each index entry's
+// `ocicompat gc oci:DIR`: removes the blobs of an OCI layout that nothing reachable from index.json
+// references. Reachability follows ocicompat's successors (content/graph.ts), so each index entry's
 // `platform.compatibilities`/`compat` content is kept, which a GC that only reads `manifests[]`,
-// `config` and `layers` would delete. Referrers are kept when index.json lists them (ocifit's
+// `config` and `layers` would delete. Referrers are kept when index.json lists them (ocicompat's
 // `.compat` tags and oras-style layouts do); a manifest only reachable through its `subject` is
 // not a root.
 //
 // index.json's lock is held while the roots are read, the graph is walked and blobs are deleted,
 // so no tag taken under that lock lands in between. That is not enough on its own: writers
-// (ocifit's copy and attach included) push a graph's blobs without the lock, children first, and
+// (ocicompat's copy and attach included) push a graph's blobs without the lock, children first, and
 // tag last, so until the tag lands everything they pushed is unreachable. Hence the grace
 // period: an unreachable blob whose file changed less than `graceMs` ago (default one hour) is
 // kept, with everything a kept manifest or index references, and reported as recent. A layout
@@ -18,7 +18,7 @@
 // Manifests and indexes are deleted before other blobs, and a document before the documents it
 // references, so a gc killed mid-way leaves no document whose children are gone: a later copy
 // that finds a document present assumes its subgraph is too. Only blobs up to 4 MiB are read to
-// tell documents from layers: ocifit parses no larger manifest, and layers can be huge.
+// tell documents from layers: ocicompat parses no larger manifest, and layers can be huge.
 //
 // Temp files (`.NAME.tmp-…`) older than an hour are leftovers of killed writers and go too.
 import { readFile, readdir, rm, stat } from "node:fs/promises";
@@ -34,7 +34,7 @@ import {
 import { errnoOf, ioError } from "../content/layout/files.js";
 import { withLock } from "../content/layout/lock.js";
 import { fetchBytes, isManifestType, type ContentDescriptor } from "../content/store.js";
-import { OcifitError, isOcifitError } from "../oci/errors.js";
+import { OcicompatError, isOcicompatError } from "../oci/errors.js";
 
 export interface LayoutGcOptions {
   dryRun?: boolean;
@@ -176,7 +176,7 @@ async function walk(
     try {
       bytes = await fetchBytes(store, desc);
     } catch (err) {
-      if (!isOcifitError(err)) throw err;
+      if (!isOcicompatError(err)) throw err;
       if (err.code !== "NOT_FOUND") throw unreadable(store, desc, err.message);
       missing.push(desc.digest);
       continue;
@@ -184,15 +184,15 @@ async function walk(
     try {
       pending.push(...successors(desc, bytes).children);
     } catch (err) {
-      throw unreadable(store, desc, isOcifitError(err) ? err.message : String(err));
+      throw unreadable(store, desc, isOcicompatError(err) ? err.message : String(err));
     }
   }
   return reachable;
 }
 
 /** What it references is unknown, so nothing can be called garbage: refuse rather than guess. */
-function unreadable(store: LayoutStore, desc: ContentDescriptor, why: string): OcifitError {
-  return new OcifitError(
+function unreadable(store: LayoutStore, desc: ContentDescriptor, why: string): OcicompatError {
+  return new OcicompatError(
     "VALIDATION",
     `cannot read ${desc.digest} (${why}); nothing was removed from ${store.name}`,
     { subject: desc.digest },
@@ -222,7 +222,7 @@ async function examine(blob: LayoutBlob, warnings: string[]): Promise<Unreachabl
     };
   } catch (err) {
     // Its children are unknown, so they are neither ordered after it nor kept when it is recent.
-    const why = isOcifitError(err) ? err.message : String(err);
+    const why = isOcicompatError(err) ? err.message : String(err);
     warnings.push(`unreachable ${blob.digest} looks like a manifest but cannot be parsed (${why})`);
     return { ...base, document: true };
   }

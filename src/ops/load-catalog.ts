@@ -5,16 +5,16 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { createCatalog, type LabelCatalog, type LabelDefinition } from "../compat/catalog.js";
 import { parseLabelPack } from "../compat/label-pack.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { readCapped } from "./read-document.js";
 
 const PACK_MAX_BYTES = 1024 * 1024;
 
-/** `$OCIFIT_CONFIG_DIR`, else `$XDG_CONFIG_HOME/ocifit`, else `~/.config/ocifit`. */
+/** `$OCICOMPAT_CONFIG_DIR`, else `$XDG_CONFIG_HOME/ocicompat`, else `~/.config/ocicompat`. */
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env["OCIFIT_CONFIG_DIR"]) return env["OCIFIT_CONFIG_DIR"];
+  if (env["OCICOMPAT_CONFIG_DIR"]) return env["OCICOMPAT_CONFIG_DIR"];
   const xdg = env["XDG_CONFIG_HOME"] || join(homedir(), ".config");
-  return join(xdg, "ocifit");
+  return join(xdg, "ocicompat");
 }
 
 /** Pack files in `<config dir>/labels/`, in name order; none when the directory is absent. */
@@ -25,7 +25,7 @@ export async function configuredPackFiles(env: NodeJS.ProcessEnv = process.env):
     names = await readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw new OcifitError("IO", `cannot list label packs: ${(err as Error).message}`, {
+    throw new OcicompatError("IO", `cannot list label packs: ${(err as Error).message}`, {
       subject: dir,
       cause: err,
     });
@@ -42,7 +42,7 @@ export async function loadPack(file: string): Promise<LabelDefinition[]> {
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new OcifitError("INVALID_YAML", "is not valid UTF-8", { subject: file });
+    throw new OcicompatError("INVALID_YAML", "is not valid UTF-8", { subject: file });
   }
   return parseLabelPack(text, file);
 }

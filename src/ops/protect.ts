@@ -1,4 +1,4 @@
-// `ocifit protect REF`: GC anchors for compat content that another tool attached (pushed by
+// `ocicompat protect REF`: GC anchors for compat content that another tool attached (pushed by
 // digest only, say). For each index entry whose compat descriptor names content that exists:
 //   * a compat manifest gets the anchors attach would have written (see anchors.ts);
 //   * a Proposal J blob without a keeper gets one (empty config, the blob as its layer, the entry
@@ -11,7 +11,7 @@ import {
   type ContentDescriptor,
   type Store,
 } from "../content/store.js";
-import { isOcifitError } from "../oci/errors.js";
+import { isOcicompatError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { EmptyDescriptor, IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import type { Descriptor } from "../oci/schema.js";
@@ -68,7 +68,7 @@ async function readIfPresent(
   try {
     return await fetchBytes(store, desc);
   } catch (err) {
-    if (isOcifitError(err) && err.code === "NOT_FOUND") return undefined;
+    if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
     throw err;
   }
 }

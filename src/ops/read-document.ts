@@ -1,8 +1,8 @@
 // Reading one local document: size-capped before reading, I-JSON or YAML by file name. Every
-// failure is an OcifitError naming the file.
+// failure is an OcicompatError naming the file.
 import { open, stat } from "node:fs/promises";
 import { parseYaml } from "../compat/yaml.js";
-import { isOcifitError, OcifitError } from "../oci/errors.js";
+import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { DEFAULT_MAX_BYTES, parseIJson } from "../oci/ijson.js";
 
 export interface LocalDocument {
@@ -24,8 +24,8 @@ export async function readDocument(
     if (isYamlFile(file)) return { value: parseYaml(decodeUtf8(bytes), file), format: "yaml" };
     return { value: parseIJson(bytes, { maxBytes }).value, format: "json" };
   } catch (err) {
-    if (isOcifitError(err) && err.subject === undefined) {
-      throw new OcifitError(err.code, err.message, { subject: file, cause: err });
+    if (isOcicompatError(err) && err.subject === undefined) {
+      throw new OcicompatError(err.code, err.message, { subject: file, cause: err });
     }
     throw err;
   }
@@ -37,7 +37,7 @@ export async function readCapped(file: string, maxBytes: number): Promise<Uint8A
   try {
     const info = await stat(file);
     if (info.isDirectory())
-      throw new OcifitError("IO", "is a directory, not a file", { subject: file });
+      throw new OcicompatError("IO", "is a directory, not a file", { subject: file });
     if (info.size > maxBytes) throw tooLarge(info.size, maxBytes, file);
     handle = await open(file, "r");
     const buffer = Buffer.alloc(Math.min(maxBytes, info.size) + 1);
@@ -57,23 +57,27 @@ export async function readCapped(file: string, maxBytes: number): Promise<Uint8A
   }
 }
 
-function tooLarge(size: number, maxBytes: number, file: string): OcifitError {
+function tooLarge(size: number, maxBytes: number, file: string): OcicompatError {
   const limit = maxBytes % 1048576 === 0 ? ` (${maxBytes / 1048576} MiB)` : "";
-  return new OcifitError("TOO_LARGE", `is ${size} bytes; the limit is ${maxBytes} bytes${limit}`, {
-    subject: file,
-  });
+  return new OcicompatError(
+    "TOO_LARGE",
+    `is ${size} bytes; the limit is ${maxBytes} bytes${limit}`,
+    {
+      subject: file,
+    },
+  );
 }
 
 function decodeUtf8(bytes: Uint8Array): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new OcifitError("INVALID_YAML", "is not valid UTF-8");
+    throw new OcicompatError("INVALID_YAML", "is not valid UTF-8");
   }
 }
 
-function asIoError(err: unknown, file: string): OcifitError {
-  if (isOcifitError(err)) return err;
+function asIoError(err: unknown, file: string): OcicompatError {
+  if (isOcicompatError(err)) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const reason =
     code === "ENOENT"
@@ -83,5 +87,5 @@ function asIoError(err: unknown, file: string): OcifitError {
         : code === "EISDIR"
           ? "is a directory, not a file"
           : (err as Error).message;
-  return new OcifitError("IO", reason, { subject: file, cause: err });
+  return new OcicompatError("IO", reason, { subject: file, cause: err });
 }

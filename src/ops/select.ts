@@ -1,4 +1,4 @@
-// `ocifit select REF` and `ocifit check REF`: read an image's index and every entry's
+// `ocicompat select REF` and `ocicompat check REF`: read an image's index and every entry's
 // compatibilities, learn the node (a profile, or lazy discovery of this host), and choose.
 //
 // Requests (DESIGN §5, the performance contract), with a caching store opener:
@@ -15,7 +15,7 @@ import { parsePlatformOverride } from "../compat/platform-match.js";
 import { selectEntries, type SelectionResult } from "../compat/select.js";
 import type { StoreOpener } from "../content/open.js";
 import type { ContentDescriptor } from "../content/store.js";
-import { OcifitError } from "../oci/errors.js";
+import { OcicompatError } from "../oci/errors.js";
 import { parseReference } from "../oci/reference.js";
 import type { Diagnostic } from "../node/discover.js";
 import { createLimit } from "./select/limit.js";
@@ -77,7 +77,7 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
 
   const { store, reference } = await options.opener.open(ref);
   if (reference === undefined) {
-    throw new OcifitError("USAGE", "names no tag or digest", { subject: options.reference });
+    throw new OcicompatError("USAGE", "names no tag or digest", { subject: options.reference });
   }
   const resolved = await store.resolve(reference);
   const root: ContentDescriptor = {

@@ -1,10 +1,10 @@
-// `ocifit validate`: read each file, tell its kind, validate it. A file that cannot be read is an
+// `ocicompat validate`: read each file, tell its kind, validate it. A file that cannot be read is an
 // error (exit 2); a file that reads but is not a valid document is invalid (exit 1).
 import { detectKind, validateDocument, type DocumentKind } from "../compat/document.js";
 import type { LabelCatalog } from "../compat/catalog.js";
 import {
-  isOcifitError,
-  type OcifitError,
+  isOcicompatError,
+  type OcicompatError,
   type ErrorCode,
   type ValidationIssue,
 } from "../oci/errors.js";
@@ -44,7 +44,7 @@ export async function validateFile(
   try {
     doc = await readDocument(file, options.maxBytes ?? DEFAULT_MAX_BYTES);
   } catch (err) {
-    if (!isOcifitError(err)) throw err;
+    if (!isOcicompatError(err)) throw err;
     return failed(file, err.code === "IO" ? "unreadable" : "invalid", err);
   }
   const kind = options.kind ?? detectKind(doc.value);
@@ -86,7 +86,7 @@ function invalid(file: string, kind: DocumentKind | undefined, message: string):
   };
 }
 
-function failed(file: string, verdict: FileVerdict, err: OcifitError): FileValidation {
+function failed(file: string, verdict: FileVerdict, err: OcicompatError): FileValidation {
   return {
     file,
     verdict,

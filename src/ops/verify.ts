@@ -1,4 +1,4 @@
-// `ocifit verify REF [--gc]`: is everything a reference names really there?
+// `ocicompat verify REF [--gc]`: is everything a reference names really there?
 //
 // Manifests and indexes are read with GETs (verified against digest and size), blobs are checked
 // with `exists` (a HEAD on a registry): no layer is downloaded. The walk includes each index
@@ -15,7 +15,7 @@ import {
   type ContentDescriptor,
   type Store,
 } from "../content/store.js";
-import { isOcifitError } from "../oci/errors.js";
+import { isOcicompatError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
 import { AnchorFinder, isStrong, type Anchor } from "./verify/anchors.js";
@@ -105,7 +105,7 @@ class Walker {
     try {
       return { bytes: await fetchBytes(this.store, desc) };
     } catch (err) {
-      if (!isOcifitError(err)) throw err;
+      if (!isOcicompatError(err)) throw err;
       switch (err.code) {
         case "NOT_FOUND":
           return { kind: "missing", message: `not found in ${this.store.name}` };
@@ -135,7 +135,7 @@ class Walker {
     let found = this.#blobs.get(desc.digest);
     if (found === undefined) {
       found = this.store.exists(desc).catch((err: unknown) => {
-        if (isOcifitError(err) && err.code === "INVALID_DIGEST") return false;
+        if (isOcicompatError(err) && err.code === "INVALID_DIGEST") return false;
         throw err;
       });
       this.#blobs.set(desc.digest, found);
@@ -155,7 +155,7 @@ class Walker {
     try {
       doc = parseIJson(read.bytes).value;
     } catch (err) {
-      this.#problem("invalid", location, desc, isOcifitError(err) ? err.message : String(err));
+      this.#problem("invalid", location, desc, isOcicompatError(err) ? err.message : String(err));
       return;
     }
     if (!isObject(doc)) {
@@ -296,7 +296,7 @@ async function gcReport(
         location: site.location,
         digest: site.compat.digest,
         mediaType: site.compat.mediaType,
-        message: `no keeper manifest lists this ${what}: even a plain garbage-collect deletes it (run ocifit protect)`,
+        message: `no keeper manifest lists this ${what}: even a plain garbage-collect deletes it (run ocicompat protect)`,
       });
     } else if (row.anchors.length === 0) {
       result.problems.push({
@@ -304,7 +304,7 @@ async function gcReport(
         location: site.location,
         digest: site.compat.digest,
         mediaType: site.compat.mediaType,
-        message: `nothing keeps this ${what} alive: no ${form === "blob" ? "anchor on its keeper" : "tag or referrer"} (run ocifit protect)`,
+        message: `nothing keeps this ${what} alive: no ${form === "blob" ? "anchor on its keeper" : "tag or referrer"} (run ocicompat protect)`,
       });
     } else if (!row.protected) {
       result.warnings.push(
@@ -350,7 +350,7 @@ async function warnUntaggedEntries(
           (d) => d.digest,
           (err: unknown) => {
             // A tag deleted since the list was read names nothing.
-            if (isOcifitError(err) && err.code === "NOT_FOUND") return undefined;
+            if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
             throw err;
           },
         ),

@@ -1,4 +1,4 @@
-// ocifit attach and detach as a user runs them, against the real CNCF distribution registry and
+// ocicompat attach and detach as a user runs them, against the real CNCF distribution registry and
 // an OCI layout.
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { AUTHORING_YAML, pushSample, registryStore, writeFile } from "../ops/att
 import { hasStackTrace, runCli } from "./run-cli.js";
 
 let registry: TestRegistry;
-const work = tempDir("ocifit-cli-attach-");
+const work = tempDir("ocicompat-cli-attach-");
 let compatFile: string;
 
 before(async () => {
@@ -27,7 +27,7 @@ after(async () => {
 
 const DIGEST = /sha256:[0-9a-f]{64}/;
 
-describe("ocifit attach (spawned, real registry)", () => {
+describe("ocicompat attach (spawned, real registry)", () => {
   test("attaches, prints each write in order and the old and new index digests", async () => {
     const image = await pushSample(registry.host, "cli/attach", "v1");
     const ref = `${registry.host}/cli/attach:v1`;
@@ -134,7 +134,7 @@ describe("ocifit attach (spawned, real registry)", () => {
     const lines = r.stderr.trim().split("\n");
     assert.ok(lines.length >= 2, r.stderr);
     assert.ok(
-      lines.every((l) => l.startsWith(`ocifit: ${bad}: $.compatibilities[0]`)),
+      lines.every((l) => l.startsWith(`ocicompat: ${bad}: $.compatibilities[0]`)),
       r.stderr,
     );
     assert.equal(hasStackTrace(r.stderr), false);
@@ -190,7 +190,7 @@ describe("ocifit attach (spawned, real registry)", () => {
   });
 });
 
-describe("ocifit detach (spawned)", () => {
+describe("ocicompat detach (spawned)", () => {
   test("detach removes the descriptor, updates the referrers listing and prints both digests", async () => {
     const image = await pushSample(registry.host, "cli/detach", "v1");
     const ref = `${registry.host}/cli/detach:v1`;

@@ -12,7 +12,7 @@ import { hasStackTrace, runCli } from "./run-cli.js";
 const USER = "bob";
 const PASSWORD = "tr0ub4dor&3";
 let registry: TestRegistry;
-const work = tempDir("ocifit-cli-auth-");
+const work = tempDir("ocicompat-cli-auth-");
 
 before(async () => {
   registry = await startRegistry({ htpasswd: `${USER}:${bcrypt.hashSync(PASSWORD, 4)}\n` });

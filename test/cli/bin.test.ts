@@ -1,12 +1,12 @@
-// The process around the CLI (bin/ocifit.js): a closed standard output, the bundled build.
+// The process around the CLI (bin/ocicompat.js): a closed standard output, the bundled build.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { test } from "node:test";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
 test("a reader that closes the pipe early ends the run quietly with status 0", async () => {
-  // Like `ocifit explain ... | head -1`: stdout is gone before the CLI writes its first line.
-  const child = spawn(process.execPath, ["bin/ocifit.js", "labels", "-o", "json"], {
+  // Like `ocicompat explain ... | head -1`: stdout is gone before the CLI writes its first line.
+  const child = spawn(process.execPath, ["bin/ocicompat.js", "labels", "-o", "json"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout.destroy();
@@ -20,7 +20,7 @@ test("a reader that closes the pipe early ends the run quietly with status 0", a
 
 test("a closed pipe does not hide the status: a failed check still exits 1", async () => {
   const args = [
-    "bin/ocifit.js",
+    "bin/ocicompat.js",
     "check",
     "--spec",
     "examples/compat-avx512.yaml",

@@ -1,6 +1,6 @@
-// `ocifit check REF` as a user runs it: every entry of a real image in a real registry, chosen or
+// `ocicompat check REF` as a user runs it: every entry of a real image in a real registry, chosen or
 // excluded, with the reasons and each label's required and observed values; against a saved
-// profile or (the default) lazy discovery of a host, here fixture roots through $OCIFIT_ROOT.
+// profile or (the default) lazy discovery of a host, here fixture roots through $OCICOMPAT_ROOT.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { tempDir } from "../content/layout-support.js";
@@ -9,15 +9,15 @@ import { demoImage, pushToRegistry, runCliAsync } from "../ops/select-support.js
 import { hasStackTrace } from "./run-cli.js";
 
 const demo = demoImage("cli-check");
-const work = tempDir("ocifit-cli-check-ref-");
+const work = tempDir("ocicompat-cli-check-ref-");
 let registry: TestRegistry;
 let ref: string;
 
-/** Isolated from this machine's ocifit config and cache. */
+/** Isolated from this machine's ocicompat config and cache. */
 function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    OCIFIT_CACHE_DIR: `${work.path}/cache`,
-    OCIFIT_CONFIG_DIR: `${work.path}/config`,
+    OCICOMPAT_CACHE_DIR: `${work.path}/cache`,
+    OCICOMPAT_CONFIG_DIR: `${work.path}/config`,
     ...extra,
   };
 }
@@ -33,7 +33,7 @@ after(async () => {
   work.remove();
 });
 
-describe("ocifit check REF (spawned, real registry)", () => {
+describe("ocicompat check REF (spawned, real registry)", () => {
   test("lists every entry, chosen or excluded, with each label's required and observed value", async () => {
     const r = await runCliAsync(["check", ref, "--node", "examples/nodes/amd-genoa.json"], env());
     assert.equal(r.status, 0, r.stderr);
@@ -92,10 +92,10 @@ describe("ocifit check REF (spawned, real registry)", () => {
     assert.match(r.stdout, /^not compatible: no entry fits this node$/m);
   });
 
-  test("by default the node is this host, discovered lazily (fixture roots via $OCIFIT_ROOT)", async () => {
+  test("by default the node is this host, discovered lazily (fixture roots via $OCICOMPAT_ROOT)", async () => {
     const arm = await runCliAsync(
       ["check", ref, "-o", "json"],
-      env({ OCIFIT_ROOT: "test/fixtures/hosts/graviton" }),
+      env({ OCICOMPAT_ROOT: "test/fixtures/hosts/graviton" }),
     );
     assert.equal(arm.status, 0, arm.stderr);
     const out = JSON.parse(arm.stdout) as {
@@ -117,7 +117,7 @@ describe("ocifit check REF (spawned, real registry)", () => {
 
     const intel = await runCliAsync(
       ["check", ref],
-      env({ OCIFIT_ROOT: "test/fixtures/hosts/intel-spr" }),
+      env({ OCICOMPAT_ROOT: "test/fixtures/hosts/intel-spr" }),
     );
     assert.match(
       intel.stdout,
@@ -144,7 +144,7 @@ describe("ocifit check REF (spawned, real registry)", () => {
     const cases: [string[], RegExp][] = [
       [
         ["check"],
-        /check needs an image reference \(ocifit check REF\), or --spec FILE and --node PROFILE/,
+        /check needs an image reference \(ocicompat check REF\), or --spec FILE and --node PROFILE/,
       ],
       [
         [

@@ -6,7 +6,7 @@ import { after, describe, test } from "node:test";
 import { buildCompatBlob, buildCompatConfig } from "../../src/compat/build.js";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
-const dir = mkdtempSync(join(tmpdir(), "ocifit-cli-check-"));
+const dir = mkdtempSync(join(tmpdir(), "ocicompat-cli-check-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: string): string {
@@ -19,7 +19,7 @@ const AVX512 = "examples/compat-avx512.yaml";
 const INTEL = "examples/nodes/intel-spr.json";
 const AMD = "examples/nodes/amd-genoa.json";
 
-describe("ocifit check --spec (spawned)", () => {
+describe("ocicompat check --spec (spawned)", () => {
   test("a compatible node exits 0 and the table shows every set and label with required and observed values", () => {
     const r = runCli(["check", "--spec", AVX512, "--node", INTEL]);
     assert.equal(r.status, 0, r.stderr);
@@ -147,7 +147,7 @@ describe("ocifit check --spec (spawned)", () => {
   test("a community label declared in a label pack gets its type", () => {
     const pack = file(
       "pack.yaml",
-      "apiVersion: ocifit/v1alpha1\nkind: LabelPack\nlabels:\n  - name: org.openmpi.version\n    type: version\n    summary: Open MPI version\n",
+      "apiVersion: ocicompat/v1alpha1\nkind: LabelPack\nlabels:\n  - name: org.openmpi.version\n    type: version\n    summary: Open MPI version\n",
     );
     const spec = file("mpi.yaml", 'compatibilities:\n  - org.openmpi.version: ">=4.1"\n');
     const node = file(
@@ -163,14 +163,14 @@ describe("ocifit check --spec (spawned)", () => {
     assert.equal(withPack.status, 0, withPack.stdout + withPack.stderr);
     // Without the pack the label is an untyped string, so ">=4.1" is compared literally.
     const without = runCli(["check", "--spec", spec, "--node", node], {
-      env: { OCIFIT_CONFIG_DIR: dir },
+      env: { OCICOMPAT_CONFIG_DIR: dir },
     });
     assert.equal(without.status, 1);
     assert.match(without.stdout, /unknown label "org\.openmpi\.version"/);
   });
 });
 
-describe("ocifit labels and explain (spawned)", () => {
+describe("ocicompat labels and explain (spawned)", () => {
   test("labels lists the built-in catalog", () => {
     const r = runCli(["labels", "-o", "json"]);
     assert.equal(r.status, 0);

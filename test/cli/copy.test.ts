@@ -1,4 +1,4 @@
-// `ocifit copy` as a user runs it: registry -> oci: -> registry and oci-archive: round trips with
+// `ocicompat copy` as a user runs it: registry -> oci: -> registry and oci-archive: round trips with
 // identical digests, the summary (quiet without a terminal, a bar on one), --platform's note,
 // usage errors, a failed archive copy, and a copy killed with SIGKILL mid-way that a rerun
 // completes without re-sending what is there.
@@ -24,7 +24,7 @@ import { hasStackTrace, runCli } from "./run-cli.js";
 
 let registry: TestRegistry;
 let proxy: FaultProxy;
-const work = tempDir("ocifit-cli-copy-");
+const work = tempDir("ocicompat-cli-copy-");
 const image = imageWithCompat("cli-copy");
 const stores: RegistryStore[] = [];
 
@@ -47,7 +47,7 @@ after(async () => {
   work.remove();
 });
 
-describe("ocifit copy", () => {
+describe("ocicompat copy", () => {
   test("registry -> oci: -> registry round-trips byte-identical digests, quietly off a TTY", async () => {
     const dir = join(work.path, "layout");
     const out = await runCliAsync(["copy", `${registry.host}/cli/src:v1`, `oci:${dir}`]);
@@ -160,7 +160,7 @@ describe("ocifit copy", () => {
     const lines = out.stderr.trim().split("\n");
     assert.match(lines[0]!, new RegExp(bad.desc.digest.slice(0, 20)), "the copy's own error first");
     assert.ok(
-      lines.slice(1).some((l) => l.startsWith("ocifit: also: ")),
+      lines.slice(1).some((l) => l.startsWith("ocicompat: also: ")),
       `the archive's failure follows: ${out.stderr}`,
     );
     proxy.reset();
@@ -188,7 +188,7 @@ describe("ocifit copy", () => {
     const dir = join(work.path, "tty-layout");
     const command = [
       process.execPath,
-      "bin/ocifit.js",
+      "bin/ocicompat.js",
       "copy",
       `${registry.host}/cli/src:v1`,
       `oci:${dir}`,
@@ -222,7 +222,7 @@ describe("ocifit copy", () => {
       const r = runCli(args);
       assert.equal(r.status, 2, r.stderr);
       assert.ok(!hasStackTrace(r.stderr));
-      assert.match(r.stderr, /^ocifit: /m);
+      assert.match(r.stderr, /^ocicompat: /m);
     }
   });
 
@@ -236,7 +236,7 @@ describe("ocifit copy", () => {
     proxy.rule = (m, url) =>
       m === "PUT" && url.includes("/blobs/uploads/") ? { kind: "delay", ms: 150 } : undefined;
     const args = ["copy", "--concurrency", "2", `oci:${dir}:v1`, `${proxy.host}/cli/killed:v1`];
-    const child = spawn(process.execPath, ["bin/ocifit.js", ...args], { stdio: "ignore" });
+    const child = spawn(process.execPath, ["bin/ocicompat.js", ...args], { stdio: "ignore" });
     const exited = new Promise<number | null>((resolve) =>
       child.on("exit", (_c, s) => resolve(s === null ? _c : -1)),
     );

@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
-const dir = mkdtempSync(join(tmpdir(), "ocifit-cli-discover-"));
+const dir = mkdtempSync(join(tmpdir(), "ocicompat-cli-discover-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const HOSTS = "test/fixtures/hosts";
 const INTEL = `${HOSTS}/intel-spr`;
 // An empty config directory, so the tester's own features.d, hooks.d and packs stay out.
-const env = { OCIFIT_CONFIG_DIR: dir };
+const env = { OCICOMPAT_CONFIG_DIR: dir };
 
 function discover(
   args: string[],
@@ -20,8 +20,8 @@ function discover(
   return runCli(["discover", ...args], { env: { ...env, ...extraEnv } });
 }
 
-describe("ocifit discover (spawned)", () => {
-  test("-o json is a node profile that ocifit check accepts as --node", () => {
+describe("ocicompat discover (spawned)", () => {
+  test("-o json is a node profile that ocicompat check accepts as --node", () => {
     const r = discover(["--root", INTEL, "-o", "json"]);
     assert.equal(r.status, 0, r.stderr);
     const profile = JSON.parse(r.stdout) as {
@@ -65,8 +65,8 @@ describe("ocifit discover (spawned)", () => {
     assert.match(r.stderr, /saved node profile to/);
   });
 
-  test("$OCIFIT_ROOT sets the root when --root is not given", () => {
-    const r = discover(["-o", "json"], { OCIFIT_ROOT: `${HOSTS}/jetson-orin` });
+  test("$OCICOMPAT_ROOT sets the root when --root is not given", () => {
+    const r = discover(["-o", "json"], { OCICOMPAT_ROOT: `${HOSTS}/jetson-orin` });
     assert.equal(r.status, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { name: string }).name, "orin-agx-01");
   });
@@ -99,7 +99,7 @@ describe("ocifit discover (spawned)", () => {
     const profile = JSON.parse(r.stdout) as { name: string; labels: Record<string, unknown> };
     assert.equal(profile.name, "intel-spr-01");
     assert.equal(profile.labels["oci.cpu.vendor"], "GenuineIntel");
-    assert.match(r.stderr, /note: 5 NFD features map to no ocifit label:\n {2}cpu\.rdt\n/);
+    assert.match(r.stderr, /note: 5 NFD features map to no ocicompat label:\n {2}cpu\.rdt\n/);
   });
 
   test("--from-node reads a Kubernetes Node in YAML", () => {

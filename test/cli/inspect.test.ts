@@ -16,7 +16,7 @@ import { imageWithCompat } from "../support/sample-image.js";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
 let registry: TestRegistry;
-const work = tempDir("ocifit-cli-inspect-");
+const work = tempDir("ocicompat-cli-inspect-");
 const image = imageWithCompat("inspect");
 let layoutDir: string;
 let archiveFile: string;
@@ -44,7 +44,7 @@ after(async () => {
   work.remove();
 });
 
-describe("ocifit inspect and ls (spawned, real registry)", () => {
+describe("ocicompat inspect and ls (spawned, real registry)", () => {
   test("inspect shows the index tree with each entry's compatibilities and their sets", () => {
     const r = runCli(["inspect", `${registry.host}/demo/app:v1`]);
     assert.equal(r.status, 0, r.stderr);
@@ -56,7 +56,7 @@ describe("ocifit inspect and ls (spawned, real registry)", () => {
 
   test("inspect --raw prints exactly the bytes pushed, as skopeo does", () => {
     const ref = `${registry.host}/demo/app:v1`;
-    const ours = spawnSync(process.execPath, ["bin/ocifit.js", "inspect", "--raw", ref]);
+    const ours = spawnSync(process.execPath, ["bin/ocicompat.js", "inspect", "--raw", ref]);
     assert.equal(ours.status, 0);
     assert.ok(Buffer.compare(ours.stdout, image.index.bytes) === 0);
     const theirs = spawnSync("skopeo", [

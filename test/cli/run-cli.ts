@@ -8,7 +8,7 @@ export interface CliResult {
   stderr: string;
 }
 
-const BIN = "bin/ocifit.js";
+const BIN = "bin/ocicompat.js";
 
 export function runCli(
   args: readonly string[],

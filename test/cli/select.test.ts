@@ -1,4 +1,4 @@
-// `ocifit select REF` as a user runs it: a spawned CLI against the real CNCF registry, reached
+// `ocicompat select REF` as a user runs it: a spawned CLI against the real CNCF registry, reached
 // through a loopback counting proxy so the request budget of the whole process is measured.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -22,7 +22,7 @@ import {
 import { hasStackTrace } from "./run-cli.js";
 
 const demo = demoImage("cli-select");
-const work = tempDir("ocifit-cli-select-");
+const work = tempDir("ocicompat-cli-select-");
 let registry: TestRegistry;
 let proxy: CountingProxy;
 let cacheCount = 0;
@@ -33,7 +33,7 @@ const OLD = "examples/nodes/old-xeon.json";
 
 /** A fresh cache directory: the run is cold. */
 function freshCache(): Record<string, string> {
-  return { OCIFIT_CACHE_DIR: `${work.path}/cache-${cacheCount++}` };
+  return { OCICOMPAT_CACHE_DIR: `${work.path}/cache-${cacheCount++}` };
 }
 
 function ref(repo = "demo/app", tag = "v1"): string {
@@ -52,7 +52,7 @@ after(async () => {
   work.remove();
 });
 
-describe("ocifit select (spawned, real registry)", () => {
+describe("ocicompat select (spawned, real registry)", () => {
   test("prints just the chosen digest, one line, and exits 0", async () => {
     const cases: [string, string][] = [
       [INTEL, demo.avx512.manifest.desc.digest],
@@ -76,7 +76,7 @@ describe("ocifit select (spawned, real registry)", () => {
     assert.equal(r.stdout, "");
     assert.match(
       r.stderr,
-      /^ocifit: .*demo\/app:v1: no entry fits node old-xeon \(linux\/s390x\)$/m,
+      /^ocicompat: .*demo\/app:v1: no entry fits node old-xeon \(linux\/s390x\)$/m,
     );
     assert.match(
       r.stderr,
@@ -217,7 +217,7 @@ describe("ocifit select (spawned, real registry)", () => {
     assert.match(
       r.stderr,
       new RegExp(
-        `^ocifit: warning: .*entry 1 .*${ghost.digest} cannot be read \\(dangling: .*\\); the entry is excluded$`,
+        `^ocicompat: warning: .*entry 1 .*${ghost.digest} cannot be read \\(dangling: .*\\); the entry is excluded$`,
         "m",
       ),
     );

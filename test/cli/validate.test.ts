@@ -6,7 +6,7 @@ import { after, describe, test } from "node:test";
 import { rmSync } from "node:fs";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
-const dir = mkdtempSync(join(tmpdir(), "ocifit-cli-validate-"));
+const dir = mkdtempSync(join(tmpdir(), "ocicompat-cli-validate-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: string | Uint8Array): string {
@@ -37,7 +37,7 @@ function expectOneLineFailure(status: number, args: string[], pattern: RegExp): 
   assert.equal(hasStackTrace(out), false, `stack trace in output:\n${out}`);
 }
 
-describe("ocifit validate (spawned)", () => {
+describe("ocicompat validate (spawned)", () => {
   test("a valid index exits 0 and says valid", () => {
     const f = file("good-index.json", goodIndex);
     const r = runCli(["validate", f]);

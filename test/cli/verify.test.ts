@@ -1,7 +1,7 @@
 // verify, protect and gc from the command line, against the real registry (distribution 2.8, the
 // Debian docker-registry) and its garbage-collect, with each platform image tagged as
 // `docker manifest` workflows do:
-//   * compat attached by ocifit survives `garbage-collect --delete-untagged`; verify --gc passes
+//   * compat attached by ocicompat survives `garbage-collect --delete-untagged`; verify --gc passes
 //     before and after;
 //   * the same content attached without anchors is lost, and verify says so (exit 1, the digest);
 //   * a Proposal J blob without a keeper is lost even to a plain GC, and verify says so;
@@ -17,7 +17,7 @@ import { createMemoryStore } from "../../src/content/memory.js";
 import { attach, type AttachResult } from "../../src/ops/attach.js";
 import { blob, pushAll, sampleImage, tempDir } from "../content/layout-support.js";
 import { formatDuration, parseDuration } from "../../src/cli/commands/verify.js";
-import { OcifitError } from "../../src/oci/errors.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { pushSample, registryStore, type Json } from "../ops/attach-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
@@ -155,7 +155,7 @@ describe("verify --gc, protect and garbage-collect on distribution 2.8", () => {
 });
 
 describe("verify and gc on OCI layouts from the command line", () => {
-  const work = tempDir("ocifit-verify-cli-");
+  const work = tempDir("ocicompat-verify-cli-");
   after(() => work.remove());
 
   test("gc --dry-run lists, gc removes, verify passes; gc refuses a registry reference", async () => {
@@ -235,7 +235,7 @@ describe("gc --grace durations", () => {
       assert.throws(
         () => parseDuration("--grace", value),
         (err: unknown) => {
-          assert.ok(err instanceof OcifitError);
+          assert.ok(err instanceof OcicompatError);
           assert.equal(err.code, "USAGE");
           assert.match(err.message, /^--grace takes .* not ".*"$/);
           assert.ok(err.message.endsWith(JSON.stringify(value)), err.message);

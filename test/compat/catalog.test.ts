@@ -7,7 +7,7 @@ import {
   type LabelDefinition,
 } from "../../src/compat/catalog.js";
 import { LabelTypes } from "../../src/compat/label-types.js";
-import { OcifitError } from "../../src/oci/errors.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 
 const LOWERCASE_DOTTED = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$/;
 
@@ -27,7 +27,7 @@ function pack(name: string, type: LabelDefinition["type"], extra: Partial<LabelD
 
 function throwsValidation(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof OcifitError);
+    assert.ok(err instanceof OcicompatError);
     assert.equal(err.code, "VALIDATION");
     assert.match(err.message, pattern);
     return true;
@@ -80,7 +80,7 @@ describe("BUILTIN_LABELS", () => {
   test("uses only known types and sources, and leaves discovery and docs to packs", () => {
     for (const def of BUILTIN_LABELS) {
       assert.ok(LabelTypes.includes(def.type), def.name);
-      assert.ok(def.source === "oci" || def.source === "ocifit", def.name);
+      assert.ok(def.source === "oci" || def.source === "ocicompat", def.name);
       assert.equal(def.discovery, undefined, def.name);
       assert.equal(def.docs, undefined, def.name);
     }

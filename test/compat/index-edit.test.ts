@@ -12,7 +12,7 @@ import {
   type CompatibilitiesEdit,
 } from "../../src/compat/index-edit.js";
 import { computeDigest } from "../../src/oci/digest.js";
-import { OcifitError } from "../../src/oci/errors.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 import { parseIJson } from "../../src/oci/ijson.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import type { Descriptor } from "../../src/oci/schema.js";
@@ -37,7 +37,7 @@ function code(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof OcifitError, String(err));
+    assert.ok(err instanceof OcicompatError, String(err));
     return err.code;
   }
   assert.fail("expected an error");

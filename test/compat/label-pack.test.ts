@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { LABEL_PACK_API_VERSION, parseLabelPack } from "../../src/compat/label-pack.js";
 import { childPath } from "../../src/oci/json-path.js";
 import { createCatalog } from "../../src/compat/catalog.js";
-import { OcifitError, ValidationError, type ValidationIssue } from "../../src/oci/errors.js";
+import { OcicompatError, ValidationError, type ValidationIssue } from "../../src/oci/errors.js";
 
-const GOOD = `apiVersion: ocifit/v1alpha1
+const GOOD = `apiVersion: ocicompat/v1alpha1
 kind: LabelPack
 description: Labels of the Open MPI community
 labels:
@@ -68,6 +68,12 @@ describe("parseLabelPack: valid packs", () => {
     assert.equal(transports?.type, "set");
   });
 
+  test("reads a pack written for the project's former name (apiVersion ocifit/v1alpha1) as the same pack", () => {
+    const former = GOOD.replace("apiVersion: ocicompat/v1alpha1", "apiVersion: ocifit/v1alpha1");
+    assert.notEqual(former, GOOD);
+    assert.deepEqual(parseLabelPack(former, "mpi.yaml"), parseLabelPack(GOOD, "mpi.yaml"));
+  });
+
   test("uses the summary as the explanation when a label has none", () => {
     const [, transports] = parseLabelPack(GOOD, "mpi.yaml");
     assert.equal(transports?.explanation, "Point-to-point transports Open MPI can use");
@@ -103,9 +109,9 @@ describe("parseLabelPack: valid packs", () => {
 describe("parseLabelPack: syntax errors", () => {
   test("reports a YAML syntax error as INVALID_YAML with the file and line", () => {
     assert.throws(
-      () => parseLabelPack("apiVersion: ocifit/v1alpha1\nlabels: [\n", "bad.yaml"),
+      () => parseLabelPack("apiVersion: ocicompat/v1alpha1\nlabels: [\n", "bad.yaml"),
       (err: unknown) => {
-        assert.ok(err instanceof OcifitError);
+        assert.ok(err instanceof OcicompatError);
         assert.equal(err.code, "INVALID_YAML");
         assert.equal(err.subject, "bad.yaml");
         assert.match(err.message, /^line \d+, column \d+: /);
@@ -119,7 +125,7 @@ describe("parseLabelPack: syntax errors", () => {
     assert.throws(
       () => parseLabelPack(text, "dup.yaml"),
       (err: unknown) => {
-        assert.ok(err instanceof OcifitError);
+        assert.ok(err instanceof OcicompatError);
         assert.equal(err.code, "INVALID_YAML");
         assert.match(err.message, /^line 3, column 1: .*unique/);
         return true;
@@ -130,14 +136,14 @@ describe("parseLabelPack: syntax errors", () => {
   test("rejects duplicate keys in JSON too", () => {
     assert.throws(
       () => parseLabelPack('{"kind": "LabelPack", "kind": "LabelPack"}', "dup.json"),
-      (err: unknown) => err instanceof OcifitError && err.code === "INVALID_YAML",
+      (err: unknown) => err instanceof OcicompatError && err.code === "INVALID_YAML",
     );
   });
 
   test("rejects a file holding several YAML documents", () => {
     assert.throws(
       () => parseLabelPack(`${GOOD}---\n${GOOD}`, "two.yaml"),
-      (err: unknown) => err instanceof OcifitError && err.code === "INVALID_YAML",
+      (err: unknown) => err instanceof OcicompatError && err.code === "INVALID_YAML",
     );
   });
 });
@@ -153,8 +159,8 @@ describe("parseLabelPack: validation", () => {
   });
 
   test("rejects another apiVersion or kind", () => {
-    const text = "apiVersion: ocifit/v1\nkind: Labels\nlabels: []\n";
-    assertIssue(text, "$.apiVersion", /must be ocifit\/v1alpha1/);
+    const text = "apiVersion: ocicompat/v1\nkind: Labels\nlabels: []\n";
+    assertIssue(text, "$.apiVersion", /must be ocicompat\/v1alpha1/);
     assertIssue(text, "$.kind", /must be LabelPack/);
     assertIssue(text, "$.labels", /at least one label/);
   });

@@ -120,7 +120,7 @@ describe("platform matching", () => {
       node("linux/x86_64/v2", { "oci.cpu.features": ["x86_64_v4"] }).text,
       "linux/amd64/v4",
     );
-    // containerd's default matcher never picks amd64/v2+ entries; ocifit does, on such nodes.
+    // containerd's default matcher never picks amd64/v2+ entries; ocicompat does, on such nodes.
     const v4 = node("linux/amd64", { "oci.cpu.features": ["X86_64_V4"] });
     assert.equal(matchPlatform(entryPlatform("linux/amd64/v4"), v4).ok, true);
   });

@@ -21,7 +21,7 @@ import {
   type Blob,
 } from "./layout-support.js";
 
-const scratch = tempDir("ocifit-archive-test-");
+const scratch = tempDir("ocicompat-archive-test-");
 after(() => scratch.remove());
 let counter = 0;
 function fresh(name = "image.tar"): string {
@@ -270,7 +270,7 @@ describe("ArchiveStore: round trip", () => {
 
 describe("packLayout: a write that fails", () => {
   test("writing into a directory that is gone fails cleanly: no open files, no temp file", async () => {
-    const dir = tempDir("ocifit-pack-fail-");
+    const dir = tempDir("ocicompat-pack-fail-");
     try {
       const layout = await openLayout(join(dir.path, "layout"), { create: true });
       // Big enough that the tar stream fills and waits for the disk side.
@@ -485,7 +485,7 @@ describe("ArchiveStore: reading refuses what is not an image layout", () => {
 });
 
 describe("ArchiveStore: interoperability with skopeo", () => {
-  test("an archive skopeo wrote from an ocifit layout is read with the whole graph", async () => {
+  test("an archive skopeo wrote from an ocicompat layout is read with the whole graph", async () => {
     const dir = join(scratch.path, `layout${counter++}`);
     const layout = await openLayout(dir, { create: true });
     const image = sampleImage();
@@ -505,7 +505,7 @@ describe("ArchiveStore: interoperability with skopeo", () => {
     }
   });
 
-  test("skopeo reads an archive ocifit wrote: inspect --raw gives the index bytes", async () => {
+  test("skopeo reads an archive ocicompat wrote: inspect --raw gives the index bytes", async () => {
     const file = fresh();
     const image = await writeImageArchive(file);
     assert.equal(
@@ -514,7 +514,7 @@ describe("ArchiveStore: interoperability with skopeo", () => {
     );
   });
 
-  test("skopeo copies the whole graph out of an archive ocifit wrote", async () => {
+  test("skopeo copies the whole graph out of an archive ocicompat wrote", async () => {
     const file = fresh();
     const image = await writeImageArchive(file);
     const out = join(scratch.path, `copy${counter++}`);

@@ -10,7 +10,7 @@ import { after, test } from "node:test";
 import { openCache } from "../../src/content/cache.js";
 import { computeDigest } from "../../src/oci/digest.js";
 
-const root = mkdtempSync(join(tmpdir(), "ocifit-cache-procs-"));
+const root = mkdtempSync(join(tmpdir(), "ocicompat-cache-procs-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const texts = Array.from({ length: 150 }, (_, i) => `{"entry":${i},"pad":"${"p".repeat(i * 37)}"}`);

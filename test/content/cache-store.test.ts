@@ -15,10 +15,10 @@ import {
   type Store,
 } from "../../src/content/store.js";
 import { computeDigest } from "../../src/oci/digest.js";
-import { isOcifitError, OcifitError } from "../../src/oci/errors.js";
+import { isOcicompatError, OcicompatError } from "../../src/oci/errors.js";
 import type { Descriptor } from "../../src/oci/schema.js";
 
-const root = mkdtempSync(join(tmpdir(), "ocifit-cache-store-"));
+const root = mkdtempSync(join(tmpdir(), "ocicompat-cache-store-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 const freshCache = (options: { maxEntryBytes?: number } = {}): ContentCache =>
@@ -49,14 +49,14 @@ class CountingStore implements Store {
   async resolve(reference: string): Promise<ContentDescriptor> {
     this.calls.resolve++;
     const desc = this.tags.get(reference);
-    if (!desc) throw new OcifitError("NOT_FOUND", `no tag ${reference}`);
+    if (!desc) throw new OcicompatError("NOT_FOUND", `no tag ${reference}`);
     return desc;
   }
   async fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>> {
     this.calls.fetch++;
     if (this.lie) return chunksOf(this.lie);
     const bytes = this.blobs.get(desc.digest);
-    if (!bytes) throw new OcifitError("NOT_FOUND", "no such content", { subject: desc.digest });
+    if (!bytes) throw new OcicompatError("NOT_FOUND", "no such content", { subject: desc.digest });
     // Two chunks, to exercise reassembly.
     const half = Math.floor(bytes.byteLength / 2);
     return verifying(chunksOf(asyncChunks([bytes.slice(0, half), bytes.slice(half)])), desc);
@@ -155,7 +155,7 @@ describe("withCache", () => {
     const cache = freshCache();
     await assert.rejects(
       read(withCache(inner, cache), item.desc),
-      (err) => isOcifitError(err) && err.code === "DIGEST_MISMATCH",
+      (err) => isOcicompatError(err) && err.code === "DIGEST_MISMATCH",
     );
     assert.equal(await cache.has(item.desc.digest), false);
   });
@@ -168,7 +168,7 @@ describe("withCache", () => {
     await read(store, item.desc);
     await assert.rejects(
       read(store, { ...item.desc, size: item.desc.size + 1 }),
-      (err) => isOcifitError(err) && err.code === "SIZE_MISMATCH",
+      (err) => isOcicompatError(err) && err.code === "SIZE_MISMATCH",
     );
   });
 
@@ -216,7 +216,7 @@ describe("withCache", () => {
     const item = content("right");
     await assert.rejects(
       withCache(inner, cache).push(item.desc, new TextEncoder().encode("wrong")),
-      (err) => isOcifitError(err),
+      (err) => isOcicompatError(err),
     );
     assert.equal(await cache.has(item.desc.digest), false);
   });

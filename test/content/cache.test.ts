@@ -21,9 +21,9 @@ import {
   type CacheWarning,
 } from "../../src/content/cache.js";
 import { computeDigest } from "../../src/oci/digest.js";
-import { isOcifitError } from "../../src/oci/errors.js";
+import { isOcicompatError } from "../../src/oci/errors.js";
 
-const root = mkdtempSync(join(tmpdir(), "ocifit-cache-"));
+const root = mkdtempSync(join(tmpdir(), "ocicompat-cache-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 const freshDir = (): string => join(root, `c${++dirs}`);
@@ -159,7 +159,7 @@ describe("verification", () => {
     const b = blob("real");
     await assert.rejects(
       cache.put(b.digest, new TextEncoder().encode("fake")),
-      (err) => isOcifitError(err) && err.code === "DIGEST_MISMATCH" && err.subject === b.digest,
+      (err) => isOcicompatError(err) && err.code === "DIGEST_MISMATCH" && err.subject === b.digest,
     );
     assert.equal(await cache.has(b.digest), false);
     assert.equal(existsSync(dir), false);
@@ -169,7 +169,7 @@ describe("verification", () => {
     const cache = openCache({ dir: freshDir() });
     await assert.rejects(
       cache.put("sha256:../../x", new Uint8Array(1)),
-      (err) => isOcifitError(err) && err.code === "INVALID_DIGEST",
+      (err) => isOcicompatError(err) && err.code === "INVALID_DIGEST",
     );
   });
 });
@@ -222,11 +222,11 @@ describe("size bounds", () => {
   test("invalid limits are a usage error", () => {
     assert.throws(
       () => openCache({ maxBytes: -1 }),
-      (err) => isOcifitError(err) && err.code === "USAGE",
+      (err) => isOcicompatError(err) && err.code === "USAGE",
     );
     assert.throws(
       () => openCache({ maxEntryBytes: 1.5 }),
-      (err) => isOcifitError(err) && err.code === "USAGE",
+      (err) => isOcicompatError(err) && err.code === "USAGE",
     );
   });
 });
@@ -371,20 +371,23 @@ describe("a broken cache degrades instead of failing", () => {
 });
 
 describe("defaultCacheDir", () => {
-  test("$OCIFIT_CACHE_DIR wins over $XDG_CACHE_HOME", () => {
+  test("$OCICOMPAT_CACHE_DIR wins over $XDG_CACHE_HOME", () => {
     assert.equal(
-      defaultCacheDir({ OCIFIT_CACHE_DIR: "/srv/ocifit-cache", XDG_CACHE_HOME: "/xdg" }),
-      "/srv/ocifit-cache",
+      defaultCacheDir({ OCICOMPAT_CACHE_DIR: "/srv/ocicompat-cache", XDG_CACHE_HOME: "/xdg" }),
+      "/srv/ocicompat-cache",
     );
   });
 
-  test("$XDG_CACHE_HOME/ocifit when $OCIFIT_CACHE_DIR is unset or empty", () => {
-    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "/xdg" }), "/xdg/ocifit");
-    assert.equal(defaultCacheDir({ OCIFIT_CACHE_DIR: "", XDG_CACHE_HOME: "/xdg" }), "/xdg/ocifit");
+  test("$XDG_CACHE_HOME/ocicompat when $OCICOMPAT_CACHE_DIR is unset or empty", () => {
+    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "/xdg" }), "/xdg/ocicompat");
+    assert.equal(
+      defaultCacheDir({ OCICOMPAT_CACHE_DIR: "", XDG_CACHE_HOME: "/xdg" }),
+      "/xdg/ocicompat",
+    );
   });
 
-  test("~/.cache/ocifit when neither is set, or $XDG_CACHE_HOME is relative (invalid per XDG)", () => {
-    const home = join(homedir(), ".cache", "ocifit");
+  test("~/.cache/ocicompat when neither is set, or $XDG_CACHE_HOME is relative (invalid per XDG)", () => {
+    const home = join(homedir(), ".cache", "ocicompat");
     assert.equal(defaultCacheDir({}), home);
     assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "" }), home);
     assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "relative/cache" }), home);

@@ -6,7 +6,7 @@ import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
 import type { ContentDescriptor, Store } from "../../src/content/store.js";
-import { OcifitError } from "../../src/oci/errors.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { imageWithCompat } from "../support/sample-image.js";
 import {
@@ -79,7 +79,7 @@ describe("copyGraph", () => {
     const { blobs, index } = imageWithCompat();
     const src = createMemoryStore("src");
     await pushAll(src, blobs);
-    const dir = tempDir("ocifit-copy-repair-");
+    const dir = tempDir("ocicompat-copy-repair-");
     try {
       const dst = await openLayout(dir.path, { create: true });
       await copyGraph(src, dst, index.desc); // complete, untagged: a gc may collect any of it
@@ -97,7 +97,7 @@ describe("copyGraph", () => {
 
   test("a layout tag over a graph with a hole is refused with INCOMPLETE, naming the hole", async () => {
     const { blobs, index } = imageWithCompat();
-    const dir = tempDir("ocifit-tag-complete-");
+    const dir = tempDir("ocicompat-tag-complete-");
     try {
       const dst = await openLayout(dir.path, { create: true });
       const config = blobs.find((b) => b.desc.mediaType === MediaType.ImageConfig)!;
@@ -107,7 +107,7 @@ describe("copyGraph", () => {
       );
       const before = readFileSync(dst.indexPath, "utf8");
       await assert.rejects(dst.tagComplete(index.desc, "v1"), (err: unknown) => {
-        assert.ok(err instanceof OcifitError);
+        assert.ok(err instanceof OcicompatError);
         assert.equal(err.code, "INCOMPLETE");
         assert.match(err.message, new RegExp(config.desc.digest));
         return true;
@@ -124,7 +124,7 @@ describe("copyGraph", () => {
     for (const blobFirst of [true, false]) {
       const image = sampleImage(`check-both-${blobFirst}`);
       const { m, extra, root } = bothWaysGraph(image, blobFirst);
-      const dir = tempDir("ocifit-tag-check-both-");
+      const dir = tempDir("ocicompat-tag-check-both-");
       try {
         const dst = await openLayout(dir.path, { create: true });
         const config = JSON.parse(m.bytes.toString()).config as ContentDescriptor;
@@ -142,7 +142,7 @@ describe("copyGraph", () => {
   test("--referrers with a referrer that contains its own subject completes (no wait cycle)", async () => {
     // An index that lists M and names M as its subject: valid, and a cycle for a naive walker.
     const image = sampleImage("cycle");
-    const dir = tempDir("ocifit-copy-cycle-");
+    const dir = tempDir("ocicompat-copy-cycle-");
     try {
       const src = await openLayout(join(dir.path, "src"), { create: true });
       await pushAll(src, image.blobs);
@@ -184,7 +184,7 @@ describe("copyGraph", () => {
     const src: Store = {
       ...bound(inner),
       async fetch(desc) {
-        if (desc.digest === broken) throw new OcifitError("UNREACHABLE", "connection refused");
+        if (desc.digest === broken) throw new OcicompatError("UNREACHABLE", "connection refused");
         if (desc.digest === slow) await new Promise((r) => setTimeout(r, 150));
         return inner.fetch(desc);
       },

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { openLayout } from "../../src/content/layout.js";
-import { OcifitError, ValidationError } from "../../src/oci/errors.js";
+import { OcicompatError, ValidationError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { referrersTag } from "../../src/oci/referrers.js";
 import {
@@ -17,7 +17,7 @@ import {
 } from "./layout-support.js";
 
 async function layoutWithImage() {
-  const dir = tempDir("ocifit-layout-referrers-");
+  const dir = tempDir("ocicompat-layout-referrers-");
   const image = sampleImage("referrers");
   const store = await openLayout(dir.path, { create: true });
   await pushAll(store, [...image.blobs, empty]);
@@ -152,7 +152,7 @@ describe("LayoutStore.referrers", () => {
       const ghost = referrer(subject, { artifactType: "application/vnd.example.sig" });
       addUntagged(store.dir, ghost); // listed, never pushed
       await assert.rejects(store.referrers(subject.desc), (err: unknown) => {
-        assert.ok(err instanceof OcifitError);
+        assert.ok(err instanceof OcicompatError);
         assert.equal(err.code, "NOT_FOUND");
         assert.match(err.message, /looking for referrers/);
         assert.equal(err.subject, ghost.desc.digest);

@@ -109,7 +109,7 @@ export async function assertHolds(store: Store, image: SampleImage): Promise<voi
   }
 }
 
-/** Rejects with an OcifitError of `code` whose message matches `message`. */
+/** Rejects with an OcicompatError of `code` whose message matches `message`. */
 export async function rejectsWith(
   promise: Promise<unknown> | (() => Promise<unknown>),
   code: string,
@@ -123,7 +123,7 @@ export async function rejectsWith(
   });
 }
 
-export function tempDir(prefix = "ocifit-test-"): { path: string; remove(): void } {
+export function tempDir(prefix = "ocicompat-test-"): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }

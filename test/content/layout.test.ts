@@ -31,7 +31,7 @@ import {
 const EMPTY_INDEX =
   '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}';
 
-const scratch = tempDir("ocifit-layout-");
+const scratch = tempDir("ocicompat-layout-");
 after(() => scratch.remove());
 let counter = 0;
 function freshDir(): string {
@@ -383,7 +383,7 @@ describe("LayoutStore: verification", () => {
 });
 
 describe("LayoutStore: tagging", () => {
-  // A pretty-printed index.json with fields ocifit does not know, as another tool could write it.
+  // A pretty-printed index.json with fields ocicompat does not know, as another tool could write it.
   function foreignIndex(entries: string[]): {
     text: string;
     head: string;
@@ -713,7 +713,7 @@ describe("LayoutStore: interoperability with skopeo", () => {
     await store.tag(image.index.desc, "v1");
   });
 
-  test("skopeo reads the index ocifit wrote, byte for byte", () => {
+  test("skopeo reads the index ocicompat wrote, byte for byte", () => {
     assert.equal(skopeo("inspect", "--raw", `oci:${dir}:v1`), image.index.bytes.toString());
   });
 

@@ -19,7 +19,7 @@ function files(root: string): Map<string, Buffer> {
 }
 
 test("the committed demo layout is what examples/build-demo.ts builds (run it after changing the examples)", async () => {
-  const dir = tempDir("ocifit-demo-");
+  const dir = tempDir("ocicompat-demo-");
   try {
     const fresh = join(dir.path, "layout");
     await buildDemo(fresh);

@@ -16,7 +16,7 @@ import { readFileSync } from "node:fs";
 import { host, NOW } from "./hosts.js";
 
 const catalog = createCatalog();
-const temp = mkdtempSync(join(tmpdir(), "ocifit-isolation-"));
+const temp = mkdtempSync(join(tmpdir(), "ocicompat-isolation-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
 describe("probe isolation", () => {

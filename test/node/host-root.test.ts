@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { HostRoot } from "../../src/node/host-root.js";
-import { isOcifitError } from "../../src/oci/errors.js";
+import { isOcicompatError } from "../../src/oci/errors.js";
 
-const dir = mkdtempSync(join(tmpdir(), "ocifit-root-"));
+const dir = mkdtempSync(join(tmpdir(), "ocicompat-root-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 mkdirSync(join(dir, "usr/lib64"), { recursive: true });
@@ -40,7 +40,7 @@ describe("HostRoot", () => {
   test("a link loop is an error naming the path, not a hang", async () => {
     await assert.rejects(
       root.readText("/loop-a"),
-      (e: unknown) => isOcifitError(e) && /symbolic links/.test(e.message),
+      (e: unknown) => isOcicompatError(e) && /symbolic links/.test(e.message),
     );
   });
 

@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import { parseYaml } from "../../src/compat/yaml.js";
 import { importKubernetesNode, kubernetesQuantity } from "../../src/node/import-k8s.js";
 import { importNfdFeatures } from "../../src/node/import-nfd.js";
-import { isOcifitError } from "../../src/oci/errors.js";
+import { isOcicompatError } from "../../src/oci/errors.js";
 import { HOSTS_DIR, words } from "./hosts.js";
 
 const nfdExport = JSON.parse(
@@ -82,7 +82,7 @@ describe("NFD feature export", () => {
     const bare = { attributes: { "kernel.version": { elements: { full: "6.1.0" } } } };
     assert.throws(
       () => importNfdFeatures(bare, "bare.json"),
-      (e: unknown) => isOcifitError(e) && e.code === "USAGE" && /--platform/.test(e.message),
+      (e: unknown) => isOcicompatError(e) && e.code === "USAGE" && /--platform/.test(e.message),
     );
     const result = importNfdFeatures(bare, "bare.json", { platform: "linux/arm64", name: "bare" });
     assert.deepEqual(result.profile, {
@@ -96,7 +96,7 @@ describe("NFD feature export", () => {
   test("something else is refused", () => {
     assert.throws(
       () => importNfdFeatures({ kind: "Pod" }, "pod.json"),
-      (e: unknown) => isOcifitError(e) && e.code === "VALIDATION" && e.subject === "pod.json",
+      (e: unknown) => isOcicompatError(e) && e.code === "VALIDATION" && e.subject === "pod.json",
     );
   });
 });
@@ -174,11 +174,11 @@ describe("Kubernetes Node", () => {
   test("not a Node, or a List of several, is refused", () => {
     assert.throws(
       () => importKubernetesNode({ kind: "Pod", metadata: {} }, "pod.yaml"),
-      (e: unknown) => isOcifitError(e) && e.code === "VALIDATION",
+      (e: unknown) => isOcicompatError(e) && e.code === "VALIDATION",
     );
     assert.throws(
       () => importKubernetesNode({ kind: "List", items: [{}, {}] }, "two.yaml"),
-      (e: unknown) => isOcifitError(e) && /holds 2 objects/.test(e.message),
+      (e: unknown) => isOcicompatError(e) && /holds 2 objects/.test(e.message),
     );
   });
 

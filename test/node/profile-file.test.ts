@@ -6,9 +6,9 @@ import { after, test } from "node:test";
 import { createCatalog } from "../../src/compat/catalog.js";
 import type { NodeProfile } from "../../src/compat/node-profile.js";
 import { loadNodeProfile, saveNodeProfile } from "../../src/node/profile-file.js";
-import { isOcifitError, ValidationError } from "../../src/oci/errors.js";
+import { isOcicompatError, ValidationError } from "../../src/oci/errors.js";
 
-const dir = mkdtempSync(join(tmpdir(), "ocifit-profile-"));
+const dir = mkdtempSync(join(tmpdir(), "ocicompat-profile-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const catalog = createCatalog();
 
@@ -35,7 +35,7 @@ test("a profile with duplicate keys is refused with the file named", async () =>
   writeFileSync(file, '{"schemaVersion":1,"schemaVersion":1}');
   await assert.rejects(
     loadNodeProfile(file, catalog),
-    (e: unknown) => isOcifitError(e) && e.code === "INVALID_JSON" && e.subject === file,
+    (e: unknown) => isOcicompatError(e) && e.code === "INVALID_JSON" && e.subject === file,
   );
 });
 
@@ -52,6 +52,6 @@ test("a profile with a wrong fact type is a ValidationError", async () => {
 test("a missing profile is an IO error", async () => {
   await assert.rejects(
     loadNodeProfile(join(dir, "absent.json"), catalog),
-    (e: unknown) => isOcifitError(e) && e.code === "IO",
+    (e: unknown) => isOcicompatError(e) && e.code === "IO",
   );
 });

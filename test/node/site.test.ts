@@ -8,7 +8,7 @@ import { createCatalog, type LabelDefinition } from "../../src/compat/catalog.js
 import { discover } from "../../src/node/discover.js";
 import { host, NOW } from "./hosts.js";
 
-const temp = mkdtempSync(join(tmpdir(), "ocifit-site-"));
+const temp = mkdtempSync(join(tmpdir(), "ocicompat-site-"));
 after(() => rmSync(temp, { recursive: true, force: true }));
 
 function write(path: string, content: string, mode = 0o644): string {
@@ -88,7 +88,7 @@ describe("hooks", () => {
     "#!/bin/sh\necho '# from the CMDB'\necho org.example.site.rack=r12\n",
     0o755,
   );
-  write(join(hooks, "root.sh"), '#!/bin/sh\necho "org.example.site.root=$OCIFIT_ROOT"\n', 0o755);
+  write(join(hooks, "root.sh"), '#!/bin/sh\necho "org.example.site.root=$OCICOMPAT_ROOT"\n', 0o755);
   // Sleeps far past the limit, in a child process the hook leaves behind.
   write(
     join(hooks, "slow.sh"),
@@ -161,7 +161,7 @@ describe("label pack discovery commands", () => {
     pack("org.openmpi.version", "version", node("console.log('4.1.5')")),
     pack("org.example.fabric.providers", "set", node("console.log('verbs, tcp\\nshm')")),
     pack("org.example.licence.ok", "bool", node("console.log('maybe')")),
-    pack("org.example.missing.tool", "string", ["/nonexistent/ocifit-test-tool"]),
+    pack("org.example.missing.tool", "string", ["/nonexistent/ocicompat-test-tool"]),
     pack("org.example.slow.tool", "string", node("setTimeout(() => {}, 30000)"), 300),
   ]);
 

@@ -8,7 +8,7 @@ import {
   parseDigest,
   verifyContent,
 } from "../../src/oci/digest.js";
-import { isOcifitError } from "../../src/oci/errors.js";
+import { isOcicompatError } from "../../src/oci/errors.js";
 
 const hex64 = "a".repeat(64);
 
@@ -58,7 +58,7 @@ describe("digest grammar", () => {
   test("parseDigest throws INVALID_DIGEST naming the value", () => {
     assert.throws(
       () => parseDigest("nope"),
-      (e: unknown) => isOcifitError(e) && e.code === "INVALID_DIGEST" && e.subject === "nope",
+      (e: unknown) => isOcicompatError(e) && e.code === "INVALID_DIGEST" && e.subject === "nope",
     );
   });
 });
@@ -96,7 +96,7 @@ describe("computing and verifying", () => {
     flipped[0] = (flipped[0] ?? 0) ^ 1;
     assert.throws(
       () => verifyContent(flipped, { digest, size: 5 }),
-      (e: unknown) => isOcifitError(e) && e.code === "DIGEST_MISMATCH",
+      (e: unknown) => isOcicompatError(e) && e.code === "DIGEST_MISMATCH",
     );
   });
 
@@ -104,14 +104,14 @@ describe("computing and verifying", () => {
     const bytes = new TextEncoder().encode("hello");
     assert.throws(
       () => verifyContent(bytes, { digest: computeDigest(bytes), size: 4 }),
-      (e: unknown) => isOcifitError(e) && e.code === "SIZE_MISMATCH",
+      (e: unknown) => isOcicompatError(e) && e.code === "SIZE_MISMATCH",
     );
   });
 
   test("verifyContent refuses to vouch for an algorithm it cannot compute", () => {
     assert.throws(
       () => verifyContent(new Uint8Array(), { digest: "blake3:abc" }),
-      (e: unknown) => isOcifitError(e) && e.code === "UNSUPPORTED",
+      (e: unknown) => isOcicompatError(e) && e.code === "UNSUPPORTED",
     );
   });
 });

@@ -3,7 +3,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fc from "fast-check";
-import { OcifitError } from "../../src/oci/errors.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 import {
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_DEPTH,
@@ -13,12 +13,12 @@ import {
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
-/** Runs `fn`, expecting an OcifitError, and returns it for closer inspection. */
-function failure(fn: () => unknown, code = "INVALID_JSON"): OcifitError {
+/** Runs `fn`, expecting an OcicompatError, and returns it for closer inspection. */
+function failure(fn: () => unknown, code = "INVALID_JSON"): OcicompatError {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof OcifitError, `expected an OcifitError, got ${String(err)}`);
+    assert.ok(err instanceof OcicompatError, `expected an OcicompatError, got ${String(err)}`);
     assert.equal(err.code, code, err.message);
     assert.ok(!err.message.includes("\n"), `message should be one line: ${err.message}`);
     return err;
@@ -26,7 +26,7 @@ function failure(fn: () => unknown, code = "INVALID_JSON"): OcifitError {
   assert.fail("expected the parse to fail");
 }
 
-function textFailure(text: string, options?: { maxDepth?: number }): OcifitError {
+function textFailure(text: string, options?: { maxDepth?: number }): OcicompatError {
   return failure(() => parseIJsonText(text, options));
 }
 
@@ -455,9 +455,9 @@ function assertAgreesWithJsonParse(text: string): void {
     error = err;
   }
   if (!valid) {
-    assert.ok(error instanceof OcifitError && error.code === "INVALID_JSON", `accepted ${text}`);
+    assert.ok(error instanceof OcicompatError && error.code === "INVALID_JSON", `accepted ${text}`);
   } else if (hasDuplicateKeys(text, expected)) {
-    assert.ok(error instanceof OcifitError, `accepted duplicate keys in ${text}`);
+    assert.ok(error instanceof OcicompatError, `accepted duplicate keys in ${text}`);
     assert.match(error.message, /^duplicate key /);
   } else {
     assert.equal(error, undefined, `rejected ${text}: ${String(error)}`);

@@ -9,7 +9,7 @@ import {
   platformsEqual,
   type PlatformSpec,
 } from "../../src/oci/platform.js";
-import { OcifitError } from "../../src/oci/errors.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 
 function p(os: string, architecture: string, variant?: string): PlatformSpec {
   return variant === undefined ? { os, architecture } : { os, architecture, variant };
@@ -179,7 +179,7 @@ describe("parsePlatform", () => {
       assert.throws(
         () => parsePlatform(spec),
         (err: unknown) =>
-          err instanceof OcifitError &&
+          err instanceof OcicompatError &&
           err.code === "INVALID_PLATFORM" &&
           err.subject === spec &&
           reason.test(err.message),

@@ -7,7 +7,7 @@ import {
   referenceProblem,
   type Reference,
 } from "../../src/oci/reference.js";
-import { OcifitError } from "../../src/oci/errors.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 
 const SHA256 = `sha256:${"a".repeat(64)}`;
 const SHA512 = `sha512:${"0123456789abcdef".repeat(8)}`;
@@ -182,7 +182,7 @@ describe("parseReference rejects invalid references with a reason", () => {
       assert.throws(
         () => parseReference(input),
         (err: unknown) =>
-          err instanceof OcifitError &&
+          err instanceof OcicompatError &&
           err.code === "INVALID_REFERENCE" &&
           err.subject === input &&
           reason.test(err.message),

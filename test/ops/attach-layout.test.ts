@@ -8,7 +8,7 @@ import { openArchive } from "../../src/content/archive.js";
 import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
-import { isOcifitError } from "../../src/oci/errors.js";
+import { isOcicompatError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { compatTag, fallbackTag } from "../../src/ops/anchors.js";
 import { attach, attachFile } from "../../src/ops/attach.js";
@@ -25,7 +25,7 @@ import {
   type Json,
 } from "./attach-support.js";
 
-const work = tempDir("ocifit-attach-layout-");
+const work = tempDir("ocicompat-attach-layout-");
 after(() => work.remove());
 
 const SETS = [{ "oci.cpu.features": "AVX2" }];
@@ -167,7 +167,7 @@ describe("attach on an OCI layout", () => {
     };
     await assert.rejects(
       attach(layout, "v1", { sets: SETS, platform: "linux/amd64" }),
-      (err: unknown) => isOcifitError(err) && err.code === "INCOMPLETE",
+      (err: unknown) => isOcicompatError(err) && err.code === "INCOMPLETE",
     );
     assert.equal((await layout.resolve("v1")).digest, image.index.desc.digest);
     // A re-run, with nothing collecting, completes.
@@ -187,7 +187,7 @@ describe("attach on an OCI layout", () => {
     };
     await assert.rejects(
       attach(layout, "v1", { sets: SETS, platform: "linux/amd64" }),
-      (err: unknown) => isOcifitError(err) && err.code === "CONFLICT",
+      (err: unknown) => isOcicompatError(err) && err.code === "CONFLICT",
     );
     assert.equal((await layout.resolve("v1")).digest, image.manifests[1]!.desc.digest);
   });

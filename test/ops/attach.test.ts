@@ -33,7 +33,7 @@ const SETS = [{ "oci.cpu.features": "AVX2" }];
 const CREATED = "2026-02-01T10:00:00Z";
 
 let registry: TestRegistry;
-const work = tempDir("ocifit-attach-");
+const work = tempDir("ocicompat-attach-");
 let compatFile: string;
 let secondFile: string;
 
@@ -478,7 +478,7 @@ describe("attach: the blob format, target selection, wrapping", () => {
         ],
       }),
     );
-    // Another writer moves v1 while ocifit writes the compat manifest.
+    // Another writer moves v1 while ocicompat writes the compat manifest.
     const racing = new Proxy(store, {
       get(target, prop, receiver) {
         if (prop === "pushManifest") {
@@ -502,7 +502,7 @@ describe("attach: the blob format, target selection, wrapping", () => {
       await rejectsWith(
         attach(racing, "v1", { sets: SETS, platform: "linux/amd64" }),
         "CONFLICT",
-        /v1 moved from sha256:\w+ to sha256:\w+ while ocifit was writing/,
+        /v1 moved from sha256:\w+ to sha256:\w+ while ocicompat was writing/,
       );
       assert.equal((await store.resolve("v1")).digest, other.desc.digest);
       // REF:tag@digest is an explicit expectation, checked before anything is written.
@@ -600,7 +600,7 @@ describe("unaware tools are unaffected (issue 6 item 8)", () => {
     }
   });
 
-  test("skopeo inspect --raw returns exactly the bytes ocifit pushed", async () => {
+  test("skopeo inspect --raw returns exactly the bytes ocicompat pushed", async () => {
     const store = registryStore(registry.host, "attach/unaware");
     const pushed = await bytesOf(store, result.newIndex);
     await store.close();

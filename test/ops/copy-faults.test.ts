@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
-import { isOcifitError } from "../../src/oci/errors.js";
+import { isOcicompatError } from "../../src/oci/errors.js";
 import { copyImage } from "../../src/ops/copy.js";
 import { rejectsWith } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
@@ -166,7 +166,7 @@ describe("copy (loopback fault proxy)", () => {
       try {
         await assert.rejects(
           copyImage({ src, reference: "v1", dst, tag: "v1", concurrency: 2 }),
-          (err: unknown) => isOcifitError(err) && err.code === "AUTH",
+          (err: unknown) => isOcicompatError(err) && err.code === "AUTH",
         );
       } finally {
         await Promise.all([src.close(), dst.close()]);

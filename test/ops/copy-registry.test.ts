@@ -1,5 +1,5 @@
 // copy against the real registry (Debian docker-registry, distribution 2.8) and skopeo: skopeo
-// leaves compat content behind, ocifit copies it; same-registry copies mount instead of upload;
+// leaves compat content behind, ocicompat copies it; same-registry copies mount instead of upload;
 // referrers and their fallback tag come along with --referrers, from a registry or a layout.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -47,7 +47,7 @@ after(async () => {
 });
 
 describe("copy on the real registry", () => {
-  test("skopeo copy --all leaves compat content dangling; ocifit copy leaves it complete", async () => {
+  test("skopeo copy --all leaves compat content dangling; ocicompat copy leaves it complete", async () => {
     skopeo(
       "copy",
       "--all",
@@ -67,16 +67,17 @@ describe("copy on the real registry", () => {
     assert.equal(await bySkopeo.exists(config!.desc), false, "compat config dangles");
     assert.equal(await bySkopeo.exists(jblob!.desc), false, "Proposal J blob dangles");
 
-    const byOcifit = store("copy/by-ocifit");
+    const byOcicompat = store("copy/by-ocicompat");
     const result = await copyImage({
       src: store("copy/src"),
       reference: "v1",
-      dst: byOcifit,
+      dst: byOcicompat,
       tag: "v1",
     });
     assert.equal(result.root.digest, image.index.desc.digest);
-    for (const b of image.blobs) assert.equal(await byOcifit.exists(b.desc), true, b.desc.digest);
-    assert.equal((await byOcifit.resolve("v1")).digest, image.index.desc.digest);
+    for (const b of image.blobs)
+      assert.equal(await byOcicompat.exists(b.desc), true, b.desc.digest);
+    assert.equal((await byOcicompat.resolve("v1")).digest, image.index.desc.digest);
   });
 
   test("a copy between repositories of one registry mounts blobs: no upload bodies", async () => {
@@ -153,7 +154,7 @@ describe("copy on the real registry", () => {
   });
 
   test("--referrers from an OCI layout reaches the registry's fallback tag", async () => {
-    const dir = tempDir("ocifit-copy-layout-referrers-");
+    const dir = tempDir("ocicompat-copy-layout-referrers-");
     try {
       const sample = sampleImage("layout-referrers");
       const src = await openLayout(dir.path, { create: true });

@@ -9,7 +9,7 @@ import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
 import type { ContentDescriptor, Store } from "../../src/content/store.js";
-import { OcifitError } from "../../src/oci/errors.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { referrersTag } from "../../src/oci/referrers.js";
 import { copyImage } from "../../src/ops/copy.js";
@@ -138,7 +138,7 @@ describe("copyImage (memory and layout)", () => {
   });
 
   test("--referrers leaves a destination fallback tag that names a manifest alone, with a warning", async () => {
-    const dir = tempDir("ocifit-copy-odd-fallback-");
+    const dir = tempDir("ocicompat-copy-odd-fallback-");
     try {
       const { image, src, subject } = await layoutWithSignedImage(
         join(dir.path, "src"),
@@ -160,7 +160,7 @@ describe("copyImage (memory and layout)", () => {
   });
 
   test("--referrers refuses to rewrite a destination fallback index that is not a valid index", async () => {
-    const dir = tempDir("ocifit-copy-bad-fallback-");
+    const dir = tempDir("ocicompat-copy-bad-fallback-");
     try {
       const { src, subject } = await layoutWithSignedImage(join(dir.path, "src"), "bad-fallback");
       const dst = createMemoryStore("dst");
@@ -170,7 +170,7 @@ describe("copyImage (memory and layout)", () => {
       await assert.rejects(
         copyImage({ src, reference: "v1", dst, tag: "v1", referrers: true }),
         (err: unknown) =>
-          err instanceof OcifitError &&
+          err instanceof OcicompatError &&
           err.code === "VALIDATION" &&
           (err.subject ?? "").includes(referrersTag(subject.desc.digest)),
       );
@@ -206,7 +206,7 @@ describe("copyImage (memory and layout)", () => {
   });
 
   test("--referrers from a layout: oras-style referrers reach an archive's fallback tag", async () => {
-    const dir = tempDir("ocifit-copy-referrers-");
+    const dir = tempDir("ocicompat-copy-referrers-");
     try {
       const { src, subject, sig } = await layoutWithSignedImage(
         join(dir.path, "src"),

@@ -21,7 +21,7 @@ import {
   type Blob,
 } from "../content/layout-support.js";
 
-const work = tempDir("ocifit-layout-gc-");
+const work = tempDir("ocicompat-layout-gc-");
 after(() => work.remove());
 
 const HOUR_MS = 3600_000;

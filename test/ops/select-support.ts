@@ -303,7 +303,7 @@ export function runCliAsync(
   env: Record<string, string> = {},
 ): Promise<AsyncCliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/ocifit.js", ...args], {
+    const child = spawn(process.execPath, ["bin/ocicompat.js", ...args], {
       env: { ...process.env, NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

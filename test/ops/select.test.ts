@@ -30,7 +30,7 @@ import {
 
 const catalog = createCatalog();
 const demo = demoImage("ops");
-const work = tempDir("ocifit-select-ops-");
+const work = tempDir("ocicompat-select-ops-");
 let registry: TestRegistry;
 const profiles: Record<string, NodeProfile> = {};
 

@@ -1,4 +1,4 @@
-// Runs ocifit's validator over the independent fixture set in test/fixtures/validate (written
+// Runs ocicompat's validator over the independent fixture set in test/fixtures/validate (written
 // from the image-spec and Proposal I/J rules, not from the validator's code).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

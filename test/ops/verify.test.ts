@@ -23,7 +23,7 @@ import { addUntagged, pushAll, sampleImage, tempDir } from "../content/layout-su
 import { FakeRegistry, startServer } from "../content/registry/helpers.js";
 import { pushSample, registryStore, type Json } from "./attach-support.js";
 
-const work = tempDir("ocifit-verify-");
+const work = tempDir("ocicompat-verify-");
 after(() => work.remove());
 
 async function layoutWithImage(name: string) {
@@ -77,7 +77,7 @@ async function tagIndex(
 }
 
 describe("verify", () => {
-  test("a complete image with compat content attached by ocifit verifies, and --gc names the .compat tag", async () => {
+  test("a complete image with compat content attached by ocicompat verifies, and --gc names the .compat tag", async () => {
     const { layout, image } = await layoutWithImage("complete");
     const attached = await attach(layout, "v1", { sets: SETS, all: true });
     const result = await verify(layout, "v1", { gc: true });

@@ -55,7 +55,7 @@ function writeConfig(dir: string, storage: string, port: number, options: Regist
   if (options.htpasswd !== undefined) {
     const file = join(dir, "htpasswd");
     writeFileSync(file, options.htpasswd);
-    lines.push("auth:", "  htpasswd:", "    realm: ocifit-test", `    path: ${file}`);
+    lines.push("auth:", "  htpasswd:", "    realm: ocicompat-test", `    path: ${file}`);
   }
   const config = join(dir, "config.yml");
   writeFileSync(config, `${lines.join("\n")}\n`);
@@ -102,7 +102,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
-  const dir = mkdtempSync(join(tmpdir(), "ocifit-registry-"));
+  const dir = mkdtempSync(join(tmpdir(), "ocicompat-registry-"));
   const storage = join(dir, "storage");
   const port = await freePort();
   const config = writeConfig(dir, storage, port, options);

@@ -1,4 +1,4 @@
-// `ocifit attach REF --file FILE` and `ocifit detach REF`: parsing and rendering only.
+// `ocicompat attach REF --file FILE` and `ocicompat detach REF`: parsing and rendering only.
 import { Command, Option } from "commander";
 import type { ValidationIssue } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
@@ -113,7 +113,7 @@ export function attachCommand(run: (code: Code) => void): Command {
           ...(compat.annotations === undefined ? {} : { blobAnnotations: compat.annotations }),
         });
       });
-      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+      for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderAttach(input, result));
       else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);
@@ -139,7 +139,7 @@ export function detachCommand(run: (code: Code) => void): Command {
           ...(expect === undefined ? {} : { expect }),
         });
       });
-      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+      for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderDetach(input, result));
       else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);

@@ -1,11 +1,11 @@
-// `ocifit check REF` (which entry of an image fits this node, and why the others don't) and
-// `ocifit check --spec FILE --node PROFILE` (a spec against a profile, offline): parsing and
+// `ocicompat check REF` (which entry of an image fits this node, and why the others don't) and
+// `ocicompat check --spec FILE --node PROFILE` (a spec against a profile, offline): parsing and
 // rendering only; the work is in ops/.
 import { Command, Option } from "commander";
 import type { LabelResult, SetResult } from "../../compat/evaluate.js";
 import type { Fact } from "../../compat/label-types.js";
 import type { EntryReport } from "../../compat/select.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { checkSpec, type CheckSpecResult } from "../../ops/check-spec.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import type { ImageSelection } from "../../ops/select.js";
@@ -43,16 +43,16 @@ export function checkCommand(run: (code: ExitCode) => void): Command {
         return;
       }
       if (input === undefined) {
-        throw new OcifitError(
+        throw new OcicompatError(
           "USAGE",
-          "check needs an image reference (ocifit check REF), or --spec FILE and --node PROFILE",
+          "check needs an image reference (ocicompat check REF), or --spec FILE and --node PROFILE",
         );
       }
       const selection = await runSelection(input, opts);
       writeWarnings(selection);
       // What discovery could not read explains labels reported as unknown.
       for (const d of selection.diagnostics) {
-        process.stderr.write(`ocifit: note: discovery: ${d.probe}: ${d.message}\n`);
+        process.stderr.write(`ocicompat: note: discovery: ${d.probe}: ${d.message}\n`);
       }
       if (opts.output === "table") process.stdout.write(renderSelection(selection));
       else process.stdout.write(await renderData(opts.output, selection));
@@ -67,13 +67,13 @@ async function checkSpecMode(
   run: (code: ExitCode) => void,
 ): Promise<void> {
   if (input !== undefined) {
-    throw new OcifitError("USAGE", "give an image reference or --spec FILE, not both");
+    throw new OcicompatError("USAGE", "give an image reference or --spec FILE, not both");
   }
   if (opts.platform !== undefined) {
-    throw new OcifitError("USAGE", "--platform applies to images; a spec has no platform");
+    throw new OcicompatError("USAGE", "--platform applies to images; a spec has no platform");
   }
   if (!opts.node) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "USAGE",
       "check --spec needs --spec FILE and --node PROFILE (a spec is checked against a saved profile)",
     );

@@ -1,7 +1,7 @@
-// `ocifit copy SRC DST`: parsing, the progress bar (TTY only) and the summary.
+// `ocicompat copy SRC DST`: parsing, the progress bar (TTY only) and the summary.
 import { Command, Option } from "commander";
 import { copyImage, type CopyRequest, type CopyResult } from "../../ops/copy.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { parseReference, type Reference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { outputOption, renderData, type OutputFormat, formatBytes as size } from "../output.js";
@@ -132,14 +132,14 @@ export function copyCommand(run: (code: Code) => void): Command {
     async (srcInput: string, dstInput: string, opts: CopyFlags) => {
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
-        throw new OcifitError(
+        throw new OcicompatError(
           "USAGE",
           `--concurrency must be an integer from 1 to 64, not ${opts.concurrency}`,
         );
       const srcRef = parseReference(srcInput);
       const dstRef = parseReference(dstInput);
       if (dstRef.scheme !== "oci-archive" && dstRef.digest !== undefined)
-        throw new OcifitError(
+        throw new OcicompatError(
           "USAGE",
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
@@ -148,7 +148,7 @@ export function copyCommand(run: (code: Code) => void): Command {
       const result = await withOpener(opener, async () => {
         const { store: src, reference } = await opener.open(srcRef);
         if (reference === undefined)
-          throw new OcifitError("USAGE", `${srcInput} names no tag or digest`);
+          throw new OcicompatError("USAGE", `${srcInput} names no tag or digest`);
         const { store: dst } = await opener.open(dstRef, { create: true });
         const tag = explicitTag(dstInput, dstRef) ?? srcRef.tag;
         const bar =
@@ -171,7 +171,7 @@ export function copyCommand(run: (code: Code) => void): Command {
           bar?.stop();
         }
       });
-      for (const w of result.stats.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+      for (const w of result.stats.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table")
         process.stdout.write(summary({ src: srcInput, dst: dstInput }, result));
       else process.stdout.write(await renderData(opts.output, result));

@@ -1,4 +1,4 @@
-// `ocifit discover`: print (and optionally save) this node's profile. Parsing and rendering
+// `ocicompat discover`: print (and optionally save) this node's profile. Parsing and rendering
 // only; the work is in ops/discover.ts.
 import { Command, Option } from "commander";
 import type { Fact } from "../../compat/label-types.js";
@@ -31,7 +31,7 @@ export function discoverCommand(run: (code: Code) => void): Command {
     .addOption(
       new Option(
         "--root <dir>",
-        "probe a root file system mounted here instead of / (default: $OCIFIT_ROOT, else /)",
+        "probe a root file system mounted here instead of / (default: $OCICOMPAT_ROOT, else /)",
       ),
     )
     .addOption(labelsOption())
@@ -67,7 +67,7 @@ export function discoverCommand(run: (code: Code) => void): Command {
       }
       if (discovery.unmapped.length > 0) {
         process.stderr.write(
-          `note: ${discovery.unmapped.length} ${discovery.mode === "nfd" ? "NFD features" : "node labels"} map to no ocifit label:\n`,
+          `note: ${discovery.unmapped.length} ${discovery.mode === "nfd" ? "NFD features" : "node labels"} map to no ocicompat label:\n`,
         );
         for (const name of discovery.unmapped) process.stderr.write(`  ${name}\n`);
       }
@@ -93,7 +93,7 @@ async function render(
 ): Promise<string> {
   switch (format) {
     case "json":
-      // The node profile in its fixed format, usable as `ocifit check --node`.
+      // The node profile in its fixed format, usable as `ocicompat check --node`.
       return `${JSON.stringify(discovery.profile, null, 2)}\n`;
     case "yaml":
       return await renderData("yaml", discovery.profile);

@@ -1,8 +1,8 @@
-// `ocifit inspect REF` and `ocifit ls REF`: parsing and rendering only.
+// `ocicompat inspect REF` and `ocicompat ls REF`: parsing and rendering only.
 import { Command, Option } from "commander";
 import type { CompatSummary, InspectNode } from "../../ops/inspect.js";
 import { inspect, inspectRaw } from "../../ops/inspect.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import {
@@ -35,7 +35,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
       await withOpener(opener, async () => {
         const { store, reference } = await opener.open(ref);
         if (reference === undefined)
-          throw new OcifitError("USAGE", `${input} names no tag or digest`);
+          throw new OcicompatError("USAGE", `${input} names no tag or digest`);
         if (opts.raw) {
           process.stdout.write(await inspectRaw(store, reference));
         } else {
@@ -45,7 +45,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
           const unreadable = countProblems(result.root);
           if (unreadable > 0) {
             const what = `${unreadable} descriptor${unreadable === 1 ? "" : "s"} could not be read`;
-            throw new OcifitError("NOT_FOUND", `${what} (marked above)`, { subject: input });
+            throw new OcicompatError("NOT_FOUND", `${what} (marked above)`, { subject: input });
           }
         }
       });

@@ -1,8 +1,8 @@
-// `ocifit labels` and `ocifit explain LABEL`: the label catalog, for people and for scripts.
+// `ocicompat labels` and `ocicompat explain LABEL`: the label catalog, for people and for scripts.
 import { Command } from "commander";
 import type { LabelDefinition } from "../../compat/catalog.js";
 import { LABEL_TYPE_SYNTAX } from "../../compat/label-types.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
@@ -11,7 +11,7 @@ import { renderTable } from "../table.js";
 export function labelsCommand(run: (code: Code) => void): Command {
   return new Command("labels")
     .description(
-      "list the compatibility labels ocifit knows: built-in ones and those of label packs",
+      "list the compatibility labels ocicompat knows: built-in ones and those of label packs",
     )
     .addOption(labelsOption())
     .addOption(outputOption())
@@ -48,8 +48,8 @@ export function explainCommand(run: (code: Code) => void): Command {
           .filter((n) => n.includes(name) || name.includes(n.split(".").pop() ?? "\u0000"));
         const hint = close.length
           ? `; did you mean ${close.slice(0, 3).join(", ")}?`
-          : "; run ocifit labels for the list";
-        throw new OcifitError("NOT_FOUND", `unknown label "${name}"${hint}`);
+          : "; run ocicompat labels for the list";
+        throw new OcicompatError("NOT_FOUND", `unknown label "${name}"${hint}`);
       }
       if (opts.output === "table") process.stdout.write(renderExplanation(def));
       else

@@ -1,5 +1,5 @@
-// `ocifit select REF`: parsing and rendering only; the work is in ops/select.ts. The options and
-// the run are shared with `ocifit check REF`.
+// `ocicompat select REF`: parsing and rendering only; the work is in ops/select.ts. The options and
+// the run are shared with `ocicompat check REF`.
 import { Command, Option } from "commander";
 import type { EntryReport } from "../../compat/select.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
@@ -68,7 +68,7 @@ export async function runSelection(input: string, flags: SelectionFlags): Promis
 /** Dangling or corrupt compatibilities and unreadable entries, loudly, on stderr. */
 export function writeWarnings(selection: ImageSelection): void {
   for (const w of selection.warnings) {
-    process.stderr.write(`ocifit: ${color.yellow("warning")}: ${selection.reference}: ${w}\n`);
+    process.stderr.write(`ocicompat: ${color.yellow("warning")}: ${selection.reference}: ${w}\n`);
   }
 }
 
@@ -101,7 +101,7 @@ export function selectCommand(run: (code: ExitCode) => void): Command {
     else if (selection.chosen) process.stdout.write(`${selection.chosen.digest}\n`);
     if (!selection.chosen) {
       const [first, ...rest] = noFitLines(selection);
-      process.stderr.write(`ocifit: ${first ?? ""}\n${rest.map((l) => `${l}\n`).join("")}`);
+      process.stderr.write(`ocicompat: ${first ?? ""}\n${rest.map((l) => `${l}\n`).join("")}`);
     }
     run(exitCodeForVerdicts([selection.compatible ? "ok" : "failed"]));
   });

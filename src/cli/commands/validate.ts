@@ -1,4 +1,4 @@
-// `ocifit validate FILE...`: argument parsing and rendering only; the work is in ops/.
+// `ocicompat validate FILE...`: argument parsing and rendering only; the work is in ops/.
 import { Command, Option } from "commander";
 import { DocumentKinds, type DocumentKind } from "../../compat/document.js";
 import type { ValidationIssue } from "../../oci/errors.js";

@@ -1,6 +1,6 @@
-// `ocifit verify REF`, `ocifit protect REF` and `ocifit gc oci:DIR`: parsing and rendering only.
+// `ocicompat verify REF`, `ocicompat protect REF` and `ocicompat gc oci:DIR`: parsing and rendering only.
 import { Command, Option } from "commander";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
 import { layoutGc, type LayoutGcResult } from "../../ops/layout-gc.js";
 import {
@@ -37,10 +37,10 @@ export function verifyCommand(run: (code: Code) => void): Command {
       const result: VerifyResult = await withOpener(opener, async () => {
         const { store, reference } = await opener.open(parseReference(input));
         if (reference === undefined)
-          throw new OcifitError("USAGE", `${input} names no tag or digest`);
+          throw new OcicompatError("USAGE", `${input} names no tag or digest`);
         return verify(store, reference, opts.gc ? { gc: true } : {});
       });
-      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+      for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderVerify(input, result));
       else process.stdout.write(await renderData(opts.output, result));
       run(result.ok ? ExitCode.Ok : ExitCode.Failed);
@@ -96,10 +96,10 @@ export function protectCommand(run: (code: Code) => void): Command {
       const result: ProtectResult = await withOpener(opener, async () => {
         const { store, reference } = await opener.open(parseReference(input));
         if (reference === undefined)
-          throw new OcifitError("USAGE", `${input} names no tag or digest`);
+          throw new OcicompatError("USAGE", `${input} names no tag or digest`);
         return protect(store, reference, { anchor: opts.anchor });
       });
-      for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+      for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderProtect(result));
       else process.stdout.write(await renderData(opts.output, result));
       run(result.ok ? ExitCode.Ok : ExitCode.Failed);
@@ -146,7 +146,7 @@ export function gcCommand(run: (code: Code) => void): Command {
         const graceMs = parseDuration("--grace", opts.grace);
         const ref = parseReference(input.includes(":") ? input : `oci:${input}`);
         if (ref.scheme !== "oci-layout") {
-          throw new OcifitError("USAGE", "gc works on OCI layouts only (oci:DIR)", {
+          throw new OcicompatError("USAGE", "gc works on OCI layouts only (oci:DIR)", {
             subject: input,
           });
         }
@@ -154,7 +154,7 @@ export function gcCommand(run: (code: Code) => void): Command {
           graceMs,
           ...(opts.dryRun ? { dryRun: true } : {}),
         });
-        for (const w of result.warnings) process.stderr.write(`ocifit: warning: ${w}\n`);
+        for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
         if (opts.output === "table") process.stdout.write(renderGc(result));
         else process.stdout.write(await renderData(opts.output, result));
         run(ExitCode.Ok);
@@ -174,7 +174,7 @@ export function parseDuration(flag: string, value: string): number {
   const unit = match?.[2] as keyof typeof DURATION_UNITS_MS | undefined;
   const ms = unit === undefined ? (amount === 0 ? 0 : NaN) : amount * DURATION_UNITS_MS[unit];
   if (!Number.isSafeInteger(ms)) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "USAGE",
       `${flag} takes a whole number with a unit s, m, h or d (like 30s, 10m, 1h, 2d) or 0, not ${JSON.stringify(value)}`,
     );

@@ -8,7 +8,7 @@ import { mkdir, open, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import * as tar from "tar-stream";
 import { digestProblem } from "../../oci/digest.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE } from "../layout.js";
 import { readAll } from "../store.js";
 
@@ -47,8 +47,8 @@ export async function extractArchive(
       await store(entry, plan, into, options);
     }
   } catch (err) {
-    if (err instanceof OcifitError) throw err;
-    throw new OcifitError(
+    if (err instanceof OcicompatError) throw err;
+    throw new OcicompatError(
       "IO",
       `${options.name} could not be read as a tar archive: ${(err as Error).message}`,
       { subject: file, cause: err },
@@ -59,7 +59,7 @@ export async function extractArchive(
   }
   for (const required of [LAYOUT_FILE, INDEX_FILE]) {
     if (!seen.has(required)) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "NOT_FOUND",
         `${options.name} is not an OCI archive: it has no ${required}`,
         { subject: file },
@@ -68,8 +68,8 @@ export async function extractArchive(
   }
 }
 
-function refuse(options: ExtractOptions, entryName: string, why: string): OcifitError {
-  return new OcifitError(
+function refuse(options: ExtractOptions, entryName: string, why: string): OcicompatError {
+  return new OcicompatError(
     "UNSUPPORTED",
     `${options.name}: entry ${JSON.stringify(entryName)} is refused: ${why}`,
     { subject: entryName },
@@ -130,7 +130,7 @@ function planEntry(header: tar.Headers, options: ExtractOptions): Planned {
   if (path === INDEX_FILE) {
     const size = header.size ?? 0;
     if (size > options.maxIndexBytes) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "TOO_LARGE",
         `${options.name}: index.json is ${size} bytes; the limit is ${options.maxIndexBytes}`,
         { subject: raw },
@@ -172,8 +172,8 @@ async function store(
       try {
         bytes = await readAll(entry, plan.max, plan.path);
       } catch (err) {
-        if (err instanceof OcifitError && err.code === "TOO_LARGE") {
-          throw new OcifitError(
+        if (err instanceof OcicompatError && err.code === "TOO_LARGE") {
+          throw new OcicompatError(
             "TOO_LARGE",
             `${options.name}: ${plan.path} is larger than ${plan.max} bytes`,
             {

@@ -9,7 +9,7 @@
 //   `expires_in` (default 60 s) runs out; a later request whose scopes a cached token covers
 //   reuses it, and one that needs new scopes fetches a token first instead of taking a 401.
 // * Credentials are only ever sent to this registry and to the realm it named.
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { errorFromResponse, type ErrorContext } from "../registry/errors.js";
 import { isLoopbackRegistry } from "../registry/http.js";
 import { parseChallenges, type Challenge } from "./challenge.js";
@@ -72,7 +72,7 @@ export class Authenticator {
     this.registry = options.registry;
     this.credentialsOf = memoized(options.credentials ?? (() => Promise.resolve(undefined)));
     this.http = options.http;
-    this.clientId = options.clientId ?? "ocifit";
+    this.clientId = options.clientId ?? "ocicompat";
     this.now = options.now ?? Date.now;
   }
 
@@ -132,7 +132,7 @@ export class Authenticator {
     const credential = await this.credential();
     if (credential === undefined) return undefined;
     if (credential.kind !== "basic") {
-      throw new OcifitError(
+      throw new OcicompatError(
         "AUTH",
         `${this.registry} asks for a user name and password, but the credentials found are an identity token`,
         { subject: this.registry },
@@ -166,16 +166,16 @@ export class Authenticator {
   private refuseCleartext(realm: URL): void {
     if (realm.protocol !== "http:") return;
     if (realm.host === this.registry || isLoopbackRegistry(realm.host)) return;
-    throw new OcifitError(
+    throw new OcicompatError(
       "AUTH",
-      `${this.registry} sends its clients to the token service ${realm.origin}, which is plain HTTP on another host: ocifit will not send credentials there unencrypted`,
+      `${this.registry} sends its clients to the token service ${realm.origin}, which is plain HTTP on another host: ocicompat will not send credentials there unencrypted`,
       { subject: this.registry },
     );
   }
 
   private async fetchToken(scopes: string[]): Promise<CachedToken> {
     const bearer = this.bearer;
-    if (bearer === undefined) throw new OcifitError("INTERNAL", "no bearer challenge recorded");
+    if (bearer === undefined) throw new OcicompatError("INTERNAL", "no bearer challenge recorded");
     const credential = await this.credential();
     const issued = this.now();
     let request: TokenHttpRequest;
@@ -217,7 +217,7 @@ export class Authenticator {
         ...(response.statusText === undefined ? {} : { statusText: response.statusText }),
       });
       if (response.status === 401 || response.status === 403) throw failure;
-      throw new OcifitError(
+      throw new OcicompatError(
         "AUTH",
         `the token service of ${this.registry} failed: ${failure.message}`,
         { subject: this.registry, cause: failure },
@@ -225,7 +225,7 @@ export class Authenticator {
     }
     const parsed = parseTokenResponse(response.text);
     if (parsed === undefined) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "AUTH",
         `the token service of ${this.registry} answered without a token`,
         { subject: this.registry },

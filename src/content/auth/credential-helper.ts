@@ -2,7 +2,7 @@
 // server URL to its stdin, read `{"ServerURL","Username","Secret"}` from its stdout. A helper
 // that has nothing for the server exits non-zero saying "credentials not found"; that is "no
 // credentials", not an error. The user name `<token>` marks the secret as an identity token.
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import type { Credential } from "./credentials.js";
 
 export interface CredentialHelperOptions {
@@ -26,7 +26,7 @@ export async function runCredentialHelper(
   const program = `docker-credential-${helper}`;
   const where = options.configuredBy ? ` (${options.configuredBy})` : "";
   if (!HELPER_NAME.test(helper)) {
-    throw new OcifitError("AUTH", `credential helper name "${helper}" is not valid${where}`);
+    throw new OcicompatError("AUTH", `credential helper name "${helper}" is not valid${where}`);
   }
   const { code, stdout, stderr, spawnError, timedOut } = await run(
     program,
@@ -36,7 +36,7 @@ export async function runCredentialHelper(
   );
   if (spawnError !== undefined) {
     const missing = (spawnError as NodeJS.ErrnoException).code === "ENOENT";
-    throw new OcifitError(
+    throw new OcicompatError(
       "AUTH",
       missing
         ? `credential helper ${program} is not on PATH${where}`
@@ -45,7 +45,7 @@ export async function runCredentialHelper(
     );
   }
   if (timedOut) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "AUTH",
       `credential helper ${program} did not answer within ${options.timeoutMs ?? 30_000} ms${where}`,
       { subject: serverUrl },
@@ -58,7 +58,7 @@ export async function runCredentialHelper(
     }
     // Only the helper's diagnostics are shown; its stdout could hold a secret.
     const reason = firstLine(stderr) || `exit status ${code}`;
-    throw new OcifitError(
+    throw new OcicompatError(
       "AUTH",
       `credential helper ${program} failed for ${serverUrl}${where}: ${reason}`,
       { subject: serverUrl },
@@ -76,7 +76,7 @@ function parseHelperAnswer(
   try {
     answer = JSON.parse(stdout);
   } catch {
-    throw new OcifitError(
+    throw new OcicompatError(
       "AUTH",
       `credential helper ${program} printed something that is not JSON`,
       {
@@ -85,13 +85,13 @@ function parseHelperAnswer(
     );
   }
   if (answer === null || typeof answer !== "object" || Array.isArray(answer)) {
-    throw new OcifitError("AUTH", `credential helper ${program} did not print a JSON object`, {
+    throw new OcicompatError("AUTH", `credential helper ${program} did not print a JSON object`, {
       subject: serverUrl,
     });
   }
   const { Username: username, Secret: secret } = answer as Record<string, unknown>;
   if (typeof secret !== "string" || (username !== undefined && typeof username !== "string")) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "AUTH",
       `credential helper ${program} answered without a string "Secret" (and "Username")`,
       { subject: serverUrl },

@@ -5,7 +5,7 @@
 //   2. credsStore          the default helper
 //   3. auths[host]         `auth` (base64 "user:password"), `username`/`password`, `identitytoken`
 //
-// docker itself stops at the store when one is configured; ocifit falls through to `auths` when
+// docker itself stops at the store when one is configured; ocicompat falls through to `auths` when
 // a helper has nothing for the host, so a config with both keeps working for every registry.
 // Keys may be host names or URLs (`https://index.docker.io/v1/`); they match by host. Docker Hub
 // is known by several names (docker.io, index.docker.io, registry-1.docker.io, and the legacy
@@ -13,7 +13,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { runCredentialHelper } from "./credential-helper.js";
 import type { Credential, CredentialProvider } from "./credentials.js";
 import { isObject as isRecord } from "../../oci/json-value.js";
@@ -27,7 +27,7 @@ export interface DockerConfigOptions {
   helperTimeoutMs?: number;
 }
 
-/** The parts of config.json ocifit reads. */
+/** The parts of config.json ocicompat reads. */
 export interface DockerConfigFile {
   path: string;
   auths: Record<string, DockerAuthEntry>;
@@ -63,7 +63,7 @@ export async function loadDockerConfig(path: string): Promise<DockerConfigFile |
     text = await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new OcifitError("IO", `cannot read ${path}: ${(err as Error).message}`, {
+    throw new OcicompatError("IO", `cannot read ${path}: ${(err as Error).message}`, {
       subject: path,
       cause: err,
     });
@@ -72,12 +72,16 @@ export async function loadDockerConfig(path: string): Promise<DockerConfigFile |
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new OcifitError("INVALID_JSON", `${path} is not valid JSON: ${(err as Error).message}`, {
-      subject: path,
-    });
+    throw new OcicompatError(
+      "INVALID_JSON",
+      `${path} is not valid JSON: ${(err as Error).message}`,
+      {
+        subject: path,
+      },
+    );
   }
   if (!isRecord(value)) {
-    throw new OcifitError("INVALID_JSON", `${path} must hold a JSON object`, { subject: path });
+    throw new OcicompatError("INVALID_JSON", `${path} must hold a JSON object`, { subject: path });
   }
   const auths: Record<string, DockerAuthEntry> = {};
   if (isRecord(value.auths)) {
@@ -174,7 +178,7 @@ function credentialFromEntry(
     const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon < 0) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "AUTH",
         `${path}: the "auth" entry for ${registry} is not base64 of "user:password"`,
         { subject: path },

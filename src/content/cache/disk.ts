@@ -29,7 +29,7 @@ import {
   verifyContent,
   type RegisteredAlgorithm,
 } from "../../oci/digest.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 
 export const DEFAULT_CACHE_MAX_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_CACHE_MAX_ENTRY_BYTES = 4 * 1024 * 1024;
@@ -106,13 +106,13 @@ export interface ContentCache {
   diagnostics(): readonly CacheWarning[];
 }
 
-/** `$OCIFIT_CACHE_DIR`, else `$XDG_CACHE_HOME/ocifit`, else `~/.cache/ocifit`. */
+/** `$OCICOMPAT_CACHE_DIR`, else `$XDG_CACHE_HOME/ocicompat`, else `~/.cache/ocicompat`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env["OCIFIT_CACHE_DIR"]) return env["OCIFIT_CACHE_DIR"];
+  if (env["OCICOMPAT_CACHE_DIR"]) return env["OCICOMPAT_CACHE_DIR"];
   // The XDG base directory spec says a relative path in these variables is invalid and ignored.
   const xdg = env["XDG_CACHE_HOME"];
   const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".cache");
-  return join(base, "ocifit");
+  return join(base, "ocicompat");
 }
 
 /** Whether the cache can hold content with this digest: well formed, and an algorithm it can check. */
@@ -152,7 +152,7 @@ function errnoOf(err: unknown): string | undefined {
 function checkLimit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new OcifitError("USAGE", `cache ${name} must be a non-negative integer, got ${value}`);
+    throw new OcicompatError("USAGE", `cache ${name} must be a non-negative integer, got ${value}`);
   }
   return value;
 }

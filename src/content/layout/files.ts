@@ -1,9 +1,9 @@
 // Filesystem helpers for the OCI layout: atomic replacement (temp file + fsync + rename), exclusive
-// creation, directory fsync, and mapping of Node's errno errors to OcifitError.
+// creation, directory fsync, and mapping of Node's errno errors to OcicompatError.
 import { randomBytes } from "node:crypto";
 import { link, open, rename, rm, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 
 export function errnoOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -82,12 +82,12 @@ export async function createFileExclusive(path: string, bytes: Uint8Array): Prom
   }
 }
 
-/** Wraps a filesystem error as an OcifitError IO (or NOT_FOUND) naming the file. */
-export function ioError(err: unknown, action: string, path: string): OcifitError {
-  if (err instanceof OcifitError) return err;
+/** Wraps a filesystem error as an OcicompatError IO (or NOT_FOUND) naming the file. */
+export function ioError(err: unknown, action: string, path: string): OcicompatError {
+  if (err instanceof OcicompatError) return err;
   const code = errnoOf(err);
   const reason = err instanceof Error ? err.message : String(err);
-  return new OcifitError(code === "ENOENT" ? "NOT_FOUND" : "IO", `cannot ${action}: ${reason}`, {
+  return new OcicompatError(code === "ENOENT" ? "NOT_FOUND" : "IO", `cannot ${action}: ${reason}`, {
     subject: path,
     cause: err,
   });

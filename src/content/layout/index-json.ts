@@ -1,8 +1,8 @@
 // index.json of an OCI layout: strict parsing, and edits that keep every byte of the entries and
 // fields they do not touch. Other tools (skopeo, oras, buildkit) write index.json in their own
-// formatting and may add fields ocifit does not know; re-serialising the whole document would
+// formatting and may add fields ocicompat does not know; re-serialising the whole document would
 // rewrite them, so edits splice new text into the original at the spans of the `manifests` array.
-import { OcifitError, ValidationError } from "../../oci/errors.js";
+import { OcicompatError, ValidationError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { MediaType } from "../../oci/media-types.js";
 import type { ImageIndex, IndexEntry } from "../../oci/schema.js";
@@ -25,8 +25,8 @@ export function parseIndexJson(bytes: Uint8Array, subject: string, maxBytes: num
   try {
     value = parseIJson(bytes, { maxBytes }).value;
   } catch (err) {
-    if (err instanceof OcifitError) {
-      throw new OcifitError(err.code, `index.json: ${err.message}`, { subject, cause: err });
+    if (err instanceof OcicompatError) {
+      throw new OcicompatError(err.code, `index.json: ${err.message}`, { subject, cause: err });
     }
     throw err;
   }
@@ -87,8 +87,8 @@ function arraySpans(text: string, open: number): ManifestsSpans {
   return { open, close: i, elements };
 }
 
-function internal(message: string): OcifitError {
-  return new OcifitError("INTERNAL", `index.json scanner: ${message}`);
+function internal(message: string): OcicompatError {
+  return new OcicompatError("INTERNAL", `index.json scanner: ${message}`);
 }
 
 export type EntryEdit =

@@ -1,4 +1,4 @@
-// A lock file around index.json updates, shared by every process that uses ocifit on the layout.
+// A lock file around index.json updates, shared by every process that uses ocicompat on the layout.
 //
 //   index.json.lock   created with O_EXCL; holds "PID\nHOSTNAME\n" of the holder.
 //
@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { open, readFile, stat, unlink } from "node:fs/promises";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { errnoOf } from "./files.js";
 
 export interface LockOptions {
@@ -90,15 +90,15 @@ function lockedError(
   holder: Holder,
   timeoutMs: number,
   what = "the file",
-): OcifitError {
+): OcicompatError {
   const elsewhere = holder.host !== undefined && holder.host !== hostname();
   const who =
     holder.pid === undefined
       ? "a process that left no PID"
       : `process ${holder.pid}${elsewhere ? ` on ${holder.host}` : ""}`;
-  return new OcifitError(
+  return new OcicompatError(
     "IO",
-    `${what} is locked by ${who}; gave up after ${timeoutMs} ms. If no ocifit process is using it, remove ${lockPath}`,
+    `${what} is locked by ${who}; gave up after ${timeoutMs} ms. If no ocicompat process is using it, remove ${lockPath}`,
     { subject: lockPath },
   );
 }
@@ -109,7 +109,7 @@ async function tryCreate(lockPath: string): Promise<boolean> {
     handle = await open(lockPath, "wx", 0o644);
   } catch (err) {
     if (errnoOf(err) === "EEXIST") return false;
-    throw new OcifitError("IO", `cannot create lock file: ${(err as Error).message}`, {
+    throw new OcicompatError("IO", `cannot create lock file: ${(err as Error).message}`, {
       subject: lockPath,
       cause: err,
     });
@@ -121,7 +121,7 @@ async function tryCreate(lockPath: string): Promise<boolean> {
   } catch (err) {
     await handle.close().catch(() => undefined);
     await unlink(lockPath).catch(() => undefined);
-    throw new OcifitError("IO", `cannot write lock file: ${(err as Error).message}`, {
+    throw new OcicompatError("IO", `cannot write lock file: ${(err as Error).message}`, {
       subject: lockPath,
       cause: err,
     });
@@ -138,7 +138,7 @@ async function readHolder(lockPath: string): Promise<Holder | undefined> {
     return { pid, host, raw, ino: info.ino, mtimeMs: info.mtimeMs };
   } catch (err) {
     if (errnoOf(err) === "ENOENT") return undefined;
-    throw new OcifitError("IO", `cannot read lock file: ${(err as Error).message}`, {
+    throw new OcicompatError("IO", `cannot read lock file: ${(err as Error).message}`, {
       subject: lockPath,
       cause: err,
     });

@@ -1,12 +1,12 @@
 // Referrers in an OCI layout. A layout has no referrers API, so a subject's referrers are found
-// where ocifit and other tools record them: in the fallback index tagged `<alg>-<hex>` in
-// index.json (what `ocifit copy --referrers` writes), and among index.json's own entries, whose
+// where ocicompat and other tools record them: in the fallback index tagged `<alg>-<hex>` in
+// index.json (what `ocicompat copy --referrers` writes), and among index.json's own entries, whose
 // manifests may name the subject (what `oras` writes). A manifest that sits in blobs/ and is
 // listed in neither is not kept by the layout: its garbage collection would remove it.
 import { parseIJson } from "../../oci/ijson.js";
 import { IndexMediaTypes } from "../../oci/media-types.js";
 import { referrerEntryOf, referrersTag, subjectOf } from "../../oci/referrers.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import type { Descriptor, IndexEntry } from "../../oci/schema.js";
 import { parseIndex } from "../registry/documents.js";
 import { fetchBytes, isManifestType, type Store } from "../store.js";
@@ -31,8 +31,8 @@ export async function referrersAmongRoots(
       document = parseIJson(await fetchBytes(store, desc)).value;
     } catch (err) {
       // Every root is read to find referrers: say which one failed, and why it was read.
-      if (!(err instanceof OcifitError)) throw err;
-      throw new OcifitError(
+      if (!(err instanceof OcicompatError)) throw err;
+      throw new OcicompatError(
         err.code,
         `looking for referrers in ${store.name}: index.json entry ${entry.digest} cannot be read: ${err.message}`,
         { subject: entry.digest, cause: err },

@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import type { Dispatcher } from "undici";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
 import { parseChallenges } from "../auth/challenge.js";
@@ -49,7 +49,7 @@ export interface RegistryClientOptions {
   caFile?: string;
   /** Where credentials come from; default: none (anonymous). */
   credentials?: CredentialProvider;
-  /** Default: `ocifit/VERSION`. */
+  /** Default: `ocicompat/VERSION`. */
   userAgent?: string;
   retry?: Partial<RetryPolicy>;
   /** Called before every HTTP request this client sends (redirect hops and tokens included). */
@@ -125,7 +125,7 @@ export class RegistryClient {
     this.baseUrl = `${plain ? "http" : "https"}://${apiHostOf(options.registry)}`;
     this.origin = new URL(this.baseUrl).origin;
     this.retryPolicy = retryPolicy(options.retry);
-    this.userAgent = options.userAgent ?? `ocifit/${VERSION}`;
+    this.userAgent = options.userAgent ?? `ocicompat/${VERSION}`;
     this.onRequest = options.onRequest;
     this.headersTimeout = options.headersTimeoutMs ?? 60_000;
     this.bodyTimeout = options.bodyTimeoutMs ?? 60_000;
@@ -139,7 +139,7 @@ export class RegistryClient {
       try {
         pem = readFileSync(options.caFile, "utf8");
       } catch (err) {
-        throw new OcifitError(
+        throw new OcicompatError(
           "IO",
           `cannot read the CA file ${options.caFile}: ${(err as Error).message}`,
           { subject: options.caFile, cause: err },
@@ -292,7 +292,8 @@ export class RegistryClient {
     req: RegistryRequest,
     authorization: string | undefined,
   ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
-    if (this.closed) throw new OcifitError("INTERNAL", `the client for ${this.registry} is closed`);
+    if (this.closed)
+      throw new OcicompatError("INTERNAL", `the client for ${this.registry} is closed`);
     const followRedirects = req.followRedirects ?? (req.method === "GET" || req.method === "HEAD");
     let url = this.resolve(req.url);
     const firstOrigin = url.origin;
@@ -324,7 +325,7 @@ export class RegistryClient {
       }
       await res.body.dump().catch(() => undefined);
       if (hop >= this.maxRedirects) {
-        throw new OcifitError(
+        throw new OcicompatError(
           "REGISTRY",
           `${this.registry}: more than ${this.maxRedirects} redirects for ${req.method} ${redactUrl(this.resolve(req.url).href)}`,
         );

@@ -2,7 +2,7 @@
 // referrers indexes, tag lists, and the referrers fallback tag name. Parsed strictly (I-JSON) and
 // validated, never cast.
 import { registeredAlgorithmOf } from "../../oci/digest.js";
-import { OcifitError, ValidationError } from "../../oci/errors.js";
+import { OcicompatError, ValidationError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { ImageIndex } from "../../oci/schema.js";
@@ -43,7 +43,7 @@ export function manifestMediaType(
     if (Array.isArray(doc.manifests)) return MediaType.ImageIndex;
     if (doc.config !== undefined) return MediaType.ImageManifest;
   }
-  throw new OcifitError(
+  throw new OcicompatError(
     "UNSUPPORTED",
     `cannot tell what kind of manifest this is: Content-Type is ${contentType ?? "missing"} and the document names no mediaType`,
     { subject },
@@ -63,7 +63,7 @@ export function parseTagList(bytes: Uint8Array, subject: string): string[] {
     value !== null && typeof value === "object" ? (value as { tags?: unknown }).tags : undefined;
   if (tags === null || tags === undefined) return [];
   if (!Array.isArray(tags) || !tags.every((t): t is string => typeof t === "string")) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "REGISTRY",
       `${subject} sent a tag list whose "tags" is not a list of strings`,
       {

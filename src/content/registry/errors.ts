@@ -3,7 +3,7 @@
 // DNS, TLS, reset, timeout) carry no status. `temporary` says whether trying again later may help.
 // The URL kept on the error has its query values redacted (signed storage URLs carry secrets in
 // the query), and no error ever holds a header value.
-import { OcifitError, type ErrorCode } from "../../oci/errors.js";
+import { OcicompatError, type ErrorCode } from "../../oci/errors.js";
 
 export interface RegistryErrorEntry {
   code: string;
@@ -24,7 +24,7 @@ export interface RegistryErrorInit {
   cause?: unknown;
 }
 
-export class RegistryError extends OcifitError {
+export class RegistryError extends OcicompatError {
   /** The HTTP status, or undefined when no answer came. */
   readonly status: number | undefined;
   /** OCI error codes from the body: `MANIFEST_UNKNOWN`, `NAME_UNKNOWN`, `DENIED`, ... */
@@ -312,7 +312,7 @@ export function networkCode(err: unknown): string | undefined {
 
 /** Whether a thrown error is a transport failure (as opposed to ours or the caller's). */
 export function isNetworkFailure(err: unknown): boolean {
-  if (err instanceof OcifitError) return false;
+  if (err instanceof OcicompatError) return false;
   const code = networkCode(err);
   if (code === undefined) return false;
   return (

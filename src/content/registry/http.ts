@@ -1,7 +1,7 @@
 // Small HTTP helpers shared by the registry client and store: header access on undici's header
 // objects, bounded body reads, `Link` paging, registry host names.
 import type { IncomingHttpHeaders } from "node:http";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 
 export type HeaderMap = IncomingHttpHeaders | Record<string, string | string[] | undefined>;
 
@@ -46,7 +46,7 @@ export async function readCapped(
     length += chunk.byteLength;
     if (length > limit) {
       body.destroy?.();
-      throw new OcifitError("TOO_LARGE", `${what} is larger than the ${limit}-byte limit`, {
+      throw new OcicompatError("TOO_LARGE", `${what} is larger than the ${limit}-byte limit`, {
         subject,
       });
     }

@@ -14,7 +14,7 @@
 // * Referrers come from the referrers API, or from the `sha256-<hex>` tag when the API answers
 //   404; which of the two a repository has is remembered on the client.
 import { computeDigest, isDigest, parseDigest, verifyContent } from "../../oci/digest.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { MediaType } from "../../oci/media-types.js";
 import { referenceProblem } from "../../oci/reference.js";
 import type { Descriptor } from "../../oci/schema.js";
@@ -138,17 +138,17 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
   constructor(options: RegistryStoreOptions) {
     const registry = options.registry ?? options.client?.registry;
     if (registry === undefined) {
-      throw new OcifitError("USAGE", "a registry store needs a registry or a client");
+      throw new OcicompatError("USAGE", "a registry store needs a registry or a client");
     }
     if (options.client !== undefined && options.client.registry !== registry) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "USAGE",
         `the client is for ${options.client.registry}, not ${registry}`,
       );
     }
     const problem = referenceProblem(`${registry}/${options.repository}`);
     if (problem !== undefined) {
-      throw new OcifitError("INVALID_REFERENCE", problem, {
+      throw new OcicompatError("INVALID_REFERENCE", problem, {
         subject: `${registry}/${options.repository}`,
       });
     }
@@ -202,7 +202,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
         length !== undefined
       ) {
         if (byDigest && digest !== reference) {
-          throw new OcifitError(
+          throw new OcicompatError(
             "DIGEST_MISMATCH",
             `${this.name} answered a request for ${reference} with ${digest}`,
             { subject: reference },
@@ -344,7 +344,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       parseDigest(announced).algorithm === parseDigest(desc.digest).algorithm &&
       announced !== desc.digest
     ) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "DIGEST_MISMATCH",
         `${this.name} stored the manifest as ${announced}, not ${desc.digest}`,
         { subject: desc.digest },
@@ -364,7 +364,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
   async tag(desc: ContentDescriptor, tag: string): Promise<void> {
     this.checkTag(tag);
     if (!isManifestType(desc.mediaType)) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "USAGE",
         `only manifests and indexes can be tagged, not ${desc.mediaType}`,
         {
@@ -448,7 +448,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
   async mount(desc: ContentDescriptor, fromRepository: string): Promise<boolean> {
     const problem = referenceProblem(`${this.registry}/${fromRepository}`);
     if (problem !== undefined) {
-      throw new OcifitError("INVALID_REFERENCE", problem, { subject: fromRepository });
+      throw new OcicompatError("INVALID_REFERENCE", problem, { subject: fromRepository });
     }
     const res = await this.send({
       method: "POST",
@@ -480,7 +480,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     const length = numberHeader(first.header("content-length"));
     if (first.status === 200 && length !== undefined && length !== desc.size) {
       discard(first.body);
-      throw new OcifitError(
+      throw new OcicompatError(
         "SIZE_MISMATCH",
         `${this.name} is sending ${length} bytes for blob ${desc.digest}; the descriptor says ${desc.size}`,
         { subject: desc.digest },
@@ -557,7 +557,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
           const start = rangeStart(res.header("content-range"));
           if (start !== received) {
             discard(res.body);
-            throw new OcifitError(
+            throw new OcicompatError(
               "REGISTRY",
               `${this.name} resumed blob ${desc.digest} at byte ${start ?? "?"} instead of ${received}`,
               { subject: desc.digest },
@@ -629,7 +629,10 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     await res.body.dump().catch(() => undefined);
     const location = res.header("location");
     if (location === undefined) {
-      throw new OcifitError("REGISTRY", `${this.name} opened an upload without a Location header`);
+      throw new OcicompatError(
+        "REGISTRY",
+        `${this.name} opened an upload without a Location header`,
+      );
     }
     return {
       location: new URL(location, res.url).href,
@@ -717,7 +720,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
   private checkUploaded(res: RegistryResponse, desc: ContentDescriptor): void {
     const announced = res.header("docker-content-digest");
     if (announced !== undefined && isDigest(announced) && announced !== desc.digest) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "DIGEST_MISMATCH",
         `${this.name} stored the blob as ${announced}, not ${desc.digest}`,
         { subject: desc.digest },
@@ -885,7 +888,9 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
 
   private blobPath(digest: string): string {
     if (!isDigest(digest)) {
-      throw new OcifitError("INVALID_DIGEST", `"${digest}" is not a digest`, { subject: digest });
+      throw new OcicompatError("INVALID_DIGEST", `"${digest}" is not a digest`, {
+        subject: digest,
+      });
     }
     return `/v2/${this.repository}/blobs/${digest}`;
   }
@@ -893,15 +898,19 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
   private checkReference(reference: string): void {
     if (isDigest(reference)) return;
     if (!TAG.test(reference)) {
-      throw new OcifitError("INVALID_REFERENCE", `"${reference}" is neither a tag nor a digest`, {
-        subject: `${this.name}:${reference}`,
-      });
+      throw new OcicompatError(
+        "INVALID_REFERENCE",
+        `"${reference}" is neither a tag nor a digest`,
+        {
+          subject: `${this.name}:${reference}`,
+        },
+      );
     }
   }
 
   private checkTag(tag: string): void {
     if (!TAG.test(tag)) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "INVALID_REFERENCE",
         `tag "${tag}" is not valid: up to 128 letters, digits, "_", "." and "-", not starting with "." or "-"`,
         { subject: `${this.name}:${tag}` },
@@ -911,9 +920,9 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
 
   private checkManifestSize(size: number, reference: string): void {
     if (size > this.maxManifestBytes) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "TOO_LARGE",
-        `manifest ${reference} in ${this.name} is ${size} bytes; ocifit refuses manifests and indexes over ${this.maxManifestBytes} bytes`,
+        `manifest ${reference} in ${this.name} is ${size} bytes; ocicompat refuses manifests and indexes over ${this.maxManifestBytes} bytes`,
         { subject: reference },
       );
     }
@@ -967,13 +976,13 @@ function discard(body: {
 
 function contextualize(err: unknown, where: string): unknown {
   if (
-    err instanceof OcifitError &&
+    err instanceof OcicompatError &&
     !(err instanceof RegistryError) &&
     (err.code === "DIGEST_MISMATCH" || err.code === "SIZE_MISMATCH")
   ) {
     const options: { subject?: string; cause: unknown } = { cause: err };
     if (err.subject !== undefined) options.subject = err.subject;
-    return new OcifitError(err.code, `${err.message} (${where})`, options);
+    return new OcicompatError(err.code, `${err.message} (${where})`, options);
   }
   return err;
 }

@@ -1,5 +1,5 @@
 // A node profile as the node labels NFD would publish with its default configuration
-// (`ocifit discover -o nfd`). Only facts with an NFD label are written; names and values that
+// (`ocicompat discover -o nfd`). Only facts with an NFD label are written; names and values that
 // Kubernetes would refuse (over 63 characters, characters outside [A-Za-z0-9-_.]) are reported
 // rather than written.
 import type { NodeProfile } from "../../compat/node-profile.js";

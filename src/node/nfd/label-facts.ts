@@ -1,5 +1,5 @@
 // One NFD node label (`feature.node.kubernetes.io/<name>=<value>`, prefix removed) read as
-// ocifit facts. Used for Kubernetes node labels and for NFD-style lines in features.d files.
+// ocicompat facts. Used for Kubernetes node labels and for NFD-style lines in features.d files.
 import type { Fact } from "../../compat/label-types.js";
 import type { PciFunction, UsbFunction } from "../probe.js";
 import { cpuFlagSpellings, NFD_TO_VENDOR } from "./names.js";

@@ -1,4 +1,4 @@
-// How NFD spells the facts ocifit discovers. NFD reads CPU flags through the klauspost/cpuid
+// How NFD spells the facts ocicompat discovers. NFD reads CPU flags through the klauspost/cpuid
 // library, which names a few flags after CPUID rather than /proc/cpuinfo, and reports a short
 // vendor name instead of the CPUID vendor string. These tables translate both ways.
 
@@ -54,7 +54,7 @@ export const NFD_HIDDEN_CPUID_FLAGS: ReadonlySet<string> = new Set([
   "TDX_GUEST",
 ]);
 
-/** ocifit's vendor (CPUID string, or Arm implementer code) → NFD's cpu-model.vendor_id. */
+/** ocicompat's vendor (CPUID string, or Arm implementer code) → NFD's cpu-model.vendor_id. */
 export const VENDOR_TO_NFD: ReadonlyMap<string, string> = new Map([
   ["GenuineIntel", "Intel"],
   ["AuthenticAMD", "AMD"],

@@ -82,7 +82,7 @@ const NODE_ARCHITECTURES: Readonly<Record<string, string>> = {
   loong64: "loong64",
 };
 
-/** Node.js's `process.arch` in OCI's spelling (only meaningful for the machine ocifit runs on). */
+/** Node.js's `process.arch` in OCI's spelling (only meaningful for the machine ocicompat runs on). */
 export function architectureFromNode(arch: string): Architecture | undefined {
   const name = NODE_ARCHITECTURES[arch];
   return name === undefined ? undefined : { architecture: name };

@@ -1,4 +1,4 @@
-// features.d: NFD's "local" feature files. ocifit reads the root's own directory, where NFD and
+// features.d: NFD's "local" feature files. ocicompat reads the root's own directory, where NFD and
 // device plugins already put them, then any configured directories on this machine.
 import type { LabelCatalog } from "../../compat/catalog.js";
 import { HostRoot } from "../host-root.js";
@@ -6,7 +6,7 @@ import { siteFacts, type SiteOutput } from "./site-output.js";
 
 export const ROOT_FEATURES_DIR = "/etc/kubernetes/node-feature-discovery/features.d";
 
-/** NFD ignores feature files above 64 KiB, and so does ocifit. */
+/** NFD ignores feature files above 64 KiB, and so does ocicompat. */
 export const FEATURE_FILE_MAX_BYTES = 64 * 1024;
 
 async function readDirectory(

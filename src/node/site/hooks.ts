@@ -1,6 +1,6 @@
 // Hooks: executable files in the configured hooks directory, each run without a shell and with
 // a time limit, printing `key=value` lines in the features.d format. NFD dropped its own hooks;
-// ocifit keeps them for facts no file holds (a rack from a CMDB, a licence server's answer).
+// ocicompat keeps them for facts no file holds (a rack from a CMDB, a licence server's answer).
 import { join } from "node:path";
 import type { LabelCatalog } from "../../compat/catalog.js";
 import { HostRoot } from "../host-root.js";
@@ -9,7 +9,7 @@ import { siteFacts, type SiteOutput } from "./site-output.js";
 
 export interface HookOptions {
   timeoutMs: number;
-  /** The root being discovered, passed to hooks as OCIFIT_ROOT. */
+  /** The root being discovered, passed to hooks as OCICOMPAT_ROOT. */
   root: string;
   catalog: LabelCatalog;
   now: Date;
@@ -36,7 +36,7 @@ export async function runHook(
 ): Promise<SiteOutput | undefined> {
   const result = await runCommand([join(dir, name)], {
     timeoutMs: options.timeoutMs,
-    env: { ...process.env, OCIFIT_ROOT: options.root },
+    env: { ...process.env, OCICOMPAT_ROOT: options.root },
   });
   const failure = commandFailure(result, options.timeoutMs);
   if (failure !== undefined) {

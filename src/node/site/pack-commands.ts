@@ -16,7 +16,7 @@ export async function runDiscoveryCommand(
   const timeoutMs = discovery.timeoutMs ?? defaultTimeoutMs;
   const result = await runCommand(discovery.command, {
     timeoutMs,
-    env: { ...process.env, OCIFIT_ROOT: root },
+    env: { ...process.env, OCICOMPAT_ROOT: root },
   });
   const command = discovery.command.join(" ");
   const failure = commandFailure(result, timeoutMs);

@@ -1,4 +1,4 @@
-// What one `key=value` line declares. A plain key is an ocifit label (aliases allowed) and its
+// What one `key=value` line declares. A plain key is an ocicompat label (aliases allowed) and its
 // value is read as the label's type; a key in NFD's namespace is read the way NFD's labels are
 // (feature.node.kubernetes.io/cpu-cpuid.AVX512F=true adds AVX512F to oci.cpu.features); any
 // other namespaced key (vendor.example/x) is kept as it is, as a string fact.

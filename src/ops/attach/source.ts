@@ -7,7 +7,7 @@ import {
   type EntryPlatform,
 } from "../../compat/index-edit.js";
 import { fetchBytes, type ContentDescriptor, type Store } from "../../content/store.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import { isObject, type Json } from "../../oci/json-value.js";
@@ -32,14 +32,14 @@ export async function readTagSource(
   const current = await store.resolve(tag);
   const where = `${store.name}:${tag}`;
   if (options.expect !== undefined && current.digest !== options.expect) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "CONFLICT",
       `${tag} names ${current.digest}, not ${options.expect}; refusing to change it`,
       { subject: where },
     );
   }
   if (current.mediaType === MediaType.DockerManifestList) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "UNSUPPORTED",
       `${tag} is a Docker manifest list; compatibilities extend OCI image indexes (convert it first, e.g. skopeo copy --all --format oci)`,
       { subject: where },
@@ -57,7 +57,7 @@ export async function readTagSource(
   }
   if (ManifestMediaTypes.has(current.mediaType)) {
     if (options.wrap === false) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "NOT_FOUND",
         `${tag} names a single image manifest, not an index: it has no compatibilities`,
         { subject: where },
@@ -73,7 +73,7 @@ export async function readTagSource(
       wrapped: true,
     };
   }
-  throw new OcifitError(
+  throw new OcicompatError(
     "UNSUPPORTED",
     `${tag} names a ${current.mediaType}, neither an image index nor an image manifest`,
     { subject: where },
@@ -89,7 +89,7 @@ export async function platformOfManifest(
   const doc = parseIJson(bytes ?? (await fetchBytes(store, manifest))).value;
   const config = isObject(doc) ? doc["config"] : undefined;
   if (!isObject(config) || typeof config["digest"] !== "string") {
-    throw new OcifitError("VALIDATION", "the image manifest has no config descriptor", {
+    throw new OcicompatError("VALIDATION", "the image manifest has no config descriptor", {
       subject: manifest.digest,
     });
   }
@@ -98,7 +98,7 @@ export async function platformOfManifest(
   ).value;
   const platform = platformFromConfig(configDoc);
   if (platform === undefined) {
-    throw new OcifitError(
+    throw new OcicompatError(
       "VALIDATION",
       "the image config names no os and architecture, so the platform is unknown",
       { subject: String(config["digest"]) },

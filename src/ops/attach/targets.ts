@@ -1,6 +1,6 @@
 // Which index entries an attach or detach works on: by digest, by platform, or all of them.
 // Pure: the parsed index in, entry positions out, or an error that lists what there is.
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { ManifestMediaTypes } from "../../oci/media-types.js";
 import { formatPlatform, parsePlatform, platformsEqual } from "../../oci/platform.js";
 import { isObject, type Json } from "../../oci/json-value.js";
@@ -89,7 +89,7 @@ export function selectTargets(index: Json, selector: TargetSelector): TargetEntr
     const digest = selector.digest;
     const named = entries.filter((e) => e.descriptor.digest === digest);
     if (named.length === 0) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "NOT_FOUND",
         `no entry of the index has digest ${digest}; its entries:\n${listing(entries)}`,
         { subject: digest },
@@ -97,7 +97,7 @@ export function selectTargets(index: Json, selector: TargetSelector): TargetEntr
     }
     const notImage = named.find((e) => !ManifestMediaTypes.has(e.descriptor.mediaType));
     if (notImage !== undefined) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "UNSUPPORTED",
         `entry ${notImage.position} is a ${notImage.descriptor.mediaType}, not an image manifest; compatibilities describe image manifests`,
         { subject: digest },
@@ -116,7 +116,7 @@ export function selectTargets(index: Json, selector: TargetSelector): TargetEntr
     chosen = pool.filter((e) => matchesPlatform(e, wanted));
     if (chosen.length === 0) {
       const available = [...new Set(images.map((e) => e.platformText))].join(", ") || "none";
-      throw new OcifitError(
+      throw new OcicompatError(
         "NOT_FOUND",
         `no entry ${selector.digest === undefined ? "" : `with ${what} `}has platform ${formatPlatform(wanted)}; available platforms: ${available}`,
         { subject: selector.platform },
@@ -126,14 +126,14 @@ export function selectTargets(index: Json, selector: TargetSelector): TargetEntr
   }
 
   if (chosen.length === 0) {
-    throw new OcifitError("NOT_FOUND", "the index lists no image manifests to attach to");
+    throw new OcicompatError("NOT_FOUND", "the index lists no image manifests to attach to");
   }
   if (chosen.length > 1 && !selector.all) {
     const hint =
       selector.platform === undefined && selector.digest === undefined
         ? "say which with --platform, --digest or --all"
         : "say which with --digest, or use --all";
-    throw new OcifitError(
+    throw new OcicompatError(
       "USAGE",
       `${what} has ${chosen.length} candidate entries; ${hint}:\n${listing(chosen)}`,
     );

@@ -3,7 +3,7 @@
 // `OCI-Subject` answer of a registry with the referrers API); a layout, archive or memory store
 // stores the manifest as a blob and tags by editing its index. Every write is recorded, in order,
 // for the report.
-import { isOcifitError } from "../../oci/errors.js";
+import { isOcicompatError } from "../../oci/errors.js";
 import {
   canTagComplete,
   fetchBytes,
@@ -60,7 +60,7 @@ export class ContentWriter {
 
   /**
    * A blob; not sent again when the store already has it. A layout is still asked to store it:
-   * that makes a reused blob young again, so a concurrent `ocifit gc` spares it.
+   * that makes a reused blob young again, so a concurrent `ocicompat gc` spares it.
    */
   async blob(role: WriteRole, desc: ContentDescriptor, bytes: Uint8Array): Promise<void> {
     const present = await this.store.exists(desc);
@@ -126,7 +126,7 @@ export async function readTagged(
   try {
     descriptor = await store.resolve(tag);
   } catch (err) {
-    if (isOcifitError(err) && err.code === "NOT_FOUND") return undefined;
+    if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
     throw err;
   }
   return { descriptor, bytes: await fetchBytes(store, descriptor) };

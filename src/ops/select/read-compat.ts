@@ -11,7 +11,7 @@ import { validateDocument } from "../../compat/document.js";
 import type { CompatForm, EntryCompat, EntryDescriptor } from "../../compat/select.js";
 import { readSets } from "../../compat/sets.js";
 import { fetchBytes, type Store } from "../../content/store.js";
-import { isOcifitError, OcifitError, type ErrorCode } from "../../oci/errors.js";
+import { isOcicompatError, OcicompatError, type ErrorCode } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { ValidationReport } from "../../oci/validate.js";
@@ -29,12 +29,12 @@ const CONTENT_PROBLEMS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "UNSUPPORTED",
 ]);
 
-export function isContentProblem(err: unknown): err is OcifitError {
-  return isOcifitError(err) && CONTENT_PROBLEMS.has(err.code);
+export function isContentProblem(err: unknown): err is OcicompatError {
+  return isOcicompatError(err) && CONTENT_PROBLEMS.has(err.code);
 }
 
 /** "dangling: ..." for missing content, else the error's message. */
-export function describeProblem(err: OcifitError): string {
+export function describeProblem(err: OcicompatError): string {
   return err.code === "NOT_FOUND" ? `dangling: ${err.message}` : err.message;
 }
 
@@ -45,10 +45,10 @@ export function compatForm(mediaType: string): CompatForm | undefined {
   return undefined;
 }
 
-function invalid(what: string, report: ValidationReport): OcifitError {
+function invalid(what: string, report: ValidationReport): OcicompatError {
   const first = report.errors[0];
   const more = report.errors.length > 1 ? ` (and ${report.errors.length - 1} more)` : "";
-  return new OcifitError(
+  return new OcicompatError(
     "VALIDATION",
     `invalid ${what}: ${first ? `${first.path}: ${first.message}` : "invalid"}${more}`,
   );
@@ -121,7 +121,7 @@ export class CompatReader {
     const inner = isObject(value) ? value["config"] : undefined;
     const list = isObject(inner) ? inner["compatibilities"] : undefined;
     if (!Array.isArray(list)) {
-      throw new OcifitError(
+      throw new OcicompatError(
         "VALIDATION",
         `config ${config.digest} of the compatibilities manifest has no config.compatibilities`,
       );

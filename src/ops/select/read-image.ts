@@ -8,7 +8,7 @@ import type {
   SelectionEntryInput,
 } from "../../compat/select.js";
 import { fetchBytes, type ContentDescriptor, type Store } from "../../content/store.js";
-import { OcifitError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { formatJsonPath, type PathSegment } from "../../oci/json-path.js";
 import { IndexMediaTypes, ManifestMediaTypes } from "../../oci/media-types.js";
@@ -76,7 +76,7 @@ export class ImageReader {
       const entry = await this.manifestEntry(root, doc);
       return { root, kind: "manifest", entries: [entry] };
     }
-    throw new OcifitError(
+    throw new OcicompatError(
       "UNSUPPORTED",
       `names ${root.mediaType}, which is neither an image index nor an image manifest`,
       { subject: name },
@@ -94,7 +94,7 @@ export class ImageReader {
     name: string,
   ): Promise<SelectionEntryInput[]> {
     if (!isObject(doc) || !Array.isArray(doc["manifests"])) {
-      throw new OcifitError("VALIDATION", "is not an image index: it has no manifests list", {
+      throw new OcicompatError("VALIDATION", "is not an image index: it has no manifests list", {
         subject: name,
       });
     }
@@ -208,7 +208,7 @@ export class ImageReader {
   ): Promise<EntryPlatform | undefined> {
     const config = isObject(manifest) ? manifest["config"] : undefined;
     if (!isObject(config) || schemaIssues(DescriptorSchema, config).length > 0) {
-      throw new OcifitError("VALIDATION", `manifest ${manifestDesc.digest} has no valid config`);
+      throw new OcicompatError("VALIDATION", `manifest ${manifestDesc.digest} has no valid config`);
     }
     const value = await this.readJson(config as unknown as ContentDescriptor);
     if (

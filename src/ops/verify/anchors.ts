@@ -17,7 +17,7 @@ import {
   type ContentDescriptor,
   type Store,
 } from "../../content/store.js";
-import { isOcifitError } from "../../oci/errors.js";
+import { isOcicompatError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { IndexEntry } from "../../oci/schema.js";
@@ -42,7 +42,7 @@ export async function resolveTag(
   try {
     return await store.resolve(tag);
   } catch (err) {
-    if (isOcifitError(err) && err.code === "NOT_FOUND") return undefined;
+    if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
     throw err;
   }
 }
@@ -179,7 +179,7 @@ export class AnchorFinder {
     try {
       bytes = await fetchBytes(this.store, manifest);
     } catch (err) {
-      if (isOcifitError(err) && err.code === "NOT_FOUND") return false;
+      if (isOcicompatError(err) && err.code === "NOT_FOUND") return false;
       throw err;
     }
     const doc = parseIJson(bytes).value;

@@ -38,7 +38,7 @@ const env = () => ({ ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}` })
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), "ocifit-config-"));
+  dir = mkdtempSync(join(tmpdir(), "ocicompat-config-"));
   bin = join(dir, "bin");
   mkdirSync(bin);
   helper(

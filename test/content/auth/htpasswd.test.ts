@@ -37,7 +37,7 @@ function dockerConfig(
       ...process.env,
       DOCKER_CONFIG: path,
       PATH: `${bin}:${process.env.PATH ?? ""}`,
-      OCIFIT_TEST_HOST: helperKnows,
+      OCICOMPAT_TEST_HOST: helperKnows,
     },
   };
 }
@@ -73,7 +73,7 @@ async function roundTrip(credentials: CredentialProvider, repository: string): P
 
 before(async () => {
   registry = await startRegistry({ htpasswd: `${USER}:${bcrypt.hashSync(PASSWORD, 4)}\n` });
-  dir = mkdtempSync(join(tmpdir(), "ocifit-auth-"));
+  dir = mkdtempSync(join(tmpdir(), "ocicompat-auth-"));
   bin = join(dir, "bin");
   helperLog = join(dir, "helper.log");
   mkdirSync(bin);
@@ -86,7 +86,7 @@ before(async () => {
       "#!/bin/sh",
       'read -r server || [ -n "$server" ]',
       `echo "$1 $server" >> '${helperLog}'`,
-      'if [ "$server" = "$OCIFIT_TEST_HOST" ]; then',
+      'if [ "$server" = "$OCICOMPAT_TEST_HOST" ]; then',
       `  printf '{"ServerURL":"%s","Username":"${USER}","Secret":"${PASSWORD}"}' "$server"`,
       "  exit 0",
       "fi",

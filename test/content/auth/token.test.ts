@@ -8,7 +8,7 @@ import { staticCredentials, type Credential } from "../../../src/content/auth/cr
 import { RegistryClient } from "../../../src/content/registry/client.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
 import { createRegistryStore } from "../../../src/content/registry/store.js";
-import { OcifitError } from "../../../src/oci/errors.js";
+import { OcicompatError } from "../../../src/oci/errors.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import {
   content,
@@ -260,7 +260,7 @@ describe("(in-test server: token auth)", () => {
       assert.equal(tr?.form?.get("grant_type"), "refresh_token");
       assert.equal(tr?.form?.get("service"), "fake-registry");
       assert.equal(tr?.form?.get("scope"), "repository:team/app:pull");
-      assert.equal(tr?.form?.get("client_id"), "ocifit");
+      assert.equal(tr?.form?.get("client_id"), "ocicompat");
     } finally {
       await client.close();
     }
@@ -322,7 +322,7 @@ describe("(in-test server: token auth)", () => {
     try {
       const store = createRegistryStore({ repository: "team/app", client });
       await assert.rejects(store.resolve("v1"), (err: unknown) => {
-        assert.ok(err instanceof OcifitError, String(err));
+        assert.ok(err instanceof OcicompatError, String(err));
         assert.equal(err.code, "AUTH");
         assert.match(err.message, /plain HTTP on another host/);
         assert.doesNotMatch(err.message, /s3cret/);

@@ -7,7 +7,7 @@ import { RegistryClient } from "../../../src/content/registry/client.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
 import { createRegistryStore, type RegistryStore } from "../../../src/content/registry/store.js";
 import { computeDigest } from "../../../src/oci/digest.js";
-import { OcifitError } from "../../../src/oci/errors.js";
+import { OcicompatError } from "../../../src/oci/errors.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import { freePort } from "../../support/registry.js";
 import {
@@ -262,7 +262,7 @@ describe("(in-test server: faults) lying servers", () => {
       res.end(Buffer.from(randomBytes(blob.desc.size, 99)));
     });
     await assert.rejects(readStream(await store.fetch(blob.desc)), (err: unknown) => {
-      assert.ok(err instanceof OcifitError);
+      assert.ok(err instanceof OcicompatError);
       assert.equal(err.code, "DIGEST_MISMATCH");
       assert.equal(err.subject, blob.desc.digest);
       assert.match(
@@ -362,7 +362,7 @@ describe("(in-test server: faults) lying servers", () => {
     );
     await assert.rejects(store.getManifest("v1"), {
       code: "TOO_LARGE",
-      message: /is 5242880 bytes; ocifit refuses manifests and indexes over 4194304 bytes/,
+      message: /is 5242880 bytes; ocicompat refuses manifests and indexes over 4194304 bytes/,
     });
     assert.ok(written < size, "the server could not send it all");
   });

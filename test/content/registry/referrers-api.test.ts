@@ -146,7 +146,7 @@ describe("(in-test server: referrers API) copy --referrers", () => {
   test("no fallback tag is written, on the first copy or on a re-run where every referrer is there", async () => {
     const fake = new FakeRegistry({ referrersApi: true });
     const server = await startServer(fake.handler);
-    const dir = tempDir("ocifit-copy-api-");
+    const dir = tempDir("ocicompat-copy-api-");
     try {
       const {
         image: sample,

@@ -8,7 +8,7 @@ import { RegistryError } from "../../../src/content/registry/errors.js";
 import { createRegistryStore, type RegistryStore } from "../../../src/content/registry/store.js";
 import { referrersTag } from "../../../src/content/registry/documents.js";
 import { computeDigest } from "../../../src/oci/digest.js";
-import { OcifitError } from "../../../src/oci/errors.js";
+import { OcicompatError } from "../../../src/oci/errors.js";
 import { EmptyDescriptor, MediaType } from "../../../src/oci/media-types.js";
 import { startRegistry, type TestRegistry } from "../../support/registry.js";
 import {
@@ -79,7 +79,7 @@ describe("registry store against distribution 2.8", () => {
     assert.deepEqual(await s.listTags(), ["v1"]);
   });
 
-  test("skopeo reads the index ocifit pushed byte for byte", () => {
+  test("skopeo reads the index ocicompat pushed byte for byte", () => {
     const result = spawnSync(
       "skopeo",
       ["inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/team/app:v1`],
@@ -142,7 +142,7 @@ describe("registry store against distribution 2.8", () => {
     const real = randomBytes(3000, 5);
     const claimed = content(MediaType.ImageLayerGzip, randomBytes(3000, 6));
     await assert.rejects(s.push(claimed.desc, streamOf(real, 4)), (err: unknown) => {
-      assert.ok(err instanceof OcifitError);
+      assert.ok(err instanceof OcicompatError);
       assert.equal(err.code, "DIGEST_MISMATCH");
       return true;
     });
@@ -264,11 +264,11 @@ describe("registry store against distribution 2.8", () => {
     await assert.rejects(s.push(big.desc, big.bytes), { code: "TOO_LARGE" });
     await store("team/app").pushManifest(big.desc, big.bytes, "huge");
     await assert.rejects(s.resolve("huge"), (err: unknown) => {
-      assert.ok(err instanceof OcifitError);
+      assert.ok(err instanceof OcicompatError);
       assert.equal(err.code, "TOO_LARGE");
       assert.match(
         err.message,
-        /manifest huge in 127\.0\.0\.1:\d+\/team\/app is \d+ bytes; ocifit refuses manifests and indexes over 1048576 bytes/,
+        /manifest huge in 127\.0\.0\.1:\d+\/team\/app is \d+ bytes; ocicompat refuses manifests and indexes over 1048576 bytes/,
       );
       return true;
     });

@@ -19,7 +19,7 @@ const sockets = new Set<Socket>();
 const fake = new FakeRegistry();
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "ocifit-tls-"));
+  dir = mkdtempSync(join(tmpdir(), "ocicompat-tls-"));
   const key = join(dir, "key.pem");
   const cert = join(dir, "cert.pem");
   execFileSync(

@@ -9,12 +9,12 @@ import { setFlagsFromString } from "node:v8";
 // before anything compiles WebAssembly; the library (dist/src) leaves the engine alone.
 setFlagsFromString("--liftoff-only");
 
-// A reader that stops early (`ocifit ls REF | head`) closes the pipe: that is not an error. What
+// A reader that stops early (`ocicompat ls REF | head`) closes the pipe: that is not an error. What
 // is left to print is dropped, and the command still ends with its own status (a failed check is
 // still 1). Any other write failure is reported in one line.
 process.stdout.on("error", (err) => {
   if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return;
-  process.stderr.write(`ocifit: cannot write to standard output: ${err.message}\n`);
+  process.stderr.write(`ocicompat: cannot write to standard output: ${err.message}\n`);
   process.exit(2);
 });
 
