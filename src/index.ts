@@ -145,6 +145,7 @@ export {
   hasReferrers,
   canMount,
   type Store,
+  type CallOptions,
   type ContentDescriptor,
   type ReferrersCapable,
   type MountCapable,

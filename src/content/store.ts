@@ -60,27 +60,40 @@ export async function release(body: Body): Promise<void> {
   await body[Symbol.asyncIterator]().return?.();
 }
 
+/**
+ * Per-call options of every store method. `signal` cancels the call: a store stops waiting, lets
+ * go of what it holds and rejects with the signal's reason (a stream already returned by `fetch`
+ * stops too). Implementations may take fewer parameters; callers always may pass them.
+ */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
 export interface Store {
   /** For messages: `registry.example/team/app`, `oci:./layout`, `oci-archive:./x.tar`. */
   readonly name: string;
   /** A tag or a digest in this store → the descriptor of the manifest or index it names. */
-  resolve(reference: string): Promise<ContentDescriptor>;
+  resolve(reference: string, options?: CallOptions): Promise<ContentDescriptor>;
   /**
    * The content, streamed and verified while reading: the stream throws SIZE_MISMATCH as soon
    * as it runs past `size`, and DIGEST_MISMATCH or SIZE_MISMATCH at the end.
    */
-  fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>>;
-  exists(desc: ContentDescriptor): Promise<boolean>;
+  fetch(desc: ContentDescriptor, options?: CallOptions): Promise<AsyncIterable<Uint8Array>>;
+  exists(desc: ContentDescriptor, options?: CallOptions): Promise<boolean>;
   /** Stores content; it must match `desc` or nothing is stored. */
-  push(desc: ContentDescriptor, body: Body): Promise<void>;
+  push(desc: ContentDescriptor, body: Body, options?: CallOptions): Promise<void>;
   /** Points `tag` at content already in the store. */
-  tag(desc: ContentDescriptor, tag: string): Promise<void>;
-  listTags(): Promise<string[]>;
+  tag(desc: ContentDescriptor, tag: string, options?: CallOptions): Promise<void>;
+  listTags(options?: CallOptions): Promise<string[]>;
 }
 
 export interface ReferrersCapable {
   /** Manifests whose `subject` is `subject`, optionally of one artifactType. */
-  referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]>;
+  referrers(
+    subject: ContentDescriptor,
+    artifactType?: string,
+    options?: CallOptions,
+  ): Promise<Descriptor[]>;
 }
 
 export interface TagCompleteOptions {
@@ -95,7 +108,11 @@ export interface CompleteTagCapable {
    * Tags `desc` only if its whole graph (or what `only` names) is present, atomically with
    * respect to collection and to other taggers.
    */
-  tagComplete(desc: ContentDescriptor, tag: string, options?: TagCompleteOptions): Promise<unknown>;
+  tagComplete(
+    desc: ContentDescriptor,
+    tag: string,
+    options?: TagCompleteOptions & CallOptions,
+  ): Promise<unknown>;
 }
 
 export function canTagComplete(store: Store): store is Store & CompleteTagCapable {
@@ -104,7 +121,7 @@ export function canTagComplete(store: Store): store is Store & CompleteTagCapabl
 
 export interface MountCapable {
   /** Asks the store to link a blob from another repository of the same registry. */
-  mount(desc: ContentDescriptor, fromRepository: string): Promise<boolean>;
+  mount(desc: ContentDescriptor, fromRepository: string, options?: CallOptions): Promise<boolean>;
 }
 
 export function hasReferrers(store: Store): store is Store & ReferrersCapable {
@@ -200,6 +217,7 @@ export async function fetchBytes(
   store: Store,
   desc: ContentDescriptor,
   maxBytes = 4 * 1024 * 1024,
+  options?: CallOptions,
 ): Promise<Uint8Array> {
   if (desc.size > maxBytes) {
     throw new OcicompatError(
@@ -208,5 +226,5 @@ export async function fetchBytes(
       { subject: desc.digest },
     );
   }
-  return readAll(await store.fetch(desc), maxBytes, desc.digest);
+  return readAll(await store.fetch(desc, options), maxBytes, desc.digest);
 }
