@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { createStoreOpener, type StoreOpener } from "../content/open.js";
 import { OcicompatError } from "../oci/errors.js";
+import { timeoutOption } from "./deadline.js";
 import { noteFollowUp } from "./exit-codes.js";
 
 export interface RegistryFlags {
@@ -12,10 +13,14 @@ export interface RegistryFlags {
   caFile?: string;
   username?: string;
   passwordStdin?: boolean;
+  /** The command's overall deadline (see deadline.ts); every registry command has one. */
+  timeout?: string;
 }
 
-export function addRegistryOptions(command: Command): Command {
+/** The registry flags, and `--timeout` with this command's default (cli/deadline.ts). */
+export function addRegistryOptions(command: Command, defaultTimeout: string): Command {
   return command
+    .addOption(timeoutOption(defaultTimeout))
     .addOption(
       new Option("--plain-http", "use HTTP, not HTTPS (loopback registries use HTTP anyway)"),
     )

@@ -25,6 +25,10 @@ export type ErrorCode =
   | "AUTH"
   /** No HTTP answer: connection refused, DNS, TLS, reset, timeout. */
   | "UNREACHABLE"
+  /** A deadline passed: the command's --timeout, a request's header deadline, a stalled body. */
+  | "TIMEOUT"
+  /** The caller aborted the operation through its AbortSignal. */
+  | "CANCELLED"
   | "INTERNAL";
 
 export class OcicompatError extends Error {

@@ -24,6 +24,7 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
+import { DEFAULT_TIMEOUTS } from "../deadline.js";
 
 interface TargetFlags {
   platform?: string;
@@ -83,7 +84,7 @@ export function attachCommand(run: (code: Code) => void): Command {
     .addOption(labelsOption())
     .addOption(outputOption());
   addTargetOptions(command, "attach to");
-  return addRegistryOptions(command).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.write).action(
     async (
       input: string,
       opts: RegistryFlags &
@@ -127,7 +128,7 @@ export function detachCommand(run: (code: Code) => void): Command {
     .argument("<ref>", "registry/repo:tag, oci:DIR:tag or oci-archive:FILE:tag")
     .addOption(outputOption());
   addTargetOptions(command, "detach from");
-  return addRegistryOptions(command).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.write).action(
     async (input: string, opts: RegistryFlags & TargetFlags & { output: OutputFormat }) => {
       const ref = parseReference(input);
       const { tag, expect } = tagOf(ref, input);

@@ -11,6 +11,7 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
+import { DEFAULT_TIMEOUTS } from "../deadline.js";
 
 interface CopyFlags extends RegistryFlags {
   concurrency: string;
@@ -128,7 +129,7 @@ export function copyCommand(run: (code: Code) => void): Command {
     )
     .addOption(new Option("--no-progress", "no progress bar, even on a terminal"))
     .addOption(outputOption());
-  return addRegistryOptions(command).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.transfer).action(
     async (srcInput: string, dstInput: string, opts: CopyFlags) => {
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)

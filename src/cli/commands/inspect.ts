@@ -19,6 +19,7 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
+import { DEFAULT_TIMEOUTS } from "../deadline.js";
 
 export function inspectCommand(run: (code: Code) => void): Command {
   const command = new Command("inspect")
@@ -28,7 +29,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
     .argument("<ref>", "registry/repo:tag, oci:DIR[:tag|@digest] or oci-archive:FILE[:tag]")
     .addOption(new Option("--raw", "print the exact bytes of the manifest or index"))
     .addOption(outputOption());
-  return addRegistryOptions(command).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect).action(
     async (input: string, opts: RegistryFlags & { raw?: boolean; output: OutputFormat }) => {
       const ref = parseReference(input);
       const opener = await openerFrom(opts);
@@ -59,7 +60,7 @@ export function lsCommand(run: (code: Code) => void): Command {
     .description("list the tags of a repository, layout or archive")
     .argument("<ref>", "registry/repo, oci:DIR or oci-archive:FILE")
     .addOption(outputOption());
-  return addRegistryOptions(command).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect).action(
     async (input: string, opts: RegistryFlags & { output: OutputFormat }) => {
       const opener = await openerFrom(opts);
       await withOpener(opener, async () => {

@@ -12,6 +12,7 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
+import { DEFAULT_TIMEOUTS } from "../deadline.js";
 
 export interface SelectionFlags extends RegistryFlags {
   node?: string;
@@ -38,7 +39,7 @@ export function addSelectionOptions(command: Command): Command {
     )
     .addOption(labelsOption())
     .addOption(outputOption());
-  return addRegistryOptions(command);
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.select);
 }
 
 export function parseTags(text: string | undefined): string[] | undefined {

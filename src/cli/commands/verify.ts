@@ -18,6 +18,7 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
+import { DEFAULT_TIMEOUTS } from "../deadline.js";
 
 const REF_HELP = "registry/repo:tag, oci:DIR[:tag|@digest] or oci-archive:FILE[:tag]";
 
@@ -31,7 +32,7 @@ export function verifyCommand(run: (code: Code) => void): Command {
       new Option("--gc", "also report which anchor keeps each piece of compat content alive"),
     )
     .addOption(outputOption());
-  return addRegistryOptions(command).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.transfer).action(
     async (input: string, opts: RegistryFlags & { gc?: boolean; output: OutputFormat }) => {
       const opener = await openerFrom(opts);
       const result: VerifyResult = await withOpener(opener, async () => {
@@ -87,7 +88,7 @@ export function protectCommand(run: (code: Code) => void): Command {
         .default("auto"),
     )
     .addOption(outputOption());
-  return addRegistryOptions(command).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.write).action(
     async (
       input: string,
       opts: RegistryFlags & { anchor: ProtectAnchor; output: OutputFormat },

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { deadlineSignal, parseDuration } from "../../src/cli/deadline.js";
+import { OcicompatError } from "../../src/oci/errors.js";
+
+describe("--timeout durations", () => {
+  const cases: [string, number][] = [
+    ["30s", 30_000],
+    ["30", 30_000],
+    ["1.5m", 90_000],
+    ["500ms", 500],
+    ["2h", 7_200_000],
+    ["0", 0],
+  ];
+  for (const [text, ms] of cases) {
+    test(`${text} is ${ms} ms`, () => assert.equal(parseDuration(text), ms));
+  }
+
+  for (const bad of ["", "soon", "-5s", "5d", "1e3", "99999h"]) {
+    test(`${JSON.stringify(bad)} is a usage error`, () => {
+      assert.throws(
+        () => parseDuration(bad),
+        (err) => err instanceof OcicompatError && err.code === "USAGE",
+      );
+    });
+  }
+
+  test("0 gives no signal at all, so nothing is ever cut short", () => {
+    assert.equal(deadlineSignal("0"), undefined);
+    assert.equal(deadlineSignal(undefined), undefined);
+  });
+
+  test("a deadline aborts its signal with a TIMEOUT error naming the flag", async () => {
+    const signal = deadlineSignal("10ms");
+    assert.ok(signal);
+    await new Promise((resolve) => signal.addEventListener("abort", resolve));
+    assert.ok(signal.reason instanceof OcicompatError);
+    assert.equal(signal.reason.code, "TIMEOUT");
+    assert.match(signal.reason.message, /10ms \(--timeout\)/);
+  });
+});
