@@ -31,7 +31,7 @@ export interface SetResult {
 
 export interface CompatibilityResult {
   compatible: boolean;
-  /** The passing set with the highest score (the first of equals). */
+  /** The best passing set: highest score, then most labels (then the first), whatever the order. */
   bestSet?: number;
   /** The best passing set's score. */
   score?: number;
@@ -133,7 +133,11 @@ export function evaluateSets(
     return { ...base, status, labels };
   });
   let best: SetResult | undefined;
-  for (const r of results) if (r.status === "pass" && (!best || r.score > best.score)) best = r;
+  for (const r of results) {
+    if (r.status !== "pass") continue;
+    if (!best || r.score > best.score) best = r;
+    else if (r.score === best.score && r.labels.length > best.labels.length) best = r;
+  }
   if (!best) return { compatible: false, sets: results };
   return {
     compatible: true,

@@ -8,8 +8,11 @@
 //    present, and 4. some compatibility set must pass; an entry without compatibilities passes
 //    step 4, and one whose compatibilities cannot be read is excluded with a warning.
 // 5. Passing entries are ranked: native architecture before fallback, then score (descending),
-//    then specificity (descending: variant level + Proposal E features + labels of the passing
-//    set), then index order.
+//    then specificity, whose parts are compared one after the other (see Specificity), then
+//    index order. The platform parts come before the labels: they say what the binary was built
+//    for, while labels also list what a generic build needs (glibc, kernel), so three labels on
+//    a generic build must not outrank an amd64/v3 build. An entry's labels are those of its best
+//    passing set (score, then labels), so the order of its sets never matters.
 import type { ValidationIssue } from "../oci/errors.js";
 import { formatPlatform, normalizePlatform, type PlatformSpec } from "../oci/platform.js";
 import { IndexMediaTypes, ManifestMediaTypes } from "../oci/media-types.js";
@@ -17,6 +20,7 @@ import type { LabelCatalog } from "./catalog.js";
 import type { CompiledSet } from "./compiled-set.js";
 import { evaluateSets, type CompatibilityResult, type PreparedNode } from "./evaluate.js";
 import {
+  featureKey,
   matchPlatform,
   missingFeatures,
   nodePlatformOf,
@@ -24,6 +28,7 @@ import {
   type PlatformMatch,
   type PlatformOverride,
 } from "./platform-match.js";
+import { compareWindowsCloseness, type WindowsVersion } from "./windows-version.js";
 
 /** The annotation buildx puts on attestation entries. */
 export const REFERENCE_TYPE_ANNOTATION = "vnd.docker.reference.type";
@@ -111,6 +116,23 @@ export interface EntryCompatReport {
   result?: CompatibilityResult;
 }
 
+/**
+ * How specific a compatible entry is. Compared part by part, in this order, each descending
+ * (os.version: closest first); the first part that differs decides.
+ */
+export interface Specificity {
+  /** Windows: the entry's `os.version`, ranked by closeness to the node's. */
+  osVersion?: string;
+  /** The variant's step on its architecture's ladder (amd64 v3 = 2, arm64 v9 = 10). */
+  variant: number;
+  /** Proposal E `platform.features` (all of them the node's). */
+  features: number;
+  /** `os.features` (all of them the node's); containerd also prefers the entry with more. */
+  osFeatures: number;
+  /** Labels in the entry's best passing set. */
+  labels: number;
+}
+
 export interface EntryReport {
   /** Position in the depth-first list of all entries (nested index entries follow their index). */
   index: number;
@@ -128,7 +150,7 @@ export interface EntryReport {
   /** 1 for the chosen entry, then the other compatible ones in order. */
   rank?: number;
   score?: number;
-  specificity?: number;
+  specificity?: Specificity;
   /** Of the variant, over its architecture's baseline (amd64 v3 = 2). */
   variantLevel?: number;
   /** False when the entry runs through an architecture fallback (386 on amd64, arm on arm64). */
@@ -165,17 +187,31 @@ export interface SelectionResult {
   warnings: string[];
 }
 
+/** `[os.version 10.0.17763.5830, variant 2, features 2, os.features 0, labels 3]`, in ranking order. */
+export function formatSpecificity(s: Specificity): string {
+  const parts = [
+    ...(s.osVersion === undefined ? [] : [`os.version ${s.osVersion}`]),
+    `variant ${s.variant}`,
+    `features ${s.features}`,
+    `os.features ${s.osFeatures}`,
+    `labels ${s.labels}`,
+  ];
+  return `[${parts.join(", ")}]`;
+}
+
 interface Candidate {
   report: EntryReport;
   order: number;
   native: boolean;
   score: number;
-  specificity: number;
+  specificity: Specificity;
+  osVersion?: WindowsVersion;
 }
 
 function platformSpec(p: EntryPlatform): PlatformSpec {
   const spec: PlatformSpec = { os: p.os, architecture: p.architecture };
   if (p.variant !== undefined) spec.variant = p.variant;
+  if (p["os.version"] !== undefined) spec.osVersion = p["os.version"];
   if (p["os.features"] !== undefined) spec.osFeatures = [...p["os.features"]];
   return spec;
 }
@@ -349,7 +385,15 @@ class Selector {
     if (report.excludedBy !== undefined || match === undefined || !match.ok) return;
     report.status = "compatible";
     report.score = score;
-    report.specificity = match.variantLevel + report.features.length + labels;
+    const specificity: Specificity = {
+      variant: match.variantLevel,
+      features: new Set(report.features.map(featureKey)).size,
+      osFeatures: match.osFeatures,
+      labels,
+    };
+    const osVersion = input.platform?.["os.version"];
+    if (match.osVersion !== undefined && osVersion !== undefined) specificity.osVersion = osVersion;
+    report.specificity = specificity;
     if (!match.native) {
       const arch = normalizePlatform(platformSpec(input.platform as EntryPlatform)).architecture;
       report.reasons.push({
@@ -357,22 +401,41 @@ class Selector {
         message: `runs through an architecture fallback (${arch} on ${this.node.architecture}); chosen only when no native entry fits`,
       });
     }
-    this.candidates.push({
+    const candidate: Candidate = {
       report,
       order: report.index,
       native: match.native,
       score,
-      specificity: report.specificity,
-    });
+      specificity,
+    };
+    if (match.osVersion !== undefined) candidate.osVersion = match.osVersion;
+    this.candidates.push(candidate);
   }
 }
 
-/** Native before fallback, then score, then specificity (both descending), then index order. */
-function compareCandidates(a: Candidate, b: Candidate): number {
+/** Negative when `a` is more specific than `b` (see {@link Specificity}). */
+function compareSpecificity(node: NodePlatform, a: Candidate, b: Candidate): number {
+  if (a.osVersion !== undefined || b.osVersion !== undefined) {
+    if (a.osVersion === undefined) return 1;
+    if (b.osVersion === undefined) return -1;
+    const closer = compareWindowsCloseness(node.osVersion, a.osVersion, b.osVersion);
+    if (closer !== 0) return closer;
+  }
+  const x = a.specificity;
+  const y = b.specificity;
+  return (
+    y.variant - x.variant ||
+    y.features - x.features ||
+    y.osFeatures - x.osFeatures ||
+    y.labels - x.labels
+  );
+}
+
+/** Native before fallback, then score (descending), then specificity, then index order. */
+function compareCandidates(node: NodePlatform, a: Candidate, b: Candidate): number {
   if (a.native !== b.native) return a.native ? -1 : 1;
   if (a.score !== b.score) return b.score - a.score;
-  if (a.specificity !== b.specificity) return b.specificity - a.specificity;
-  return a.order - b.order;
+  return compareSpecificity(node, a, b) || a.order - b.order;
 }
 
 /** Every entry judged against the node, the compatible ones ranked, the best one chosen. */
@@ -383,7 +446,7 @@ export function selectEntries(
   const node = nodePlatformOf(options.node.profile, options.catalog, options.platform);
   const selector = new Selector(node, options);
   selector.visit(inputs, []);
-  const ranked = [...selector.candidates].sort(compareCandidates);
+  const ranked = [...selector.candidates].sort((a, b) => compareCandidates(node, a, b));
   ranked.forEach((c, i) => {
     c.report.rank = i + 1;
     if (i === 0) c.report.status = "chosen";
@@ -400,6 +463,6 @@ export function selectEntries(
     ranking: ranked.map((c) => c.report.index),
     entries: selector.entries,
     nodePlatform: node.text,
-    warnings: selector.warnings,
+    warnings: [...node.warnings, ...selector.warnings],
   };
 }

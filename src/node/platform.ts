@@ -1,7 +1,8 @@
 // The node's platform as OCI spells it, from evidence under the root: /proc/cpuinfo, else the
 // ELF header of a program on the root, else (for this machine only) Node.js's own architecture.
-// The amd64 variant is the x86-64 level the CPU flags meet; arm64 stays at its v8 baseline,
-// because /proc/cpuinfo has no reliable ARMv8.x/v9 marker.
+// The amd64 variant is the x86-64 level the CPU flags meet, the ppc64le one the POWER generation;
+// arm64 stays at its v8 baseline, because /proc/cpuinfo has no reliable ARMv8.x/v9 marker, and
+// riscv64 at rva20u64, because the ISA string omits extensions the RVA22/23 profiles require.
 import { normalizePlatform } from "../oci/platform.js";
 import type { NodeProfile } from "../compat/node-profile.js";
 import {

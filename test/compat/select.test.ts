@@ -67,7 +67,11 @@ describe("platform matching", () => {
     ["linux/arm64/v9", "linux/arm64/v8.5", true, true, 5],
     ["linux/arm64/v9", "linux/arm64/v8.6", false],
     ["linux/arm64/v9.1", "linux/arm64/v8.6", true, true, 6],
-    ["linux/arm64/v9.1", "linux/arm64/v9", true, true, 6],
+    ["linux/arm64/v9.1", "linux/arm64/v9", true, true, 10],
+    ["linux/arm64/v9.2", "linux/arm64/v9.2", true, true, 12],
+    ["linux/arm64/v9.2", "linux/arm64/v8.7", true, true, 7],
+    ["linux/arm64/v9.2", "linux/arm64/v8.8", false],
+    ["linux/arm64/v9.2", "linux/arm64/v9.3", false],
     ["linux/arm64/v8.4", "linux/arm64/v9", false],
     ["linux/arm64", "linux/arm", true, false, 2],
     ["linux/arm64", "linux/arm/v8", true, false, 3],
@@ -79,8 +83,21 @@ describe("platform matching", () => {
     ["linux/armhf", "linux/arm/v7", true, true, 2],
     ["linux/arm/v7", "linux/arm64", false],
     ["linux/riscv64", "linux/riscv64", true, true, 0],
-    ["linux/riscv64/rva23u64", "linux/riscv64/rva23u64", true, true, 1],
+    ["linux/riscv64/rva23u64", "linux/riscv64/rva23u64", true, true, 2],
+    ["linux/riscv64/rva23u64", "linux/riscv64/rva22u64", true, true, 1],
+    ["linux/riscv64/rva23u64", "linux/riscv64/rva20u64", true, true, 0],
     ["linux/riscv64/rva22u64", "linux/riscv64/rva23u64", false],
+    ["linux/riscv64", "linux/riscv64/rva22u64", false],
+    ["linux/riscv64", "linux/riscv64/rva20u64", true, true, 0],
+    ["linux/riscv64/rva22u64", "linux/riscv64/rvb23u64", false],
+    ["linux/ppc64le/power10", "linux/ppc64le/power9", true, true, 1],
+    ["linux/ppc64le/power10", "linux/ppc64le/power8", true, true, 0],
+    ["linux/ppc64le/power10", "linux/ppc64le", true, true, 0],
+    ["linux/ppc64le/power9", "linux/ppc64le/power10", false],
+    ["linux/ppc64le", "linux/ppc64le/power9", false],
+    ["linux/ppc64le/power8", "linux/ppc64le", true, true, 0],
+    ["linux/s390x/z15", "linux/s390x/z15", true, true, 1],
+    ["linux/s390x/z15", "linux/s390x/z14", false],
     ["linux/amd64/v3", "windows/amd64", false],
     ["linux/amd64/v3", "Linux/AMD64", true, true, 0],
     ["linux/ppc64le", "linux/ppc64el", true, true, 0],
@@ -106,23 +123,74 @@ describe("platform matching", () => {
     assert.deepEqual(os, { ok: false, reason: "os windows is not the node's linux" });
   });
 
-  test("the node's amd64 level comes from its variant or its X86_64_Vn CPU flags, whichever is higher", () => {
+  test("without CPU flags that prove a level, the node's amd64 level is its profile's variant", () => {
     assert.equal(node("linux/amd64").text, "linux/amd64");
-    assert.equal(
-      node("linux/amd64", { "oci.cpu.features": ["AVX2", "X86_64_V2", "X86_64_V3"] }).text,
-      "linux/amd64/v3",
+    assert.equal(node("linux/amd64/v3").text, "linux/amd64/v3");
+    // A few flags of interest prove nothing by what they leave out.
+    const partial = node("linux/amd64/v3", { "oci.cpu.features": ["AVX2", "BMI2"] });
+    assert.equal(partial.text, "linux/amd64/v3");
+    assert.deepEqual(partial.warnings, []);
+  });
+
+  // [profile variant, oci.cpu.features, platform.features, node's level, warns?]
+  const V2_FLAGS = ["SSE2", "CX16", "LAHF_LM", "POPCNT", "PNI", "SSE4_1", "SSE4_2", "SSSE3"];
+  const V3_FLAGS = [
+    ...V2_FLAGS,
+    "AVX",
+    "AVX2",
+    "BMI1",
+    "BMI2",
+    "F16C",
+    "FMA",
+    "ABM",
+    "MOVBE",
+    "XSAVE",
+  ];
+  const levelCases: [string | undefined, string[], string[], string, boolean][] = [
+    // #13.7: a profile that claims v4 on a CPU whose flags show v2 gets v2, with a warning.
+    ["v4", V2_FLAGS, [], "linux/amd64/v2", true],
+    ["v4", ["X86_64_V2"], [], "linux/amd64/v2", true],
+    // platform.features count as flags too.
+    ["v4", [], V2_FLAGS, "linux/amd64/v2", true],
+    // A complete flag list (it names SSE2) proves a level by what it lacks, even the baseline.
+    ["v3", ["SSE2", "SSE3"], [], "linux/amd64", true],
+    // Flags that prove a higher level raise it; without a claimed variant there is no mismatch.
+    [undefined, ["AVX2", "X86_64_V2", "X86_64_V3"], [], "linux/amd64/v3", false],
+    [undefined, V3_FLAGS, [], "linux/amd64/v3", false],
+    ["v2", ["x86_64_v4"], [], "linux/amd64/v4", true],
+    // A complete list decides over the X86_64_Vn flags (which discovery derives from it).
+    ["v4", [...V3_FLAGS, "X86_64_V4"], [], "linux/amd64/v3", true],
+    ["v3", V3_FLAGS, [], "linux/amd64/v3", false],
+  ];
+  for (const [variant, cpuFeatures, features, level, warns] of levelCases) {
+    test(`a profile claiming ${variant ?? "no variant"} with flags [${[...cpuFeatures, ...features].join(" ")}] is ${level}${warns ? ", with a warning" : ""}`, () => {
+      const n = nodePlatformOf(
+        profile(
+          {
+            os: "linux",
+            architecture: "x86_64",
+            ...(variant ? { variant } : {}),
+            ...(features.length > 0 ? { features } : {}),
+          },
+          cpuFeatures.length > 0 ? { "oci.cpu.features": cpuFeatures } : {},
+        ),
+        catalog,
+      );
+      assert.equal(n.text, level);
+      assert.equal(n.warnings.length, warns ? 1 : 0, n.warnings.join("; "));
+      if (warns) {
+        assert.match(n.warnings[0] ?? "", new RegExp(`says amd64 variant ${variant}.*CPU flags`));
+      }
+    });
+  }
+
+  test("a v4 profile whose flags show v2 does not run the v4 entry", () => {
+    const liar = profile(
+      { os: "linux", architecture: "amd64", variant: "v4" },
+      { "oci.cpu.features": V2_FLAGS },
     );
-    assert.equal(
-      node("linux/amd64/v4", { "oci.cpu.features": ["X86_64_V2"] }).text,
-      "linux/amd64/v4",
-    );
-    assert.equal(
-      node("linux/x86_64/v2", { "oci.cpu.features": ["x86_64_v4"] }).text,
-      "linux/amd64/v4",
-    );
-    // containerd's default matcher never picks amd64/v2+ entries; ocicompat does, on such nodes.
-    const v4 = node("linux/amd64", { "oci.cpu.features": ["X86_64_V4"] });
-    assert.equal(matchPlatform(entryPlatform("linux/amd64/v4"), v4).ok, true);
+    const v4 = matchPlatform(entryPlatform("linux/amd64/v4"), nodePlatformOf(liar, catalog));
+    assert.deepEqual(v4, { ok: false, reason: "variant v4 is above the node's v2" });
   });
 
   test("--platform replaces os/arch; without a variant the amd64 level still comes from the profile", () => {
@@ -133,6 +201,7 @@ describe("platform matching", () => {
       },
     );
     const at = (spec: string) => nodePlatformOf(p, catalog, parsePlatformOverride(spec)).text;
+    // The flags decide the level (with a warning that the profile says v3).
     assert.equal(at("linux/amd64"), "linux/amd64/v4");
     assert.equal(at("linux/amd64/v1"), "linux/amd64");
     assert.equal(at("linux/amd64/v2"), "linux/amd64/v2");
@@ -229,7 +298,7 @@ describe("selectEntries", () => {
     assert.deepEqual(r.ranking, [1, 0]);
     assert.equal(r.chosen?.index, 1);
     assert.deepEqual(
-      r.entries.map((e) => [e.status, e.rank, e.specificity]),
+      r.entries.map((e) => [e.status, e.rank, e.specificity?.variant]),
       [
         ["compatible", 2, 0],
         ["chosen", 1, 2],
@@ -251,13 +320,13 @@ describe("selectEntries", () => {
     assert.deepEqual(
       r.entries.map((e) => [e.score, e.specificity]),
       [
-        [1, 6],
-        [5, 1],
+        [1, { variant: 2, features: 2, osFeatures: 0, labels: 2 }],
+        [5, { variant: 0, features: 0, osFeatures: 0, labels: 1 }],
       ],
     );
   });
 
-  test("specificity = variant level + platform features + labels of the passing set", () => {
+  test("specificity compares the variant, then platform.features, then os.features, then labels", () => {
     const r = run([
       entry("linux/amd64", {
         compat: sets({ "oci.cpu.features": "AVX2", "oci.cpu.vendor": "GenuineIntel" }),
@@ -267,9 +336,13 @@ describe("selectEntries", () => {
     ]);
     assert.deepEqual(
       r.entries.map((e) => e.specificity),
-      [2, 2, 3],
+      [
+        { variant: 0, features: 0, osFeatures: 0, labels: 2 },
+        { variant: 1, features: 1, osFeatures: 0, labels: 0 },
+        { variant: 2, features: 0, osFeatures: 0, labels: 1 },
+      ],
     );
-    assert.deepEqual(r.ranking, [2, 0, 1]);
+    assert.deepEqual(r.ranking, [2, 1, 0]);
   });
 
   test("equal score and specificity keep index order", () => {

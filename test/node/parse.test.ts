@@ -133,8 +133,19 @@ describe("architecture evidence", () => {
       ),
       { architecture: "arm", variant: "v6" },
     );
+    // The POWER generation is the ppc64le variant (image-spec's table, Go's GOPPC64).
     assert.deepEqual(cpu("processor : 0\ncpu : POWER9 (architected)\nplatform : pSeries\n"), {
       architecture: "ppc64le",
+      variant: "power9",
+    });
+    assert.deepEqual(cpu("processor : 0\ncpu : POWER10 (raw), altivec supported\n"), {
+      architecture: "ppc64le",
+      variant: "power10",
+    });
+    // A later generation runs power10 builds: it stays on the ladder.
+    assert.deepEqual(cpu("processor : 0\ncpu : POWER11 (architected)\n"), {
+      architecture: "ppc64le",
+      variant: "power10",
     });
     assert.deepEqual(cpu("vendor_id : IBM/S390\nprocessor 0: version = FF\n"), {
       architecture: "s390x",

@@ -4,7 +4,7 @@
 import { Command, Option } from "commander";
 import type { LabelResult, SetResult } from "../../compat/evaluate.js";
 import type { Fact } from "../../compat/label-types.js";
-import type { EntryReport } from "../../compat/select.js";
+import { formatSpecificity, type EntryReport } from "../../compat/select.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { checkSpec, type CheckSpecResult } from "../../ops/check-spec.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
@@ -201,7 +201,7 @@ function entryTitle(e: EntryReport): string {
     short(e.digest),
     ENTRY_STATUS[e.status](status),
     e.score !== undefined ? `score ${e.score}` : "",
-    e.specificity !== undefined ? `specificity ${e.specificity}` : "",
+    e.specificity !== undefined ? `specificity ${formatSpecificity(e.specificity)}` : "",
   ]
     .filter(Boolean)
     .join("  ")}`;
@@ -251,7 +251,7 @@ function renderSelection(s: ImageSelection): string {
   const chosen = s.chosen ? s.entries[s.chosen.index] : undefined;
   if (chosen) {
     out.push(
-      `${color.green("compatible")}: entry ${chosen.path.join(".")} ${chosen.digest} (${chosen.platform ?? "no platform"}, score ${chosen.score ?? 0}, specificity ${chosen.specificity ?? 0})`,
+      `${color.green("compatible")}: entry ${chosen.path.join(".")} ${chosen.digest} (${chosen.platform ?? "no platform"}, score ${chosen.score ?? 0}${chosen.specificity ? `, specificity ${formatSpecificity(chosen.specificity)}` : ""})`,
     );
   } else {
     out.push(`${color.red("not compatible")}: no entry fits this node`);

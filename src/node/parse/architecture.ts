@@ -23,7 +23,7 @@ export function architectureFromCpuinfo(info: Cpuinfo): Architecture | undefined
   const isa = cpuinfoField(info, "isa");
   if (isa !== undefined && /^rv64/i.test(isa)) return { architecture: "riscv64" };
   const cpu = cpuinfoField(info, "cpu");
-  if (cpu !== undefined && /POWER/i.test(cpu)) return { architecture: "ppc64le" };
+  if (cpu !== undefined && /POWER/i.test(cpu)) return powerArchitecture(cpu);
   const features = cpuinfoField(info, "Features");
   const cpuArchitecture = cpuinfoField(info, "CPU architecture");
   if (features !== undefined || cpuArchitecture !== undefined) {
@@ -39,6 +39,15 @@ export function architectureFromCpuinfo(info: Cpuinfo): Architecture | undefined
     return { architecture: "arm" };
   }
   return undefined;
+}
+
+// The variant is the POWER generation (`cpu : POWER9 (raw), altivec supported`), on the ladder of
+// the image-spec's table and Go's GOPPC64 (power8 < power9 < power10). A later generation runs
+// power10 builds, and is called power10 so that it stays on the ladder.
+function powerArchitecture(cpu: string): Architecture {
+  const generation = Number(/POWER(\d+)/i.exec(cpu)?.[1] ?? 0);
+  if (generation < 8) return { architecture: "ppc64le" };
+  return { architecture: "ppc64le", variant: `power${Math.min(generation, 10)}` };
 }
 
 // ELF e_machine values (the System V ABI's registry) for the architectures OCI names.
