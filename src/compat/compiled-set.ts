@@ -127,8 +127,10 @@ function signature(c: CompiledSet): Map<string, string> {
 }
 
 /**
- * Duplicate sets, and sets shadowed by a looser set of the same score and tags: whenever the
- * stricter set passes, the looser one passes too, so the stricter one never changes a result.
+ * Duplicate sets: same labels and values, score and tags. Only a duplicate can go without
+ * changing any outcome. A stricter set (a looser one's labels plus more) is not redundant even
+ * when the looser one passes whenever it does: selection ranks an entry by its best passing
+ * set's labels, so removing it can change which image is chosen.
  */
 function redundancyWarnings(
   compiled: readonly CompiledSet[],
@@ -145,19 +147,9 @@ function redundancyWarnings(
       if (!sameGroup(earlier, later)) continue;
       const a = sigs[i] as Map<string, string>;
       const b = sigs[j] as Map<string, string>;
-      const path = formatJsonPath([...at, later.set.index]);
       if (a.size === b.size && subsetOf(a, b)) {
+        const path = formatJsonPath([...at, later.set.index]);
         warnings.push({ path, message: `duplicates set ${earlier.set.index}` });
-        return;
-      }
-      const [loose, strict, strictIndex] =
-        a.size < b.size ? [a, b, later.set.index] : [b, a, earlier.set.index];
-      if (subsetOf(loose, strict)) {
-        const looseIndex = strictIndex === later.set.index ? earlier.set.index : later.set.index;
-        warnings.push({
-          path: formatJsonPath([...at, strictIndex]),
-          message: `is shadowed by set ${looseIndex}: same score and tags, and set ${looseIndex} asks for a subset of the same labels and values, so it passes whenever this one does`,
-        });
         return;
       }
     }

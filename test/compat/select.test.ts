@@ -533,3 +533,231 @@ describe("selectEntries", () => {
     assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
   });
 });
+
+// ---- ranking (issue #13: items 4, 6 and 8) ----------------------------------------------------
+
+describe("ranking", () => {
+  const glibcKernelVendor = {
+    "oci.os.glibc": ">=2.17",
+    "oci.kernel.version": ">=4.18",
+    "oci.cpu.vendor": "GenuineIntel",
+  };
+
+  test("a generic linux/amd64 entry with 3 labels does not beat the amd64/v3 build on a v3 node", () => {
+    const r = run([
+      entry("linux/amd64", { compat: sets(glibcKernelVendor) }),
+      entry("linux/amd64/v3"),
+    ]);
+    assert.equal(r.chosen?.index, 1);
+    assert.deepEqual(r.ranking, [1, 0]);
+  });
+
+  test("labels still break ties between entries of the same platform", () => {
+    const r = run([
+      entry("linux/amd64/v3", { compat: sets({ "oci.cpu.vendor": "GenuineIntel" }) }),
+      entry("linux/amd64/v3", { compat: sets(glibcKernelVendor) }),
+    ]);
+    assert.deepEqual(r.ranking, [1, 0]);
+  });
+
+  test("an entry's rank does not depend on the order of its sets: its best passing set counts", () => {
+    const loose = { "oci.cpu.vendor": "GenuineIntel" };
+    const other = entry("linux/amd64", {
+      compat: sets({ "oci.cpu.vendor": "GenuineIntel", "oci.os.glibc": ">=2.17" }),
+    });
+    for (const order of [
+      [loose, glibcKernelVendor],
+      [glibcKernelVendor, loose],
+    ]) {
+      const r = run([other, entry("linux/amd64", { compat: sets(...order) })]);
+      assert.equal(r.chosen?.index, 1, JSON.stringify(order));
+      assert.equal(r.entries[1]?.specificity?.labels, 3);
+    }
+  });
+
+  test("a stricter set that validate does not flag can change the choice (so it must not be flagged)", () => {
+    const compat = [{ "oci.cpu.vendor": "GenuineIntel" }, glibcKernelVendor];
+    const compiled = compileSets(readSets(compat), catalog);
+    assert.deepEqual(compiled.warnings, []);
+    const rival = () =>
+      entry("linux/amd64", {
+        compat: sets({ "oci.cpu.vendor": "GenuineIntel", "oci.os.glibc": ">=2.17" }),
+      });
+    const withStrict = run([rival(), entry("linux/amd64", { compat: sets(...compat) })]);
+    const withoutStrict = run([rival(), entry("linux/amd64", { compat: sets(compat[0] ?? {}) })]);
+    assert.equal(withStrict.chosen?.index, 1);
+    assert.equal(withoutStrict.chosen?.index, 0);
+  });
+
+  test("the entry with more matching os.features ranks first, as in containerd", () => {
+    const win = profile({
+      os: "windows",
+      architecture: "amd64",
+      "os.features": ["win32k"],
+    });
+    const r = run(
+      [
+        entry("windows/amd64"),
+        entry({ os: "windows", architecture: "amd64", "os.features": ["win32k"] }),
+      ],
+      win,
+    );
+    assert.deepEqual(r.ranking, [1, 0]);
+    assert.equal(r.entries[1]?.specificity?.osFeatures, 1);
+  });
+
+  // [node, entries in index order, ranking (by variant), excluded]
+  const ladders: [string, string[], string[], string[]][] = [
+    // containerd's order on a v9.2 node: v9.2, v9.1, v9, then v8.7 down to v8.
+    [
+      "linux/arm64/v9.2",
+      ["linux/arm64", "linux/arm64/v8.7", "linux/arm64/v9", "linux/arm64/v9.2", "linux/arm64/v8.8"],
+      ["v9.2", "v9", "v8.7", "-"],
+      ["v8.8"],
+    ],
+    [
+      "linux/ppc64le/power10",
+      ["linux/ppc64le", "linux/ppc64le/power9", "linux/ppc64le/power10"],
+      ["power10", "power9", "-"],
+      [],
+    ],
+    [
+      "linux/ppc64le/power9",
+      ["linux/ppc64le/power8", "linux/ppc64le/power10", "linux/ppc64le/power9"],
+      ["power9", "power8"],
+      ["power10"],
+    ],
+    [
+      "linux/riscv64/rva22u64",
+      ["linux/riscv64/rva20u64", "linux/riscv64/rva23u64", "linux/riscv64/rva22u64"],
+      ["rva22u64", "rva20u64"],
+      ["rva23u64"],
+    ],
+    [
+      "linux/amd64/v4",
+      ["linux/amd64", "linux/amd64/v2", "linux/amd64/v4", "linux/amd64/v3"],
+      ["v4", "v3", "v2", "-"],
+      [],
+    ],
+  ];
+  for (const [nodeSpec, entries, ranking, excluded] of ladders) {
+    test(`on ${nodeSpec}: ${ranking.join(" > ")}${excluded.length ? `; ${excluded.join(", ")} excluded` : ""}`, () => {
+      const [os, architecture, variant] = nodeSpec.split("/") as [string, string, string];
+      const r = run(
+        entries.map((e) => entry(e)),
+        profile({ os, architecture, variant }),
+      );
+      const variantOf = (i: number) => entries[i]?.split("/")[2] ?? "-";
+      assert.deepEqual(r.ranking.map(variantOf), ranking);
+      assert.deepEqual(
+        r.entries.filter((e) => e.status === "excluded").map((e) => variantOf(e.index)),
+        excluded,
+      );
+    });
+  }
+
+  test("a profile claiming v4 whose CPU flags show v2 gets the v2 build, and the report warns", () => {
+    const liar = profile(
+      { os: "linux", architecture: "amd64", variant: "v4" },
+      {
+        "oci.cpu.features": [
+          "SSE2",
+          "CX16",
+          "LAHF_LM",
+          "POPCNT",
+          "PNI",
+          "SSE4_1",
+          "SSE4_2",
+          "SSSE3",
+        ],
+      },
+    );
+    const r = run([entry("linux/amd64/v4"), entry("linux/amd64/v2"), entry("linux/amd64")], liar);
+    assert.equal(r.chosen?.index, 1);
+    assert.equal(r.nodePlatform, "linux/amd64/v2");
+    assert.equal(r.entries[0]?.excludedBy, "platform");
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0] ?? "", /says amd64 variant v4.*meet x86-64-v2/);
+  });
+});
+
+describe("Windows os.version (as containerd/platforms)", () => {
+  const LTSC2019 = "10.0.17763";
+  const LTSC2022 = "10.0.20348";
+  const LTSC2025 = "10.0.26100";
+  const windows = (osVersion?: string): NodeProfile =>
+    profile({
+      os: "windows",
+      architecture: "amd64",
+      ...(osVersion === undefined ? {} : { "os.version": osVersion }),
+    });
+  const win = (osVersion?: string): SelectionEntryInput =>
+    entry({
+      os: "windows",
+      architecture: "amd64",
+      ...(osVersion === undefined ? {} : { "os.version": osVersion }),
+    });
+
+  test("an ltsc2019 node gets the ltsc2019 entry; the ltsc2022 one does not run there", () => {
+    const r = run([win(`${LTSC2022}.2340`), win(`${LTSC2019}.5830`)], windows(`${LTSC2019}.5830`));
+    assert.equal(r.chosen?.index, 1);
+    assert.equal(r.entries[0]?.excludedBy, "platform");
+    assert.match(
+      r.entries[0]?.reasons[0]?.message ?? "",
+      /os\.version 10\.0\.20348\.2340 does not run on the node's 10\.0\.17763\.5830: build 20348 is not the node's build 17763/,
+    );
+    assert.equal(r.entries[1]?.specificity?.osVersion, `${LTSC2019}.5830`);
+  });
+
+  // [node os.version, entries' os.version in index order, ranking as os.version ("-": none)]
+  const cases: [string | undefined, (string | undefined)[], string[]][] = [
+    // The same build: the closest revision first; at equal distance the higher.
+    [
+      `${LTSC2019}.5830`,
+      [undefined, `${LTSC2019}.4000`, `${LTSC2019}.6000`, `${LTSC2019}.5830`, `${LTSC2019}.5660`],
+      ["5830", "6000", "5660", "4000", "-"],
+    ],
+    // containerd's host spec has no revision: the highest revision first.
+    [LTSC2019, [`${LTSC2019}.4000`, `${LTSC2019}.6000`, LTSC2019], ["6000", "4000", "17763"]],
+    // From Windows Server 2022 on, the previous LTSC up to the host's build runs; the host's own
+    // build first. ltsc2019 never runs there, and a newer build never runs on an older host.
+    [
+      `${LTSC2025}.2894`,
+      [`${LTSC2022}.3091`, `${LTSC2019}.5830`, `${LTSC2025}.3000`, "10.0.25398.1"],
+      ["3000", "1", "3091"],
+    ],
+    [`${LTSC2022}.3091`, [`${LTSC2025}.3000`, `${LTSC2022}.1`], ["1"]],
+    // A node whose os.version is unknown runs them all (as containerd), the highest first.
+    [undefined, [`${LTSC2019}.1`, `${LTSC2022}.1`, undefined], ["1", "1", "-"]],
+  ];
+  for (const [host, versions, ranking] of cases) {
+    test(`on ${host ?? "a node without os.version"}: ${ranking.join(" > ")}`, () => {
+      const r = run(
+        versions.map((v) => win(v)),
+        windows(host),
+      );
+      const revision = (i: number) => versions[i]?.split(".").at(-1) ?? "-";
+      assert.deepEqual(r.ranking.map(revision), ranking);
+      if (host === undefined) assert.deepEqual(r.ranking, [1, 0, 2]);
+    });
+  }
+
+  test("Windows 10.0 does not run 6.3 images; an os.version that is not a Windows version does not match", () => {
+    const r = run([win("6.3.9600.1"), win("ltsc2019")], windows(`${LTSC2019}.1`));
+    assert.equal(r.compatible, false);
+    assert.match(r.entries[0]?.reasons[0]?.message ?? "", /Windows 6\.3 is not the node's 10\.0/);
+    assert.match(r.entries[1]?.reasons[0]?.message ?? "", /"ltsc2019" is not a Windows version/);
+  });
+
+  test("a node os.version that is not a Windows version warns, and is not compared", () => {
+    const r = run([win(`${LTSC2019}.1`)], windows("2019"));
+    assert.equal(r.chosen?.index, 0);
+    assert.match(r.warnings[0] ?? "", /os\.version "2019" is not a Windows version/);
+  });
+
+  test("os.version is not compared on Linux", () => {
+    const r = run([entry({ os: "linux", architecture: "amd64", "os.version": "5.15" })]);
+    assert.equal(r.chosen?.index, 0);
+    assert.equal(r.entries[0]?.specificity?.osVersion, undefined);
+  });
+});
