@@ -45,11 +45,11 @@ describe("ocicompat check REF (spawned, real registry)", () => {
     );
     assert.match(
       out,
-      /^entry 0 {2}linux\/amd64 {2}sha256:\w{12} {2}compatible, rank 2 {2}score 0 {2}specificity 0$/m,
+      /^entry 0 {2}linux\/amd64 {2}sha256:\w{12} {2}compatible, rank 2 {2}score 0 {2}specificity \[variant 0, features 0, os\.features 0, labels 0\]$/m,
     );
     assert.match(
       out,
-      /^entry 1 {2}linux\/amd64\/v3 {2}\[avx2, bmi2\] {2}sha256:\w{12} {2}CHOSEN {2}score 10 {2}specificity 7$/m,
+      /^entry 1 {2}linux\/amd64\/v3 {2}\[avx2, bmi2\] {2}sha256:\w{12} {2}CHOSEN {2}score 10 {2}specificity \[variant 2, features 2, os\.features 0, labels 3\]$/m,
     );
     assert.match(out, /^entry 2 {2}linux\/amd64\/v4 {2}sha256:\w{12} {2}excluded$/m);
     assert.match(out, /^entry 3 {2}linux\/arm64 {2}sha256:\w{12} {2}excluded$/m);
@@ -77,7 +77,7 @@ describe("ocicompat check REF (spawned, real registry)", () => {
     assert.match(
       out,
       new RegExp(
-        `^compatible: entry 1 ${demo.v3.manifest.desc.digest} \\(linux/amd64/v3, score 10, specificity 7\\)$`,
+        `^compatible: entry 1 ${demo.v3.manifest.desc.digest} \\(linux/amd64/v3, score 10, specificity \\[variant 2, features 2, os\\.features 0, labels 3\\]\\)$`,
         "m",
       ),
     );

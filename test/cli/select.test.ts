@@ -118,7 +118,7 @@ describe("ocicompat select (spawned, real registry)", () => {
         status: string;
         rank?: number;
         score?: number;
-        specificity?: number;
+        specificity?: { variant: number; features: number; osFeatures: number; labels: number };
         excludedBy?: string;
         reasons: { step: string; message: string }[];
         compat?: {

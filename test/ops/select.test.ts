@@ -127,8 +127,8 @@ describe("selectImage against a real registry", () => {
     assert.equal(avx512?.compat?.form, "blob");
     assert.equal(v3?.status, "compatible");
     assert.equal(v3?.rank, 2);
-    // variant v3 (2) + two platform features + three labels
-    assert.equal(v3?.specificity, 7);
+    // variant v3 (level 2), two platform features, three labels
+    assert.deepEqual(v3?.specificity, { variant: 2, features: 2, osFeatures: 0, labels: 3 });
     assert.equal(v3?.compat?.form, "manifest");
     assert.equal(generic?.rank, 3);
     assert.equal(arm64?.status, "excluded");
