@@ -227,9 +227,11 @@ export {
 export { selectImage, type ImageSelection, type SelectImageOptions } from "./ops/select.js";
 export {
   selectEntries,
+  formatSpecificity,
   type SelectionResult,
   type SelectOptions,
   type EntryReport,
+  type Specificity,
 } from "./compat/select.js";
 export {
   matchPlatform,
