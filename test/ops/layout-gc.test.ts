@@ -89,14 +89,14 @@ describe("layout gc", () => {
     assert.equal(again.kept, result.kept);
   });
 
-  test("temp files older than an hour go, fresh ones (a writer at work) stay", async () => {
+  test("temp files nobody refreshed for the 30 s lease go (their writer is gone), fresh ones (a writer at work) stay", async () => {
     const { dir, layout } = await prepare("temps");
     const old = join(dir, "blobs", "sha256", ".abc.tmp-1-0011");
     const fresh = join(dir, "blobs", "sha256", ".def.tmp-2-0022");
     const oldIndex = join(dir, ".index.json.tmp-3-0033");
     for (const f of [old, fresh, oldIndex]) writeFileSync(f, "partial");
-    backdate(old, 2 * HOUR_MS);
-    backdate(oldIndex, 2 * HOUR_MS);
+    backdate(old, 60_000);
+    backdate(oldIndex, 60_000);
     const result = await layoutGc(dir);
     assert.deepEqual(result.temps.map((t) => t.path).sort(), [old, oldIndex].sort());
     assert.equal(existsSync(old), false);
