@@ -1,11 +1,11 @@
-// A destination a failed write can be taken back from: an archive that was never written, a
-// layout that the failed command created and nothing else uses. The copy calls it on failure, so
-// a failed copy leaves nothing behind that it made.
+// A destination a failed write can be taken back from: a new archive or layout that the failed
+// command created and that received nothing. The copy calls it on failure, so a failed copy leaves
+// no empty destination behind; content that did arrive stays, for a re-run to reuse.
 
 export interface Abandonable {
   /**
-   * Undoes what this store's own writes left behind, where that is safe (nothing tagged, nobody
-   * else writing); does nothing otherwise. Returns whether something was removed.
+   * Removes (or does not write) the destination this store created, when it is still empty and
+   * nobody else is writing to it; does nothing otherwise. Returns whether it did.
    */
   abandon(): Promise<boolean>;
 }

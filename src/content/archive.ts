@@ -49,6 +49,9 @@ export class ArchiveStore implements Store, Closable, Abandonable {
   readonly #workDir: string;
   #dirty: boolean;
   #closed = false;
+  /** Whether this store is making the file (it did not exist), and whether content arrived. */
+  readonly #creating: boolean;
+  #received = false;
   /** The file as it was read (undefined: there was none), to notice another writer's change. */
   #version: FileVersion | undefined;
 
@@ -64,6 +67,7 @@ export class ArchiveStore implements Store, Closable, Abandonable {
     this.#layout = layout;
     this.#workDir = workDir;
     this.#dirty = dirty;
+    this.#creating = version === undefined;
     this.#version = version;
   }
 
@@ -96,7 +100,10 @@ export class ArchiveStore implements Store, Closable, Abandonable {
     const layout = this.#open();
     const had = await layout.exists(desc, options);
     await layout.push(desc, body, options);
-    if (!had) this.#dirty = true;
+    if (!had) {
+      this.#dirty = true;
+      this.#received = true;
+    }
   }
 
   async tag(desc: ContentDescriptor, tag: string, options?: CallOptions): Promise<void> {
@@ -171,13 +178,13 @@ export class ArchiveStore implements Store, Closable, Abandonable {
   }
 
   /**
-   * A failed write leaves the file as it was (and a new archive unwritten): the changes are
-   * dropped with the working directory.
+   * After a failed write: a new archive that received nothing is not written at all. One that
+   * received content is still written on close (untagged content a re-run reuses).
    */
   async abandon(): Promise<boolean> {
-    const changed = this.#dirty;
+    if (!this.#creating || this.#received) return false;
     await this.discard();
-    return changed;
+    return true;
   }
 
   /** Removes the working directory without writing anything: the file stays as it was. */

@@ -115,8 +115,6 @@ export class LayoutStore implements Store, Abandonable {
   #referrerScan: { text: string; bySubject: Promise<ReferrersBySubject> } | undefined;
   /** What openLayout made for this store: the directory itself, or only the layout files. */
   #created: "directory" | "files" | undefined;
-  /** Blob files this store wrote (not those it found), for abandon(). */
-  readonly #written = new Set<string>();
 
   constructor(dir: string, options: LayoutOptions = {}) {
     this.dir = resolvePath(dir);
@@ -345,7 +343,6 @@ export class LayoutStore implements Store, Abandonable {
       closed = true;
       await rename(temp, path);
       stored = true;
-      this.#written.add(path);
     } catch (err) {
       throw err instanceof OcicompatError ? err : ioError(err, `write blob ${desc.digest}`, path);
     } finally {
@@ -493,10 +490,10 @@ export class LayoutStore implements Store, Abandonable {
   }
 
   /**
-   * Removes a layout that openLayout created for this store and that is still unused: index.json
-   * lists nothing and `blobs/` holds only what this store wrote. Checked and removed under
-   * index.json's lock, so no tag lands meanwhile; a directory that another writer has put a blob or
-   * a temp file into is not empty, so rmdir(2) refuses it and the layout stays.
+   * Removes a layout that openLayout created for this store and that is still empty: index.json
+   * lists nothing and `blobs/` holds no file. A layout holding content stays: a re-run reuses it.
+   * Checked and removed under index.json's lock, so no tag lands meanwhile; rmdir(2) refuses a
+   * directory that another writer has put a blob or a temp file into, and then the layout stays.
    */
   async abandon(): Promise<boolean> {
     if (this.#created === undefined) return false;
@@ -505,8 +502,6 @@ export class LayoutStore implements Store, Abandonable {
       `${this.indexPath}.lock`,
       async () => {
         if ((await this.readIndex()).index.manifests.length > 0) return false;
-        for (const path of this.#written) await rm(path, { force: true });
-        this.#written.clear();
         for (const entry of await listDir(blobsDir)) {
           if (entry.isDirectory()) await rmdir(join(blobsDir, entry.name)).catch(() => undefined);
         }

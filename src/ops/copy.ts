@@ -2,8 +2,8 @@
 // another. Children first, existing content skipped, blobs mounted across repositories of one
 // registry, the tag written last. With platforms, the index is a new document listing only the
 // kept entries (their compat content comes along); otherwise index bytes are copied unchanged.
-// A failed copy takes back what it made at the destination (content/abandon.ts): an archive is not
-// written, and a layout it created is removed while nothing is tagged in it.
+// A failed copy leaves no empty destination it made itself (content/abandon.ts): a new layout or
+// archive that received nothing is removed or not written; one holding content stays, for a re-run.
 import { canAbandon } from "../content/abandon.js";
 import { copyGraph, type CopyOptions, type CopyStats } from "../content/copy.js";
 import {
