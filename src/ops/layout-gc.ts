@@ -38,6 +38,7 @@ import { errnoOf, ioError, staleTempFiles, TEMP_LEASE_MS } from "../content/layo
 import { withLock } from "../content/layout/lock.js";
 import { fetchBytes, isManifestType, type ContentDescriptor } from "../content/store.js";
 import { OcicompatError, isOcicompatError } from "../oci/errors.js";
+import { throwIfCancelled } from "../content/call-signal.js";
 
 export interface LayoutGcOptions {
   dryRun?: boolean;
@@ -55,6 +56,8 @@ export interface LayoutGcOptions {
   lockTimeoutMs?: number;
   /** For tests: the current time. */
   now?: number;
+  /** Cancels the run: checked while waiting for the lock, per document walked and per file removed. */
+  signal?: AbortSignal;
 }
 
 export interface RemovedFile {
@@ -107,6 +110,7 @@ export async function layoutGc(
   const store = await openLayout(dir);
   const lockOptions = {
     what: `index.json of ${store.name}`,
+    signal: options.signal,
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
   };
   return withLock(`${store.indexPath}.lock`, () => collect(store, options), lockOptions);
@@ -130,7 +134,7 @@ async function collect(store: LayoutStore, options: LayoutGcOptions): Promise<La
     missing: [],
     warnings: [],
   };
-  const reachable = await walk(store, roots, result.missing);
+  const reachable = await walk(store, roots, result.missing, options.signal);
   const unreachable = new Map<string, Unreachable>();
   for (const blob of await store.blobs()) {
     if (reachable.has(blob.digest)) {
@@ -148,6 +152,8 @@ async function collect(store: LayoutStore, options: LayoutGcOptions): Promise<La
   for (const file of [...result.removed, ...result.temps]) {
     result.bytes += file.size;
     if (dryRun) continue;
+    // Stopping between two removals is safe: the deletion order keeps every document's children.
+    throwIfCancelled(options.signal);
     await rm(file.path, { force: true }).catch((err: unknown) => {
       throw ioError(err, "remove", file.path);
     });
@@ -160,6 +166,7 @@ async function walk(
   store: LayoutStore,
   roots: readonly ContentDescriptor[],
   missing: string[],
+  signal: AbortSignal | undefined,
 ): Promise<Set<string>> {
   const reachable = new Set<string>();
   const visited = new Set<string>();
@@ -169,6 +176,7 @@ async function walk(
     size: r.size,
   }));
   while (pending.length > 0) {
+    throwIfCancelled(signal);
     const desc = pending.pop() as ContentDescriptor;
     // Walked once as a document, even if a descriptor named it as a plain blob first.
     const document = isManifestType(desc.mediaType);

@@ -8,6 +8,7 @@ import { after, describe, test } from "node:test";
 import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { attach } from "../../src/ops/attach.js";
 import { layoutGc } from "../../src/ops/layout-gc.js";
@@ -87,6 +88,17 @@ describe("layout gc", () => {
     const again = await layoutGc(dir, { graceMs: 0 });
     assert.deepEqual(again.removed, []);
     assert.equal(again.kept, result.kept);
+  });
+
+  test("a cancelled gc removes nothing and rejects with the signal's reason", async () => {
+    const { dir, layout, stray } = await prepare("cancelled");
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(
+      layoutGc(dir, { graceMs: 0, signal: controller.signal }),
+      (err: unknown) => err instanceof OcicompatError && err.code === "CANCELLED",
+    );
+    assert.equal(await layout.exists(stray.desc), true);
   });
 
   test("temp files nobody refreshed for the 30 s lease go (their writer is gone), fresh ones (a writer at work) stay", async () => {
