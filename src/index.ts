@@ -152,7 +152,15 @@ export {
   type Body,
 } from "./content/store.js";
 export { successors } from "./content/graph.js";
-export { copyGraph, type CopyOptions, type CopyStats } from "./content/copy.js";
+export {
+  copyGraph,
+  CopyError,
+  isCopyError,
+  type CopyOptions,
+  type CopySide,
+  type CopyStats,
+  type MountFromChooser,
+} from "./content/copy.js";
 export { createMemoryStore, MemoryStore } from "./content/memory.js";
 export { openLayout, LayoutStore, type LayoutOptions } from "./content/layout.js";
 export {

@@ -16,7 +16,8 @@ import { errnoOf, ioError } from "./layout/files.js";
 import { withLock } from "./layout/lock.js";
 import { openLayout, type LayoutStore } from "./layout.js";
 import type { Descriptor, IndexEntry } from "../oci/schema.js";
-import type { Body, ContentDescriptor, Store, TagCompleteOptions } from "./store.js";
+import type { Abandonable } from "./abandon.js";
+import type { Body, CallOptions, ContentDescriptor, Store, TagCompleteOptions } from "./store.js";
 
 /** Something holding resources (temp files, connections) until it is closed. */
 export interface Closable {
@@ -40,7 +41,7 @@ export interface ArchiveOptions {
   maxIndexBytes?: number;
 }
 
-export class ArchiveStore implements Store, Closable {
+export class ArchiveStore implements Store, Closable, Abandonable {
   readonly name: string;
   /** The archive file, as given. */
   readonly file: string;
@@ -48,6 +49,9 @@ export class ArchiveStore implements Store, Closable {
   readonly #workDir: string;
   #dirty: boolean;
   #closed = false;
+  /** Whether this store is making the file (it did not exist), and whether content arrived. */
+  readonly #creating: boolean;
+  #received = false;
   /** The file as it was read (undefined: there was none), to notice another writer's change. */
   #version: FileVersion | undefined;
 
@@ -63,6 +67,7 @@ export class ArchiveStore implements Store, Closable {
     this.#layout = layout;
     this.#workDir = workDir;
     this.#dirty = dirty;
+    this.#creating = version === undefined;
     this.#version = version;
   }
 
@@ -78,45 +83,53 @@ export class ArchiveStore implements Store, Closable {
     return this.#layout;
   }
 
-  async resolve(reference: string): Promise<ContentDescriptor> {
-    return this.#open().resolve(reference);
+  // Reads and writes go to the extracted layout, which honours the call's signal.
+  async resolve(reference: string, options?: CallOptions): Promise<ContentDescriptor> {
+    return this.#open().resolve(reference, options);
   }
 
-  async fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>> {
-    return this.#open().fetch(desc);
+  async fetch(desc: ContentDescriptor, options?: CallOptions): Promise<AsyncIterable<Uint8Array>> {
+    return this.#open().fetch(desc, options);
   }
 
-  async exists(desc: ContentDescriptor): Promise<boolean> {
-    return this.#open().exists(desc);
+  async exists(desc: ContentDescriptor, options?: CallOptions): Promise<boolean> {
+    return this.#open().exists(desc, options);
   }
 
-  async push(desc: ContentDescriptor, body: Body): Promise<void> {
+  async push(desc: ContentDescriptor, body: Body, options?: CallOptions): Promise<void> {
     const layout = this.#open();
-    const had = await layout.exists(desc);
-    await layout.push(desc, body);
-    if (!had) this.#dirty = true;
+    const had = await layout.exists(desc, options);
+    await layout.push(desc, body, options);
+    if (!had) {
+      this.#dirty = true;
+      this.#received = true;
+    }
   }
 
-  async tag(desc: ContentDescriptor, tag: string): Promise<void> {
-    if (await this.#open().updateTag(desc, tag)) this.#dirty = true;
+  async tag(desc: ContentDescriptor, tag: string, options?: CallOptions): Promise<void> {
+    if (await this.#open().updateTag(desc, tag, undefined, options?.signal)) this.#dirty = true;
   }
 
   async tagComplete(
     desc: ContentDescriptor,
     tag: string,
-    options?: TagCompleteOptions,
+    options?: TagCompleteOptions & CallOptions,
   ): Promise<boolean> {
     const changed = await this.#open().tagComplete(desc, tag, options);
     if (changed) this.#dirty = true;
     return changed;
   }
 
-  async listTags(): Promise<string[]> {
-    return this.#open().listTags();
+  async listTags(options?: CallOptions): Promise<string[]> {
+    return this.#open().listTags(options);
   }
 
-  async referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]> {
-    return this.#open().referrers(subject, artifactType);
+  async referrers(
+    subject: ContentDescriptor,
+    artifactType?: string,
+    options?: CallOptions,
+  ): Promise<Descriptor[]> {
+    return this.#open().referrers(subject, artifactType, options);
   }
 
   /** The index.json entries of the archive. */
@@ -162,6 +175,16 @@ export class ArchiveStore implements Store, Closable {
       this.#closed = true;
       await rm(this.#workDir, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * After a failed write: a new archive that received nothing is not written at all. One that
+   * received content is still written on close (untagged content a re-run reuses).
+   */
+  async abandon(): Promise<boolean> {
+    if (!this.#creating || this.#received) return false;
+    await this.discard();
+    return true;
   }
 
   /** Removes the working directory without writing anything: the file stays as it was. */

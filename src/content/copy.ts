@@ -2,13 +2,20 @@
 // skipped, each digest transferred once, transfers bounded. A tag is written only after the
 // whole graph below it is present, so no tag ever points at incomplete content.
 //
-// Optional: blobs are mounted from another repository of the same registry instead of being
-// uploaded (`mountFrom`), referrers of every manifest in the graph come along (`referrers`), and
-// progress is reported per chunk streamed (`onProgress`).
+// Shaped after oras-go's Copy: small steps (copy a document, copy a blob, mount, copy referrers,
+// tag), hooks in the options (`preCopy`, `onSkipped`, a `mountFrom` chooser), and a CopyError
+// that says whether the source or the destination failed, and on which descriptor. Every store
+// call gets the options' `signal`, which is also checked between steps and between chunks of a
+// transfer. Every descriptor followed passes oci/followed-descriptor.ts (content/graph.ts), so an
+// invalid document stops the copy instead of being copied in part.
 import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { computeDigest } from "../oci/digest.js";
+import { followableDescriptor } from "../oci/followed-descriptor.js";
 import type { ImageIndex } from "../oci/schema.js";
+import { cancellable, cancelledError, throwIfCancelled } from "./call-signal.js";
+import { CopyError, type CopySide } from "./copy/error.js";
+import { limiter } from "./copy/limiter.js";
 import { successors } from "./graph.js";
 import { parseIndex } from "./registry/documents.js";
 import { referrersTag } from "../oci/referrers.js";
@@ -20,9 +27,19 @@ import {
   isManifestType,
   knowsReferrersApi,
   release,
+  type CallOptions,
   type ContentDescriptor,
+  type MountCapable,
+  type ReferrersCapable,
   type Store,
 } from "./store.js";
+
+export { CopyError, isCopyError, type CopySide } from "./copy/error.js";
+
+/** The repositories of the destination's registry to try mounting `desc` from, in order. */
+export type MountFromChooser = (
+  desc: ContentDescriptor,
+) => readonly string[] | Promise<readonly string[]>;
 
 export interface CopyOptions {
   /** Concurrent transfers; default 4. */
@@ -30,21 +47,30 @@ export interface CopyOptions {
   /** Tag to write at the destination once the graph is complete. */
   tag?: string;
   /**
-   * The source repository's name when source and destination are repositories of the same
-   * registry: blobs are then mounted (`POST ?mount=&from=`) rather than uploaded.
+   * Where blobs can be mounted from (`POST ?mount=&from=`) rather than uploaded, when the
+   * destination is a registry repository: the source repository's name when source and
+   * destination are repositories of the same registry, or a chooser naming candidates per blob.
    */
-  mountFrom?: string;
+  mountFrom?: string | MountFromChooser;
   /**
    * Also copy the referrers of every manifest in the graph (each with its own graph), and, when
    * the destination has no referrers API, list them in its `sha256-<hex>` fallback tag.
    */
   referrers?: boolean;
+  /** Cancels the copy: no new transfer starts, those under way stop, the tag is not written. */
+  signal?: AbortSignal;
+  /**
+   * Before a node absent from the destination is written (uploaded, mounted or pushed). A
+   * rejection stops the copy, as a failed transfer does.
+   */
+  preCopy?: (desc: ContentDescriptor) => void | Promise<void>;
   /** A descriptor became known (before it is copied or skipped): for progress totals. */
   onDiscovered?: (desc: ContentDescriptor) => void;
   /** `bytes` more of `desc` were read from the source. */
   onProgress?: (desc: ContentDescriptor, bytes: number) => void;
   onCopied?: (desc: ContentDescriptor) => void;
   onMounted?: (desc: ContentDescriptor) => void;
+  /** The destination already had `desc` (and, for a document, the graph below it). */
   onSkipped?: (desc: ContentDescriptor) => void;
 }
 
@@ -67,35 +93,34 @@ export interface CopyStats {
   warnings: string[];
 }
 
-/**
- * At most `concurrency` jobs at once. A finishing job hands its slot straight to the next waiter,
- * so a newcomer cannot slip in between and exceed the bound.
- */
-function limiter(concurrency: number): <T>(job: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (job) => {
-    if (active < concurrency) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await job();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
+/** One copyGraph call: the stores, the options, and what every step shares. */
+interface Run {
+  src: Store;
+  dst: Store;
+  options: CopyOptions;
+  stats: CopyStats;
+  limit: <T>(job: () => Promise<T>) => Promise<T>;
+  call: CallOptions;
+  mounter: (Store & MountCapable) | undefined;
+  mountSources: MountFromChooser;
+  referrerSource: (Store & ReferrersCapable) | undefined;
+  /** Referrers found per subject digest, for the fallback tags. */
+  found: Map<string, { subject: ContentDescriptor; listed: ContentDescriptor[] }>;
 }
 
-async function* counted(
-  source: AsyncIterable<Uint8Array>,
-  desc: ContentDescriptor,
-  report: (desc: ContentDescriptor, bytes: number) => void,
-): AsyncIterable<Uint8Array> {
-  for await (const chunk of source) {
-    report(desc, chunk.byteLength);
-    yield chunk;
-  }
+/**
+ * One walk of the graph. "copy" trusts that a manifest present at the destination has its graph
+ * below it (parents are written last). "repair" trusts nothing: it runs when the tag found content
+ * missing that was there before, and re-sends only what is gone.
+ */
+interface Walk {
+  run: Run;
+  repair: boolean;
+  done: Map<string, Promise<void>>;
+  /** Every referrer search started; awaited after the graph, so cycles cannot deadlock. */
+  searches: Promise<void>[];
+  /** After a failure no new transfer starts, and the walk ends once those under way have. */
+  stopped: boolean;
 }
 
 export async function copyGraph(
@@ -104,182 +129,301 @@ export async function copyGraph(
   root: ContentDescriptor,
   options: CopyOptions = {},
 ): Promise<CopyStats> {
-  const stats: CopyStats = {
-    copied: 0,
-    skipped: 0,
-    bytesCopied: 0,
-    bytesSkipped: 0,
-    mounted: 0,
-    bytesMounted: 0,
-    referrers: 0,
-    referrersTags: [],
-    repaired: 0,
-    warnings: [],
-  };
-  const limit = limiter(Math.max(1, options.concurrency ?? 4));
+  const run = startRun(src, dst, options);
+  throwIfCancelled(options.signal);
+  followableDescriptor(root, "$", `the root of the copy from ${src.name}`);
+  await walkGraph(run, root, "copy");
+  if (run.referrerSource !== undefined && run.found.size > 0) await writeReferrersTags(run);
+  if (options.tag !== undefined) await tagRoot(run, root, options.tag);
+  return run.stats;
+}
+
+function startRun(src: Store, dst: Store, options: CopyOptions): Run {
   const mountFrom = options.mountFrom;
-  const mounter = mountFrom !== undefined && canMount(dst) ? dst : undefined;
-  const referrerSource = options.referrers === true && hasReferrers(src) ? src : undefined;
-  const withReferrers = referrerSource !== undefined;
-  /** Referrers found per subject digest, for the fallback tags. */
-  const found = new Map<string, { subject: ContentDescriptor; listed: ContentDescriptor[] }>();
-
-  /**
-   * One walk of the graph. "copy" trusts that a manifest present at the destination has its
-   * graph below it (parents are written last). "repair" trusts nothing: it runs when the tag
-   * found content missing that was there before, and re-sends only what is gone.
-   */
-  const walk = async (mode: "copy" | "repair"): Promise<void> => {
-    const repair = mode === "repair";
-    const done = new Map<string, Promise<void>>();
-    /** Every referrer search started; awaited after the graph, so cycles cannot deadlock. */
-    const searches: Promise<void>[] = [];
-    // After a failure no new transfer starts, and the walk ends once those under way have.
-    let stopped = false;
-
-    const skip = (desc: ContentDescriptor): void => {
-      if (repair) return; // the first walk counted it
-      stats.skipped++;
-      stats.bytesSkipped += desc.size;
-      options.onSkipped?.(desc);
-    };
-    const copied = (desc: ContentDescriptor): void => {
-      stats.copied++;
-      stats.bytesCopied += desc.size;
-      if (repair) stats.repaired++;
-      options.onCopied?.(desc);
-    };
-    const referrersOf = async (desc: ContentDescriptor): Promise<void> => {
-      if (referrerSource === undefined) return;
-      const listed = await limit(() => referrerSource.referrers(desc));
-      if (listed.length === 0) return;
-      stats.referrers += listed.length;
-      found.set(desc.digest, { subject: pick(desc), listed });
-      await Promise.all(listed.map((r) => copyNode(pick(r))));
-    };
-
-    const copyNode = (desc: ContentDescriptor): Promise<void> => {
-      let job = done.get(desc.digest);
-      if (!job) {
-        if (stopped) return Promise.reject(new OcicompatError("INTERNAL", "the copy was stopped"));
-        if (!repair) options.onDiscovered?.(desc);
-        job = (async () => {
-          const manifest = isManifestType(desc.mediaType);
-          const present = await limit(() => dst.exists(desc));
-          const searching = withReferrers && !repair;
-          if (present && !(manifest && (searching || repair))) {
-            // Parents are written after their children, so content that exists is complete below.
-            skip(desc);
-            return;
-          }
-          if (manifest) {
-            const bytes = await limit(() => fetchBytes(src, desc));
-            if (!present) options.onProgress?.(desc, bytes.byteLength);
-            await Promise.all(successors(desc, bytes).children.map(copyNode));
-            if (present) skip(desc);
-            else {
-              await limit(() => dst.push(desc, bytes));
-              copied(desc);
-            }
-            // Referrers name their subject, so they follow it; a referrer may also contain its
-            // subject (an index listing it), so this job must not wait for them.
-            if (searching) {
-              const search = referrersOf(desc);
-              search.catch(() => undefined); // awaited below; this only marks it handled
-              searches.push(search);
-            }
-            return;
-          }
-          await limit(async () => {
-            if (mounter !== undefined && mountFrom !== undefined) {
-              if (await mounter.mount(desc, mountFrom)) {
-                stats.mounted++;
-                stats.bytesMounted += desc.size;
-                options.onProgress?.(desc, desc.size);
-                options.onMounted?.(desc);
-                copied(desc);
-                return;
-              }
-            }
-            const body = await src.fetch(desc);
-            try {
-              await dst.push(
-                desc,
-                options.onProgress ? counted(body, desc, options.onProgress) : body,
-              );
-            } catch (err) {
-              // A push refused before it read the body leaves the source stream open.
-              await release(body).catch(() => undefined);
-              throw err;
-            }
-            copied(desc);
-          });
-        })();
-        done.set(desc.digest, job);
-      }
-      return job;
-    };
-
-    try {
-      await copyNode(root);
-      while (searches.length > 0) await Promise.all(searches.splice(0));
-    } catch (err) {
-      // Let transfers under way finish (or fail) before reporting: the caller may close the
-      // destination (an archive is written then) as soon as this returns.
-      stopped = true;
-      for (let settled = -1; settled !== done.size;) {
-        settled = done.size;
-        await Promise.allSettled([...done.values(), ...searches]);
-      }
-      throw err;
-    }
+  return {
+    src,
+    dst,
+    options,
+    stats: {
+      copied: 0,
+      skipped: 0,
+      bytesCopied: 0,
+      bytesSkipped: 0,
+      mounted: 0,
+      bytesMounted: 0,
+      referrers: 0,
+      referrersTags: [],
+      repaired: 0,
+      warnings: [],
+    },
+    limit: limiter(Math.max(1, options.concurrency ?? 4)),
+    call: options.signal === undefined ? {} : { signal: options.signal },
+    mounter: mountFrom !== undefined && canMount(dst) ? dst : undefined,
+    mountSources:
+      typeof mountFrom === "function"
+        ? mountFrom
+        : () => (mountFrom === undefined ? [] : [mountFrom]),
+    referrerSource: options.referrers === true && hasReferrers(src) ? src : undefined,
+    found: new Map(),
   };
+}
 
-  await walk("copy");
-  // A destination that indexes subjects itself (it answers a manifest PUT with `OCI-Subject`)
-  // needs no fallback tag; any other gets one, as the referrers spec says.
-  if (withReferrers && found.size > 0) {
-    const [first] = found.values();
-    const registry = knowsReferrersApi(dst) ? dst : undefined;
-    if (
-      registry !== undefined &&
-      registry.referrersApi === undefined &&
-      first !== undefined &&
-      hasReferrers(dst)
-    ) {
-      // Every referrer was already there, so no PUT told: ask the API once.
-      await dst.referrers(first.subject);
+async function walkGraph(
+  run: Run,
+  root: ContentDescriptor,
+  mode: "copy" | "repair",
+): Promise<void> {
+  const walk: Walk = {
+    run,
+    repair: mode === "repair",
+    done: new Map(),
+    searches: [],
+    stopped: false,
+  };
+  try {
+    await copyNode(walk, root);
+    while (walk.searches.length > 0) await Promise.all(walk.searches.splice(0));
+  } catch (err) {
+    // Let transfers under way finish (or fail) before reporting: the caller may close the
+    // destination (an archive is written then) as soon as this returns.
+    walk.stopped = true;
+    for (let settled = -1; settled !== walk.done.size;) {
+      settled = walk.done.size;
+      await Promise.allSettled([...walk.done.values(), ...walk.searches]);
     }
-    if (registry?.referrersApi !== true) {
-      for (const [subject, { listed }] of found) {
-        const tag = await writeFallbackTag(dst, subject, listed, stats.warnings);
-        if (tag !== undefined) stats.referrersTags.push(tag);
-      }
-    }
+    throw err;
   }
-  if (options.tag !== undefined) {
-    if (!isManifestType(root.mediaType)) {
-      throw new OcicompatError(
-        "USAGE",
-        `cannot tag ${root.mediaType}: only manifests and indexes can be tagged`,
-        { subject: root.digest },
-      );
-    }
-    const tag = options.tag;
-    // Where the destination can check the graph under its collection lock (a layout), it does.
-    const writeTag = (): Promise<unknown> =>
-      canTagComplete(dst) ? dst.tagComplete(root, tag) : dst.tag(root, tag);
-    try {
-      await writeTag();
-    } catch (err) {
-      if (!isOcicompatError(err) || err.code !== "INCOMPLETE") throw err;
-      // Something (a gc, another tool) removed content after it was written, perhaps by an
-      // earlier run; a manifest left without its children would be skipped forever otherwise.
-      await walk("repair");
-      await writeTag();
-    }
+}
+
+/** Copies `desc` and what is below it, once per walk however often the graph names it. */
+function copyNode(walk: Walk, desc: ContentDescriptor): Promise<void> {
+  let job = walk.done.get(desc.digest);
+  if (job === undefined) {
+    if (walk.stopped) return Promise.reject(new OcicompatError("INTERNAL", "the copy was stopped"));
+    if (!walk.repair) walk.run.options.onDiscovered?.(desc);
+    job = isManifestType(desc.mediaType) ? copyDocument(walk, desc) : copyBlob(walk, desc);
+    walk.done.set(desc.digest, job);
   }
-  return stats;
+  return job;
+}
+
+/** A manifest or an index: its children first, then itself; then its referrers, if asked. */
+async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> {
+  const { run } = walk;
+  const present = await onSide(run, "destination", desc, (o) =>
+    run.limit(() => run.dst.exists(desc, o)),
+  );
+  const searching = run.referrerSource !== undefined && !walk.repair;
+  if (present && !searching && !walk.repair) {
+    // Parents are written after their children, so content that exists is complete below.
+    skipped(walk, desc);
+    return;
+  }
+  const bytes = await onSide(run, "source", desc, (o) =>
+    run.limit(() => fetchBytes(run.src, desc, undefined, o)),
+  );
+  const children = await onSide(run, "source", desc, () =>
+    Promise.resolve(successors(desc, bytes).children),
+  );
+  if (!present) run.options.onProgress?.(desc, bytes.byteLength);
+  await Promise.all(children.map((child) => copyNode(walk, child)));
+  if (present) skipped(walk, desc);
+  else {
+    await beforeWrite(run, desc);
+    await onSide(run, "destination", desc, (o) => run.limit(() => run.dst.push(desc, bytes, o)));
+    copied(walk, desc);
+  }
+  // Referrers name their subject, so they follow it; a referrer may also contain its subject (an
+  // index listing it), so this job must not wait for them.
+  if (searching) {
+    const search = copyReferrers(walk, desc);
+    search.catch(() => undefined); // awaited by walkGraph; this only marks it handled
+    walk.searches.push(search);
+  }
+}
+
+/** A blob: skipped when present, else mounted when a source repository allows, else streamed. */
+async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
+  const { run } = walk;
+  const present = await onSide(run, "destination", desc, (o) =>
+    run.limit(() => run.dst.exists(desc, o)),
+  );
+  if (present) {
+    skipped(walk, desc);
+    return;
+  }
+  await run.limit(async () => {
+    await beforeWrite(run, desc);
+    if (await mountBlob(run, desc)) {
+      run.stats.mounted++;
+      run.stats.bytesMounted += desc.size;
+      run.options.onProgress?.(desc, desc.size);
+      run.options.onMounted?.(desc);
+    } else {
+      await streamBlob(run, desc);
+    }
+    copied(walk, desc);
+  });
+}
+
+async function beforeWrite(run: Run, desc: ContentDescriptor): Promise<void> {
+  throwIfCancelled(run.options.signal);
+  await run.options.preCopy?.(desc);
+}
+
+/** Whether one of the chooser's repositories lent the blob to the destination. */
+async function mountBlob(run: Run, desc: ContentDescriptor): Promise<boolean> {
+  const mounter = run.mounter;
+  if (mounter === undefined) return false;
+  for (const from of await run.mountSources(desc)) {
+    if (await onSide(run, "destination", desc, (o) => mounter.mount(desc, from, o))) return true;
+  }
+  return false;
+}
+
+/**
+ * Source to destination, verified on both ends. A failure while reading is the source's, even
+ * when it surfaces inside the destination's push, which is what reads the stream.
+ */
+async function streamBlob(run: Run, desc: ContentDescriptor): Promise<void> {
+  const body = await onSide(run, "source", desc, (o) => run.src.fetch(desc, o));
+  const stream = sourced(run, desc, cancellable(counted(run, desc, body), run.options.signal));
+  try {
+    await onSide(run, "destination", desc, (o) => run.dst.push(desc, stream, o));
+  } catch (err) {
+    // A push refused before it read the body leaves the source stream open.
+    await release(body).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function* counted(
+  run: Run,
+  desc: ContentDescriptor,
+  source: AsyncIterable<Uint8Array>,
+): AsyncIterable<Uint8Array> {
+  const report = run.options.onProgress;
+  for await (const chunk of source) {
+    report?.(desc, chunk.byteLength);
+    yield chunk;
+  }
+}
+
+/** `source` with its errors marked as the source's. */
+async function* sourced(
+  run: Run,
+  desc: ContentDescriptor,
+  source: AsyncIterable<Uint8Array>,
+): AsyncIterable<Uint8Array> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw sideError(run, "source", desc, err);
+  }
+}
+
+/** Copies the referrers of `desc` (each with its graph), remembering them for fallback tags. */
+async function copyReferrers(walk: Walk, desc: ContentDescriptor): Promise<void> {
+  const { run } = walk;
+  const referrerSource = run.referrerSource;
+  if (referrerSource === undefined) return;
+  const listed = await onSide(run, "source", desc, async (o) => {
+    const found = await run.limit(() => referrerSource.referrers(desc, undefined, o));
+    return found.map((r, i) =>
+      followableDescriptor(r, `$.manifests[${i}]`, `the referrers of ${desc.digest}`),
+    );
+  });
+  if (listed.length === 0) return;
+  run.stats.referrers += listed.length;
+  run.found.set(desc.digest, { subject: pick(desc), listed });
+  await Promise.all(listed.map((r) => copyNode(walk, pick(r))));
+}
+
+function skipped(walk: Walk, desc: ContentDescriptor): void {
+  if (walk.repair) return; // the first walk counted it
+  walk.run.stats.skipped++;
+  walk.run.stats.bytesSkipped += desc.size;
+  walk.run.options.onSkipped?.(desc);
+}
+
+function copied(walk: Walk, desc: ContentDescriptor): void {
+  const { stats, options } = walk.run;
+  stats.copied++;
+  stats.bytesCopied += desc.size;
+  if (walk.repair) stats.repaired++;
+  options.onCopied?.(desc);
+}
+
+/** Runs one store call of one side; its failure becomes a CopyError naming side and descriptor. */
+async function onSide<T>(
+  run: Run,
+  side: CopySide,
+  desc: ContentDescriptor,
+  step: (options: CallOptions) => Promise<T>,
+): Promise<T> {
+  throwIfCancelled(run.options.signal);
+  try {
+    return await step(run.call);
+  } catch (err) {
+    throw sideError(run, side, desc, err);
+  }
+}
+
+function sideError(run: Run, side: CopySide, desc: ContentDescriptor, err: unknown): Error {
+  // Cancellation is the caller's doing, not a side's failure: its own error, unwrapped.
+  if (run.options.signal?.aborted) return cancelledError(run.options.signal);
+  if (err instanceof CopyError) return err;
+  return new CopyError(side, side === "source" ? run.src.name : run.dst.name, desc, err);
+}
+
+/**
+ * A destination that indexes subjects itself (it answers a manifest PUT with `OCI-Subject`) needs
+ * no fallback tag; any other gets one, as the referrers spec says.
+ */
+async function writeReferrersTags(run: Run): Promise<void> {
+  const { dst, found, stats } = run;
+  const [first] = found.values();
+  if (first === undefined) return;
+  const registry = knowsReferrersApi(dst) ? dst : undefined;
+  if (registry !== undefined && registry.referrersApi === undefined && hasReferrers(dst)) {
+    // Every referrer was already there, so no PUT told: ask the API once.
+    await onSide(run, "destination", first.subject, (o) =>
+      dst.referrers(first.subject, undefined, o),
+    );
+  }
+  if (registry?.referrersApi === true) return;
+  for (const [subject, { subject: desc, listed }] of found) {
+    const tag = await onSide(run, "destination", desc, (o) =>
+      writeFallbackTag(dst, subject, listed, stats.warnings, o),
+    );
+    if (tag !== undefined) stats.referrersTags.push(tag);
+  }
+}
+
+/** Tags the root once its graph is complete, repairing the graph once if content vanished. */
+async function tagRoot(run: Run, root: ContentDescriptor, tag: string): Promise<void> {
+  if (!isManifestType(root.mediaType)) {
+    throw new OcicompatError(
+      "USAGE",
+      `cannot tag ${root.mediaType}: only manifests and indexes can be tagged`,
+      { subject: root.digest },
+    );
+  }
+  const { dst } = run;
+  // Where the destination can check the graph under its collection lock (a layout), it does.
+  const writeTag = (): Promise<unknown> =>
+    onSide(run, "destination", root, (o) =>
+      canTagComplete(dst) ? dst.tagComplete(root, tag, o) : dst.tag(root, tag, o),
+    );
+  try {
+    await writeTag();
+  } catch (err) {
+    if (!isOcicompatError(err) || err.code !== "INCOMPLETE") throw err;
+    // Something (a gc, another tool) removed content after it was written, perhaps by an
+    // earlier run; a manifest left without its children would be skipped forever otherwise.
+    await walkGraph(run, root, "repair");
+    await writeTag();
+  }
 }
 
 function pick(d: ContentDescriptor): ContentDescriptor {
@@ -295,12 +439,13 @@ async function writeFallbackTag(
   subject: string,
   referrers: readonly ContentDescriptor[],
   warnings: string[],
+  call: CallOptions,
 ): Promise<string | undefined> {
   const tag = referrersTag(subject);
   let doc: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: [] };
   let current: ContentDescriptor | undefined;
   try {
-    current = await dst.resolve(tag);
+    current = await dst.resolve(tag, call);
   } catch (err) {
     if (!(err instanceof OcicompatError) || err.code !== "NOT_FOUND") throw err;
   }
@@ -312,7 +457,10 @@ async function writeFallbackTag(
       return undefined;
     }
     // Validated: an index that lists anything but descriptors must not be silently rewritten.
-    doc = parseIndex(await fetchBytes(dst, current), `referrers tag ${tag} in ${dst.name}`);
+    doc = parseIndex(
+      await fetchBytes(dst, current, undefined, call),
+      `referrers tag ${tag} in ${dst.name}`,
+    );
   }
   const manifests = doc.manifests;
   const listed = new Set(manifests.map((m) => m.digest));
@@ -326,7 +474,7 @@ async function writeFallbackTag(
     digest: computeDigest(bytes),
     size: bytes.length,
   };
-  await dst.push(desc, bytes);
-  await dst.tag(desc, tag);
+  await dst.push(desc, bytes, call);
+  await dst.tag(desc, tag, call);
   return tag;
 }

@@ -20,7 +20,7 @@
 // - A blob of the right size under its digest counts as present (push skips it); its bytes are
 //   checked when read.
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, readdir, rename, rm, stat, utimes } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat, utimes } from "node:fs/promises";
 import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { digestProblem, isDigest, parseDigest, registeredAlgorithmOf } from "../oci/digest.js";
 import { OcicompatError } from "../oci/errors.js";
@@ -29,11 +29,16 @@ import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-typ
 import { referenceProblem } from "../oci/reference.js";
 import type { Descriptor, IndexEntry } from "../oci/schema.js";
 import { validateOciDocument } from "../oci/validate.js";
+import type { Abandonable } from "./abandon.js";
+import { cancellable, throwIfCancelled } from "./call-signal.js";
 import {
   createFileExclusive,
   errnoOf,
   ioError,
+  keepFresh,
+  staleTempFiles,
   syncDir,
+  TEMP_LEASE_MS,
   tempPathFor,
   writeFileAtomic,
 } from "./layout/files.js";
@@ -61,6 +66,7 @@ import {
   release,
   verifying,
   type Body,
+  type CallOptions,
   type ContentDescriptor,
   type Store,
   type TagCompleteOptions,
@@ -96,7 +102,7 @@ export interface LayoutBlob {
   path: string;
 }
 
-export class LayoutStore implements Store {
+export class LayoutStore implements Store, Abandonable {
   readonly name: string;
   /** Absolute path of the layout directory. */
   readonly dir: string;
@@ -107,6 +113,8 @@ export class LayoutStore implements Store {
    * promise is kept, so that concurrent callers share one scan.
    */
   #referrerScan: { text: string; bySubject: Promise<ReferrersBySubject> } | undefined;
+  /** What openLayout made for this store: the directory itself, or only the layout files. */
+  #created: "directory" | "files" | undefined;
 
   constructor(dir: string, options: LayoutOptions = {}) {
     this.dir = resolvePath(dir);
@@ -149,7 +157,12 @@ export class LayoutStore implements Store {
    * Manifests whose `subject` is `subject`: those in its fallback index (`<alg>-<hex>` tag) and
    * index.json entries naming it (layout/referrers.ts). Entries are read once per index.json.
    */
-  async referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]> {
+  async referrers(
+    subject: ContentDescriptor,
+    artifactType?: string,
+    options?: CallOptions,
+  ): Promise<Descriptor[]> {
+    throwIfCancelled(options?.signal);
     const { text, index } = await this.readIndex();
     if (this.#referrerScan?.text !== text) {
       const bySubject = referrersAmongRoots(this, index.manifests);
@@ -168,7 +181,8 @@ export class LayoutStore implements Store {
     );
   }
 
-  async resolve(reference: string): Promise<ContentDescriptor> {
+  async resolve(reference: string, options?: CallOptions): Promise<ContentDescriptor> {
+    throwIfCancelled(options?.signal);
     const { index } = await this.readIndex();
     if (isDigest(reference)) {
       const entry = index.manifests.find((e) => e.digest === reference);
@@ -243,7 +257,8 @@ export class LayoutStore implements Store {
     }
   }
 
-  async fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>> {
+  async fetch(desc: ContentDescriptor, options?: CallOptions): Promise<AsyncIterable<Uint8Array>> {
+    throwIfCancelled(options?.signal);
     registeredAlgorithmOf(desc.digest);
     const path = this.blobPath(desc.digest);
     const size = await this.#blobSize(path);
@@ -255,7 +270,8 @@ export class LayoutStore implements Store {
         { subject: desc.digest },
       );
     }
-    return verifying(this.#readChunks(desc, path), desc);
+    const chunks = this.#readChunks(desc, path);
+    return verifying(options?.signal ? cancellable(chunks, options.signal) : chunks, desc);
   }
 
   async *#readChunks(desc: ContentDescriptor, path: string): AsyncIterable<Uint8Array> {
@@ -275,11 +291,13 @@ export class LayoutStore implements Store {
     );
   }
 
-  async exists(desc: ContentDescriptor): Promise<boolean> {
+  async exists(desc: ContentDescriptor, options?: CallOptions): Promise<boolean> {
+    throwIfCancelled(options?.signal);
     return (await this.#blobSize(this.blobPath(desc.digest))) === desc.size;
   }
 
-  async push(desc: ContentDescriptor, body: Body): Promise<void> {
+  async push(desc: ContentDescriptor, body: Body, options?: CallOptions): Promise<void> {
+    throwIfCancelled(options?.signal);
     registeredAlgorithmOf(desc.digest);
     const path = this.blobPath(desc.digest);
     if ((await this.#blobSize(path)) === desc.size) {
@@ -298,14 +316,22 @@ export class LayoutStore implements Store {
     await mkdir(dir, { recursive: true }).catch((err: unknown) => {
       throw ioError(err, "create blob directory", dir);
     });
+    // Leftovers of earlier writers of this blob that were killed: this write replaces them.
+    for (const old of await staleTempFiles(dir, Date.now() - TEMP_LEASE_MS, path))
+      await rm(old.path, { force: true });
     const temp = tempPathFor(path);
     const handle = await open(temp, "wx", 0o644).catch((err: unknown) => {
       throw ioError(err, "create temp file", temp);
     });
+    // A live writer's temp file stays young, however slow its source: gc and later writers
+    // remove only temp files nobody refreshes (layout/files.ts).
+    const stopRefreshing = keepFresh(handle);
     let closed = false;
     let stored = false;
     try {
-      for await (const chunk of verifying(chunksOf(body), desc)) {
+      const chunks = chunksOf(body);
+      const source = options?.signal ? cancellable(chunks, options.signal) : chunks;
+      for await (const chunk of verifying(source, desc)) {
         let offset = 0;
         while (offset < chunk.byteLength) {
           const { bytesWritten } = await handle.write(chunk, offset);
@@ -320,14 +346,15 @@ export class LayoutStore implements Store {
     } catch (err) {
       throw err instanceof OcicompatError ? err : ioError(err, `write blob ${desc.digest}`, path);
     } finally {
+      stopRefreshing();
       if (!closed) await handle.close().catch(() => undefined);
       if (!stored) await rm(temp, { force: true });
     }
     await syncDir(dir);
   }
 
-  async tag(desc: ContentDescriptor, tag: string): Promise<void> {
-    await this.updateTag(desc, tag);
+  async tag(desc: ContentDescriptor, tag: string, options?: CallOptions): Promise<void> {
+    await this.updateTag(desc, tag, undefined, options?.signal);
   }
 
   /**
@@ -342,32 +369,37 @@ export class LayoutStore implements Store {
   async tagComplete(
     desc: ContentDescriptor,
     tag: string,
-    options: TagCompleteOptions = {},
+    options: TagCompleteOptions & CallOptions = {},
   ): Promise<boolean> {
-    const { only, replacing } = options;
-    return this.updateTag(desc, tag, async () => {
-      if (replacing !== undefined) {
-        const now = (await this.readIndex()).index.manifests.find((e) => refNameOf(e) === tag);
-        if (now?.digest !== replacing) {
-          throw new OcicompatError(
-            "CONFLICT",
-            `${tag} moved from ${replacing} to ${now?.digest ?? "nothing"} while ocicompat was writing; the tag was left as it is, run the command again`,
-            { subject: `${this.name}:${tag}` },
-          );
+    const { only, replacing, signal } = options;
+    return this.updateTag(
+      desc,
+      tag,
+      async () => {
+        if (replacing !== undefined) {
+          const now = (await this.readIndex()).index.manifests.find((e) => refNameOf(e) === tag);
+          if (now?.digest !== replacing) {
+            throw new OcicompatError(
+              "CONFLICT",
+              `${tag} moved from ${replacing} to ${now?.digest ?? "nothing"} while ocicompat was writing; the tag was left as it is, run the command again`,
+              { subject: `${this.name}:${tag}` },
+            );
+          }
         }
-      }
-      const missing =
-        only === undefined ? await this.#missingBelow(desc) : await this.#absent([desc, ...only]);
-      if (missing.length === 0) return;
-      const shown = missing.slice(0, 5).map((d) => `${d.mediaType} ${d.digest}`);
-      const more =
-        missing.length > shown.length ? `, and ${missing.length - shown.length} more` : "";
-      throw new OcicompatError(
-        "INCOMPLETE",
-        `cannot tag ${desc.digest} as "${tag}" in ${this.name}: ${missing.length} descriptor${missing.length === 1 ? "" : "s"} below it ${missing.length === 1 ? "is" : "are"} missing (${shown.join(", ")}${more}); something removed ${missing.length === 1 ? "it" : "them"} after ${missing.length === 1 ? "it was" : "they were"} written`,
-        { subject: desc.digest },
-      );
-    });
+        const missing =
+          only === undefined ? await this.#missingBelow(desc) : await this.#absent([desc, ...only]);
+        if (missing.length === 0) return;
+        const shown = missing.slice(0, 5).map((d) => `${d.mediaType} ${d.digest}`);
+        const more =
+          missing.length > shown.length ? `, and ${missing.length - shown.length} more` : "";
+        throw new OcicompatError(
+          "INCOMPLETE",
+          `cannot tag ${desc.digest} as "${tag}" in ${this.name}: ${missing.length} descriptor${missing.length === 1 ? "" : "s"} below it ${missing.length === 1 ? "is" : "are"} missing (${shown.join(", ")}${more}); something removed ${missing.length === 1 ? "it" : "them"} after ${missing.length === 1 ? "it was" : "they were"} written`,
+          { subject: desc.digest },
+        );
+      },
+      signal,
+    );
   }
 
   async #absent(descs: readonly ContentDescriptor[]): Promise<ContentDescriptor[]> {
@@ -407,7 +439,9 @@ export class LayoutStore implements Store {
     desc: ContentDescriptor,
     tag: string,
     check?: () => Promise<void>,
+    signal?: AbortSignal,
   ): Promise<boolean> {
+    throwIfCancelled(signal);
     const problem = referenceProblem(`oci:layout:${tag}`);
     if (problem !== undefined) {
       throw new OcicompatError("INVALID_REFERENCE", `cannot tag ${this.name}: ${problem}`, {
@@ -422,10 +456,11 @@ export class LayoutStore implements Store {
       );
     }
     const lockPath = `${this.indexPath}.lock`;
-    const lockOptions =
-      this.#lockTimeoutMs === undefined
-        ? { what: `index.json of ${this.name}` }
-        : { what: `index.json of ${this.name}`, timeoutMs: this.#lockTimeoutMs };
+    const lockOptions = {
+      what: `index.json of ${this.name}`,
+      signal,
+      ...(this.#lockTimeoutMs === undefined ? {} : { timeoutMs: this.#lockTimeoutMs }),
+    };
     return withLock(
       lockPath,
       async () => {
@@ -444,8 +479,49 @@ export class LayoutStore implements Store {
     );
   }
 
-  async listTags(): Promise<string[]> {
+  async listTags(options?: CallOptions): Promise<string[]> {
+    throwIfCancelled(options?.signal);
     return uniqueTags((await this.readIndex()).index.manifests);
+  }
+
+  /** Records what openLayout made (for abandon). */
+  markCreated(what: "directory" | "files"): void {
+    this.#created = what;
+  }
+
+  /**
+   * Removes a layout that openLayout created for this store and that is still empty: index.json
+   * lists nothing and `blobs/` holds no file. A layout holding content stays: a re-run reuses it.
+   * Checked and removed under index.json's lock, so no tag lands meanwhile; rmdir(2) refuses a
+   * directory that another writer has put a blob or a temp file into, and then the layout stays.
+   */
+  async abandon(): Promise<boolean> {
+    if (this.#created === undefined) return false;
+    const blobsDir = join(this.dir, BLOBS_DIR);
+    const removed = await withLock(
+      `${this.indexPath}.lock`,
+      async () => {
+        if ((await this.readIndex()).index.manifests.length > 0) return false;
+        for (const entry of await listDir(blobsDir)) {
+          if (entry.isDirectory()) await rmdir(join(blobsDir, entry.name)).catch(() => undefined);
+        }
+        if (
+          !(await rmdir(blobsDir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return false;
+        await rm(this.indexPath, { force: true });
+        await rm(join(this.dir, LAYOUT_FILE), { force: true });
+        return true;
+      },
+      { what: `index.json of ${this.name}` },
+    );
+    // The lock file is gone now; the directory goes only if it is empty and was made here.
+    if (removed && this.#created === "directory") await rmdir(this.dir).catch(() => undefined);
+    this.#created = undefined;
+    return removed;
   }
 
   /** Every blob file in the layout, skipping temp files and names that are not digests. */
@@ -471,12 +547,16 @@ export async function openLayout(dir: string, options: LayoutOptions = {}): Prom
   const root = store.dir;
   const layoutPath = join(root, LAYOUT_FILE);
   if (options.create) {
+    const madeDir = await pathExists(root).then((there) => !there);
     await mkdir(join(root, BLOBS_DIR), { recursive: true }).catch((err: unknown) => {
       throw ioError(err, "create the layout directory", root);
     });
-    await createFileExclusive(layoutPath, Buffer.from(LAYOUT_HEADER)).catch((err: unknown) => {
-      throw ioError(err, "create oci-layout", layoutPath);
-    });
+    const madeLayout = await createFileExclusive(layoutPath, Buffer.from(LAYOUT_HEADER)).catch(
+      (err: unknown) => {
+        throw ioError(err, "create oci-layout", layoutPath);
+      },
+    );
+    if (madeLayout) store.markCreated(madeDir ? "directory" : "files");
     await createFileExclusive(store.indexPath, Buffer.from(EMPTY_INDEX_JSON)).catch(
       (err: unknown) => {
         throw ioError(err, "create index.json", store.indexPath);

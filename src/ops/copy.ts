@@ -2,6 +2,9 @@
 // another. Children first, existing content skipped, blobs mounted across repositories of one
 // registry, the tag written last. With platforms, the index is a new document listing only the
 // kept entries (their compat content comes along); otherwise index bytes are copied unchanged.
+// A failed copy leaves no empty destination it made itself (content/abandon.ts): a new layout or
+// archive that received nothing is removed or not written; one holding content stays, for a re-run.
+import { canAbandon } from "../content/abandon.js";
 import { copyGraph, type CopyOptions, type CopyStats } from "../content/copy.js";
 import {
   fetchBytes,
@@ -34,6 +37,8 @@ export interface CopyRequest {
   referrers?: boolean;
   /** The source repository, when source and destination are repositories of one registry. */
   mountFrom?: string;
+  /** Cancels the copy (every store call gets it); nothing is tagged then. */
+  signal?: AbortSignal;
   progress?: Pick<
     CopyOptions,
     "onDiscovered" | "onProgress" | "onCopied" | "onMounted" | "onSkipped"
@@ -79,25 +84,35 @@ function platformWanted(platform: unknown, wanted: readonly PlatformSpec[]): boo
 function withExtra(src: Store, desc: ContentDescriptor, bytes: Uint8Array): Store {
   const overlay: Store & Partial<ReferrersCapable> = {
     name: src.name,
-    resolve: (r) => src.resolve(r),
-    fetch: async (d) => {
-      if (d.digest !== desc.digest) return src.fetch(d);
+    resolve: (r, o) => src.resolve(r, o),
+    fetch: async (d, o) => {
+      if (d.digest !== desc.digest) return src.fetch(d, o);
       return (async function* () {
         yield bytes;
       })();
     },
-    exists: (d) => (d.digest === desc.digest ? Promise.resolve(true) : src.exists(d)),
-    push: (d, b) => src.push(d, b),
-    tag: (d, t) => src.tag(d, t),
-    listTags: () => src.listTags(),
+    exists: (d, o) => (d.digest === desc.digest ? Promise.resolve(true) : src.exists(d, o)),
+    push: (d, b, o) => src.push(d, b, o),
+    tag: (d, t, o) => src.tag(d, t, o),
+    listTags: (o) => src.listTags(o),
   };
-  if (hasReferrers(src)) overlay.referrers = (s, a) => src.referrers(s, a);
+  if (hasReferrers(src)) overlay.referrers = (s, a, o) => src.referrers(s, a, o);
   return overlay;
 }
 
 export async function copyImage(request: CopyRequest): Promise<CopyResult> {
+  try {
+    return await copyOnce(request);
+  } catch (err) {
+    if (canAbandon(request.dst)) await request.dst.abandon().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function copyOnce(request: CopyRequest): Promise<CopyResult> {
   const { src, dst } = request;
-  const sourceRoot = await src.resolve(request.reference);
+  const call = request.signal === undefined ? {} : { signal: request.signal };
+  const sourceRoot = await src.resolve(request.reference, call);
   let source = src;
   let root = sourceRoot;
   let kept: string[] | undefined;
@@ -112,7 +127,7 @@ export async function copyImage(request: CopyRequest): Promise<CopyResult> {
     }
     const wanted = platforms.map(parsePlatform);
     const doc = parseIndexDocument(
-      await fetchBytes(src, sourceRoot),
+      await fetchBytes(src, sourceRoot, undefined, call),
       `${src.name}@${sourceRoot.digest}`,
     );
     const entries = doc["manifests"] as Json[];
@@ -147,6 +162,7 @@ export async function copyImage(request: CopyRequest): Promise<CopyResult> {
     ...(request.tag !== undefined ? { tag: request.tag } : {}),
     ...(request.referrers ? { referrers: true } : {}),
     ...(request.mountFrom !== undefined ? { mountFrom: request.mountFrom } : {}),
+    ...call,
     ...request.progress,
   });
   const result: CopyResult = {

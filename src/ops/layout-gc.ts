@@ -20,7 +20,10 @@
 // that finds a document present assumes its subgraph is too. Only blobs up to 4 MiB are read to
 // tell documents from layers: ocicompat parses no larger manifest, and layers can be huge.
 //
-// Temp files (`.NAME.tmp-…`) older than an hour are leftovers of killed writers and go too.
+// Temp files (`.NAME.tmp-…`) that nobody has refreshed for TEMP_LEASE_MS (30 s) are leftovers of
+// killed writers and go too, whatever --grace says: a live writer refreshes its temp files every
+// few seconds however slow its source is (content/layout/files.ts), so the age says whether the
+// writer is alive, across PID namespaces and hosts, where a PID would not.
 import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { successors } from "../content/graph.js";
@@ -31,10 +34,11 @@ import {
   type LayoutBlob,
   type LayoutStore,
 } from "../content/layout.js";
-import { errnoOf, ioError } from "../content/layout/files.js";
+import { errnoOf, ioError, staleTempFiles, TEMP_LEASE_MS } from "../content/layout/files.js";
 import { withLock } from "../content/layout/lock.js";
 import { fetchBytes, isManifestType, type ContentDescriptor } from "../content/store.js";
 import { OcicompatError, isOcicompatError } from "../oci/errors.js";
+import { throwIfCancelled } from "../content/call-signal.js";
 
 export interface LayoutGcOptions {
   dryRun?: boolean;
@@ -43,12 +47,17 @@ export interface LayoutGcOptions {
    * them); default one hour. 0 removes every unreachable blob.
    */
   graceMs?: number;
-  /** Temp files older than this are removed; default one hour. */
+  /**
+   * Temp files not refreshed for this long are removed (their writer is gone); default
+   * TEMP_LEASE_MS, 30 s. Live writers refresh theirs every 5 s.
+   */
   tempAgeMs?: number;
   /** How long to wait for index.json's lock; default 30 s. */
   lockTimeoutMs?: number;
   /** For tests: the current time. */
   now?: number;
+  /** Cancels the run: checked while waiting for the lock, per document walked and per file removed. */
+  signal?: AbortSignal;
 }
 
 export interface RemovedFile {
@@ -92,7 +101,6 @@ interface Unreachable extends LayoutBlob {
 
 const HOUR_MS = 60 * 60 * 1000;
 const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
-const TEMP_NAME = /^\..+\.tmp-/;
 
 /** Collects garbage in the layout at `dir`. */
 export async function layoutGc(
@@ -102,6 +110,7 @@ export async function layoutGc(
   const store = await openLayout(dir);
   const lockOptions = {
     what: `index.json of ${store.name}`,
+    signal: options.signal,
     ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
   };
   return withLock(`${store.indexPath}.lock`, () => collect(store, options), lockOptions);
@@ -125,7 +134,7 @@ async function collect(store: LayoutStore, options: LayoutGcOptions): Promise<La
     missing: [],
     warnings: [],
   };
-  const reachable = await walk(store, roots, result.missing);
+  const reachable = await walk(store, roots, result.missing, options.signal);
   const unreachable = new Map<string, Unreachable>();
   for (const blob of await store.blobs()) {
     if (reachable.has(blob.digest)) {
@@ -139,10 +148,12 @@ async function collect(store: LayoutStore, options: LayoutGcOptions): Promise<La
   const doomed = [...unreachable.values()].filter((b) => !recent.has(b.digest));
   result.recent = [...unreachable.values()].filter((b) => recent.has(b.digest)).map(fileOf);
   result.removed = deletionOrder(doomed).map(fileOf);
-  result.temps = await staleTemps(store, now - (options.tempAgeMs ?? HOUR_MS));
+  result.temps = await staleTemps(store, now - (options.tempAgeMs ?? TEMP_LEASE_MS));
   for (const file of [...result.removed, ...result.temps]) {
     result.bytes += file.size;
     if (dryRun) continue;
+    // Stopping between two removals is safe: the deletion order keeps every document's children.
+    throwIfCancelled(options.signal);
     await rm(file.path, { force: true }).catch((err: unknown) => {
       throw ioError(err, "remove", file.path);
     });
@@ -155,6 +166,7 @@ async function walk(
   store: LayoutStore,
   roots: readonly ContentDescriptor[],
   missing: string[],
+  signal: AbortSignal | undefined,
 ): Promise<Set<string>> {
   const reachable = new Set<string>();
   const visited = new Set<string>();
@@ -164,6 +176,7 @@ async function walk(
     size: r.size,
   }));
   while (pending.length > 0) {
+    throwIfCancelled(signal);
     const desc = pending.pop() as ContentDescriptor;
     // Walked once as a document, even if a descriptor named it as a plain blob first.
     const document = isManifestType(desc.mediaType);
@@ -277,21 +290,14 @@ function fileOf(blob: Unreachable): RemovedFile {
   return { digest: blob.digest, path: blob.path, size: blob.size };
 }
 
-/** Temp files of writers (`.NAME.tmp-PID-HEX`) last changed before `before`. */
+/** Temp files of writers (`.NAME.tmp-…`) last refreshed before `before`: their writers are gone. */
 async function staleTemps(store: LayoutStore, before: number): Promise<RemovedFile[]> {
   const dirs = [store.dir];
   const blobs = join(store.dir, BLOBS_DIR);
   for (const entry of await list(blobs))
     if (entry.isDirectory()) dirs.push(join(blobs, entry.name));
   const found: RemovedFile[] = [];
-  for (const dir of dirs) {
-    for (const entry of await list(dir)) {
-      if (!entry.isFile() || !TEMP_NAME.test(entry.name)) continue;
-      const path = join(dir, entry.name);
-      const info = await stat(path).catch(() => undefined);
-      if (info !== undefined && info.mtimeMs < before) found.push({ path, size: info.size });
-    }
-  }
+  for (const dir of dirs) found.push(...(await staleTempFiles(dir, before)));
   return found;
 }
 

@@ -5,6 +5,7 @@
 //     as subject), and the keeper gets the anchors.
 // Anchors already in place are not written again, so a second run writes nothing.
 import { buildCompatManifest } from "../compat/build.js";
+import { withSignal } from "../content/call-signal.js";
 import {
   fetchBytes,
   isManifestType,
@@ -28,6 +29,8 @@ export interface ProtectOptions {
   anchor?: ProtectAnchor;
   /** RFC 3339 time for keepers and referrer entries without one; default now. */
   created?: string;
+  /** Cancels the run (every store call gets it); anchors already written stay, and are valid. */
+  signal?: AbortSignal;
 }
 
 export interface ProtectedEntry {
@@ -75,10 +78,11 @@ async function readIfPresent(
 
 /** Adds anchors to the compat content of the index `reference` names. */
 export async function protect(
-  store: Store,
+  given: Store,
   reference: string,
   options: ProtectOptions = {},
 ): Promise<ProtectResult> {
+  const store = withSignal(given, options.signal);
   const anchor = options.anchor ?? "auto";
   const created = options.created ?? nowRfc3339();
   const root = await store.resolve(reference);

@@ -1,13 +1,19 @@
 // `ocicompat verify REF [--gc]`: is everything a reference names really there?
 //
-// Manifests and indexes are read with GETs (verified against digest and size), blobs are checked
-// with `exists` (a HEAD on a registry): no layer is downloaded. The walk includes each index
-// entry's `platform.compatibilities`/`compat` descriptor and what it names, which no registry
-// checks. A Proposal J blob is small metadata and is read (verified) like a manifest.
+// Manifests and indexes are read with GETs (verified against digest and size). Blobs are hashed
+// (streamed and verified against digest and size) in layouts and archives, where that is a local
+// read, and in registries only when asked (`blobs`, the CLI's --blobs); otherwise a registry's
+// blobs are checked for presence only (a HEAD), and the result says so (`blobCheck`). The walk
+// includes each index entry's `platform.compatibilities`/`compat` descriptor and what it names,
+// which no registry checks. A Proposal J blob is small metadata and is read (verified) like a
+// manifest. A descriptor that cannot be followed (oci/followed-descriptor.ts: a digest ocicompat
+// cannot verify, a size that is not a non-negative integer) is an `invalid` problem.
 //
 // With `gc`, each compat manifest (or Proposal J blob) is also checked for what keeps it alive in a
 // registry that knows nothing of compatibilities (see verify/anchors.ts); content that nothing
 // keeps alive is a problem.
+import { withSignal } from "../content/call-signal.js";
+import { limiter } from "../content/copy/limiter.js";
 import {
   fetchBytes,
   isManifestType,
@@ -16,10 +22,12 @@ import {
   type Store,
 } from "../content/store.js";
 import { isOcicompatError } from "../oci/errors.js";
+import { followedDescriptorIssues } from "../oci/followed-descriptor.js";
 import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
 import { AnchorFinder, isStrong, type Anchor } from "./verify/anchors.js";
 import { asDescriptor } from "../content/graph.js";
+import { childPath } from "../oci/json-path.js";
 import { isObject } from "../oci/json-value.js";
 
 export type { Anchor, AnchorKind } from "./verify/anchors.js";
@@ -54,6 +62,11 @@ export interface VerifyResult {
   reference: string;
   root: ContentDescriptor;
   checked: { manifests: number; blobs: number };
+  /**
+   * How blobs were checked: "hashed" (read and verified against digest and size) or "presence"
+   * (only that the store has them: a registry without `blobs`).
+   */
+  blobCheck: BlobCheck;
   problems: VerifyProblem[];
   /** With `gc`: one row per compat descriptor whose content is present. */
   anchors?: CompatAnchors[];
@@ -61,9 +74,21 @@ export interface VerifyResult {
   ok: boolean;
 }
 
+export type BlobCheck = "hashed" | "presence";
+
 export interface VerifyOptions {
   gc?: boolean;
+  /**
+   * Hash every blob (stream it and verify digest and size). Default: yes for layouts, archives and
+   * memory stores (a local read), no for registries (each layer would be downloaded).
+   */
+  blobs?: boolean;
+  /** Cancels the walk (every store call gets it). */
+  signal?: AbortSignal;
 }
+
+/** Blobs hashed at once: enough to keep a disk or a connection busy, few enough for memory. */
+const HASH_CONCURRENCY = 4;
 
 type Read = { bytes: Uint8Array } | { kind: ProblemKind; message: string };
 
@@ -82,10 +107,14 @@ class Walker {
   /** The image manifests the root index lists, with where. */
   readonly entries: { location: string; desc: ContentDescriptor }[] = [];
   readonly #reads = new Map<string, Promise<Read>>();
-  readonly #blobs = new Map<string, Promise<boolean>>();
+  readonly #blobs = new Map<string, Promise<Read>>();
   readonly #walked = new Set<string>();
+  readonly #hashing = limiter(HASH_CONCURRENCY);
 
-  constructor(readonly store: Store) {}
+  constructor(
+    readonly store: Store,
+    readonly hashBlobs: boolean,
+  ) {}
 
   get counts(): { manifests: number; blobs: number } {
     return { manifests: this.#reads.size, blobs: this.#blobs.size };
@@ -105,19 +134,24 @@ class Walker {
     try {
       return { bytes: await fetchBytes(this.store, desc) };
     } catch (err) {
-      if (!isOcicompatError(err)) throw err;
-      switch (err.code) {
-        case "NOT_FOUND":
-          return { kind: "missing", message: `not found in ${this.store.name}` };
-        case "DIGEST_MISMATCH":
-        case "SIZE_MISMATCH":
-          return { kind: "mismatch", message: err.message };
-        case "TOO_LARGE":
-        case "INVALID_DIGEST":
-          return { kind: "invalid", message: err.message };
-        default:
-          throw err;
-      }
+      return this.#failedRead(err);
+    }
+  }
+
+  /** A read that failed as a finding (missing, mismatch, invalid); other errors stop verify. */
+  #failedRead(err: unknown): Read {
+    if (!isOcicompatError(err)) throw err;
+    switch (err.code) {
+      case "NOT_FOUND":
+        return { kind: "missing", message: `not found in ${this.store.name}` };
+      case "DIGEST_MISMATCH":
+      case "SIZE_MISMATCH":
+        return { kind: "mismatch", message: err.message };
+      case "TOO_LARGE":
+      case "INVALID_DIGEST":
+        return { kind: "invalid", message: err.message };
+      default:
+        throw err;
     }
   }
 
@@ -132,16 +166,33 @@ class Walker {
   }
 
   async blob(desc: ContentDescriptor, location: string): Promise<void> {
-    let found = this.#blobs.get(desc.digest);
+    const key = `${desc.digest}/${desc.size}`;
+    let found = this.#blobs.get(key);
     if (found === undefined) {
-      found = this.store.exists(desc).catch((err: unknown) => {
-        if (isOcicompatError(err) && err.code === "INVALID_DIGEST") return false;
-        throw err;
-      });
-      this.#blobs.set(desc.digest, found);
+      found = this.hashBlobs ? this.#hashing(() => this.#hash(desc)) : this.#present(desc);
+      this.#blobs.set(key, found);
     }
-    if (!(await found))
-      this.#problem("missing", location, desc, `blob not found in ${this.store.name}`);
+    const read = await found;
+    if ("kind" in read) this.#problem(read.kind, location, desc, read.message);
+  }
+
+  async #present(desc: ContentDescriptor): Promise<Read> {
+    try {
+      if (await this.store.exists(desc)) return { bytes: new Uint8Array() };
+    } catch (err) {
+      if (!isOcicompatError(err) || err.code !== "INVALID_DIGEST") throw err;
+    }
+    return { kind: "missing", message: `blob not found in ${this.store.name}` };
+  }
+
+  /** Reads the whole blob through the store's verifying stream; keeps nothing. */
+  async #hash(desc: ContentDescriptor): Promise<Read> {
+    try {
+      for await (const chunk of await this.store.fetch(desc)) void chunk;
+      return { bytes: new Uint8Array() };
+    } catch (err) {
+      return this.#failedRead(err);
+    }
   }
 
   /** A manifest, an index or a Proposal J blob: read, verified, and walked. */
@@ -180,15 +231,17 @@ class Walker {
       return;
     }
     const jobs: Promise<void>[] = [];
-    const child = (v: unknown, where: string): void => {
+    const child = (v: unknown, where: string, path: string): void => {
+      const issues = followedDescriptorIssues(v, path);
       const d = asDescriptor(v);
-      if (d === undefined) {
+      if (issues.length > 0 || d === undefined) {
+        const raw = isObject(v) ? v : {};
         this.problems.push({
           kind: "invalid",
           location: where,
-          digest: "",
-          mediaType: "",
-          message: "is not a descriptor (mediaType, digest and size are required)",
+          digest: typeof raw["digest"] === "string" ? raw["digest"].slice(0, 200) : "",
+          mediaType: typeof raw["mediaType"] === "string" ? raw["mediaType"].slice(0, 200) : "",
+          message: `cannot be followed: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")} (in ${desc.digest})`,
         });
         return;
       }
@@ -202,23 +255,24 @@ class Walker {
           for (const field of ["compatibilities", "compat"] as const) {
             if (platform[field] === undefined) continue;
             const where = `${at}.platform.${field}`;
+            const path = childPath(childPath(childPath("$.manifests", i), "platform"), field);
             const compat = asDescriptor(platform[field]);
             const subject = asDescriptor(entry);
             if (compat !== undefined && subject !== undefined)
               this.compat.push({ location: where, subject, compat });
-            child(platform[field], where);
+            child(platform[field], where, path);
           }
         }
         const listed = asDescriptor(entry);
         if (depth === 0 && listed !== undefined && ManifestMediaTypes.has(listed.mediaType))
           this.entries.push({ location: at, desc: listed });
-        child(entry, at);
+        child(entry, at, childPath("$.manifests", i));
       });
     }
-    if (doc["config"] !== undefined) child(doc["config"], `${location} → config`);
+    if (doc["config"] !== undefined) child(doc["config"], `${location} → config`, "$.config");
     if (Array.isArray(doc["layers"])) {
       doc["layers"].forEach((layer: unknown, i: number) =>
-        child(layer, `${location} → layers[${i}]`),
+        child(layer, `${location} → layers[${i}]`, childPath("$.layers", i)),
       );
     }
     await Promise.all(jobs);
@@ -238,18 +292,22 @@ function kindOf(mediaType: string): string {
 
 /** Verifies everything `reference` (a tag or digest in `store`) names. */
 export async function verify(
-  store: Store,
+  given: Store,
   reference: string,
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
+  const store = withSignal(given, options.signal);
   const root = await store.resolve(reference);
-  const walker = new Walker(store);
+  // A registry repository is the one store that learns about a referrers API: the remote one.
+  const hashBlobs = options.blobs ?? !knowsReferrersApi(given);
+  const walker = new Walker(store, hashBlobs);
   await walker.document(root, kindOf(root.mediaType), 0);
   const result: VerifyResult = {
     store: store.name,
     reference,
     root,
     checked: walker.counts,
+    blobCheck: hashBlobs ? "hashed" : "presence",
     problems: walker.problems,
     warnings: [],
     ok: false,

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { layoutRoots, openLayout, REF_NAME, type LayoutStore } from "../../src/content/layout.js";
+import { machineId, withLock } from "../../src/content/layout/lock.js";
 import { computeDigest } from "../../src/oci/digest.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import {
@@ -641,12 +642,16 @@ describe("LayoutStore: the index.json lock", () => {
     return child.pid;
   }
 
-  test("a lock left by a process that is gone is broken and the tag lands", async () => {
-    const store = await newLayout();
+  test("a lock left by a process that is gone (same kernel and PID namespace) is broken at once and the tag lands", async () => {
+    assert.ok(machineId !== undefined, "this Linux host names its kernel and PID namespace");
+    const dir = freshDir();
+    await openLayout(dir, { create: true });
+    // A timeout far below the lease: only the PID check can break it in time.
+    const store = await openLayout(dir, { lockTimeoutMs: 2_000 });
     const image = sampleImage();
     await pushAll(store, image.blobs);
     const lock = `${store.indexPath}.lock`;
-    writeFileSync(lock, `${deadPid()}\n${hostname()}\n`);
+    writeFileSync(lock, `${deadPid()}\n${hostname()}\n${machineId}\nsometoken\n`);
     await store.tag(image.index.desc, "v1");
     assert.equal((await store.resolve("v1")).digest, image.index.desc.digest);
     assert.equal(existsSync(lock), false);
@@ -689,6 +694,53 @@ describe("LayoutStore: the index.json lock", () => {
     } finally {
       holder.kill();
     }
+  });
+
+  test("a lock from another PID namespace with the same hostname is not broken by PID while its lease is fresh", async () => {
+    const dir = freshDir();
+    await openLayout(dir, { create: true });
+    const store = await openLayout(dir, { lockTimeoutMs: 300 });
+    const image = sampleImage();
+    await pushAll(store, image.blobs);
+    // A dead PID here may be a live writer in the other container.
+    const lock = `${store.indexPath}.lock`;
+    const text = `${deadPid()}\n${hostname()}\nboot-x/pid:[4026532999]\nothertoken\n`;
+    writeFileSync(lock, text);
+    await rejectsWith(store.tag(image.index.desc, "v1"), "IO", /gave up after 300 ms/);
+    assert.equal(readFileSync(lock, "utf8"), text, "lock kept");
+  });
+
+  test("a lock from another PID namespace whose lease ran out (no heartbeat) is broken", async () => {
+    const store = await newLayout();
+    const image = sampleImage();
+    await pushAll(store, image.blobs);
+    const lock = `${store.indexPath}.lock`;
+    writeFileSync(lock, `1\n${hostname()}\nboot-x/pid:[4026532999]\nothertoken\n`);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    await store.tag(image.index.desc, "v1");
+    assert.deepEqual(await store.listTags(), ["v1"]);
+    assert.equal(existsSync(lock), false);
+  });
+
+  test("a holder refreshes its lease while it holds the lock, and removes only its own lock file", async () => {
+    const dir = freshDir();
+    mkdirSync(dir, { recursive: true });
+    const lock = join(dir, "x.lock");
+    const mtimes: number[] = [];
+    await withLock(
+      lock,
+      async () => {
+        mtimes.push(statSync(lock).mtimeMs);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        mtimes.push(statSync(lock).mtimeMs);
+        // Another process broke it (this holder stalled past its lease) and took it.
+        writeFileSync(lock, `1\nother\n-\nnot-mine\n`);
+      },
+      { leaseMs: 100 },
+    );
+    assert.ok(mtimes[1]! > mtimes[0]!, "the heartbeat moved the mtime");
+    assert.equal(readFileSync(lock, "utf8"), `1\nother\n-\nnot-mine\n`, "the other's lock kept");
   });
 
   test("a lock from another host is never broken by PID", async () => {

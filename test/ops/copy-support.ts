@@ -60,7 +60,9 @@ export type Fault =
   /** Forward with one byte of the body flipped. */
   | { kind: "flip"; at: number }
   /** Forward after a pause. */
-  | { kind: "delay"; ms: number };
+  | { kind: "delay"; ms: number }
+  /** Forward this many body bytes, then send nothing more and keep the connection open. */
+  | { kind: "stall"; after: number };
 
 export interface Seen {
   method: string;
@@ -142,6 +144,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             sent += Math.min(room, chunk.length);
             if (sent >= fault.after) {
               answer.destroy();
+              if (fault.kind === "stall") return;
               if (fault.kind === "drop") res.destroy();
               else res.end();
             }

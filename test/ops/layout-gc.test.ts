@@ -8,6 +8,7 @@ import { after, describe, test } from "node:test";
 import { copyGraph } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { attach } from "../../src/ops/attach.js";
 import { layoutGc } from "../../src/ops/layout-gc.js";
@@ -89,14 +90,25 @@ describe("layout gc", () => {
     assert.equal(again.kept, result.kept);
   });
 
-  test("temp files older than an hour go, fresh ones (a writer at work) stay", async () => {
+  test("a cancelled gc removes nothing and rejects with the signal's reason", async () => {
+    const { dir, layout, stray } = await prepare("cancelled");
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(
+      layoutGc(dir, { graceMs: 0, signal: controller.signal }),
+      (err: unknown) => err instanceof OcicompatError && err.code === "CANCELLED",
+    );
+    assert.equal(await layout.exists(stray.desc), true);
+  });
+
+  test("temp files nobody refreshed for the 30 s lease go (their writer is gone), fresh ones (a writer at work) stay", async () => {
     const { dir, layout } = await prepare("temps");
     const old = join(dir, "blobs", "sha256", ".abc.tmp-1-0011");
     const fresh = join(dir, "blobs", "sha256", ".def.tmp-2-0022");
     const oldIndex = join(dir, ".index.json.tmp-3-0033");
     for (const f of [old, fresh, oldIndex]) writeFileSync(f, "partial");
-    backdate(old, 2 * HOUR_MS);
-    backdate(oldIndex, 2 * HOUR_MS);
+    backdate(old, 60_000);
+    backdate(oldIndex, 60_000);
     const result = await layoutGc(dir);
     assert.deepEqual(result.temps.map((t) => t.path).sort(), [old, oldIndex].sort());
     assert.equal(existsSync(old), false);

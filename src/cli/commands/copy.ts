@@ -11,7 +11,7 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
-import { DEFAULT_TIMEOUTS } from "../deadline.js";
+import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
 
 interface CopyFlags extends RegistryFlags {
   concurrency: string;
@@ -137,6 +137,7 @@ export function copyCommand(run: (code: Code) => void): Command {
           "USAGE",
           `--concurrency must be an integer from 1 to 64, not ${opts.concurrency}`,
         );
+      const signal = deadlineSignal(opts.timeout);
       const srcRef = parseReference(srcInput);
       const dstRef = parseReference(dstInput);
       if (dstRef.scheme !== "oci-archive" && dstRef.digest !== undefined)
@@ -167,6 +168,7 @@ export function copyCommand(run: (code: Code) => void): Command {
             ...(opts.platform?.length ? { platforms: opts.platform } : {}),
             ...(sameRegistry(srcRef, dstRef) ? { mountFrom: srcRef.repository } : {}),
             ...(bar ? { progress: bar.hooks } : {}),
+            ...(signal ? { signal } : {}),
           });
         } finally {
           bar?.stop();

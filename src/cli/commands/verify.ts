@@ -18,28 +18,42 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
-import { DEFAULT_TIMEOUTS } from "../deadline.js";
+import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
 
 const REF_HELP = "registry/repo:tag, oci:DIR[:tag|@digest] or oci-archive:FILE[:tag]";
 
 export function verifyCommand(run: (code: Code) => void): Command {
   const command = new Command("verify")
     .description(
-      "check that everything a reference names is present and matches its descriptor, compat content included (manifests are read, blobs only checked)",
+      "check that everything a reference names is present and matches its descriptor, compat content included: manifests are read and verified; blobs are hashed in layouts and archives, and in registries only with --blobs (else checked for presence only)",
     )
     .argument("<ref>", REF_HELP)
     .addOption(
       new Option("--gc", "also report which anchor keeps each piece of compat content alive"),
     )
+    .addOption(
+      new Option(
+        "--blobs",
+        "registries: download and hash every blob (layouts and archives are always hashed)",
+      ),
+    )
     .addOption(outputOption());
   return addRegistryOptions(command, DEFAULT_TIMEOUTS.transfer).action(
-    async (input: string, opts: RegistryFlags & { gc?: boolean; output: OutputFormat }) => {
+    async (
+      input: string,
+      opts: RegistryFlags & { gc?: boolean; blobs?: boolean; output: OutputFormat },
+    ) => {
+      const signal = deadlineSignal(opts.timeout);
       const opener = await openerFrom(opts);
       const result: VerifyResult = await withOpener(opener, async () => {
         const { store, reference } = await opener.open(parseReference(input));
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${input} names no tag or digest`);
-        return verify(store, reference, opts.gc ? { gc: true } : {});
+        return verify(store, reference, {
+          ...(opts.gc ? { gc: true } : {}),
+          ...(opts.blobs ? { blobs: true } : {}),
+          ...(signal ? { signal } : {}),
+        });
       });
       for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderVerify(input, result));
@@ -51,7 +65,8 @@ export function verifyCommand(run: (code: Code) => void): Command {
 
 function renderVerify(input: string, r: VerifyResult): string {
   const lines: string[] = [];
-  const checked = `${r.checked.manifests} document${r.checked.manifests === 1 ? "" : "s"} read, ${r.checked.blobs} blob${r.checked.blobs === 1 ? "" : "s"} checked`;
+  const blobs = `${r.checked.blobs} blob${r.checked.blobs === 1 ? "" : "s"}`;
+  const checked = `${r.checked.manifests} document${r.checked.manifests === 1 ? "" : "s"} read, ${r.blobCheck === "hashed" ? `${blobs} hashed` : `${blobs} checked for presence only`}`;
   if (r.anchors !== undefined) {
     for (const a of r.anchors) {
       const kept =
@@ -73,6 +88,10 @@ function renderVerify(input: string, r: VerifyResult): string {
         `${r.problems.length} problem${r.problems.length === 1 ? "" : "s"} in ${input} (${checked})`,
       );
   lines.push(verdict);
+  if (r.blobCheck === "presence" && r.checked.blobs > 0)
+    lines.push(
+      "note: blob contents were not read, only their presence was checked; --blobs downloads and hashes them",
+    );
   return `${lines.join("\n")}\n`;
 }
 
@@ -93,12 +112,13 @@ export function protectCommand(run: (code: Code) => void): Command {
       input: string,
       opts: RegistryFlags & { anchor: ProtectAnchor; output: OutputFormat },
     ) => {
+      const signal = deadlineSignal(opts.timeout);
       const opener = await openerFrom(opts);
       const result: ProtectResult = await withOpener(opener, async () => {
         const { store, reference } = await opener.open(parseReference(input));
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${input} names no tag or digest`);
-        return protect(store, reference, { anchor: opts.anchor });
+        return protect(store, reference, { anchor: opts.anchor, ...(signal ? { signal } : {}) });
       });
       for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderProtect(result));

@@ -1,7 +1,7 @@
 // Filesystem helpers for the OCI layout: atomic replacement (temp file + fsync + rename), exclusive
 // creation, directory fsync, and mapping of Node's errno errors to OcicompatError.
 import { randomBytes } from "node:crypto";
-import { link, open, rename, rm, unlink } from "node:fs/promises";
+import { link, open, readdir, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { OcicompatError } from "../../oci/errors.js";
 
@@ -16,6 +16,60 @@ export function tempPathFor(path: string): string {
     dirname(path),
     `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`,
   );
+}
+
+/** `.NAME.tmp-…`: a writer's temp file (tempPathFor). */
+export const TEMP_NAME = /^\..+\.tmp-/;
+
+/**
+ * A temp file whose mtime is older than this belongs to a writer that is gone: live writers
+ * refresh theirs every TEMP_HEARTBEAT_MS (keepFresh), even while their source is silent. Judged by
+ * time, not PID, so it holds across PID namespaces and hosts (clocks within a few seconds).
+ */
+export const TEMP_LEASE_MS = 30_000;
+const TEMP_HEARTBEAT_MS = 5_000;
+
+const fresh = new Set<FileHandle>();
+let beat: NodeJS.Timeout | undefined;
+
+/** Keeps the temp file behind `handle` young until the returned function is called. */
+export function keepFresh(handle: FileHandle): () => void {
+  fresh.add(handle);
+  beat ??= setInterval(() => {
+    const now = new Date();
+    for (const h of fresh) h.utimes(now, now).catch(() => undefined);
+  }, TEMP_HEARTBEAT_MS).unref();
+  return () => {
+    fresh.delete(handle);
+    if (fresh.size === 0 && beat !== undefined) {
+      clearInterval(beat);
+      beat = undefined;
+    }
+  };
+}
+
+/** Temp files in `dir` (of `path` only, when given) whose writers are gone: older than `before`. */
+export async function staleTempFiles(
+  dir: string,
+  before: number,
+  path?: string,
+): Promise<{ path: string; size: number }[]> {
+  const prefix = path === undefined ? undefined : `.${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (errnoOf(err) === "ENOENT" || errnoOf(err) === "ENOTDIR") return [];
+    throw ioError(err, "list directory", dir);
+  }
+  const found: { path: string; size: number }[] = [];
+  for (const name of names) {
+    if (!TEMP_NAME.test(name) || (prefix !== undefined && !name.startsWith(prefix))) continue;
+    const file = join(dir, name);
+    const info = await stat(file).catch(() => undefined);
+    if (info?.isFile() && info.mtimeMs < before) found.push({ path: file, size: info.size });
+  }
+  return found;
 }
 
 /** Flushes a directory entry change (a rename or a new file) to disk; best effort. */
