@@ -82,8 +82,11 @@ class FloorHandler implements Dispatcher.DispatchHandler {
         controller.pause();
       },
       resume() {
-        guard.paused = false;
-        guard.restart();
+        // Readers call resume() on every read; only the end of a pause starts a new window.
+        if (guard.paused) {
+          guard.paused = false;
+          guard.restart();
+        }
         controller.resume();
       },
     };
