@@ -65,7 +65,18 @@ class FloorHandler implements Dispatcher.DispatchHandler {
   private viewOf(controller: Dispatcher.DispatchController): Dispatcher.DispatchController {
     if (this.view !== undefined && this.controller === controller) return this.view;
     this.controller = controller;
-    const guard = this;
+    const pause = (): void => {
+      this.paused = true;
+      controller.pause();
+    };
+    const resume = (): void => {
+      // Readers call resume() on every read; only the end of a pause starts a new window.
+      if (this.paused) {
+        this.paused = false;
+        this.restart();
+      }
+      controller.resume();
+    };
     this.view = {
       get aborted() {
         return controller.aborted;
@@ -77,18 +88,8 @@ class FloorHandler implements Dispatcher.DispatchHandler {
         return controller.reason;
       },
       abort: (reason) => controller.abort(reason),
-      pause() {
-        guard.paused = true;
-        controller.pause();
-      },
-      resume() {
-        // Readers call resume() on every read; only the end of a pause starts a new window.
-        if (guard.paused) {
-          guard.paused = false;
-          guard.restart();
-        }
-        controller.resume();
-      },
+      pause,
+      resume,
     };
     return this.view;
   }
