@@ -10,7 +10,9 @@ import {
   type RegistryClientOptions,
 } from "../../../src/content/registry/client.js";
 import { createRegistryStore, type RegistryStore } from "../../../src/content/registry/store.js";
+import { createStoreOpener } from "../../../src/content/open.js";
 import { MediaType } from "../../../src/oci/media-types.js";
+import { parseReference } from "../../../src/oci/reference.js";
 import { OcicompatError } from "../../../src/oci/errors.js";
 import {
   content,
@@ -123,6 +125,26 @@ describe("(in-test server: slow and lying bodies) the transfer floor", () => {
         });
       });
       assert.equal(blobGets(), 1);
+    },
+  );
+
+  test(
+    "the opener passes its transfer floor to the clients it makes (an in-test server that trickles its body)",
+    GUARD,
+    async () => {
+      answers(isBlob, (res) => {
+        res.writeHead(200, { "content-length": String(blob.desc.size) });
+        trickle(res, blob.bytes, 1, 50);
+      });
+      const opener = createStoreOpener({
+        transferFloor: { minBytesPerSecond: 200, windowMs: 500 },
+      });
+      try {
+        const { store } = await opener.open(parseReference(`${server.host}/team/app`));
+        await assert.rejects(readStream(await store.fetch(blob.desc)), { code: "TIMEOUT" });
+      } finally {
+        await opener.close();
+      }
     },
   );
 
