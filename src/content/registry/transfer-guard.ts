@@ -42,9 +42,10 @@ export function transferFloorInterceptor(
       : dispatch(opts, handler);
 }
 
-function describeRequest(opts: Dispatcher.DispatchOptions): string {
+/** The method, and the URL (query values redacted) that the error's subject names. */
+function describeRequest(opts: Dispatcher.DispatchOptions): { method: string; url: string } {
   const origin = typeof opts.origin === "string" ? opts.origin : (opts.origin?.toString() ?? "");
-  return `${opts.method} ${redactUrl(`${origin}${opts.path}`)}`;
+  return { method: String(opts.method), url: redactUrl(`${origin}${opts.path}`) };
 }
 
 class FloorHandler implements Dispatcher.DispatchHandler {
@@ -58,7 +59,7 @@ class FloorHandler implements Dispatcher.DispatchHandler {
   constructor(
     private readonly inner: Dispatcher.DispatchHandler,
     private readonly floor: TransferFloor,
-    private readonly request: string,
+    private readonly request: { method: string; url: string },
   ) {}
 
   /** The controller the inner handler sees: its pause() and resume() are noted on the way. */
@@ -181,8 +182,8 @@ class FloorHandler implements Dispatcher.DispatchHandler {
     controller.abort(
       new OcicompatError(
         "TIMEOUT",
-        `the transfer stalled: ${bytes} bytes arrived in the last ${formatSeconds(seconds)}, below the minimum rate of ${this.floor.minBytesPerSecond} bytes/s (${this.request})`,
-        { subject: this.request.slice(this.request.indexOf(" ") + 1) },
+        `the ${this.request.method} stalled: ${bytes} bytes arrived in the last ${formatSeconds(seconds)}, below the minimum rate of ${this.floor.minBytesPerSecond} bytes/s`,
+        { subject: this.request.url },
       ),
     );
   }
