@@ -205,6 +205,8 @@ export {
   isRegistryError,
   type RegistryClientOptions,
   type RegistryStoreOptions,
+  DEFAULT_TRANSFER_FLOOR,
+  type TransferFloor,
 } from "./content/registry/index.js";
 export {
   dockerConfigCredentials,

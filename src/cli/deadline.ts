@@ -2,6 +2,7 @@
 // thread through every store call. Per-request deadlines (headers, transfer rate) live in the
 // registry client; this one bounds the whole run, which is what an admission hook or a node agent
 // needs: an answer, or an error, in a known time.
+import { setMaxListeners } from "node:events";
 import { Option } from "commander";
 import { OcicompatError } from "../oci/errors.js";
 
@@ -43,18 +44,25 @@ export function timeoutOption(defaultValue: string): Option {
 
 /**
  * A signal that aborts with a TIMEOUT error once `timeout` has passed, or undefined for `0`. The
- * timer does not keep the process alive.
+ * timer does not keep the process alive. `subject` (the reference the command works on) is what
+ * the error line names.
  */
-export function deadlineSignal(timeout: string | undefined): AbortSignal | undefined {
+export function deadlineSignal(
+  timeout: string | undefined,
+  subject?: string,
+): AbortSignal | undefined {
   if (timeout === undefined) return undefined;
   const ms = parseDuration(timeout);
   if (ms === 0) return undefined;
   const controller = new AbortController();
+  // Every store call of the run listens to this one signal; concurrent requests are not a leak.
+  setMaxListeners(0, controller.signal);
   const timer = setTimeout(() => {
     controller.abort(
       new OcicompatError(
         "TIMEOUT",
         `gave up after ${timeout.trim()} (--timeout); nothing half-written was tagged`,
+        subject === undefined ? undefined : { subject },
       ),
     );
   }, ms);

@@ -1,12 +1,15 @@
 // A Store in memory: content by digest, tags by name. Verifies on push and on fetch like the
-// others, so tests that use it exercise the same contract as the real stores.
+// others, and honours a call's AbortSignal like them (checked before each call and each chunk), so
+// tests that use it exercise the same contract as the real stores.
 import { isDigest, registeredAlgorithmOf } from "../oci/digest.js";
+import { cancellable, throwIfCancelled } from "./cancel.js";
 import { OcicompatError } from "../oci/errors.js";
 import {
   chunksOf,
   readAll,
   verifying,
   type Body,
+  type CallOptions,
   type ContentDescriptor,
   type Store,
 } from "./store.js";
@@ -28,7 +31,8 @@ export class MemoryStore implements Store {
     this.name = name;
   }
 
-  async resolve(reference: string): Promise<ContentDescriptor> {
+  async resolve(reference: string, options?: CallOptions): Promise<ContentDescriptor> {
+    throwIfCancelled(options?.signal);
     if (isDigest(reference)) {
       const stored = this.#content.get(reference);
       if (stored) return { ...stored.desc };
@@ -49,7 +53,8 @@ export class MemoryStore implements Store {
     );
   }
 
-  async fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>> {
+  async fetch(desc: ContentDescriptor, options?: CallOptions): Promise<AsyncIterable<Uint8Array>> {
+    throwIfCancelled(options?.signal);
     registeredAlgorithmOf(desc.digest);
     const stored = this.#content.get(desc.digest);
     if (!stored) {
@@ -57,22 +62,32 @@ export class MemoryStore implements Store {
         subject: desc.digest,
       });
     }
-    return verifying(slices(stored.bytes), desc);
+    return cancellable(verifying(slices(stored.bytes), desc), options?.signal);
   }
 
-  async exists(desc: ContentDescriptor): Promise<boolean> {
+  async exists(desc: ContentDescriptor, options?: CallOptions): Promise<boolean> {
+    throwIfCancelled(options?.signal);
     return this.#content.get(desc.digest)?.bytes.byteLength === desc.size;
   }
 
-  async push(desc: ContentDescriptor, body: Body): Promise<void> {
+  async push(desc: ContentDescriptor, body: Body, options?: CallOptions): Promise<void> {
+    const signal = options?.signal;
+    throwIfCancelled(signal);
     registeredAlgorithmOf(desc.digest);
     if (await this.exists(desc)) return;
     // readAll copies, so later changes to the caller's buffers cannot reach the store.
-    const bytes = await readAll(verifying(chunksOf(body), desc), desc.size, desc.digest);
+    const bytes = await readAll(
+      cancellable(verifying(chunksOf(body), desc), signal),
+      desc.size,
+      desc.digest,
+    );
+    // Cancelled while the body was read: nothing is stored.
+    throwIfCancelled(signal);
     this.#content.set(desc.digest, { desc: plain(desc), bytes });
   }
 
-  async tag(desc: ContentDescriptor, tag: string): Promise<void> {
+  async tag(desc: ContentDescriptor, tag: string, options?: CallOptions): Promise<void> {
+    throwIfCancelled(options?.signal);
     if (tag === "" || /[\s@]/.test(tag)) {
       throw new OcicompatError(
         "INVALID_REFERENCE",
@@ -92,7 +107,8 @@ export class MemoryStore implements Store {
     this.#tags.set(tag, plain(desc));
   }
 
-  async listTags(): Promise<string[]> {
+  async listTags(options?: CallOptions): Promise<string[]> {
+    throwIfCancelled(options?.signal);
     return [...this.#tags.keys()];
   }
 

@@ -9,7 +9,7 @@ import {
   type CredentialProvider,
 } from "./auth/index.js";
 import { openCache, withCache, type CacheWarning, type ContentCache } from "./cache.js";
-import { createRegistryStore, RegistryClient } from "./registry/index.js";
+import { createRegistryStore, RegistryClient, type TransferFloor } from "./registry/index.js";
 import type { Store } from "./store.js";
 
 export interface RegistryAccess {
@@ -21,6 +21,10 @@ export interface RegistryAccess {
   username?: string;
   password?: string;
   onRequest?: (method: string, url: string) => void;
+  /** Deadline for each answer's headers; default 30 s (RegistryClientOptions.headersTimeoutMs). */
+  headersTimeoutMs?: number;
+  /** Minimum body transfer rate over a sliding window; default 1024 bytes/s over 30 s. */
+  transferFloor?: Partial<TransferFloor>;
 }
 
 export interface OpenOptions extends RegistryAccess {
@@ -84,6 +88,10 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
               ...(options.insecure ? { insecure: true } : {}),
               ...(options.caFile ? { caFile: options.caFile } : {}),
               ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+              ...(options.headersTimeoutMs === undefined
+                ? {}
+                : { headersTimeoutMs: options.headersTimeoutMs }),
+              ...(options.transferFloor ? { transferFloor: options.transferFloor } : {}),
             });
             clients.set(ref.registry, client);
           }

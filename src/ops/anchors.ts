@@ -130,7 +130,7 @@ export async function writeReferrersTag(
   add: ContentDescriptor | undefined,
 ): Promise<boolean> {
   const tag = fallbackTag(subjectDigest);
-  const current = await readTagged(writer.store, tag);
+  const current = await readTagged(writer.store, tag, writer.callOptions);
   if (current !== undefined && current.descriptor.mediaType !== MediaType.ImageIndex) {
     throw new OcicompatError(
       "UNSUPPORTED",

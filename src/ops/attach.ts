@@ -22,7 +22,7 @@ import {
   type EntryPlatform,
 } from "../compat/index-edit.js";
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
-import type { ContentDescriptor, Store } from "../content/store.js";
+import type { CallOptions, ContentDescriptor, Store } from "../content/store.js";
 import { OcicompatError, ValidationError, type ValidationIssue } from "../oci/errors.js";
 import { EmptyDescriptor, MediaType } from "../oci/media-types.js";
 import { parseReference, type Reference } from "../oci/reference.js";
@@ -68,6 +68,11 @@ export interface AttachOptions extends TargetSelector {
   expect?: string;
   /** Annotations of the Proposal J blob. */
   blobAnnotations?: Record<string, string>;
+  /**
+   * Cancels the attach. The writes stop at once; as the index is written last, the tag keeps
+   * naming the old index (what was written before it is complete but unreferenced).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface AttachedEntry {
@@ -218,16 +223,17 @@ export async function attach(
   if (options.sets.length === 0) {
     throw new OcicompatError("USAGE", "there are no compatibility sets to attach");
   }
-  const source = await readTagSource(
-    store,
-    tag,
-    options.expect === undefined ? {} : { expect: options.expect },
-  );
+  const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
+  const source = await readTagSource(store, tag, {
+    ...(options.expect === undefined ? {} : { expect: options.expect }),
+    ...call,
+  });
   const targets = selectTargets(source.index, options);
   const planned: PlannedEntry[] = [];
   for (const target of targets) {
     const platform =
-      platformOfEntry(target) ?? (await platformOfManifest(store, target.descriptor));
+      platformOfEntry(target) ??
+      (await platformOfManifest(store, target.descriptor, undefined, call));
     planned.push(planEntry(target, platform, options, created));
   }
   const edits: CompatibilitiesEdit[] = planned.map((p) => ({
@@ -241,7 +247,7 @@ export async function attach(
   if (source.current.annotations !== undefined)
     newIndex.annotations = { ...source.current.annotations };
 
-  const writer = new ContentWriter(store);
+  const writer = new ContentWriter(store, call);
   const result: AttachResult = {
     store: store.name,
     tag,
@@ -316,7 +322,7 @@ export async function attach(
     await writeAnchors(writer, p, result.entries[i] as AttachedEntry, subjectAccepted, result);
   }
   // 4. the index, last, if the tag still names what was read
-  await checkUnmoved(store, tag, source);
+  await checkUnmoved(store, tag, source, call);
   await writer.tag("index", newIndex, edited.bytes, tag, source.current.digest);
   result.writes = writer.records;
   return result;
@@ -356,8 +362,13 @@ function formatEntryPlatform(p: EntryPlatform): string {
 }
 
 /** Refuses to move a tag that changed since it was read (another writer got there first). */
-export async function checkUnmoved(store: Store, tag: string, source: TagSource): Promise<void> {
-  const now = await store.resolve(tag);
+export async function checkUnmoved(
+  store: Store,
+  tag: string,
+  source: TagSource,
+  options?: CallOptions,
+): Promise<void> {
+  const now = await store.resolve(tag, options);
   if (now.digest !== source.current.digest) {
     throw new OcicompatError(
       "CONFLICT",

@@ -6,7 +6,7 @@
 import { isOcicompatError } from "../oci/errors.js";
 import { editCompatibilities } from "../compat/index-edit.js";
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
-import type { ContentDescriptor, Store } from "../content/store.js";
+import type { CallOptions, ContentDescriptor, Store } from "../content/store.js";
 import { parseReference } from "../oci/reference.js";
 import { compatTag, fallbackTag, updateReferrersIndex, writeReferrersTag } from "./anchors.js";
 import { checkUnmoved, tagOf } from "./attach.js";
@@ -18,6 +18,8 @@ export interface DetachOptions extends TargetSelector {
   dryRun?: boolean;
   /** Refuse unless the tag names this digest. */
   expect?: string;
+  /** Cancels the detach; the tag moves last of the index writes, or not at all. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface DetachedEntry {
@@ -51,9 +53,11 @@ export async function detach(
   tag: string,
   options: DetachOptions = {},
 ): Promise<DetachResult> {
+  const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
   const source = await readTagSource(store, tag, {
     wrap: false,
     ...(options.expect === undefined ? {} : { expect: options.expect }),
+    ...call,
   });
   const targets = selectTargets(source.index, options);
   const edited = editCompatibilities(
@@ -82,9 +86,9 @@ export async function detach(
   };
   if (!edited.changed) return result;
 
-  const writer = new ContentWriter(store);
+  const writer = new ContentWriter(store, call);
   if (!options.dryRun) {
-    await checkUnmoved(store, tag, source);
+    await checkUnmoved(store, tag, source, call);
     await writer.tag("index", newIndex, edited.bytes, tag, source.current.digest);
   }
   for (const entry of result.entries) {
@@ -92,7 +96,8 @@ export async function detach(
     const subject = entry.manifest.digest;
     // Not found is "no tag". Any other failure is said, not read as "no tag"; it does not undo
     // the detach, which is written by now.
-    const keeps = await readTagged(store, compatTag(subject)).catch((err: unknown) => {
+    const keeps = await readTagged(store, compatTag(subject), call).catch((err: unknown) => {
+      if (options.signal?.aborted) throw err;
       result.warnings.push(
         `${compatTag(subject)}: could not be read (${isOcicompatError(err) ? err.message : String(err)}); whether it still names compat content is unknown`,
       );
@@ -100,7 +105,7 @@ export async function detach(
     });
     if (keeps !== undefined) entry.keptCompatTag = compatTag(subject);
     if (options.dryRun) {
-      const listed = await readTagged(store, fallbackTag(subject));
+      const listed = await readTagged(store, fallbackTag(subject), call);
       if (
         listed !== undefined &&
         updateReferrersIndex(listed.bytes, undefined, subject) !== undefined
@@ -118,6 +123,7 @@ export async function detach(
 
 export interface DetachReferenceOptions extends TargetSelector {
   dryRun?: boolean;
+  signal?: AbortSignal | undefined;
   access?: OpenOptions;
   opener?: StoreOpener;
 }

@@ -4,10 +4,11 @@ import { readSets, type CompatibilitySet } from "../compat/sets.js";
 import {
   fetchBytes,
   isManifestType,
+  type CallOptions,
   type ContentDescriptor,
   type Store,
 } from "../content/store.js";
-import { OcicompatError } from "../oci/errors.js";
+import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { isObject, type Json } from "../oci/json-value.js";
@@ -43,23 +44,45 @@ function platformText(p: Json): string {
     .join("/");
 }
 
-async function readJson(store: Store, desc: ContentDescriptor): Promise<unknown> {
-  return parseIJson(await fetchBytes(store, desc)).value;
+export interface InspectOptions {
+  /** Cancels the inspection (a command's --timeout): it fails as a whole, with the reason. */
+  signal?: AbortSignal | undefined;
 }
 
-async function compatSummary(store: Store, desc: ContentDescriptor): Promise<CompatSummary> {
+async function readJson(
+  store: Store,
+  desc: ContentDescriptor,
+  options: CallOptions,
+): Promise<unknown> {
+  return parseIJson(await fetchBytes(store, desc, undefined, options)).value;
+}
+
+/**
+ * What is recorded as a node's problem rather than thrown: anything about the content. A deadline
+ * that passed or a cancellation says nothing about the content and ends the whole inspection.
+ */
+function problemOf(err: unknown): string {
+  if (isOcicompatError(err) && (err.code === "TIMEOUT" || err.code === "CANCELLED")) throw err;
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function compatSummary(
+  store: Store,
+  desc: ContentDescriptor,
+  options: CallOptions,
+): Promise<CompatSummary> {
   const form = desc.mediaType === MediaType.Compatibilities ? "blob" : "manifest";
   const summary: CompatSummary = { form, descriptor: desc };
   try {
     let list: unknown;
     if (form === "blob") {
-      list = ((await readJson(store, desc)) as Json)["compatibilities"];
+      list = ((await readJson(store, desc, options)) as Json)["compatibilities"];
     } else {
-      const manifest = await readJson(store, desc);
+      const manifest = await readJson(store, desc, options);
       const config = isObject(manifest) ? manifest["config"] : undefined;
       if (!isObject(config))
         throw new OcicompatError("VALIDATION", "compatibilities manifest has no config");
-      const doc = await readJson(store, config as ContentDescriptor);
+      const doc = await readJson(store, config as ContentDescriptor, options);
       list =
         isObject(doc) && isObject(doc["config"]) ? doc["config"]["compatibilities"] : undefined;
     }
@@ -67,7 +90,7 @@ async function compatSummary(store: Store, desc: ContentDescriptor): Promise<Com
       throw new OcicompatError("VALIDATION", "holds no compatibility sets");
     summary.sets = readSets(list);
   } catch (err) {
-    summary.problem = err instanceof Error ? err.message : String(err);
+    summary.problem = problemOf(err);
   }
   return summary;
 }
@@ -76,14 +99,15 @@ async function inspectNode(
   store: Store,
   desc: ContentDescriptor,
   depth: number,
+  options: CallOptions,
 ): Promise<InspectNode> {
   const node: InspectNode = { descriptor: desc, children: [] };
   if (!isManifestType(desc.mediaType) || depth > 4) return node;
   let doc: unknown;
   try {
-    doc = await readJson(store, desc);
+    doc = await readJson(store, desc, options);
   } catch (err) {
-    node.problem = err instanceof Error ? err.message : String(err);
+    node.problem = problemOf(err);
     return node;
   }
   if (!isObject(doc)) return node;
@@ -91,7 +115,7 @@ async function inspectNode(
   if (IndexMediaTypes.has(desc.mediaType) && Array.isArray(doc["manifests"])) {
     node.children = await Promise.all(
       doc["manifests"].filter(isObject).map(async (entry) => {
-        const child = await inspectNode(store, entry as ContentDescriptor, depth + 1);
+        const child = await inspectNode(store, entry as ContentDescriptor, depth + 1, options);
         const platform = entry["platform"];
         if (isObject(platform)) {
           child.platform = platformText(platform);
@@ -99,7 +123,7 @@ async function inspectNode(
             child.features = platform["features"].map(String);
           const compat = platform["compatibilities"] ?? platform["compat"];
           if (isObject(compat))
-            child.compat = await compatSummary(store, compat as ContentDescriptor);
+            child.compat = await compatSummary(store, compat as ContentDescriptor, options);
         }
         return child;
       }),
@@ -113,13 +137,23 @@ async function inspectNode(
   return node;
 }
 
-export async function inspect(store: Store, reference: string): Promise<InspectResult> {
-  const { mediaType, digest, size } = await store.resolve(reference);
+export async function inspect(
+  store: Store,
+  reference: string,
+  options: InspectOptions = {},
+): Promise<InspectResult> {
+  const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
+  const { mediaType, digest, size } = await store.resolve(reference, call);
   // Only what names the content: a layout's ref.name annotation is about the tag, not the image.
-  return { reference, root: await inspectNode(store, { mediaType, digest, size }, 0) };
+  return { reference, root: await inspectNode(store, { mediaType, digest, size }, 0, call) };
 }
 
 /** The exact bytes stored for the reference (verified). */
-export async function inspectRaw(store: Store, reference: string): Promise<Uint8Array> {
-  return fetchBytes(store, await store.resolve(reference));
+export async function inspectRaw(
+  store: Store,
+  reference: string,
+  options: InspectOptions = {},
+): Promise<Uint8Array> {
+  const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
+  return fetchBytes(store, await store.resolve(reference, call), undefined, call);
 }

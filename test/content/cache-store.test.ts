@@ -298,4 +298,35 @@ describe("withCache", () => {
       bytes: items.reduce((sum, item) => sum + item.desc.size, 0),
     });
   });
+
+  test("a call's signal reaches the inner store, and a cache hit is cancelled like any stream", async () => {
+    const inner = new CountingStore();
+    const item = content('{"schemaVersion":2,"layers":["signal"]}');
+    inner.add(item);
+    const seen: (AbortSignal | undefined)[] = [];
+    const fetch = inner.fetch.bind(inner);
+    inner.fetch = (desc, options?: { signal?: AbortSignal | undefined }) => {
+      seen.push(options?.signal);
+      return fetch(desc);
+    };
+    const store = withCache(inner, freshCache());
+    const controller = new AbortController();
+    assert.ok((await read(store, item.desc)).equals(item.bytes));
+    const why = new OcicompatError("TIMEOUT", "the test's deadline");
+    const hit = await store.fetch(item.desc, { signal: controller.signal });
+    controller.abort(why);
+    await assert.rejects(readAll(hit, 1 << 20), (err) => err === why);
+    await assert.rejects(
+      store.fetch(item.desc, { signal: controller.signal }),
+      (err) => err === why,
+    );
+    const uncached = content("x".repeat(64), "application/octet-stream");
+    inner.add(uncached);
+    const fresh = new AbortController();
+    await read(withCache(inner, freshCache({ maxEntryBytes: 1 })), uncached.desc);
+    await withCache(inner, freshCache({ maxEntryBytes: 1 })).fetch(uncached.desc, {
+      signal: fresh.signal,
+    });
+    assert.equal(seen.at(-1), fresh.signal);
+  });
 });

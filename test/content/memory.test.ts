@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createMemoryStore } from "../../src/content/memory.js";
 import { computeDigest } from "../../src/oci/digest.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import {
   assertHolds,
@@ -138,5 +139,41 @@ describe("MemoryStore", () => {
     for (const bad of ["", "a@b", "a b"]) {
       await rejectsWith(store.tag(b.desc, bad), "INVALID_REFERENCE");
     }
+  });
+
+  test("an aborted signal refuses every call with its reason, and a fetched stream stops at its next chunk", async () => {
+    const store = createMemoryStore();
+    const big = blob(MediaType.ImageLayerGzip, Buffer.alloc(300 * 1024, 7));
+    await store.push(big.desc, big.bytes);
+    const controller = new AbortController();
+    const stream = (await store.fetch(big.desc, { signal: controller.signal }))[
+      Symbol.asyncIterator
+    ]();
+    assert.equal((await stream.next()).done, false);
+    const why = new OcicompatError("TIMEOUT", "the test's deadline");
+    controller.abort(why);
+    await assert.rejects(stream.next(), (err) => err === why);
+    const signal = controller.signal;
+    const other = blob(MediaType.ImageLayerGzip, "other");
+    for (const call of [
+      () => store.resolve(big.desc.digest, { signal }),
+      () => store.fetch(big.desc, { signal }),
+      () => store.exists(big.desc, { signal }),
+      () => store.push(other.desc, other.bytes, { signal }),
+      () => store.tag(big.desc, "t", { signal }),
+      () => store.listTags({ signal }),
+    ]) {
+      await assert.rejects(call(), (err) => err === why);
+    }
+    assert.equal(await store.exists(other.desc), false);
+    await assert.rejects(store.resolve("t"), { code: "NOT_FOUND" });
+  });
+
+  test("a plain abort() is CANCELLED", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(createMemoryStore().listTags({ signal: controller.signal }), {
+      code: "CANCELLED",
+    });
   });
 });

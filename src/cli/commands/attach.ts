@@ -24,7 +24,7 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
-import { DEFAULT_TIMEOUTS } from "../deadline.js";
+import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
 
 interface TargetFlags {
   platform?: string;
@@ -101,6 +101,7 @@ export function attachCommand(run: (code: Code) => void): Command {
       const { tag, expect } = tagOf(ref, input);
       const compat = await readCompatFile(opts.file, await loadCatalog(opts.labels));
       printWarnings(opts.file, compat.warnings);
+      const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       const result: AttachResult = await withOpener(opener, async () => {
         const { store } = await opener.open(ref);
@@ -110,6 +111,7 @@ export function attachCommand(run: (code: Code) => void): Command {
           format: opts.format,
           anchor: opts.anchor,
           layers: opts.layers,
+          signal,
           ...(expect === undefined ? {} : { expect }),
           ...(compat.annotations === undefined ? {} : { blobAnnotations: compat.annotations }),
         });
@@ -132,11 +134,13 @@ export function detachCommand(run: (code: Code) => void): Command {
     async (input: string, opts: RegistryFlags & TargetFlags & { output: OutputFormat }) => {
       const ref = parseReference(input);
       const { tag, expect } = tagOf(ref, input);
+      const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       const result: DetachResult = await withOpener(opener, async () => {
         const { store } = await opener.open(ref);
         return detach(store, tag, {
           ...selector(opts),
+          signal,
           ...(expect === undefined ? {} : { expect }),
         });
       });

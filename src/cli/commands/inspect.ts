@@ -19,7 +19,7 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
-import { DEFAULT_TIMEOUTS } from "../deadline.js";
+import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
 
 export function inspectCommand(run: (code: Code) => void): Command {
   const command = new Command("inspect")
@@ -32,15 +32,16 @@ export function inspectCommand(run: (code: Code) => void): Command {
   return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect).action(
     async (input: string, opts: RegistryFlags & { raw?: boolean; output: OutputFormat }) => {
       const ref = parseReference(input);
+      const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       await withOpener(opener, async () => {
         const { store, reference } = await opener.open(ref);
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${input} names no tag or digest`);
         if (opts.raw) {
-          process.stdout.write(await inspectRaw(store, reference));
+          process.stdout.write(await inspectRaw(store, reference, { signal }));
         } else {
-          const result = await inspect(store, reference);
+          const result = await inspect(store, reference, { signal });
           if (opts.output === "table") process.stdout.write(renderTree(input, result.root));
           else process.stdout.write(await renderData(opts.output, result));
           const unreadable = countProblems(result.root);
@@ -62,10 +63,12 @@ export function lsCommand(run: (code: Code) => void): Command {
     .addOption(outputOption());
   return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect).action(
     async (input: string, opts: RegistryFlags & { output: OutputFormat }) => {
+      const ref = parseReference(input);
+      const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       await withOpener(opener, async () => {
-        const { store } = await opener.open(parseReference(input));
-        const tags = await store.listTags();
+        const { store } = await opener.open(ref);
+        const tags = await store.listTags({ signal });
         if (opts.output === "table") process.stdout.write(tags.map((t) => `${t}\n`).join(""));
         else process.stdout.write(await renderData(opts.output, { tags }));
       });

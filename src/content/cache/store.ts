@@ -2,7 +2,9 @@
 // digest and small enough is cached; resolve() and tags always reach the inner store, because tags
 // move. exists() also always asks the inner store: content in this machine's cache says nothing
 // about whether a registry repository or layout holds it, and a copy or attach that skipped a push
-// on the cache's word would leave a dangling reference behind.
+// on the cache's word would leave a dangling reference behind. Every call's options (its
+// AbortSignal) go on to the inner store; a cache hit is cancelled like any other stream.
+import { cancellable, throwIfCancelled } from "../cancel.js";
 import { canMount, hasReferrers, knowsReferrersApi, verifying } from "../store.js";
 import type { Body, ContentDescriptor, Store } from "../store.js";
 import { isCacheableDigest, type ContentCache } from "./disk.js";
@@ -16,27 +18,33 @@ export function withCache(inner: Store, cache: ContentCache): Store {
 
   const store: Store = {
     name: inner.name,
-    resolve: (reference) => inner.resolve(reference),
-    async fetch(desc) {
-      if (!cacheable(desc)) return inner.fetch(desc);
+    resolve: (reference, options) => inner.resolve(reference, options),
+    async fetch(desc, options) {
+      const signal = options?.signal;
+      throwIfCancelled(signal);
+      if (!cacheable(desc)) return inner.fetch(desc, options);
       const cached = await cache.get(desc.digest);
+      throwIfCancelled(signal);
       if (cached !== undefined) {
         // The bytes are the digest's content; a descriptor with another size is still refused.
-        return cached.byteLength === desc.size ? once(cached) : verifying(once(cached), desc);
+        return cancellable(
+          cached.byteLength === desc.size ? once(cached) : verifying(once(cached), desc),
+          signal,
+        );
       }
-      return filling(await inner.fetch(desc), desc, cache);
+      return filling(await inner.fetch(desc, options), desc, cache);
     },
-    exists: (desc) => inner.exists(desc),
-    async push(desc, body) {
-      if (!cacheable(desc)) return inner.push(desc, body);
+    exists: (desc, options) => inner.exists(desc, options),
+    async push(desc, body, options) {
+      if (!cacheable(desc)) return inner.push(desc, body, options);
       const copy = copying(body, desc.size);
-      await inner.push(desc, copy.body);
+      await inner.push(desc, copy.body, options);
       const bytes = copy.bytes();
       // The inner store accepted it, so it matches `desc`; content just written is likely read next.
       if (bytes !== undefined) await cache.put(desc.digest, bytes).catch(() => undefined);
     },
-    tag: (desc, tag) => inner.tag(desc, tag),
-    listTags: () => inner.listTags(),
+    tag: (desc, tag, options) => inner.tag(desc, tag, options),
+    listTags: (options) => inner.listTags(options),
   };
   // Keep the inner store's optional abilities visible to the type guards. They are not cached.
   if (hasReferrers(inner)) {

@@ -10,6 +10,13 @@
 //   time bounded. Connection refused, unknown hosts and TLS failures are not retried.
 // * Redirects are followed by hand for GET and HEAD (blob downloads are often sent to storage),
 //   and Authorization is dropped whenever the next hop is on another origin.
+// * Credentials for the registry go to the registry and to the token realm its own 401 names,
+//   nowhere else: a 401 from any other host (a redirect target, a foreign upload Location) is an
+//   AUTH error naming both hosts; its challenge is never answered (containerd CVE-2020-15157).
+// * Deadlines: undici's headers timeout bounds the wait for each answer's headers, and the
+//   transfer floor (transfer-guard.ts) fails a body that arrives slower than a minimum rate.
+// * `signal` cancels a request: the exchange in flight, its body, and any retry wait stop at once
+//   with the signal's reason (an OcicompatError) or CANCELLED.
 // * Nothing logs: `onRequest` receives the method and a URL whose query values are redacted.
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
@@ -25,18 +32,24 @@ import {
   isNetworkFailure,
   isTemporaryStatus,
   redactUrl,
+  RegistryError,
   type ErrorContext,
 } from "./errors.js";
 import { apiHostOf, headerOf, isLoopbackRegistry, readText } from "./http.js";
 import { Agent } from "./undici-agent.js";
+import { backoffDelay, mayRetry, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
 import {
-  backoffDelay,
-  mayRetry,
-  parseRetryAfter,
-  retryPolicy,
-  sleep,
-  type RetryPolicy,
-} from "./retry.js";
+  DEFAULT_TRANSFER_FLOOR,
+  transferFloorInterceptor,
+  type TransferFloor,
+} from "./transfer-guard.js";
+import {
+  cancellableSleep,
+  cancellation,
+  linkedSignal,
+  raceCancellation,
+  throwIfCancelled,
+} from "../cancel.js";
 
 export interface RegistryClientOptions {
   /** `host[:port]` as in a reference: `registry.example`, `127.0.0.1:5000`, `docker.io`. */
@@ -56,10 +69,15 @@ export interface RegistryClientOptions {
   onRequest?: (method: string, url: string) => void;
   /** Default 10 s. */
   connectTimeoutMs?: number;
-  /** Time to the response headers. Default 60 s. */
+  /** Deadline for each answer's headers (per HTTP exchange, not refreshed by trickled bytes). Default 30 s. */
   headersTimeoutMs?: number;
-  /** Longest silence inside a response body. Default 60 s. */
+  /** Longest silence inside a response body. Default 60 s (the transfer floor trips first). */
   bodyTimeoutMs?: number;
+  /**
+   * The minimum transfer rate of response bodies over a sliding window; slower fails with
+   * TIMEOUT. Default 1024 bytes/s over 30 s; `minBytesPerSecond: 0` turns it off.
+   */
+  transferFloor?: Partial<TransferFloor>;
   /** Default 5. */
   maxRedirects?: number;
 }
@@ -87,6 +105,8 @@ export interface RegistryRequest {
   anonymous?: boolean;
   /** What the request is about, for error messages. */
   context?: Omit<ErrorContext, "registry">;
+  /** Cancels the request, its body and its retries. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RegistryResponse {
@@ -111,6 +131,7 @@ export class RegistryClient {
   readonly referrersApi = new Map<string, boolean>();
   private readonly origin: string;
   private readonly agent: Agent;
+  private readonly dispatcher: Dispatcher;
   private readonly auth: Authenticator;
   private readonly userAgent: string;
   private readonly onRequest: ((method: string, url: string) => void) | undefined;
@@ -127,7 +148,7 @@ export class RegistryClient {
     this.retryPolicy = retryPolicy(options.retry);
     this.userAgent = options.userAgent ?? `ocicompat/${VERSION}`;
     this.onRequest = options.onRequest;
-    this.headersTimeout = options.headersTimeoutMs ?? 60_000;
+    this.headersTimeout = options.headersTimeoutMs ?? 30_000;
     this.bodyTimeout = options.bodyTimeoutMs ?? 60_000;
     this.maxRedirects = options.maxRedirects ?? 5;
     const connect: Record<string, unknown> = {
@@ -153,6 +174,9 @@ export class RegistryClient {
       headersTimeout: this.headersTimeout,
       bodyTimeout: this.bodyTimeout,
     });
+    this.dispatcher = this.agent.compose(
+      transferFloorInterceptor({ ...DEFAULT_TRANSFER_FLOOR, ...options.transferFloor }),
+    );
     this.auth = new Authenticator({
       registry: options.registry,
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
@@ -187,6 +211,28 @@ export class RegistryClient {
 
   /** Sends one logical request: authentication, retries and redirects included. */
   async request(req: RegistryRequest): Promise<RegistryResponse> {
+    throwIfCancelled(req.signal);
+    // One link to the caller's signal for the whole logical request (every hop and retry, and
+    // the body returned), undone when the body closes or the request fails.
+    const link = req.signal === undefined ? undefined : linkedSignal(req.signal);
+    try {
+      const res = await this.send(req, link?.signal);
+      if (link !== undefined) {
+        if (res.body.closed) link.dispose();
+        else res.body.once("close", () => link.dispose());
+      }
+      return res;
+    } catch (err) {
+      link?.dispose();
+      if (req.signal?.aborted) throw cancellation(req.signal);
+      throw err;
+    }
+  }
+
+  private async send(
+    req: RegistryRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<RegistryResponse> {
     const context: ErrorContext = { registry: this.registry, ...req.context };
     const retryable = req.retry ?? IDEMPOTENT.has(req.method);
     const policy = this.retryPolicy;
@@ -194,7 +240,7 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       let answer: { res: Dispatcher.ResponseData; url: URL };
       try {
-        answer = await this.attempt(req);
+        answer = await this.attempt(req, signal);
       } catch (err) {
         if (!isNetworkFailure(err)) throw err;
         const failure = errorFromNetwork(
@@ -207,7 +253,7 @@ export class RegistryClient {
         );
         const delay = backoffDelay(policy, attempt, undefined);
         if (retryable && failure.temporary && mayRetry(policy, attempt, started, delay)) {
-          await sleep(delay);
+          await cancellableSleep(delay, signal);
           continue;
         }
         throw failure;
@@ -220,7 +266,7 @@ export class RegistryClient {
         const delay = backoffDelay(policy, attempt, retryAfter);
         if (mayRetry(policy, attempt, started, delay)) {
           await res.body.dump().catch(() => undefined);
-          await sleep(delay);
+          await cancellableSleep(delay, signal);
           continue;
         }
       }
@@ -268,35 +314,46 @@ export class RegistryClient {
     return new URL(url, `${this.baseUrl}/`);
   }
 
-  private async attempt(req: RegistryRequest): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
-    if (req.anonymous) return this.follow(req, undefined);
+  private async attempt(
+    req: RegistryRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
+    if (req.anonymous) return this.follow(req, undefined, signal);
     const scopes = req.scopes ?? [];
-    const sent = await this.auth.authorization(scopes);
-    const first = await this.follow(req, sent);
+    // Token fetches are shared between requests: one caller's signal stops its own wait only.
+    const sent = await raceCancellation(this.auth.authorization(scopes), signal);
+    const first = await this.follow(req, sent, signal);
     if (first.res.statusCode !== 401) return first;
     const challenge = headerOf(first.res.headers, "www-authenticate");
     let retry: string | undefined;
     try {
-      retry = await this.auth.respond(challenge, scopes, sent);
+      retry = await raceCancellation(this.auth.respond(challenge, scopes, sent), signal);
     } catch (err) {
       await first.res.body.dump().catch(() => undefined);
       throw err;
     }
     if (retry === undefined) return first;
     await first.res.body.dump().catch(() => undefined);
-    return this.follow(req, retry);
+    return this.follow(req, retry, signal);
   }
 
-  /** One exchange, following redirects; Authorization only ever goes to the first origin. */
+  /**
+   * One exchange, following redirects. Authorization only ever goes to the registry's origin
+   * (or, for a token request, to the realm asked), and a 401 from anywhere else is refused here,
+   * before anyone could answer its challenge.
+   */
   private async follow(
     req: RegistryRequest,
     authorization: string | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
     if (this.closed)
       throw new OcicompatError("INTERNAL", `the client for ${this.registry} is closed`);
     const followRedirects = req.followRedirects ?? (req.method === "GET" || req.method === "HEAD");
     let url = this.resolve(req.url);
     const firstOrigin = url.origin;
+    // Whose 401 may be answered: the registry's; for a token request, the realm's.
+    const trustedOrigin = req.anonymous ? firstOrigin : this.origin;
     let method: HttpMethod = req.method;
     let body = req.body;
     for (let hop = 0; ; hop++) {
@@ -310,7 +367,7 @@ export class RegistryClient {
         headers.authorization = authorization;
       }
       this.onRequest?.(method, redactUrl(url.href));
-      const res = await this.agent.request({
+      const res = await this.dispatcher.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method,
@@ -318,7 +375,12 @@ export class RegistryClient {
         body: body ?? null,
         headersTimeout: this.headersTimeout,
         bodyTimeout: this.bodyTimeout,
+        ...(signal === undefined ? {} : { signal }),
       });
+      if (res.statusCode === 401 && url.origin !== trustedOrigin) {
+        await res.body.dump().catch(() => undefined);
+        throw this.foreignChallenge(req, url, trustedOrigin, hop > 0);
+      }
       const location = headerOf(res.headers, "location");
       if (!followRedirects || !REDIRECTS.has(res.statusCode) || location === undefined) {
         return { res, url };
@@ -336,6 +398,27 @@ export class RegistryClient {
         body = undefined;
       }
     }
+  }
+
+  /** The AUTH error for a 401 from a host other than the one credentials are meant for. */
+  private foreignChallenge(
+    req: RegistryRequest,
+    url: URL,
+    trustedOrigin: string,
+    redirected: boolean,
+  ): RegistryError {
+    const trusted = new URL(trustedOrigin).host;
+    const how = redirected ? "was redirected to" : "was sent to";
+    const what = req.context?.what ?? "request";
+    return new RegistryError({
+      code: "AUTH",
+      message: `${req.method} of ${what} for ${this.registry} ${how} ${url.host}, which asks for credentials (401): ocicompat sends the credentials of ${this.registry} only to ${trusted}${req.anonymous ? "" : " and the token service its own 401 names"}, never to another host`,
+      status: 401,
+      temporary: false,
+      method: req.method,
+      url: url.href,
+      subject: url.host,
+    });
   }
 }
 

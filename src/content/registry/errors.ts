@@ -278,6 +278,9 @@ const NETWORK_REASONS: Record<string, NetworkReason> = {
   UND_ERR_ABORTED: { text: "request aborted", temporary: false },
 };
 
+/** undici's own deadlines: for the headers of an answer, and for silence inside a body. */
+const DEADLINES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
 const TLS_TRUST = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -374,7 +377,8 @@ export function errorFromNetwork(
       ? "; if the registry speaks HTTPS, do not use plain HTTP"
       : "";
   return new RegistryError({
-    code: "UNREACHABLE",
+    // A deadline that passed is a TIMEOUT, like the transfer floor and --timeout.
+    code: DEADLINES.has(code) ? "TIMEOUT" : "UNREACHABLE",
     message: `cannot reach ${context.registry}: ${reason.text}${tries}${hint}`,
     temporary: reason.temporary,
     method,

@@ -26,4 +26,5 @@ export {
 } from "./errors.js";
 export { DEFAULT_RETRY_POLICY, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
 export { isLoopbackRegistry } from "./http.js";
+export { DEFAULT_TRANSFER_FLOOR, type TransferFloor } from "./transfer-guard.js";
 export { referrersTag } from "./documents.js";

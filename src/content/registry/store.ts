@@ -26,6 +26,7 @@ import {
   releasing,
   verifying,
   type Body,
+  type CallOptions,
   type ContentDescriptor,
   type MountCapable,
   type ReferrersCapable,
@@ -64,7 +65,8 @@ import {
   readText,
   withQueryParam,
 } from "./http.js";
-import { backoffDelay, mayRetry, sleep } from "./retry.js";
+import { backoffDelay, mayRetry } from "./retry.js";
+import { cancellable, cancellableSleep, throwIfCancelled } from "../cancel.js";
 
 export const DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
@@ -177,9 +179,10 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     if (this.ownsClient) await this.client.close();
   }
 
-  async resolve(reference: string): Promise<ContentDescriptor> {
+  async resolve(reference: string, options?: CallOptions): Promise<ContentDescriptor> {
     this.checkReference(reference);
     const byDigest = isDigest(reference);
+    const signal = options?.signal;
     const res = await this.send({
       method: "HEAD",
       url: this.manifestPath(reference),
@@ -187,6 +190,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       scopes: [pullScope(this.repository)],
       accept: [200, 404],
       context: { reference, what: "manifest" },
+      signal,
     });
     await res.body.dump().catch(() => undefined);
     if (res.status === 200) {
@@ -213,13 +217,15 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     }
     // A HEAD that says too little, or a 404 whose reason (unknown repository or manifest) only
     // a GET's body tells.
-    return (await this.getManifest(reference)).descriptor;
+    return (await this.getManifest(reference, options)).descriptor;
   }
 
   /** A manifest or index by tag or digest, in one GET, verified. */
-  async getManifest(reference: string): Promise<FetchedManifest> {
+  async getManifest(reference: string, options?: CallOptions): Promise<FetchedManifest> {
     this.checkReference(reference);
     const byDigest = isDigest(reference);
+    const signal = options?.signal;
+    throwIfCancelled(signal);
     if (byDigest) {
       const cached = this.manifests.get(reference);
       if (cached !== undefined) {
@@ -233,13 +239,14 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
         };
       }
     }
-    const { res, bytes } = await this.reading(this.manifestPath(reference), async () => {
+    const { res, bytes } = await this.reading(this.manifestPath(reference), signal, async () => {
       const res = await this.send({
         method: "GET",
         url: this.manifestPath(reference),
         headers: { accept: MANIFEST_ACCEPT },
         scopes: [pullScope(this.repository)],
         context: { reference, what: "manifest" },
+        signal,
       });
       const length = numberHeader(res.header("content-length"));
       if (length !== undefined) {
@@ -278,17 +285,17 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     return { descriptor: { mediaType, digest, size: bytes.byteLength }, bytes };
   }
 
-  async fetch(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>> {
+  async fetch(desc: ContentDescriptor, options?: CallOptions): Promise<AsyncIterable<Uint8Array>> {
     if (isManifestType(desc.mediaType)) {
       this.checkManifestSize(desc.size, desc.digest);
-      const { bytes } = await this.getManifest(desc.digest);
+      const { bytes } = await this.getManifest(desc.digest, options);
       this.verify(bytes, desc, "manifest");
-      return oneChunk(bytes);
+      return cancellable(oneChunk(bytes), options?.signal);
     }
-    return this.fetchBlob(desc);
+    return this.fetchBlob(desc, options?.signal);
   }
 
-  async exists(desc: ContentDescriptor): Promise<boolean> {
+  async exists(desc: ContentDescriptor, options?: CallOptions): Promise<boolean> {
     const manifest = isManifestType(desc.mediaType);
     const res = await this.send({
       method: "HEAD",
@@ -297,22 +304,24 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       scopes: [pullScope(this.repository)],
       accept: [200, 404],
       context: { reference: desc.digest, what: manifest ? "manifest" : "blob" },
+      signal: options?.signal,
     });
     await res.body.dump().catch(() => undefined);
     return res.status === 200;
   }
 
-  async push(desc: ContentDescriptor, body: Body): Promise<void> {
+  async push(desc: ContentDescriptor, body: Body, options?: CallOptions): Promise<void> {
+    const signal = options?.signal;
     if (isManifestType(desc.mediaType)) {
       this.checkManifestSize(desc.size, desc.digest);
       const bytes =
         body instanceof Uint8Array
           ? body
-          : await readAll(chunksOf(body), this.maxManifestBytes, desc.digest);
-      await this.pushManifest(desc, bytes);
+          : await readAll(cancellable(chunksOf(body), signal), this.maxManifestBytes, desc.digest);
+      await this.pushManifest(desc, bytes, undefined, options);
       return;
     }
-    await this.pushBlob(desc, body);
+    await this.pushBlob(desc, body, signal);
   }
 
   /**
@@ -323,6 +332,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     desc: ContentDescriptor,
     bytes: Uint8Array,
     tag?: string,
+    options?: CallOptions,
   ): Promise<ManifestPushResult> {
     this.checkManifestSize(bytes.byteLength, desc.digest);
     this.verify(bytes, desc, "manifest");
@@ -335,6 +345,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       body: bytes,
       scopes: [pushScope(this.repository)],
       context: { reference, what: "manifest" },
+      signal: options?.signal,
     });
     await res.body.dump().catch(() => undefined);
     const announced = res.header("docker-content-digest");
@@ -361,7 +372,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     return result;
   }
 
-  async tag(desc: ContentDescriptor, tag: string): Promise<void> {
+  async tag(desc: ContentDescriptor, tag: string, options?: CallOptions): Promise<void> {
     this.checkTag(tag);
     if (!isManifestType(desc.mediaType)) {
       throw new OcicompatError(
@@ -373,24 +384,26 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       );
     }
     this.checkManifestSize(desc.size, desc.digest);
-    const { bytes } = await this.getManifest(desc.digest);
-    await this.pushManifest(desc, bytes, tag);
+    const { bytes } = await this.getManifest(desc.digest, options);
+    await this.pushManifest(desc, bytes, tag, options);
   }
 
   /** Deletes a manifest (by digest) or a blob. Registries may refuse (405 UNSUPPORTED). */
-  async delete(desc: ContentDescriptor): Promise<void> {
+  async delete(desc: ContentDescriptor, options?: CallOptions): Promise<void> {
     const manifest = isManifestType(desc.mediaType);
     const res = await this.send({
       method: "DELETE",
       url: manifest ? this.manifestPath(desc.digest) : this.blobPath(desc.digest),
       scopes: [`repository:${this.repository}:delete`],
       context: { reference: desc.digest, what: manifest ? "manifest" : "blob" },
+      signal: options?.signal,
     });
     await res.body.dump().catch(() => undefined);
     this.manifests.delete(desc.digest);
   }
 
-  async listTags(): Promise<string[]> {
+  async listTags(options?: CallOptions): Promise<string[]> {
+    const signal = options?.signal;
     const tags: string[] = [];
     const seen = new Set<string>();
     const n = this.tagPageSize;
@@ -398,12 +411,13 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       `/v2/${this.repository}/tags/list${n === undefined ? "" : `?n=${n}`}`;
     for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
       const pageUrl: string = url;
-      const { res, bytes } = await this.reading(pageUrl, async () => {
+      const { res, bytes } = await this.reading(pageUrl, signal, async () => {
         const res = await this.send({
           method: "GET",
           url: pageUrl,
           scopes: [pullScope(this.repository)],
           context: { what: "tag list" },
+          signal,
         });
         const bytes = await readCapped(res.body, 16 * 1024 * 1024, this.name, "a tag list page");
         return { res, bytes };
@@ -432,12 +446,17 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     return tags;
   }
 
-  async referrers(subject: ContentDescriptor, artifactType?: string): Promise<Descriptor[]> {
+  async referrers(
+    subject: ContentDescriptor,
+    artifactType?: string,
+    options?: CallOptions,
+  ): Promise<Descriptor[]> {
+    const signal = options?.signal;
     if (this.client.referrersApi.get(this.repository) !== false) {
-      const listed = await this.referrersFromApi(subject, artifactType);
+      const listed = await this.referrersFromApi(subject, artifactType, signal);
       if (listed !== undefined) return listed;
     }
-    return this.referrersFromTag(subject, artifactType);
+    return this.referrersFromTag(subject, artifactType, signal);
   }
 
   /** Whether the referrers API is known to work here: true, false, or undefined (not tried). */
@@ -445,7 +464,11 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     return this.client.referrersApi.get(this.repository);
   }
 
-  async mount(desc: ContentDescriptor, fromRepository: string): Promise<boolean> {
+  async mount(
+    desc: ContentDescriptor,
+    fromRepository: string,
+    options?: CallOptions,
+  ): Promise<boolean> {
     const problem = referenceProblem(`${this.registry}/${fromRepository}`);
     if (problem !== undefined) {
       throw new OcicompatError("INVALID_REFERENCE", problem, { subject: fromRepository });
@@ -457,6 +480,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       accept: [201, 202],
       retry: true,
       context: { reference: desc.digest, what: "blob mount" },
+      signal: options?.signal,
     });
     await res.body.dump().catch(() => undefined);
     if (res.status === 201) return true;
@@ -469,13 +493,17 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
 
   // ---- blobs -------------------------------------------------------------------------------
 
-  private async fetchBlob(desc: ContentDescriptor): Promise<AsyncIterable<Uint8Array>> {
+  private async fetchBlob(
+    desc: ContentDescriptor,
+    signal: AbortSignal | undefined,
+  ): Promise<AsyncIterable<Uint8Array>> {
     const path = this.blobPath(desc.digest);
     const first = await this.send({
       method: "GET",
       url: path,
       scopes: [pullScope(this.repository)],
       context: { reference: desc.digest, what: "blob" },
+      signal,
     });
     const length = numberHeader(first.header("content-length"));
     if (first.status === 200 && length !== undefined && length !== desc.size) {
@@ -489,7 +517,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     const ranges = first.status === 206 || /\bbytes\b/i.test(first.header("accept-ranges") ?? "");
     // Until it is read, the response holds a connection: let a caller that gives up release it.
     return releasing(
-      this.inContext(verifying(this.resumable(first, desc, path, ranges), desc), "blob"),
+      this.inContext(verifying(this.resumable(first, desc, path, ranges, signal), desc), "blob"),
       () => discard(first.body),
     );
   }
@@ -499,6 +527,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     desc: ContentDescriptor,
     path: string,
     ranges: boolean,
+    signal: AbortSignal | undefined,
   ): AsyncGenerator<Uint8Array> {
     let res = first;
     let received = 0;
@@ -544,7 +573,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
         }
         resumes++;
         discard(res.body);
-        await sleep(delay);
+        await cancellableSleep(delay, signal);
         res = await this.send({
           method: "GET",
           url: path,
@@ -552,6 +581,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
           scopes: [pullScope(this.repository)],
           accept: [200, 206],
           context: { reference: desc.digest, what: "blob" },
+          signal,
         });
         if (res.status === 206) {
           const start = rangeStart(res.header("content-range"));
@@ -573,18 +603,26 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     }
   }
 
-  private async pushBlob(desc: ContentDescriptor, body: Body): Promise<void> {
+  private async pushBlob(
+    desc: ContentDescriptor,
+    body: Body,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     let replayable: Uint8Array | undefined;
     if (body instanceof Uint8Array) {
       this.verify(body, desc, "blob");
       replayable = body;
     } else if (desc.size <= this.chunkSize) {
-      replayable = await readAll(verifying(chunksOf(body), desc), desc.size, desc.digest);
+      replayable = await readAll(
+        cancellable(verifying(chunksOf(body), desc), signal),
+        desc.size,
+        desc.digest,
+      );
     }
     const upload = (session: string | undefined) =>
       replayable !== undefined && replayable.byteLength <= this.chunkSize
-        ? this.monolithicUpload(desc, replayable, session)
-        : this.chunkedUpload(desc, replayable ?? body, session);
+        ? this.monolithicUpload(desc, replayable, session, signal)
+        : this.chunkedUpload(desc, replayable ?? body, session, signal);
 
     const pending = this.pendingUploads.get(desc.digest);
     this.pendingUploads.delete(desc.digest);
@@ -612,12 +650,14 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
           err.temporary &&
           mayRetry(policy, attempt, started, delay);
         if (!again) throw err;
-        await sleep(delay);
+        await cancellableSleep(delay, signal);
       }
     }
   }
 
-  private async startUpload(): Promise<{ location: string; minChunk: number | undefined }> {
+  private async startUpload(
+    signal: AbortSignal | undefined,
+  ): Promise<{ location: string; minChunk: number | undefined }> {
     const res = await this.send({
       method: "POST",
       url: `/v2/${this.repository}/blobs/uploads/`,
@@ -625,6 +665,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       accept: [202],
       retry: true,
       context: { what: "upload" },
+      signal,
     });
     await res.body.dump().catch(() => undefined);
     const location = res.header("location");
@@ -644,12 +685,13 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     desc: ContentDescriptor,
     bytes: Uint8Array,
     session: string | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<void> {
-    const location = session ?? (await this.startUpload()).location;
+    const location = session ?? (await this.startUpload(signal)).location;
     try {
-      await this.finishUpload(location, desc, bytes);
+      await this.finishUpload(location, desc, bytes, signal);
     } catch (err) {
-      await this.cancelUpload(location);
+      await this.cancelUpload(location, signal);
       throw err;
     }
   }
@@ -658,19 +700,23 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     desc: ContentDescriptor,
     body: Body,
     session: string | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<void> {
     let location: string;
     let chunkSize = this.chunkSize;
     if (session !== undefined) {
       location = session;
     } else {
-      const started = await this.startUpload();
+      const started = await this.startUpload(signal);
       location = started.location;
       if (started.minChunk !== undefined) chunkSize = Math.max(chunkSize, started.minChunk);
     }
     let offset = 0;
     try {
-      const source = body instanceof Uint8Array ? chunksOf(body) : verifying(chunksOf(body), desc);
+      const source = cancellable(
+        body instanceof Uint8Array ? chunksOf(body) : verifying(chunksOf(body), desc),
+        signal,
+      );
       for await (const chunk of rechunk(source, chunkSize)) {
         const res = await this.send({
           method: "PATCH",
@@ -684,15 +730,16 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
           accept: [202],
           retry: false,
           context: { reference: desc.digest, what: "blob upload" },
+          signal,
         });
         await res.body.dump().catch(() => undefined);
         const next = res.header("location");
         if (next !== undefined) location = new URL(next, res.url).href;
         offset += chunk.byteLength;
       }
-      await this.finishUpload(location, desc, new Uint8Array(0));
+      await this.finishUpload(location, desc, new Uint8Array(0), signal);
     } catch (err) {
-      await this.cancelUpload(location);
+      await this.cancelUpload(location, signal);
       throw err;
     }
   }
@@ -702,6 +749,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     location: string,
     desc: ContentDescriptor,
     bytes: Uint8Array,
+    signal: AbortSignal | undefined,
   ): Promise<void> {
     const res = await this.send({
       method: "PUT",
@@ -712,6 +760,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       accept: [201, 204],
       retry: false,
       context: { reference: desc.digest, what: "blob upload" },
+      signal,
     });
     await res.body.dump().catch(() => undefined);
     this.checkUploaded(res, desc);
@@ -728,8 +777,15 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     }
   }
 
-  /** Best effort: a session that cannot be cancelled expires on the registry. */
-  private async cancelUpload(location: string): Promise<void> {
+  /**
+   * Best effort: a session that cannot be cancelled expires on the registry. After the caller's
+   * signal aborted, the DELETE still goes out, but nobody waits for it.
+   */
+  private async cancelUpload(location: string, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) {
+      void this.cancelUpload(location, undefined);
+      return;
+    }
     try {
       const res = await this.send({
         method: "DELETE",
@@ -750,6 +806,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
   private async referrersFromApi(
     subject: ContentDescriptor,
     artifactType: string | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<Descriptor[] | undefined> {
     const results: Descriptor[] = [];
     let url: string | undefined =
@@ -758,7 +815,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
       const pageUrl: string = url;
       const first = page === 0;
-      const answer = await this.reading(pageUrl, async () => {
+      const answer = await this.reading(pageUrl, signal, async () => {
         const res: RegistryResponse = await this.send({
           method: "GET",
           url: pageUrl,
@@ -766,6 +823,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
           scopes: [pullScope(this.repository)],
           accept: [200, 404],
           context: { reference: subject.digest, what: "referrers" },
+          signal,
         });
         if (res.status === 404) {
           const text = await readText(res.body);
@@ -825,10 +883,11 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
   private async referrersFromTag(
     subject: ContentDescriptor,
     artifactType: string | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<Descriptor[]> {
     let fetched: FetchedManifest;
     try {
-      fetched = await this.getManifest(referrersTag(subject.digest));
+      fetched = await this.getManifest(referrersTag(subject.digest), { signal });
     } catch (err) {
       if (isRegistryError(err) && err.status === 404) return [];
       throw err;
@@ -855,7 +914,11 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
    * Runs a GET and the read of its (small) body, again when the connection breaks off inside the
    * body; the client already retries failures before an answer.
    */
-  private async reading<T>(url: string, fn: () => Promise<T>): Promise<T> {
+  private async reading<T>(
+    url: string,
+    signal: AbortSignal | undefined,
+    fn: () => Promise<T>,
+  ): Promise<T> {
     const policy = this.client.retryPolicy;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -865,7 +928,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
         if (!isNetworkFailure(err)) throw err;
         const delay = backoffDelay(policy, attempt, undefined);
         if (isTemporaryNetworkFailure(err) && mayRetry(policy, attempt, started, delay)) {
-          await sleep(delay);
+          await cancellableSleep(delay, signal);
           continue;
         }
         throw errorFromNetwork(

@@ -6,7 +6,12 @@ import {
   wrapInIndex,
   type EntryPlatform,
 } from "../../compat/index-edit.js";
-import { fetchBytes, type ContentDescriptor, type Store } from "../../content/store.js";
+import {
+  fetchBytes,
+  type CallOptions,
+  type ContentDescriptor,
+  type Store,
+} from "../../content/store.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
@@ -27,9 +32,10 @@ export interface TagSource {
 export async function readTagSource(
   store: Store,
   tag: string,
-  options: { expect?: string; wrap?: boolean } = {},
+  options: { expect?: string; wrap?: boolean } & CallOptions = {},
 ): Promise<TagSource> {
-  const current = await store.resolve(tag);
+  const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
+  const current = await store.resolve(tag, call);
   const where = `${store.name}:${tag}`;
   if (options.expect !== undefined && current.digest !== options.expect) {
     throw new OcicompatError(
@@ -45,7 +51,7 @@ export async function readTagSource(
       { subject: where },
     );
   }
-  const bytes = await fetchBytes(store, current);
+  const bytes = await fetchBytes(store, current, undefined, call);
   if (current.mediaType === MediaType.ImageIndex) {
     return {
       tag,
@@ -63,7 +69,7 @@ export async function readTagSource(
         { subject: where },
       );
     }
-    const platform = await platformOfManifest(store, current, bytes);
+    const platform = await platformOfManifest(store, current, bytes, call);
     const wrapper = wrapInIndex(current, platform);
     return {
       tag,
@@ -85,8 +91,9 @@ export async function platformOfManifest(
   store: Store,
   manifest: ContentDescriptor,
   bytes?: Uint8Array,
+  options?: CallOptions,
 ): Promise<EntryPlatform> {
-  const doc = parseIJson(bytes ?? (await fetchBytes(store, manifest))).value;
+  const doc = parseIJson(bytes ?? (await fetchBytes(store, manifest, undefined, options))).value;
   const config = isObject(doc) ? doc["config"] : undefined;
   if (!isObject(config) || typeof config["digest"] !== "string") {
     throw new OcicompatError("VALIDATION", "the image manifest has no config descriptor", {
@@ -94,7 +101,7 @@ export async function platformOfManifest(
     });
   }
   const configDoc = parseIJson(
-    await fetchBytes(store, config as unknown as ContentDescriptor),
+    await fetchBytes(store, config as unknown as ContentDescriptor, undefined, options),
   ).value;
   const platform = platformFromConfig(configDoc);
   if (platform === undefined) {

@@ -2,11 +2,14 @@
 // store writes a manifest with one PUT and says whether the registry indexed its subject (the
 // `OCI-Subject` answer of a registry with the referrers API); a layout, archive or memory store
 // stores the manifest as a blob and tags by editing its index. Every write is recorded, in order,
-// for the report.
+// for the report. A writer made with a signal passes it to every store call, and checks it before
+// each write, so an abort stops the sequence between two writes at the latest.
 import { isOcicompatError } from "../../oci/errors.js";
+import { throwIfCancelled } from "../../content/cancel.js";
 import {
   canTagComplete,
   fetchBytes,
+  type CallOptions,
   type ContentDescriptor,
   type Store,
 } from "../../content/store.js";
@@ -17,6 +20,7 @@ interface ManifestPusher {
     desc: ContentDescriptor,
     bytes: Uint8Array,
     tag?: string,
+    options?: CallOptions,
   ): Promise<{ subjectAccepted: boolean }>;
 }
 
@@ -53,9 +57,19 @@ export class ContentWriter {
   /** "registry" when manifests go to a registry's manifest endpoint, else "layout". */
   readonly kind: "registry" | "layout";
   readonly records: WriteRecord[] = [];
+  /** What every store call of this writer is given: the caller's signal. */
+  readonly callOptions: CallOptions;
 
-  constructor(readonly store: Store) {
+  constructor(
+    readonly store: Store,
+    options: CallOptions = {},
+  ) {
     this.kind = isManifestPusher(store) ? "registry" : "layout";
+    this.callOptions = options.signal === undefined ? {} : { signal: options.signal };
+  }
+
+  private checkSignal(): void {
+    throwIfCancelled(this.callOptions.signal);
   }
 
   /**
@@ -63,8 +77,9 @@ export class ContentWriter {
    * that makes a reused blob young again, so a concurrent `ocicompat gc` spares it.
    */
   async blob(role: WriteRole, desc: ContentDescriptor, bytes: Uint8Array): Promise<void> {
-    const present = await this.store.exists(desc);
-    if (!present || this.kind === "layout") await this.store.push(desc, bytes);
+    this.checkSignal();
+    const present = await this.store.exists(desc, this.callOptions);
+    if (!present || this.kind === "layout") await this.store.push(desc, bytes, this.callOptions);
     this.records.push({
       action: "blob",
       role,
@@ -75,11 +90,13 @@ export class ContentWriter {
 
   /** A manifest by digest; whether the store indexed its subject. */
   async manifest(role: WriteRole, desc: ContentDescriptor, bytes: Uint8Array): Promise<boolean> {
+    this.checkSignal();
     let subjectAccepted = false;
     if (isManifestPusher(this.store)) {
-      subjectAccepted = (await this.store.pushManifest(desc, bytes)).subjectAccepted;
+      subjectAccepted = (await this.store.pushManifest(desc, bytes, undefined, this.callOptions))
+        .subjectAccepted;
     } else {
-      await this.store.push(desc, bytes);
+      await this.store.push(desc, bytes, this.callOptions);
     }
     this.records.push({ action: "manifest", role, descriptor: desc, subjectAccepted });
     return subjectAccepted;
@@ -97,10 +114,11 @@ export class ContentWriter {
     /** The digest the tag must still name (an index being replaced): checked atomically where the store can. */
     replacing?: string,
   ): Promise<void> {
+    this.checkSignal();
     if (isManifestPusher(this.store)) {
-      await this.store.pushManifest(desc, bytes, tag);
+      await this.store.pushManifest(desc, bytes, tag, this.callOptions);
     } else {
-      await this.store.push(desc, bytes); // a layout skips (and touches) what it has
+      await this.store.push(desc, bytes, this.callOptions); // a layout skips (and touches) what it has
       if (canTagComplete(this.store)) {
         // Under the lock a gc holds: what this writer stored must still be there. Only that:
         // an index may be sparse on purpose, and its other children are not ours to demand.
@@ -108,9 +126,10 @@ export class ContentWriter {
         await this.store.tagComplete(desc, tag, {
           only: written,
           ...(replacing === undefined ? {} : { replacing }),
+          ...this.callOptions,
         });
       } else {
-        await this.store.tag(desc, tag);
+        await this.store.tag(desc, tag, this.callOptions);
       }
     }
     this.records.push({ action: "tag", role, descriptor: desc, tag });
@@ -121,13 +140,14 @@ export class ContentWriter {
 export async function readTagged(
   store: Store,
   tag: string,
+  options?: CallOptions,
 ): Promise<{ descriptor: ContentDescriptor; bytes: Uint8Array } | undefined> {
   let descriptor: ContentDescriptor;
   try {
-    descriptor = await store.resolve(tag);
+    descriptor = await store.resolve(tag, options);
   } catch (err) {
     if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
     throw err;
   }
-  return { descriptor, bytes: await fetchBytes(store, descriptor) };
+  return { descriptor, bytes: await fetchBytes(store, descriptor, undefined, options) };
 }

@@ -114,7 +114,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(handler: Handler): Promise<TestServer> {
+/** `address`: another loopback address (127.0.0.2, ...) stands for another host. */
+export async function startServer(handler: Handler, address = "127.0.0.1"): Promise<TestServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -130,11 +131,11 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    host: `127.0.0.1:${port}`,
-    url: `http://127.0.0.1:${port}`,
+    host: `${address}:${port}`,
+    url: `http://${address}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

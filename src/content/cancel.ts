@@ -1,0 +1,106 @@
+// Cancellation through an AbortSignal, the same way in every store: a call that is cancelled
+// rejects with the signal's reason when that is already an OcicompatError (a command's --timeout
+// gives a TIMEOUT), else with CANCELLED. Waits stop at once, and a stream stops at its next chunk.
+import { OcicompatError } from "../oci/errors.js";
+
+/** The error an aborted `signal` stands for. */
+export function cancellation(signal: AbortSignal): OcicompatError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof OcicompatError) return reason;
+  return new OcicompatError(
+    "CANCELLED",
+    "cancelled",
+    reason === undefined ? undefined : { cause: reason },
+  );
+}
+
+/** Throws the cancellation error when `signal` has been aborted. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancellation(signal);
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts. */
+export function cancellableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(cancellation(signal));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(cancellation(signal));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * `source`, stopping with the cancellation error at the first chunk asked for after `signal`
+ * aborted; the source is let go of (its `return()` runs). For streams whose chunks are already
+ * at hand (memory, the cache); a network stream is cut by its request's own signal.
+ */
+export async function* cancellable(
+  source: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  if (signal === undefined) {
+    yield* source;
+    return;
+  }
+  for await (const chunk of source) {
+    throwIfCancelled(signal);
+    yield chunk;
+  }
+  throwIfCancelled(signal);
+}
+
+/**
+ * A signal that aborts when `signal` does, with the cancellation error as its reason, so that
+ * whatever it cuts (an undici request and its body) fails with that error. `dispose` detaches it
+ * from `signal` once the work it guards is over, so a long-lived signal does not gather listeners.
+ */
+export function linkedSignal(signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  if (signal.aborted) {
+    controller.abort(cancellation(signal));
+    return { signal: controller.signal, dispose: () => undefined };
+  }
+  const onAbort = (): void => controller.abort(cancellation(signal));
+  signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => signal.removeEventListener("abort", onAbort),
+  };
+}
+
+/**
+ * `work`, or the cancellation error as soon as `signal` aborts, whichever comes first. For work
+ * shared with other callers (a token fetch several requests wait for), which one caller's signal
+ * must not cut short for the others.
+ */
+export function raceCancellation<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(cancellation(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancellation(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
