@@ -44,14 +44,15 @@ export function cancellableSleep(ms: number, signal: AbortSignal | undefined): P
  * aborted; the source is let go of (its `return()` runs). For streams whose chunks are already
  * at hand (memory, the cache); a network stream is cut by its request's own signal.
  */
-export async function* cancellable(
-  source: AsyncIterable<Uint8Array>,
+export async function* cancellable<T>(
+  source: AsyncIterable<T>,
   signal: AbortSignal | undefined,
-): AsyncGenerator<Uint8Array> {
+): AsyncGenerator<T> {
   if (signal === undefined) {
     yield* source;
     return;
   }
+  throwIfCancelled(signal);
   for await (const chunk of source) {
     throwIfCancelled(signal);
     yield chunk;
@@ -102,5 +103,43 @@ export function raceCancellation<T>(work: Promise<T>, signal: AbortSignal | unde
         reject(err);
       },
     );
+  });
+}
+
+/** Where each store method takes its CallOptions (content/store.ts and its abilities). */
+const OPTIONS_AT: Readonly<Record<string, number>> = {
+  resolve: 1,
+  fetch: 1,
+  exists: 1,
+  push: 2,
+  tag: 2,
+  listTags: 0,
+  referrers: 2,
+  mount: 2,
+  tagComplete: 2,
+};
+
+/**
+ * `store` with `signal` added to the options of every store call, for code that hands the store
+ * on (anchor finders, writers) and so cannot pass it call by call. Other properties, and the
+ * type guards that look for them, see the store itself.
+ */
+export function withSignal<S extends object>(store: S, signal: AbortSignal | undefined): S {
+  if (signal === undefined) return store;
+  return new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      const at = typeof property === "string" ? OPTIONS_AT[property] : undefined;
+      const method = value as (...args: unknown[]) => unknown;
+      if (at === undefined) return method.bind(target);
+      return (...args: unknown[]) => {
+        const given = args[at];
+        const next = [...args];
+        while (next.length < at) next.push(undefined);
+        next[at] = { ...(typeof given === "object" && given !== null ? given : {}), signal };
+        return method.apply(target, next);
+      };
+    },
   });
 }

@@ -13,7 +13,7 @@ import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { computeDigest } from "../oci/digest.js";
 import { followableDescriptor } from "../oci/followed-descriptor.js";
 import type { ImageIndex } from "../oci/schema.js";
-import { cancellable, cancelledError, throwIfCancelled } from "./call-signal.js";
+import { cancellable, cancellation, throwIfCancelled } from "./cancel.js";
 import { CopyError, type CopySide } from "./copy/error.js";
 import { limiter } from "./copy/limiter.js";
 import { successors } from "./graph.js";
@@ -371,7 +371,7 @@ async function onSide<T>(
 
 function sideError(run: Run, side: CopySide, desc: ContentDescriptor, err: unknown): Error {
   // Cancellation is the caller's doing, not a side's failure: its own error, unwrapped.
-  if (run.options.signal?.aborted) return cancelledError(run.options.signal);
+  if (run.options.signal?.aborted) return cancellation(run.options.signal);
   if (err instanceof CopyError) return err;
   return new CopyError(side, side === "source" ? run.src.name : run.dst.name, desc, err);
 }

@@ -30,7 +30,7 @@ import { referenceProblem } from "../oci/reference.js";
 import type { Descriptor, IndexEntry } from "../oci/schema.js";
 import { validateOciDocument } from "../oci/validate.js";
 import type { Abandonable } from "./abandon.js";
-import { cancellable, throwIfCancelled } from "./call-signal.js";
+import { cancellable, throwIfCancelled } from "./cancel.js";
 import {
   createFileExclusive,
   errnoOf,

@@ -38,7 +38,7 @@ import { errnoOf, ioError, staleTempFiles, TEMP_LEASE_MS } from "../content/layo
 import { withLock } from "../content/layout/lock.js";
 import { fetchBytes, isManifestType, type ContentDescriptor } from "../content/store.js";
 import { OcicompatError, isOcicompatError } from "../oci/errors.js";
-import { throwIfCancelled } from "../content/call-signal.js";
+import { throwIfCancelled } from "../content/cancel.js";
 
 export interface LayoutGcOptions {
   dryRun?: boolean;

@@ -5,7 +5,7 @@
 //     as subject), and the keeper gets the anchors.
 // Anchors already in place are not written again, so a second run writes nothing.
 import { buildCompatManifest } from "../compat/build.js";
-import { withSignal } from "../content/call-signal.js";
+import { withSignal } from "../content/cancel.js";
 import {
   fetchBytes,
   isManifestType,

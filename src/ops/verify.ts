@@ -12,7 +12,7 @@
 // With `gc`, each compat manifest (or Proposal J blob) is also checked for what keeps it alive in a
 // registry that knows nothing of compatibilities (see verify/anchors.ts); content that nothing
 // keeps alive is a problem.
-import { withSignal } from "../content/call-signal.js";
+import { withSignal } from "../content/cancel.js";
 import { limiter } from "../content/copy/limiter.js";
 import {
   fetchBytes,

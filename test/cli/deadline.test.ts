@@ -33,7 +33,10 @@ describe("--timeout durations", () => {
   test("a deadline aborts its signal with a TIMEOUT error naming the flag", async () => {
     const signal = deadlineSignal("10ms");
     assert.ok(signal);
+    // The deadline's timer is unref'd (it must not keep a CLI alive); this one keeps the test alive.
+    const keepAlive = setTimeout(() => undefined, 10_000);
     await new Promise((resolve) => signal.addEventListener("abort", resolve));
+    clearTimeout(keepAlive);
     assert.ok(signal.reason instanceof OcicompatError);
     assert.equal(signal.reason.code, "TIMEOUT");
     assert.match(signal.reason.message, /10ms \(--timeout\)/);

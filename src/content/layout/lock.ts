@@ -22,7 +22,7 @@ import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { open, readFile, stat, unlink, utimes } from "node:fs/promises";
 import { OcicompatError } from "../../oci/errors.js";
-import { throwIfCancelled } from "../call-signal.js";
+import { throwIfCancelled } from "../cancel.js";
 import { errnoOf } from "./files.js";
 
 export interface LockOptions {
