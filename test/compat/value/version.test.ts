@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { compareVersions, parseVersion } from "../../../src/compat/value/index.js";
 import type { Case } from "./util.js";
 import { compile, describeCase, evaluate, issues } from "./util.js";
@@ -147,6 +148,65 @@ describe("version values match node versions", () => {
       assert.equal(evaluate("version", c[0], c[1]), c[2]);
     });
   }
+});
+
+// The short-version table of docs/compat-language.md, row for row (a test below keeps the two equal).
+const SHORT_VERSIONS: Case[] = [
+  ["5.15", "5.15.0-91-generic", true],
+  ["=5.15", "5.15.0-91-generic", true],
+  ["5.15.*", "5.15.0-91-generic", true],
+  ["!=5.15", "5.15.0-91-generic", false],
+  ["<5.15", "5.15.0-91-generic", false],
+  ["<=5.15", "5.15.0-91-generic", true],
+  [">5.15", "5.15.0-91-generic", false],
+  [">=5.15", "5.15.0-91-generic", true],
+  ["[5.15, 5.15]", "5.15.0-91-generic", true],
+  ["[5.14, 5.15)", "5.15.0-91-generic", false],
+  ["(5.14, 5.16)", "5.15.0-91-generic", true],
+  ["(5.15, 6]", "5.15.0-91-generic", false],
+  ["5.15.0", "5.15.0-91-generic", true],
+  [">5.15.0", "5.15.0-91-generic", false],
+  [">=5.15.0-92", "5.15.0-91-generic", false],
+  ["5", "5.15.0-91-generic", true],
+  ["5.1", "5.15.0-91-generic", false],
+  [">5.15", "5.16.0", true],
+  [">5.15", "5.16.0-rc1", true],
+  ["<=5.15", "5.16.0-rc1", false],
+  ["5.15", "5.15.0-rc1", false],
+  ["<5.15", "5.15.0-rc1", true],
+  [">=6.20rc1", "6.20.0-rc1", true],
+  [">=6.20-rc2", "6.20.0-rc1", false],
+  [">=6.20", "6.20.0-rc7", false],
+  ["6.20-rc", "6.20.0-rc3", true],
+  [">=1.2~rc1", "1.2", true],
+  [">=1.2~rc2", "1.2~rc1", false],
+  [">=2.31, <=2.37", "2.37.1", true],
+  [">=2.31, <2.37", "2.37.1", false],
+  [">=525.60.13", "550.54.14", true],
+];
+
+describe("short versions mean the same for every operator (docs/compat-language.md)", () => {
+  for (const c of SHORT_VERSIONS) {
+    test(describeCase("version", c), () => {
+      assert.equal(evaluate("version", c[0], c[1]), c[2]);
+    });
+  }
+
+  test("the docs show exactly this table", () => {
+    const docs = readFileSync(new URL("../../../docs/compat-language.md", import.meta.url), "utf8");
+    const lines = docs.split("\n");
+    const header = lines.findIndex((l) => /^\| value +\| node version +\| result +\|$/.test(l));
+    assert.ok(header >= 0, "the short-version example table is missing");
+    const rows: Case[] = [];
+    for (const line of lines.slice(header + 2)) {
+      if (!line.startsWith("|")) break;
+      const [value, fact, result] = line
+        .split(/ \| /)
+        .map((cell) => cell.replace(/^\|? *`?|`? *\|?$/g, ""));
+      rows.push([value as string, fact as string, result === "passes"]);
+    }
+    assert.deepEqual(rows, SHORT_VERSIONS);
+  });
 });
 
 describe("pre-release versions order before their release", () => {
