@@ -30,6 +30,20 @@ describe("explanations say what is needed and what the node has", () => {
     );
   });
 
+  test("version: a pre-release node version shows how it was read", () => {
+    assert.equal(
+      reason("version", ">=6.9", "6.9.0-rc3-00012-gabcdef"),
+      "needs >=6.9; node has 6.9.0-rc3-00012-gabcdef (read as 6.9-rc3.12; fails >=6.9)",
+    );
+  });
+
+  test("version: a short version's failure names the comparator as written", () => {
+    assert.equal(
+      reason("version", ">=5, <=5.14", "5.15.0-91-generic"),
+      "needs >=5, <=5.14; node has 5.15.0-91-generic (read as 5.15.0.91; fails <=5.14)",
+    );
+  });
+
   test("version: with alternatives the failure says none held", () => {
     assert.equal(
       reason("version", ">=6.1 || 5.15", "5.10"),
