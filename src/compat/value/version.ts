@@ -55,12 +55,7 @@ function digitsEnd(s: string, i: number): number {
 
 /** Where reading stopped and what was there, so a refused value can say why. */
 export type VersionStop =
-  | "end"
-  | "after-wildcard"
-  | "second-tag"
-  | "tilde"
-  | "build-metadata"
-  | "unknown";
+  "end" | "after-wildcard" | "second-tag" | "tilde" | "build-metadata" | "unknown";
 
 export interface VersionScan {
   /** The components read, with the tag as a negative number; empty when `s` is no version. */

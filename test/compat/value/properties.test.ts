@@ -98,7 +98,8 @@ const valueText = (m: VersionModel): fc.Arbitrary<string> =>
         // A one-letter tag needs its number, and must not be glued to a one-letter neighbour.
         if (tag.length === 1 && (m.pre.n.length === 0 || !glue)) tag = names[0] as string;
         const [first, ...rest] = m.pre.n;
-        const number = first === undefined ? "" : glue || tag.length === 1 ? `${first}` : `.${first}`;
+        const number =
+          first === undefined ? "" : glue || tag.length === 1 ? `${first}` : `.${first}`;
         text += `${preSep}${tag}${number}${rest.map((n, i) => `${seps[7 - i]}${n}`).join("")}`;
       }
       return text;
