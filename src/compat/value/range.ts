@@ -50,6 +50,8 @@ export interface RangeDomain<V> {
   span(value: V): Interval<V>;
   /** The least value any fact can have, when there is one (versions never go below 0-alpha). */
   readonly floor: V | undefined;
+  /** Says what a scalar's span is, for explanations; absent when a scalar is a single point. */
+  describeSpan?(scalar: Scalar<V>): string;
 }
 
 /** A contiguous set of values; an end that is undefined is unbounded. */
@@ -474,7 +476,26 @@ export function failureNotes<V>(ast: RangeAst<V>, x: V, d: RangeDomain<V>): stri
   const only = ast.length === 1 ? ast[0] : undefined;
   if (only === undefined) return ["no alternative holds"];
   const failing = only.find((t) => !termHolds(t, x, d));
-  return failing === undefined ? [] : [`fails ${printTerm(failing)}`];
+  if (failing === undefined) return [];
+  // Where the end of a span decided (">5.15" starts at 5.16-alpha), say where that end is.
+  const spans = d.describeSpan === undefined ? [] : upperEndScalars(failing).map(d.describeSpan);
+  return [`fails ${printTerm(failing)}`, ...spans];
+}
+
+/** The scalars of a term that are read at the upper end of their span. */
+function upperEndScalars<V>(term: RangeTerm<V>): Scalar<V>[] {
+  switch (term.kind) {
+    case "compare":
+      return term.op === ">=" || term.op === "<" ? [] : [term.operand];
+    case "bare":
+      return [term.operand];
+    case "interval": {
+      const out: Scalar<V>[] = [];
+      if (term.lower !== undefined && !term.lowerInclusive) out.push(term.lower);
+      if (term.upper !== undefined && term.upperInclusive) out.push(term.upper);
+      return out;
+    }
+  }
 }
 
 export function rangeHolds<V>(ast: RangeAst<V>, x: V, d: RangeDomain<V>): boolean {

@@ -18,6 +18,8 @@ export const versionType: OrderedType<Parts> = {
   // does not start with it: "5.15" covers 5.15 … 5.15.999 but not 5.15-rc1, 5.16-rc1 or 5.150.
   span: (v) => ({ lower: v, lowerInclusive: true, upper: spanEnd(v), upperInclusive: false }),
   floor: [0, LOWEST_TAG],
+  describeSpan: (s) =>
+    `${s.text} means ${formatVersion(s.value)} ≤ v < ${formatVersion(spanEnd(s.value))}`,
   valueOf: (fact) => (fact.type === "version" ? fact.parts : undefined),
   // Show how a distro-decorated version was read, since that is where comparisons surprise.
   readingNotes: (fact, parts) => {
