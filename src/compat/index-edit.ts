@@ -10,7 +10,7 @@ import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import type { Descriptor, IndexEntry } from "../oci/schema.js";
 import { validateOciDocument } from "../oci/validate.js";
-import { skipString, skipValue, skipWs } from "../oci/json-text.js";
+import { scanObject, topLevelArray, type ObjectMember, type TextSpan } from "../oci/json-text.js";
 import { isObject, type Json } from "../oci/json-value.js";
 
 /** A platform as written into an index entry (without compatibilities). */
@@ -96,7 +96,7 @@ export function editCompatibilities(
   const splices: { start: number; end: number; text: string; entry: number }[] = [];
   for (const [position, edit] of [...byEntry].sort((a, b) => a[0] - b[0])) {
     const entry = manifests[position] as Json;
-    const span = entries[position] as Span;
+    const span = entries[position] as TextSpan;
     const platform = entry["platform"];
     if (isObject(platform)) {
       const old = [platform["compatibilities"], platform["compat"]].filter(isObject);
@@ -246,68 +246,19 @@ export function platformFromConfig(config: unknown): EntryPlatform | undefined {
   return platform;
 }
 
-// ---- the scanner -----------------------------------------------------------------------------
-// Works on text already proven to be valid JSON (parseIndexDocument ran first), so it only has to
-// track strings and nesting.
-
-interface Span {
-  start: number;
-  end: number;
-}
-
-interface Member {
-  key: string;
-  keyStart: number;
-  keyEnd: number;
-  valueStart: number;
-  valueEnd: number;
-}
-
-interface ObjectScan {
-  open: number;
-  close: number;
-  members: Member[];
-}
+// ---- edits on the text ------------------------------------------------------------------------
+// Work on text already proven to be valid JSON (parseIndexDocument ran first), with the scanner
+// of oci/json-text.ts.
 
 /** The spans of the elements of the top-level `manifests` array. */
-function locateEntries(text: string): Span[] {
-  const root = scanObject(text, skipWs(text, 0));
-  const manifests = root.members.find((m) => m.key === "manifests");
+function locateEntries(text: string): TextSpan[] {
+  const manifests = topLevelArray(text, "manifests");
   if (manifests === undefined) throw internal("no manifests array");
-  const open = manifests.valueStart;
-  if (text[open] !== "[") throw internal("manifests is not an array");
-  const elements: Span[] = [];
-  let i = skipWs(text, open + 1);
-  while (text[i] !== "]") {
-    const end = skipValue(text, i);
-    elements.push({ start: i, end });
-    i = skipWs(text, end);
-    if (text[i] === ",") i = skipWs(text, i + 1);
-  }
-  return elements;
+  return manifests.elements;
 }
 
-function memberOf(text: string, objectStart: number, key: string): Member | undefined {
+function memberOf(text: string, objectStart: number, key: string): ObjectMember | undefined {
   return scanObject(text, objectStart).members.find((m) => m.key === key);
-}
-
-function scanObject(text: string, open: number): ObjectScan {
-  if (text[open] !== "{") throw internal("expected an object");
-  const members: Member[] = [];
-  let i = skipWs(text, open + 1);
-  while (text[i] !== "}") {
-    const keyStart = i;
-    const keyEnd = skipString(text, i);
-    const key = JSON.parse(text.slice(keyStart, keyEnd)) as string;
-    i = skipWs(text, keyEnd);
-    if (text[i] !== ":") throw internal("expected ':'");
-    const valueStart = skipWs(text, i + 1);
-    const valueEnd = skipValue(text, valueStart);
-    members.push({ key, keyStart, keyEnd, valueStart, valueEnd });
-    i = skipWs(text, valueEnd);
-    if (text[i] === ",") i = skipWs(text, i + 1);
-  }
-  return { open, close: i, members };
 }
 
 /** Removes `key` and one comma next to it from an object's text; unchanged if absent. */
@@ -315,15 +266,15 @@ function removeMember(objectText: string, key: string): string {
   const { members } = scanObject(objectText, 0);
   const at = members.findIndex((m) => m.key === key);
   if (at < 0) return objectText;
-  const m = members[at] as Member;
+  const m = members[at] as ObjectMember;
   let start: number;
   let end: number;
   if (at > 0) {
-    start = (members[at - 1] as Member).valueEnd;
+    start = (members[at - 1] as ObjectMember).valueEnd;
     end = m.valueEnd;
   } else if (members.length > 1) {
     start = m.keyStart;
-    end = (members[1] as Member).keyStart;
+    end = (members[1] as ObjectMember).keyStart;
   } else {
     start = m.keyStart;
     end = m.valueEnd;

@@ -1,18 +1,12 @@
-// `quantity` values: the range grammar over plain numbers with decimal (k M G T) and binary
+// `quantity` values: the ordered-range matcher over plain numbers with decimal (k M G T) and binary
 // (Ki Mi Gi Ti) suffixes. A bare quantity means equality. Quantities are real numbers, so
 // ">4, <5" is satisfiable (4.5) even though a CPU count never lands there.
 
-import type { LexResult, RangeAst, RangeDomain } from "./range.js";
-import {
-  boundsOf,
-  boundsSatisfiable,
-  failureNotes,
-  parseRange,
-  printRange,
-  rangeHolds,
-} from "./range.js";
-import type { CompileResult, Matcher, MatchOutcome, PreparedFact } from "./types.js";
-import { isSpace, issueAt, needsHas, NEVER_SATISFIABLE, quote, wrongKind } from "./types.js";
+import type { OrderedType } from "./ordered-range.js";
+import { compileOrderedRange } from "./ordered-range.js";
+import type { LexResult } from "./range.js";
+import type { CompileResult } from "./types.js";
+import { isSpace, issueAt, quote } from "./types.js";
 
 /** Suffix → [base, power]. */
 const UNITS: ReadonlyMap<string, readonly [1000 | 1024, number]> = new Map([
@@ -91,14 +85,6 @@ function lexQuantity(src: string, pos: number): LexResult<number> {
 
 const compareNumbers = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
 
-export const quantityDomain: RangeDomain<number> = {
-  noun: "quantity",
-  lex: lexQuantity,
-  compare: compareNumbers,
-  bare: (v) => ({ lower: v, lowerInclusive: true, upper: v, upperInclusive: true, excluded: [] }),
-  floor: undefined,
-};
-
 /** A number as written plus its binary-unit reading when exact, e.g. "68719476736 (= 64Gi)". */
 function binaryNote(value: number): string | undefined {
   for (const [unit, [base, power]] of [...UNITS].reverse()) {
@@ -108,75 +94,23 @@ function binaryNote(value: number): string | undefined {
   return undefined;
 }
 
-interface Compiled {
-  readonly lower: number;
-  readonly lowerInclusive: boolean;
-  readonly upper: number;
-  readonly upperInclusive: boolean;
-  readonly excluded: readonly number[];
-}
-
-class QuantityMatcher implements Matcher {
-  readonly type = "quantity" as const;
-  readonly satisfiable: boolean;
-  private readonly alternatives: readonly Compiled[];
-  private readonly printed: string;
-
-  constructor(
-    readonly source: string,
-    private readonly ast: RangeAst<number>,
-  ) {
-    this.alternatives = ast
-      .map((terms) => boundsOf(terms, quantityDomain))
-      .filter((b) => boundsSatisfiable(b, quantityDomain))
-      .map((b) => ({
-        // Infinite ends keep the hot path free of "is there a bound" branches.
-        lower: b.lower ?? -Infinity,
-        lowerInclusive: b.lower === undefined || b.lowerInclusive,
-        upper: b.upper ?? Infinity,
-        upperInclusive: b.upper === undefined || b.upperInclusive,
-        excluded: b.excluded,
-      }));
-    this.satisfiable = this.alternatives.length > 0;
-    this.printed = printRange(ast);
-  }
-
-  matches(fact: PreparedFact): boolean {
-    if (fact.type !== "quantity") return false;
-    const x = fact.value;
-    const alternatives = this.alternatives;
-    for (let i = 0; i < alternatives.length; i++) {
-      const a = alternatives[i] as Compiled;
-      if (a.lowerInclusive ? x < a.lower : x <= a.lower) continue;
-      if (a.upperInclusive ? x > a.upper : x >= a.upper) continue;
-      if (a.excluded.length === 0 || !a.excluded.includes(x)) return true;
-    }
-    return false;
-  }
-
-  explain(fact: PreparedFact): MatchOutcome {
-    if (fact.type !== "quantity") return wrongKind("quantity", fact);
-    const pass = rangeHolds(this.ast, fact.value, quantityDomain);
-    const notes: string[] = [];
-    const plain = String(fact.value);
-    if (fact.text === plain) {
-      const note = binaryNote(fact.value);
-      if (note !== undefined) notes.push(note);
-    } else {
-      notes.push(`= ${plain}`);
-    }
-    if (!pass) notes.push(...failureNotes(this.ast, fact.value, quantityDomain));
-    if (!this.satisfiable) notes.push(NEVER_SATISFIABLE);
-    return { pass, reason: needsHas(this.printed, fact.text, notes) };
-  }
-
-  print(): string {
-    return this.printed;
-  }
-}
+export const quantityType: OrderedType<number> = {
+  type: "quantity",
+  noun: "quantity",
+  lex: lexQuantity,
+  compare: compareNumbers,
+  span: (v) => ({ lower: v, lowerInclusive: true, upper: v, upperInclusive: true }),
+  floor: undefined,
+  valueOf: (fact) => (fact.type === "quantity" ? fact.value : undefined),
+  readingNotes: (fact, value) => {
+    if (!("text" in fact)) return [];
+    const plain = String(value);
+    if (fact.text !== plain) return [`= ${plain}`];
+    const note = binaryNote(value);
+    return note === undefined ? [] : [note];
+  },
+};
 
 export function compileQuantity(value: string): CompileResult {
-  const parsed = parseRange(value, quantityDomain);
-  if (!parsed.ok) return parsed;
-  return { ok: true, matcher: new QuantityMatcher(value, parsed.ast) };
+  return compileOrderedRange(value, quantityType);
 }

@@ -4,8 +4,14 @@
 //   term     := op scalar | interval | scalar
 //   op       := ">=" | ">" | "<=" | "<" | "=" | "!="
 //   interval := ("[" | "(") scalar? "," scalar? ("]" | ")")   a missing end is open
-// Whitespace may surround every token. What a bare scalar means is up to the domain: a version
-// prefix, or an exact quantity.
+// Whitespace may surround every token.
+//
+// Every operator is defined by the span a scalar stands for (RangeDomain.span): a quantity is the
+// single point it names, a version the half-open interval of every version it is a short form of
+// (5.15 is [5.15, 5.16-alpha)). Then "=" and a bare scalar mean "in the span", "!=" "outside it",
+// "<" "below it", "<=" "below or in it", ">" "above it" and ">=" "in or above it"; an interval's
+// "[a" is ">=a", "(a" is ">a", "b]" is "<=b" and "b)" is "<b". So the operators of one scalar never
+// contradict each other, however short the scalar is.
 
 import type { ValueSyntaxIssue } from "./types.js";
 import { isSpace, issueAt, quote } from "./types.js";
@@ -40,19 +46,25 @@ export interface RangeDomain<V> {
   /** Reads one scalar starting at `pos`, which holds a character that is not a space. */
   lex(src: string, pos: number): LexResult<V>;
   compare(a: V, b: V): number;
-  /** The set a bare scalar stands for. */
-  bare(value: V): Bounds<V>;
-  /** The least value any fact can have, when there is one (versions never go below 0). */
+  /** The values a scalar stands for, with both ends given. */
+  span(value: V): Interval<V>;
+  /** The least value any fact can have, when there is one (versions never go below 0-alpha). */
   readonly floor: V | undefined;
+  /** Says what a scalar's span is, for explanations; absent when a scalar is a single point. */
+  describeSpan?(scalar: Scalar<V>): string;
 }
 
-/** One alternative reduced to a single interval minus some points. */
-export interface Bounds<V> {
+/** A contiguous set of values; an end that is undefined is unbounded. */
+export interface Interval<V> {
   lower: V | undefined;
   lowerInclusive: boolean;
   upper: V | undefined;
   upperInclusive: boolean;
-  excluded: V[];
+}
+
+/** One alternative reduced to a single interval minus some intervals. */
+export interface Bounds<V> extends Interval<V> {
+  excluded: Interval<V>[];
 }
 
 const OPS: ReadonlyMap<string, RangeOp> = new Map([
@@ -286,7 +298,7 @@ export function printRange<V>(ast: RangeAst<V>): string {
   return ast.map((terms) => terms.map(printTerm).join(", ")).join(" || ");
 }
 
-function raiseLower<V>(b: Bounds<V>, value: V, inclusive: boolean, d: RangeDomain<V>): void {
+function raiseLower<V>(b: Interval<V>, value: V, inclusive: boolean, d: RangeDomain<V>): void {
   const c = b.lower === undefined ? 1 : d.compare(value, b.lower);
   if (c > 0) {
     b.lower = value;
@@ -296,7 +308,7 @@ function raiseLower<V>(b: Bounds<V>, value: V, inclusive: boolean, d: RangeDomai
   }
 }
 
-function lowerUpper<V>(b: Bounds<V>, value: V, inclusive: boolean, d: RangeDomain<V>): void {
+function lowerUpper<V>(b: Interval<V>, value: V, inclusive: boolean, d: RangeDomain<V>): void {
   const c = b.upper === undefined ? -1 : d.compare(value, b.upper);
   if (c < 0) {
     b.upper = value;
@@ -306,7 +318,39 @@ function lowerUpper<V>(b: Bounds<V>, value: V, inclusive: boolean, d: RangeDomai
   }
 }
 
-/** Intersects the terms of one alternative into a single interval minus excluded points. */
+/** Narrows `b` to the values `op scalar` admits; "!=" is kept apart, as an excluded span. */
+function applyOp<V>(b: Bounds<V>, op: RangeOp, s: Interval<V>, d: RangeDomain<V>): void {
+  const atLeast = (): void => {
+    if (s.lower !== undefined) raiseLower(b, s.lower, s.lowerInclusive, d);
+  };
+  const above = (): void => {
+    if (s.upper !== undefined) raiseLower(b, s.upper, !s.upperInclusive, d);
+  };
+  const atMost = (): void => {
+    if (s.upper !== undefined) lowerUpper(b, s.upper, s.upperInclusive, d);
+  };
+  const below = (): void => {
+    if (s.lower !== undefined) lowerUpper(b, s.lower, !s.lowerInclusive, d);
+  };
+  switch (op) {
+    case ">=":
+      return atLeast();
+    case ">":
+      return above();
+    case "<=":
+      return atMost();
+    case "<":
+      return below();
+    case "=":
+      atLeast();
+      return atMost();
+    case "!=":
+      b.excluded.push(s);
+      return;
+  }
+}
+
+/** Intersects the terms of one alternative into a single interval minus excluded spans. */
 export function boundsOf<V>(terms: readonly RangeTerm<V>[], d: RangeDomain<V>): Bounds<V> {
   const b: Bounds<V> = {
     lower: undefined,
@@ -316,112 +360,112 @@ export function boundsOf<V>(terms: readonly RangeTerm<V>[], d: RangeDomain<V>): 
     excluded: [],
   };
   for (const term of terms) {
-    if (term.kind === "compare") {
-      const v = term.operand.value;
-      switch (term.op) {
-        case ">=":
-          raiseLower(b, v, true, d);
-          break;
-        case ">":
-          raiseLower(b, v, false, d);
-          break;
-        case "<=":
-          lowerUpper(b, v, true, d);
-          break;
-        case "<":
-          lowerUpper(b, v, false, d);
-          break;
-        case "=":
-          raiseLower(b, v, true, d);
-          lowerUpper(b, v, true, d);
-          break;
-        case "!=":
-          b.excluded.push(v);
-          break;
+    if (term.kind === "compare") applyOp(b, term.op, d.span(term.operand.value), d);
+    else if (term.kind === "bare") applyOp(b, "=", d.span(term.operand.value), d);
+    else {
+      if (term.lower !== undefined) {
+        applyOp(b, term.lowerInclusive ? ">=" : ">", d.span(term.lower.value), d);
       }
-    } else if (term.kind === "bare") {
-      const bare = d.bare(term.operand.value);
-      if (bare.lower !== undefined) raiseLower(b, bare.lower, bare.lowerInclusive, d);
-      if (bare.upper !== undefined) lowerUpper(b, bare.upper, bare.upperInclusive, d);
-    } else {
-      if (term.lower !== undefined) raiseLower(b, term.lower.value, term.lowerInclusive, d);
-      if (term.upper !== undefined) lowerUpper(b, term.upper.value, term.upperInclusive, d);
+      if (term.upper !== undefined) {
+        applyOp(b, term.upperInclusive ? "<=" : "<", d.span(term.upper.value), d);
+      }
     }
   }
   return b;
 }
 
 /**
- * Whether some value lies in the bounds. Both domains are dense (between two versions there is
- * always another one, e.g. 5.0.0.1 between 5 and 5.0.1), so only a single-point interval can be
- * emptied by "!=".
+ * Whether an interval holds some value. Both domains are dense (between two versions there is
+ * always another one, e.g. 5.0.0.1 between 5 and 5.0.1), so only equal ends can empty it.
  */
-export function boundsSatisfiable<V>(b: Bounds<V>, d: RangeDomain<V>): boolean {
-  let lower = b.lower;
-  let lowerInclusive = b.lowerInclusive;
-  if (d.floor !== undefined) {
-    const c = lower === undefined ? 1 : d.compare(d.floor, lower);
-    if (c > 0) {
-      lower = d.floor;
-      lowerInclusive = true;
-    }
+function nonEmpty<V>(i: Interval<V>, d: RangeDomain<V>): boolean {
+  if (i.lower === undefined || i.upper === undefined) return true;
+  const c = d.compare(i.lower, i.upper);
+  return c < 0 || (c === 0 && i.lowerInclusive && i.upperInclusive);
+}
+
+/** What is left of `i` once `cut` is taken out: up to two intervals. */
+function subtract<V>(i: Interval<V>, cut: Interval<V>, d: RangeDomain<V>): Interval<V>[] {
+  const left: Interval<V> = { ...i };
+  const right: Interval<V> = { ...i };
+  const pieces: Interval<V>[] = [];
+  if (cut.lower !== undefined) {
+    lowerUpper(left, cut.lower, !cut.lowerInclusive, d);
+    pieces.push(left);
   }
-  if (lower === undefined || b.upper === undefined) return true;
-  const c = d.compare(lower, b.upper);
-  if (c !== 0) return c < 0;
-  if (!lowerInclusive || !b.upperInclusive) return false;
-  const point = lower;
-  return !b.excluded.some((e) => d.compare(e, point) === 0);
+  if (cut.upper !== undefined) {
+    raiseLower(right, cut.upper, !cut.upperInclusive, d);
+    pieces.push(right);
+  }
+  return pieces.filter((p) => nonEmpty(p, d));
+}
+
+/** Whether some value lies in the bounds (and at or above the domain's floor). */
+export function boundsSatisfiable<V>(b: Bounds<V>, d: RangeDomain<V>): boolean {
+  const start: Interval<V> = { ...b };
+  if (d.floor !== undefined) raiseLower(start, d.floor, true, d);
+  let left = nonEmpty(start, d) ? [start] : [];
+  for (const cut of b.excluded) left = left.flatMap((i) => subtract(i, cut, d));
+  return left.length > 0;
+}
+
+function belowSpan<V>(x: V, s: Interval<V>, d: RangeDomain<V>): boolean {
+  if (s.lower === undefined) return false;
+  const c = d.compare(x, s.lower);
+  return c < 0 || (c === 0 && !s.lowerInclusive);
+}
+
+function aboveSpan<V>(x: V, s: Interval<V>, d: RangeDomain<V>): boolean {
+  if (s.upper === undefined) return false;
+  const c = d.compare(x, s.upper);
+  return c > 0 || (c === 0 && !s.upperInclusive);
+}
+
+function opHolds<V>(op: RangeOp, x: V, s: Interval<V>, d: RangeDomain<V>): boolean {
+  switch (op) {
+    case ">=":
+      return !belowSpan(x, s, d);
+    case ">":
+      return aboveSpan(x, s, d);
+    case "<=":
+      return !aboveSpan(x, s, d);
+    case "<":
+      return belowSpan(x, s, d);
+    case "=":
+      return !belowSpan(x, s, d) && !aboveSpan(x, s, d);
+    case "!=":
+      return belowSpan(x, s, d) || aboveSpan(x, s, d);
+  }
 }
 
 /** Evaluates one term directly from the AST; the explanation path uses it to name the culprit. */
 export function termHolds<V>(term: RangeTerm<V>, x: V, d: RangeDomain<V>): boolean {
   switch (term.kind) {
-    case "compare": {
-      const c = d.compare(x, term.operand.value);
-      switch (term.op) {
-        case ">=":
-          return c >= 0;
-        case ">":
-          return c > 0;
-        case "<=":
-          return c <= 0;
-        case "<":
-          return c < 0;
-        case "=":
-          return c === 0;
-        case "!=":
-          return c !== 0;
-      }
-      break;
-    }
+    case "compare":
+      return opHolds(term.op, x, d.span(term.operand.value), d);
     case "bare":
-      return inBounds(d.bare(term.operand.value), x, d);
+      return opHolds("=", x, d.span(term.operand.value), d);
     case "interval":
-      return inBounds(
-        {
-          lower: term.lower?.value,
-          lowerInclusive: term.lowerInclusive,
-          upper: term.upper?.value,
-          upperInclusive: term.upperInclusive,
-          excluded: [],
-        },
-        x,
-        d,
+      return (
+        (term.lower === undefined ||
+          opHolds(term.lowerInclusive ? ">=" : ">", x, d.span(term.lower.value), d)) &&
+        (term.upper === undefined ||
+          opHolds(term.upperInclusive ? "<=" : "<", x, d.span(term.upper.value), d))
       );
   }
 }
 
-function inBounds<V>(b: Bounds<V>, x: V, d: RangeDomain<V>): boolean {
-  if (b.lower !== undefined) {
-    const c = d.compare(x, b.lower);
-    if (c < 0 || (c === 0 && !b.lowerInclusive)) return false;
+/** Whether `x` lies in the interval; the matcher's compiled alternatives use it for exclusions. */
+export function inInterval<V>(x: V, i: Interval<V>, compare: (a: V, b: V) => number): boolean {
+  if (i.lower !== undefined) {
+    const c = compare(x, i.lower);
+    if (c < 0 || (c === 0 && !i.lowerInclusive)) return false;
   }
-  if (b.upper !== undefined) {
-    const c = d.compare(x, b.upper);
-    if (c > 0 || (c === 0 && !b.upperInclusive)) return false;
+  if (i.upper !== undefined) {
+    const c = compare(x, i.upper);
+    if (c > 0 || (c === 0 && !i.upperInclusive)) return false;
   }
-  return !b.excluded.some((e) => d.compare(x, e) === 0);
+  return true;
 }
 
 /**
@@ -432,7 +476,26 @@ export function failureNotes<V>(ast: RangeAst<V>, x: V, d: RangeDomain<V>): stri
   const only = ast.length === 1 ? ast[0] : undefined;
   if (only === undefined) return ["no alternative holds"];
   const failing = only.find((t) => !termHolds(t, x, d));
-  return failing === undefined ? [] : [`fails ${printTerm(failing)}`];
+  if (failing === undefined) return [];
+  // Where the end of a span decided (">5.15" starts at 5.16-alpha), say where that end is.
+  const spans = d.describeSpan === undefined ? [] : upperEndScalars(failing).map(d.describeSpan);
+  return [`fails ${printTerm(failing)}`, ...spans];
+}
+
+/** The scalars of a term that are read at the upper end of their span. */
+function upperEndScalars<V>(term: RangeTerm<V>): Scalar<V>[] {
+  switch (term.kind) {
+    case "compare":
+      return term.op === ">=" || term.op === "<" ? [] : [term.operand];
+    case "bare":
+      return [term.operand];
+    case "interval": {
+      const out: Scalar<V>[] = [];
+      if (term.lower !== undefined && !term.lowerInclusive) out.push(term.lower);
+      if (term.upper !== undefined && term.upperInclusive) out.push(term.upper);
+      return out;
+    }
+  }
 }
 
 export function rangeHolds<V>(ast: RangeAst<V>, x: V, d: RangeDomain<V>): boolean {

@@ -7,7 +7,7 @@ import { parseIJson } from "../../oci/ijson.js";
 import { MediaType } from "../../oci/media-types.js";
 import type { ImageIndex, IndexEntry } from "../../oci/schema.js";
 import { validateOciDocument } from "../../oci/validate.js";
-import { skipString, skipValue, skipWs } from "../../oci/json-text.js";
+import { topLevelArray, type ArrayScan } from "../../oci/json-text.js";
 
 /** The annotation an image layout uses to name (tag) an index.json entry. */
 export const REF_NAME = "org.opencontainers.image.ref.name";
@@ -41,50 +41,14 @@ export function refNameOf(entry: IndexEntry): string | undefined {
   return entry.annotations?.[REF_NAME];
 }
 
-interface Span {
-  start: number;
-  end: number;
-}
-
-interface ManifestsSpans {
-  /** Offset of `[` and of `]`. */
-  open: number;
-  close: number;
-  elements: Span[];
-}
-
 /**
  * Locates the top-level `manifests` array and its elements in JSON text already known to be a
- * valid index (parseIndexJson ran first), so the scanner only needs to track strings and nesting.
+ * valid index (parseIndexJson ran first).
  */
-function manifestsSpans(text: string): ManifestsSpans {
-  let i = skipWs(text, 0);
-  if (text[i] !== "{") throw internal("index.json is not an object");
-  i = skipWs(text, i + 1);
-  while (text[i] !== "}") {
-    const keyEnd = skipString(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
-    i = skipWs(text, keyEnd);
-    if (text[i] !== ":") throw internal("expected ':'");
-    i = skipWs(text, i + 1);
-    if (key === "manifests") return arraySpans(text, i);
-    i = skipWs(text, skipValue(text, i));
-    if (text[i] === ",") i = skipWs(text, i + 1);
-  }
-  throw internal("index.json has no manifests array");
-}
-
-function arraySpans(text: string, open: number): ManifestsSpans {
-  if (text[open] !== "[") throw internal("manifests is not an array");
-  const elements: Span[] = [];
-  let i = skipWs(text, open + 1);
-  while (text[i] !== "]") {
-    const end = skipValue(text, i);
-    elements.push({ start: i, end });
-    i = skipWs(text, end);
-    if (text[i] === ",") i = skipWs(text, i + 1);
-  }
-  return { open, close: i, elements };
+function manifestsSpans(text: string): ArrayScan {
+  const spans = topLevelArray(text, "manifests");
+  if (spans === undefined) throw internal("index.json has no manifests array");
+  return spans;
 }
 
 function internal(message: string): OcicompatError {
@@ -125,7 +89,7 @@ export function editIndexJson(text: string, edits: readonly EntryEdit[]): string
   return out + text.slice(cursor);
 }
 
-function separatorOf(text: string, spans: ManifestsSpans): string {
+function separatorOf(text: string, spans: ArrayScan): string {
   const { elements } = spans;
   const last = elements.at(-1);
   const before = elements.at(-2);

@@ -19,7 +19,7 @@ describe("explanations say what is needed and what the node has", () => {
   test("version: a failure names the constraint that failed", () => {
     assert.equal(
       reason("version", ">=2.31, <=2.37", "2.38"),
-      "needs >=2.31, <=2.37; node has 2.38 (fails <=2.37)",
+      "needs >=2.31, <=2.37; node has 2.38 (fails <=2.37; 2.37 means 2.37 ≤ v < 2.38-alpha)",
     );
   });
 
@@ -27,6 +27,31 @@ describe("explanations say what is needed and what the node has", () => {
     assert.equal(
       reason("version", ">=6.1", "5.14.0-427.el9.x86_64"),
       "needs >=6.1; node has 5.14.0-427.el9.x86_64 (read as 5.14.0.427; fails >=6.1)",
+    );
+  });
+
+  test("version: a pre-release node version shows how it was read", () => {
+    assert.equal(
+      reason("version", ">=6.9", "6.9.0-rc3-00012-gabcdef"),
+      "needs >=6.9; node has 6.9.0-rc3-00012-gabcdef (read as 6.9-rc3.12; fails >=6.9)",
+    );
+  });
+
+  test("version: where a short version's span decided, the explanation gives the span", () => {
+    assert.equal(
+      reason("version", ">=5, <=5.14", "5.15.0-91-generic"),
+      "needs >=5, <=5.14; node has 5.15.0-91-generic (read as 5.15.0.91; fails <=5.14; 5.14 means 5.14 ≤ v < 5.15-alpha)",
+    );
+  });
+
+  test("version: a lower bound needs no span note", () => {
+    assert.equal(reason("version", ">=2.31", "2.30"), "needs >=2.31; node has 2.30 (fails >=2.31)");
+  });
+
+  test("version: an open interval end gives its span", () => {
+    assert.equal(
+      reason("version", "(5.15, 6)", "5.15.0-91-generic"),
+      "needs (5.15, 6); node has 5.15.0-91-generic (read as 5.15.0.91; fails (5.15, 6); 5.15 means 5.15 ≤ v < 5.16-alpha)",
     );
   });
 

@@ -39,97 +39,216 @@ const sign = (n: number): number => (n > 0 ? 1 : n < 0 ? -1 : 0);
 
 const parts = fc.array(fc.nat({ max: 6 }), { minLength: 1, maxLength: 4 });
 
-/** A version written the way real systems write it: mixed separators, a distro suffix. */
-const versionText = (p: readonly number[]): fc.Arbitrary<string> =>
+/** A version as the docs describe it: release numbers and an optional pre-release. */
+interface VersionModel {
+  release: number[];
+  /** rank 0 alpha, 1 beta, 2 pre, 3 rc. */
+  pre?: { rank: number; n: number[] };
+}
+
+const TAG_SPELLINGS: readonly (readonly string[])[] = [
+  ["alpha", "a", "ALPHA"],
+  ["beta", "b", "Beta"],
+  ["pre", "PRE"],
+  ["rc", "RC"],
+];
+
+const versionModel: fc.Arbitrary<VersionModel> = fc.record(
+  {
+    release: parts,
+    pre: fc.record({
+      rank: fc.nat({ max: 3 }),
+      n: fc.array(fc.nat({ max: 3 }), { maxLength: 2 }),
+    }),
+  },
+  { requiredKeys: ["release"] },
+);
+
+/** Reference order, from the docs: releases zero-padded, then a pre-release below none. */
+function referenceCompare(a: VersionModel, b: VersionModel): number {
+  const padded = (x: readonly number[], y: readonly number[]): number => {
+    for (let i = 0; i < Math.max(x.length, y.length); i++) {
+      const d = (x[i] ?? 0) - (y[i] ?? 0);
+      if (d !== 0) return sign(d);
+    }
+    return 0;
+  };
+  const release = padded(a.release, b.release);
+  if (release !== 0) return release;
+  if (a.pre === undefined || b.pre === undefined) {
+    return a.pre === b.pre ? 0 : a.pre === undefined ? 1 : -1;
+  }
+  return sign(a.pre.rank - b.pre.rank) || padded(a.pre.n, b.pre.n);
+}
+
+/** A version in a value's strict grammar: mixed separators and tag spellings. */
+const valueText = (m: VersionModel): fc.Arbitrary<string> =>
   fc
     .tuple(
-      fc.array(fc.constantFrom(".", "-", "+"), { minLength: p.length, maxLength: p.length }),
-      fc.constantFrom("", ".el9.x86_64", "-generic", "+build.1", "-rc1"),
+      fc.array(fc.constantFrom(".", "-", "+"), { minLength: 8, maxLength: 8 }),
+      fc.constantFrom("-", ".", "~", ""),
+      fc.nat({ max: 2 }),
+      fc.boolean(),
     )
-    .map(
-      ([seps, suffix]) => p.map((n, i) => (i === 0 ? `${n}` : `${seps[i]}${n}`)).join("") + suffix,
-    );
+    .map(([seps, preSep, spelling, glue]) => {
+      let text = m.release.map((n, i) => (i === 0 ? `${n}` : `${seps[i]}${n}`)).join("");
+      if (m.pre !== undefined) {
+        const names = TAG_SPELLINGS[m.pre.rank] as readonly string[];
+        let tag = names[spelling % names.length] as string;
+        // A one-letter tag needs its number, and must not be glued to a one-letter neighbour.
+        if (tag.length === 1 && (m.pre.n.length === 0 || !glue)) tag = names[0] as string;
+        const [first, ...rest] = m.pre.n;
+        const number =
+          first === undefined ? "" : glue || tag.length === 1 ? `${first}` : `.${first}`;
+        text += `${preSep}${tag}${number}${rest.map((n, i) => `${seps[7 - i]}${n}`).join("")}`;
+      }
+      return text;
+    });
 
-/** Reference order: pad with zeros, then compare lexicographically. */
-function referenceCompare(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return sign(d);
-  }
-  return 0;
+/** A node's version: a value's text plus, sometimes, a distribution suffix. */
+const factText = (m: VersionModel): fc.Arbitrary<string> =>
+  fc
+    .tuple(valueText(m), fc.constantFrom("", ".el9.x86_64", "-generic", "+build.1", "-v8+"))
+    .map(([text, suffix]) => text + suffix);
+
+/** The plain text of a model, for facts built by the tests. */
+function modelText(m: VersionModel): string {
+  const release = m.release.join(".");
+  if (m.pre === undefined) return release;
+  const [first, ...rest] = m.pre.n;
+  const tag = (TAG_SPELLINGS[m.pre.rank] as readonly string[])[0] as string;
+  return `${release}-${tag}${first ?? ""}${rest.map((n) => `.${n}`).join("")}`;
 }
+
+const versionWithText = (text: (m: VersionModel) => fc.Arbitrary<string>) =>
+  versionModel.chain((m) => text(m).map((t) => ({ model: m, text: t })));
 
 describe("version order is a total preorder", () => {
   test("reflexive, antisymmetric in sign, transitive, and total", () => {
     fc.assert(
-      fc.property(parts, parts, parts, (a, b, c) => {
-        assert.equal(compareVersions(a, a), 0);
-        assert.equal(sign(compareVersions(a, b)) + sign(compareVersions(b, a)), 0);
-        if (compareVersions(a, b) <= 0 && compareVersions(b, c) <= 0) {
-          assert.ok(compareVersions(a, c) <= 0);
-        }
-        assert.ok([-1, 0, 1].includes(compareVersions(a, b)));
-      }),
-    );
-  });
-
-  test("agrees with zero-padded lexicographic order, whatever the separators and suffix", () => {
-    fc.assert(
       fc.property(
-        parts.chain((a) => fc.tuple(fc.constant(a), versionText(a))),
-        parts.chain((b) => fc.tuple(fc.constant(b), versionText(b))),
-        ([a, at], [b, bt]) => {
-          assert.equal(compareVersions(at, bt), referenceCompare(a, b));
+        versionWithText(valueText),
+        versionWithText(valueText),
+        versionWithText(valueText),
+        (a, b, c) => {
+          assert.equal(compareVersions(a.text, a.text), 0);
+          const ab = compareVersions(a.text, b.text);
+          assert.equal(sign(ab) + sign(compareVersions(b.text, a.text)), 0);
+          if (ab <= 0 && compareVersions(b.text, c.text) <= 0) {
+            assert.ok(compareVersions(a.text, c.text) <= 0);
+          }
+          assert.ok([-1, 0, 1].includes(ab));
         },
       ),
     );
   });
 
-  test("trailing zero components change nothing", () => {
+  test("agrees with the documented order, whatever the separators, tag spelling and suffix", () => {
     fc.assert(
-      fc.property(parts, fc.nat({ max: 3 }), (a, zeros) => {
-        assert.equal(compareVersions(a, [...a, ...Array<number>(zeros).fill(0)]), 0);
+      fc.property(versionWithText(factText), versionWithText(factText), (a, b) => {
+        assert.equal(
+          compareVersions(a.text, b.text),
+          referenceCompare(a.model, b.model),
+          `${a.text} vs ${b.text}`,
+        );
+      }),
+    );
+  });
+
+  test("trailing zero components change nothing, nor do zeros before a tag", () => {
+    fc.assert(
+      fc.property(versionModel, fc.nat({ max: 3 }), (m, zeros) => {
+        const padded = { ...m, release: [...m.release, ...Array<number>(zeros).fill(0)] };
+        assert.equal(compareVersions(modelText(m), modelText(padded)), 0);
       }),
     );
   });
 });
 
-const bump = (p: readonly number[]): number[] => [...p.slice(0, -1), (p[p.length - 1] ?? 0) + 1];
-const v = (p: readonly number[]): string => p.join(".");
+/** The versions a value's short version stands for (docs: "Short versions"), from the spec. */
+function inSpan(s: VersionModel, x: VersionModel): boolean {
+  const startsWith = (x: readonly number[], s: readonly number[]): boolean =>
+    s.every((n, i) => (x[i] ?? 0) === n);
+  if (referenceCompare(x, s) < 0) return false;
+  if (s.pre === undefined) return startsWith(x.release, s.release);
+  return (
+    referenceCompare({ release: x.release }, { release: s.release }) === 0 &&
+    x.pre?.rank === s.pre.rank &&
+    startsWith(x.pre.n, s.pre.n)
+  );
+}
 
 describe("interval and comparator forms are equivalent", () => {
-  const pairs: [string, (a: number[], b: number[]) => [string, string]][] = [
-    ["[a, b) ≡ >=a, <b", (a, b) => [`[${v(a)}, ${v(b)})`, `>=${v(a)}, <${v(b)}`]],
-    ["(a, b] ≡ >a, <=b", (a, b) => [`(${v(a)}, ${v(b)}]`, `>${v(a)}, <=${v(b)}`]],
-    ["[a, b] ≡ >=a, <=b", (a, b) => [`[${v(a)},${v(b)}]`, `>=${v(a)},<=${v(b)}`]],
-    ["(a, b) ≡ >a, <b", (a, b) => [`(${v(a)}, ${v(b)})`, `>${v(a)}, <${v(b)}`]],
-    ["[a,] ≡ >=a", (a) => [`[${v(a)},]`, `>=${v(a)}`]],
-    ["(a,) ≡ >a", (a) => [`(${v(a)},)`, `>${v(a)}`]],
-    ["(,b) ≡ <b", (_, b) => [`(,${v(b)})`, `<${v(b)}`]],
-    ["[,b] ≡ <=b", (_, b) => [`[,${v(b)}]`, `<=${v(b)}`]],
-    ["=a ≡ [a, a]", (a) => [`=${v(a)}`, `[${v(a)}, ${v(a)}]`]],
-    ["bare a ≡ [a, a with last component + 1)", (a) => [v(a), `>=${v(a)}, <${v(bump(a))}`]],
+  const pairs: [string, (a: string, b: string) => [string, string]][] = [
+    ["[a, b) ≡ >=a, <b", (a, b) => [`[${a}, ${b})`, `>=${a}, <${b}`]],
+    ["(a, b] ≡ >a, <=b", (a, b) => [`(${a}, ${b}]`, `>${a}, <=${b}`]],
+    ["[a, b] ≡ >=a, <=b", (a, b) => [`[${a},${b}]`, `>=${a},<=${b}`]],
+    ["(a, b) ≡ >a, <b", (a, b) => [`(${a}, ${b})`, `>${a}, <${b}`]],
+    ["[a,] ≡ >=a", (a) => [`[${a},]`, `>=${a}`]],
+    ["(a,) ≡ >a", (a) => [`(${a},)`, `>${a}`]],
+    ["(,b) ≡ <b", (_, b) => [`(,${b})`, `<${b}`]],
+    ["[,b] ≡ <=b", (_, b) => [`[,${b}]`, `<=${b}`]],
+    ["=a ≡ [a, a]", (a) => [`=${a}`, `[${a}, ${a}]`]],
+    ["bare a ≡ =a", (a) => [a, `=${a}`]],
+    ["!=a ≡ <a || >a", (a) => [`!=${a}`, `<${a} || >${a}`]],
+    ["<=a ≡ <a || a", (a) => [`<=${a}`, `<${a} || ${a}`]],
+    [">=a ≡ a || >a", (a) => [`>=${a}`, `${a} || >${a}`]],
   ];
   for (const [name, forms] of pairs) {
     test(`version: ${name}`, () => {
       fc.assert(
-        fc.property(parts, parts, parts, (a, b, x) => {
-          const [left, right] = forms(a, b);
-          const l = mustCompile("version", left);
-          const r = mustCompile("version", right);
-          assert.equal(run("version", l, v(x)), run("version", r, v(x)));
-          assert.equal(l.satisfiable, r.satisfiable);
-        }),
+        fc.property(
+          versionWithText(valueText),
+          versionWithText(valueText),
+          versionWithText(factText),
+          (a, b, x) => {
+            const [left, right] = forms(a.text, b.text);
+            const l = mustCompile("version", left);
+            const r = mustCompile("version", right);
+            assert.equal(run("version", l, x.text), run("version", r, x.text));
+            assert.equal(l.satisfiable, r.satisfiable);
+          },
+        ),
       );
     });
   }
 
-  test("version: bare a matches exactly the versions whose leading components are a", () => {
+  test("version: <a, a and >a split every version into three", () => {
     fc.assert(
-      fc.property(parts, parts, (a, x) => {
-        const prefix = a.every((n, i) => (x[i] ?? 0) === n);
-        assert.equal(run("version", mustCompile("version", v(a)), v(x)), prefix);
+      fc.property(versionWithText(valueText), versionWithText(factText), (a, x) => {
+        const held = [`<${a.text}`, a.text, `>${a.text}`].filter((v) =>
+          run("version", mustCompile("version", v), x.text),
+        );
+        assert.equal(held.length, 1, `${x.text} against ${a.text}: ${held.join(" ")}`);
       }),
+    );
+  });
+
+  test("version: bare a matches the versions that start with a, except a's own pre-releases", () => {
+    fc.assert(
+      fc.property(versionWithText(valueText), versionWithText(factText), (a, x) => {
+        assert.equal(
+          run("version", mustCompile("version", a.text), x.text),
+          inSpan(a.model, x.model),
+          `${a.text} on ${x.text}`,
+        );
+      }),
+    );
+  });
+
+  test("version: a trailing wildcard changes nothing", () => {
+    fc.assert(
+      fc.property(
+        parts,
+        fc.constantFrom(".*", ".x", ".X", ".*.*"),
+        fc.constantFrom("", ">", "<=", "!="),
+        versionWithText(factText),
+        (a, wildcard, op, x) => {
+          const plain = mustCompile("version", `${op}${a.join(".")}`);
+          const starred = mustCompile("version", `${op}${a.join(".")}${wildcard}`);
+          assert.equal(run("version", plain, x.text), run("version", starred, x.text));
+        },
+      ),
     );
   });
 
@@ -210,26 +329,35 @@ function renderRange<V>(ast: Range<V>, text: (v: V) => string, sp: () => string)
   );
 }
 
-/** The language's meaning, written directly from the spec rather than from the implementation. */
+/**
+ * The language's meaning, written directly from the spec rather than from the implementation:
+ * `inSpan(s, x)` says whether x is among the values scalar s stands for, and every operator is
+ * defined by that span (below it, in it, above it).
+ */
 function rangeHolds<V>(
   ast: Range<V>,
   x: V,
   cmp: (a: V, b: V) => number,
-  bare: (v: V, x: V) => boolean,
+  inSpan: (s: V, x: V) => boolean,
 ): boolean {
+  const below = (s: V): boolean => cmp(x, s) < 0;
+  const above = (s: V): boolean => cmp(x, s) > 0 && !inSpan(s, x);
   const holds = (t: Term<V>): boolean => {
     switch (t.kind) {
-      case "compare": {
-        const c = cmp(x, t.v);
-        return { ">=": c >= 0, ">": c > 0, "<=": c <= 0, "<": c < 0, "=": c === 0, "!=": c !== 0 }[
-          t.op
-        ];
-      }
+      case "compare":
+        return {
+          ">=": !below(t.v),
+          ">": above(t.v),
+          "<=": !above(t.v),
+          "<": below(t.v),
+          "=": inSpan(t.v, x),
+          "!=": !inSpan(t.v, x),
+        }[t.op];
       case "bare":
-        return bare(t.v, x);
+        return inSpan(t.v, x);
       case "interval": {
-        const lo = t.lo === null || (t.open === "[" ? cmp(x, t.lo) >= 0 : cmp(x, t.lo) > 0);
-        const hi = t.hi === null || (t.close === "]" ? cmp(x, t.hi) <= 0 : cmp(x, t.hi) < 0);
+        const lo = t.lo === null || (t.open === "[" ? !below(t.lo) : above(t.lo));
+        const hi = t.hi === null || (t.close === "]" ? !above(t.hi) : below(t.hi));
         return lo && hi;
       }
     }
@@ -246,43 +374,66 @@ function scalarsOf<V>(ast: Range<V>): V[] {
 }
 
 describe("print() is canonical and round-trips", () => {
-  type VersionScalar = { parts: number[]; text: string };
-  const versionScalar = parts.chain((p) => versionText(p).map((text) => ({ parts: p, text })));
-  const isPrefix = (a: VersionScalar, x: VersionScalar): boolean =>
-    a.parts.every((n, i) => (x.parts[i] ?? 0) === n);
+  type VersionScalar = { model: VersionModel; text: string };
+  const versionScalar: fc.Arbitrary<VersionScalar> = versionWithText(valueText);
+
+  /** The ends of a short version's span and their neighbours: where a witness must lie. */
+  function boundaryCandidates(m: VersionModel): VersionModel[] {
+    const bump = (p: readonly number[]): number[] => [
+      ...p.slice(0, -1),
+      (p[p.length - 1] ?? 0) + 1,
+    ];
+    const ends: VersionModel[] = [m];
+    if (m.pre === undefined) {
+      const next = bump(m.release);
+      ends.push({ release: next }, { release: next, pre: { rank: 0, n: [] } });
+    } else {
+      const { rank, n } = m.pre;
+      ends.push(
+        { release: m.release },
+        { release: m.release, pre: { rank: rank + 1, n: [] } },
+        { release: m.release, pre: { rank, n: bump(n.length === 0 ? [0] : n) } },
+      );
+    }
+    // Just above each end, deeper than any written version.
+    const deep = (x: VersionModel): VersionModel =>
+      x.pre === undefined
+        ? { release: [...x.release, 0, 0, 0, 0, 1] }
+        : { release: x.release, pre: { rank: x.pre.rank, n: [...x.pre.n, 0, 0, 1] } };
+    return ends.filter((e) => (e.pre?.rank ?? 0) <= 3).flatMap((e) => [e, deep(e)]);
+  }
 
   test("version: compile → print → compile → print is a fixed point and meaning is kept", () => {
     fc.assert(
       fc.property(
         rangeArb(versionScalar),
         spacePool,
-        fc.array(parts, { maxLength: 8 }),
+        fc.array(versionModel, { maxLength: 8 }),
         (ast, pool, xs) => {
           const source = renderRange(ast, (s) => s.text, spacer(pool));
           const first = mustCompile("version", source);
           const second = mustCompile("version", first.print());
           assert.equal(second.print(), first.print());
           assert.equal(second.satisfiable, first.satisfiable);
-          // Candidates that hit every boundary and the gaps beside it; a satisfiable value must
-          // admit at least one of them, since versions are dense and exclusions finite.
-          const bounds = scalarsOf(ast).flatMap((s) => [s.parts, bump(s.parts)]);
-          const depth = Math.max(0, ...bounds.map((b) => b.length)) + 1;
-          const deep = (b: number[], last: number): number[] => [
-            ...b,
-            ...Array<number>(depth - b.length).fill(0),
-            last,
+          // Every span is half-open and every bound starts at a span's end, so a satisfiable
+          // value admits the least version, a written version or the end of one's span.
+          const floor: VersionModel = { release: [0], pre: { rank: 0, n: [] } };
+          const candidates = [
+            floor,
+            ...scalarsOf(ast).flatMap((s) => boundaryCandidates(s.model)),
+            ...xs,
           ];
-          const candidates = [[0], ...bounds.flatMap((b) => [b, deep(b, 1), deep(b, 2)]), ...xs];
           let any = false;
           for (const c of candidates) {
             const expected = rangeHolds(
               ast,
-              { parts: c, text: v(c) },
-              (a, b) => referenceCompare(a.parts, b.parts),
-              isPrefix,
+              { model: c, text: modelText(c) },
+              (a, b) => referenceCompare(a.model, b.model),
+              (a, b) => inSpan(a.model, b.model),
             );
-            assert.equal(run("version", first, v(c)), expected, `${source} on ${v(c)}`);
-            assert.equal(run("version", second, v(c)), expected);
+            const text = modelText(c);
+            assert.equal(run("version", first, text), expected, `${source} on ${text}`);
+            assert.equal(run("version", second, text), expected);
             any ||= expected;
           }
           assert.equal(first.satisfiable, any, `satisfiable of ${source}`);
