@@ -6,14 +6,9 @@ import type { EntryReport } from "../../compat/select.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { selectImage, type ImageSelection } from "../../ops/select.js";
-import { exitCodeForVerdicts, type ExitCode } from "../exit-codes.js";
+import { exitCodeForVerdicts, noteFollowUp, type ExitCode } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
-import {
-  addRegistryOptions,
-  openerFrom,
-  withOpener,
-  type RegistryFlags,
-} from "../registry-options.js";
+import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
 import { deadlineSignal, DEFAULT_TIMEOUTS } from "../deadline.js";
 
 export interface SelectionFlags extends RegistryFlags {
@@ -124,8 +119,9 @@ export async function runSelection(input: string, flags: SelectionFlags): Promis
   const catalog = await loadCatalog(flags.labels);
   const tags = parseTags(flags.tags);
   const opener = await openerFrom(flags, { cache: true });
-  return withOpener(opener, () =>
-    selectImage({
+  let selection: ImageSelection;
+  try {
+    selection = await selectImage({
       reference: input,
       opener,
       catalog,
@@ -134,8 +130,16 @@ export async function runSelection(input: string, flags: SelectionFlags): Promis
       ...(flags.node !== undefined ? { nodeFile: flags.node } : {}),
       ...(flags.platform !== undefined ? { platform: flags.platform } : {}),
       ...(tags ? { tags } : {}),
-    }),
-  );
+    });
+  } catch (err) {
+    // A run the deadline cut short may leave a request behind that a store does not abort:
+    // closing would wait for it, so the error is reported now and the connection closes later.
+    if (signal?.aborted) void opener.close().catch(() => undefined);
+    else await opener.close().catch((closeErr: unknown) => noteFollowUp(err, closeErr));
+    throw err;
+  }
+  await opener.close();
+  return selection;
 }
 
 /** Dangling or corrupt compatibilities and unreadable entries, loudly, on stderr. */
