@@ -7,11 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRegistry } from "../test/support/registry.js";
-import {
-  compatFloodImage,
-  featuresBombImage,
-  pushToRegistry,
-} from "../test/ops/select-support.js";
+import { compatFloodImage, featuresBombImage, pushToRegistry } from "../test/ops/select-support.js";
 
 const extra = process.argv.slice(2);
 const registry = await startRegistry();
