@@ -235,6 +235,13 @@ export {
   type IndexEditResult,
 } from "./compat/index-edit.js";
 export { selectImage, type ImageSelection, type SelectImageOptions } from "./ops/select.js";
+/** Per-image budgets of selectImage (`budgets` option) and the error an image over one gets. */
+export {
+  BudgetError,
+  DEFAULT_BUDGETS,
+  resolveBudgets,
+  type SelectionBudgets,
+} from "./compat/budget.js";
 export {
   selectEntries,
   formatSpecificity,

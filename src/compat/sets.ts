@@ -35,7 +35,13 @@ export function checkSetList(list: unknown, at: readonly PathSegment[], sink: Is
     for (const label of labels) {
       const value = set[label];
       // YAML turns `false`, `4` and `2.35` into non-strings; say how to keep them as text.
-      if (typeof value === "number" || typeof value === "boolean") {
+      if (typeof value === "number" && !Number.isInteger(value)) {
+        // The digits as written are gone (2.30 is the number 2.3): suggesting them would be a guess.
+        sink.error(
+          [...where, label],
+          "must be a string: quote the value exactly as you meant it, since label values are text in the label's syntax and a number may have lost digits (2.30 is read as 2.3)",
+        );
+      } else if (typeof value === "number" || typeof value === "boolean") {
         sink.error(
           [...where, label],
           `must be a string: write "${String(value)}" (quoted in YAML), since label values are text in the label's syntax`,

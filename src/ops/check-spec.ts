@@ -1,6 +1,7 @@
 // `ocicompat check --spec FILE --node PROFILE`: evaluate a compatibilities document against a saved
 // node profile, fully offline. A spec or profile that fails validation is an error (exit 2),
 // never "not compatible".
+import { createBudgetMeter, resolveBudgets, type SelectionBudgets } from "../compat/budget.js";
 import type { LabelCatalog } from "../compat/catalog.js";
 import { compileSets } from "../compat/compiled-set.js";
 import { detectKind, validateDocument } from "../compat/document.js";
@@ -15,6 +16,8 @@ export interface CheckSpecOptions {
   node: string;
   catalog: LabelCatalog;
   tags?: readonly string[];
+  /** The same budgets as select's: sets, labels per set, alternatives per value. */
+  budgets?: Partial<SelectionBudgets>;
 }
 
 export interface CheckSpecResult extends CompatibilityResult {
@@ -48,6 +51,14 @@ export async function checkSpec(options: CheckSpecOptions): Promise<CheckSpecRes
   const { catalog } = options;
   const doc = await readDocument(options.spec);
   const { list, at } = setList(doc.value, options.spec);
+  // Counted before validation compiles anything, as for an image's compatibilities.
+  if (Array.isArray(list)) {
+    createBudgetMeter(resolveBudgets(options.budgets), options.spec).chargeSets(
+      list,
+      at,
+      "the spec",
+    );
+  }
   const report = validateDocument(at[0] === "config" ? "config" : "compat", doc.value, { catalog });
   if (report.errors.length > 0) throw new ValidationError(options.spec, report.errors);
   const compiled = compileSets(readSets(list), catalog, at);

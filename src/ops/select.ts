@@ -7,7 +7,15 @@
 //   from the on-disk cache once seen;
 // * compatibilities: the Proposal I manifest and its config, or the Proposal J blob, once per
 //   distinct descriptor, in parallel, also by digest through the cache.
-// So a cold run costs 2 + 2 per distinct compat manifest + 1 per compat blob, a warm one 1.
+// * presence of every compatibilities document: a HEAD beside each read, since a warm cache must
+//   not answer for content the registry no longer serves (issue #12.7, the same tag gives the
+//   same answer on every node).
+// So a cold run costs 2 + 4 per distinct compat manifest + 2 per compat blob (the HEADs beside
+// the GETs, in parallel), a warm one 1 + 2 per compat manifest + 1 per compat blob.
+//
+// Budgets (compat/budget.ts) bound what one image may make it read and compile; the caller's
+// signal (or `--timeout`) ends the run, and the first error stops the reads still in flight.
+import { createBudgetMeter, resolveBudgets, type SelectionBudgets } from "../compat/budget.js";
 import type { LabelCatalog } from "../compat/catalog.js";
 import { prepareNode } from "../compat/evaluate.js";
 import type { NodeProfile } from "../compat/node-profile.js";
@@ -18,10 +26,11 @@ import type { ContentDescriptor } from "../content/store.js";
 import { OcicompatError } from "../oci/errors.js";
 import { parseReference } from "../oci/reference.js";
 import type { Diagnostic } from "../node/discover.js";
+import { abortable, runController, throwIfAborted } from "./select/cancel.js";
 import { createLimit } from "./select/limit.js";
 import { discoverFor, loadProfileOption, type NodeSource } from "./select/node.js";
 import { CompatReader } from "./select/read-compat.js";
-import { ImageReader } from "./select/read-image.js";
+import { ImageReader, type ImageRead } from "./select/read-image.js";
 
 export { labelsNeeded } from "./select/node.js";
 
@@ -44,6 +53,13 @@ export interface SelectImageOptions {
   /** Only compatibility sets carrying one of these tags are considered. */
   tags?: readonly string[];
   concurrency?: number;
+  /** Per-image budgets (docs/security.md); each one left out keeps its default. */
+  budgets?: Partial<SelectionBudgets>;
+  /**
+   * Cancels the run: every store call gets it, and selectImage rejects with its reason (an
+   * OcicompatError as given, e.g. TIMEOUT) or with CANCELLED.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SelectionNodeSummary {
@@ -70,26 +86,51 @@ export interface ImageSelection extends Omit<SelectionResult, "nodePlatform"> {
 
 export async function selectImage(options: SelectImageOptions): Promise<ImageSelection> {
   const { catalog } = options;
+  const budgets = resolveBudgets(options.budgets);
   const override =
     options.platform === undefined ? undefined : parsePlatformOverride(options.platform);
   const ref = parseReference(options.reference);
+  throwIfAborted(options.signal);
   const early = await loadProfileOption(options);
 
   const { store, reference } = await options.opener.open(ref);
   if (reference === undefined) {
     throw new OcicompatError("USAGE", "names no tag or digest", { subject: options.reference });
   }
-  const resolved = await store.resolve(reference);
-  const root: ContentDescriptor = {
-    mediaType: resolved.mediaType,
-    digest: resolved.digest,
-    size: resolved.size,
-  };
-  const limit = createLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
-  const reader = new ImageReader(store, new CompatReader(store, catalog, limit), limit);
-  const image = await reader.read(root, options.reference);
+  const run = runController(options.signal);
+  const signal = run.controller.signal;
+  let image: ImageRead;
+  try {
+    const resolved = await abortable(store.resolve(reference, { signal }), signal);
+    const root: ContentDescriptor = {
+      mediaType: resolved.mediaType,
+      digest: resolved.digest,
+      size: resolved.size,
+    };
+    const context = {
+      store,
+      limit: createLimit(options.concurrency ?? DEFAULT_CONCURRENCY),
+      signal,
+    };
+    const budget = createBudgetMeter(budgets, options.reference);
+    const reader = new ImageReader(
+      context,
+      new CompatReader(context, catalog, budget),
+      budget,
+      options.reference,
+    );
+    image = await reader.read(root).catch((err: unknown) => {
+      // The first failure stops the other reads of this run.
+      run.controller.abort(err);
+      throw err;
+    });
+  } finally {
+    run.dispose();
+  }
+  const root = image.root;
 
-  const node = early ?? (await discoverFor(image.entries, options));
+  const node = early ?? (await abortable(discoverFor(image.entries, options), options.signal));
+  throwIfAborted(options.signal);
   const result = selectEntries(image.entries, {
     node: prepareNode(node.profile, catalog),
     catalog,

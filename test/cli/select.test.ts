@@ -1,10 +1,12 @@
 // `ocicompat select REF` as a user runs it: a spawned CLI against the real CNCF registry, reached
 // through a loopback counting proxy so the request budget of the whole process is measured.
 import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { openLayout } from "../../src/content/layout.js";
-import { tempDir } from "../content/layout-support.js";
+import { MediaType } from "../../src/oci/media-types.js";
+import { blob, tempDir } from "../content/layout-support.js";
 import { freePort, startRegistry, type TestRegistry } from "../support/registry.js";
 import {
   compatBlob,
@@ -279,12 +281,19 @@ describe("ocicompat select (spawned, real registry)", () => {
 });
 
 describe("request budget of the CLI process (counted at a proxy in front of the registry)", () => {
-  test("Proposal I + J image: cold 5 requests, warm 1 (the tag)", async () => {
+  test("Proposal I + J image: cold 5 requests + 3 presence HEADs, warm the tag + the 3 HEADs", async () => {
     const env = freshCache();
     proxy.reset();
     const cold = await runCliAsync(["select", ref(), "--node", INTEL], env);
     assert.equal(cold.status, 0, cold.stderr);
     const coldRequests = [...proxy.requests];
+    // Whether compat content is still there is asked of the registry on every run (issue #12.7).
+    const heads = [
+      `HEAD /v2/demo/app/blobs/${demo.avx512Compat.descriptor.digest}`,
+      `HEAD /v2/demo/app/blobs/${demo.v3Compat.blobs[1]?.desc.digest}`,
+      `HEAD /v2/demo/app/manifests/${demo.v3Compat.descriptor.digest}`,
+    ];
+    const warmRequests = ["HEAD /v2/demo/app/manifests/v1", ...heads].sort();
     assert.deepEqual(
       coldRequests.slice().sort(),
       [
@@ -293,6 +302,7 @@ describe("request budget of the CLI process (counted at a proxy in front of the 
         `GET /v2/demo/app/manifests/${demo.index.desc.digest}`,
         `GET /v2/demo/app/manifests/${demo.v3Compat.descriptor.digest}`,
         "HEAD /v2/demo/app/manifests/v1",
+        ...heads,
       ].sort(),
     );
     // The tag first; the index before what it references.
@@ -301,15 +311,15 @@ describe("request budget of the CLI process (counted at a proxy in front of the 
     proxy.reset();
     const warm = await runCliAsync(["select", ref(), "--node", INTEL], env);
     assert.equal(warm.stdout, cold.stdout);
-    assert.deepEqual(proxy.requests, ["HEAD /v2/demo/app/manifests/v1"]);
+    assert.deepEqual(proxy.requests.slice().sort(), warmRequests);
     // check REF reads the same, so it is warm too.
     proxy.reset();
     const check = await runCliAsync(["check", ref(), "--node", INTEL], env);
     assert.equal(check.status, 0, check.stderr);
-    assert.deepEqual(proxy.requests, ["HEAD /v2/demo/app/manifests/v1"]);
+    assert.deepEqual(proxy.requests.slice().sort(), warmRequests);
   });
 
-  test("Proposal J blobs only: cold 2 + 1 per distinct blob, warm 1", async () => {
+  test("Proposal J blobs only: cold 2 + a GET and a HEAD per distinct blob, warm 1 + a HEAD per blob", async () => {
     const a = variantImage("budget j a", { os: "linux", architecture: "amd64", variant: "v3" });
     const b = variantImage("budget j b", { os: "linux", architecture: "amd64", variant: "v2" });
     const c = variantImage("budget j c", { os: "linux", architecture: "amd64" });
@@ -340,10 +350,17 @@ describe("request budget of the CLI process (counted at a proxy in front of the 
     proxy.reset();
     const cold = await runCliAsync(["select", ref("demo/jblobs"), "--node", INTEL], env);
     assert.equal(cold.stdout, `${a.manifest.desc.digest}\n`, cold.stderr);
-    assert.equal(proxy.requests.length, 4, proxy.requests.join("\n"));
+    assert.equal(proxy.requests.length, 6, proxy.requests.join("\n"));
     proxy.reset();
     await runCliAsync(["select", ref("demo/jblobs"), "--node", INTEL], env);
-    assert.deepEqual(proxy.requests, ["HEAD /v2/demo/jblobs/manifests/v1"]);
+    assert.deepEqual(
+      proxy.requests.slice().sort(),
+      [
+        "HEAD /v2/demo/jblobs/manifests/v1",
+        `HEAD /v2/demo/jblobs/blobs/${j1.descriptor.digest}`,
+        `HEAD /v2/demo/jblobs/blobs/${j2.descriptor.digest}`,
+      ].sort(),
+    );
   });
 
   test("an OCI layout needs no server at all", async () => {
@@ -353,5 +370,85 @@ describe("request budget of the CLI process (counted at a proxy in front of the 
     const r = await runCliAsync(["select", `oci:${dir}:v1`, "--node", AMD], freshCache());
     assert.equal(r.stdout, `${demo.v3.manifest.desc.digest}\n`, r.stderr);
     assert.deepEqual(proxy.requests, []);
+  });
+});
+
+describe("trust (issue #12): budgets, malformed descriptors, --timeout", () => {
+  test("an image over a budget: exit 2, one line naming the entry, the budget and its flag; the flag raises it", async () => {
+    const tight = await runCliAsync(
+      ["select", ref(), "--node", INTEL, "--max-compat-bytes", "100"],
+      freshCache(),
+    );
+    assert.equal(tight.status, 2, tight.stderr);
+    assert.equal(tight.stdout, "");
+    assert.match(
+      tight.stderr,
+      /\$\.manifests\[\d\]\.platform\.compat(ibilities)? \(compatibilities (blob|manifest) sha256:[0-9a-f]{64}\)/,
+    );
+    assert.match(tight.stderr, /the budget is 100 \(--max-compat-bytes raises it\)/);
+    assert.ok(!hasStackTrace(tight.stderr), tight.stderr);
+    const raised = await runCliAsync(
+      ["select", ref(), "--node", INTEL, "--max-compat-bytes", "1MiB", "--max-sets", "10"],
+      freshCache(),
+    );
+    assert.equal(raised.stdout, `${demo.avx512.manifest.desc.digest}\n`, raised.stderr);
+    const bad = await runCliAsync(["select", ref(), "--node", INTEL, "--max-sets", "lots"]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--max-sets "lots" is not a positive whole number/);
+  });
+
+  test("a 1 MB digest string in an index entry: exit 2 with the JSON path, a short line, nothing on stdout", async () => {
+    const image = variantImage("cli huge digest", { os: "linux", architecture: "amd64" });
+    const dir = `${work.path}/huge-digest`;
+    const layout = await openLayout(dir, { create: true });
+    const index = blob(
+      MediaType.ImageIndex,
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ImageIndex,
+        manifests: [
+          {
+            ...image.manifest.desc,
+            digest: `sha256:${"a".repeat(1_000_000)}`,
+            platform: { os: "linux", architecture: "amd64" },
+          },
+        ],
+      }),
+    );
+    for (const b of [...image.blobs, index]) await layout.push(b.desc, b.bytes);
+    await layout.tag(index.desc, "v1");
+    const r = await runCliAsync(["select", `oci:${dir}:v1`, "--node", INTEL]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /\$\.manifests\[0\]\.digest: sha256 digest must be 64 lowercase hex/);
+    assert.ok(r.stderr.length < 1000, `stderr is ${r.stderr.length} bytes`);
+  });
+
+  test("--timeout ends select and check with exit 2 before the server answers (an in-test server that answers only after 4 s)", async () => {
+    const server: Server = createServer((_req, res) => {
+      // Answers late, with a 404: a run that waited for it would end with NOT_FOUND instead.
+      setTimeout(() => res.writeHead(404).end(), 4000).unref();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      for (const verb of ["select", "check"]) {
+        const r = await runCliAsync([
+          verb,
+          `127.0.0.1:${port}/hang/app:v1`,
+          "--node",
+          INTEL,
+          "--timeout",
+          "1s",
+        ]);
+        assert.equal(r.status, 2, `${verb}: ${r.stderr}`);
+        assert.match(r.stderr, /gave up after 1s \(--timeout\)/, verb);
+        assert.equal(r.stdout, "");
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

@@ -319,3 +319,54 @@ export function runCliAsync(
     });
   });
 }
+
+/** Issue #12.3's hostile images, pushed by the tests and by scripts/measure-select-budgets.ts. */
+export interface HostileImage {
+  index: Blob;
+  blobs: Blob[];
+}
+
+/** One amd64 entry whose `platform.features` is a list of about `bytes` bytes (100k features). */
+export function featuresBombImage(bytes = 1_000_000): HostileImage {
+  const image = variantImage("features bomb", { os: "linux", architecture: "amd64" });
+  const features: string[] = [];
+  for (let size = 0, i = 0; size < bytes; i++) {
+    const name = `feature${i}`;
+    features.push(name);
+    size += name.length + 3;
+  }
+  const index = indexBlob([
+    {
+      descriptor: image.manifest.desc,
+      platform: { os: "linux", architecture: "amd64", features },
+    },
+  ]);
+  return { index, blobs: [...image.blobs, index] };
+}
+
+/**
+ * `entries` amd64 entries, each with its own Proposal J blob of about `bytes` bytes: sets of
+ * labels whose values list many alternatives, all valid, under the 4 MiB limit per document.
+ */
+export function compatFloodImage(entries = 8, bytes = 3_900_000): HostileImage {
+  const blobs: Blob[] = [];
+  const specs: IndexEntrySpec[] = [];
+  for (let e = 0; e < entries; e++) {
+    const image = variantImage(`compat flood ${e}`, { os: "linux", architecture: "amd64" });
+    const sets: Record<string, unknown>[] = [];
+    for (let size = 0, s = 0; size < bytes; s++) {
+      const alternatives = Array.from({ length: 200 }, (_, a) => `F${e}X${s}Y${a}`).join("|");
+      const set = { "oci.cpu.features": alternatives, "oci.cpu.vendor": `Vendor${s}` };
+      sets.push(set);
+      size += JSON.stringify(set).length + 1;
+    }
+    const compat = compatBlob(sets);
+    blobs.push(...image.blobs, ...compat.blobs);
+    specs.push({
+      descriptor: image.manifest.desc,
+      platform: { os: "linux", architecture: "amd64", compat: compat.descriptor },
+    });
+  }
+  const index = indexBlob(specs);
+  return { index, blobs: [...blobs, index] };
+}

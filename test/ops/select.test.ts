@@ -206,19 +206,27 @@ describe("selectImage against a real registry", () => {
 });
 
 describe("request budget (counted at the registry client)", () => {
-  test("cold: HEAD tag + GET index + 2 for the Proposal I manifest + 1 for the J blob; warm: 1", async () => {
+  test("cold: HEAD tag + GET index + a GET and a HEAD per compat document; warm: HEAD tag + a HEAD per compat document", async () => {
     const cacheDir = `${work.path}/budget`;
     const cold = await select(`${registry.host}/demo/app:v1`, { cacheDir });
+    const configDigest = (demo.v3Compat.blobs[1] as { desc: { digest: string } }).desc.digest;
+    // Presence is asked of the registry beside every compat read (the same tag, the same answer).
+    const heads = [
+      `HEAD /v2/demo/app/blobs/${demo.avx512Compat.descriptor.digest}`,
+      `HEAD /v2/demo/app/blobs/${configDigest}`,
+      `HEAD /v2/demo/app/manifests/${demo.v3Compat.descriptor.digest}`,
+    ];
     const expected = [
       `GET /v2/demo/app/blobs/${demo.avx512Compat.descriptor.digest}`,
-      `GET /v2/demo/app/blobs/${(demo.v3Compat.blobs[1] as { desc: { digest: string } }).desc.digest}`,
+      `GET /v2/demo/app/blobs/${configDigest}`,
       `GET /v2/demo/app/manifests/${demo.index.desc.digest}`,
       `GET /v2/demo/app/manifests/${demo.v3Compat.descriptor.digest}`,
       "HEAD /v2/demo/app/manifests/v1",
+      ...heads,
     ];
     assert.deepEqual(cold.requests.sort(), expected.sort());
     const warm = await select(`${registry.host}/demo/app:v1`, { cacheDir });
-    assert.deepEqual(warm.requests, ["HEAD /v2/demo/app/manifests/v1"]);
+    assert.deepEqual(warm.requests.sort(), ["HEAD /v2/demo/app/manifests/v1", ...heads].sort());
     assert.deepEqual(warm.selection.entries, cold.selection.entries);
   });
 
@@ -257,7 +265,8 @@ describe("request budget (counted at the registry client)", () => {
       "v1",
     );
     const { selection, requests } = await select(`${registry.host}/demo/shared:v1`);
-    assert.equal(requests.length, 4, requests.join("\n"));
+    // HEAD tag, GET index, and one GET and one HEAD each for the compat manifest and its config.
+    assert.equal(requests.length, 6, requests.join("\n"));
     // Both pass; v3 (level 2) is more specific than v2 (level 1).
     assert.equal(selection.chosen?.digest, a.manifest.desc.digest);
   });
@@ -352,7 +361,7 @@ describe("content that cannot be read", () => {
     );
     assert.match(
       selection.entries[0]?.compat?.problem ?? "",
-      /invalid compatibilities blob: \$\.compatibilities\[0\]\["oci\.os\.glibc"\]/,
+      /invalid compatibilities blob sha256:[0-9a-f]{64}: \$\.compatibilities\[0\]\["oci\.os\.glibc"\]/,
     );
     assert.match(selection.entries[1]?.compat?.problem ?? "", /digest/);
     assert.match(selection.entries[2]?.compat?.problem ?? "", /bytes|size/);

@@ -14,6 +14,7 @@ import { color, renderData, shortDigest as short } from "../output.js";
 import { renderTable } from "../table.js";
 import {
   addSelectionOptions,
+  budgetsFrom,
   parseTags,
   runSelection,
   writeWarnings,
@@ -79,12 +80,14 @@ async function checkSpecMode(
     );
   }
   const spec = opts.spec as string;
+  const budgets = budgetsFrom(opts);
   const catalog = await loadCatalog(opts.labels);
   const tags = parseTags(opts.tags);
   const result = await checkSpec({
     spec,
     node: opts.node,
     catalog,
+    budgets,
     ...(tags ? { tags } : {}),
   });
   if (opts.output === "table") process.stdout.write(renderHuman(result));

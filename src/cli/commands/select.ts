@@ -1,18 +1,15 @@
 // `ocicompat select REF`: parsing and rendering only; the work is in ops/select.ts. The options and
 // the run are shared with `ocicompat check REF`.
 import { Command, Option } from "commander";
+import { BUDGET_FLAGS, DEFAULT_BUDGETS, type SelectionBudgets } from "../../compat/budget.js";
 import type { EntryReport } from "../../compat/select.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { selectImage, type ImageSelection } from "../../ops/select.js";
-import { exitCodeForVerdicts, type ExitCode } from "../exit-codes.js";
+import { exitCodeForVerdicts, noteFollowUp, type ExitCode } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
-import {
-  addRegistryOptions,
-  openerFrom,
-  withOpener,
-  type RegistryFlags,
-} from "../registry-options.js";
-import { DEFAULT_TIMEOUTS } from "../deadline.js";
+import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+import { deadlineSignal, DEFAULT_TIMEOUTS } from "../deadline.js";
 
 export interface SelectionFlags extends RegistryFlags {
   node?: string;
@@ -20,6 +17,64 @@ export interface SelectionFlags extends RegistryFlags {
   tags?: string;
   labels: string[];
   output: OutputFormat;
+  maxCompatBytes?: string;
+  maxSets?: string;
+  maxLabels?: string;
+  maxAlternatives?: string;
+  maxEntries?: string;
+  maxFeatures?: string;
+}
+
+/** Each budget's flag property and its help text (docs/security.md#limits-and-budgets). */
+const BUDGET_OPTIONS: readonly [keyof SelectionBudgets, keyof SelectionFlags, string][] = [
+  [
+    "compatBytes",
+    "maxCompatBytes",
+    "bytes of compatibilities content read per image (512KiB, 4MiB)",
+  ],
+  ["sets", "maxSets", "compatibility sets per image"],
+  ["labelsPerSet", "maxLabels", "labels per compatibility set"],
+  ["alternativesPerValue", "maxAlternatives", "items and alternatives per label value"],
+  ["entries", "maxEntries", "index entries per image, nested indexes included"],
+  ["featuresPerEntry", "maxFeatures", "platform.features (and os.features) per entry"],
+];
+
+const SIZE_UNITS: Record<string, number> = {
+  "": 1,
+  k: 1000,
+  kb: 1000,
+  ki: 1024,
+  kib: 1024,
+  m: 1000 ** 2,
+  mb: 1000 ** 2,
+  mi: 1024 ** 2,
+  mib: 1024 ** 2,
+};
+
+/** A budget flag's value: a positive whole number, for bytes also with a unit (4MiB, 512k). */
+export function parseBudget(text: string, flag: string, bytes: boolean): number {
+  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = SIZE_UNITS[(m?.[2] ?? "").toLowerCase()];
+  const value = m && unit !== undefined && (bytes || m[2] === "") ? Number(m[1]) * unit : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new OcicompatError(
+      "USAGE",
+      `${flag} ${JSON.stringify(text)} is not a positive whole number${bytes ? " of bytes (like 1048576, 512KiB or 4MiB)" : ""}`,
+    );
+  }
+  return value;
+}
+
+/** The budgets given on the command line; the others keep their defaults. */
+export function budgetsFrom(flags: SelectionFlags): Partial<SelectionBudgets> {
+  const budgets: Partial<SelectionBudgets> = {};
+  for (const [key, property] of BUDGET_OPTIONS) {
+    const text = flags[property];
+    if (typeof text === "string") {
+      budgets[key] = parseBudget(text, BUDGET_FLAGS[key], key === "compatBytes");
+    }
+  }
+  return budgets;
 }
 
 /** --node, --platform, --tags, --labels, -o and the registry flags. */
@@ -39,6 +94,14 @@ export function addSelectionOptions(command: Command): Command {
     )
     .addOption(labelsOption())
     .addOption(outputOption());
+  for (const [key, , help] of BUDGET_OPTIONS) {
+    const value = key === "compatBytes" ? "<bytes>" : "<count>";
+    command.addOption(
+      new Option(`${BUDGET_FLAGS[key]} ${value}`, `budget: ${help}`).default(
+        String(DEFAULT_BUDGETS[key]),
+      ),
+    );
+  }
   return addRegistryOptions(command, DEFAULT_TIMEOUTS.select);
 }
 
@@ -51,19 +114,32 @@ export function parseTags(text: string | undefined): string[] | undefined {
 
 /** Runs the selection for one reference with the command's flags; the opener caches by digest. */
 export async function runSelection(input: string, flags: SelectionFlags): Promise<ImageSelection> {
+  const signal = deadlineSignal(flags.timeout);
+  const budgets = budgetsFrom(flags);
   const catalog = await loadCatalog(flags.labels);
   const tags = parseTags(flags.tags);
   const opener = await openerFrom(flags, { cache: true });
-  return withOpener(opener, () =>
-    selectImage({
+  let selection: ImageSelection;
+  try {
+    selection = await selectImage({
       reference: input,
       opener,
       catalog,
+      budgets,
+      ...(signal ? { signal } : {}),
       ...(flags.node !== undefined ? { nodeFile: flags.node } : {}),
       ...(flags.platform !== undefined ? { platform: flags.platform } : {}),
       ...(tags ? { tags } : {}),
-    }),
-  );
+    });
+  } catch (err) {
+    // A run the deadline cut short may leave a request behind that a store does not abort:
+    // closing would wait for it, so the error is reported now and the connection closes later.
+    if (signal?.aborted) void opener.close().catch(() => undefined);
+    else await opener.close().catch((closeErr: unknown) => noteFollowUp(err, closeErr));
+    throw err;
+  }
+  await opener.close();
+  return selection;
 }
 
 /** Dangling or corrupt compatibilities and unreadable entries, loudly, on stderr. */

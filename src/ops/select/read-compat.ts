@@ -4,7 +4,13 @@
 //
 // Content that is missing, corrupt or invalid does not fail the run: it becomes an "unreadable"
 // result, which excludes the entry with a warning naming the digest. Anything else (the registry
-// unreachable, auth refused, a 5xx) says nothing about the image and is thrown.
+// unreachable, auth refused, a 5xx) says nothing about the image and is thrown, and so is an image
+// over a budget (compat/budget.ts), counted before anything is fetched or compiled.
+//
+// The same tag gives the same answer on every node (issue #12.7): the cache may serve the bytes
+// (the digest pins them), but whether the content is still there is asked of the source on every
+// run, so content the registry lost is dangling on a warm node exactly as on a cold one.
+import { BudgetError, type BudgetMeter } from "../../compat/budget.js";
 import type { LabelCatalog } from "../../compat/catalog.js";
 import { compileSets } from "../../compat/compiled-set.js";
 import { validateDocument } from "../../compat/document.js";
@@ -13,9 +19,12 @@ import { readSets } from "../../compat/sets.js";
 import { fetchBytes, type Store } from "../../content/store.js";
 import { isOcicompatError, OcicompatError, type ErrorCode } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
+import { followedDescriptorIssues } from "../../oci/followed-descriptor.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { ValidationReport } from "../../oci/validate.js";
 import { isObject, type Json } from "../../oci/json-value.js";
+import { abortable } from "./cancel.js";
+import type { Limit } from "./limit.js";
 
 /** Failures that describe the content itself: dangling, corrupt or invalid. */
 const CONTENT_PROBLEMS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -29,13 +38,44 @@ const CONTENT_PROBLEMS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "UNSUPPORTED",
 ]);
 
+/** A problem of the content itself; never a budget (which fails the run) nor a network failure. */
 export function isContentProblem(err: unknown): err is OcicompatError {
-  return isOcicompatError(err) && CONTENT_PROBLEMS.has(err.code);
+  return isOcicompatError(err) && !(err instanceof BudgetError) && CONTENT_PROBLEMS.has(err.code);
 }
 
-/** "dangling: ..." for missing content, else the error's message. */
+/** "dangling: ..." for missing content, else the error's message, naming what it came from. */
 export function describeProblem(err: OcicompatError): string {
-  return err.code === "NOT_FOUND" ? `dangling: ${err.message}` : err.message;
+  const named =
+    err.subject !== undefined && !err.message.includes(err.subject)
+      ? `${err.subject}: ${err.message}`
+      : err.message;
+  return err.code === "NOT_FOUND" ? `dangling: ${named}` : named;
+}
+
+/** What select reads content with: the store, the run's signal, and the bound on reads. */
+export interface ReadContext {
+  store: Store;
+  limit: Limit;
+  signal: AbortSignal;
+}
+
+/**
+ * The bytes of `desc` as JSON. Every error names the digest (issue #12.8: an error line says which
+ * document it is about).
+ */
+export async function readJsonAt(context: ReadContext, desc: EntryDescriptor): Promise<unknown> {
+  const { store, limit, signal } = context;
+  try {
+    const bytes = await limit(() =>
+      abortable(fetchBytes(store, desc, undefined, { signal }), signal),
+    );
+    return parseIJson(bytes).value;
+  } catch (err) {
+    if (isOcicompatError(err) && err.subject === undefined && CONTENT_PROBLEMS.has(err.code)) {
+      throw new OcicompatError(err.code, err.message, { subject: desc.digest, cause: err });
+    }
+    throw err;
+  }
 }
 
 /** The form a descriptor's media type selects (DESIGN §1: the mediaType decides the path). */
@@ -54,17 +94,20 @@ function invalid(what: string, report: ValidationReport): OcicompatError {
   );
 }
 
-async function readJson(store: Store, desc: EntryDescriptor): Promise<unknown> {
-  return parseIJson(await fetchBytes(store, desc)).value;
-}
+/** Names the kind of compatibilities document for messages. */
+const KIND = {
+  manifest: "compatibilities manifest",
+  config: "compatibilities config",
+  blob: "compatibilities blob",
+} as const;
 
 export class CompatReader {
   private readonly memo = new Map<string, Promise<EntryCompat>>();
 
   constructor(
-    private readonly store: Store,
+    private readonly context: ReadContext,
     private readonly catalog: LabelCatalog,
-    private readonly limit: <T>(job: () => Promise<T>) => Promise<T>,
+    private readonly budget: BudgetMeter,
   ) {}
 
   /** How many distinct descriptors were read. */
@@ -72,17 +115,18 @@ export class CompatReader {
     return this.memo.size;
   }
 
-  read(descriptor: EntryDescriptor): Promise<EntryCompat> {
+  /** The compatibilities `descriptor` names; `at` is its JSON path, for budget errors. */
+  read(descriptor: EntryDescriptor, at: string): Promise<EntryCompat> {
     const key = `${descriptor.mediaType} ${descriptor.digest} ${descriptor.size}`;
     let pending = this.memo.get(key);
     if (pending === undefined) {
-      pending = this.load(descriptor);
+      pending = this.load(descriptor, at);
       this.memo.set(key, pending);
     }
     return pending;
   }
 
-  private async load(descriptor: EntryDescriptor): Promise<EntryCompat> {
+  private async load(descriptor: EntryDescriptor, at: string): Promise<EntryCompat> {
     const form = compatForm(descriptor.mediaType);
     if (form === undefined) {
       return {
@@ -92,10 +136,16 @@ export class CompatReader {
         problem: `media type ${descriptor.mediaType} is neither a compatibilities manifest nor a compatibilities blob`,
       };
     }
+    const where = `${at} (${KIND[form]} ${descriptor.digest})`;
     try {
-      const { list, at, report } =
-        form === "blob" ? await this.blobSets(descriptor) : await this.manifestSets(descriptor);
-      const compiled = compileSets(readSets(list), this.catalog, at);
+      const {
+        list,
+        at: listAt,
+        report,
+      } = form === "blob"
+        ? await this.blobSets(descriptor, where)
+        : await this.manifestSets(descriptor, where);
+      const compiled = compileSets(readSets(list), this.catalog, listAt);
       return { state: "ok", form, descriptor, sets: compiled.compiled, warnings: report.warnings };
     } catch (err) {
       if (!isContentProblem(err)) throw err;
@@ -103,23 +153,68 @@ export class CompatReader {
     }
   }
 
-  private async blobSets(descriptor: EntryDescriptor) {
-    const value = await this.limit(() => readJson(this.store, descriptor));
+  /**
+   * A compatibilities document, counted against the byte budget before it is fetched, and read
+   * only if the source still serves it: the fetch may be answered by the cache, so presence is
+   * asked of the source beside it (rule of issue #12.7).
+   */
+  private async document(
+    desc: EntryDescriptor,
+    kind: keyof typeof KIND,
+    where: string,
+  ): Promise<unknown> {
+    this.budget.chargeBytes(desc.size, where);
+    const { store, limit, signal } = this.context;
+    const present = limit(() => abortable(store.exists(desc, { signal }), signal));
+    const value = readJsonAt(this.context, desc);
+    const [held, read] = await Promise.allSettled([present, value]);
+    const missing = new OcicompatError(
+      "NOT_FOUND",
+      `${KIND[kind]} ${desc.digest} is not in ${store.name}`,
+    );
+    if (read.status === "rejected") {
+      if (isOcicompatError(read.reason) && read.reason.code === "NOT_FOUND") throw missing;
+      throw read.reason;
+    }
+    if (held.status === "rejected") throw held.reason;
+    if (!held.value) throw missing;
+    return read.value;
+  }
+
+  private async blobSets(descriptor: EntryDescriptor, where: string) {
+    const value = await this.document(descriptor, "blob", where);
+    const list = isObject(value) ? value["compatibilities"] : undefined;
+    if (Array.isArray(list)) this.budget.chargeSets(list, ["compatibilities"], where);
     const report = validateDocument("compat", value, { catalog: this.catalog });
-    if (report.errors.length > 0) throw invalid("compatibilities blob", report);
+    if (report.errors.length > 0)
+      throw invalid(`compatibilities blob ${descriptor.digest}`, report);
     return { list: (value as Json)["compatibilities"] as Json[], at: ["compatibilities"], report };
   }
 
-  private async manifestSets(descriptor: EntryDescriptor) {
-    const manifest = await this.limit(() => readJson(this.store, descriptor));
+  private async manifestSets(descriptor: EntryDescriptor, where: string) {
+    const manifest = await this.document(descriptor, "manifest", where);
     const manifestReport = validateDocument("manifest", manifest, { catalog: this.catalog });
-    if (manifestReport.errors.length > 0) throw invalid("compatibilities manifest", manifestReport);
+    const configIssues = followedDescriptorIssues(
+      isObject(manifest) ? manifest["config"] : undefined,
+      "$.config",
+    );
+    const errors = [...configIssues, ...manifestReport.errors];
+    if (errors.length > 0) {
+      throw invalid(`compatibilities manifest ${descriptor.digest}`, { ...manifestReport, errors });
+    }
     const config = (manifest as Json)["config"] as EntryDescriptor;
-    const value = await this.limit(() => readJson(this.store, config));
-    const report = validateDocument("config", value, { catalog: this.catalog });
-    if (report.errors.length > 0) throw invalid(`compatibilities config ${config.digest}`, report);
+    const value = await this.document(config, "config", `${where}, config ${config.digest}`);
     const inner = isObject(value) ? value["config"] : undefined;
     const list = isObject(inner) ? inner["compatibilities"] : undefined;
+    if (Array.isArray(list)) {
+      this.budget.chargeSets(
+        list,
+        ["config", "compatibilities"],
+        `${where}, config ${config.digest}`,
+      );
+    }
+    const report = validateDocument("config", value, { catalog: this.catalog });
+    if (report.errors.length > 0) throw invalid(`compatibilities config ${config.digest}`, report);
     if (!Array.isArray(list)) {
       throw new OcicompatError(
         "VALIDATION",

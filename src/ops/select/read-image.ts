@@ -1,22 +1,36 @@
 // Reading what a reference names for selection: the index (nested indexes expanded) or a single
 // manifest, each entry's platform (from its config when the index gives none) and compatibilities.
 // Everything addressed by digest goes through the caller's store, which serves it from the cache.
+//
+// Every descriptor is checked before it is followed (oci/followed-descriptor.ts), as `validate`
+// checks it. One in the image's own documents (an index entry, a nested index's entry, a manifest's
+// config) that cannot be followed makes the image invalid: the whole run fails (exit 2) with its
+// JSON path, since a registry refuses such an index and a selection from it would trust a
+// document `validate` rejects. A compatibilities descriptor that cannot be followed only excludes
+// its entry, loudly, as a dangling one does: registries accept it, and it says nothing about the
+// other entries.
 import type {
   EntryCompat,
   EntryDescriptor,
   EntryPlatform,
   SelectionEntryInput,
 } from "../../compat/select.js";
-import { fetchBytes, type ContentDescriptor, type Store } from "../../content/store.js";
-import { OcicompatError } from "../../oci/errors.js";
-import { parseIJson } from "../../oci/ijson.js";
+import type { BudgetMeter } from "../../compat/budget.js";
+import type { ContentDescriptor } from "../../content/store.js";
+import { OcicompatError, ValidationError } from "../../oci/errors.js";
+import { followableDescriptor, followedDescriptorIssues } from "../../oci/followed-descriptor.js";
 import { formatJsonPath, type PathSegment } from "../../oci/json-path.js";
 import { IndexMediaTypes, ManifestMediaTypes } from "../../oci/media-types.js";
 import { schemaIssues } from "../../oci/schema-check.js";
 import { DescriptorSchema, PlatformSchema } from "../../oci/schema.js";
 import type { ValidationIssue } from "../../oci/errors.js";
-import { describeProblem, isContentProblem, type CompatReader } from "./read-compat.js";
-import type { Limit } from "./limit.js";
+import {
+  describeProblem,
+  isContentProblem,
+  readJsonAt,
+  type CompatReader,
+  type ReadContext,
+} from "./read-compat.js";
 import { isObject, type Json } from "../../oci/json-value.js";
 
 /** Nested indexes deeper than this are not followed. */
@@ -34,11 +48,22 @@ function issueText(issues: readonly ValidationIssue[]): string {
   return first ? `${first.path}: ${first.message}${more}` : "malformed";
 }
 
+/** A field of a malformed descriptor, short enough to print (a digest may be a 1 MB string). */
+function clipped(value: unknown): string {
+  if (typeof value !== "string") return "(none)";
+  return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+}
+
+/** A problem of the content, as opposed to an image that is invalid or over a budget. */
+function excludesEntry(err: unknown): err is OcicompatError {
+  return isContentProblem(err) && !(err instanceof ValidationError);
+}
+
 /** The descriptor fields, as far as they can be read (for reporting a malformed entry). */
 function looseDescriptor(entry: Json): EntryDescriptor {
   const d: EntryDescriptor = {
-    mediaType: typeof entry["mediaType"] === "string" ? entry["mediaType"] : "(none)",
-    digest: typeof entry["digest"] === "string" ? entry["digest"] : "(none)",
+    mediaType: clipped(entry["mediaType"]),
+    digest: clipped(entry["digest"]),
     size: typeof entry["size"] === "number" ? entry["size"] : 0,
   };
   if (isObject(entry["annotations"])) {
@@ -62,15 +87,17 @@ function platformOf(value: Json): EntryPlatform {
 
 export class ImageReader {
   constructor(
-    private readonly store: Store,
+    private readonly context: ReadContext,
     private readonly compat: CompatReader,
-    private readonly limit: Limit,
+    private readonly budget: BudgetMeter,
+    /** The reference as the user gave it: the subject of an invalid image's error. */
+    private readonly name: string,
   ) {}
 
-  async read(root: ContentDescriptor, name: string): Promise<ImageRead> {
-    const doc = await this.readJson(root);
+  async read(root: ContentDescriptor): Promise<ImageRead> {
+    const doc = await readJsonAt(this.context, root);
     if (IndexMediaTypes.has(root.mediaType) || (isObject(doc) && Array.isArray(doc["manifests"]))) {
-      return { root, kind: "index", entries: await this.indexEntries(doc, ["manifests"], 0, name) };
+      return { root, kind: "index", entries: await this.indexEntries(doc, ["manifests"], 0, root) };
     }
     if (ManifestMediaTypes.has(root.mediaType)) {
       const entry = await this.manifestEntry(root, doc);
@@ -79,46 +106,52 @@ export class ImageReader {
     throw new OcicompatError(
       "UNSUPPORTED",
       `names ${root.mediaType}, which is neither an image index nor an image manifest`,
-      { subject: name },
+      { subject: this.name },
     );
-  }
-
-  private async readJson(desc: ContentDescriptor): Promise<unknown> {
-    return parseIJson(await this.limit(() => fetchBytes(this.store, desc))).value;
   }
 
   private async indexEntries(
     doc: unknown,
     at: readonly PathSegment[],
     depth: number,
-    name: string,
+    index: EntryDescriptor,
   ): Promise<SelectionEntryInput[]> {
     if (!isObject(doc) || !Array.isArray(doc["manifests"])) {
-      throw new OcicompatError("VALIDATION", "is not an image index: it has no manifests list", {
-        subject: name,
-      });
+      throw new OcicompatError(
+        "VALIDATION",
+        `index ${index.digest} is not an image index: it has no manifests list`,
+        { subject: this.name },
+      );
     }
+    const list = doc["manifests"];
+    this.budget.chargeEntries(list.length, `${formatJsonPath(at)} (index ${index.digest})`);
+    // Every entry is checked before any is followed: an invalid index fails before a request.
+    list.forEach((entry: unknown, i) => {
+      const path = formatJsonPath([...at, i]);
+      const issues = [
+        ...followedDescriptorIssues(entry, path),
+        ...(isObject(entry) ? schemaIssues(DescriptorSchema, entry, [...at, i]) : []),
+      ];
+      if (issues.length > 0) throw new ValidationError(this.name, dedupe(issues));
+      if (isObject(entry)) {
+        this.budget.checkFeatures(
+          entry["platform"],
+          [...at, i, "platform"],
+          `index ${index.digest}`,
+        );
+      }
+    });
     return Promise.all(
-      doc["manifests"].map((entry: unknown, i) => this.entry(entry, [...at, i], depth)),
+      list.map((entry: unknown, i) => this.entry(entry as Json, [...at, i], depth)),
     );
   }
 
   private async entry(
-    raw: unknown,
+    raw: Json,
     at: readonly PathSegment[],
     depth: number,
   ): Promise<SelectionEntryInput> {
-    if (!isObject(raw)) {
-      return {
-        descriptor: { mediaType: "(none)", digest: "(none)", size: 0 },
-        problem: `malformed index entry at ${formatJsonPath(at)}: not an object`,
-      };
-    }
     const descriptor = looseDescriptor(raw);
-    const descriptorIssues = schemaIssues(DescriptorSchema, raw, at);
-    if (descriptorIssues.length > 0) {
-      return { descriptor, problem: `malformed index entry: ${issueText(descriptorIssues)}` };
-    }
     const input: SelectionEntryInput = { descriptor };
     let compatRead: Promise<EntryCompat> | undefined;
     const platform = raw["platform"];
@@ -131,19 +164,24 @@ export class ImageReader {
       input.platform = platformOf(p);
       input.platformFrom = "index";
       // Both present: Proposal I's field wins (the validator warns about the pair).
-      const compat = (p["compatibilities"] ?? p["compat"]) as Json | undefined;
+      const field = p["compatibilities"] !== undefined ? "compatibilities" : "compat";
+      const compat = p[field] as Json | undefined;
       if (compat !== undefined) {
-        const compatIssues = issues.filter((i) => compatPath.test(i.path));
+        const compatAt = formatJsonPath([...at, "platform", field]);
+        const compatIssues = dedupe([
+          ...followedDescriptorIssues(compat, compatAt),
+          ...issues.filter((i) => compatPath.test(i.path)),
+        ]);
         if (compatIssues.length > 0) {
           input.compat = {
             state: "unreadable",
             form: "manifest",
-            descriptor: looseDescriptor(compat),
+            descriptor: looseDescriptor(isObject(compat) ? compat : {}),
             problem: `malformed descriptor: ${issueText(compatIssues)}`,
           };
         } else {
           // Started now, awaited last: it runs beside the nested index or config read below.
-          compatRead = this.compat.read(compat as unknown as EntryDescriptor);
+          compatRead = this.compat.read(compat as unknown as EntryDescriptor, compatAt);
           // Handled below; this only keeps an early throw from leaving it unobserved.
           compatRead.catch(() => undefined);
         }
@@ -154,23 +192,24 @@ export class ImageReader {
         if (depth >= MAX_DEPTH) {
           input.problem = `nested index deeper than ${MAX_DEPTH} levels: not followed`;
         } else {
-          const doc = await this.readJson(descriptor);
+          const doc = await readJsonAt(this.context, descriptor);
           input.children = await this.indexEntries(
             doc,
             [...at, "manifests"],
             depth + 1,
-            descriptor.digest,
+            descriptor,
           );
         }
       } else if (input.platform === undefined && ManifestMediaTypes.has(descriptor.mediaType)) {
-        const fromConfig = await this.configPlatform(descriptor, await this.readJson(descriptor));
+        const manifest = await readJsonAt(this.context, descriptor);
+        const fromConfig = await this.configPlatform(descriptor, manifest);
         if (fromConfig) {
           input.platform = fromConfig;
           input.platformFrom = "config";
         }
       }
     } catch (err) {
-      if (!isContentProblem(err)) throw err;
+      if (!excludesEntry(err)) throw err;
       input.problem = describeProblem(err);
     }
     if (compatRead !== undefined) input.compat = await compatRead;
@@ -195,7 +234,7 @@ export class ImageReader {
         input.platformFrom = "config";
       }
     } catch (err) {
-      if (!isContentProblem(err)) throw err;
+      if (!excludesEntry(err)) throw err;
       input.problem = describeProblem(err);
     }
     return input;
@@ -206,11 +245,13 @@ export class ImageReader {
     manifestDesc: EntryDescriptor,
     manifest: unknown,
   ): Promise<EntryPlatform | undefined> {
-    const config = isObject(manifest) ? manifest["config"] : undefined;
-    if (!isObject(config) || schemaIssues(DescriptorSchema, config).length > 0) {
-      throw new OcicompatError("VALIDATION", `manifest ${manifestDesc.digest} has no valid config`);
-    }
-    const value = await this.readJson(config as unknown as ContentDescriptor);
+    // The manifest is one of the image's own documents: a config it cannot name fails the run.
+    const config = followableDescriptor(
+      isObject(manifest) ? manifest["config"] : undefined,
+      "$.config",
+      `${this.name}: manifest ${manifestDesc.digest}`,
+    );
+    const value = await readJsonAt(this.context, config);
     if (
       !isObject(value) ||
       typeof value["os"] !== "string" ||
@@ -220,4 +261,14 @@ export class ImageReader {
     }
     return platformOf(value);
   }
+}
+
+/** The first issue per path: the follow checks and the schema may both find a bad digest. */
+function dedupe(issues: readonly ValidationIssue[]): ValidationIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    if (seen.has(i.path)) return false;
+    seen.add(i.path);
+    return true;
+  });
 }
