@@ -140,6 +140,19 @@ export function knowsReferrersApi(store: Store): store is Store & ReferrersApiAw
   return "referrersApi" in store;
 }
 
+/**
+ * A store that answers some fetches from a local cache (content/cache/store.ts). `isCached` says
+ * whether a fetch of `desc` would be answered without asking the source, which is then the only
+ * case in which a reader that must know the source still serves it has to ask separately.
+ */
+export interface CacheAnswering {
+  isCached(desc: ContentDescriptor): Promise<boolean>;
+}
+
+export function answersFromCache(store: Store): store is Store & CacheAnswering {
+  return typeof (store as Partial<CacheAnswering>).isCached === "function";
+}
+
 export function canMount(store: Store): store is Store & MountCapable {
   return typeof (store as Partial<MountCapable>).mount === "function";
 }

@@ -7,11 +7,11 @@
 //   from the on-disk cache once seen;
 // * compatibilities: the Proposal I manifest and its config, or the Proposal J blob, once per
 //   distinct descriptor, in parallel, also by digest through the cache.
-// * presence of every compatibilities document: a HEAD beside each read, since a warm cache must
-//   not answer for content the registry no longer serves (issue #12.7, the same tag gives the
-//   same answer on every node).
-// So a cold run costs 2 + 4 per distinct compat manifest + 2 per compat blob (the HEADs beside
-// the GETs, in parallel), a warm one 1 + 2 per compat manifest + 1 per compat blob.
+// * presence of every compatibilities document the cache answers: a HEAD beside the read, since a
+//   warm cache must not answer for content the registry no longer serves (issue #12.7, the same
+//   tag gives the same answer on every node); a read that reaches the registry proves it itself.
+// So a cold run costs 2 + 2 per distinct compat manifest + 1 per compat blob, a warm one 1 + 2
+// per compat manifest + 1 per compat blob (the HEADs, in parallel).
 //
 // Budgets (compat/budget.ts) bound what one image may make it read and compile; the caller's
 // signal (or `--timeout`) ends the run, and the first error stops the reads still in flight.

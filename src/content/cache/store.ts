@@ -6,18 +6,19 @@
 // AbortSignal) go on to the inner store; a cache hit is cancelled like any other stream.
 import { cancellable, throwIfCancelled } from "../cancel.js";
 import { canMount, hasReferrers, knowsReferrersApi, verifying } from "../store.js";
-import type { Body, ContentDescriptor, Store } from "../store.js";
+import type { Body, CacheAnswering, ContentDescriptor, Store } from "../store.js";
 import { isCacheableDigest, type ContentCache } from "./disk.js";
 
-export function withCache(inner: Store, cache: ContentCache): Store {
+export function withCache(inner: Store, cache: ContentCache): Store & CacheAnswering {
   const cacheable = (desc: ContentDescriptor): boolean =>
     Number.isSafeInteger(desc.size) &&
     desc.size >= 0 &&
     desc.size <= cache.maxEntryBytes &&
     isCacheableDigest(desc.digest);
 
-  const store: Store = {
+  const store: Store & CacheAnswering = {
     name: inner.name,
+    isCached: async (desc) => cacheable(desc) && (await cache.has(desc.digest)),
     resolve: (reference, options) => inner.resolve(reference, options),
     async fetch(desc, options) {
       const signal = options?.signal;
