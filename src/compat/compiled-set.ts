@@ -2,10 +2,11 @@
 // into a matcher. Compilation reports syntax problems; evaluation never has to.
 import type { ValidationIssue } from "../oci/errors.js";
 import { childPath, formatJsonPath, type PathSegment } from "../oci/json-path.js";
-import type { LabelCatalog } from "./catalog.js";
+import { isKnownName, type NameForm } from "./canonical-names.js";
+import { suggestLabel, type LabelCatalog, type LabelDefinition } from "./catalog.js";
 import type { LabelType } from "./label-types.js";
 import type { CompatibilitySet } from "./sets.js";
-import { compileValue, type Matcher } from "./value/index.js";
+import { compileValue, type CompileResult, type Matcher } from "./value/index.js";
 
 export interface CompiledLabel {
   /** The key as written in the set. */
@@ -17,6 +18,38 @@ export interface CompiledLabel {
   matcher: Matcher;
   /** Small integer naming (type, canonical label), so nodes can keep facts in an array. */
   slot: number;
+  /** How the label's set names are made canonical, when they are. */
+  names?: NameForm;
+  /** Said with every verdict on this label, e.g. why an unknown label is compared as a version. */
+  note?: string;
+}
+
+/** Why an unknown label's value is compared as a version (docs/compat-language.md). */
+export const INFERRED_VERSION_NOTE =
+  "compared as a version: the label is unknown, and its value is written as a version range";
+
+/**
+ * Whether a value can only mean a version range: it starts with a comparator or an interval
+ * bracket and parses as a version value. Bare names and globs stay strings.
+ */
+function inferVersion(value: string): CompileResult | undefined {
+  if (!/^\s*(?:[<>=[(]|!=)/.test(value)) return undefined;
+  const result = compileValue("version", value);
+  return result.ok ? result : undefined;
+}
+
+/** At most this many misspelt names are quoted in one warning; the rest are counted. */
+const SHOWN_UNKNOWN_NAMES = 5;
+
+function unknownNamesWarning(form: NameForm, matcher: Matcher): string | undefined {
+  const unknown = [...new Set(matcher.literalNames?.() ?? [])].filter((n) => !isKnownName(form, n));
+  if (unknown.length === 0) return undefined;
+  const shown = unknown.slice(0, SHOWN_UNKNOWN_NAMES).map((n) => JSON.stringify(n));
+  const more = unknown.length > shown.length ? ` (+${unknown.length - shown.length} more)` : "";
+  const list = `${shown.join(", ")}${more}`;
+  return form === "cpu-feature"
+    ? `${list}: not a CPU feature name known from /proc/cpuinfo, NFD or Go's x/sys/cpu, so no node may report it; check the spelling`
+    : `${list}: not a vendor.device ID of four hex digits each (e.g. 15b3.101b), so no node reports it`;
 }
 
 // Interned (type, label) pairs. It only grows with distinct label names, which are few, and it
@@ -76,14 +109,17 @@ export function compileSets(
         });
       }
       seen.set(canonical, label);
-      if (!def) {
-        warnings.push({
+      const typo = def === undefined ? typoOf(label, catalog) : undefined;
+      if (typo !== undefined) {
+        // Close to a known oci.* label: a typo that would silently never pass (or never fail).
+        errors.push({
           path,
-          message: `unknown label "${label}": matched as a plain string (a label pack can declare its type)`,
+          message: `unknown label "${label}"; did you mean ${typo}? (an oci.* label that is not in the catalog needs a label pack)`,
         });
+        ok = false;
+        continue;
       }
-      const type = def?.type ?? "string";
-      const result = compileValue(type, value);
+      const { type, result, note } = compileLabel(def, label, value, warnings, path);
       if (!result.ok) {
         for (const issue of result.issues) {
           errors.push({
@@ -95,6 +131,10 @@ export function compileSets(
         ok = false;
         continue;
       }
+      if (def?.names !== undefined) {
+        const problem = unknownNamesWarning(def.names, result.matcher);
+        if (problem !== undefined) warnings.push({ path, message: problem });
+      }
       labels.push({
         label,
         canonical,
@@ -102,6 +142,8 @@ export function compileSets(
         known: def !== undefined,
         matcher: result.matcher,
         slot: slotOf(type, canonical),
+        ...(def?.names !== undefined ? { names: def.names } : {}),
+        ...(note !== undefined ? { note } : {}),
       });
     }
     if (!ok) continue;
@@ -121,51 +163,203 @@ export function compileSets(
   return { compiled, errors, warnings };
 }
 
-/** Canonical label → canonical value text, to compare sets by meaning rather than spelling. */
-function signature(c: CompiledSet): Map<string, string> {
-  return new Map(c.labels.map((l) => [l.canonical, l.matcher.print()]));
+/** The known label an unknown `oci.*` label is a near miss of. */
+function typoOf(label: string, catalog: LabelCatalog): string | undefined {
+  return label.toLowerCase().startsWith("oci.") ? suggestLabel(catalog, label) : undefined;
+}
+
+/**
+ * A label's value compiled for its catalog type; an unknown label is a string, unless its value
+ * can only be a version range (Proposal H's `oci.os.openmpi: "[4.1.6, 4.1.6]"`).
+ */
+function compileLabel(
+  def: LabelDefinition | undefined,
+  label: string,
+  value: string,
+  warnings: ValidationIssue[],
+  path: string,
+): { type: LabelType; result: CompileResult; note?: string } {
+  if (def !== undefined) {
+    return { type: def.type, result: compileValue(def.type, value, def.names) };
+  }
+  const version = inferVersion(value);
+  if (version !== undefined) {
+    warnings.push({
+      path,
+      message: `unknown label "${label}": its value is a version range, so it is compared as a version (a label pack can declare its type)`,
+    });
+    return { type: "version", result: version, note: INFERRED_VERSION_NOTE };
+  }
+  warnings.push({
+    path,
+    message: `unknown label "${label}": matched as a plain string (a label pack can declare its type)`,
+  });
+  return { type: "string", result: compileValue("string", value) };
+}
+
+/** Canonical label and canonical value text, to compare sets by meaning rather than spelling. */
+function signaturePairs(c: CompiledSet): string[] {
+  const byLabel = new Map(c.labels.map((l) => [l.canonical, l.matcher.print()]));
+  return [...byLabel].map(([label, value]) => `${label}\u0000${value}`);
+}
+
+/**
+ * The subset tests the redundancy check may make, in pair-ids compared. A document needs far
+ * fewer unless it is built to be slow; past this, sets are only compared for exact duplicates
+ * (the warnings are advice, and a missed one costs no correctness).
+ */
+const REDUNDANCY_BUDGET = 2_000_000;
+
+/** Whether sorted id list `small` is contained in sorted id list `big`. */
+function sortedSubset(small: Int32Array, big: Int32Array): boolean {
+  let j = 0;
+  for (let i = 0; i < small.length; i++) {
+    const v = small[i] as number;
+    while (j < big.length && (big[j] as number) < v) j++;
+    if (j >= big.length || big[j] !== v) return false;
+    j++;
+  }
+  return true;
+}
+
+interface Signed {
+  at: number;
+  set: CompiledSet;
+  /** Sorted ids of (label, value) pairs. */
+  ids: Int32Array;
+  key: string;
 }
 
 /**
  * Duplicate sets, and sets shadowed by a looser set of the same score and tags: whenever the
  * stricter set passes, the looser one passes too, so the stricter one never changes a result.
+ * Each set is reported against the first earlier set it duplicates, shadows or is shadowed by.
+ *
+ * Comparing every pair of sets is quadratic (10k sets took seconds), so candidates come from an
+ * index instead: a set's subsets are anchored at one of its pairs (each set is anchored at its
+ * rarest pair), and its supersets all hold its own anchor pair.
  */
 function redundancyWarnings(
   compiled: readonly CompiledSet[],
   at: readonly PathSegment[],
 ): ValidationIssue[] {
-  const warnings: ValidationIssue[] = [];
-  const sigs = compiled.map(signature);
-  const sameGroup = (a: CompiledSet, b: CompiledSet): boolean =>
-    a.set.score === b.set.score &&
-    [...a.set.tags].sort().join("\u0000") === [...b.set.tags].sort().join("\u0000");
-  compiled.forEach((later, j) => {
-    for (let i = 0; i < j; i++) {
-      const earlier = compiled[i] as CompiledSet;
-      if (!sameGroup(earlier, later)) continue;
-      const a = sigs[i] as Map<string, string>;
-      const b = sigs[j] as Map<string, string>;
-      const path = formatJsonPath([...at, later.set.index]);
-      if (a.size === b.size && subsetOf(a, b)) {
-        warnings.push({ path, message: `duplicates set ${earlier.set.index}` });
-        return;
-      }
-      const [loose, strict, strictIndex] =
-        a.size < b.size ? [a, b, later.set.index] : [b, a, earlier.set.index];
-      if (subsetOf(loose, strict)) {
-        const looseIndex = strictIndex === later.set.index ? earlier.set.index : later.set.index;
-        warnings.push({
-          path: formatJsonPath([...at, strictIndex]),
-          message: `is shadowed by set ${looseIndex}: same score and tags, and set ${looseIndex} asks for a subset of the same labels and values, so it passes whenever this one does`,
-        });
-        return;
-      }
-    }
+  const groups = new Map<string, Signed[]>();
+  const pairIds = new Map<string, number>();
+  compiled.forEach((c, position) => {
+    const ids = Int32Array.from(
+      signaturePairs(c).map((pair) => {
+        let id = pairIds.get(pair);
+        if (id === undefined) {
+          id = pairIds.size;
+          pairIds.set(pair, id);
+        }
+        return id;
+      }),
+    ).sort();
+    const group = `${c.set.score}\u0000${[...c.set.tags].sort().join("\u0000")}`;
+    const signed: Signed = { at: position, set: c, ids, key: ids.join(",") };
+    const list = groups.get(group);
+    if (list === undefined) groups.set(group, [signed]);
+    else list.push(signed);
   });
-  return warnings;
+
+  const found: { at: number; issue: ValidationIssue }[] = [];
+  const budget = { left: REDUNDANCY_BUDGET };
+  for (const members of groups.values()) {
+    for (const f of groupRedundancy(members, budget)) {
+      found.push({ at: f.later.at, issue: redundancyIssue(f, at) });
+    }
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.issue);
 }
 
-function subsetOf(small: ReadonlyMap<string, string>, big: ReadonlyMap<string, string>): boolean {
-  for (const [k, v] of small) if (big.get(k) !== v) return false;
-  return true;
+interface Redundancy {
+  later: Signed;
+  earlier: Signed;
+  kind: "duplicate" | "earlier-looser" | "later-looser";
+}
+
+function groupRedundancy(members: readonly Signed[], budget: { left: number }): Redundancy[] {
+  const frequency = new Map<number, number>();
+  for (const m of members) for (const id of m.ids) frequency.set(id, (frequency.get(id) ?? 0) + 1);
+  const anchorOf = (m: Signed): number | undefined => {
+    let anchor: number | undefined;
+    for (const id of m.ids) {
+      if (anchor === undefined || (frequency.get(id) as number) < (frequency.get(anchor) as number))
+        anchor = id;
+    }
+    return anchor;
+  };
+
+  const firstByKey = new Map<string, Signed>();
+  /** Earlier sets by their anchor pair: the candidates for being a subset of a later set. */
+  const anchored = new Map<number, Signed[]>();
+  /** Earlier sets holding each pair, in order: the candidates for being a superset. */
+  const holding = new Map<number, Signed[]>();
+  let firstEmpty: Signed | undefined;
+  let first: Signed | undefined;
+  const out: Redundancy[] = [];
+
+  for (const later of members) {
+    let best: Redundancy | undefined;
+    const consider = (earlier: Signed, kind: Redundancy["kind"]): void => {
+      if (best === undefined || earlier.at < best.earlier.at) best = { later, earlier, kind };
+    };
+    const dup = firstByKey.get(later.key);
+    if (dup !== undefined) consider(dup, "duplicate");
+    // Earlier, looser sets: each is anchored at a pair that `later` holds too.
+    if (firstEmpty !== undefined && later.ids.length > 0) consider(firstEmpty, "earlier-looser");
+    for (const id of later.ids) {
+      for (const earlier of anchored.get(id) ?? []) {
+        if (earlier.ids.length >= later.ids.length) continue;
+        if (best !== undefined && earlier.at > best.earlier.at) continue;
+        budget.left -= earlier.ids.length + later.ids.length;
+        if (budget.left < 0) break;
+        if (sortedSubset(earlier.ids, later.ids)) consider(earlier, "earlier-looser");
+      }
+    }
+    // Earlier, stricter sets: each holds `later`'s anchor pair; the first that fits is the one.
+    const anchor = anchorOf(later);
+    const stricter =
+      anchor === undefined ? (first === undefined ? [] : [first]) : (holding.get(anchor) ?? []);
+    for (const earlier of stricter) {
+      if (best !== undefined && earlier.at > best.earlier.at) break;
+      if (earlier.ids.length <= later.ids.length) continue;
+      budget.left -= earlier.ids.length + later.ids.length;
+      if (budget.left < 0) break;
+      if (sortedSubset(later.ids, earlier.ids)) {
+        consider(earlier, "later-looser");
+        break;
+      }
+    }
+    if (best !== undefined) out.push(best);
+
+    if (dup === undefined) firstByKey.set(later.key, later);
+    first ??= later;
+    if (anchor === undefined) firstEmpty ??= later;
+    else {
+      const list = anchored.get(anchor);
+      if (list === undefined) anchored.set(anchor, [later]);
+      else list.push(later);
+    }
+    for (const id of later.ids) {
+      const list = holding.get(id);
+      if (list === undefined) holding.set(id, [later]);
+      else list.push(later);
+    }
+  }
+  return out;
+}
+
+function redundancyIssue(r: Redundancy, at: readonly PathSegment[]): ValidationIssue {
+  const earlier = r.earlier.set.set.index;
+  const later = r.later.set.set.index;
+  if (r.kind === "duplicate") {
+    return { path: formatJsonPath([...at, later]), message: `duplicates set ${earlier}` };
+  }
+  const [strict, loose] = r.kind === "earlier-looser" ? [later, earlier] : [earlier, later];
+  return {
+    path: formatJsonPath([...at, strict]),
+    message: `is shadowed by set ${loose}: same score and tags, and set ${loose} asks for a subset of the same labels and values, so it passes whenever this one does`,
+  };
 }
