@@ -1,6 +1,6 @@
 // `ocicompat labels` and `ocicompat explain LABEL`: the label catalog, for people and for scripts.
 import { Command } from "commander";
-import type { LabelDefinition } from "../../compat/catalog.js";
+import { suggestLabel, type LabelDefinition } from "../../compat/catalog.js";
 import { LABEL_TYPE_SYNTAX } from "../../compat/label-types.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
@@ -42,10 +42,15 @@ export function explainCommand(run: (code: Code) => void): Command {
       const catalog = await loadCatalog(opts.labels);
       const def = catalog.get(name);
       if (!def) {
-        const close = catalog
-          .list()
-          .map((l) => l.name)
-          .filter((n) => n.includes(name) || name.includes(n.split(".").pop() ?? "\u0000"));
+        // A misspelling first (oci.kernel.verison), then names that contain what was typed.
+        const typo = suggestLabel(catalog, name);
+        const close =
+          typo !== undefined
+            ? [typo]
+            : catalog
+                .list()
+                .map((l) => l.name)
+                .filter((n) => n.includes(name) || name.includes(n.split(".").pop() ?? "\u0000"));
         const hint = close.length
           ? `; did you mean ${close.slice(0, 3).join(", ")}?`
           : "; run ocicompat labels for the list";
