@@ -114,7 +114,9 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
       "kernel removes flags it has disabled and a hypervisor may hide some, so the set is what " +
       "programs can actually use, not what the silicon has. Write `AVX512F,AVX512BW` to need " +
       "both, `AMXBF16|AVX512BF16` to accept either, `!AVX512F` for a build that must avoid " +
-      "AVX-512.",
+      "AVX-512. Any common spelling of a feature works in values and facts alike: `sse4_2`, " +
+      "`SSE4_2`, `sse42` (Go) and `SSE42` (NFD) are one feature, and NFD's `SSE3` is cpuinfo's " +
+      "`PNI`.",
     examples: [
       { value: "AVX512F,AVX512BW,AVX512VL", meaning: "all three AVX-512 subsets" },
       { value: "X86_64_V3", meaning: "any CPU that meets the x86-64-v3 level (AVX2 era)" },
@@ -390,7 +392,8 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
       "Every PCI function on the node, from /sys/bus/pci/devices/*/vendor and device, written " +
       "`vendor.device` in lower-case four-digit hex without `0x`: a ConnectX-6 adapter is " +
       "`15b3.101b`. SR-IOV virtual functions are PCI functions too, so a VM that was given " +
-      "a VF sees it. Comparison ignores case, so the proposals' `15B3.020D` works as written. " +
+      "a VF sees it. Comparison ignores case and the separator, so the proposals' `15B3.020D` " +
+      "and lspci's `15b3:101b` work as written. " +
       "A glob on the device part matches a whole vendor: `10de.*` is any NVIDIA device. To " +
       "match a kind of device from any vendor, use oci.pci.classes.",
     examples: [
@@ -437,8 +440,8 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
     summary: "USB devices present, as vendor.product IDs",
     explanation:
       "Every USB device on the node, from /sys/bus/usb/devices/*/idVendor and idProduct, " +
-      "written `vendor.product` in lower-case four-digit hex. The separator is `.` as for " +
-      "oci.pci.devices, not the `:` that lsusb prints. Root hubs count (`1d6b.0003` is a USB " +
+      "written `vendor.product` in lower-case four-digit hex, as for oci.pci.devices; values " +
+      "may use the `:` that lsusb prints and any case. Root hubs count (`1d6b.0003` is a USB " +
       "3 root hub). Edge accelerators and dongles are the usual reason to require one: " +
       "`03e7.2485` is an Intel Neural Compute Stick 2.",
     examples: [

@@ -11,7 +11,6 @@ import { createCatalog } from "../../src/compat/catalog.js";
 import { compileSets } from "../../src/compat/compiled-set.js";
 import { validateDocument } from "../../src/compat/document.js";
 import { anySetPasses, evaluateSets, prepareNode } from "../../src/compat/evaluate.js";
-import type { Fact } from "../../src/compat/label-types.js";
 import type { NodeProfile } from "../../src/compat/node-profile.js";
 import { featureKey } from "../../src/compat/platform-match.js";
 import { readSets } from "../../src/compat/sets.js";
@@ -19,7 +18,7 @@ import { describeCpu, parseCpuinfo } from "../../src/node/parse/cpuinfo.js";
 
 const catalog = createCatalog();
 
-function nodeWith(label: string, fact: Fact): NodeProfile {
+function nodeWith(label: string, fact: string[]): NodeProfile {
   return {
     schemaVersion: 1,
     name: "n",
@@ -29,7 +28,7 @@ function nodeWith(label: string, fact: Fact): NodeProfile {
 }
 
 /** Whether `value` on `label` passes on a node whose fact is `fact`; both paths must agree. */
-function passes(label: string, value: string, fact: Fact): boolean {
+function passes(label: string, value: string, fact: string[]): boolean {
   const compiled = compileSets(readSets([{ [label]: value }]), catalog);
   assert.deepEqual(compiled.errors, []);
   const node = prepareNode(nodeWith(label, fact), catalog);

@@ -79,6 +79,10 @@ function renderExplanation(def: LabelDefinition): string {
     for (const e of def.examples) lines.push(`  ${JSON.stringify(e.value)}  ${e.meaning}`);
   }
   if (def.aliases.length) lines.push("", `${color.bold("Aliases")}: ${def.aliases.join(", ")}`);
+  if (def.names === "cpu-feature")
+    lines.push("", `${color.bold("Names")}: any spelling (sse4_2 = SSE4_2 = sse42 = SSE42)`);
+  if (def.names === "device-id")
+    lines.push("", `${color.bold("Names")}: any case, "." or ":" (15B3:101B = 15b3.101b)`);
   if (def.nfd)
     lines.push(
       "",
