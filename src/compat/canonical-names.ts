@@ -131,7 +131,8 @@ export function canonicalCpuFeature(name: string): string {
  * (`15B3:101B` → `15b3.101b`, as lspci and lsusb print it, with the separator of sysfs facts).
  */
 export function canonicalDeviceId(id: string): string {
-  return id.trim().toLowerCase().replace(/:/g, ".");
+  const lower = id.trim().toLowerCase();
+  return lower.includes(":") ? lower.replaceAll(":", ".") : lower;
 }
 
 /** The canonical spelling of `name` in `form`. */
@@ -146,8 +147,19 @@ export function canonicalName(form: NameForm, name: string): string {
 export function nameKey(form: NameForm | undefined, name: string): string {
   if (form === undefined) return name.toLowerCase();
   if (form === "device-id") return canonicalDeviceId(name);
-  return squeeze(canonicalCpuFeature(name)).toLowerCase();
+  let key = cpuKeys.get(name);
+  if (key === undefined) {
+    key = squeeze(canonicalCpuFeature(name)).toLowerCase();
+    // CPU flags are a small vocabulary that every node repeats; a document full of made-up
+    // names must not grow the memo without bound.
+    if (cpuKeys.size >= CPU_KEY_MEMO) cpuKeys.clear();
+    cpuKeys.set(name, key);
+  }
+  return key;
 }
+
+const CPU_KEY_MEMO = 4096;
+const cpuKeys = new Map<string, string>();
 
 /**
  * A glob's literal text in canonical form (lower case), so globs see canonical names: separators
