@@ -91,6 +91,8 @@ export function compileSets(
   const errors: ValidationIssue[] = [];
   const warnings: ValidationIssue[] = [];
   const compiled: CompiledSet[] = [];
+  // Documents repeat label names across sets; each unknown name is compared with the catalog once.
+  const typos = new Map<string, string | undefined>();
   for (const set of sets) {
     const setPath = formatJsonPath([...at, set.index]);
     const labels: CompiledLabel[] = [];
@@ -109,7 +111,7 @@ export function compileSets(
         });
       }
       seen.set(canonical, label);
-      const typo = def === undefined ? typoOf(label, catalog) : undefined;
+      const typo = def === undefined ? typoOf(label, catalog, typos) : undefined;
       if (typo !== undefined) {
         // Close to a known oci.* label: a typo that would silently never pass (or never fail).
         errors.push({
@@ -163,9 +165,15 @@ export function compileSets(
   return { compiled, errors, warnings };
 }
 
-/** The known label an unknown `oci.*` label is a near miss of. */
-function typoOf(label: string, catalog: LabelCatalog): string | undefined {
-  return label.toLowerCase().startsWith("oci.") ? suggestLabel(catalog, label) : undefined;
+/** The known label an unknown `oci.*` label is a near miss of, worked out once per name. */
+function typoOf(
+  label: string,
+  catalog: LabelCatalog,
+  memo: Map<string, string | undefined>,
+): string | undefined {
+  if (!label.toLowerCase().startsWith("oci.")) return undefined;
+  if (!memo.has(label)) memo.set(label, suggestLabel(catalog, label));
+  return memo.get(label);
 }
 
 /**
