@@ -93,11 +93,14 @@ export {
 
 export {
   createCatalog,
+  suggestLabel,
   BUILTIN_LABELS,
   type LabelCatalog,
   type LabelDefinition,
 } from "./compat/catalog.js";
 export { parseLabelPack } from "./compat/label-pack.js";
+// One spelling for CPU features and PCI/USB IDs, shared by values and node facts.
+export { canonicalCpuFeature, canonicalDeviceId, type NameForm } from "./compat/canonical-names.js";
 export {
   compileValue,
   prepareFact,

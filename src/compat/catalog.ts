@@ -3,6 +3,7 @@
 // it, so a label's meaning is written down exactly once.
 
 import { OcicompatError } from "../oci/errors.js";
+import type { NameForm } from "./canonical-names.js";
 import type { LabelType } from "./label-types.js";
 import { RESERVED_KEYS } from "./sets.js";
 
@@ -33,6 +34,11 @@ export interface LabelDefinition {
   discovery?: { command: readonly string[]; timeoutMs?: number };
   /** Pack labels only: where the community documents the label. */
   docs?: string;
+  /**
+   * Set labels whose names have many spellings: how they are made canonical on both sides
+   * (canonical-names.ts), e.g. `sse4_2` = `SSE42`, `15B3:101B` = `15b3.101b`.
+   */
+  names?: NameForm;
 }
 
 export interface LabelCatalog {
@@ -94,6 +100,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
   define({
     name: "oci.cpu.features",
     type: "set",
+    names: "cpu-feature",
     aliases: [],
     source: "oci",
     summary: "Instruction-set extensions the CPU supports, plus x86-64 micro-architecture levels",
@@ -107,7 +114,9 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
       "kernel removes flags it has disabled and a hypervisor may hide some, so the set is what " +
       "programs can actually use, not what the silicon has. Write `AVX512F,AVX512BW` to need " +
       "both, `AMXBF16|AVX512BF16` to accept either, `!AVX512F` for a build that must avoid " +
-      "AVX-512.",
+      "AVX-512. Any common spelling of a feature works in values and facts alike: `sse4_2`, " +
+      "`SSE4_2`, `sse42` (Go) and `SSE42` (NFD) are one feature, and NFD's `SSE3` is cpuinfo's " +
+      "`PNI`.",
     examples: [
       { value: "AVX512F,AVX512BW,AVX512VL", meaning: "all three AVX-512 subsets" },
       { value: "X86_64_V3", meaning: "any CPU that meets the x86-64-v3 level (AVX2 era)" },
@@ -375,6 +384,7 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
   define({
     name: "oci.pci.devices",
     type: "set",
+    names: "device-id",
     aliases: [],
     source: "oci",
     summary: "PCI devices present, as vendor.device IDs",
@@ -382,7 +392,8 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
       "Every PCI function on the node, from /sys/bus/pci/devices/*/vendor and device, written " +
       "`vendor.device` in lower-case four-digit hex without `0x`: a ConnectX-6 adapter is " +
       "`15b3.101b`. SR-IOV virtual functions are PCI functions too, so a VM that was given " +
-      "a VF sees it. Comparison ignores case, so the proposals' `15B3.020D` works as written. " +
+      "a VF sees it. Comparison ignores case and the separator, so the proposals' `15B3.020D` " +
+      "and lspci's `15b3:101b` work as written. " +
       "A glob on the device part matches a whole vendor: `10de.*` is any NVIDIA device. To " +
       "match a kind of device from any vendor, use oci.pci.classes.",
     examples: [
@@ -423,13 +434,14 @@ export const BUILTIN_LABELS: readonly LabelDefinition[] = Object.freeze([
   define({
     name: "oci.usb.devices",
     type: "set",
+    names: "device-id",
     aliases: [],
     source: "ocicompat",
     summary: "USB devices present, as vendor.product IDs",
     explanation:
       "Every USB device on the node, from /sys/bus/usb/devices/*/idVendor and idProduct, " +
-      "written `vendor.product` in lower-case four-digit hex. The separator is `.` as for " +
-      "oci.pci.devices, not the `:` that lsusb prints. Root hubs count (`1d6b.0003` is a USB " +
+      "written `vendor.product` in lower-case four-digit hex, as for oci.pci.devices; values " +
+      "may use the `:` that lsusb prints and any case. Root hubs count (`1d6b.0003` is a USB " +
       "3 root hub). Edge accelerators and dongles are the usual reason to require one: " +
       "`03e7.2485` is an Intel Neural Compute Stick 2.",
     examples: [
@@ -693,4 +705,65 @@ function catalogOf(
     list: () => all,
     canonicalName: (nameOrAlias) => byKey.get(nameOrAlias)?.name,
   };
+}
+
+/** Optimal string alignment distance (edits, with adjacent swaps), giving up above `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      let d = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+      if (
+        i > 1 &&
+        j > 1 &&
+        a.charCodeAt(i - 1) === b.charCodeAt(j - 2) &&
+        a.charCodeAt(i - 2) === b.charCodeAt(j - 1)
+      ) {
+        d = Math.min(d, (before[j - 2] as number) + 1);
+      }
+      current.push(d);
+      best = Math.min(best, d);
+    }
+    if (best > max) return max + 1;
+    before = previous;
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/** How far a misspelt label may be from the name it was meant to be: two edits. */
+export const LABEL_TYPO_DISTANCE = 2;
+
+/**
+ * The catalog name or alias an unknown label is probably a misspelling of (`oci.cpu.featurs` →
+ * `oci.cpu.features`), compared without case; undefined when none is within
+ * {@link LABEL_TYPO_DISTANCE} edits or two are equally close.
+ */
+export function suggestLabel(catalog: LabelCatalog, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = LABEL_TYPO_DISTANCE + 1;
+  let tie = false;
+  for (const def of catalog.list()) {
+    for (const key of [def.name, ...def.aliases]) {
+      const d = editDistance(wanted, key.toLowerCase(), LABEL_TYPO_DISTANCE);
+      if (d < bestDistance) {
+        best = def.name;
+        bestDistance = d;
+        tie = false;
+      } else if (d === bestDistance && best !== def.name) {
+        tie = true;
+      }
+    }
+  }
+  return best === undefined || tie ? undefined : best;
 }

@@ -59,7 +59,8 @@ export function prepareNode(profile: NodeProfile, catalog: LabelCatalog): Prepar
       let entry = facts[label.slot];
       if (entry === undefined) {
         const raw = factOf(profile, label.label, catalog);
-        entry = { raw, prepared: raw === undefined ? undefined : prepareFact(label.type, raw) };
+        const prepared = raw === undefined ? undefined : prepareFact(label.type, raw, label.names);
+        entry = { raw, prepared };
         facts[label.slot] = entry;
       }
       return entry;
@@ -93,7 +94,7 @@ function evaluateLabel(label: CompiledLabel, node: PreparedNode): LabelResult {
     required,
     observed: raw,
     status: outcome.pass ? "pass" : "fail",
-    reason: outcome.reason,
+    reason: label.note === undefined ? outcome.reason : `${outcome.reason}; ${label.note}`,
   };
 }
 

@@ -5,7 +5,12 @@
 import { ValidationError, type ValidationIssue } from "../oci/errors.js";
 import { childPath } from "../oci/json-path.js";
 import { parseYaml } from "./yaml.js";
-import { RESERVED_KEYS, type LabelDefinition, type LabelExample } from "./catalog.js";
+import {
+  BUILTIN_LABELS,
+  RESERVED_KEYS,
+  type LabelDefinition,
+  type LabelExample,
+} from "./catalog.js";
 import { LabelTypes, type LabelType } from "./label-types.js";
 
 /** The only apiVersion this parser reads. It claims no DNS domain because the project owns none. */
@@ -100,10 +105,20 @@ class Checker {
   }
 }
 
+/** Built-in names and aliases: a pack may add `oci.*` labels, never redefine these. */
+const BUILTIN_KEYS: ReadonlyMap<string, string> = new Map(
+  BUILTIN_LABELS.flatMap((def) =>
+    [def.name, ...def.aliases].map((key) => [key, def.name] as const),
+  ),
+);
+
 function nameProblem(name: string): string | undefined {
   if (RESERVED_KEYS.includes(name)) return `${name} is a reserved compatibility-set key`;
-  if (name.startsWith("oci.")) {
-    return 'the "oci." prefix is reserved for the built-in catalog; use a reverse-DNS prefix of your own, such as org.example.';
+  // The proposals use oci.* labels the catalog lacks (Proposal H's oci.os.openmpi); a pack may
+  // declare those, but a built-in label keeps its one meaning.
+  const builtin = BUILTIN_KEYS.get(name);
+  if (builtin !== undefined) {
+    return `${name} is the built-in label ${builtin}; a label pack can add oci.* labels but not redefine built-in ones`;
   }
   if (name.length > MAX_NAME_LENGTH) return `must be at most ${MAX_NAME_LENGTH} characters`;
   if (!PACK_LABEL_NAME.test(name)) {

@@ -1,12 +1,18 @@
 // Renders the label reference (docs/labels.md) from catalog definitions. It is a pure function so
 // a test can regenerate the page in memory and fail when the committed copy is stale.
 
+import type { NameForm } from "./canonical-names.js";
 import { RESERVED_KEYS, type LabelDefinition } from "./catalog.js";
 
 const ORIGIN: Record<LabelDefinition["source"], string> = {
   oci: "OCI proposals",
   ocicompat: "ocicompat",
   pack: "label pack",
+};
+
+const NAME_FORMS: Record<NameForm, string> = {
+  "cpu-feature": "CPU feature names",
+  "device-id": "vendor.device IDs",
 };
 
 /** A code span that survives backticks in its content. */
@@ -39,6 +45,11 @@ function section(def: LabelDefinition): string[] {
   const facts = [`**Type:** ${code(def.type)}`, `**Origin:** ${ORIGIN[def.source]}`];
   if (def.aliases.length > 0) {
     facts.push(`**Aliases:** ${def.aliases.map(code).join(", ")}`);
+  }
+  if (def.names !== undefined) {
+    facts.push(
+      `**Names:** [canonical ${NAME_FORMS[def.names]}](compat-language.md#canonical-names)`,
+    );
   }
   const lines = [`## ${code(def.name)}`, "", prose(def.summary) + ".", "", facts.join(" · ")];
   lines.push("", prose(def.explanation));

@@ -6,6 +6,7 @@ import { formatJsonPath } from "../oci/json-path.js";
 import { schemaIssues } from "../oci/schema-check.js";
 import type { LabelCatalog } from "./catalog.js";
 import type { Fact, LabelType } from "./label-types.js";
+import { ownValue } from "./own-record.js";
 import { parseQuantity } from "./value/index.js";
 
 export const NODE_PROFILE_SCHEMA_VERSION = 1;
@@ -97,12 +98,12 @@ export function factOf(
   label: string,
   catalog: LabelCatalog,
 ): Fact | undefined {
-  const direct = profile.labels[label];
+  const direct = ownValue(profile.labels, label);
   if (direct !== undefined) return direct;
   const def = catalog.get(label);
   if (!def) return undefined;
   for (const name of [def.name, ...def.aliases]) {
-    const fact = profile.labels[name];
+    const fact = ownValue(profile.labels, name);
     if (fact !== undefined) return fact;
   }
   return undefined;

@@ -20,6 +20,7 @@ import {
   parsePlatform,
   type PlatformSpec,
 } from "../oci/platform.js";
+import { nameKey } from "./canonical-names.js";
 import type { LabelCatalog } from "./catalog.js";
 import { factOf, type NodeProfile } from "./node-profile.js";
 import {
@@ -73,7 +74,7 @@ export function parsePlatformOverride(spec: string): PlatformOverride {
 
 /** How platform.features and CPU flags are compared: case and `_` ignored (`sse4_2` = `SSE42`). */
 export function featureKey(feature: string): string {
-  return feature.toLowerCase().replace(/_/g, "");
+  return nameKey("cpu-feature", feature);
 }
 
 const X86_LEVEL_FEATURES: readonly [string, number][] = [

@@ -3,6 +3,7 @@
 import type { PathSegment } from "../oci/json-path.js";
 import type { IssueSink } from "../oci/validate.js";
 import { isObject, type Json } from "../oci/json-value.js";
+import { recordOf } from "./own-record.js";
 
 export const SCORE_KEYS = ["score", "compatibility-score", "oci.compatibility-score"] as const;
 /** Keys of a compatibility set that are not labels. */
@@ -67,10 +68,12 @@ export function checkSetList(list: unknown, at: readonly PathSegment[], sink: Is
 /** Reads sets that passed validation. */
 export function readSets(list: readonly Json[]): CompatibilitySet[] {
   return list.map((raw, index) => {
-    const labels: Record<string, string> = {};
-    for (const [k, v] of Object.entries(raw)) {
-      if (!RESERVED_SET_KEYS.has(k) && typeof v === "string") labels[k] = v;
-    }
+    // A label named __proto__ or toString is a label like any other (own-record.ts).
+    const labels = recordOf(
+      Object.entries(raw).filter(
+        (kv): kv is [string, string] => !RESERVED_SET_KEYS.has(kv[0]) && typeof kv[1] === "string",
+      ),
+    );
     const tags = raw["tags"];
     const scoreKey = SCORE_KEYS.find((k) => typeof raw[k] === "number");
     const set: CompatibilitySet = {

@@ -9,6 +9,7 @@
 import { createCatalog, type LabelCatalog, type LabelDefinition } from "../compat/catalog.js";
 import type { CompiledSet } from "../compat/compiled-set.js";
 import type { Fact } from "../compat/label-types.js";
+import { ownValue, recordOf } from "../compat/own-record.js";
 import {
   NODE_PROFILE_SCHEMA_VERSION,
   nodeProfileIssues,
@@ -136,9 +137,9 @@ async function runProbes(
     const output = outputs[i];
     if (output === undefined) return;
     const provided = new Set(probe.provides);
-    const facts: Record<string, Fact> = {};
+    const facts = new Map<string, Fact>();
     for (const [label, fact] of Object.entries(output.facts)) {
-      if (provided.has(label)) facts[label] = fact;
+      if (provided.has(label)) facts.set(label, fact);
       else {
         (perProbe[i] ?? []).push({
           probe: probe.name,
@@ -146,7 +147,7 @@ async function runProbes(
         });
       }
     }
-    table.offer(facts, () => probe.name);
+    table.offer(recordOf(facts), () => probe.name);
     mergeDevices(devices, output.devices);
   });
   return perProbe.flat();
@@ -243,7 +244,7 @@ class SiteRun {
     const earlier = new Map(this.table.sources);
     // features.d names the file each fact came from; a hook is its own origin.
     const ignored = this.table.offer(facts, (label) => {
-      const origin = source === "features.d" ? output.origins[label] : undefined;
+      const origin = source === "features.d" ? ownValue(output.origins, label) : undefined;
       return origin ? `${source}:${origin}` : source;
     });
     for (const label of ignored) {

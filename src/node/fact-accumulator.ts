@@ -1,6 +1,7 @@
 // Collects facts from one source that reports them piece by piece (a features.d file, a hook,
 // an NFD export): set facts accumulate, single values are replaced by later ones.
 import type { Fact } from "../compat/label-types.js";
+import { recordOf } from "../compat/own-record.js";
 import { setFact } from "./set-fact.js";
 
 export class FactAccumulator {
@@ -30,9 +31,9 @@ export class FactAccumulator {
 
   /** Label → fact, set facts sorted and without duplicates. */
   toRecord(): Record<string, Fact> {
-    const out: Record<string, Fact> = {};
-    for (const [label, fact] of this.facts) out[label] = Array.isArray(fact) ? setFact(fact) : fact;
-    return out;
+    return recordOf(
+      [...this.facts].map(([label, fact]) => [label, Array.isArray(fact) ? setFact(fact) : fact]),
+    );
   }
 
   /** Where a label's fact came from, e.g. `cpu.cpuid` or `rack.conf, site.conf`. */

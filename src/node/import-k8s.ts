@@ -2,6 +2,7 @@
 // the caller): NFD's feature.node.kubernetes.io labels, NVIDIA GPU feature discovery's driver
 // labels, the well-known os/arch labels and the kubelet's status (kernel, CPU and memory
 // capacity). Labels that map to no ocicompat label are listed in `unmapped`.
+import { ownValue, recordOf } from "../compat/own-record.js";
 import { OcicompatError } from "../oci/errors.js";
 import type { ImportOptions, ImportResult } from "./imported-node.js";
 import { ImportedNode } from "./imported-node.js";
@@ -29,7 +30,7 @@ const K8S_UNITS: Readonly<Record<string, number>> = {
 /** A Kubernetes resource quantity (`1056194872Ki`, `192`, `2Gi`) as a number. */
 export function kubernetesQuantity(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)([a-zA-Z]*)$/.exec(text.trim());
-  const unit = m === null ? undefined : K8S_UNITS[m[2] as string];
+  const unit = m === null ? undefined : ownValue(K8S_UNITS, m[2] as string);
   return m === null || unit === undefined ? undefined : Number(m[1]) * unit;
 }
 
@@ -75,7 +76,7 @@ const GFD_PARTS: readonly (readonly [string, string, string])[] = [
 function readLabels(node: ImportedNode, labels: Record<string, string>): void {
   const gfd = new Set([GFD_FULL, ...GFD_PARTS.flat()]);
   for (const [name, value] of Object.entries(labels)) {
-    const platformField = PLATFORM_LABELS[name];
+    const platformField = ownValue(PLATFORM_LABELS, name);
     if (platformField === "os") node.os ??= value;
     else if (platformField === "architecture") node.architecture ??= value;
     else if (name === "kubernetes.io/hostname") node.name ??= value;
@@ -90,11 +91,11 @@ function readLabels(node: ImportedNode, labels: Record<string, string>): void {
       }
     } else node.skip(name);
   }
-  const full = labels[GFD_FULL];
+  const full = ownValue(labels, GFD_FULL);
   if (full !== undefined) node.add("oci.gpu.nvidia.driver", full, GFD_FULL);
   else {
     for (const parts of GFD_PARTS) {
-      const values = parts.map((p) => labels[p]);
+      const values = parts.map((p) => ownValue(labels, p));
       if (values.every((v) => v !== undefined && /^\d+$/.test(v))) {
         node.add("oci.gpu.nvidia.driver", values.join("."), parts[0]);
         break;
@@ -136,11 +137,11 @@ export function importKubernetesNode(
   const metadata = object["metadata"] as Json;
   const node = new ImportedNode();
   if (typeof metadata["name"] === "string" && metadata["name"] !== "") node.name = metadata["name"];
-  const labels: Record<string, string> = {};
-  if (isObject(metadata["labels"])) {
-    for (const [k, v] of Object.entries(metadata["labels"]))
-      if (typeof v === "string") labels[k] = v;
-  }
+  const labels = recordOf(
+    Object.entries(isObject(metadata["labels"]) ? metadata["labels"] : {}).filter(
+      (kv): kv is [string, string] => typeof kv[1] === "string",
+    ),
+  );
   readLabels(node, labels);
   if (isObject(object["status"])) readStatus(node, object["status"]);
   return node.build(source, options);

@@ -2,6 +2,7 @@
 // NodeFeature object (JSON or YAML, parsed by the caller). The mapping is documented in
 // docs/discovery.md; everything that maps to no ocicompat label is listed in `unmapped`.
 import { createCatalog, type LabelCatalog } from "../compat/catalog.js";
+import { ownValue } from "../compat/own-record.js";
 import { OcicompatError } from "../oci/errors.js";
 import type { ImportOptions, ImportResult } from "./imported-node.js";
 import { ImportedNode } from "./imported-node.js";
@@ -185,7 +186,7 @@ export function importNfdFeatures(
   const attributes = isObject(features["attributes"]) ? features["attributes"] : {};
   for (const [feature, set] of Object.entries(attributes)) {
     const el = elementMap(set);
-    const reader = ATTRIBUTES[feature];
+    const reader = ownValue(ATTRIBUTES, feature);
     if (reader !== undefined) reader(node, el, feature);
     else if (feature === "local.feature" || feature === "local.label") {
       readLocalFeatures(node, el, feature, catalog);

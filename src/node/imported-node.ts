@@ -3,6 +3,7 @@
 // and the platform comes from the input or from the caller.
 import { createCatalog, type LabelCatalog } from "../compat/catalog.js";
 import type { Fact } from "../compat/label-types.js";
+import { recordOf } from "../compat/own-record.js";
 import {
   NODE_PROFILE_SCHEMA_VERSION,
   readNodeProfile,
@@ -93,8 +94,9 @@ export class ImportedNode {
       source,
       catalog,
     );
-    const sources: Record<string, string> = {};
-    for (const label of Object.keys(labels)) sources[label] = this.facts.origin(label) ?? "";
+    const sources = recordOf(
+      Object.keys(labels).map((label) => [label, this.facts.origin(label) ?? ""] as const),
+    );
     const devices: DeviceInventory = {};
     if (this.pci.length > 0) devices.pci = this.pci;
     if (this.usb.length > 0) devices.usb = this.usb;

@@ -146,6 +146,28 @@ describe("ocicompat attach (spawned, real registry)", () => {
     }
   });
 
+  test("a typo of a known oci.* label: exit 2 with did you mean, nothing written", async () => {
+    const image = await pushSample(registry.host, "cli/typo", "v1");
+    const typo = writeFile(
+      work.path,
+      "typo.yaml",
+      `compatibilities:\n  - oci.cpu.featurs: "AVX512F"\n`,
+    );
+    const r = runCli(["attach", `${registry.host}/cli/typo:v1`, "-f", typo, "--all"]);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /\$\.compatibilities\[0\]\["oci\.cpu\.featurs"\]: unknown label "oci\.cpu\.featurs"; did you mean oci\.cpu\.features\?/,
+    );
+    assert.equal(hasStackTrace(r.stderr), false);
+    const store = registryStore(registry.host, "cli/typo");
+    try {
+      assert.equal((await store.resolve("v1")).digest, image.index.desc.digest);
+    } finally {
+      await store.close();
+    }
+  });
+
   test("an ambiguous or unknown platform: exit 2 with the candidates or the platforms", async () => {
     const image = await pushSample(registry.host, "cli/ambiguous", "v1");
     const ref = `${registry.host}/cli/ambiguous:v1`;

@@ -149,7 +149,8 @@ describe("ocicompat check --spec (spawned)", () => {
       "pack.yaml",
       "apiVersion: ocicompat/v1alpha1\nkind: LabelPack\nlabels:\n  - name: org.openmpi.version\n    type: version\n    summary: Open MPI version\n",
     );
-    const spec = file("mpi.yaml", 'compatibilities:\n  - org.openmpi.version: ">=4.1"\n');
+    // A bare version: only a declared type makes it one (">=4.1" would be inferred as a version).
+    const spec = file("mpi.yaml", 'compatibilities:\n  - org.openmpi.version: "4.1"\n');
     const node = file(
       "mpi-node.json",
       JSON.stringify({
@@ -161,7 +162,7 @@ describe("ocicompat check --spec (spawned)", () => {
     );
     const withPack = runCli(["check", "--spec", spec, "--node", node, "--labels", pack]);
     assert.equal(withPack.status, 0, withPack.stdout + withPack.stderr);
-    // Without the pack the label is an untyped string, so ">=4.1" is compared literally.
+    // Without the pack the label is an untyped string, so "4.1" is compared literally.
     const without = runCli(["check", "--spec", spec, "--node", node], {
       env: { OCICOMPAT_CONFIG_DIR: dir },
     });

@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { LABEL_PACK_API_VERSION, parseLabelPack } from "../../src/compat/label-pack.js";
 import { childPath } from "../../src/oci/json-path.js";
-import { createCatalog } from "../../src/compat/catalog.js";
+import { createCatalog, type LabelDefinition } from "../../src/compat/catalog.js";
 import { OcicompatError, ValidationError, type ValidationIssue } from "../../src/oci/errors.js";
 
 const GOOD = `apiVersion: ocicompat/v1alpha1
@@ -193,11 +193,25 @@ labels:
     ]);
   });
 
-  test("reserves the oci. prefix for the built-in catalog", () => {
-    assertIssue(
+  test("declares oci.* labels the built-in catalog lacks (Proposal H's oci.os.openmpi)", () => {
+    const [label] = parseLabelPack(
       packWith("name: oci.os.openmpi, type: version, summary: S"),
+      "pack.yaml",
+    );
+    assert.equal(label?.name, "oci.os.openmpi");
+    assert.equal(createCatalog([label as LabelDefinition]).get("oci.os.openmpi")?.type, "version");
+  });
+
+  test("refuses to redefine a built-in oci.* label or alias, even with the same type", () => {
+    assertIssue(
+      packWith("name: oci.kernel.version, type: version, summary: S"),
       "$.labels[0].name",
-      /"oci\." prefix is reserved/,
+      /is the built-in label oci\.kernel\.version; a label pack can add oci\.\* labels but not redefine built-in ones/,
+    );
+    assertIssue(
+      packWith("name: oci.kernel.versions, type: string, summary: S"),
+      "$.labels[0].name",
+      /is the built-in label oci\.kernel\.version/,
     );
   });
 

@@ -1,6 +1,6 @@
 // `ocicompat labels` and `ocicompat explain LABEL`: the label catalog, for people and for scripts.
 import { Command } from "commander";
-import type { LabelDefinition } from "../../compat/catalog.js";
+import { suggestLabel, type LabelDefinition } from "../../compat/catalog.js";
 import { LABEL_TYPE_SYNTAX } from "../../compat/label-types.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
@@ -42,10 +42,15 @@ export function explainCommand(run: (code: Code) => void): Command {
       const catalog = await loadCatalog(opts.labels);
       const def = catalog.get(name);
       if (!def) {
-        const close = catalog
-          .list()
-          .map((l) => l.name)
-          .filter((n) => n.includes(name) || name.includes(n.split(".").pop() ?? "\u0000"));
+        // A misspelling first (oci.kernel.verison), then names that contain what was typed.
+        const typo = suggestLabel(catalog, name);
+        const close =
+          typo !== undefined
+            ? [typo]
+            : catalog
+                .list()
+                .map((l) => l.name)
+                .filter((n) => n.includes(name) || name.includes(n.split(".").pop() ?? "\u0000"));
         const hint = close.length
           ? `; did you mean ${close.slice(0, 3).join(", ")}?`
           : "; run ocicompat labels for the list";
@@ -74,6 +79,10 @@ function renderExplanation(def: LabelDefinition): string {
     for (const e of def.examples) lines.push(`  ${JSON.stringify(e.value)}  ${e.meaning}`);
   }
   if (def.aliases.length) lines.push("", `${color.bold("Aliases")}: ${def.aliases.join(", ")}`);
+  if (def.names === "cpu-feature")
+    lines.push("", `${color.bold("Names")}: any spelling (sse4_2 = SSE4_2 = sse42 = SSE42)`);
+  if (def.names === "device-id")
+    lines.push("", `${color.bold("Names")}: any case, "." or ":" (15B3:101B = 15b3.101b)`);
   if (def.nfd)
     lines.push(
       "",

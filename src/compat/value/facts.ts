@@ -1,5 +1,6 @@
 // Node facts, parsed once per node so that matching many label values stays cheap.
 
+import { keySpellings, nameKey, type NameForm } from "../canonical-names.js";
 import type { Fact, LabelType } from "../label-types.js";
 import { readBool } from "./bool.js";
 import { globbableNames } from "./glob.js";
@@ -15,21 +16,29 @@ function scalar(fact: Fact): string | number | boolean | undefined {
 
 /**
  * Reads a node fact as `type`; undefined when it cannot be read so (e.g. "abc" as a quantity), in
- * which case the caller reports the label as unknown rather than guessing.
+ * which case the caller reports the label as unknown rather than guessing. A set label's names
+ * are read in `form`'s canonical spelling when it has one (canonical-names.ts).
  */
-export function prepareFact(type: LabelType, fact: Fact): PreparedFact | undefined {
+export function prepareFact(
+  type: LabelType,
+  fact: Fact,
+  form?: NameForm,
+): PreparedFact | undefined {
   switch (type) {
     case "set": {
       const items =
         typeof fact === "string" ? [fact] : Array.isArray(fact) ? fact.slice() : undefined;
       if (items === undefined || items.some((i) => typeof i !== "string")) return undefined;
-      const lowerList = items.map((i) => i.toLowerCase());
+      const lowerList = items.map((i) => nameKey(form, i));
+      const globNames =
+        form === "cpu-feature" ? lowerList.flatMap((k) => keySpellings(form, k)) : lowerList;
       return {
         type,
         items,
         lowerList,
         lower: new Set(lowerList),
-        globbable: globbableNames(lowerList),
+        globbable: globbableNames(globNames),
+        form,
       };
     }
     case "string": {

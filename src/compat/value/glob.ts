@@ -265,6 +265,11 @@ export function globIncluded(
   sups: readonly (readonly GlobPart[])[],
   budget: SearchBudget = searchBudget(),
 ): boolean {
+  // Building the automata costs in proportion to the patterns: charge it first, so that many
+  // checks against a long list of patterns stay within the budget too.
+  if (budget.left < 0) return false;
+  budget.left -= sups.reduce((n, p) => n + p.length + 1, sub.length);
+  if (budget.left < 0) return false;
   const a = tokens(sub);
   // The union of `sups` as one automaton: each pattern's states numbered after the previous one's,
   // with a token per state (undefined marks a pattern's accepting end).

@@ -2,16 +2,11 @@
 // A positive item holds when some node name matches one of its alternatives; a negated item
 // (`!A|B`) holds when no node name matches any of them.
 
-import type { SetGlob } from "./glob.js";
+import { keySpellings, type NameForm } from "../canonical-names.js";
+import type { Glob, SetGlob } from "./glob.js";
 import { searchBudget } from "./glob.js";
 import type { CompiledList, PatternList } from "./pattern.js";
-import {
-  compileList,
-  coveredBy,
-  listMatchesName,
-  parsePatternList,
-  printPatternList,
-} from "./pattern.js";
+import { compileList, ForbiddenNames, parsePatternList, printPatternList } from "./pattern.js";
 import type {
   CompileResult,
   Matcher,
@@ -35,14 +30,19 @@ class SetMatcher implements Matcher {
   readonly type = "set" as const;
   private knownSatisfiable: boolean | undefined;
   private readonly compiled: readonly CompiledList[];
-  private readonly printed: string;
+  private printedText: string | undefined;
 
   constructor(
     readonly source: string,
     private readonly items: readonly PatternList[],
   ) {
     this.compiled = items.map(compileList);
-    this.printed = items.map((item) => printPatternList(item, "set")).join(", ");
+  }
+
+  /** Worked out on first use: bulk evaluation never prints. */
+  private get printed(): string {
+    this.printedText ??= this.items.map((item) => printPatternList(item, "set")).join(", ");
+    return this.printedText;
   }
 
   /**
@@ -52,10 +52,12 @@ class SetMatcher implements Matcher {
    */
   get satisfiable(): boolean {
     if (this.knownSatisfiable === undefined) {
-      const forbidden = this.items.filter((i) => i.negated).flatMap((i) => i.alternatives);
+      const forbidden = new ForbiddenNames(
+        this.items.filter((i) => i.negated).flatMap((i) => i.alternatives),
+      );
       const budget = searchBudget();
       this.knownSatisfiable = this.items.every(
-        (item) => item.negated || !item.alternatives.every((p) => coveredBy(p, forbidden, budget)),
+        (item) => item.negated || !item.alternatives.every((p) => forbidden.cover(p, budget)),
       );
     }
     return this.knownSatisfiable;
@@ -63,27 +65,10 @@ class SetMatcher implements Matcher {
 
   matches(fact: PreparedFact): boolean {
     if (fact.type !== "set") return false;
-    const lower = fact.lower;
-    const names = fact.lowerList;
     const compiled = this.compiled;
     for (let i = 0; i < compiled.length; i++) {
       const item = compiled[i] as CompiledList;
-      let hit = false;
-      for (let j = 0; j < item.exact.length; j++) {
-        if (lower.has(item.exact[j] as string)) {
-          hit = true;
-          break;
-        }
-      }
-      if (!hit && names.length > 0) {
-        for (let j = 0; j < item.setGlobs.length; j++) {
-          if ((item.setGlobs[j] as SetGlob).test(fact.globbable)) {
-            hit = true;
-            break;
-          }
-        }
-      }
-      if (hit === item.negated) return false;
+      if (itemHit(item, fact) === item.negated) return false;
     }
     return true;
   }
@@ -91,35 +76,81 @@ class SetMatcher implements Matcher {
   explain(fact: PreparedFact): MatchOutcome {
     if (fact.type !== "set") return wrongKind("set", fact);
     const missing: string[] = [];
-    const present = new Set<string>();
+    // Indexes of the node's names that a negated item forbids, shown in the node's order.
+    const forbiddenAt = new Set<number>();
+    let positions: ReadonlyMap<string, readonly number[]> | undefined;
     this.items.forEach((item, n) => {
       const compiled = this.compiled[n] as CompiledList;
-      const hits = matchingNames(compiled, fact);
-      if (item.negated) hits.forEach((name) => present.add(name));
-      else if (hits.length === 0) missing.push(printPatternList(item, "set"));
+      if (!item.negated) {
+        if (!itemHit(compiled, fact)) missing.push(printPatternList(item, "set"));
+        return;
+      }
+      positions ??= namePositions(fact);
+      for (const key of compiled.exact)
+        for (const at of positions.get(key) ?? []) forbiddenAt.add(at);
+      if (compiled.globs.length > 0) {
+        fact.lowerList.forEach((key, at) => {
+          const spellings = keySpellings(fact.form, key);
+          if (compiled.globs.some((g: Glob) => spellings.some((name) => g.test(name)))) {
+            forbiddenAt.add(at);
+          }
+        });
+      }
     });
+    const present = [
+      ...new Set([...forbiddenAt].sort((a, b) => a - b).map((at) => fact.items[at] as string)),
+    ];
     const notes: string[] = [];
     if (missing.length > 0) notes.push(`missing: ${missing.join(", ")}`);
-    if (present.size > 0) notes.push(`forbidden but present: ${[...present].join(", ")}`);
+    if (present.length > 0) notes.push(`forbidden but present: ${present.join(", ")}`);
     if (!this.satisfiable) notes.push(NEVER_SATISFIABLE);
-    const pass = missing.length === 0 && present.size === 0;
+    const pass = missing.length === 0 && present.length === 0;
     return { pass, reason: needsHas(this.printed, describeSet(fact.items), notes) };
   }
 
   print(): string {
     return this.printed;
   }
+
+  literalNames(): readonly string[] {
+    const out: string[] = [];
+    for (const item of this.items) {
+      for (const p of item.alternatives) {
+        const only = p.parts[0];
+        if (p.exact !== undefined && only?.kind === "text") out.push(only.text);
+      }
+    }
+    return out;
+  }
 }
 
-function matchingNames(list: CompiledList, fact: PreparedSet): string[] {
-  return fact.items.filter((_, i) => listMatchesName(list, fact.lowerList[i] as string));
+/** Whether some node name matches one of the item's alternatives: lookups, then set globs. */
+function itemHit(item: CompiledList, fact: PreparedSet): boolean {
+  const keys = fact.lower;
+  for (let j = 0; j < item.exact.length; j++) if (keys.has(item.exact[j] as string)) return true;
+  if (fact.lowerList.length === 0) return false;
+  for (let j = 0; j < item.setGlobs.length; j++) {
+    if ((item.setGlobs[j] as SetGlob).test(fact.globbable)) return true;
+  }
+  return false;
+}
+
+/** Each matching key of the node's names → where it occurs in the node's list. */
+function namePositions(fact: PreparedSet): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  fact.lowerList.forEach((key, at) => {
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [at]);
+    else list.push(at);
+  });
+  return out;
 }
 
 /**
  * Splits at unescaped commas and parses every item, reporting every broken item: items are
  * independent, so one typo does not make the next item's message misleading.
  */
-export function compileSet(value: string): CompileResult {
+export function compileSet(value: string, form?: NameForm): CompileResult {
   const items: PatternList[] = [];
   const issues: ValueSyntaxIssue[] = [];
   let start = 0;
@@ -132,7 +163,7 @@ export function compileSet(value: string): CompileResult {
       else if (start === 0) issues.push(issueAt("empty value", 0, "write at least one name"));
       return;
     }
-    const parsed = parsePatternList(value, first, end);
+    const parsed = parsePatternList(value, first, end, form);
     if ("issue" in parsed) issues.push(parsed.issue);
     else items.push(parsed.list);
   };

@@ -6,7 +6,7 @@
 
 import type { Glob } from "./glob.js";
 import type { CompiledList, PatternList } from "./pattern.js";
-import { compileList, coveredBy, parsePatternList, printPatternList } from "./pattern.js";
+import { compileList, coveredBy, hasExact, parsePatternList, printPatternList } from "./pattern.js";
 import type { CompileResult, Matcher, MatchOutcome, PreparedFact } from "./types.js";
 import { issueAt, needsHas, NEVER_SATISFIABLE, quote, wrongKind } from "./types.js";
 
@@ -16,14 +16,19 @@ class StringMatcher implements Matcher {
   readonly type = "string" as const;
   private knownSatisfiable: boolean | undefined;
   private readonly compiled: CompiledList;
-  private readonly printed: string;
+  private printedText: string | undefined;
 
   constructor(
     readonly source: string,
     private readonly list: PatternList,
   ) {
     this.compiled = compileList(list);
-    this.printed = printPatternList(list, "string");
+  }
+
+  /** Worked out on first use: bulk evaluation never prints. */
+  private get printed(): string {
+    this.printedText ??= printPatternList(this.list, "string");
+    return this.printedText;
   }
 
   /** Only a negation can exclude every string, e.g. "!*". Worked out on first use. */
@@ -40,8 +45,8 @@ class StringMatcher implements Matcher {
   matches(fact: PreparedFact): boolean {
     if (fact.type !== "string") return false;
     const value = fact.lower;
-    const { exact, globs, negated } = this.compiled;
-    for (let i = 0; i < exact.length; i++) if (exact[i] === value) return !negated;
+    const { globs, negated } = this.compiled;
+    if (hasExact(this.compiled, value)) return !negated;
     for (let i = 0; i < globs.length; i++) if ((globs[i] as Glob).test(value)) return !negated;
     return negated;
   }

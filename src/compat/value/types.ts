@@ -1,4 +1,5 @@
 // Shapes shared by every value type of the compatibility language (docs/compat-language.md).
+import type { NameForm } from "../canonical-names.js";
 import type { LabelType } from "../label-types.js";
 import type { GlobbableNames } from "./glob.js";
 
@@ -26,6 +27,8 @@ export interface Matcher {
   print(): string;
   /** False when no fact can ever pass, e.g. ">=5, <4" or "A,!A". */
   readonly satisfiable: boolean;
+  /** Set values only: the plain names (no wildcard) as written, for spelling checks. */
+  literalNames?(): readonly string[];
 }
 
 export type CompileResult =
@@ -44,9 +47,13 @@ export interface PreparedSet {
   readonly type: "set";
   /** The node's items as given, for explanations. */
   readonly items: readonly string[];
+  /** Each item's matching key (lower case, canonical when the label has a name form). */
   readonly lowerList: readonly string[];
   readonly lower: ReadonlySet<string>;
+  /** The keys and, for CPU features, their other spellings, arranged for globs. */
   readonly globbable: GlobbableNames;
+  /** The label's name form, when its names have a canonical spelling. */
+  readonly form: NameForm | undefined;
 }
 
 export interface PreparedString {

@@ -2,6 +2,8 @@
 // library, which names a few flags after CPUID rather than /proc/cpuinfo, and reports a short
 // vendor name instead of the CPUID vendor string. These tables translate both ways.
 
+import { canonicalCpuFeature } from "../../compat/canonical-names.js";
+
 export const NFD_LABEL_PREFIX = "feature.node.kubernetes.io/";
 
 /** NFD (CPUID) flag → /proc/cpuinfo flag in NFD's normalisation, for the flags named differently. */
@@ -89,8 +91,11 @@ export const NFD_PCI_CLASSES: readonly string[] = ["03", "0b40", "12"];
 /** USB classes NFD labels by default: video, miscellaneous, application and vendor specific. */
 export const NFD_USB_CLASSES: readonly string[] = ["0e", "ef", "fe", "ff"];
 
-/** A CPU flag in /proc/cpuinfo spelling, plus the CPUID spelling when NFD names it differently. */
+/**
+ * An NFD (CPUID) flag as a fact: NFD's own spelling, plus the canonical (cpuinfo) one when they
+ * differ. Matching reads both as one feature; the profile shows where the fact came from.
+ */
 export function cpuFlagSpellings(nfdFlag: string): string[] {
-  const cpuinfo = NFD_TO_CPUINFO_FLAG.get(nfdFlag);
-  return cpuinfo === undefined ? [nfdFlag] : [nfdFlag, cpuinfo];
+  const canonical = canonicalCpuFeature(nfdFlag);
+  return canonical === nfdFlag ? [nfdFlag] : [nfdFlag, canonical];
 }

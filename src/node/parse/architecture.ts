@@ -1,5 +1,6 @@
 // Which OCI architecture a root runs, from evidence readable under the root: the shape of
 // /proc/cpuinfo first, else the ELF header of a program. Names are OCI's (amd64, arm64, ...).
+import { ownValue } from "../../compat/own-record.js";
 import { cpuinfoField, type Cpuinfo } from "./cpuinfo.js";
 
 export interface Architecture {
@@ -93,6 +94,6 @@ const NODE_ARCHITECTURES: Readonly<Record<string, string>> = {
 
 /** Node.js's `process.arch` in OCI's spelling (only meaningful for the machine ocicompat runs on). */
 export function architectureFromNode(arch: string): Architecture | undefined {
-  const name = NODE_ARCHITECTURES[arch];
+  const name = ownValue(NODE_ARCHITECTURES, arch);
   return name === undefined ? undefined : { architecture: name };
 }

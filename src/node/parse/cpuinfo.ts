@@ -1,6 +1,8 @@
 // /proc/cpuinfo: blocks of `key<TAB>: value` lines, one block per logical CPU, plus on some Arm
 // kernels a header and a trailer block that belong to no CPU. Pure: text in, facts out.
 
+import { canonicalCpuFeature } from "../../compat/canonical-names.js";
+
 export type CpuinfoRecord = ReadonlyMap<string, string>;
 
 export interface Cpuinfo {
@@ -28,9 +30,12 @@ export function parseCpuinfo(text: string): Cpuinfo {
   return { processors, other };
 }
 
-/** NFD's spelling of a CPU flag: upper case, underscores removed (`avx512_fp16` → `AVX512FP16`). */
+/**
+ * A cpuinfo flag in the canonical spelling that facts and values share (NFD's normalisation:
+ * upper case, underscores removed, `avx512_fp16` → `AVX512FP16`; compat/canonical-names.ts).
+ */
 export function normalizeCpuFlag(flag: string): string {
-  return flag.toUpperCase().replace(/_/g, "");
+  return canonicalCpuFeature(flag);
 }
 
 export interface CpuDescription {

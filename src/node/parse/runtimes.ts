@@ -1,4 +1,5 @@
 // Container runtime handlers from the names of installed programs.
+import { ownValue } from "../../compat/own-record.js";
 
 const OCI_RUNTIMES: Readonly<Record<string, string>> = {
   runc: "runc",
@@ -14,7 +15,7 @@ const OCI_RUNTIMES: Readonly<Record<string, string>> = {
  * `containerd-shim-<name>-v1|v2` (containerd's own naming rule for runtime types).
  */
 export function runtimeHandlerOf(fileName: string): string | undefined {
-  const known = OCI_RUNTIMES[fileName];
+  const known = ownValue(OCI_RUNTIMES, fileName);
   if (known !== undefined) return known;
   const shim = /^containerd-shim-([a-z0-9][a-z0-9-]*?)-v[12]$/.exec(fileName);
   return shim?.[1];

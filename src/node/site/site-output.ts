@@ -1,6 +1,7 @@
 // What a site source (features.d files, one hook) declared, with the origin of each fact.
 import type { LabelCatalog } from "../../compat/catalog.js";
 import type { Fact } from "../../compat/label-types.js";
+import { recordOf } from "../../compat/own-record.js";
 import { FactAccumulator } from "../fact-accumulator.js";
 import { parseFeatureFile } from "./feature-file.js";
 import { readSiteEntry } from "./site-entry.js";
@@ -32,7 +33,8 @@ export function siteFacts(
     }
   }
   const facts = acc.toRecord();
-  const origins: Record<string, string> = {};
-  for (const label of Object.keys(facts)) origins[label] = acc.origin(label) ?? "";
+  const origins = recordOf(
+    Object.keys(facts).map((label) => [label, acc.origin(label) ?? ""] as const),
+  );
   return { facts, origins };
 }
