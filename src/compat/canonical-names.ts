@@ -13,8 +13,8 @@ export type NameForm = "cpu-feature" | "device-id";
  * discovery has always written); the others are NFD's (klauspost/cpuid's) CPUID names and Go's
  * x/sys/cpu names, as Proposal E's platform.features uses them.
  */
-const CPU_FEATURE_ALIASES: ReadonlyMap<string, string> = new Map([
-  // NFD (klauspost/cpuid) → cpuinfo
+/** NFD's (klauspost/cpuid's) CPUID names that differ from the cpuinfo flag, → the cpuinfo flag. */
+export const CPUID_TO_CPUINFO_FEATURE: ReadonlyMap<string, string> = new Map([
   ["AESNI", "AES"],
   ["CLMUL", "PCLMULQDQ"],
   ["CMPXCHG8", "CX8"],
@@ -27,6 +27,10 @@ const CPU_FEATURE_ALIASES: ReadonlyMap<string, string> = new Map([
   ["SSE4", "SSE41"],
   ["SYSEE", "SEP"],
   ["X87", "FPU"],
+]);
+
+const CPU_FEATURE_ALIASES: ReadonlyMap<string, string> = new Map([
+  ...CPUID_TO_CPUINFO_FEATURE,
   ["ARMCPUID", "CPUID"],
   // Go x/sys/cpu's x86 names are cpuinfo's without separators, except `sse3` (cpuinfo `pni`),
   // covered above; its arm64 names equal cpuinfo's.

@@ -26,7 +26,8 @@ import type { ContentDescriptor } from "../content/store.js";
 import { OcicompatError } from "../oci/errors.js";
 import { parseReference } from "../oci/reference.js";
 import type { Diagnostic } from "../node/discover.js";
-import { abortable, runController, throwIfAborted } from "./select/cancel.js";
+import { raceCancellation, throwIfCancelled } from "../content/cancel.js";
+import { runController } from "./select/cancel.js";
 import { createLimit } from "./select/limit.js";
 import { discoverFor, loadProfileOption, type NodeSource } from "./select/node.js";
 import { CompatReader } from "./select/read-compat.js";
@@ -90,7 +91,7 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
   const override =
     options.platform === undefined ? undefined : parsePlatformOverride(options.platform);
   const ref = parseReference(options.reference);
-  throwIfAborted(options.signal);
+  throwIfCancelled(options.signal);
   const early = await loadProfileOption(options);
 
   const { store, reference } = await options.opener.open(ref);
@@ -101,7 +102,7 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
   const signal = run.controller.signal;
   let image: ImageRead;
   try {
-    const resolved = await abortable(store.resolve(reference, { signal }), signal);
+    const resolved = await raceCancellation(store.resolve(reference, { signal }), signal);
     const root: ContentDescriptor = {
       mediaType: resolved.mediaType,
       digest: resolved.digest,
@@ -129,8 +130,9 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
   }
   const root = image.root;
 
-  const node = early ?? (await abortable(discoverFor(image.entries, options), options.signal));
-  throwIfAborted(options.signal);
+  const node =
+    early ?? (await raceCancellation(discoverFor(image.entries, options), options.signal));
+  throwIfCancelled(options.signal);
   const result = selectEntries(image.entries, {
     node: prepareNode(node.profile, catalog),
     catalog,

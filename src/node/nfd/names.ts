@@ -2,25 +2,12 @@
 // library, which names a few flags after CPUID rather than /proc/cpuinfo, and reports a short
 // vendor name instead of the CPUID vendor string. These tables translate both ways.
 
-import { canonicalCpuFeature } from "../../compat/canonical-names.js";
+import { canonicalCpuFeature, CPUID_TO_CPUINFO_FEATURE } from "../../compat/canonical-names.js";
 
 export const NFD_LABEL_PREFIX = "feature.node.kubernetes.io/";
 
 /** NFD (CPUID) flag → /proc/cpuinfo flag in NFD's normalisation, for the flags named differently. */
-export const NFD_TO_CPUINFO_FLAG: ReadonlyMap<string, string> = new Map([
-  ["AESNI", "AES"],
-  ["CLMUL", "PCLMULQDQ"],
-  ["CMPXCHG8", "CX8"],
-  ["FMA3", "FMA"],
-  ["HTT", "HT"],
-  ["LAHF", "LAHFLM"],
-  ["LZCNT", "ABM"],
-  ["SHA", "SHANI"],
-  ["SSE3", "PNI"],
-  ["SSE4", "SSE41"],
-  ["SYSEE", "SEP"],
-  ["X87", "FPU"],
-]);
+export const NFD_TO_CPUINFO_FLAG: ReadonlyMap<string, string> = CPUID_TO_CPUINFO_FEATURE;
 
 export const CPUINFO_TO_NFD_FLAG: ReadonlyMap<string, string> = new Map(
   [...NFD_TO_CPUINFO_FLAG].map(([nfd, cpuinfo]) => [cpuinfo, nfd]),

@@ -23,7 +23,7 @@ import { followedDescriptorIssues } from "../../oci/followed-descriptor.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { ValidationReport } from "../../oci/validate.js";
 import { isObject, type Json } from "../../oci/json-value.js";
-import { abortable } from "./cancel.js";
+import { raceCancellation } from "../../content/cancel.js";
 import type { Limit } from "./limit.js";
 
 /** Failures that describe the content itself: dangling, corrupt or invalid. */
@@ -67,7 +67,7 @@ export async function readJsonAt(context: ReadContext, desc: EntryDescriptor): P
   const { store, limit, signal } = context;
   try {
     const bytes = await limit(() =>
-      abortable(fetchBytes(store, desc, undefined, { signal }), signal),
+      raceCancellation(fetchBytes(store, desc, undefined, { signal }), signal),
     );
     return parseIJson(bytes).value;
   } catch (err) {
@@ -173,7 +173,7 @@ export class CompatReader {
     );
     const fromCache = answersFromCache(store) && (await store.isCached(desc));
     const present = fromCache
-      ? limit(() => abortable(store.exists(desc, { signal }), signal))
+      ? limit(() => raceCancellation(store.exists(desc, { signal }), signal))
       : Promise.resolve(true);
     const value = readJsonAt(this.context, desc);
     const [held, read] = await Promise.allSettled([present, value]);
