@@ -26,12 +26,12 @@ describe("--timeout durations", () => {
   }
 
   test("0 gives no signal at all, so nothing is ever cut short", () => {
-    assert.equal(deadlineSignal("0"), undefined);
-    assert.equal(deadlineSignal(undefined), undefined);
+    assert.equal(deadlineSignal("0", "ref"), undefined);
+    assert.equal(deadlineSignal(undefined, "ref"), undefined);
   });
 
-  test("a deadline aborts its signal with a TIMEOUT error naming the flag", async () => {
-    const signal = deadlineSignal("10ms");
+  test("a deadline aborts its signal with a TIMEOUT error naming the flag and the reference", async () => {
+    const signal = deadlineSignal("10ms", "registry.example/app:v1");
     assert.ok(signal);
     // The deadline's timer is unref'd (it must not keep a CLI alive); this one keeps the test alive.
     const keepAlive = setTimeout(() => undefined, 10_000);
@@ -40,5 +40,6 @@ describe("--timeout durations", () => {
     assert.ok(signal.reason instanceof OcicompatError);
     assert.equal(signal.reason.code, "TIMEOUT");
     assert.match(signal.reason.message, /10ms \(--timeout\)/);
+    assert.equal(signal.reason.subject, "registry.example/app:v1");
   });
 });

@@ -137,7 +137,7 @@ export function copyCommand(run: (code: Code) => void): Command {
           "USAGE",
           `--concurrency must be an integer from 1 to 64, not ${opts.concurrency}`,
         );
-      const signal = deadlineSignal(opts.timeout);
+      const signal = deadlineSignal(opts.timeout, `${srcInput} -> ${dstInput}`);
       const srcRef = parseReference(srcInput);
       const dstRef = parseReference(dstInput);
       if (dstRef.scheme !== "oci-archive" && dstRef.digest !== undefined)

@@ -114,7 +114,7 @@ export function parseTags(text: string | undefined): string[] | undefined {
 
 /** Runs the selection for one reference with the command's flags; the opener caches by digest. */
 export async function runSelection(input: string, flags: SelectionFlags): Promise<ImageSelection> {
-  const signal = deadlineSignal(flags.timeout);
+  const signal = deadlineSignal(flags.timeout, input);
   const budgets = budgetsFrom(flags);
   const catalog = await loadCatalog(flags.labels);
   const tags = parseTags(flags.tags);

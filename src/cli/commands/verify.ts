@@ -43,7 +43,7 @@ export function verifyCommand(run: (code: Code) => void): Command {
       input: string,
       opts: RegistryFlags & { gc?: boolean; blobs?: boolean; output: OutputFormat },
     ) => {
-      const signal = deadlineSignal(opts.timeout);
+      const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       const result: VerifyResult = await withOpener(opener, async () => {
         const { store, reference } = await opener.open(parseReference(input));
@@ -112,7 +112,7 @@ export function protectCommand(run: (code: Code) => void): Command {
       input: string,
       opts: RegistryFlags & { anchor: ProtectAnchor; output: OutputFormat },
     ) => {
-      const signal = deadlineSignal(opts.timeout);
+      const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       const result: ProtectResult = await withOpener(opener, async () => {
         const { store, reference } = await opener.open(parseReference(input));
