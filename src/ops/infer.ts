@@ -1,7 +1,8 @@
 // `ocicompat infer REF`: compatibility rules read from what an image contains (ELF notes and
 // machines, the config's NVIDIA_REQUIRE_*), with the evidence for each, and findings about a
 // broken image. Only the layers of the entries asked for (--platform) are read.
-import type { CallOptions, Store } from "../content/store.js";
+import type { CallOptions, ContentDescriptor, Store } from "../content/store.js";
+import { mergeInferred, type CompatSet, type MergeResult } from "../compat/infer/merge.js";
 import { OcicompatError } from "../oci/errors.js";
 import { formatPlatform } from "../oci/platform.js";
 import { readTagSource } from "./attach/source.js";
@@ -78,7 +79,7 @@ export async function infer(
   if (options.single && targets.length > 1) {
     throw new OcicompatError(
       "USAGE",
-      `${reference} has ${targets.length} image entries and one authoring file describes one entry; say which with --platform (or use -o json for all):\n${targets.map((t) => `  ${t.platformText}  ${t.descriptor.digest}`).join("\n")}`,
+      `the image has ${targets.length} entries and one authoring file describes one entry; say which with --platform (or use -o json for all):\n${targets.map((t) => `  ${t.platformText}  ${t.descriptor.digest}`).join("\n")}`,
       { subject: reference },
     );
   }
@@ -108,5 +109,52 @@ export async function infer(
     root: source.current.digest,
     entries,
     failed: entries.some((e) => e.findings.some((f) => f.severity === "error")),
+  };
+}
+
+/** An entry whose inference found it broken: `attach --infer` refuses to describe it. */
+export class BrokenImageError extends OcicompatError {
+  readonly inference: EntryInference;
+
+  constructor(inference: EntryInference) {
+    const errors = inference.findings.filter((f) => f.severity === "error");
+    super(
+      "VALIDATION",
+      `the entry ${platformText(inference.platform)} is broken: ${errors.map((f) => f.message).join("; ")}`,
+      { subject: inference.manifest.digest },
+    );
+    this.name = "BrokenImageError";
+    this.inference = inference;
+  }
+}
+
+export function isBrokenImageError(err: unknown): err is BrokenImageError {
+  return err instanceof BrokenImageError;
+}
+
+/**
+ * The `setsFor` hook of attach (AttachOptions.setsFor) for `attach --infer`: infers each targeted
+ * entry from its layers and merges the result into the authored sets (compat/infer/merge.ts).
+ * An entry with an error finding stops the attach before anything is written.
+ */
+export function inferredSetsFor(
+  store: Store,
+  options: {
+    bounds?: Partial<ScanBounds>;
+    signal?: AbortSignal | undefined;
+    onInferred?: (entry: EntryInference, kept: MergeResult["kept"]) => void;
+  } = {},
+) {
+  const bounds = scanBounds(options.bounds);
+  const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
+  return async (
+    entry: { manifest: ContentDescriptor; platform: EntryPlatform },
+    sets: readonly CompatSet[],
+  ): Promise<CompatSet[]> => {
+    const inferred = await inferManifest(store, entry.manifest, entry.platform, bounds, call);
+    if (inferred.findings.some((f) => f.severity === "error")) throw new BrokenImageError(inferred);
+    const merged = mergeInferred(sets, inferred.sets);
+    options.onInferred?.(inferred, merged.kept);
+    return merged.sets;
   };
 }
