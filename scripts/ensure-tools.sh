@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The registry tests need the CNCF distribution registry (Debian package docker-registry) and
-# skopeo. Install them when missing and running as root; otherwise stop and say what is missing.
+# skopeo; infer's tests need gcc, binutils, the arm64 cross binutils and zstd. Install them when missing and running as root; otherwise stop and say what is missing.
 set -euo pipefail
 
 missing=()
 command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+# infer's tests compile x86-64 programs with gcc and link an arm64 program with the cross binutils.
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+command -v readelf >/dev/null 2>&1 || missing+=(binutils)
+command -v aarch64-linux-gnu-as >/dev/null 2>&1 || missing+=(binutils-aarch64-linux-gnu)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

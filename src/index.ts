@@ -262,3 +262,40 @@ export {
 export { verify, type VerifyOptions, type VerifyResult, type VerifyProblem } from "./ops/verify.js";
 export { protect, type ProtectOptions, type ProtectResult } from "./ops/protect.js";
 export { layoutGc, type LayoutGcOptions, type LayoutGcResult } from "./ops/layout-gc.js";
+/**
+ * Compatibilities inferred from what an image contains (ELF notes and machines, NVIDIA_REQUIRE_*),
+ * each rule with its evidence; `authoringYaml` writes the file `attach --file` takes, and
+ * `inferredSetsFor` is the `setsFor` hook of `attach` that `attach --infer` uses.
+ *
+ * @example
+ * const result = await infer(store, "v1", { platform: "linux/amd64" });
+ * if (result.failed) console.error(result.entries[0]?.findings);
+ */
+export {
+  infer,
+  inferManifest,
+  inferredSetsFor,
+  isBrokenImageError,
+  BrokenImageError,
+  scanBounds,
+  DEFAULT_BOUNDS,
+  type InferOptions,
+  type InferResult,
+  type InferredEntry,
+  type EntryInference,
+  type ScanBounds,
+  type ScannedLayer,
+} from "./ops/infer.js";
+export {
+  analyze,
+  type Inference,
+  type InferredRule,
+  type InferredAlternative,
+  type Finding,
+  type FindingSeverity,
+  type Evidence,
+} from "./compat/infer/analyze.js";
+export { authoringYaml, type AuthoringContext } from "./compat/infer/authoring.js";
+export { mergeInferred, type MergeResult } from "./compat/infer/merge.js";
+export { readElfFacts, type ElfFacts, type ElfHeader } from "./compat/infer/elf.js";
+export { parseRequire, driverRuleOf, CUDA_MINIMUM_DRIVER } from "./compat/infer/nvidia-require.js";

@@ -69,6 +69,15 @@ export interface AttachOptions extends TargetSelector {
   /** Annotations of the Proposal J blob. */
   blobAnnotations?: Record<string, string>;
   /**
+   * Each targeted entry's own sets, from `sets` and the entry (its image manifest and platform):
+   * `attach --infer` merges rules inferred from the entry's layers here (ops/infer.ts). `sets`
+   * may then be empty.
+   */
+  setsFor?: (
+    entry: { manifest: Descriptor; platform: EntryPlatform },
+    sets: readonly CompatSet[],
+  ) => Promise<readonly CompatSet[]>;
+  /**
    * Cancels the attach. The writes stop at once; as the index is written last, the tag keeps
    * naming the old index (what was written before it is complete but unreferenced).
    */
@@ -88,6 +97,8 @@ export interface AttachedEntry {
   replaced: ContentDescriptor[];
   /** The anchors written (or, in a dry run, planned) for it. */
   anchors: { compatTag?: string; referrersTag?: string; subjectAccepted?: boolean };
+  /** The entry's own sets, when `setsFor` made them. */
+  sets?: readonly CompatSet[];
 }
 
 /** One planned or performed write, in order. */
@@ -127,6 +138,8 @@ interface PlannedEntry {
   blobs: { role: WriteRole; content: BuiltContent }[];
   manifest: { role: WriteRole; content: BuiltContent };
   compatibilities: ContentDescriptor;
+  /** Set when `setsFor` made this entry's sets. */
+  ownSets?: readonly CompatSet[];
 }
 
 function platformOfEntry(target: TargetEntry): EntryPlatform | undefined {
@@ -152,12 +165,13 @@ function emptyBlob(): BuiltContent {
 function planEntry(
   target: TargetEntry,
   platform: EntryPlatform,
+  sets: readonly CompatSet[],
   options: AttachOptions,
   created: string,
 ): PlannedEntry {
   const subject: Descriptor = { ...target.descriptor };
   if ((options.format ?? "manifest") === "blob") {
-    const blob = buildCompatBlob(options.sets, options.blobAnnotations);
+    const blob = buildCompatBlob(sets, options.blobAnnotations);
     const empty = emptyBlob();
     const keeper = buildCompatManifest(empty.descriptor, {
       created,
@@ -178,7 +192,7 @@ function planEntry(
     };
   }
   const layers = options.layers ?? "empty";
-  const config = buildCompatConfig(options.sets, platform, created);
+  const config = buildCompatConfig(sets, platform, created);
   const manifest = buildCompatManifest(config.descriptor, {
     created,
     subject,
@@ -220,7 +234,7 @@ export async function attach(
   const format = options.format ?? "manifest";
   const anchor = options.anchor ?? "auto";
   const created = options.created ?? nowRfc3339();
-  if (options.sets.length === 0) {
+  if (options.sets.length === 0 && options.setsFor === undefined) {
     throw new OcicompatError("USAGE", "there are no compatibility sets to attach");
   }
   const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
@@ -234,7 +248,18 @@ export async function attach(
     const platform =
       platformOfEntry(target) ??
       (await platformOfManifest(store, target.descriptor, undefined, call));
-    planned.push(planEntry(target, platform, options, created));
+    const sets = options.setsFor
+      ? await options.setsFor({ manifest: { ...target.descriptor }, platform }, options.sets)
+      : options.sets;
+    if (sets.length === 0) {
+      throw new OcicompatError("USAGE", "there are no compatibility sets to attach", {
+        subject: target.descriptor.digest,
+      });
+    }
+    planned.push({
+      ...planEntry(target, platform, sets, options, created),
+      ...(options.setsFor ? { ownSets: sets } : {}),
+    });
   }
   const edits: CompatibilitiesEdit[] = planned.map((p) => ({
     entry: p.target.position,
@@ -269,6 +294,7 @@ export async function attach(
       compatManifest: p.manifest.content.descriptor,
       replaced: edited.previous.get(p.target.position) ?? [],
       anchors: {},
+      ...(p.ownSets === undefined ? {} : { sets: p.ownSets }),
     })),
     writes: [],
     warnings: [],

@@ -11,10 +11,15 @@ import {
   tagOf,
   type AttachFormat,
   type AttachResult,
+  type CompatFile,
   type LayersOption,
   type PlannedWrite,
 } from "../../ops/attach.js";
 import { detach, type DetachResult } from "../../ops/detach.js";
+import { inferredSetsFor, isBrokenImageError, type EntryInference } from "../../ops/infer.js";
+import type { MergeResult } from "../../compat/infer/merge.js";
+import { OcicompatError } from "../../oci/errors.js";
+import { addInferBoundOptions, boundsFrom, type InferFlags } from "./infer.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
@@ -56,9 +61,15 @@ export function attachCommand(run: (code: Code) => void): Command {
       "attach compatibilities to index entries: write the compat content, its GC anchors, then the new index under the same tag",
     )
     .argument("<ref>", "registry/repo:tag, oci:DIR:tag or oci-archive:FILE:tag")
-    .requiredOption(
+    .option(
       "-f, --file <file>",
       "the compatibilities file (authoring YAML/JSON or a Proposal J blob)",
+    )
+    .addOption(
+      new Option(
+        "--infer",
+        "infer rules from each entry's layers (as ocicompat infer does) and merge them into the sets",
+      ),
     )
     .addOption(
       new Option(
@@ -84,12 +95,15 @@ export function attachCommand(run: (code: Code) => void): Command {
     .addOption(labelsOption())
     .addOption(outputOption());
   addTargetOptions(command, "attach to");
+  addInferBoundOptions(command);
   return addRegistryOptions(command, DEFAULT_TIMEOUTS.write).action(
     async (
       input: string,
       opts: RegistryFlags &
-        TargetFlags & {
-          file: string;
+        TargetFlags &
+        InferFlags & {
+          file?: string;
+          infer?: boolean;
           format: AttachFormat;
           anchor: AnchorPolicy;
           layers: LayersOption;
@@ -99,23 +113,44 @@ export function attachCommand(run: (code: Code) => void): Command {
     ) => {
       const ref = parseReference(input);
       const { tag, expect } = tagOf(ref, input);
-      const compat = await readCompatFile(opts.file, await loadCatalog(opts.labels));
-      printWarnings(opts.file, compat.warnings);
+      if (opts.file === undefined && !opts.infer) {
+        throw new OcicompatError("USAGE", "attach needs --file, --infer, or both");
+      }
+      const bounds = boundsFrom(opts);
+      const compat: CompatFile =
+        opts.file === undefined
+          ? { sets: [], warnings: [] }
+          : await readCompatFile(opts.file, await loadCatalog(opts.labels));
+      if (opts.file !== undefined) printWarnings(opts.file, compat.warnings);
       const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
-      const result: AttachResult = await withOpener(opener, async () => {
-        const { store } = await opener.open(ref);
-        return attach(store, tag, {
-          ...selector(opts),
-          sets: compat.sets,
-          format: opts.format,
-          anchor: opts.anchor,
-          layers: opts.layers,
-          signal,
-          ...(expect === undefined ? {} : { expect }),
-          ...(compat.annotations === undefined ? {} : { blobAnnotations: compat.annotations }),
+      let result: AttachResult;
+      try {
+        result = await withOpener(opener, async () => {
+          const { store } = await opener.open(ref);
+          return attach(store, tag, {
+            ...selector(opts),
+            sets: compat.sets,
+            ...(opts.infer
+              ? { setsFor: inferredSetsFor(store, { bounds, signal, onInferred: reportInferred }) }
+              : {}),
+            format: opts.format,
+            anchor: opts.anchor,
+            layers: opts.layers,
+            signal,
+            ...(expect === undefined ? {} : { expect }),
+            ...(compat.annotations === undefined ? {} : { blobAnnotations: compat.annotations }),
+          });
         });
-      });
+      } catch (err) {
+        if (!isBrokenImageError(err)) throw err;
+        reportInferred(err.inference, []);
+        process.stderr.write(
+          `ocicompat: nothing was attached: ${err.inference.platform.os}/${err.inference.platform.architecture} ${err.inference.manifest.digest} has error findings (see ocicompat infer)\n`,
+        );
+        run(ExitCode.Failed);
+        return;
+      }
       for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderAttach(input, result));
       else process.stdout.write(await renderData(opts.output, result));
@@ -150,6 +185,23 @@ export function detachCommand(run: (code: Code) => void): Command {
       run(ExitCode.Ok);
     },
   );
+}
+
+/** attach --infer: what inference found for an entry, and where the file's value was kept. */
+function reportInferred(entry: EntryInference, kept: MergeResult["kept"]): void {
+  const where = [entry.platform.os, entry.platform.architecture, entry.platform.variant]
+    .filter(Boolean)
+    .join("/");
+  for (const f of entry.findings) {
+    if (f.severity === "info") continue;
+    const label = f.severity === "error" ? color.red("error") : color.yellow("warning");
+    process.stderr.write(`ocicompat: ${where}: ${label}: ${f.code}: ${f.message}\n`);
+  }
+  for (const k of kept) {
+    process.stderr.write(
+      `ocicompat: ${where}: ${color.yellow("warning")}: ${k.label}: kept the file's ${JSON.stringify(k.authored)} over the inferred ${JSON.stringify(k.inferred)}\n`,
+    );
+  }
 }
 
 function printWarnings(file: string, warnings: readonly ValidationIssue[]): void {
@@ -197,6 +249,13 @@ function renderAttach(input: string, r: AttachResult): string {
       : "";
     lines.push(`  ${e.platform}  ${e.manifest.digest}`);
     lines.push(`    compatibilities ${e.compatibilities.digest}${replaced}`);
+    if (e.sets !== undefined) {
+      e.sets.forEach((set, i) => {
+        lines.push(`    set ${i + 1}:`);
+        for (const [label, value] of Object.entries(set))
+          lines.push(`      ${label}: ${JSON.stringify(value)}`);
+      });
+    }
   }
   lines.push(r.dryRun ? "would write, in order:" : "wrote, in order:", ...writeLines(r.writes));
   lines.push(
