@@ -1,5 +1,6 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
-// evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), discover, pull (starts a local registry; needs docker-registry and skopeo), select
+// evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), fleet (matrices
+// of 10k and 100k distinct nodes, before/after), discover, pull (starts a local registry; needs docker-registry and skopeo), select
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
 // process; run `npm run build` first).
 import { printTable, type Measurement } from "./harness.js";
@@ -7,6 +8,7 @@ import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
 import { run as extreme } from "./extreme-content.bench.js";
+import { run as fleet } from "./fleet.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
 import { run as startup } from "./startup.bench.js";
@@ -18,6 +20,7 @@ const suites: [string, Suite][] = [
   ["validate-index", validateIndex],
   ["evaluate", evaluate],
   ["extreme", extreme],
+  ["fleet", fleet],
   ["discover", discover],
   ["pull", pull],
   ["select", select],
