@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The registry tests need the CNCF distribution registry (Debian package docker-registry) and
-# skopeo. Install them when missing and running as root; otherwise stop and say what is missing.
+# skopeo; the fleet HTML report test needs Chromium (Debian package chromium, /usr/bin/chromium,
+# driven by playwright-core). Install them when missing and running as root; otherwise stop and say what is missing.
 set -euo pipefail
 
 missing=()
 command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -43,13 +43,22 @@ function failureLines(failures: readonly EntryFailure[]): string[] {
   return [...new Set(lines)];
 }
 
-function cellSummary(cell: FleetCell | undefined): { text: string; detail: string[] } {
-  if (cell === undefined) return { text: "?", detail: [] };
+function cellSummary(cell: FleetCell | undefined): {
+  text: string;
+  detail: string[];
+  state: string;
+} {
+  if (cell === undefined) return { text: "?", detail: [], state: "unknown" };
   if (cell.state === "chosen") {
-    return { text: `${cell.chosen.platform ?? "entry"} ${short(cell.chosen.digest)}`, detail: [] };
+    return {
+      text: `${cell.chosen.platform ?? "entry"} ${short(cell.chosen.digest)}`,
+      detail: [],
+      state: "fits",
+    };
   }
-  if (cell.state === "unreadable") return { text: "unreadable", detail: [cell.problem] };
-  return { text: "✗", detail: failureLines(cell.failures) };
+  if (cell.state === "unreadable")
+    return { text: "unreadable", detail: [cell.problem], state: "unknown" };
+  return { text: "✗", detail: failureLines(cell.failures), state: "none" };
 }
 
 function imageOf(report: FleetReport, reference: string) {
@@ -73,7 +82,7 @@ function workloadCell(
             .map((d) => `<li>${esc(d)}</li>`)
             .join("")}</ul>`
         : "";
-    return `<div class="part">${name}<span class="variant">${esc(s.text)}</span>${detail}</div>`;
+    return `<div class="part">${name}<span class="variant ${s.state}">${esc(s.text)}</span>${detail}</div>`;
   });
   return `<td class="cell ${state}" data-workload="${esc(w.name)}" data-group="${esc(group.id)}" data-state="${state}">${parts.join("")}</td>`;
 }
@@ -191,8 +200,8 @@ a{color:#2563eb;text-decoration:none}a:hover{text-decoration:underline}small{dis
 table{border-collapse:collapse}th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
 thead th{position:sticky;top:0;background:#f1f5f9;font-size:12px;white-space:nowrap}tbody th{white-space:nowrap;background:#fafbfc}
 .cell{min-width:150px;font-size:12px}.cell ul{margin:2px 0 0;padding-left:14px;color:#7f1d1d}
-.cell.fits{background:var(--ok-bg)}.cell.fits .variant{color:var(--ok);font-weight:600}
-.cell.none{background:var(--bad-bg)}.cell.none .variant{color:var(--bad);font-weight:700}
+.cell.fits{background:var(--ok-bg)}.cell.none{background:var(--bad-bg)}
+.variant.fits,.cell.fits .variant{color:var(--ok);font-weight:600}.variant.none,.cell.none>.variant{color:var(--bad);font-weight:700}
 .cell.unknown{background:var(--warn-bg)}.part+.part{margin-top:4px;border-top:1px dashed var(--line);padding-top:4px}
 .variant{font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 .page{display:none;background:#fff;border:1px solid var(--line);border-radius:6px;padding:4px 18px 18px;margin-top:16px}.page:target{display:block}

@@ -39,9 +39,10 @@ export interface FleetNodes {
   problems: NodeProblem[];
 }
 
-function problemText(err: unknown): string {
+/** The error's text, without its subject when that is the source it is reported under. */
+function problemText(err: unknown, source?: string): string {
   if (!isOcicompatError(err)) throw err;
-  return err.subject !== undefined && !err.message.includes(err.subject)
+  return err.subject !== undefined && err.subject !== source && !err.message.includes(err.subject)
     ? `${err.subject}: ${err.message}`
     : err.message;
 }
@@ -91,7 +92,7 @@ function readObject(
       });
     }
   } catch (err) {
-    return { source, problem: problemText(err) };
+    return { source, problem: problemText(err, source) };
   }
   return undefined;
 }
@@ -102,7 +103,7 @@ async function readFile(file: string, catalog: LabelCatalog): Promise<FleetNodes
   try {
     value = (await readDocument(file)).value;
   } catch (err) {
-    return { nodes: [], problems: [{ source: file, problem: problemText(err) }] };
+    return { nodes: [], problems: [{ source: file, problem: problemText(err, file) }] };
   }
   if (isObject(value) && value["schemaVersion"] !== undefined && !("items" in value)) {
     try {
@@ -112,7 +113,7 @@ async function readFile(file: string, catalog: LabelCatalog): Promise<FleetNodes
         problems: [],
       };
     } catch (err) {
-      return { nodes: [], problems: [{ source: file, problem: problemText(err) }] };
+      return { nodes: [], problems: [{ source: file, problem: problemText(err, file) }] };
     }
   }
   const objects = objectsOf(value);
