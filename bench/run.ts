@@ -1,5 +1,6 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
-// evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), discover, pull (starts a local registry; needs docker-registry and skopeo), select
+// evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), fleet (matrices
+// of 10k and 100k distinct nodes, before/after), discover, pull (starts a local registry; needs docker-registry and skopeo), select
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
 // process; run `npm run build` first), infer (a gzipped layer scanned against plain gunzip).
 import { printTable, type Measurement } from "./harness.js";
@@ -8,6 +9,7 @@ import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
 import { run as extreme } from "./extreme-content.bench.js";
 import { run as inferScan } from "./infer.bench.js";
+import { run as fleet } from "./fleet.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
 import { run as startup } from "./startup.bench.js";
@@ -19,6 +21,7 @@ const suites: [string, Suite][] = [
   ["validate-index", validateIndex],
   ["evaluate", evaluate],
   ["extreme", extreme],
+  ["fleet", fleet],
   ["discover", discover],
   ["pull", pull],
   ["select", select],

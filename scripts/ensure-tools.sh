@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The registry tests need the CNCF distribution registry (Debian package docker-registry) and
-# skopeo; infer's tests need gcc, binutils, the arm64 cross binutils and zstd. Install them when missing and running as root; otherwise stop and say what is missing.
+# skopeo; infer's tests need gcc, binutils, the arm64 cross binutils and zstd; the fleet HTML
+# report test needs Chromium (Debian package chromium, /usr/bin/chromium, driven by playwright-core).
+# Install them when missing and running as root; otherwise stop and say what is missing.
 set -euo pipefail
 
 missing=()
@@ -11,6 +13,7 @@ command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 command -v readelf >/dev/null 2>&1 || missing+=(binutils)
 command -v aarch64-linux-gnu-as >/dev/null 2>&1 || missing+=(binutils-aarch64-linux-gnu)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -125,6 +125,7 @@ export {
 } from "./compat/evaluate.js";
 export {
   compatibilityMatrix,
+  compatibilityMatrixPerGroup,
   groupNodes,
   factFingerprint,
   type MatrixImage,
@@ -238,6 +239,25 @@ export {
   type IndexEditResult,
 } from "./compat/index-edit.js";
 export { selectImage, type ImageSelection, type SelectImageOptions } from "./ops/select.js";
+/** Fleets (docs/fleet.md): node groups × workloads, a migration comparison, an HTML report. */
+export { runFleet, type FleetOptions, type FleetRun } from "./ops/fleet.js";
+export {
+  evaluateFleet,
+  choicesByNode,
+  everyWorkloadPlaced,
+  type FleetReport,
+  type FleetGroup,
+  type FleetImage,
+  type FleetWorkload,
+  type FleetCell,
+  type FleetSummary,
+  type ChosenVariant,
+} from "./ops/fleet/report.js";
+export { readFleetNodes, type FleetNode, type NodeProblem } from "./ops/fleet/nodes.js";
+export { readWorkloads, workloadsOfDump, type Workload } from "./ops/fleet/workloads.js";
+export { readFleetImages, type FleetImageRead } from "./ops/fleet/read-images.js";
+export { compareFleets, type WhatIfComparison } from "./ops/fleet/what-if.js";
+export { renderFleetHtml, type HtmlReportInput } from "./ops/fleet/html.js";
 /** Per-image budgets of selectImage (`budgets` option) and the error an image over one gets. */
 export {
   BudgetError,

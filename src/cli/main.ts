@@ -23,6 +23,7 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
   ["labels", async () => (await import("./commands/labels.js")).labelsCommand],
   ["explain", async () => (await import("./commands/labels.js")).explainCommand],
   ["infer", async () => (await import("./commands/infer.js")).inferCommand],
+  ["fleet", async () => (await import("./commands/fleet.js")).fleetCommand],
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -98,12 +98,16 @@ function evaluateLabel(label: CompiledLabel, node: PreparedNode): LabelResult {
   };
 }
 
+/** Whether tag filtering leaves the set in: no tags selected, or the set carries one of them. */
+export function isSetConsidered(set: CompiledSet, tags: readonly string[] | undefined): boolean {
+  return !tags || tags.length === 0 || set.set.tags.some((t) => tags.includes(t));
+}
+
 function tagFilterReason(
   set: CompiledSet,
   tags: readonly string[] | undefined,
 ): string | undefined {
-  if (!tags || tags.length === 0) return undefined;
-  if (set.set.tags.some((t) => tags.includes(t))) return undefined;
+  if (!tags || isSetConsidered(set, tags)) return undefined;
   const has = set.set.tags.length > 0 ? `has tags ${set.set.tags.join(", ")}` : "has no tags";
   return `${has}; selected tags are ${tags.join(", ")}`;
 }

@@ -112,6 +112,11 @@ class SetMatcher implements Matcher {
     return this.printed;
   }
 
+  conjuncts(): readonly Matcher[] {
+    if (this.items.length <= 1) return [this];
+    return this.items.map((item) => new SetMatcher(printPatternList(item, "set"), [item]));
+  }
+
   literalNames(): readonly string[] {
     const out: string[] = [];
     for (const item of this.items) {

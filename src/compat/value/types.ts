@@ -29,6 +29,11 @@ export interface Matcher {
   readonly satisfiable: boolean;
   /** Set values only: the plain names (no wildcard) as written, for spelling checks. */
   literalNames?(): readonly string[];
+  /**
+   * Set values only: one matcher per comma-separated item; the value holds iff every one does.
+   * Fleet matrices evaluate each distinct item once, since thousands of values share few items.
+   */
+  conjuncts?(): readonly Matcher[];
 }
 
 export type CompileResult =
