@@ -413,6 +413,35 @@ class Selector {
   }
 }
 
+/** What ranks an entry apart from the node it was chosen on. */
+export interface RankKey {
+  native: boolean;
+  score: number;
+  specificity: Specificity;
+}
+
+/**
+ * select's order on what does not depend on the node: native before fallback, score descending,
+ * then the specificity parts (variant, features, os.features, labels), each descending. Negative
+ * when `a` ranks first. Windows `os.version` closeness, which is relative to one node, and index
+ * order come on top of this in `selectEntries`; `fleet --what-if` compares entries chosen on
+ * different nodes with this alone.
+ */
+export function compareRank(a: RankKey, b: RankKey): number {
+  if (a.native !== b.native) return a.native ? -1 : 1;
+  if (a.score !== b.score) return b.score - a.score;
+  return comparePlatformFreeSpecificity(a.specificity, b.specificity);
+}
+
+function comparePlatformFreeSpecificity(x: Specificity, y: Specificity): number {
+  return (
+    y.variant - x.variant ||
+    y.features - x.features ||
+    y.osFeatures - x.osFeatures ||
+    y.labels - x.labels
+  );
+}
+
 /** Negative when `a` is more specific than `b` (see {@link Specificity}). */
 function compareSpecificity(node: NodePlatform, a: Candidate, b: Candidate): number {
   if (a.osVersion !== undefined || b.osVersion !== undefined) {
@@ -421,14 +450,7 @@ function compareSpecificity(node: NodePlatform, a: Candidate, b: Candidate): num
     const closer = compareWindowsCloseness(node.osVersion, a.osVersion, b.osVersion);
     if (closer !== 0) return closer;
   }
-  const x = a.specificity;
-  const y = b.specificity;
-  return (
-    y.variant - x.variant ||
-    y.features - x.features ||
-    y.osFeatures - x.osFeatures ||
-    y.labels - x.labels
-  );
+  return comparePlatformFreeSpecificity(a.specificity, b.specificity);
 }
 
 /** Native before fallback, then score (descending), then specificity, then index order. */

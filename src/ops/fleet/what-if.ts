@@ -3,6 +3,7 @@
 // switches variant when the set of entries chosen across the fleet changes; it gains a better one
 // when the best entry chosen anywhere in the target outranks the best chosen anywhere now (by
 // select's own order: native architecture, score, then specificity part by part).
+import { compareRank } from "../../compat/select.js";
 import type { ChosenVariant, FleetReport } from "./report.js";
 
 export interface VariantChange {
@@ -31,18 +32,9 @@ export interface WhatIfComparison {
   unplacedInTarget: string[];
 }
 
-/** Negative when `a` ranks before `b` in select's order. */
+/** Negative when `a` ranks before `b` in select's order (compat/select.ts owns that order). */
 export function compareVariants(a: ChosenVariant, b: ChosenVariant): number {
-  if (a.native !== b.native) return a.native ? -1 : 1;
-  if (a.score !== b.score) return b.score - a.score;
-  const x = a.specificity;
-  const y = b.specificity;
-  return (
-    y.variant - x.variant ||
-    y.features - x.features ||
-    y.osFeatures - x.osFeatures ||
-    y.labels - x.labels
-  );
+  return compareRank(a, b);
 }
 
 function chosenIn(report: FleetReport, image: string): ChosenVariant[] {
