@@ -22,6 +22,8 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
   ["validate", async () => (await import("./commands/validate.js")).validateCommand],
   ["labels", async () => (await import("./commands/labels.js")).labelsCommand],
   ["explain", async () => (await import("./commands/labels.js")).explainCommand],
+  ["affinity", async () => (await import("./commands/affinity.js")).affinityCommand],
+  ["webhook", async () => (await import("./commands/webhook.js")).webhookCommand],
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {
