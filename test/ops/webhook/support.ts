@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
+import type { TLSSocket } from "node:tls";
 
 export function makeCertificate(dir: string, name = "cert"): { cert: string; key: string } {
   const cert = join(dir, `${name}.pem`);
@@ -66,8 +67,7 @@ export function post(
           resolve({
             status: res.statusCode ?? 0,
             body: Buffer.concat(chunks).toString("utf8"),
-            fingerprint: (res.socket as import("node:tls").TLSSocket).getPeerCertificate()
-              .fingerprint256,
+            fingerprint: (res.socket as TLSSocket).getPeerCertificate().fingerprint256,
           }),
         );
       },
