@@ -2,7 +2,12 @@
 import { Command, Option } from "commander";
 import { OcicompatError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
-import { createMetrics, ImageCache, startWebhookServer } from "../../ops/webhook/index.js";
+import {
+  createMetrics,
+  ImageCache,
+  parseListen,
+  startWebhookServer,
+} from "../../ops/webhook/index.js";
 import { parseDuration } from "../deadline.js";
 import { ExitCode } from "../exit-codes.js";
 import { labelsOption } from "../output.js";
@@ -16,18 +21,6 @@ interface WebhookFlags extends RegistryFlags {
   allowRegistry: string[];
   tagTtl: string;
   labels: string[];
-}
-
-export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
-  const port = Number(m?.[3]);
-  if (!m || port > 65535) {
-    throw new OcicompatError(
-      "USAGE",
-      `--listen ${JSON.stringify(text)} is not ADDR:PORT (like 0.0.0.0:8443)`,
-    );
-  }
-  return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
 }
 
 export function webhookCommand(run: (code: ExitCode) => void): Command {

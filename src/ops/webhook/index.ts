@@ -24,3 +24,4 @@ export {
   type ReviewRequest,
 } from "./review.js";
 export { startWebhookServer, type WebhookServer, type WebhookServerOptions } from "./server.js";
+export { parseListen } from "./listen.js";
