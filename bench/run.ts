@@ -1,7 +1,8 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
 // evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), discover, pull (starts a local registry; needs docker-registry and skopeo), select
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
-// process; run `npm run build` first).
+// process; run `npm run build` first), webhook (starts a local registry; HTTPS reviews, warm
+// and cold).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
@@ -11,6 +12,7 @@ import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
 import { run as startup } from "./startup.bench.js";
 import { run as validateIndex } from "./validate-index.bench.js";
+import { runAsync as webhook } from "./webhook.bench.js";
 
 type Suite = () => Measurement[] | Promise<Measurement[]>;
 
@@ -23,6 +25,7 @@ const suites: [string, Suite][] = [
   ["select", select],
   ["copy", copy],
   ["startup", startup],
+  ["webhook", webhook],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];
