@@ -4,7 +4,14 @@
 import type { INodeAffinity } from "kubernetes-models/v1/NodeAffinity";
 import type { INodeSelectorTerm } from "kubernetes-models/v1/NodeSelectorTerm";
 import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
-import { MAX_TERMS, TooManyTerms } from "../../compat/affinity/index.js";
+import {
+  and,
+  MAX_TERMS,
+  termOf,
+  termsOf,
+  TooManyTerms,
+  type Term,
+} from "../../compat/affinity/index.js";
 import { isObject, type Json } from "../../oci/json-value.js";
 
 export const DECISION_ANNOTATION = "ocicompat.io/affinity";
@@ -20,8 +27,35 @@ function sameExpression(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Every user term AND every term of ours: both must hold. */
+/** Terms read as constraints, or undefined when one uses matchFields or cannot be read. */
+function asConstraints(terms: readonly INodeSelectorTerm[]): Term[] | undefined {
+  const out: Term[] = [];
+  for (const t of terms) {
+    if ((t.matchFields ?? []).length > 0) return undefined;
+    const c = termOf(t.matchExpressions ?? []);
+    // An empty term matches no node in Kubernetes, but no constraint at all here: keep it as is.
+    if (c === undefined || c.size === 0) return undefined;
+    out.push(c);
+  }
+  return out;
+}
+
+/**
+ * Every user term AND every term of ours. As constraints when both sides can be read so
+ * (contradictions dropped, implied terms removed, so a second pass over an already-patched pod
+ * changes nothing); otherwise term by term, keeping the user's terms whole.
+ */
 function intersectTerms(
+  user: readonly INodeSelectorTerm[],
+  ours: readonly INodeSelectorTerm[],
+): INodeSelectorTerm[] {
+  const u = asConstraints(user);
+  const o = asConstraints(ours);
+  if (u !== undefined && o !== undefined) return termsOf(and(u, o));
+  return crossTerms(user, ours);
+}
+
+function crossTerms(
   user: readonly INodeSelectorTerm[],
   ours: readonly INodeSelectorTerm[],
 ): INodeSelectorTerm[] {
@@ -52,10 +86,10 @@ export function mergeNodeAffinity(user: INodeAffinity, ours: INodeAffinity): INo
           : intersectTerms(userTerms, ourTerms),
     };
   }
-  const preferred = [
-    ...(user.preferredDuringSchedulingIgnoredDuringExecution ?? []),
-    ...(ours.preferredDuringSchedulingIgnoredDuringExecution ?? []),
-  ];
+  const preferred = [...(user.preferredDuringSchedulingIgnoredDuringExecution ?? [])];
+  for (const p of ours.preferredDuringSchedulingIgnoredDuringExecution ?? []) {
+    if (!preferred.some((q) => sameExpression(q, p))) preferred.push(p);
+  }
   if (preferred.length > 0) merged.preferredDuringSchedulingIgnoredDuringExecution = preferred;
   return merged;
 }

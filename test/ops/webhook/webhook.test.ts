@@ -244,6 +244,16 @@ describe("webhook over HTTPS with real AdmissionReviews", () => {
     assert.deepEqual(Object.keys(decision.images).sort(), [fma, hpc].sort());
   });
 
+  test("a second review of an already patched pod leaves its affinity as it was", async () => {
+    const body = review("pod-two-containers", [hpc, fma]);
+    const once = patched<Pod>(body, await send(open, body));
+    const again = structuredClone(body);
+    (again["request"] as Record<string, unknown>)["object"] = once;
+    const twice = patched<Pod>(again, await send(open, again));
+    new Pod(twice as never).validate();
+    assert.deepEqual(twice.spec?.affinity, once.spec?.affinity);
+  });
+
   test("a pod whose image has no compat data is admitted without a patch", async () => {
     const answer = await send(open, review("pod", [plain]));
     assert.equal(answer.review.response.allowed, true);
