@@ -205,9 +205,13 @@ describe("affinity round trip over NFD-labelled node profiles", () => {
     assert.ok(wider > 0, "the glibc requirement is enforced only on the node");
   });
 
-  test("the documented exception: a node on a kernel pre-release is labelled like the release", () => {
+  test("the documented exception: a node on a kernel pre-release is labelled, and placed, like the release", () => {
     const entries = [entry(amd64, [{ "oci.kernel.version": ">=6.9" }])];
+    const below = [entry(amd64, [{ "oci.kernel.version": "<6.9" }])];
     const result = combineImages([imageAffinity({ reference: "rc", entries }, nfdVocabulary)]);
+    const belowResult = combineImages([
+      imageAffinity({ reference: "rc", entries: below }, nfdVocabulary),
+    ]);
     const rc: NodeProfile = {
       schemaVersion: 1,
       name: "rc",
@@ -216,5 +220,7 @@ describe("affinity round trip over NFD-labelled node profiles", () => {
     };
     assert.equal(fits(entries, rc), false);
     assert.equal(nodeAffinityAdmits(result.nodeAffinity, nodeLabels(rc)), true);
+    assert.equal(fits(below, rc), true);
+    assert.equal(nodeAffinityAdmits(belowResult.nodeAffinity, nodeLabels(rc)), false);
   });
 });
