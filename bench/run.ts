@@ -2,7 +2,8 @@
 // evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), fleet (matrices
 // of 10k and 100k distinct nodes, before/after), discover, pull (starts a local registry; needs docker-registry and skopeo), select
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
-// process; run `npm run build` first), infer (a gzipped layer scanned against plain gunzip).
+// process; run `npm run build` first), infer (a gzipped layer scanned against plain gunzip),
+// webhook (starts a local registry; HTTPS reviews, warm and cold).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
@@ -14,6 +15,7 @@ import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
 import { run as startup } from "./startup.bench.js";
 import { run as validateIndex } from "./validate-index.bench.js";
+import { runAsync as webhook } from "./webhook.bench.js";
 
 type Suite = () => Measurement[] | Promise<Measurement[]>;
 
@@ -28,6 +30,7 @@ const suites: [string, Suite][] = [
   ["copy", copy],
   ["startup", startup],
   ["infer", inferScan],
+  ["webhook", webhook],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

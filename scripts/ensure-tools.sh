@@ -14,6 +14,8 @@ command -v readelf >/dev/null 2>&1 || missing+=(binutils)
 command -v aarch64-linux-gnu-as >/dev/null 2>&1 || missing+=(binutils-aarch64-linux-gnu)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The webhook tests make their TLS certificates with openssl.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

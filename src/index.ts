@@ -319,3 +319,38 @@ export { authoringYaml, type AuthoringContext } from "./compat/infer/authoring.j
 export { mergeInferred, type MergeResult } from "./compat/infer/merge.js";
 export { readElfFacts, type ElfFacts, type ElfHeader } from "./compat/infer/elf.js";
 export { parseRequire, driverRuleOf, CUDA_MINIMUM_DRIVER } from "./compat/infer/nvidia-require.js";
+/**
+ * Kubernetes (docs/kubernetes.md): the nodeAffinity over NFD node labels under which some entry
+ * of every image fits, with what labels cannot say reported per label.
+ *
+ * ```ts
+ * const { nodeAffinity, findings } = await affinityFor({ references: [ref], opener, catalog });
+ * ```
+ */
+export {
+  affinityFor,
+  imageAffinityAt,
+  nfdVocabulary,
+  type AffinityOptions,
+} from "./ops/affinity.js";
+export {
+  combineImages,
+  imageAffinity,
+  nodeAffinityAdmits,
+  translateLabel,
+  type AffinityFinding,
+  type AffinityResult,
+  type Fidelity,
+  type ImageAffinity,
+  type NfdVocabulary,
+} from "./compat/affinity/index.js";
+/** The mutating admission webhook of `ocicompat webhook`, to embed in another server. */
+export {
+  ImageCache,
+  mutate,
+  startWebhookServer,
+  type ImageCacheOptions,
+  type MutateOptions,
+  type WebhookServer,
+  type WebhookServerOptions,
+} from "./ops/webhook/index.js";

@@ -24,6 +24,8 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
   ["explain", async () => (await import("./commands/labels.js")).explainCommand],
   ["infer", async () => (await import("./commands/infer.js")).inferCommand],
   ["fleet", async () => (await import("./commands/fleet.js")).fleetCommand],
+  ["affinity", async () => (await import("./commands/affinity.js")).affinityCommand],
+  ["webhook", async () => (await import("./commands/webhook.js")).webhookCommand],
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {

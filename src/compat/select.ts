@@ -216,7 +216,7 @@ function platformSpec(p: EntryPlatform): PlatformSpec {
   return spec;
 }
 
-function skipReason(input: SelectionEntryInput): string | undefined {
+export function skipReason(input: SelectionEntryInput): string | undefined {
   const d = input.descriptor;
   const type = d.annotations?.[REFERENCE_TYPE_ANNOTATION];
   if (type === "attestation-manifest") {

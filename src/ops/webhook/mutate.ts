@@ -1,0 +1,120 @@
+// One admission review: find the pod spec, get every image's affinity (cached), intersect them,
+// and answer with a patch. A failure answers by the --on-error policy: allow (fail-open, with a
+// warning the client shows) or deny.
+import { combineImages } from "../../compat/affinity/index.js";
+import { OcicompatError } from "../../oci/errors.js";
+import type { ImageCache } from "./images.js";
+import { affinityPatch } from "./patch.js";
+import { imagesOf, podSpecOf, type AdmissionReviewResponse, type ReviewRequest } from "./review.js";
+
+export type OnError = "allow" | "deny";
+
+export interface MutateOptions {
+  images: ImageCache;
+  onError: OnError;
+  /** Per-review deadline; default 5 s (KEP-2403 asks admission to answer quickly). */
+  deadlineMs?: number;
+}
+
+export type Outcome =
+  "patched" | "no-compat-data" | "not-a-pod" | "no-images" | "error-allowed" | "error-denied";
+
+export interface MutateResult {
+  review: AdmissionReviewResponse;
+  outcome: Outcome;
+  images: Record<string, string>;
+  error?: string;
+}
+
+function answer(
+  uid: string,
+  fields: Partial<AdmissionReviewResponse["response"]>,
+): AdmissionReviewResponse {
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    response: { uid, allowed: true, ...fields },
+  };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof OcicompatError)
+    return err.subject ? `${err.subject}: ${err.message}` : err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function deadline(ms: number): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new OcicompatError("TIMEOUT", `no decision within ${ms} ms`)),
+    ms,
+  );
+  return { signal: controller.signal, dispose: () => clearTimeout(timer) };
+}
+
+export async function mutate(
+  request: ReviewRequest,
+  options: MutateOptions,
+): Promise<MutateResult> {
+  const at = podSpecOf(request);
+  if (at === undefined)
+    return { review: answer(request.uid, {}), outcome: "not-a-pod", images: {} };
+  const images = imagesOf(at.spec);
+  if (images.length === 0)
+    return { review: answer(request.uid, {}), outcome: "no-images", images: {} };
+  const pinned: Record<string, string> = {};
+  const run = deadline(options.deadlineMs ?? 5000);
+  try {
+    const resolved = await Promise.all(
+      images.map((image) => options.images.get(image, run.signal)),
+    );
+    for (const [i, r] of resolved.entries()) pinned[images[i] as string] = r.digest;
+    // Images without compatibility data say nothing a node label could add.
+    const withCompat = resolved.filter((r) => r.affinity.hasCompat).map((r) => r.affinity);
+    if (withCompat.length === 0) {
+      return { review: answer(request.uid, {}), outcome: "no-compat-data", images: pinned };
+    }
+    const result = combineImages(withCompat);
+    const warnings = result.findings.map(
+      (f) =>
+        `ocicompat: ${f.reference} set ${f.set ?? "-"}: ${f.label} is not (exactly) in the affinity: ${f.reason}`,
+    );
+    const decision = result.unsatisfiable ? "no-node-fits" : "affinity-added";
+    const patch = affinityPatch(request.object, at.path, at.spec, result.nodeAffinity, {
+      images: pinned,
+      decision,
+    });
+    return {
+      review: answer(request.uid, {
+        patchType: "JSONPatch",
+        patch: Buffer.from(JSON.stringify(patch)).toString("base64"),
+        ...(warnings.length > 0 ? { warnings: warnings.slice(0, 10) } : {}),
+      }),
+      outcome: "patched",
+      images: pinned,
+    };
+  } catch (err) {
+    const message = errorText(err);
+    if (options.onError === "deny") {
+      return {
+        review: answer(request.uid, {
+          allowed: false,
+          status: { code: 403, message: `ocicompat could not check the images: ${message}` },
+        }),
+        outcome: "error-denied",
+        images: pinned,
+        error: message,
+      };
+    }
+    return {
+      review: answer(request.uid, {
+        warnings: [`ocicompat: admitted without a node affinity: ${message}`],
+      }),
+      outcome: "error-allowed",
+      images: pinned,
+      error: message,
+    };
+  } finally {
+    run.dispose();
+  }
+}

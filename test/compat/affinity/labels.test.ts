@@ -1,0 +1,109 @@
+// Per label: what NFD's node labels say exactly, what only approximately, and what not at all.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { translateLabel, termsOf } from "../../../src/compat/affinity/index.js";
+import { createCatalog } from "../../../src/compat/catalog.js";
+import { compileSets } from "../../../src/compat/compiled-set.js";
+import { readSets } from "../../../src/compat/sets.js";
+import { nfdVocabulary } from "../../../src/ops/affinity.js";
+
+const catalog = createCatalog();
+const P = "feature.node.kubernetes.io/";
+
+function translate(label: string, value: string) {
+  const [set] = compileSets(readSets([{ [label]: value }]), catalog).compiled;
+  const compiled = set?.labels[0];
+  assert.ok(compiled, `${label}: ${value} compiles`);
+  const t = translateLabel(compiled, nfdVocabulary);
+  return { ...t, terms: termsOf(t.dnf).map((x) => x.matchExpressions) };
+}
+
+describe("affinity: labels", () => {
+  test("CPU features become cpu-cpuid labels in NFD's spelling, alternatives OR into terms", () => {
+    const t = translate("oci.cpu.features", "avx512f|avx2, fma");
+    assert.equal(t.fidelity, "exact");
+    assert.deepEqual(t.terms, [
+      [
+        { key: `${P}cpu-cpuid.AVX512F`, operator: "Exists" },
+        { key: `${P}cpu-cpuid.FMA3`, operator: "Exists" },
+      ],
+      [
+        { key: `${P}cpu-cpuid.AVX2`, operator: "Exists" },
+        { key: `${P}cpu-cpuid.FMA3`, operator: "Exists" },
+      ],
+    ]);
+  });
+
+  test("a flag NFD hides is reported by name, and its item is left out rather than narrowed", () => {
+    const t = translate("oci.cpu.features", "avx2, sse4_2|avx");
+    assert.equal(t.fidelity, "approximate");
+    assert.match(t.reason ?? "", /sse4_2\|avx: NFD publishes no cpu-cpuid label/);
+    assert.deepEqual(t.terms, [[{ key: `${P}cpu-cpuid.AVX2`, operator: "Exists" }]]);
+  });
+
+  test("a requirement made only of globs is inexpressible", () => {
+    const t = translate("oci.cpu.features", "avx512*");
+    assert.equal(t.fidelity, "inexpressible");
+  });
+
+  test("a forbidden flag becomes DoesNotExist", () => {
+    const t = translate("oci.cpu.features", "!avx512f");
+    assert.deepEqual(t.terms, [[{ key: `${P}cpu-cpuid.AVX512F`, operator: "DoesNotExist" }]]);
+  });
+
+  test("a kernel lower bound becomes Gt on major/minor/revision, exact for three components", () => {
+    const t = translate("oci.kernel.version", ">=5.15.3");
+    assert.equal(t.fidelity, "exact");
+    assert.equal(t.terms.length, 3);
+    assert.deepEqual(t.terms[0], [
+      { key: `${P}kernel-version.major`, operator: "Gt", values: ["5"] },
+    ]);
+  });
+
+  test("a short version's span ends where the next one starts: <=5.15 admits every 5.15.x", () => {
+    const t = translate("oci.kernel.version", "<=5.15");
+    assert.equal(t.fidelity, "exact");
+    assert.deepEqual(t.terms, [
+      [{ key: `${P}kernel-version.major`, operator: "Lt", values: ["5"] }],
+      [
+        { key: `${P}kernel-version.major`, operator: "Gt", values: ["4"] },
+        { key: `${P}kernel-version.major`, operator: "Lt", values: ["6"] },
+        { key: `${P}kernel-version.minor`, operator: "Lt", values: ["16"] },
+      ],
+    ]);
+  });
+
+  test("a bound on a fourth component or a pre-release is widened and reported", () => {
+    const four = translate("oci.kernel.version", ">=5.14.0-427");
+    assert.equal(four.fidelity, "approximate");
+    assert.match(four.reason ?? "", /first 3 components and no pre-release/);
+    const rc = translate("oci.kernel.version", ">=6.9-rc3");
+    assert.equal(rc.fidelity, "approximate");
+  });
+
+  test("vendors map to NFD's short names; a glob vendor is inexpressible", () => {
+    const t = translate("oci.cpu.vendor", "GenuineIntel|authenticamd");
+    assert.deepEqual(t.terms, [
+      [{ key: `${P}cpu-model.vendor_id`, operator: "In", values: ["AMD", "Intel"] }],
+    ]);
+    assert.equal(translate("oci.cpu.vendor", "Genuine*").fidelity, "inexpressible");
+  });
+
+  test("labels NFD does not publish are reported precisely", () => {
+    const t = translate("oci.os.glibc", ">=2.31");
+    assert.equal(t.fidelity, "inexpressible");
+    assert.match(t.reason ?? "", /NFD publishes no node label for oci\.os\.glibc/);
+  });
+
+  test("integers: >=6, !=7 on cpu family becomes two Gt/Lt terms", () => {
+    const t = translate("oci.cpu.family", ">=6, !=7");
+    assert.equal(t.fidelity, "exact");
+    assert.deepEqual(t.terms, [
+      [
+        { key: `${P}cpu-model.family`, operator: "Gt", values: ["5"] },
+        { key: `${P}cpu-model.family`, operator: "Lt", values: ["7"] },
+      ],
+      [{ key: `${P}cpu-model.family`, operator: "Gt", values: ["7"] }],
+    ]);
+  });
+});

@@ -1,0 +1,363 @@
+// The webhook over real HTTPS (a certificate made in the test), fed real AdmissionReview documents
+// (test/fixtures/admission), resolving images in the real registry. Every patch is applied and the
+// result validated against the Kubernetes OpenAPI schemas (kubernetes-models).
+import assert from "node:assert/strict";
+import { copyFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { CronJob } from "kubernetes-models/batch/v1";
+import { Deployment } from "kubernetes-models/apps/v1";
+import { Pod } from "kubernetes-models/v1";
+import { createCatalog } from "../../../src/compat/catalog.js";
+import { createStoreOpener, type StoreOpener } from "../../../src/content/open.js";
+import {
+  ImageCache,
+  startWebhookServer,
+  type WebhookServer,
+} from "../../../src/ops/webhook/index.js";
+import { DECISION_ANNOTATION } from "../../../src/ops/webhook/patch.js";
+import { tempDir } from "../../content/layout-support.js";
+import { applyPatch } from "../../support/json-patch.js";
+import { startRegistry, type TestRegistry } from "../../support/registry.js";
+import {
+  compatManifest,
+  indexBlob,
+  pushToRegistry,
+  startCountingProxy,
+  variantImage,
+  type CountingProxy,
+} from "../select-support.js";
+import { makeCertificate, post, review } from "./support.js";
+
+const amd64 = { os: "linux", architecture: "amd64" };
+const arm64 = { os: "linux", architecture: "arm64" };
+
+async function pushImage(
+  host: string,
+  repo: string,
+  sets: Record<string, unknown>[] | undefined,
+): Promise<void> {
+  const x86 = variantImage(`${repo} amd64`, amd64);
+  const arm = variantImage(`${repo} arm64`, arm64);
+  const compat = sets === undefined ? undefined : compatManifest(sets, amd64);
+  const index = indexBlob([
+    {
+      descriptor: x86.manifest.desc,
+      platform: { ...amd64, ...(compat ? { compatibilities: compat.descriptor } : {}) },
+    },
+    { descriptor: arm.manifest.desc, platform: arm64 },
+  ]);
+  await pushToRegistry(
+    host,
+    repo,
+    [...x86.blobs, ...arm.blobs, ...(compat?.blobs ?? []), index],
+    index.desc,
+    "1",
+  );
+}
+
+interface Answer {
+  status: number;
+  review: {
+    apiVersion: string;
+    kind: string;
+    response: {
+      uid: string;
+      allowed: boolean;
+      patchType?: string;
+      patch?: string;
+      warnings?: string[];
+      status?: { code: number; message: string };
+    };
+  };
+}
+
+/** A TCP server that accepts connections and never answers: a registry that hangs. */
+async function hangingServer(): Promise<{ host: string; close(): Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((s) => void sockets.push(s));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    host: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe("webhook over HTTPS with real AdmissionReviews", () => {
+  let registry: TestRegistry;
+  let proxy: CountingProxy;
+  let hanging: { host: string; close(): Promise<void> };
+  let opener: StoreOpener;
+  let dir: ReturnType<typeof tempDir>;
+  let cert: { cert: string; key: string };
+  const servers: WebhookServer[] = [];
+  let open: WebhookServer;
+  let deny: WebhookServer;
+  let hpc: string;
+  let fma: string;
+  let plain: string;
+
+  async function start(onError: "allow" | "deny", deadlineMs = 5000): Promise<WebhookServer> {
+    const server = await startWebhookServer({
+      host: "127.0.0.1",
+      port: 0,
+      certFile: cert.cert,
+      keyFile: cert.key,
+      onError,
+      deadlineMs,
+      reloadIntervalMs: 50,
+      log: () => undefined,
+      images: new ImageCache({
+        opener,
+        catalog: createCatalog(),
+        allowRegistries: [proxy.host, hanging.host],
+        readTimeoutMs: deadlineMs,
+      }),
+    });
+    servers.push(server);
+    return server;
+  }
+
+  async function send(server: WebhookServer, body: unknown): Promise<Answer> {
+    const answer = await post(server.port, cert.cert, "/mutate", JSON.stringify(body));
+    assert.equal(answer.status, 200, answer.body);
+    return { status: answer.status, review: JSON.parse(answer.body) as Answer["review"] };
+  }
+
+  function patched<T>(body: Record<string, unknown>, answer: Answer): T {
+    const { patch, patchType } = answer.review.response;
+    assert.equal(patchType, "JSONPatch");
+    const ops = JSON.parse(Buffer.from(patch ?? "", "base64").toString("utf8")) as [];
+    return applyPatch((body["request"] as Record<string, unknown>)["object"], ops) as T;
+  }
+
+  before(async () => {
+    dir = tempDir("ocicompat-webhook-");
+    cert = makeCertificate(dir.path);
+    registry = await startRegistry();
+    proxy = await startCountingProxy(registry.host);
+    hanging = await hangingServer();
+    opener = createStoreOpener({});
+    await pushImage(registry.host, "hpc", [
+      { "oci.cpu.features": "avx512f", score: 10 },
+      { "oci.cpu.features": "avx2" },
+    ]);
+    await pushImage(registry.host, "fma", [
+      { "oci.cpu.features": "fma", "oci.kernel.version": ">=5.15" },
+    ]);
+    await pushImage(registry.host, "plain", undefined);
+    hpc = `${proxy.host}/hpc:1`;
+    fma = `${proxy.host}/fma:1`;
+    plain = `${proxy.host}/plain:1`;
+    open = await start("allow");
+    deny = await start("deny", 300);
+  });
+
+  after(async () => {
+    for (const s of servers) await s.close();
+    await opener.close();
+    await hanging.close();
+    await proxy.close();
+    await registry.stop();
+    dir.remove();
+  });
+
+  test("a Pod gets a nodeAffinity over NFD labels and an annotation with the digest; the result is a valid Pod", async () => {
+    const body = review("pod", [hpc]);
+    const answer = await send(open, body);
+    assert.equal(answer.review.apiVersion, "admission.k8s.io/v1");
+    assert.equal(answer.review.kind, "AdmissionReview");
+    assert.equal(answer.review.response.uid, "705ab4f5-6393-11e8-b7cc-42010a800002");
+    assert.equal(answer.review.response.allowed, true);
+    const pod = patched<Pod>(body, answer);
+    new Pod(pod as never).validate();
+    const terms =
+      pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+        ?.nodeSelectorTerms ?? [];
+    const keys = terms.map((t) => (t.matchExpressions ?? []).map((e) => e.key).sort());
+    // amd64 with either set (in the document's order), or arm64, whose entry has no compat data.
+    assert.deepEqual(keys, [
+      ["feature.node.kubernetes.io/cpu-cpuid.AVX512F", "kubernetes.io/arch", "kubernetes.io/os"],
+      ["feature.node.kubernetes.io/cpu-cpuid.AVX2", "kubernetes.io/arch", "kubernetes.io/os"],
+      ["kubernetes.io/arch", "kubernetes.io/os"],
+    ]);
+    const preferred =
+      pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+    assert.equal(preferred[0]?.weight, 100);
+    const decision = JSON.parse(pod.metadata?.annotations?.[DECISION_ANNOTATION] ?? "{}");
+    assert.equal(decision.decision, "affinity-added");
+    assert.match(decision.images[hpc], /^sha256:[0-9a-f]{64}$/);
+  });
+
+  test("a Deployment's pod template is patched; the result is a valid Deployment", async () => {
+    const body = review("deployment", [hpc]);
+    const deployment = patched<Deployment>(body, await send(open, body));
+    new Deployment(deployment as never).validate();
+    assert.ok(
+      deployment.spec?.template.spec?.affinity?.nodeAffinity
+        ?.requiredDuringSchedulingIgnoredDuringExecution,
+    );
+    assert.ok(deployment.spec?.template.metadata?.annotations?.[DECISION_ANNOTATION]);
+    assert.equal(deployment.metadata?.annotations, undefined);
+  });
+
+  test("a CronJob's job template pod spec is patched; the result is a valid CronJob", async () => {
+    const body = review("cronjob", [fma]);
+    const cronjob = patched<CronJob>(body, await send(open, body));
+    new CronJob(cronjob as never).validate();
+    const spec = cronjob.spec?.jobTemplate.spec?.template.spec;
+    assert.ok(spec?.affinity?.nodeAffinity);
+  });
+
+  test("two containers whose images need different features: every term needs both, and the user's own zone term stays", async () => {
+    const body = review("pod-two-containers", [hpc, fma]);
+    const answer = await send(open, body);
+    const pod = patched<Pod>(body, answer);
+    new Pod(pod as never).validate();
+    const terms =
+      pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+        ?.nodeSelectorTerms ?? [];
+    assert.ok(terms.length >= 2);
+    let amd64Terms = 0;
+    for (const t of terms) {
+      const keys = (t.matchExpressions ?? []).map((e) => e.key);
+      assert.ok(keys.includes("topology.kubernetes.io/zone"), "the user's requirement is kept");
+      const arch = t.matchExpressions?.find((e) => e.key === "kubernetes.io/arch")?.values;
+      // Both images also have an arm64 entry without compat data: arm64 nodes need nothing more.
+      if (arch?.[0] === "arm64") continue;
+      amd64Terms++;
+      assert.ok(keys.includes("feature.node.kubernetes.io/cpu-cpuid.FMA3"), "fma's requirement");
+      assert.ok(
+        keys.some((k) => /AVX2|AVX512F/.test(k)),
+        "hpc's requirement",
+      );
+      assert.ok(keys.includes("feature.node.kubernetes.io/kernel-version.major"));
+    }
+    assert.ok(amd64Terms >= 2);
+    const decision = JSON.parse(pod.metadata?.annotations?.[DECISION_ANNOTATION] ?? "{}");
+    assert.deepEqual(Object.keys(decision.images).sort(), [fma, hpc].sort());
+  });
+
+  test("a second review of an already patched pod leaves its affinity as it was", async () => {
+    const body = review("pod-two-containers", [hpc, fma]);
+    const once = patched<Pod>(body, await send(open, body));
+    const again = structuredClone(body);
+    (again["request"] as Record<string, unknown>)["object"] = once;
+    const twice = patched<Pod>(again, await send(open, again));
+    new Pod(twice as never).validate();
+    assert.deepEqual(twice.spec?.affinity, once.spec?.affinity);
+  });
+
+  test("a pod whose image has no compat data is admitted without a patch", async () => {
+    const answer = await send(open, review("pod", [plain]));
+    assert.equal(answer.review.response.allowed, true);
+    assert.equal(answer.review.response.patch, undefined);
+    assert.equal(answer.review.response.patchType, undefined);
+  });
+
+  test("a registry that never answers (an in-test server that accepts and stays silent): fail-open admits with a warning", async () => {
+    const quick = await start("allow", 300);
+    const answer = await send(quick, review("pod", [`${hanging.host}/app:1`]));
+    assert.equal(answer.review.response.allowed, true);
+    assert.equal(answer.review.response.patch, undefined);
+    assert.match(
+      answer.review.response.warnings?.[0] ?? "",
+      /admitted without a node affinity: .*300 ms/,
+    );
+  });
+
+  test("a registry that never answers (an in-test server that accepts and stays silent): --on-error deny refuses with the reason", async () => {
+    const answer = await send(deny, review("pod", [`${hanging.host}/other:1`]));
+    assert.equal(answer.review.response.allowed, false);
+    assert.equal(answer.review.response.status?.code, 403);
+    assert.match(
+      answer.review.response.status?.message ?? "",
+      /could not check the images: .*300 ms/,
+    );
+  });
+
+  test("a registry outside the allowlist is never contacted", async () => {
+    proxy.reset();
+    const answer = await send(deny, review("pod", ["registry.example.com/app:1"]));
+    assert.equal(answer.review.response.allowed, false);
+    assert.match(
+      answer.review.response.status?.message ?? "",
+      /registry registry\.example\.com is not allowed \(--allow-registry\)/,
+    );
+    assert.deepEqual(proxy.requests, []);
+  });
+
+  test("a malformed review is a 400 that names what is wrong", async () => {
+    const body = review("pod", [hpc]);
+    delete (body["request"] as Record<string, unknown>)["uid"];
+    const missing = await post(open.port, cert.cert, "/mutate", JSON.stringify(body));
+    assert.equal(missing.status, 400);
+    assert.equal(
+      missing.body,
+      "malformed AdmissionReview: $.request.uid: missing or not a string\n",
+    );
+    const notJson = await post(open.port, cert.cert, "/mutate", '{"apiVersion":');
+    assert.equal(notJson.status, 400);
+    assert.match(notJson.body, /^the body is not JSON: /);
+    const wrongVersion = await post(
+      open.port,
+      cert.cert,
+      "/mutate",
+      JSON.stringify({ ...body, apiVersion: "admission.k8s.io/v1beta1" }),
+    );
+    assert.equal(wrongVersion.status, 400);
+    assert.match(
+      wrongVersion.body,
+      /\$\.apiVersion: expected "admission\.k8s\.io\/v1", found "admission\.k8s\.io\/v1beta1"/,
+    );
+  });
+
+  test("500 concurrent reviews of one image cost one tag resolution and one read of each document", async () => {
+    const fresh = await start("allow");
+    proxy.reset();
+    const image = `${proxy.host}/fma:1`;
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, () => send(fresh, review("pod", [image]))),
+    );
+    assert.ok(answers.every((a) => a.review.response.patchType === "JSONPatch"));
+    const manifests = proxy.requests.filter((r) => r.includes("/manifests/"));
+    assert.equal(manifests.filter((r) => r.startsWith("HEAD")).length, 1, manifests.join("\n"));
+    // The index, the compat manifest (by digest), and its config blob: once each.
+    const gets = proxy.requests.filter((r) => r.startsWith("GET"));
+    assert.equal(new Set(gets).size, gets.length, gets.join("\n"));
+    assert.equal(gets.length, 3, gets.join("\n"));
+  });
+
+  test("health, readiness and Prometheus metrics are served", async () => {
+    assert.equal((await post(open.port, cert.cert, "/healthz", "", "GET")).status, 200);
+    assert.equal((await post(open.port, cert.cert, "/readyz", "", "GET")).status, 200);
+    const metrics = await post(open.port, cert.cert, "/metrics", "", "GET");
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.body, /ocicompat_webhook_reviews_total\{outcome="patched"\} \d+/);
+    assert.match(metrics.body, /ocicompat_webhook_review_seconds_bucket/);
+  });
+
+  test("a new certificate written over the files is served without a restart", async () => {
+    const before = await post(open.port, cert.cert, "/healthz", "", "GET");
+    const next = makeCertificate(dir.path, "renewed");
+    const reloaded = open.nextReload();
+    copyFileSync(next.key, cert.key);
+    copyFileSync(next.cert, cert.cert);
+    // The key may land before the certificate: wait for the reload that sees both.
+    let result = await reloaded;
+    while (result !== "ok") result = await open.nextReload();
+    let after = await post(open.port, cert.cert, "/healthz", "", "GET");
+    while (after.fingerprint === before.fingerprint) {
+      await open.nextReload();
+      after = await post(open.port, cert.cert, "/healthz", "", "GET");
+    }
+    assert.notEqual(after.fingerprint, before.fingerprint);
+    assert.equal(after.status, 200);
+  });
+});
