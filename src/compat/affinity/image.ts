@@ -1,9 +1,9 @@
 // An image's entries (as selection reads them) as node selector terms: "some entry fits" is the OR
 // over entries of (platform AND (some set passes)), and "every image fits" the AND over images.
 // Scores become preferred terms, so the scheduler leans to nodes where a high-scoring variant runs.
-import type { INodeAffinity } from "kubernetes-models/v1/NodeAffinity";
-import type { INodeSelectorTerm } from "kubernetes-models/v1/NodeSelectorTerm";
-import type { IPreferredSchedulingTerm } from "kubernetes-models/v1/PreferredSchedulingTerm";
+import type { NodeAffinity } from "kubernetes-types/core/v1.js";
+import type { NodeSelectorTerm } from "kubernetes-types/core/v1.js";
+import type { PreferredSchedulingTerm } from "kubernetes-types/core/v1.js";
 import { normalizePlatform } from "../../oci/platform.js";
 import { canonicalCpuFeature } from "../canonical-names.js";
 import { skipReason, type EntryPlatform, type SelectionEntryInput } from "../select.js";
@@ -151,28 +151,28 @@ export function imageAffinity(image: ImageAffinityInput, vocab: NfdVocabulary): 
 
 export interface AffinityResult {
   /** `required…` admits a node where some entry of every image may fit; absent when it admits all. */
-  nodeAffinity: INodeAffinity;
+  nodeAffinity: NodeAffinity;
   images: ImageAffinity[];
   findings: AffinityFinding[];
   /** True when no node can satisfy it (some image fits nowhere the labels can describe). */
   unsatisfiable: boolean;
 }
 
-export function termsOf(dnf: Dnf): INodeSelectorTerm[] {
+export function termsOf(dnf: Dnf): NodeSelectorTerm[] {
   return dnf.map((t) => ({ matchExpressions: requirementsOf(t) }));
 }
 
 /** The node affinity for running all images in one pod: their requirements intersected. */
 export function combineImages(images: readonly ImageAffinity[]): AffinityResult {
   const required = images.reduce<Dnf>((acc, img) => and(acc, img.required), ANY_NODE);
-  const nodeAffinity: INodeAffinity = {};
+  const nodeAffinity: NodeAffinity = {};
   const admitsAll = required.length === 1 && (required[0]?.size ?? 0) === 0;
   if (!admitsAll) {
     nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = {
       nodeSelectorTerms: termsOf(required),
     };
   }
-  const preferred: IPreferredSchedulingTerm[] = [];
+  const preferred: PreferredSchedulingTerm[] = [];
   for (const img of images) {
     for (const p of img.preferred) {
       for (const t of p.dnf) {

@@ -1,11 +1,11 @@
 // How the Kubernetes scheduler reads a node affinity against a node's labels: terms OR, a term's
 // expressions AND. Used by the round-trip tests and by callers that want to preview placement.
-import type { INodeAffinity } from "kubernetes-models/v1/NodeAffinity";
-import type { INodeSelectorTerm } from "kubernetes-models/v1/NodeSelectorTerm";
+import type { NodeAffinity } from "kubernetes-types/core/v1.js";
+import type { NodeSelectorTerm } from "kubernetes-types/core/v1.js";
 import { requirementHolds } from "./terms.js";
 
 export function nodeSelectorTermMatches(
-  t: INodeSelectorTerm,
+  t: NodeSelectorTerm,
   labels: Readonly<Record<string, string>>,
 ): boolean {
   // An empty term matches no node (the API's rule for nodeSelectorTerms).
@@ -16,7 +16,7 @@ export function nodeSelectorTermMatches(
 
 /** Whether the required part admits a node with these labels. */
 export function nodeAffinityAdmits(
-  affinity: INodeAffinity,
+  affinity: NodeAffinity,
   labels: Readonly<Record<string, string>>,
 ): boolean {
   const required = affinity.requiredDuringSchedulingIgnoredDuringExecution;

@@ -2,7 +2,7 @@
 // simplified and compared before they are written out as Kubernetes matchExpressions. A `Dnf` is
 // the OR of its terms (Kubernetes' nodeSelectorTerms); a term is the AND of its constraints (one
 // term's matchExpressions). An empty Dnf admits no node; a Dnf holding one empty term admits all.
-import type { INodeSelectorRequirement } from "kubernetes-models/v1/NodeSelectorRequirement";
+import type { NodeSelectorRequirement } from "kubernetes-types/core/v1.js";
 
 /** What one term requires of one node label. Gt/Lt bounds are integers, as Kubernetes reads them. */
 export interface Constraint {
@@ -200,8 +200,8 @@ function sorted(values: Iterable<string>): string[] {
 }
 
 /** One term as Kubernetes matchExpressions, keys in order. */
-export function requirementsOf(t: Term): INodeSelectorRequirement[] {
-  const out: INodeSelectorRequirement[] = [];
+export function requirementsOf(t: Term): NodeSelectorRequirement[] {
+  const out: NodeSelectorRequirement[] = [];
   for (const key of [...t.keys()].sort()) {
     const c = t.get(key) as Constraint;
     if (c.in !== undefined) {
@@ -225,7 +225,7 @@ export function requirementsOf(t: Term): INodeSelectorRequirement[] {
 }
 
 /** matchExpressions read back into a term (for intersecting with a user's own affinity). */
-export function termOf(requirements: readonly INodeSelectorRequirement[]): Term | undefined {
+export function termOf(requirements: readonly NodeSelectorRequirement[]): Term | undefined {
   let t: Term = new Map();
   for (const r of requirements) {
     const values = r.values ?? [];
@@ -250,6 +250,9 @@ export function termOf(requirements: readonly INodeSelectorRequirement[]): Term 
         c = r.operator === "Gt" ? { gt: n } : { lt: n };
         break;
       }
+      default:
+        // An operator Kubernetes does not define: the API server would refuse the object.
+        return undefined;
     }
     const next = intersectTerms(t, term(r.key, c));
     if (next === undefined) return undefined;
@@ -260,7 +263,7 @@ export function termOf(requirements: readonly INodeSelectorRequirement[]): Term 
 
 /** Whether a node with these labels satisfies one requirement, as the Kubernetes scheduler decides. */
 export function requirementHolds(
-  r: INodeSelectorRequirement,
+  r: NodeSelectorRequirement,
   labels: Readonly<Record<string, string>>,
 ): boolean {
   const has = Object.hasOwn(labels, r.key);
@@ -282,5 +285,7 @@ export function requirementHolds(
       if (n === undefined || bound === undefined) return false;
       return r.operator === "Gt" ? n > bound : n < bound;
     }
+    default:
+      return false;
   }
 }

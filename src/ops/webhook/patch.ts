@@ -1,9 +1,9 @@
 // The JSONPatch (RFC 6902) the webhook answers with: add our nodeAffinity, or intersect it with the
 // user's own (never removing a user's term or expression), and record the decision in an
 // annotation on the pod (template).
-import type { INodeAffinity } from "kubernetes-models/v1/NodeAffinity";
-import type { INodeSelectorTerm } from "kubernetes-models/v1/NodeSelectorTerm";
-import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import type { NodeAffinity } from "kubernetes-types/core/v1.js";
+import type { NodeSelectorTerm } from "kubernetes-types/core/v1.js";
+import type { PodSpec } from "kubernetes-types/core/v1.js";
 import {
   and,
   MAX_TERMS,
@@ -28,7 +28,7 @@ function sameExpression(a: unknown, b: unknown): boolean {
 }
 
 /** Terms read as constraints, or undefined when one uses matchFields or cannot be read. */
-function asConstraints(terms: readonly INodeSelectorTerm[]): Term[] | undefined {
+function asConstraints(terms: readonly NodeSelectorTerm[]): Term[] | undefined {
   const out: Term[] = [];
   for (const t of terms) {
     if ((t.matchFields ?? []).length > 0) return undefined;
@@ -46,9 +46,9 @@ function asConstraints(terms: readonly INodeSelectorTerm[]): Term[] | undefined 
  * changes nothing); otherwise term by term, keeping the user's terms whole.
  */
 function intersectTerms(
-  user: readonly INodeSelectorTerm[],
-  ours: readonly INodeSelectorTerm[],
-): INodeSelectorTerm[] {
+  user: readonly NodeSelectorTerm[],
+  ours: readonly NodeSelectorTerm[],
+): NodeSelectorTerm[] {
   const u = asConstraints(user);
   const o = asConstraints(ours);
   if (u !== undefined && o !== undefined) return termsOf(and(u, o));
@@ -56,10 +56,10 @@ function intersectTerms(
 }
 
 function crossTerms(
-  user: readonly INodeSelectorTerm[],
-  ours: readonly INodeSelectorTerm[],
-): INodeSelectorTerm[] {
-  const out: INodeSelectorTerm[] = [];
+  user: readonly NodeSelectorTerm[],
+  ours: readonly NodeSelectorTerm[],
+): NodeSelectorTerm[] {
+  const out: NodeSelectorTerm[] = [];
   for (const u of user) {
     for (const t of ours) {
       const exprs = [...(u.matchExpressions ?? [])];
@@ -74,8 +74,8 @@ function crossTerms(
 }
 
 /** The user's node affinity narrowed by ours. */
-export function mergeNodeAffinity(user: INodeAffinity, ours: INodeAffinity): INodeAffinity {
-  const merged: INodeAffinity = { ...user };
+export function mergeNodeAffinity(user: NodeAffinity, ours: NodeAffinity): NodeAffinity {
+  const merged: NodeAffinity = { ...user };
   const ourTerms = ours.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   const userTerms = user.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (ourTerms !== undefined) {
@@ -103,8 +103,8 @@ export interface Decision {
 export function affinityPatch(
   object: Json,
   podSpecPath: readonly string[],
-  spec: IPodSpec,
-  ours: INodeAffinity,
+  spec: PodSpec,
+  ours: NodeAffinity,
   decision: Decision,
 ): PatchOperation[] {
   const ops: PatchOperation[] = [];

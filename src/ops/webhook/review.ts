@@ -1,7 +1,7 @@
-// AdmissionReview admission.k8s.io/v1, in and out. kubernetes-models has no admission.k8s.io
-// group (it is not a stored resource, so the OpenAPI document has no schema for it); these shapes
-// follow the API reference, and everything inside them (pods, affinities) uses the package's types.
-import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+// AdmissionReview admission.k8s.io/v1, in and out. It is not a stored resource, so neither the
+// OpenAPI document nor kubernetes-types has it; these shapes follow the API reference, and
+// everything inside them (pods, affinities) uses kubernetes-types.
+import type { PodSpec } from "kubernetes-types/core/v1.js";
 import { isObject, type Json } from "../../oci/json-value.js";
 
 export interface ReviewRequest {
@@ -84,7 +84,7 @@ const POD_SPEC_PATHS: ReadonlyMap<string, readonly string[]> = new Map([
 export interface PodSpecAt {
   /** Segments of the pod spec's path in the object. */
   path: readonly string[];
-  spec: IPodSpec;
+  spec: PodSpec;
 }
 
 /** The object's pod spec, or undefined for a kind the webhook does not mutate. */
@@ -103,11 +103,11 @@ export function podSpecOf(request: ReviewRequest): PodSpecAt | undefined {
     `$.request.object.${path.join(".")}.containers: missing or not a list`,
   );
   // The API server decoded the object into its Go types before calling us, so its shape holds.
-  return { path, spec: at as unknown as IPodSpec };
+  return { path, spec: at as unknown as PodSpec };
 }
 
 /** Every image the pod runs (init containers too: they must run on the node as well), deduplicated. */
-export function imagesOf(spec: IPodSpec): string[] {
+export function imagesOf(spec: PodSpec): string[] {
   const out = new Set<string>();
   for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
     if (typeof c.image === "string" && c.image !== "") out.add(c.image);
