@@ -22,6 +22,7 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
   ["validate", async () => (await import("./commands/validate.js")).validateCommand],
   ["labels", async () => (await import("./commands/labels.js")).labelsCommand],
   ["explain", async () => (await import("./commands/labels.js")).explainCommand],
+  ["mirror", async () => (await import("./commands/mirror.js")).mirrorCommand],
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {
