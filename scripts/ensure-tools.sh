@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The registry tests need the CNCF distribution registry (Debian package docker-registry) and
-# skopeo. Install them when missing and running as root; otherwise stop and say what is missing.
+# skopeo; the mirror's runtime tests need podman and containerd (ctr comes with containerd).
+# Install them when missing and running as root; otherwise stop and say what is missing.
 set -euo pipefail
 
 missing=()
 command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+{ command -v containerd >/dev/null 2>&1 && command -v ctr >/dev/null 2>&1; } || missing+=(containerd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -14,7 +17,11 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The Debian package starts a registry service on :5000; the tests start their own.
-  if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry >/dev/null 2>&1 || true; fi
+  # The Debian containerd package starts a system daemon too; the tests start their own.
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl stop docker-registry >/dev/null 2>&1 || true
+    systemctl stop containerd >/dev/null 2>&1 || true
+  fi
 else
   echo "ocicompat tests need these Debian packages: ${missing[*]}" >&2
   echo "install them (apt-get install ${missing[*]}) or run the tests as root so they install themselves" >&2
