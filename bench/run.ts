@@ -1,12 +1,14 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
 // evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), discover, pull (starts a local registry; needs docker-registry and skopeo), select
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
-// process; run `npm run build` first).
+// process; run `npm run build` first), mirror (local registry and the built CLI's mirror: warm tag
+// latency, blob throughput, 200 concurrent pulls).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
 import { run as extreme } from "./extreme-content.bench.js";
+import { run as mirror } from "./mirror.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
 import { run as startup } from "./startup.bench.js";
@@ -23,6 +25,7 @@ const suites: [string, Suite][] = [
   ["select", select],
   ["copy", copy],
   ["startup", startup],
+  ["mirror", mirror],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

@@ -5,6 +5,7 @@
 // be checked alone; the client checks the whole it assembles). Redirects to blob storage are
 // followed by the upstream client, which never sends credentials to another host; the client's
 // own headers, Authorization included, are never forwarded.
+import { Readable, Transform } from "node:stream";
 import { pullScope } from "../../content/auth/index.js";
 import type { ContentCache } from "../../content/cache.js";
 import { createDigester, registeredAlgorithmOf } from "../../oci/digest.js";
@@ -15,7 +16,7 @@ export interface BlobAnswer {
   status: number;
   headers: Record<string, string>;
   /** Absent for HEAD. */
-  body?: AsyncIterable<Uint8Array>;
+  body?: Readable;
   /** Served from the on-disk cache. */
   fromCache: boolean;
 }
@@ -31,52 +32,68 @@ export interface BlobRequest {
 const PASSED_HEADERS = ["content-type", "content-length", "content-range", "accept-ranges", "etag"];
 
 /**
- * `source`, checked against `digest` (and `length` when known); the last chunk is released only
- * once the whole has been checked.
+ * A stream that passes bytes through while checking them against `digest` (and `length` when
+ * known), releasing the last chunk only once the whole has been checked. A Transform, not an
+ * async generator: blobs are large, and Node's streams move them with far less work per chunk.
  */
-export async function* verifiedWhole(
-  source: AsyncIterable<Uint8Array>,
+export function verifyingWhole(
   digest: string,
   length: number | undefined,
   onVerified?: (chunks: readonly Uint8Array[]) => void,
-): AsyncIterable<Uint8Array> {
+): Transform {
   const digester = createDigester(registeredAlgorithmOf(digest));
   const kept: Uint8Array[] | undefined = onVerified === undefined ? undefined : [];
-  let held: Uint8Array | undefined;
+  let held: Buffer | undefined;
   let seen = 0;
-  for await (const chunk of source) {
-    seen += chunk.byteLength;
-    if (length !== undefined && seen > length) {
-      throw new OcicompatError(
-        "SIZE_MISMATCH",
-        `blob is longer than the announced ${length} bytes`,
-        {
-          subject: digest,
-        },
-      );
-    }
-    digester.update(chunk);
-    kept?.push(chunk);
-    if (held !== undefined) yield held;
-    held = chunk;
-  }
-  if (length !== undefined && seen !== length) {
-    throw new OcicompatError("SIZE_MISMATCH", `blob is ${seen} bytes, announced ${length}`, {
-      subject: digest,
-    });
-  }
-  const actual = digester.digest();
-  if (actual !== digest) {
-    throw new OcicompatError("DIGEST_MISMATCH", `blob content is ${actual}, not ${digest}`, {
-      subject: digest,
-    });
-  }
-  if (kept !== undefined) onVerified?.(kept);
-  if (held !== undefined) yield held;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.byteLength;
+      if (length !== undefined && seen > length) {
+        callback(
+          new OcicompatError("SIZE_MISMATCH", `blob is longer than the announced ${length} bytes`, {
+            subject: digest,
+          }),
+        );
+        return;
+      }
+      digester.update(chunk);
+      kept?.push(chunk);
+      const previous = held;
+      held = chunk;
+      callback(null, previous);
+    },
+    flush(callback) {
+      if (length !== undefined && seen !== length) {
+        callback(
+          new OcicompatError("SIZE_MISMATCH", `blob is ${seen} bytes, announced ${length}`, {
+            subject: digest,
+          }),
+        );
+        return;
+      }
+      const actual = digester.digest();
+      if (actual !== digest) {
+        callback(
+          new OcicompatError("DIGEST_MISMATCH", `blob content is ${actual}, not ${digest}`, {
+            subject: digest,
+          }),
+        );
+        return;
+      }
+      if (kept !== undefined) onVerified?.(kept);
+      callback(null, held);
+    },
+  });
 }
 
-async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  yield bytes;
+/** `source` through `transform`, with the source's failure and the transform's end linked. */
+function through(source: Readable, transform: Transform): Readable {
+  source.once("error", (err) => transform.destroy(err));
+  // A reader that gives up (the client went away) lets go of the upstream connection too.
+  transform.once("close", () => {
+    if (!source.destroyed) source.destroy();
+  });
+  return source.pipe(transform);
 }
 
 /** Answers a blob request from `cache` (whole blobs only) or from the upstream repository. */
@@ -100,7 +117,7 @@ export async function answerBlob(
         status: 200,
         headers,
         fromCache: true,
-        ...(request.method === "GET" ? { body: once(bytes) } : {}),
+        ...(request.method === "GET" ? { body: Readable.from([bytes]) } : {}),
       };
     }
   }
@@ -133,7 +150,10 @@ export async function answerBlob(
   return {
     status: 200,
     headers,
-    body: verifiedWhole(res.body, digest, Number.isSafeInteger(length) ? length : undefined, fill),
+    body: through(
+      res.body,
+      verifyingWhole(digest, Number.isSafeInteger(length) ? length : undefined, fill),
+    ),
     fromCache: false,
   };
 }

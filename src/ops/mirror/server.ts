@@ -5,7 +5,6 @@
 // affected. The node is learnt once at start and again on `reloadNode()` (the CLI's SIGHUP).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { SelectionBudgets } from "../../compat/budget.js";
 import type { LabelCatalog } from "../../compat/catalog.js";
@@ -224,9 +223,7 @@ export async function startMirror(options: MirrorOptions): Promise<RunningMirror
         if (answer.body === undefined) {
           res.end();
         } else {
-          await pipeline(Readable.from(answer.body, { objectMode: false }), res, {
-            signal: signals.signal,
-          });
+          await pipeline(answer.body, res, { signal: signals.signal });
         }
         return answer.status;
       }

@@ -109,7 +109,10 @@ describe("upstreams that misbehave (an in-test server beside the real registry)"
     assert.equal(answer.status, 502);
     const error = errorOf(answer);
     assert.equal(error.code, "MANIFEST_INVALID");
-    assert.match(error.message, new RegExp(`upstream ${hostileHost}: .*refuses manifests and indexes over 4194304 bytes`));
+    assert.match(
+      error.message,
+      new RegExp(`upstream ${hostileHost}: .*refuses manifests and indexes over 4194304 bytes`),
+    );
     await stillServes();
   });
 
