@@ -213,6 +213,8 @@ export {
 } from "./content/registry/index.js";
 export {
   dockerConfigCredentials,
+  containersAuthCredentials,
+  nodeCredentials,
   staticCredentials,
   firstOf,
   anonymous,
@@ -238,6 +240,18 @@ export {
   type IndexEditResult,
 } from "./compat/index-edit.js";
 export { selectImage, type ImageSelection, type SelectImageOptions } from "./ops/select.js";
+/**
+ * A node-local, read-only registry mirror that answers a tag with the entry that fits the node
+ * (docs/mirror.md): `await startMirror({ port: 0, upstreams: ["registry.example"], catalog,
+ * loadNode })`, then point a runtime at `mirror.url`; `reloadNode()` re-learns the node.
+ */
+export {
+  startMirror,
+  DEFAULT_MIRROR_PORT,
+  type MirrorOptions,
+  type RunningMirror,
+} from "./ops/mirror/server.js";
+export type { DecisionRecord, IncompatiblePolicy } from "./ops/mirror/manifest.js";
 /** Per-image budgets of selectImage (`budgets` option) and the error an image over one gets. */
 export {
   BudgetError,
