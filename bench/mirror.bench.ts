@@ -6,6 +6,8 @@
 import { spawn } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createServer, get as httpGet, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { Agent, request } from "undici";
 import { createRegistryStore } from "../src/content/registry/index.js";
@@ -57,6 +59,22 @@ function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? "0");
   return kb / 1024;
+}
+
+/**
+ * The floor of any proxy on this machine: node:http piping the registry's answer through with
+ * nothing else (no verification, no routing). On a loaded 2-core machine one more process in the
+ * path costs as much as the transfer itself; compare the mirror with this too.
+ */
+async function bareRelay(target: string): Promise<Server> {
+  const relay = createServer((req, res) => {
+    httpGet(`${target}${req.url ?? "/"}`, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+  });
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  return relay;
 }
 
 export async function run(): Promise<Measurement[]> {
@@ -138,6 +156,10 @@ export async function run(): Promise<Measurement[]> {
       directBlob.push(...(await timeEach(1, blob(direct))));
       mirrorBlob.push(...(await timeEach(1, blob(mirror))));
     }
+    const relay = await bareRelay(direct);
+    const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    const relayBlob = await timeEach(BLOB_RUNS, blob(relayUrl));
+    relay.close();
     const mbps = (ms: number) => BLOB_BYTES / 1024 / 1024 / (ms / 1000);
     const ratio = median(directBlob) / median(mirrorBlob);
     rows.push({
@@ -145,6 +167,12 @@ export async function run(): Promise<Measurement[]> {
       runs: BLOB_RUNS,
       medianMs: median(directBlob),
       figure: `${mbps(median(directBlob)).toFixed(0)} MiB/s`,
+    });
+    rows.push({
+      name: "mirror: 128 MiB blob, bare node:http relay",
+      runs: BLOB_RUNS,
+      medianMs: median(relayBlob),
+      figure: `${mbps(median(relayBlob)).toFixed(0)} MiB/s, ${(median(directBlob) / median(relayBlob)).toFixed(2)}x direct (any proxy's floor here)`,
     });
     rows.push({
       name: "mirror: 128 MiB blob, through the mirror",

@@ -5,7 +5,7 @@
 // The selection is the one `ocicompat select` makes (ops/select.ts), through the on-disk cache.
 // Its verdict is remembered per index digest for `verdictTtlMs` (and until the node is
 // re-discovered): the index digest fixes every document the selection reads, so a warm tag
-// request costs one upstream request, the tag's HEAD. The time limit bounds how long a node keeps
+// request costs one upstream request, the tag's GET. The time limit bounds how long a node keeps
 // choosing from compatibilities content that the registry has since deleted (issue #12.7).
 // Identical requests that arrive together share one selection.
 import type { SelectionBudgets } from "../../compat/budget.js";
@@ -121,11 +121,11 @@ function chosenReason(selection: ImageSelection): string {
 }
 
 export interface Decider {
-  /** The verdict for the index `root` names in `repository`, for the node as it is now. */
+  /** The verdict for the index `index` (read and verified) in `repository`, for the node now. */
   verdictFor(
     upstream: string,
     repository: UpstreamRepository,
-    root: ContentDescriptor,
+    index: Content,
     node: NodeState,
     signal: AbortSignal,
   ): Promise<VerdictLookup>;
@@ -142,14 +142,13 @@ export function createDecider(options: DeciderOptions): Decider {
   const decide = async (
     upstream: string,
     repository: UpstreamRepository,
-    root: ContentDescriptor,
+    index: Content,
     node: NodeState,
     signal: AbortSignal,
   ): Promise<Verdict> => {
     const store = repository.cached;
-    const bytes = await fetchBytes(store, root, MAX_MANIFEST_BYTES, { signal });
-    const index: Content = { descriptor: root, bytes };
-    const doc = parseIJson(bytes, { maxBytes: MAX_MANIFEST_BYTES }).value;
+    const root = index.descriptor;
+    const doc = parseIJson(index.bytes, { maxBytes: MAX_MANIFEST_BYTES }).value;
     if (!isSelectable(doc)) {
       return {
         kind: "plain",
@@ -192,8 +191,8 @@ export function createDecider(options: DeciderOptions): Decider {
   };
 
   return {
-    async verdictFor(upstream, repository, root, node, signal) {
-      const key = `${upstream}/${repository.registry.repository}@${root.digest}`;
+    async verdictFor(upstream, repository, index, node, signal) {
+      const key = `${upstream}/${repository.registry.repository}@${index.descriptor.digest}`;
       const found = kept.get(key);
       if (
         found !== undefined &&
@@ -207,7 +206,7 @@ export function createDecider(options: DeciderOptions): Decider {
       const flightKey = `${key}#${node.generation}`;
       let running = inFlight.get(flightKey);
       if (running === undefined) {
-        running = decide(upstream, repository, root, node, signal);
+        running = decide(upstream, repository, index, node, signal);
         inFlight.set(flightKey, running);
         void running
           .then((verdict) => {

@@ -2,7 +2,7 @@
 // index: a digest-pinned reference cannot be redirected, since the bytes must match the digest).
 // By tag: the decision of decide.ts, the client's Accept, and the --on-incompatible policy.
 import type { ContentCache } from "../../content/cache.js";
-import { fetchBytes, type ContentDescriptor } from "../../content/store.js";
+import type { ContentDescriptor } from "../../content/store.js";
 import { isObject } from "../../oci/json-value.js";
 import { IndexMediaTypes, ManifestMediaTypes } from "../../oci/media-types.js";
 import { parseIJson } from "../../oci/ijson.js";
@@ -57,9 +57,12 @@ export interface TagContext {
 
 export async function answerTag(ctx: TagContext): Promise<TagAnswer> {
   const { upstream, repository, tag, signal } = ctx;
-  const root = await timed(ctx.metrics, "resolve", () =>
-    repository.registry.resolve(tag, { signal }),
+  // A GET, not a HEAD: distribution answers a tag's GET faster than its HEAD (it checks more for
+  // a HEAD), and the bytes come with it, verified against the announced digest and capped.
+  const fetched = await timed(ctx.metrics, "resolve", () =>
+    repository.registry.getManifest(tag, { signal }),
   );
+  const root = fetched.descriptor;
   const base = {
     upstream,
     repository: repository.registry.repository,
@@ -68,22 +71,16 @@ export async function answerTag(ctx: TagContext): Promise<TagAnswer> {
     node: ctx.node.profile.name,
   };
   if (!IndexMediaTypes.has(root.mediaType)) {
-    const bytes = await fetchBytes(repository.cached, root, MAX_MANIFEST_BYTES, { signal });
-    return passthrough(
-      { descriptor: root, bytes },
-      "not-an-index",
-      "the tag names a single manifest",
-      {
-        ...base,
-        chosenDigest: null,
-        remembered: false,
-      },
-    );
+    return passthrough(fetched, "not-an-index", "the tag names a single manifest", {
+      ...base,
+      chosenDigest: null,
+      remembered: false,
+    });
   }
   const { verdict, remembered } = await ctx.decider.verdictFor(
     upstream,
     repository,
-    root,
+    fetched,
     ctx.node,
     signal,
   );
