@@ -20,7 +20,7 @@ import {
   type DecisionRecord,
   type IncompatiblePolicy,
 } from "./manifest.js";
-import { createMirrorMetrics, timed, type MirrorMetrics } from "./metrics.js";
+import { createMirrorMetrics, type MirrorMetrics } from "./metrics.js";
 import {
   acceptedMediaTypes,
   normalizeUpstream,
@@ -206,18 +206,19 @@ export async function startMirror(options: MirrorOptions): Promise<RunningMirror
       }
       case "blob": {
         const repository = upstreams.repository(route.upstream, route.repository);
-        const answer = await timed(metrics, "blob", () =>
-          answerBlob(
-            repository.registry,
-            {
-              method: head ? "HEAD" : "GET",
-              digest: route.digest,
-              ...(typeof req.headers.range === "string" ? { range: req.headers.range } : {}),
-              signal: signals.signal,
-            },
-            options.cacheBlobs ? options.cache : undefined,
-          ),
+        // Only what reaches the upstream is upstream latency: a cache hit is not observed.
+        const upstreamTimer = metrics.upstreamSeconds.startTimer({ operation: "blob" });
+        const answer = await answerBlob(
+          repository.registry,
+          {
+            method: head ? "HEAD" : "GET",
+            digest: route.digest,
+            ...(typeof req.headers.range === "string" ? { range: req.headers.range } : {}),
+            signal: signals.signal,
+          },
+          options.cacheBlobs ? options.cache : undefined,
         );
+        if (!answer.fromCache) upstreamTimer();
         if (answer.fromCache) metrics.cacheHits.inc({ cache: "content" });
         res.writeHead(answer.status, answer.headers);
         if (answer.body === undefined) {

@@ -310,3 +310,57 @@ test("re-discovering the node (SIGHUP) changes the answer for the same tag at on
     await mirror.close();
   }
 });
+
+describe("failing open and the blob cache", () => {
+  test("a selection that fails (an image over a budget) serves the index and logs selection-failed; fail refuses", async () => {
+    const open = await mirrorFor([registry.host], await profile("intel-spr"), {
+      budgets: { entries: 2 },
+    });
+    const strict = await mirrorFor([registry.host], await profile("intel-spr"), {
+      budgets: { entries: 2 },
+      onIncompatible: "fail",
+    });
+    try {
+      const served = await get(`${open.url}/v2/team/app/manifests/1.0`);
+      assert.equal(served.status, 200);
+      assert.deepEqual(served.bytes, image.index.bytes);
+      const line = open.lines.at(-1);
+      assert.equal(line?.["passthrough"], "selection-failed");
+      assert.equal(line?.["level"], "warn");
+      assert.match(String(line?.["reason"]), /the selection failed: .*entries/);
+      const refused = await get(`${strict.url}/v2/team/app/manifests/1.0`);
+      assert.equal(refused.status, 404);
+      assert.match(refused.bytes.toString(), /the selection failed/);
+    } finally {
+      await open.close();
+      await strict.close();
+    }
+  });
+
+  test("--cache-blobs serves a blob seen once from the on-disk cache, verified, without the upstream", async () => {
+    const dir = tempDir("ocicompat-mirror-blob-cache-");
+    const layer = image.baseline.blobs[1];
+    assert.ok(layer);
+    const cache = openCache({ dir: dir.path });
+    const mirror = await mirrorFor([registry.host], await profile("old-xeon"), {
+      cache,
+      cacheBlobs: true,
+    });
+    try {
+      const url = `${mirror.url}/v2/team/app/blobs/${layer.desc.digest}`;
+      assert.deepEqual((await get(url)).bytes, layer.bytes);
+      // The cache is filled once the stream has been verified, as the answer ends.
+      for (let i = 0; i < 100 && !(await cache.has(layer.desc.digest)); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const again = await get(url);
+      assert.deepEqual(again.bytes, layer.bytes);
+      const metrics = (await get(`${mirror.url}/metrics`)).bytes.toString();
+      assert.match(metrics, /ocicompat_mirror_cache_hits_total\{cache="content"\} 1/);
+      assert.match(metrics, /ocicompat_mirror_upstream_seconds_count\{operation="blob"\} 1/);
+    } finally {
+      await mirror.close();
+      dir.remove();
+    }
+  });
+});
