@@ -49,7 +49,7 @@ export interface MirrorOptions {
   platform?: string;
   /** When no entry fits: serve the index (default, fail-open) or refuse. */
   onIncompatible?: IncompatiblePolicy;
-  /** Per request, until the answer has started. Default 30 s. */
+  /** Per request, until the answer has started (a blob's body is not bounded by it). Default 30 s. */
   requestTimeoutMs?: number;
   /** How long a selection's verdict is reused for the same index digest. Default 60 s. */
   verdictTtlMs?: number;
@@ -119,7 +119,14 @@ export async function startMirror(options: MirrorOptions): Promise<RunningMirror
     });
     const signal = AbortSignal.any([deadline.signal, gone.signal]);
     try {
-      status = await serve(route, req, res, method, { deadline: deadline.signal, signal });
+      // The deadline covers the wait for an answer; a blob's body then runs as long as it keeps
+      // moving (the upstream client's transfer-rate floor fails one that stalls).
+      const answerStarted = (): void => clearTimeout(timer);
+      status = await serve(route, req, res, method, {
+        deadline: deadline.signal,
+        signal,
+        answerStarted,
+      });
     } catch (err) {
       if (gone.signal.aborted) {
         status = 499;
@@ -152,7 +159,7 @@ export async function startMirror(options: MirrorOptions): Promise<RunningMirror
     req: IncomingMessage,
     res: ServerResponse,
     method: string,
-    signals: { deadline: AbortSignal; signal: AbortSignal },
+    signals: { deadline: AbortSignal; signal: AbortSignal; answerStarted: () => void },
   ): Promise<number> => {
     const head = method === "HEAD";
     switch (route.kind) {
@@ -220,6 +227,7 @@ export async function startMirror(options: MirrorOptions): Promise<RunningMirror
         );
         if (!answer.fromCache) upstreamTimer();
         if (answer.fromCache) metrics.cacheHits.inc({ cache: "content" });
+        signals.answerStarted();
         res.writeHead(answer.status, answer.headers);
         if (answer.body === undefined) {
           res.end();

@@ -59,6 +59,21 @@ function startHostile(): Promise<Server> {
         "content-length": String(wrong.length),
       });
       res.end(req.method === "HEAD" ? undefined : wrong);
+    } else if (url.startsWith("/v2/slow/blobs/")) {
+      // A blob whose body takes about a second, twice the mirror's deadline, but keeps moving.
+      res.writeHead(200, {
+        "content-type": "application/octet-stream",
+        "content-length": String(blobBytes.length),
+      });
+      let at = 0;
+      const timer = setInterval(() => {
+        res.write(blobBytes.subarray(at, at + 2));
+        at += 2;
+        if (at >= blobBytes.length) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 80);
     } else if (url.startsWith("/v2/good/blobs/")) {
       res.writeHead(200, {
         "content-type": "application/octet-stream",
@@ -143,6 +158,12 @@ describe("upstreams that misbehave (an in-test server beside the real registry)"
       mirror.lines.some((l) => l["event"] === "request-failed" && l["code"] === "DIGEST_MISMATCH"),
     );
     await stillServes();
+  });
+
+  test("the deadline bounds the wait for an answer, not a blob body that keeps moving", async () => {
+    const answer = await get(`${mirror.url}/v2/slow/blobs/${blobDigest}?ns=${hostileHost}`);
+    assert.equal(answer.status, 200);
+    assert.deepEqual(answer.bytes, blobBytes);
   });
 
   test("the client's Authorization header is never forwarded upstream", async () => {
