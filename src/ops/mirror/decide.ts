@@ -52,6 +52,8 @@ export interface DeciderOptions {
   verdictTtlMs: number;
   /** Verdicts kept; the least recently used go first. */
   maxVerdicts?: number;
+  /** Bytes of indexes and manifests the kept verdicts may hold together; default 64 MiB. */
+  maxVerdictBytes?: number;
   now?: () => number;
 }
 
@@ -59,6 +61,14 @@ interface Kept {
   verdict: Verdict;
   generation: number;
   at: number;
+  bytes: number;
+}
+
+function bytesOf(verdict: Verdict): number {
+  return (
+    verdict.index.bytes.byteLength +
+    (verdict.kind === "chosen" ? verdict.chosen.bytes.byteLength : 0)
+  );
 }
 
 export interface VerdictLookup {
@@ -138,6 +148,14 @@ export function createDecider(options: DeciderOptions): Decider {
   const inFlight = new Map<string, Promise<Verdict>>();
   const now = options.now ?? Date.now;
   const maxVerdicts = options.maxVerdicts ?? 1024;
+  const maxBytes = options.maxVerdictBytes ?? 64 * 1024 * 1024;
+  let keptBytes = 0;
+  const forget = (key: string): void => {
+    const entry = kept.get(key);
+    if (entry === undefined) return;
+    kept.delete(key);
+    keptBytes -= entry.bytes;
+  };
 
   const decide = async (
     upstream: string,
@@ -212,11 +230,15 @@ export function createDecider(options: DeciderOptions): Decider {
           .then((verdict) => {
             // A failed selection is tried again on the next request, not remembered.
             if (verdict.kind === "failed" || options.verdictTtlMs <= 0) return;
-            kept.delete(key);
-            kept.set(key, { verdict, generation: node.generation, at: now() });
-            if (kept.size > maxVerdicts) {
+            forget(key);
+            const bytes = bytesOf(verdict);
+            kept.set(key, { verdict, generation: node.generation, at: now(), bytes });
+            keptBytes += bytes;
+            // Least recently used first; the newest stays even when it alone is over the limit.
+            while (kept.size > 1 && (kept.size > maxVerdicts || keptBytes > maxBytes)) {
               const oldest = kept.keys().next().value;
-              if (oldest !== undefined) kept.delete(oldest);
+              if (oldest === undefined) break;
+              forget(oldest);
             }
           })
           .catch(() => undefined)
@@ -226,6 +248,7 @@ export function createDecider(options: DeciderOptions): Decider {
     },
     clear() {
       kept.clear();
+      keptBytes = 0;
     },
   };
 }

@@ -37,8 +37,11 @@ export interface Upstreams {
   close(): Promise<void>;
 }
 
-/** Stores per repository kept for reuse (each remembers recently read manifests). */
-const REPOSITORIES_KEPT = 256;
+/**
+ * Stores per repository kept for reuse. Each remembers up to 128 recently read manifests (by
+ * count, not bytes), so few are kept: a node pulls from few repositories at a time.
+ */
+const REPOSITORIES_KEPT = 32;
 
 export function createUpstreams(
   names: readonly string[],
