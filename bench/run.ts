@@ -3,7 +3,8 @@
 // of 10k and 100k distinct nodes, before/after), discover, pull (starts a local registry; needs docker-registry and skopeo), select
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
 // process; run `npm run build` first), infer (a gzipped layer scanned against plain gunzip),
-// webhook (starts a local registry; HTTPS reviews, warm and cold).
+// webhook (starts a local registry; HTTPS reviews, warm and cold), mirror (local registry and the
+// built CLI's mirror: warm tag latency, blob throughput, 200 concurrent pulls).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
@@ -11,6 +12,7 @@ import { run as evaluate } from "./evaluate.bench.js";
 import { run as extreme } from "./extreme-content.bench.js";
 import { run as inferScan } from "./infer.bench.js";
 import { run as fleet } from "./fleet.bench.js";
+import { run as mirror } from "./mirror.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
 import { run as startup } from "./startup.bench.js";
@@ -31,6 +33,7 @@ const suites: [string, Suite][] = [
   ["startup", startup],
   ["infer", inferScan],
   ["webhook", webhook],
+  ["mirror", mirror],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The registry tests need the CNCF distribution registry (Debian package docker-registry) and
 # skopeo; infer's tests need gcc, binutils, the arm64 cross binutils and zstd; the fleet HTML
-# report test needs Chromium (Debian package chromium, /usr/bin/chromium, driven by playwright-core).
+# report test needs Chromium (Debian package chromium, /usr/bin/chromium, driven by playwright-core);
+# the mirror's runtime tests need podman and containerd (ctr comes with containerd).
 # Install them when missing and running as root; otherwise stop and say what is missing.
 set -euo pipefail
 
@@ -16,6 +17,8 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # The webhook tests make their TLS certificates with openssl.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+{ command -v containerd >/dev/null 2>&1 && command -v ctr >/dev/null 2>&1; } || missing+=(containerd)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -24,7 +27,11 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The Debian package starts a registry service on :5000; the tests start their own.
-  if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry >/dev/null 2>&1 || true; fi
+  # The Debian containerd package starts a system daemon too; the tests start their own.
+  if command -v systemctl >/dev/null 2>&1; then
+    systemctl stop docker-registry >/dev/null 2>&1 || true
+    systemctl stop containerd >/dev/null 2>&1 || true
+  fi
 else
   echo "ocicompat tests need these Debian packages: ${missing[*]}" >&2
   echo "install them (apt-get install ${missing[*]}) or run the tests as root so they install themselves" >&2

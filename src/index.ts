@@ -214,6 +214,8 @@ export {
 } from "./content/registry/index.js";
 export {
   dockerConfigCredentials,
+  containersAuthCredentials,
+  nodeCredentials,
   staticCredentials,
   firstOf,
   anonymous,
@@ -258,6 +260,18 @@ export { readWorkloads, workloadsOfDump, type Workload } from "./ops/fleet/workl
 export { readFleetImages, type FleetImageRead } from "./ops/fleet/read-images.js";
 export { compareFleets, type WhatIfComparison } from "./ops/fleet/what-if.js";
 export { renderFleetHtml, type HtmlReportInput } from "./ops/fleet/html.js";
+/**
+ * A node-local, read-only registry mirror that answers a tag with the entry that fits the node
+ * (docs/mirror.md): `await startMirror({ port: 0, upstreams: ["registry.example"], catalog,
+ * loadNode })`, then point a runtime at `mirror.url`; `reloadNode()` re-learns the node.
+ */
+export {
+  startMirror,
+  DEFAULT_MIRROR_PORT,
+  type MirrorOptions,
+  type RunningMirror,
+} from "./ops/mirror/server.js";
+export type { DecisionRecord, IncompatiblePolicy } from "./ops/mirror/manifest.js";
 /** Per-image budgets of selectImage (`budgets` option) and the error an image over one gets. */
 export {
   BudgetError,

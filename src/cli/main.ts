@@ -26,6 +26,7 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
   ["fleet", async () => (await import("./commands/fleet.js")).fleetCommand],
   ["affinity", async () => (await import("./commands/affinity.js")).affinityCommand],
   ["webhook", async () => (await import("./commands/webhook.js")).webhookCommand],
+  ["mirror", async () => (await import("./commands/mirror.js")).mirrorCommand],
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {

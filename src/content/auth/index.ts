@@ -24,6 +24,11 @@ export {
   type DockerConfigFile,
   type DockerConfigOptions,
 } from "./docker-config.js";
+export {
+  containersAuthCredentials,
+  containersAuthPaths,
+  nodeCredentials,
+} from "./containers-auth.js";
 export { runCredentialHelper, type CredentialHelperOptions } from "./credential-helper.js";
 export { parseChallenges, type Challenge } from "./challenge.js";
 export {

@@ -1,0 +1,223 @@
+// `ocicompat mirror`: parse the flags and the config file, start the mirror (ops/mirror), write
+// its decision log as JSON lines on stdout, re-discover the node on SIGHUP, stop on SIGTERM/SIGINT.
+import { Command, Option } from "commander";
+import { openCache } from "../../content/cache.js";
+import { loadCatalog } from "../../ops/load-catalog.js";
+import { loadMirrorConfig, parseListen, type MirrorFileConfig } from "../../ops/mirror/config.js";
+import { mirrorNodeLoader } from "../../ops/mirror/node.js";
+import { DEFAULT_MIRROR_HOST, DEFAULT_MIRROR_PORT, startMirror } from "../../ops/mirror/server.js";
+import { OcicompatError } from "../../oci/errors.js";
+import { parseDuration } from "../deadline.js";
+import type { ExitCode } from "../exit-codes.js";
+
+interface MirrorFlags {
+  listen?: string;
+  upstream: string[];
+  config?: string;
+  node?: string;
+  platform?: string;
+  onIncompatible?: string;
+  timeout?: string;
+  verdictTtl?: string;
+  cache?: boolean;
+  cacheBlobs?: boolean;
+  plainHttp?: boolean;
+  insecure?: boolean;
+  caFile?: string;
+  labels: string[];
+}
+
+function repeatable(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Flags over the file over the defaults. */
+function merged(flags: MirrorFlags, file: MirrorFileConfig): MirrorFileConfig {
+  const pick = <T>(flag: T | undefined, fromFile: T | undefined): T | undefined =>
+    flag !== undefined ? flag : fromFile;
+  const policy = pick(flags.onIncompatible, file.onIncompatible);
+  if (policy !== undefined && policy !== "passthrough" && policy !== "fail") {
+    throw new OcicompatError(
+      "USAGE",
+      `--on-incompatible ${JSON.stringify(policy)}: use passthrough or fail`,
+    );
+  }
+  const result: MirrorFileConfig = {
+    upstreams: flags.upstream.length > 0 ? flags.upstream : (file.upstreams ?? []),
+    labels: [...(file.labels ?? []), ...flags.labels],
+  };
+  const set = <K extends keyof MirrorFileConfig>(
+    key: K,
+    value: MirrorFileConfig[K] | undefined,
+  ) => {
+    if (value !== undefined) result[key] = value;
+  };
+  set("listen", pick(flags.listen, file.listen));
+  set("node", pick(flags.node, file.node));
+  set("platform", pick(flags.platform, file.platform));
+  set("onIncompatible", policy);
+  set("timeout", pick(flags.timeout, file.timeout));
+  set("verdictTtl", pick(flags.verdictTtl, file.verdictTtl));
+  // --no-cache is commander's `cache: false`; it is true (the default) when not given.
+  set("cache", flags.cache === false ? false : (file.cache ?? true));
+  set("cacheBlobs", pick(flags.cacheBlobs, file.cacheBlobs));
+  set("plainHttp", pick(flags.plainHttp, file.plainHttp));
+  set("insecure", pick(flags.insecure, file.insecure));
+  set("caFile", pick(flags.caFile, file.caFile));
+  return result;
+}
+
+function writeLine(entry: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(entry)}\n`);
+}
+
+export function mirrorCommand(run: (code: ExitCode) => void): Command {
+  return new Command("mirror")
+    .description(
+      "serve a node-local, read-only registry mirror that answers a tag with the index entry that fits this node",
+    )
+    .addOption(
+      new Option(
+        "--listen <addr:port>",
+        `address to listen on (default ${DEFAULT_MIRROR_HOST}:${DEFAULT_MIRROR_PORT})`,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--upstream <host[:port]>",
+        "an upstream registry it may serve (repeatable; the first is the default)",
+      )
+        .argParser(repeatable)
+        .default([]),
+    )
+    .addOption(
+      new Option("--config <file>", "a YAML or JSON configuration file (flags override it)"),
+    )
+    .addOption(
+      new Option("--node <profile>", "a saved node profile instead of discovering this host"),
+    )
+    .addOption(
+      new Option("--platform <os/arch[/variant]>", "select as if the node had this platform"),
+    )
+    .addOption(
+      new Option(
+        "--on-incompatible <policy>",
+        "when no entry fits: passthrough (serve the index) or fail",
+      ).choices(["passthrough", "fail"]),
+    )
+    .addOption(
+      new Option("--timeout <duration>", "per request, until the answer starts (default 30s)"),
+    )
+    .addOption(
+      new Option(
+        "--verdict-ttl <duration>",
+        "reuse a selection for the same index this long (default 60s; 0: never)",
+      ),
+    )
+    .addOption(
+      new Option("--no-cache", "do not use the on-disk cache for manifests and compatibilities"),
+    )
+    .addOption(
+      new Option(
+        "--cache-blobs",
+        "also keep small blobs (up to the cache's entry size) in the cache",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--plain-http",
+        "use HTTP for non-loopback upstreams too (loopback ones use HTTP anyway)",
+      ),
+    )
+    .addOption(new Option("--insecure", "do not verify upstream TLS certificates"))
+    .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
+    .addOption(
+      new Option("--labels <file>", "a label pack declaring community labels (repeatable)")
+        .argParser(repeatable)
+        .default([]),
+    )
+    .action(async (flags: MirrorFlags) => {
+      const file = flags.config === undefined ? {} : await loadMirrorConfig(flags.config);
+      const config = merged(flags, file);
+      const listen = parseListen(config.listen ?? `${DEFAULT_MIRROR_HOST}:${DEFAULT_MIRROR_PORT}`);
+      const catalog = await loadCatalog(config.labels ?? []);
+      const timeout = config.timeout === undefined ? undefined : parseDuration(config.timeout);
+      const ttl = config.verdictTtl === undefined ? undefined : parseDuration(config.verdictTtl);
+      const cache =
+        config.cache === false
+          ? undefined
+          : openCache({
+              onWarning: (w) =>
+                writeLine({
+                  time: new Date().toISOString(),
+                  level: "warn",
+                  event: "cache",
+                  message: w.message,
+                }),
+            });
+      const mirror = await startMirror({
+        host: listen.host,
+        port: listen.port,
+        upstreams: config.upstreams ?? [],
+        catalog,
+        loadNode: mirrorNodeLoader({
+          catalog,
+          ...(config.node === undefined ? {} : { nodeFile: config.node }),
+        }),
+        ...(config.platform === undefined ? {} : { platform: config.platform }),
+        ...(config.onIncompatible === undefined ? {} : { onIncompatible: config.onIncompatible }),
+        ...(timeout === undefined || timeout === 0 ? {} : { requestTimeoutMs: timeout }),
+        ...(ttl === undefined ? {} : { verdictTtlMs: ttl }),
+        ...(cache === undefined ? {} : { cache }),
+        ...(config.cacheBlobs ? { cacheBlobs: true } : {}),
+        access: {
+          ...(config.plainHttp ? { plainHttp: true } : {}),
+          ...(config.insecure ? { insecure: true } : {}),
+          ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
+        },
+        log: writeLine,
+      });
+      const started = {
+        time: new Date().toISOString(),
+        level: "info",
+        event: "listening",
+        url: mirror.url,
+        upstreams: config.upstreams,
+        node: mirror.node().name,
+        platform: mirror.node().platform,
+      };
+      writeLine(started);
+      const reload = (): void => {
+        mirror.reloadNode().then(
+          (profile) =>
+            writeLine({
+              time: new Date().toISOString(),
+              level: "info",
+              event: "node-reloaded",
+              node: profile.name,
+              platform: profile.platform,
+            }),
+          (err: unknown) =>
+            // The old node stays in use: a broken profile edit must not stop the node's pulls.
+            writeLine({
+              time: new Date().toISOString(),
+              level: "error",
+              event: "node-reload-failed",
+              message: err instanceof Error ? err.message : String(err),
+            }),
+        );
+      };
+      process.on("SIGHUP", reload);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off("SIGTERM", stop);
+          process.off("SIGINT", stop);
+          process.off("SIGHUP", reload);
+          void mirror.close().finally(resolve);
+        };
+        process.on("SIGTERM", stop);
+        process.on("SIGINT", stop);
+      });
+      run(0);
+    });
+}
