@@ -15,7 +15,7 @@ import {
   type BuiltContent,
 } from "../compat/build.js";
 import type { LabelCatalog } from "../compat/catalog.js";
-import { detectKind, validateDocument } from "../compat/document.js";
+import { detectKind, readDocumentLeniently } from "../compat/document.js";
 import {
   editCompatibilities,
   type CompatibilitiesEdit,
@@ -157,7 +157,7 @@ function planEntry(
 ): PlannedEntry {
   const subject: Descriptor = { ...target.descriptor };
   if ((options.format ?? "manifest") === "blob") {
-    const blob = buildCompatBlob(options.sets, options.blobAnnotations);
+    const blob = buildCompatBlob(options.sets, options.blobAnnotations, created);
     const empty = emptyBlob();
     const keeper = buildCompatManifest(empty.descriptor, {
       created,
@@ -448,9 +448,11 @@ export async function readCompatFile(file: string, catalog?: LabelCatalog): Prom
       { subject: file },
     );
   }
-  const report = validateDocument("compat", value, catalog === undefined ? {} : { catalog });
+  // Read leniently (docs/interop.md): what is written is the normalised form.
+  const read = readDocumentLeniently("compat", value, catalog === undefined ? {} : { catalog });
+  const report = read.report;
   if (report.errors.length > 0) throw new ValidationError(file, report.errors);
-  const doc = value as { compatibilities: CompatSet[]; annotations?: Record<string, string> };
+  const doc = read.value as { compatibilities: CompatSet[]; annotations?: Record<string, string> };
   const out: CompatFile = { sets: doc.compatibilities, warnings: report.warnings };
   if (doc.annotations !== undefined) out.annotations = doc.annotations;
   return out;

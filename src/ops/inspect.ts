@@ -1,6 +1,8 @@
 // `ocicompat inspect REF`: the raw bytes of what a reference names, or a tree of index → manifests
 // → config, with each entry's compatibilities descriptor followed to its sets.
 import { readSets, type CompatibilitySet } from "../compat/sets.js";
+import { lenientCompatConfig, lenientCompatDocument } from "../compat/lenient.js";
+import type { ValidationIssue } from "../oci/errors.js";
 import {
   fetchBytes,
   isManifestType,
@@ -20,6 +22,8 @@ export interface CompatSummary {
   sets?: CompatibilitySet[];
   /** Why the sets could not be read: dangling, corrupt, not compatibilities. */
   problem?: string;
+  /** Deviations from the proposals' text, read leniently (docs/interop.md). */
+  warnings?: ValidationIssue[];
 }
 
 export interface InspectNode {
@@ -75,20 +79,26 @@ async function compatSummary(
   const summary: CompatSummary = { form, descriptor: desc };
   try {
     let list: unknown;
+    let warnings: ValidationIssue[];
     if (form === "blob") {
-      list = ((await readJson(store, desc, options)) as Json)["compatibilities"];
+      const read = lenientCompatDocument(await readJson(store, desc, options));
+      warnings = read.warnings;
+      list = isObject(read.value) ? read.value["compatibilities"] : undefined;
     } else {
       const manifest = await readJson(store, desc, options);
       const config = isObject(manifest) ? manifest["config"] : undefined;
       if (!isObject(config))
         throw new OcicompatError("VALIDATION", "compatibilities manifest has no config");
-      const doc = await readJson(store, config as ContentDescriptor, options);
+      const read = lenientCompatConfig(await readJson(store, config as ContentDescriptor, options));
+      warnings = read.warnings;
+      const doc = read.value;
       list =
         isObject(doc) && isObject(doc["config"]) ? doc["config"]["compatibilities"] : undefined;
     }
     if (!Array.isArray(list) || !list.every(isObject))
       throw new OcicompatError("VALIDATION", "holds no compatibility sets");
     summary.sets = readSets(list);
+    if (warnings.length > 0) summary.warnings = warnings;
   } catch (err) {
     summary.problem = problemOf(err);
   }

@@ -27,6 +27,8 @@ export interface ValidateOptions {
   kind?: DocumentKind;
   maxBytes?: number;
   catalog?: LabelCatalog;
+  /** Warnings (deviations read leniently, docs/interop.md) make a file invalid too. */
+  strict?: boolean;
 }
 
 export async function validateFiles(
@@ -67,9 +69,10 @@ export async function validateFile(
     doc.value,
     options.catalog ? { catalog: options.catalog } : {},
   );
+  const failing = report.errors.length + (options.strict ? report.warnings.length : 0);
   return {
     file,
-    verdict: report.errors.length === 0 ? "valid" : "invalid",
+    verdict: failing === 0 ? "valid" : "invalid",
     kind,
     errors: report.errors,
     warnings: report.warnings,

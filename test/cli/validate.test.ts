@@ -184,3 +184,23 @@ describe("ocicompat validate (spawned)", () => {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("ocicompat validate on real-world documents (spawned)", () => {
+  const ocifit = new URL(
+    "../fixtures/interop/ocifit-lammps-reax-rocky-8-mpich-nfd.json",
+    import.meta.url,
+  ).pathname;
+
+  test("compspec/ocifit's J blob is valid with warnings naming each path (exit 0)", () => {
+    const r = runCli(["validate", ocifit]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /\$\.compatibilities\[0\]\["compspec\.gpu"\]: is the boolean false/);
+    assert.match(r.stdout, /valid compat \(\d+ warnings\)/);
+  });
+
+  test("--strict makes the same warnings fail (exit 1)", () => {
+    const r = runCli(["validate", "--strict", ocifit]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /invalid compat/);
+  });
+});

@@ -230,6 +230,9 @@ function renderEntry(e: EntryReport): string[] {
   }
   const sets = compat.result.sets.length;
   out.push(`${head}, ${sets} set${sets === 1 ? "" : "s"}`);
+  // Deviations from the proposals' text that were read leniently (docs/interop.md).
+  for (const w of compat.warnings ?? [])
+    out.push(`${indent}${color.yellow("warning")}: ${w.path}: ${w.message}`);
   if (e.excludedBy === "platform") {
     out.push(`${indent}(sets not shown: the platform does not run on this node)`);
     return out;

@@ -109,6 +109,8 @@ function compatLines(c: CompatSummary, indent: string): string[] {
       .join(" ");
     lines.push(`${indent}  set ${s.index} ${meta}: ${labels}`);
   }
+  for (const w of c.warnings ?? [])
+    lines.push(`${indent}  ${color.yellow("warning")}: ${w.path}: ${w.message}`);
   return lines;
 }
 

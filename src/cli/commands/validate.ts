@@ -18,17 +18,22 @@ export function validateCommand(run: (code: ExitCode) => void): Command {
         DocumentKinds,
       ),
     )
+    .option(
+      "--strict",
+      "fail on warnings too: deviations from the proposals' text that readers accept (docs/interop.md)",
+    )
     .addOption(labelsOption())
     .addOption(outputOption())
     .action(
       async (
         files: string[],
-        opts: { kind?: DocumentKind; labels: string[]; output: OutputFormat },
+        opts: { kind?: DocumentKind; strict?: boolean; labels: string[]; output: OutputFormat },
       ) => {
         const catalog = await loadCatalog(opts.labels);
         const results = await validateFiles(files, {
           catalog,
           ...(opts.kind ? { kind: opts.kind } : {}),
+          ...(opts.strict ? { strict: true } : {}),
         });
         if (opts.output === "table") process.stdout.write(renderHuman(results));
         else process.stdout.write(await renderData(opts.output, { files: results }));

@@ -13,7 +13,7 @@
 import { BudgetError, type BudgetMeter } from "../../compat/budget.js";
 import type { LabelCatalog } from "../../compat/catalog.js";
 import { compileSets } from "../../compat/compiled-set.js";
-import { validateDocument } from "../../compat/document.js";
+import { readDocumentLeniently, validateDocument } from "../../compat/document.js";
 import type { CompatForm, EntryCompat, EntryDescriptor } from "../../compat/select.js";
 import { readSets } from "../../compat/sets.js";
 import { answersFromCache, fetchBytes, type Store } from "../../content/store.js";
@@ -190,10 +190,15 @@ export class CompatReader {
     const value = await this.document(descriptor, "blob", where);
     const list = isObject(value) ? value["compatibilities"] : undefined;
     if (Array.isArray(list)) this.budget.chargeSets(list, ["compatibilities"], where);
-    const report = validateDocument("compat", value, { catalog: this.catalog });
+    const read = readDocumentLeniently("compat", value, { catalog: this.catalog });
+    const report = read.report;
     if (report.errors.length > 0)
       throw invalid(`compatibilities blob ${descriptor.digest}`, report);
-    return { list: (value as Json)["compatibilities"] as Json[], at: ["compatibilities"], report };
+    return {
+      list: (read.value as Json)["compatibilities"] as Json[],
+      at: ["compatibilities"],
+      report,
+    };
   }
 
   private async manifestSets(descriptor: EntryDescriptor, where: string) {
@@ -218,14 +223,17 @@ export class CompatReader {
         `${where}, config ${config.digest}`,
       );
     }
-    const report = validateDocument("config", value, { catalog: this.catalog });
+    const read = readDocumentLeniently("config", value, { catalog: this.catalog });
+    const report = read.report;
     if (report.errors.length > 0) throw invalid(`compatibilities config ${config.digest}`, report);
-    if (!Array.isArray(list)) {
+    const readInner = isObject(read.value) ? read.value["config"] : undefined;
+    const readList = isObject(readInner) ? readInner["compatibilities"] : undefined;
+    if (!Array.isArray(readList)) {
       throw new OcicompatError(
         "VALIDATION",
         `config ${config.digest} of the compatibilities manifest has no config.compatibilities`,
       );
     }
-    return { list: list as Json[], at: ["config", "compatibilities"], report };
+    return { list: readList as Json[], at: ["config", "compatibilities"], report };
   }
 }
