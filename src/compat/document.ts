@@ -15,9 +15,10 @@ import { createCatalog, type LabelCatalog } from "./catalog.js";
 import { compileSets } from "./compiled-set.js";
 import { checkSetList, readSets } from "./sets.js";
 import { isObject } from "../oci/json-value.js";
+import { looksLikeNfdSpec, NFD_SPEC_VERSION, readNfdSpec } from "./nfd/spec.js";
 import { lenientCompatConfig, lenientCompatDocument, type Lenient } from "./lenient.js";
 
-export const DocumentKinds = ["index", "manifest", "config", "compat", "layout"] as const;
+export const DocumentKinds = ["index", "manifest", "config", "compat", "layout", "nfd"] as const;
 export type DocumentKind = (typeof DocumentKinds)[number];
 
 /** The kind a document declares by its mediaType, or else shows by its shape. */
@@ -32,9 +33,16 @@ export function detectKind(value: unknown): DocumentKind | undefined {
   if (Array.isArray(value["manifests"])) return "index";
   if ("config" in value && ("layers" in value || "schemaVersion" in value)) return "manifest";
   if ("imageLayoutVersion" in value) return "layout";
+  // NFD's spec (and ocifit-k8s's J-typed copy of it) has rules where sets have labels.
+  if (looksLikeNfdSpec(value)) return "nfd";
   if ("compatibilities" in value) return "compat";
   if ("architecture" in value || "os" in value || "rootfs" in value) return "config";
   return undefined;
+}
+
+/** How validate names a kind to a person. */
+export function describeKind(kind: DocumentKind): string {
+  return kind === "nfd" ? `NFD image-compatibility spec (${NFD_SPEC_VERSION})` : kind;
 }
 
 export interface ValidateDocumentOptions {
@@ -62,6 +70,10 @@ export function readDocumentLeniently(
   options: ValidateDocumentOptions = {},
 ): { report: ValidationReport; value: unknown } {
   const sink = new IssueSink();
+  if (kind === "nfd") {
+    const reading = readNfdSpec(value);
+    return { report: { errors: reading.errors, warnings: reading.warnings }, value };
+  }
   const catalog = options.catalog ?? createCatalog();
   const read: Lenient<unknown> =
     kind === "compat"

@@ -57,11 +57,11 @@ export async function validateFile(
       "cannot tell what kind of document this is (no known mediaType, and no index, manifest, config, compatibilities or oci-layout shape); pass --kind",
     );
   }
-  if (doc.format === "yaml" && kind !== "compat") {
+  if (doc.format === "yaml" && kind !== "compat" && kind !== "nfd") {
     return invalid(
       file,
       kind,
-      `YAML is accepted only for compatibilities authoring files; a ${kind} must be JSON`,
+      `YAML is accepted only for compatibilities authoring files and NFD specs; a ${kind} must be JSON`,
     );
   }
   const report = validateDocument(
