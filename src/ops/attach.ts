@@ -18,6 +18,7 @@ import type { LabelCatalog } from "../compat/catalog.js";
 import { detectKind, readDocumentLeniently } from "../compat/document.js";
 import {
   editCompatibilities,
+  type CompatField,
   type CompatibilitiesEdit,
   type EntryPlatform,
 } from "../compat/index-edit.js";
@@ -68,6 +69,11 @@ export interface AttachOptions extends TargetSelector {
   expect?: string;
   /** Annotations of the Proposal J blob. */
   blobAnnotations?: Record<string, string>;
+  /**
+   * The platform member written: `compatibilities` (default: the seed Proposal I, which the
+   * first implementations read) or `compat` (Proposal J and the final Proposal I).
+   */
+  field?: CompatField;
   /**
    * Cancels the attach. The writes stop at once; as the index is written last, the tag keeps
    * naming the old index (what was written before it is complete but unreferenced).
@@ -239,6 +245,7 @@ export async function attach(
   const edits: CompatibilitiesEdit[] = planned.map((p) => ({
     entry: p.target.position,
     compatibilities: p.compatibilities as Descriptor,
+    ...(options.field === undefined ? {} : { field: options.field }),
     ...(p.target.platform === undefined ? { platform: p.platform } : {}),
   }));
   const edited = editCompatibilities(source.indexBytes, edits, `${store.name}:${tag}`);

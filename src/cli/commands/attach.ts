@@ -6,6 +6,7 @@ import { AnchorPolicies, type AnchorPolicy } from "../../ops/anchors.js";
 import {
   attach,
   AttachFormats,
+  nowRfc3339,
   LayerPolicies,
   readCompatFile,
   tagOf,
@@ -15,6 +16,9 @@ import {
   type PlannedWrite,
 } from "../../ops/attach.js";
 import { detach, type DetachResult } from "../../ops/detach.js";
+import { attachNfd } from "../../ops/attach/nfd.js";
+import { readNfdSpecFile } from "../../ops/attach/nfd-file.js";
+import { CompatFields, type CompatField } from "../../compat/index-edit.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
@@ -63,10 +67,18 @@ export function attachCommand(run: (code: Code) => void): Command {
     .addOption(
       new Option(
         "--format <format>",
-        "Proposal I manifest or Proposal J blob (with a keeper manifest)",
+        "Proposal I manifest, Proposal J blob (with a keeper manifest), or an NFD image-compatibility artifact (a referrer; the index is not changed)",
       )
-        .choices(AttachFormats)
+        .choices([...AttachFormats, "nfd"])
         .default("manifest"),
+    )
+    .addOption(
+      new Option(
+        "--field <field>",
+        "the index platform member written: compatibilities (seed Proposal I) or compat (Proposal J, final Proposal I)",
+      )
+        .choices(CompatFields)
+        .default("compatibilities"),
     )
     .addOption(
       new Option("--anchor <policy>", "what keeps the compat content from registry GC")
@@ -90,7 +102,8 @@ export function attachCommand(run: (code: Code) => void): Command {
       opts: RegistryFlags &
         TargetFlags & {
           file: string;
-          format: AttachFormat;
+          format: AttachFormat | "nfd";
+          field: CompatField;
           anchor: AnchorPolicy;
           layers: LayersOption;
           labels: string[];
@@ -99,6 +112,12 @@ export function attachCommand(run: (code: Code) => void): Command {
     ) => {
       const ref = parseReference(input);
       const { tag, expect } = tagOf(ref, input);
+      const format = opts.format;
+      if (format === "nfd") {
+        await attachNfdMode(input, opts);
+        run(ExitCode.Ok);
+        return;
+      }
       const compat = await readCompatFile(opts.file, await loadCatalog(opts.labels));
       printWarnings(opts.file, compat.warnings);
       const signal = deadlineSignal(opts.timeout, input);
@@ -108,7 +127,8 @@ export function attachCommand(run: (code: Code) => void): Command {
         return attach(store, tag, {
           ...selector(opts),
           sets: compat.sets,
-          format: opts.format,
+          format,
+          field: opts.field,
           anchor: opts.anchor,
           layers: opts.layers,
           signal,
@@ -122,6 +142,44 @@ export function attachCommand(run: (code: Code) => void): Command {
       run(ExitCode.Ok);
     },
   );
+}
+
+/** `attach --format nfd`: push an NFD artifact for the chosen entries; the tag is unchanged. */
+async function attachNfdMode(
+  input: string,
+  opts: RegistryFlags &
+    TargetFlags & { file: string; anchor: AnchorPolicy; labels: string[]; output: OutputFormat },
+): Promise<void> {
+  const ref = parseReference(input);
+  const { tag } = tagOf(ref, input);
+  const spec = await readNfdSpecFile(opts.file, await loadCatalog(opts.labels));
+  printWarnings(opts.file, spec.warnings);
+  const signal = deadlineSignal(opts.timeout, input);
+  const opener = await openerFrom(opts);
+  const result = await withOpener(opener, async () => {
+    const { store } = await opener.open(ref);
+    return attachNfd(store, tag, {
+      ...selector(opts),
+      spec: spec.bytes,
+      anchor: opts.anchor,
+      created: nowRfc3339(),
+      signal,
+    });
+  });
+  if (opts.output !== "table") {
+    process.stdout.write(await renderData(opts.output, result));
+    return;
+  }
+  const lines = [
+    `${input}: NFD image-compatibility artifact${spec.converted ? " (converted from ocicompat sets)" : ""}`,
+  ];
+  for (const e of result.entries) {
+    const anchors = [e.anchors.referrersTag, e.anchors.nfdTag].filter(Boolean).join(", ");
+    lines.push(
+      `  entry ${e.position} ${e.platform} ${e.manifest.digest}: artifact ${e.artifact.digest}${anchors ? ` (anchors: ${anchors})` : e.anchors.subjectAccepted ? " (referrers API)" : ""}`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 export function detachCommand(run: (code: Code) => void): Command {
