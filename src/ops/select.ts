@@ -33,6 +33,7 @@ import { discoverFor, loadProfileOption, type NodeSource } from "./select/node.j
 import { CompatReader } from "./select/read-compat.js";
 import { ImageReader, type CompatSource, type ImageRead } from "./select/read-image.js";
 import { NfdReader } from "./select/read-nfd.js";
+import { nfdFeaturesOfProfile } from "../node/nfd/features-of-profile.js";
 
 export { labelsNeeded } from "./select/node.js";
 
@@ -141,8 +142,13 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
   const node =
     early ?? (await raceCancellation(discoverFor(image.entries, options), options.signal));
   throwIfCancelled(options.signal);
+  // A profile without NFD features (saved before profiles carried them) gets them from its labels.
+  const profile =
+    node.profile.nfd === undefined
+      ? { ...node.profile, nfd: nfdFeaturesOfProfile(node.profile) }
+      : node.profile;
   const result = selectEntries(image.entries, {
-    node: prepareNode(node.profile, catalog),
+    node: prepareNode(profile, catalog),
     catalog,
     ...(override ? { platform: override } : {}),
     ...(options.tags ? { tags: options.tags } : {}),

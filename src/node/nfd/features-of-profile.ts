@@ -117,3 +117,26 @@ export function nfdFeaturesOfDiscovery(
   if (instances.length > 0) out.instances = recordOf(instances);
   return out;
 }
+
+/**
+ * The NFD feature sets of a saved profile written before profiles carried them (or by another
+ * tool): derived from its labels, with pci.device and usb.device instances from the
+ * vendor.device IDs of oci.pci.devices and oci.usb.devices (their classes are not in the labels).
+ */
+export function nfdFeaturesOfProfile(profile: NodeProfile): NfdFeatures {
+  const ids = (label: string) => {
+    const fact = profile.labels[label];
+    return (Array.isArray(fact) ? fact : [])
+      .map((id) => id.toLowerCase().split(/[.:]/))
+      .filter((p): p is [string, string] => p.length === 2);
+  };
+  const devices: DeviceInventory = {
+    pci: ids("oci.pci.devices").map(([vendor, device]) => ({ vendor, device, class: "" })),
+    usb: ids("oci.usb.devices").map(([vendor, device]) => ({ vendor, device, class: "" })),
+  };
+  const out = nfdFeaturesOfDiscovery(profile, devices);
+  // No class is known: leave the attribute out rather than write an empty one.
+  for (const set of Object.values(out.instances ?? {}))
+    for (const e of set.elements) if (e.attributes["class"] === "") delete e.attributes["class"];
+  return out;
+}
