@@ -1,5 +1,5 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
-// evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), discover, pull (starts a local registry; needs docker-registry and skopeo), select
+// evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), discover, pull (starts a local registry; needs docker-registry and skopeo), nfd (select on an NFD artifact; starts a local registry), select
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
 // process; run `npm run build` first).
 import { printTable, type Measurement } from "./harness.js";
@@ -9,6 +9,7 @@ import { run as evaluate } from "./evaluate.bench.js";
 import { run as extreme } from "./extreme-content.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
+import { runAsync as nfd } from "./nfd.bench.js";
 import { run as startup } from "./startup.bench.js";
 import { run as validateIndex } from "./validate-index.bench.js";
 
@@ -21,6 +22,7 @@ const suites: [string, Suite][] = [
   ["discover", discover],
   ["pull", pull],
   ["select", select],
+  ["nfd", nfd],
   ["copy", copy],
   ["startup", startup],
 ];
