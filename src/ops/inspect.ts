@@ -12,7 +12,10 @@ import {
 } from "../content/store.js";
 import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
-import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
+import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
+import type { NfdCompatibility } from "../compat/nfd/spec.js";
+import { NfdReader } from "./select/read-nfd.js";
+import { createLimit } from "./select/limit.js";
 import { isObject, type Json } from "../oci/json-value.js";
 
 export interface CompatSummary {
@@ -26,11 +29,21 @@ export interface CompatSummary {
   warnings?: ValidationIssue[];
 }
 
+/** An entry's NFD image-compatibility artifact (a referrer of its image manifest). */
+export interface NfdSummary {
+  artifact: ContentDescriptor;
+  compatibilities?: NfdCompatibility[];
+  problem?: string;
+  warnings?: ValidationIssue[];
+}
+
 export interface InspectNode {
   descriptor: ContentDescriptor;
   platform?: string;
   features?: string[];
   compat?: CompatSummary;
+  /** The newest NFD artifact, for an image manifest entry that has one. */
+  nfd?: NfdSummary;
   /** Index entries, or a manifest's config and layers. */
   children: InspectNode[];
   artifactType?: string;
@@ -105,6 +118,33 @@ async function compatSummary(
   return summary;
 }
 
+/** The entry's NFD artifact as select reads it (ops/select/read-nfd.ts), or undefined. */
+async function nfdSummary(
+  store: Store,
+  desc: ContentDescriptor,
+  options: CallOptions,
+): Promise<NfdSummary | undefined> {
+  const signal = options.signal ?? new AbortController().signal;
+  const reader = new NfdReader({ store, limit: createLimit(1), signal });
+  let found;
+  try {
+    found = await reader.read(desc);
+  } catch (err) {
+    // A registry that cannot list referrers says nothing about the image: no NFD line.
+    if (isOcicompatError(err) && (err.code === "TIMEOUT" || err.code === "CANCELLED")) throw err;
+    return undefined;
+  }
+  if (found === undefined || found.state === "none") return undefined;
+  const artifact = found.descriptor;
+  if (found.state === "unreadable") return { artifact, problem: found.problem };
+  const summary: NfdSummary = {
+    artifact,
+    compatibilities: [...(found.nfd?.compatibilities ?? [])],
+  };
+  if (found.warnings && found.warnings.length > 0) summary.warnings = [...found.warnings];
+  return summary;
+}
+
 async function inspectNode(
   store: Store,
   desc: ContentDescriptor,
@@ -134,6 +174,10 @@ async function inspectNode(
           const compat = platform["compatibilities"] ?? platform["compat"];
           if (isObject(compat))
             child.compat = await compatSummary(store, compat as ContentDescriptor, options);
+        }
+        if (ManifestMediaTypes.has(child.descriptor.mediaType) && child.problem === undefined) {
+          const nfd = await nfdSummary(store, child.descriptor, options);
+          if (nfd !== undefined) child.nfd = nfd;
         }
         return child;
       }),

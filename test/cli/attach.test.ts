@@ -327,6 +327,13 @@ describe("attach for other readers (spawned, real registry)", () => {
     } finally {
       await store.close();
     }
+    // inspect finds the entry's NFD artifact too.
+    const shown = runCli(["inspect", ref]);
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(
+      shown.stdout,
+      /NFD artifact: sha256:[0-9a-f]+, 1 compatibility\n\W+compatibility 0 "My image requirements" weight 0: rules "kernel and cpu", "one of available nics"/,
+    );
     const check = runCli(["check", ref, "--node", "examples/nodes/intel-spr.json"]);
     assert.equal(check.status, 1, check.stdout + check.stderr);
     assert.match(check.stdout, /NFD compatibility 0 .*FAIL/);
