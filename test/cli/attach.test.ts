@@ -293,6 +293,20 @@ describe("attach for other readers (spawned, real registry)", () => {
     assert.match(check.stdout, /"form": "manifest"/);
   });
 
+  test("--format nfd with --dry-run is a usage error (exit 2), not a write", () => {
+    const r = runCli([
+      "attach",
+      `${registry.host}/cli/nfd-dry:v1`,
+      "-f",
+      compatFile,
+      "--format",
+      "nfd",
+      "--dry-run",
+    ]);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /--dry-run is not available with --format nfd/);
+  });
+
   test("--format nfd refuses sets NFD cannot express (glibc), listing them; nothing is pushed", async () => {
     await pushSample(registry.host, "cli/nfd-refused", "v1");
     const r = runCli([

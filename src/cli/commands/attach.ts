@@ -1,6 +1,6 @@
 // `ocicompat attach REF --file FILE` and `ocicompat detach REF`: parsing and rendering only.
 import { Command, Option } from "commander";
-import type { ValidationIssue } from "../../oci/errors.js";
+import { OcicompatError, type ValidationIssue } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
 import { AnchorPolicies, type AnchorPolicy } from "../../ops/anchors.js";
 import {
@@ -150,6 +150,10 @@ async function attachNfdMode(
   opts: RegistryFlags &
     TargetFlags & { file: string; anchor: AnchorPolicy; labels: string[]; output: OutputFormat },
 ): Promise<void> {
+  if (opts.dryRun) {
+    // Planning an NFD push is not implemented: refuse rather than write during a "dry run".
+    throw new OcicompatError("USAGE", "--dry-run is not available with --format nfd");
+  }
   const ref = parseReference(input);
   const { tag } = tagOf(ref, input);
   const spec = await readNfdSpecFile(opts.file, await loadCatalog(opts.labels));
