@@ -1,6 +1,7 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
 // evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), fleet (matrices
-// of 10k and 100k distinct nodes, before/after), discover, pull (starts a local registry; needs docker-registry and skopeo), select
+// of 10k and 100k distinct nodes, before/after), discover, pull (starts a local registry; needs
+// docker-registry and skopeo), nfd (select on an NFD artifact; starts a local registry), select
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
 // process; run `npm run build` first), infer (a gzipped layer scanned against plain gunzip),
 // webhook (starts a local registry; HTTPS reviews, warm and cold), mirror (local registry and the
@@ -15,6 +16,7 @@ import { run as fleet } from "./fleet.bench.js";
 import { run as mirror } from "./mirror.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
+import { runAsync as nfd } from "./nfd.bench.js";
 import { run as startup } from "./startup.bench.js";
 import { run as validateIndex } from "./validate-index.bench.js";
 import { runAsync as webhook } from "./webhook.bench.js";
@@ -29,6 +31,7 @@ const suites: [string, Suite][] = [
   ["discover", discover],
   ["pull", pull],
   ["select", select],
+  ["nfd", nfd],
   ["copy", copy],
   ["startup", startup],
   ["infer", inferScan],

@@ -70,10 +70,65 @@ export {
 export { readSets, type CompatibilitySet } from "./compat/sets.js";
 export {
   detectKind,
+  describeKind,
   validateDocument,
+  readDocumentLeniently,
   DocumentKinds,
   type DocumentKind,
 } from "./compat/document.js";
+/** Real-world deviations read leniently, each a warning (docs/interop.md). */
+export {
+  lenientCompatDocument,
+  lenientCompatConfig,
+  lenientSets,
+  J_SCHEMA_VERSION,
+  type Lenient,
+} from "./compat/lenient.js";
+/** NFD image-compatibility specs: reading, NFD's rule semantics, conversion (docs/interop.md). */
+export {
+  readNfdSpec,
+  looksLikeNfdSpec,
+  NFD_ARTIFACT_TYPE,
+  NFD_SPEC_MEDIA_TYPE,
+  NFD_SPEC_VERSION,
+  type NfdSpec,
+  type NfdCompatibility,
+  type NfdRule,
+  type NfdTerm,
+  type NfdSpecReading,
+} from "./compat/nfd/spec.js";
+export {
+  matchExpression,
+  expressionProblem,
+  NFD_OPS,
+  type NfdOp,
+  type NfdExpression,
+} from "./compat/nfd/expression.js";
+export {
+  evaluateNfdSpec,
+  evaluateRule as evaluateNfdRule,
+  type NfdSpecResult,
+  type NfdCompatibilityResult,
+  type NfdRuleResult,
+  type NfdEvaluateOptions,
+} from "./compat/nfd/evaluate.js";
+export { NfdFeaturesSchema, nfdFeaturesOf, type NfdFeatures } from "./compat/nfd/features.js";
+export {
+  setsToNfd,
+  nfdToSets,
+  type Conversion,
+  type ConversionLoss,
+  type NfdSpecDocument,
+} from "./compat/nfd/convert.js";
+export { buildNfdArtifact, type NfdArtifact } from "./compat/nfd/artifact.js";
+export { convertFile, type ConvertResult } from "./ops/convert.js";
+export {
+  attachNfd,
+  nfdTag,
+  type AttachNfdOptions,
+  type AttachNfdResult,
+} from "./ops/attach/nfd.js";
+export { COMPAT_SOURCES, type CompatSource } from "./ops/select/read-image.js";
 export {
   buildCompatBlob,
   buildCompatConfig,

@@ -20,6 +20,7 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
   ["protect", async () => (await import("./commands/verify.js")).protectCommand],
   ["gc", async () => (await import("./commands/verify.js")).gcCommand],
   ["validate", async () => (await import("./commands/validate.js")).validateCommand],
+  ["convert", async () => (await import("./commands/convert.js")).convertCommand],
   ["labels", async () => (await import("./commands/labels.js")).labelsCommand],
   ["explain", async () => (await import("./commands/labels.js")).explainCommand],
   ["infer", async () => (await import("./commands/infer.js")).inferCommand],

@@ -3,6 +3,7 @@
 import { computeDigest } from "../oci/digest.js";
 import { EmptyDescriptor, MediaType } from "../oci/media-types.js";
 import type { Descriptor } from "../oci/schema.js";
+import { CREATED_ANNOTATION, CREATED_TYPO, J_SCHEMA_VERSION } from "./lenient.js";
 
 export interface BuiltContent {
   descriptor: Descriptor;
@@ -79,15 +80,29 @@ export function buildCompatManifest(
   });
 }
 
-/** The Proposal J blob, read in one request. */
+/**
+ * The Proposal J blob, read in one request, written the way J's example writes it (what its
+ * readers expect, docs/interop.md): `schemaVersion` "0.1.0", `tags` as arrays, and the creation
+ * time under `org.opencontainers.image.created` (never the example's misspelt `oci.` key).
+ */
 export function buildCompatBlob(
   sets: readonly Record<string, unknown>[],
   annotations?: Record<string, string>,
+  created?: string,
 ): BuiltContent {
+  const written: Record<string, string> = {};
+  for (const [key, value] of Object.entries(annotations ?? {}))
+    if (key !== CREATED_TYPO) written[key] = value;
+  if (created !== undefined) written[CREATED_ANNOTATION] = created;
   return content(MediaType.Compatibilities, {
-    schemaVersion: 1,
+    schemaVersion: J_SCHEMA_VERSION,
     mediaType: MediaType.Compatibilities,
-    compatibilities: sets,
-    ...(annotations ? { annotations } : {}),
+    compatibilities: sets.map(withTagList),
+    ...(Object.keys(written).length > 0 ? { annotations: written } : {}),
   });
+}
+
+function withTagList(set: Record<string, unknown>): Record<string, unknown> {
+  const tags = set["tags"];
+  return typeof tags === "string" ? { ...set, tags: [tags] } : set;
 }

@@ -15,8 +15,10 @@ import { createCatalog, type LabelCatalog } from "./catalog.js";
 import { compileSets } from "./compiled-set.js";
 import { checkSetList, readSets } from "./sets.js";
 import { isObject } from "../oci/json-value.js";
+import { looksLikeNfdSpec, NFD_SPEC_VERSION, readNfdSpec } from "./nfd/spec.js";
+import { lenientCompatConfig, lenientCompatDocument, type Lenient } from "./lenient.js";
 
-export const DocumentKinds = ["index", "manifest", "config", "compat", "layout"] as const;
+export const DocumentKinds = ["index", "manifest", "config", "compat", "layout", "nfd"] as const;
 export type DocumentKind = (typeof DocumentKinds)[number];
 
 /** The kind a document declares by its mediaType, or else shows by its shape. */
@@ -31,9 +33,16 @@ export function detectKind(value: unknown): DocumentKind | undefined {
   if (Array.isArray(value["manifests"])) return "index";
   if ("config" in value && ("layers" in value || "schemaVersion" in value)) return "manifest";
   if ("imageLayoutVersion" in value) return "layout";
+  // NFD's spec (and ocifit-k8s's J-typed copy of it) has rules where sets have labels.
+  if (looksLikeNfdSpec(value)) return "nfd";
   if ("compatibilities" in value) return "compat";
   if ("architecture" in value || "os" in value || "rootfs" in value) return "config";
   return undefined;
+}
+
+/** How validate names a kind to a person. */
+export function describeKind(kind: DocumentKind): string {
+  return kind === "nfd" ? `NFD image-compatibility spec (${NFD_SPEC_VERSION})` : kind;
 }
 
 export interface ValidateDocumentOptions {
@@ -47,18 +56,43 @@ export function validateDocument(
   value: unknown,
   options: ValidateDocumentOptions = {},
 ): ValidationReport {
+  return readDocumentLeniently(kind, value, options).report;
+}
+
+/**
+ * Reads a document the way every reader does (docs/interop.md): real-world deviations from the
+ * proposals' text (lenient.ts) are rewritten and become warnings, then the result is validated.
+ * `value` is what readers go on with; the report's warnings list every deviation.
+ */
+export function readDocumentLeniently(
+  kind: DocumentKind,
+  value: unknown,
+  options: ValidateDocumentOptions = {},
+): { report: ValidationReport; value: unknown } {
   const sink = new IssueSink();
+  if (kind === "nfd") {
+    const reading = readNfdSpec(value);
+    return { report: { errors: reading.errors, warnings: reading.warnings }, value };
+  }
   const catalog = options.catalog ?? createCatalog();
-  if (kind === "compat") checkCompatDocument(value, sink, catalog);
+  const read: Lenient<unknown> =
+    kind === "compat"
+      ? lenientCompatDocument(value)
+      : kind === "config"
+        ? lenientCompatConfig(value)
+        : { value, warnings: [] };
+  sink.warnings.push(...read.warnings);
+  const doc = read.value;
+  if (kind === "compat") checkCompatDocument(doc, sink, catalog);
   else {
-    checkOciDocument(kind satisfies OciKind, value, sink);
-    if (kind === "config" && isObject(value) && isObject(value["config"])) {
-      const list = value["config"]["compatibilities"];
+    checkOciDocument(kind satisfies OciKind, doc, sink);
+    if (kind === "config" && isObject(doc) && isObject(doc["config"])) {
+      const list = doc["config"]["compatibilities"];
       if (list !== undefined)
         checkCompatibilities(list, ["config", "compatibilities"], sink, catalog);
     }
   }
-  return sink.report();
+  return { report: sink.report(), value: doc };
 }
 
 const SetListSchema = Type.Array(CompatibilitySetSchema, { minItems: 1 });
@@ -86,9 +120,10 @@ export function checkCompatibilities(
   sink.addErrors(schemaIssues(SetListSchema, list, at));
 }
 
-/** A Proposal J blob (it names its mediaType or schemaVersion) or an authoring file. */
+/** A Proposal J blob (it names its mediaType, schemaVersion or schema) or an authoring file. */
 function checkCompatDocument(value: unknown, sink: IssueSink, catalog: LabelCatalog): void {
-  const isBlob = isObject(value) && ("mediaType" in value || "schemaVersion" in value);
+  const isBlob =
+    isObject(value) && ("mediaType" in value || "schemaVersion" in value || "schema" in value);
   if (isObject(value) && value["compatibilities"] !== undefined) {
     checkCompatibilities(value["compatibilities"], ["compatibilities"], sink, catalog);
   }

@@ -23,11 +23,19 @@ export interface EntryPlatform {
   features?: string[];
 }
 
+export const CompatFields = ["compatibilities", "compat"] as const;
+export type CompatField = (typeof CompatFields)[number];
+
 export interface CompatibilitiesEdit {
   /** Position of the entry in `manifests[]`. */
   entry: number;
   /** The descriptor to set as `platform.compatibilities`, or null to remove it. */
   compatibilities: Descriptor | null;
+  /**
+   * The member the descriptor is written to: `compatibilities` (the seed Proposal I, default)
+   * or `compat` (Proposal J and the final Proposal I). The other one is removed.
+   */
+  field?: CompatField;
   /**
    * The platform to give an entry that has none. Required when setting compatibilities on such
    * an entry; ignored when the entry has a platform.
@@ -103,12 +111,13 @@ export function editCompatibilities(
       if (old.length > 0) previous.set(position, old as Descriptor[]);
       const platformSpan = memberOf(text, span.start, "platform");
       if (platformSpan === undefined) throw internal("platform member not found");
+      const field = edit.field ?? "compatibilities";
       let objectText = text.slice(platformSpan.valueStart, platformSpan.valueEnd);
-      objectText = removeMember(objectText, "compat");
+      objectText = removeMember(objectText, otherField(field));
       objectText =
         edit.compatibilities === null
-          ? removeMember(objectText, "compatibilities")
-          : setMember(objectText, "compatibilities", JSON.stringify(edit.compatibilities));
+          ? removeMember(objectText, field)
+          : setMember(objectText, field, JSON.stringify(edit.compatibilities));
       if (objectText !== text.slice(platformSpan.valueStart, platformSpan.valueEnd)) {
         splices.push({
           start: platformSpan.valueStart,
@@ -128,7 +137,7 @@ export function editCompatibilities(
       const objectText = text.slice(span.start, span.end);
       const platformJson = JSON.stringify({
         ...edit.platform,
-        compatibilities: edit.compatibilities,
+        [edit.field ?? "compatibilities"]: edit.compatibilities,
       });
       splices.push({
         start: span.start,
@@ -182,18 +191,23 @@ function applyToValue(input: Json, edits: ReadonlyMap<number, CompatibilitiesEdi
   for (const [position, edit] of edits) {
     const entry = manifests[position] as Json;
     const platform = entry["platform"];
+    const field = edit.field ?? "compatibilities";
     if (isObject(platform)) {
-      delete platform["compat"];
-      if (edit.compatibilities === null) delete platform["compatibilities"];
-      else platform["compatibilities"] = structuredClone(edit.compatibilities);
+      delete platform[otherField(field)];
+      if (edit.compatibilities === null) delete platform[field];
+      else platform[field] = structuredClone(edit.compatibilities);
     } else if (edit.compatibilities !== null && edit.platform !== undefined) {
       entry["platform"] = {
         ...structuredClone(edit.platform),
-        compatibilities: edit.compatibilities,
+        [field]: edit.compatibilities,
       };
     }
   }
   return copy;
+}
+
+function otherField(field: CompatField): CompatField {
+  return field === "compat" ? "compatibilities" : "compat";
 }
 
 function indexMediaType(index: Json): string {

@@ -8,6 +8,7 @@ import type { LabelCatalog } from "./catalog.js";
 import type { Fact, LabelType } from "./label-types.js";
 import { ownValue } from "./own-record.js";
 import { parseQuantity } from "./value/index.js";
+import { NfdFeaturesSchema } from "./nfd/features.js";
 
 export const NODE_PROFILE_SCHEMA_VERSION = 1;
 
@@ -31,6 +32,9 @@ export const NodeProfileSchema = Type.Object(
       features: Type.Optional(Type.Array(Type.String())),
     }),
     labels: Type.Record(Type.String(), FactSchema),
+    // Optional, so every profile written before it stays valid: NFD rules read these raw
+    // feature sets (shaped like a NodeFeature's spec.features), not ocicompat's labels.
+    nfd: Type.Optional(NfdFeaturesSchema),
   },
   { title: "ocicompat node profile: one node's platform and label facts" },
 );

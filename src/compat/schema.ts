@@ -29,7 +29,13 @@ const SetList = Type.Array(CompatibilitySetSchema, { minItems: 1 });
 
 export const CompatBlobSchema = Type.Object(
   {
-    schemaVersion: Type.Optional(Type.Integer()),
+    schemaVersion: Type.Optional(
+      Type.Union([Type.String(), Type.Integer()], {
+        description:
+          'Proposal J\'s example writes the string "0.1.0"; an integer is read with a warning',
+      }),
+    ),
+    schema: Type.Optional(Type.String({ description: "Proposal J's prose names this property" })),
     mediaType: Type.Optional(Type.Literal(MediaType.Compatibilities)),
     compatibilities: SetList,
     annotations: Type.Optional(Type.Record(Type.String(), Type.String())),

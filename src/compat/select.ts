@@ -29,6 +29,8 @@ import {
   type PlatformOverride,
 } from "./platform-match.js";
 import { compareWindowsCloseness, type WindowsVersion } from "./windows-version.js";
+import { evaluateNfdSpec, type NfdSpecResult } from "./nfd/evaluate.js";
+import type { NfdSpec } from "./nfd/spec.js";
 
 /** The annotation buildx puts on attestation entries. */
 export const REFERENCE_TYPE_ANNOTATION = "vnd.docker.reference.type";
@@ -51,7 +53,8 @@ export interface EntryPlatform {
   features?: readonly string[];
 }
 
-export type CompatForm = "manifest" | "blob";
+/** Proposal I manifest, Proposal J blob, or an NFD image-compatibility artifact (a referrer). */
+export type CompatForm = "manifest" | "blob" | "nfd";
 
 /** An entry's compatibilities, as the caller read them. */
 export type EntryCompat =
@@ -61,6 +64,8 @@ export type EntryCompat =
       form: CompatForm;
       descriptor: EntryDescriptor;
       sets: readonly CompiledSet[];
+      /** NFD rules (form "nfd", or NFD-shaped content under J's media type): `sets` is empty. */
+      nfd?: NfdSpec;
       /** Validation warnings about the document (unknown labels, redundant sets, ...). */
       warnings?: readonly ValidationIssue[];
     }
@@ -114,6 +119,8 @@ export interface EntryCompatReport {
   problem?: string;
   warnings?: readonly ValidationIssue[];
   result?: CompatibilityResult;
+  /** NFD rules evaluated with NFD's semantics against the node profile's `nfd` features. */
+  nfdResult?: NfdSpecResult;
 }
 
 /**
@@ -258,6 +265,19 @@ export function compatFailureSummary(result: CompatibilityResult): string {
   return `no compatibility set passes: ${parts.join("; ")}`;
 }
 
+/** "NFD compatibility 0 fails: rule \"kernel and cpu\": kernel.loadedmodule: ..." per set. */
+function nfdFailureSummary(result: NfdSpecResult): string {
+  const parts = result.compatibilities
+    .filter((c) => c.status === "fail")
+    .map((c) => {
+      const rule = c.rules.find((r) => !r.matched);
+      return `NFD compatibility ${c.index}${c.tag === undefined ? "" : ` [${c.tag}]`} fails${rule ? `: rule "${rule.name}": ${rule.failure ?? ""}` : ""}`;
+    });
+  return parts.length > 0
+    ? `no NFD compatibility passes: ${parts.join("; ")}`
+    : "no NFD compatibility has a wanted tag";
+}
+
 function compatReport(compat: EntryCompat & { state: "ok" | "unreadable" }): EntryCompatReport {
   const d = compat.descriptor;
   const report: EntryCompatReport = {
@@ -367,6 +387,22 @@ class Selector {
       this.warnings.push(
         `${describeEntry(report)}: ${what} cannot be read (${compat.problem}); the entry is excluded`,
       );
+    } else if (compat.state === "ok" && compat.nfd !== undefined) {
+      report.compat = compatReport(compat);
+      const result = evaluateNfdSpec(
+        compat.nfd,
+        this.options.node.profile.nfd ?? {},
+        this.options.tags ? { tags: this.options.tags } : {},
+      );
+      report.compat.nfdResult = result;
+      const best = result.compatibilities.find((c) => c.index === result.best);
+      if (best !== undefined) {
+        // NFD's weight feeds the score; the rules' count is the labels part of specificity.
+        score = best.weight;
+        labels = compat.nfd.compatibilities[best.index]?.rules.length ?? 0;
+      } else if (report.excludedBy !== "platform") {
+        fail("compatibilities", nfdFailureSummary(result));
+      }
     } else if (compat.state === "ok") {
       report.compat = compatReport(compat);
       const result = evaluateSets(

@@ -21,6 +21,7 @@ import { HostRoot } from "./host-root.js";
 import { detectHostname, detectPlatform } from "./platform.js";
 import type { DeviceInventory, Diagnostic, Probe, ProbeOutput } from "./probe.js";
 import { profileLabels } from "./profile-labels.js";
+import { nfdFeaturesOfDiscovery } from "./nfd/features-of-profile.js";
 import { setFact } from "./set-fact.js";
 import { BUILTIN_PROBES } from "./probes/index.js";
 import { readFeatureDirectories } from "./site/features-dirs.js";
@@ -197,6 +198,9 @@ export async function discover(options: DiscoverOptions = {}): Promise<Discovery
     const source = label === undefined ? undefined : table.sources.get(label);
     diagnostics.push({ probe: source ?? "profile", message: `${issue.path}: ${issue.message}` });
   }
+  // The raw NFD feature sets the facts support, for NFD rules (docs/interop.md).
+  const nfd = nfdFeaturesOfDiscovery(profile, devices);
+  if (Object.keys(nfd).length > 0) profile.nfd = nfd;
   return {
     profile,
     diagnostics,

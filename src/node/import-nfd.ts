@@ -9,6 +9,7 @@ import { ImportedNode } from "./imported-node.js";
 import { cpuFlagSpellings, NFD_TO_VENDOR } from "./nfd/names.js";
 import { readSiteEntry } from "./site/site-entry.js";
 import { isObject, type Json } from "../oci/json-value.js";
+import { nfdFeaturesOf } from "../compat/nfd/features.js";
 
 /** `{flags, attributes, instances}` wherever it sits: top level, `features`, `spec.features`. */
 function featuresOf(value: unknown): Json | undefined {
@@ -216,5 +217,9 @@ export function importNfdFeatures(
       }
     } else node.skip(feature);
   }
-  return node.build(source, options);
+  const result = node.build(source, options);
+  // The raw feature sets too, for NFD rules (which look names up exactly, as NFD reported them).
+  const raw = nfdFeaturesOf(value);
+  if (raw !== undefined) result.profile.nfd = raw;
+  return result;
 }

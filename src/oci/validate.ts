@@ -76,7 +76,15 @@ export function validateOciDocument(kind: OciKind, value: unknown): ValidationRe
 }
 
 export function checkOciDocument(kind: OciKind, value: unknown, sink: IssueSink): void {
-  const schemaErrors = schemaIssues(SCHEMAS[kind], value);
+  let schemaErrors = schemaIssues(SCHEMAS[kind], value);
+  if (kind === "config" && isCompatConfig(value)) {
+    // The final revision of Proposal I writes compatibilities configs without a platform;
+    // checkConfig warns about it instead.
+    schemaErrors = schemaErrors.filter(
+      (e) =>
+        !(PLATFORM_PATHS.has(e.path) && isObject(value) && value[e.path.slice(2)] === undefined),
+    );
+  }
   if (!isObject(value)) {
     sink.addErrors(schemaErrors);
     return;
@@ -157,11 +165,17 @@ function checkPlatformExtensions(platform: Json, at: PathSegment[], sink: IssueS
   const compat = platform["compat"];
   if (compat !== undefined) {
     checkDescriptor(compat, [...at, "compat"], sink);
+    // Proposal J points `compat` at a blob, the final revision of Proposal I at a manifest:
+    // the media type decides which one it is.
     const mt = isObject(compat) ? compat["mediaType"] : undefined;
-    if (typeof mt === "string" && mt !== MediaType.Compatibilities) {
+    if (
+      typeof mt === "string" &&
+      mt !== MediaType.ImageManifest &&
+      mt !== MediaType.Compatibilities
+    ) {
       sink.error(
         [...at, "compat", "mediaType"],
-        `must be "${MediaType.Compatibilities}", not "${mt}"`,
+        `must be "${MediaType.ImageManifest}" (a compatibilities manifest, final Proposal I) or "${MediaType.Compatibilities}" (a Proposal J blob), not "${mt}"`,
       );
     }
   }
@@ -219,9 +233,24 @@ function checkManifest(manifest: Json, sink: IssueSink): void {
   }
 }
 
+const PLATFORM_PATHS: ReadonlySet<string> = new Set(["$.architecture", "$.os"]);
+
+function isCompatConfig(value: unknown): boolean {
+  const inner = isObject(value) ? value["config"] : undefined;
+  return isObject(inner) && inner["compatibilities"] !== undefined;
+}
+
 function checkConfig(config: Json, sink: IssueSink): void {
-  const inner = config["config"];
-  const hasCompatibilities = isObject(inner) && inner["compatibilities"] !== undefined;
+  const hasCompatibilities = isCompatConfig(config);
+  if (hasCompatibilities) {
+    for (const key of ["architecture", "os"]) {
+      if (config[key] === undefined)
+        sink.warn(
+          [key],
+          "is missing: read as a compatibilities config (the final revision of Proposal I writes none); the image-spec requires it",
+        );
+    }
+  }
   const rootfs = config["rootfs"];
   if (!hasCompatibilities) {
     if (rootfs === undefined) sink.error(["rootfs"], "required property is missing");

@@ -15,9 +15,10 @@ import {
   type BuiltContent,
 } from "../compat/build.js";
 import type { LabelCatalog } from "../compat/catalog.js";
-import { detectKind, validateDocument } from "../compat/document.js";
+import { detectKind, readDocumentLeniently } from "../compat/document.js";
 import {
   editCompatibilities,
+  type CompatField,
   type CompatibilitiesEdit,
   type EntryPlatform,
 } from "../compat/index-edit.js";
@@ -77,6 +78,11 @@ export interface AttachOptions extends TargetSelector {
     entry: { manifest: Descriptor; platform: EntryPlatform },
     sets: readonly CompatSet[],
   ) => Promise<readonly CompatSet[]>;
+  /**
+   * The platform member written: `compatibilities` (default: the seed Proposal I, which the
+   * first implementations read) or `compat` (Proposal J and the final Proposal I).
+   */
+  field?: CompatField;
   /**
    * Cancels the attach. The writes stop at once; as the index is written last, the tag keeps
    * naming the old index (what was written before it is complete but unreferenced).
@@ -171,7 +177,7 @@ function planEntry(
 ): PlannedEntry {
   const subject: Descriptor = { ...target.descriptor };
   if ((options.format ?? "manifest") === "blob") {
-    const blob = buildCompatBlob(sets, options.blobAnnotations);
+    const blob = buildCompatBlob(sets, options.blobAnnotations, created);
     const empty = emptyBlob();
     const keeper = buildCompatManifest(empty.descriptor, {
       created,
@@ -264,6 +270,7 @@ export async function attach(
   const edits: CompatibilitiesEdit[] = planned.map((p) => ({
     entry: p.target.position,
     compatibilities: p.compatibilities as Descriptor,
+    ...(options.field === undefined ? {} : { field: options.field }),
     ...(p.target.platform === undefined ? { platform: p.platform } : {}),
   }));
   const edited = editCompatibilities(source.indexBytes, edits, `${store.name}:${tag}`);
@@ -474,9 +481,11 @@ export async function readCompatFile(file: string, catalog?: LabelCatalog): Prom
       { subject: file },
     );
   }
-  const report = validateDocument("compat", value, catalog === undefined ? {} : { catalog });
+  // Read leniently (docs/interop.md): what is written is the normalised form.
+  const read = readDocumentLeniently("compat", value, catalog === undefined ? {} : { catalog });
+  const report = read.report;
   if (report.errors.length > 0) throw new ValidationError(file, report.errors);
-  const doc = value as { compatibilities: CompatSet[]; annotations?: Record<string, string> };
+  const doc = read.value as { compatibilities: CompatSet[]; annotations?: Record<string, string> };
   const out: CompatFile = { sets: doc.compatibilities, warnings: report.warnings };
   if (doc.annotations !== undefined) out.annotations = doc.annotations;
   return out;

@@ -4,7 +4,7 @@
 import { createBudgetMeter, resolveBudgets, type SelectionBudgets } from "../compat/budget.js";
 import type { LabelCatalog } from "../compat/catalog.js";
 import { compileSets } from "../compat/compiled-set.js";
-import { detectKind, validateDocument } from "../compat/document.js";
+import { detectKind, readDocumentLeniently } from "../compat/document.js";
 import { evaluateSets, prepareNode, type CompatibilityResult } from "../compat/evaluate.js";
 import { readSets } from "../compat/sets.js";
 import { loadNodeProfile } from "../node/profile-file.js";
@@ -59,9 +59,16 @@ export async function checkSpec(options: CheckSpecOptions): Promise<CheckSpecRes
       "the spec",
     );
   }
-  const report = validateDocument(at[0] === "config" ? "config" : "compat", doc.value, { catalog });
+  const read = readDocumentLeniently(at[0] === "config" ? "config" : "compat", doc.value, {
+    catalog,
+  });
+  const report = read.report;
   if (report.errors.length > 0) throw new ValidationError(options.spec, report.errors);
-  const compiled = compileSets(readSets(list), catalog, at);
+  const compiled = compileSets(
+    readSets(setList(read.value, options.spec).list as Json[]),
+    catalog,
+    at,
+  );
   const profile = await loadNodeProfile(options.node, catalog);
   const result = evaluateSets(
     compiled.compiled,

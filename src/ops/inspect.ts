@@ -1,6 +1,8 @@
 // `ocicompat inspect REF`: the raw bytes of what a reference names, or a tree of index → manifests
 // → config, with each entry's compatibilities descriptor followed to its sets.
 import { readSets, type CompatibilitySet } from "../compat/sets.js";
+import { lenientCompatConfig, lenientCompatDocument } from "../compat/lenient.js";
+import type { ValidationIssue } from "../oci/errors.js";
 import {
   fetchBytes,
   isManifestType,
@@ -10,7 +12,10 @@ import {
 } from "../content/store.js";
 import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
-import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
+import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
+import type { NfdCompatibility } from "../compat/nfd/spec.js";
+import { NfdReader } from "./select/read-nfd.js";
+import { createLimit } from "./select/limit.js";
 import { isObject, type Json } from "../oci/json-value.js";
 
 export interface CompatSummary {
@@ -20,6 +25,16 @@ export interface CompatSummary {
   sets?: CompatibilitySet[];
   /** Why the sets could not be read: dangling, corrupt, not compatibilities. */
   problem?: string;
+  /** Deviations from the proposals' text, read leniently (docs/interop.md). */
+  warnings?: ValidationIssue[];
+}
+
+/** An entry's NFD image-compatibility artifact (a referrer of its image manifest). */
+export interface NfdSummary {
+  artifact: ContentDescriptor;
+  compatibilities?: NfdCompatibility[];
+  problem?: string;
+  warnings?: ValidationIssue[];
 }
 
 export interface InspectNode {
@@ -27,6 +42,8 @@ export interface InspectNode {
   platform?: string;
   features?: string[];
   compat?: CompatSummary;
+  /** The newest NFD artifact, for an image manifest entry that has one. */
+  nfd?: NfdSummary;
   /** Index entries, or a manifest's config and layers. */
   children: InspectNode[];
   artifactType?: string;
@@ -75,23 +92,56 @@ async function compatSummary(
   const summary: CompatSummary = { form, descriptor: desc };
   try {
     let list: unknown;
+    let warnings: ValidationIssue[];
     if (form === "blob") {
-      list = ((await readJson(store, desc, options)) as Json)["compatibilities"];
+      const read = lenientCompatDocument(await readJson(store, desc, options));
+      warnings = read.warnings;
+      list = isObject(read.value) ? read.value["compatibilities"] : undefined;
     } else {
       const manifest = await readJson(store, desc, options);
       const config = isObject(manifest) ? manifest["config"] : undefined;
       if (!isObject(config))
         throw new OcicompatError("VALIDATION", "compatibilities manifest has no config");
-      const doc = await readJson(store, config as ContentDescriptor, options);
+      const read = lenientCompatConfig(await readJson(store, config as ContentDescriptor, options));
+      warnings = read.warnings;
+      const doc = read.value;
       list =
         isObject(doc) && isObject(doc["config"]) ? doc["config"]["compatibilities"] : undefined;
     }
     if (!Array.isArray(list) || !list.every(isObject))
       throw new OcicompatError("VALIDATION", "holds no compatibility sets");
     summary.sets = readSets(list);
+    if (warnings.length > 0) summary.warnings = warnings;
   } catch (err) {
     summary.problem = problemOf(err);
   }
+  return summary;
+}
+
+/** The entry's NFD artifact as select reads it (ops/select/read-nfd.ts), or undefined. */
+async function nfdSummary(
+  store: Store,
+  desc: ContentDescriptor,
+  options: CallOptions,
+): Promise<NfdSummary | undefined> {
+  const signal = options.signal ?? new AbortController().signal;
+  const reader = new NfdReader({ store, limit: createLimit(1), signal });
+  let found;
+  try {
+    found = await reader.read(desc);
+  } catch (err) {
+    // A registry that cannot list referrers says nothing about the image: no NFD line.
+    if (isOcicompatError(err) && (err.code === "TIMEOUT" || err.code === "CANCELLED")) throw err;
+    return undefined;
+  }
+  if (found === undefined || found.state === "none") return undefined;
+  const artifact = found.descriptor;
+  if (found.state === "unreadable") return { artifact, problem: found.problem };
+  const summary: NfdSummary = {
+    artifact,
+    compatibilities: [...(found.nfd?.compatibilities ?? [])],
+  };
+  if (found.warnings && found.warnings.length > 0) summary.warnings = [...found.warnings];
   return summary;
 }
 
@@ -124,6 +174,10 @@ async function inspectNode(
           const compat = platform["compatibilities"] ?? platform["compat"];
           if (isObject(compat))
             child.compat = await compatSummary(store, compat as ContentDescriptor, options);
+        }
+        if (ManifestMediaTypes.has(child.descriptor.mediaType) && child.problem === undefined) {
+          const nfd = await nfdSummary(store, child.descriptor, options);
+          if (nfd !== undefined) child.nfd = nfd;
         }
         return child;
       }),

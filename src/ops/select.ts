@@ -31,7 +31,9 @@ import { runController } from "./select/cancel.js";
 import { createLimit } from "./select/limit.js";
 import { discoverFor, loadProfileOption, type NodeSource } from "./select/node.js";
 import { CompatReader } from "./select/read-compat.js";
-import { ImageReader, type ImageRead } from "./select/read-image.js";
+import { ImageReader, type CompatSource, type ImageRead } from "./select/read-image.js";
+import { NfdReader } from "./select/read-nfd.js";
+import { nfdFeaturesOfProfile } from "../node/nfd/features-of-profile.js";
 
 export { labelsNeeded } from "./select/node.js";
 
@@ -53,6 +55,11 @@ export interface SelectImageOptions {
   platform?: string;
   /** Only compatibility sets carrying one of these tags are considered. */
   tags?: readonly string[];
+  /**
+   * Which compatibilities decide (docs/interop.md): `auto` (default) reads Proposal I/J data and,
+   * for entries without any, the entry's NFD image-compatibility artifact; `ij` or `nfd` only one.
+   */
+  source?: CompatSource;
   concurrency?: number;
   /** Per-image budgets (docs/security.md); each one left out keeps its default. */
   budgets?: Partial<SelectionBudgets>;
@@ -119,6 +126,8 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
       new CompatReader(context, catalog, budget),
       budget,
       options.reference,
+      new NfdReader(context),
+      options.source ?? "auto",
     );
     image = await reader.read(root).catch((err: unknown) => {
       // The first failure stops the other reads of this run.
@@ -133,8 +142,13 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
   const node =
     early ?? (await raceCancellation(discoverFor(image.entries, options), options.signal));
   throwIfCancelled(options.signal);
+  // A profile without NFD features (saved before profiles carried them) gets them from its labels.
+  const profile =
+    node.profile.nfd === undefined
+      ? { ...node.profile, nfd: nfdFeaturesOfProfile(node.profile) }
+      : node.profile;
   const result = selectEntries(image.entries, {
-    node: prepareNode(node.profile, catalog),
+    node: prepareNode(profile, catalog),
     catalog,
     ...(override ? { platform: override } : {}),
     ...(options.tags ? { tags: options.tags } : {}),

@@ -27,6 +27,8 @@ export interface ValidateOptions {
   kind?: DocumentKind;
   maxBytes?: number;
   catalog?: LabelCatalog;
+  /** Warnings (deviations read leniently, docs/interop.md) make a file invalid too. */
+  strict?: boolean;
 }
 
 export async function validateFiles(
@@ -55,11 +57,11 @@ export async function validateFile(
       "cannot tell what kind of document this is (no known mediaType, and no index, manifest, config, compatibilities or oci-layout shape); pass --kind",
     );
   }
-  if (doc.format === "yaml" && kind !== "compat") {
+  if (doc.format === "yaml" && kind !== "compat" && kind !== "nfd") {
     return invalid(
       file,
       kind,
-      `YAML is accepted only for compatibilities authoring files; a ${kind} must be JSON`,
+      `YAML is accepted only for compatibilities authoring files and NFD specs; a ${kind} must be JSON`,
     );
   }
   const report = validateDocument(
@@ -67,9 +69,10 @@ export async function validateFile(
     doc.value,
     options.catalog ? { catalog: options.catalog } : {},
   );
+  const failing = report.errors.length + (options.strict ? report.warnings.length : 0);
   return {
     file,
-    verdict: report.errors.length === 0 ? "valid" : "invalid",
+    verdict: failing === 0 ? "valid" : "invalid",
     kind,
     errors: report.errors,
     warnings: report.warnings,

@@ -80,7 +80,7 @@ describe("ocicompat check --spec (spawned)", () => {
   test("a spec that fails validation is an error (exit 2) listing each problem, not 'not compatible'", () => {
     const spec = file(
       "bad.yaml",
-      'compatibilities:\n  - oci.os.glibc: ">=2.31, =>2.37"\n    oci.cpu.count: 4\n',
+      'compatibilities:\n  - oci.os.glibc: ">=2.31, =>2.37"\n    oci.cpu.count: [4]\n',
     );
     const r = runCli(["check", "--spec", spec, "--node", INTEL]);
     assert.equal(r.status, 2);

@@ -184,3 +184,48 @@ describe("ocicompat validate (spawned)", () => {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("ocicompat validate on real-world documents (spawned)", () => {
+  const ocifit = new URL(
+    "../fixtures/interop/ocifit-lammps-reax-rocky-8-mpich-nfd.json",
+    import.meta.url,
+  ).pathname;
+
+  test("compspec/ocifit's J blob is valid with warnings naming each path (exit 0)", () => {
+    const r = runCli(["validate", ocifit]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /\$\.compatibilities\[0\]\["compspec\.gpu"\]: is the boolean false/);
+    assert.match(r.stdout, /valid compat \(\d+ warnings\)/);
+  });
+
+  test("--strict makes the same warnings fail (exit 1)", () => {
+    const r = runCli(["validate", "--strict", ocifit]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /invalid compat/);
+  });
+});
+
+describe("ocicompat validate on NFD specs (spawned)", () => {
+  const nfdDoc = new URL("../fixtures/interop/nfd-image-compatibility.yaml", import.meta.url)
+    .pathname;
+
+  test("NFD's documented example is named for what it is and is valid", () => {
+    const r = runCli(["validate", nfdDoc]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /valid NFD image-compatibility spec \(v1alpha1\)/);
+  });
+
+  test("an NFD spec with a wrong op says which expression, not 'rules: must be a string'", () => {
+    const bad = file(
+      "bad-nfd.yaml",
+      "version: v1alpha1\ncompatibilities:\n- rules:\n  - name: r\n    matchFeatures:\n    - feature: cpu.cpuid\n      matchExpressions:\n        AVX2: {op: Equals, value: [x]}\n",
+    );
+    const r = runCli(["validate", bad]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /\$\.compatibilities\[0\]\.rules\[0\]\.matchFeatures\[0\]\.matchExpressions\.AVX2: "Equals" is not an NFD op/,
+    );
+    assert.doesNotMatch(r.stdout, /must be a string/);
+  });
+});

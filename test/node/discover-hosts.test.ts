@@ -211,13 +211,37 @@ describe("discover on fixture hosts", () => {
   for (const [name, expected, diagnostics] of cases) {
     test(`${name}: the exact profile, every probe run, the expected diagnostics`, async () => {
       const result = await discover({ root: host(name), now: NOW });
-      assert.deepEqual(result.profile, expected);
+      // The NFD feature sets are tested on their own below.
+      const { nfd, ...profile } = result.profile;
+      assert.deepEqual(profile, expected);
       assert.deepEqual(result.diagnostics, diagnostics);
       assert.deepEqual(result.probesRun, ALL_PROBES);
       // The fixed format: what discovery writes, check reads.
-      assert.deepEqual(readNodeProfile(result.profile, name, catalog), expected);
+      assert.deepEqual(readNodeProfile(result.profile, name, catalog), {
+        ...expected,
+        ...(nfd ? { nfd } : {}),
+      });
     });
   }
+
+  test("intel-spr: the profile's nfd holds NFD's feature sets: cpuid flags in NFD's spelling, kernel.version, one pci.device instance per function", async () => {
+    const { profile, devices } = await discover({ root: host("intel-spr"), now: NOW });
+    const nfd = profile.nfd;
+    assert.ok(nfd?.flags?.["cpu.cpuid"]?.elements["AVX512F"], "AVX512F in NFD's spelling");
+    assert.equal(
+      nfd.attributes?.["kernel.version"]?.elements["full"],
+      INTEL.labels["oci.kernel.version"],
+    );
+    assert.equal(nfd.attributes?.["cpu.model"]?.elements["vendor_id"], "Intel");
+    const pci = nfd.instances?.["pci.device"]?.elements.map((e) => e.attributes) ?? [];
+    assert.equal(pci.length, devices.pci?.length);
+    for (const fn of devices.pci ?? [])
+      assert.ok(
+        pci.some(
+          (a) => a["vendor"] === fn.vendor && a["class"] === fn.class && a["device"] === fn.device,
+        ),
+      );
+  });
 
   test("each fact names the probe or site file it came from", async () => {
     const result = await discover({ root: host("intel-spr"), now: NOW });

@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import { parseYaml } from "../../src/compat/yaml.js";
 import { importKubernetesNode, kubernetesQuantity } from "../../src/node/import-k8s.js";
 import { importNfdFeatures } from "../../src/node/import-nfd.js";
+import { nfdFeaturesOf } from "../../src/compat/nfd/features.js";
 import { isOcicompatError } from "../../src/oci/errors.js";
 import { HOSTS_DIR, words } from "./hosts.js";
 
@@ -17,7 +18,11 @@ const k8sNode = parseYaml(readFileSync(join(HOSTS_DIR, "k8s-node-amd.yaml"), "ut
 describe("NFD feature export", () => {
   test("the exact profile, with NFD's flag spellings plus /proc/cpuinfo's, and levels", () => {
     const result = importNfdFeatures(nfdExport, "nfd-export-intel.json");
-    assert.deepEqual(result.profile, {
+    const { nfd, ...profile } = result.profile;
+    // The raw feature sets are carried as NFD reported them, for NFD rules.
+    assert.deepEqual(nfd, nfdFeaturesOf(nfdExport));
+    assert.ok(nfd?.flags?.["cpu.cpuid"]?.elements["AVX512F"]);
+    assert.deepEqual(profile, {
       schemaVersion: 1,
       name: "intel-spr-01",
       platform: { os: "linux", architecture: "amd64", variant: "v4" },
@@ -90,6 +95,7 @@ describe("NFD feature export", () => {
       name: "bare",
       platform: { os: "linux", architecture: "arm64" },
       labels: { "oci.kernel.version": "6.1.0" },
+      nfd: bare,
     });
   });
 

@@ -560,7 +560,7 @@ describe("attach: the blob format, target selection, wrapping", () => {
     const bad = writeFile(
       work.path,
       "bad.yaml",
-      `compatibilities:\n  - oci.os.glibc: ">=2.31 <="\n    oci.cpu.count: 4\n  - {}\n`,
+      `compatibilities:\n  - oci.os.glibc: ">=2.31 <="\n    oci.cpu.count: [4]\n  - {}\n`,
     );
     await assert.rejects(readCompatFile(bad), (err: unknown) => {
       const e = err as { code: string; issues: { path: string }[] };

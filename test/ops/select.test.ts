@@ -14,6 +14,7 @@ import { createRegistryStore } from "../../src/content/registry/index.js";
 import { fetchBytes } from "../../src/content/store.js";
 import { loadNodeProfile } from "../../src/node/profile-file.js";
 import { MediaType } from "../../src/oci/media-types.js";
+import type { CompatSource } from "../../src/ops/select/read-image.js";
 import { selectImage, type ImageSelection } from "../../src/ops/select.js";
 import { blob, tempDir } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
@@ -59,6 +60,7 @@ async function select(
     platform?: string;
     tags?: string[];
     discover?: (labels: ReadonlySet<string>) => Promise<NodeProfile>;
+    source?: CompatSource;
   } = {},
 ): Promise<Run> {
   const requests: string[] = [];
@@ -77,6 +79,7 @@ async function select(
         : { profile: options.profile ?? (profiles["intel-spr"] as NodeProfile) }),
       ...(options.platform ? { platform: options.platform } : {}),
       ...(options.tags ? { tags: options.tags } : {}),
+      ...(options.source ? { source: options.source } : {}),
     });
     return { selection, requests };
   } finally {
@@ -487,7 +490,11 @@ describe("index shapes", () => {
   test("a single-manifest tag is one entry whose platform comes from its config", async () => {
     const single = variantImage("single", { os: "linux", architecture: "amd64", variant: "v2" });
     await pushToRegistry(registry.host, "demo/single", single.blobs, single.manifest.desc, "v1");
-    const { selection, requests } = await select(`${registry.host}/demo/single:v1`);
+    // Proposal I/J only: an image without I/J data would also look for NFD artifacts
+    // (test/ops/select-nfd.test.ts counts those requests).
+    const { selection, requests } = await select(`${registry.host}/demo/single:v1`, {
+      source: "ij",
+    });
     assert.equal(selection.root.kind, "manifest");
     assert.equal(selection.entries[0]?.platform, "linux/amd64/v2");
     assert.equal(selection.entries[0]?.platformFrom, "config");

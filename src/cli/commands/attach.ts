@@ -1,11 +1,12 @@
 // `ocicompat attach REF --file FILE` and `ocicompat detach REF`: parsing and rendering only.
 import { Command, Option } from "commander";
-import type { ValidationIssue } from "../../oci/errors.js";
+import { OcicompatError, type ValidationIssue } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
 import { AnchorPolicies, type AnchorPolicy } from "../../ops/anchors.js";
 import {
   attach,
   AttachFormats,
+  nowRfc3339,
   LayerPolicies,
   readCompatFile,
   tagOf,
@@ -18,8 +19,10 @@ import {
 import { detach, type DetachResult } from "../../ops/detach.js";
 import { inferredSetsFor, isBrokenImageError, type EntryInference } from "../../ops/infer.js";
 import type { MergeResult } from "../../compat/infer/merge.js";
-import { OcicompatError } from "../../oci/errors.js";
 import { addInferBoundOptions, boundsFrom, type InferFlags } from "./infer.js";
+import { attachNfd } from "../../ops/attach/nfd.js";
+import { readNfdSpecFile } from "../../ops/attach/nfd-file.js";
+import { CompatFields, type CompatField } from "../../compat/index-edit.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
@@ -74,10 +77,18 @@ export function attachCommand(run: (code: Code) => void): Command {
     .addOption(
       new Option(
         "--format <format>",
-        "Proposal I manifest or Proposal J blob (with a keeper manifest)",
+        "Proposal I manifest, Proposal J blob (with a keeper manifest), or an NFD image-compatibility artifact (a referrer; the index is not changed)",
       )
-        .choices(AttachFormats)
+        .choices([...AttachFormats, "nfd"])
         .default("manifest"),
+    )
+    .addOption(
+      new Option(
+        "--field <field>",
+        "the index platform member written: compatibilities (seed Proposal I) or compat (Proposal J, final Proposal I)",
+      )
+        .choices(CompatFields)
+        .default("compatibilities"),
     )
     .addOption(
       new Option("--anchor <policy>", "what keeps the compat content from registry GC")
@@ -104,7 +115,8 @@ export function attachCommand(run: (code: Code) => void): Command {
         InferFlags & {
           file?: string;
           infer?: boolean;
-          format: AttachFormat;
+          format: AttachFormat | "nfd";
+          field: CompatField;
           anchor: AnchorPolicy;
           layers: LayersOption;
           labels: string[];
@@ -113,6 +125,18 @@ export function attachCommand(run: (code: Code) => void): Command {
     ) => {
       const ref = parseReference(input);
       const { tag, expect } = tagOf(ref, input);
+      if (opts.format === "nfd") {
+        if (opts.infer) {
+          throw new OcicompatError("USAGE", "--infer cannot be combined with --format nfd");
+        }
+        if (opts.file === undefined) {
+          throw new OcicompatError("USAGE", "attach --format nfd needs --file");
+        }
+        await attachNfdMode(input, { ...opts, file: opts.file });
+        run(ExitCode.Ok);
+        return;
+      }
+      const format: AttachFormat = opts.format;
       if (opts.file === undefined && !opts.infer) {
         throw new OcicompatError("USAGE", "attach needs --file, --infer, or both");
       }
@@ -134,7 +158,8 @@ export function attachCommand(run: (code: Code) => void): Command {
             ...(opts.infer
               ? { setsFor: inferredSetsFor(store, { bounds, signal, onInferred: reportInferred }) }
               : {}),
-            format: opts.format,
+            format,
+            field: opts.field,
             anchor: opts.anchor,
             layers: opts.layers,
             signal,
@@ -157,6 +182,48 @@ export function attachCommand(run: (code: Code) => void): Command {
       run(ExitCode.Ok);
     },
   );
+}
+
+/** `attach --format nfd`: push an NFD artifact for the chosen entries; the tag is unchanged. */
+async function attachNfdMode(
+  input: string,
+  opts: RegistryFlags &
+    TargetFlags & { file: string; anchor: AnchorPolicy; labels: string[]; output: OutputFormat },
+): Promise<void> {
+  if (opts.dryRun) {
+    // Planning an NFD push is not implemented: refuse rather than write during a "dry run".
+    throw new OcicompatError("USAGE", "--dry-run is not available with --format nfd");
+  }
+  const ref = parseReference(input);
+  const { tag } = tagOf(ref, input);
+  const spec = await readNfdSpecFile(opts.file, await loadCatalog(opts.labels));
+  printWarnings(opts.file, spec.warnings);
+  const signal = deadlineSignal(opts.timeout, input);
+  const opener = await openerFrom(opts);
+  const result = await withOpener(opener, async () => {
+    const { store } = await opener.open(ref);
+    return attachNfd(store, tag, {
+      ...selector(opts),
+      spec: spec.bytes,
+      anchor: opts.anchor,
+      created: nowRfc3339(),
+      signal,
+    });
+  });
+  if (opts.output !== "table") {
+    process.stdout.write(await renderData(opts.output, result));
+    return;
+  }
+  const lines = [
+    `${input}: NFD image-compatibility artifact${spec.converted ? " (converted from ocicompat sets)" : ""}`,
+  ];
+  for (const e of result.entries) {
+    const anchors = [e.anchors.referrersTag, e.anchors.nfdTag].filter(Boolean).join(", ");
+    lines.push(
+      `  entry ${e.position} ${e.platform} ${e.manifest.digest}: artifact ${e.artifact.digest}${anchors ? ` (anchors: ${anchors})` : e.anchors.subjectAccepted ? " (referrers API)" : ""}`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 export function detachCommand(run: (code: Code) => void): Command {

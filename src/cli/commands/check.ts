@@ -5,6 +5,7 @@ import { Command, Option } from "commander";
 import type { LabelResult, SetResult } from "../../compat/evaluate.js";
 import type { Fact } from "../../compat/label-types.js";
 import { formatSpecificity, type EntryReport } from "../../compat/select.js";
+import type { NfdSpecResult } from "../../compat/nfd/evaluate.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { checkSpec, type CheckSpecResult } from "../../ops/check-spec.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
@@ -224,12 +225,22 @@ function renderEntry(e: EntryReport): string[] {
     return out;
   }
   const head = `${indent}compatibilities: ${compat.form} ${compat.digest}`;
+  if (compat.nfdResult !== undefined) {
+    out.push(`${head}, NFD rules`);
+    for (const w of compat.warnings ?? [])
+      out.push(`${indent}${color.yellow("warning")}: ${w.path}: ${w.message}`);
+    out.push(...renderNfd(compat.nfdResult, e.status !== "excluded").map((l) => `${indent}${l}`));
+    return out;
+  }
   if (compat.result === undefined) {
     out.push(`${head}  ${color.red("UNREADABLE")}: ${compat.problem ?? ""}`);
     return out;
   }
   const sets = compat.result.sets.length;
   out.push(`${head}, ${sets} set${sets === 1 ? "" : "s"}`);
+  // Deviations from the proposals' text that were read leniently (docs/interop.md).
+  for (const w of compat.warnings ?? [])
+    out.push(`${indent}${color.yellow("warning")}: ${w.path}: ${w.message}`);
   if (e.excludedBy === "platform") {
     out.push(`${indent}(sets not shown: the platform does not run on this node)`);
     return out;
@@ -239,6 +250,31 @@ function renderEntry(e: EntryReport): string[] {
     out.push(...renderSet(set, chosenSet).map((l) => `${indent}${l}`));
   }
   if (e.excludedBy === "compatibilities") out.push(`${indent}no compatibility set passes`);
+  return out;
+}
+
+/** NFD compatibilities: each one's status, and every rule with the failing expression. */
+function renderNfd(result: NfdSpecResult, entryPasses: boolean): string[] {
+  const out: string[] = [];
+  for (const c of result.compatibilities) {
+    const status = c.status === "pass" ? "pass" : c.status === "fail" ? "fail" : "skipped";
+    const title = [
+      `NFD compatibility ${c.index}`,
+      c.description ? `"${c.description}"` : "",
+      c.tag ? `[${c.tag}]` : "",
+      `weight ${c.weight}`,
+      STATUS_COLOR[status](status.toUpperCase()),
+      entryPasses && c.index === result.best ? color.bold("← chosen") : "",
+    ]
+      .filter(Boolean)
+      .join("  ");
+    out.push(title);
+    if (c.reason !== undefined) out.push(`  skipped: ${c.reason}`);
+    for (const r of c.rules) {
+      const mark = r.matched ? color.green("match") : color.red("no match");
+      out.push(`  rule "${r.name}": ${mark}${r.failure ? `: ${r.failure}` : ""}`);
+    }
+  }
   return out;
 }
 

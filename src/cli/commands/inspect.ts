@@ -1,6 +1,6 @@
 // `ocicompat inspect REF` and `ocicompat ls REF`: parsing and rendering only.
 import { Command, Option } from "commander";
-import type { CompatSummary, InspectNode } from "../../ops/inspect.js";
+import type { CompatSummary, InspectNode, NfdSummary } from "../../ops/inspect.js";
 import { inspect, inspectRaw } from "../../ops/inspect.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
@@ -109,6 +109,30 @@ function compatLines(c: CompatSummary, indent: string): string[] {
       .join(" ");
     lines.push(`${indent}  set ${s.index} ${meta}: ${labels}`);
   }
+  for (const w of c.warnings ?? [])
+    lines.push(`${indent}  ${color.yellow("warning")}: ${w.path}: ${w.message}`);
+  return lines;
+}
+
+function nfdLines(n: NfdSummary, indent: string): string[] {
+  const head = `${indent}${color.cyan("NFD artifact")}: ${short(n.artifact.digest)}`;
+  if (n.problem) return [`${head}  ${color.red(`unreadable: ${n.problem}`)}`];
+  const list = n.compatibilities ?? [];
+  const lines = [`${head}, ${list.length} compatibilit${list.length === 1 ? "y" : "ies"}`];
+  for (const c of list) {
+    const meta = [
+      c.description ? `"${c.description}"` : "",
+      c.tag ? `[${c.tag}]` : "",
+      `weight ${c.weight}`,
+    ]
+      .filter(Boolean)
+      .join(" ");
+    lines.push(
+      `${indent}  compatibility ${c.index} ${meta}: rules ${c.rules.map((r) => `"${r.name}"`).join(", ")}`,
+    );
+  }
+  for (const w of n.warnings ?? [])
+    lines.push(`${indent}  ${color.yellow("warning")}: ${w.path}: ${w.message}`);
   return lines;
 }
 
@@ -130,6 +154,7 @@ function renderTree(name: string, root: InspectNode): string {
     );
     if (child.problem) lines.push(`${indent}${color.red(child.problem)}`);
     if (child.compat) lines.push(...compatLines(child.compat, indent));
+    if (child.nfd) lines.push(...nfdLines(child.nfd, indent));
     const parts = child.children;
     if (parts.length > 0) {
       const [config, ...layers] = parts;

@@ -6,6 +6,7 @@ import type { EntryReport } from "../../compat/select.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { selectImage, type ImageSelection } from "../../ops/select.js";
+import { COMPAT_SOURCES, type CompatSource } from "../../ops/select/read-image.js";
 import { exitCodeForVerdicts, noteFollowUp, type ExitCode } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
 import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
@@ -15,6 +16,7 @@ export interface SelectionFlags extends RegistryFlags {
   node?: string;
   platform?: string;
   tags?: string;
+  source: CompatSource;
   labels: string[];
   output: OutputFormat;
   maxCompatBytes?: string;
@@ -92,6 +94,14 @@ export function addSelectionOptions(command: Command): Command {
     .addOption(
       new Option("--tags <list>", "consider only sets carrying one of these comma-separated tags"),
     )
+    .addOption(
+      new Option(
+        "--source <source>",
+        "which compatibilities decide: auto (Proposal I/J data, else the entry's NFD artifact), ij, or nfd",
+      )
+        .choices(COMPAT_SOURCES)
+        .default("auto"),
+    )
     .addOption(labelsOption())
     .addOption(outputOption());
   for (const [key, , help] of BUDGET_OPTIONS) {
@@ -130,6 +140,7 @@ export async function runSelection(input: string, flags: SelectionFlags): Promis
       ...(flags.node !== undefined ? { nodeFile: flags.node } : {}),
       ...(flags.platform !== undefined ? { platform: flags.platform } : {}),
       ...(tags ? { tags } : {}),
+      source: flags.source,
     });
   } catch (err) {
     // A run the deadline cut short may leave a request behind that a store does not abort:

@@ -1,6 +1,6 @@
 // `ocicompat validate FILE...`: argument parsing and rendering only; the work is in ops/.
 import { Command, Option } from "commander";
-import { DocumentKinds, type DocumentKind } from "../../compat/document.js";
+import { describeKind, DocumentKinds, type DocumentKind } from "../../compat/document.js";
 import type { ValidationIssue } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { validateFiles, type FileValidation } from "../../ops/validate-files.js";
@@ -10,7 +10,7 @@ import { color, labelsOption, outputOption, renderData, type OutputFormat } from
 export function validateCommand(run: (code: ExitCode) => void): Command {
   return new Command("validate")
     .description(
-      "check OCI documents and compatibilities files: index, manifest, config, compatibilities (authoring YAML/JSON or Proposal J blob), oci-layout",
+      "check OCI documents and compatibilities files: index, manifest, config, compatibilities (authoring YAML/JSON or Proposal J blob), oci-layout, NFD image-compatibility spec",
     )
     .argument("<file...>", "files to validate")
     .addOption(
@@ -18,17 +18,22 @@ export function validateCommand(run: (code: ExitCode) => void): Command {
         DocumentKinds,
       ),
     )
+    .option(
+      "--strict",
+      "fail on warnings too: deviations from the proposals' text that readers accept (docs/interop.md)",
+    )
     .addOption(labelsOption())
     .addOption(outputOption())
     .action(
       async (
         files: string[],
-        opts: { kind?: DocumentKind; labels: string[]; output: OutputFormat },
+        opts: { kind?: DocumentKind; strict?: boolean; labels: string[]; output: OutputFormat },
       ) => {
         const catalog = await loadCatalog(opts.labels);
         const results = await validateFiles(files, {
           catalog,
           ...(opts.kind ? { kind: opts.kind } : {}),
+          ...(opts.strict ? { strict: true } : {}),
         });
         if (opts.output === "table") process.stdout.write(renderHuman(results));
         else process.stdout.write(await renderData(opts.output, { files: results }));
@@ -57,7 +62,7 @@ function renderHuman(results: readonly FileValidation[]): string {
     );
     const status = r.verdict === "valid" ? color.green("valid") : color.red("invalid");
     lines.push(
-      `${r.file}: ${status} ${r.kind ?? "document"}${counts.length ? ` (${counts.join(", ")})` : ""}`,
+      `${r.file}: ${status} ${r.kind ? describeKind(r.kind) : "document"}${counts.length ? ` (${counts.join(", ")})` : ""}`,
     );
   }
   return lines.map((l) => `${l}\n`).join("");

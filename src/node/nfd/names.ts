@@ -43,26 +43,8 @@ export const NFD_HIDDEN_CPUID_FLAGS: ReadonlySet<string> = new Set([
   "TDX_GUEST",
 ]);
 
-/** ocicompat's vendor (CPUID string, or Arm implementer code) → NFD's cpu-model.vendor_id. */
-export const VENDOR_TO_NFD: ReadonlyMap<string, string> = new Map([
-  ["GenuineIntel", "Intel"],
-  ["AuthenticAMD", "AMD"],
-  ["HygonGenuine", "Hygon"],
-  ["CentaurHauls", "VIA"],
-  ["0x41", "ARM"],
-  ["0x42", "Broadcom"],
-  ["0x43", "Cavium"],
-  ["0x46", "Fujitsu"],
-  ["0x4e", "NVIDIA"],
-  ["0x51", "Qualcomm"],
-  ["0x56", "Marvell"],
-  ["0x61", "Apple"],
-  ["0xc0", "Ampere"],
-]);
-
-export const NFD_TO_VENDOR: ReadonlyMap<string, string> = new Map(
-  [...VENDOR_TO_NFD].map(([ours, nfd]) => [nfd.toLowerCase(), ours]),
-);
+// The vendor tables live with the NFD rules (compat/nfd/vendors.ts), which convert needs too.
+export { NFD_TO_VENDOR, VENDOR_TO_NFD } from "../../compat/nfd/vendors.js";
 
 /** Kernel options NFD labels by default (its kernel source's configOpts). */
 export const NFD_DEFAULT_KERNEL_CONFIG: readonly string[] = [

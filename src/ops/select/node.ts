@@ -45,10 +45,39 @@ function usesFeatures(entries: readonly SelectionEntryInput[]): boolean {
   );
 }
 
-/** The labels an image's entries need facts for: every set's labels, and CPU flags for Proposal E. */
+function usesNfd(entries: readonly SelectionEntryInput[]): boolean {
+  return entries.some(
+    (e) =>
+      (e.compat?.state === "ok" && e.compat.nfd !== undefined) ||
+      (e.children ? usesNfd(e.children) : false),
+  );
+}
+
+/** The facts discovery turns into the profile's NFD feature sets (node/nfd/features-of-profile.ts). */
+const NFD_SOURCE_LABELS = [
+  "oci.cpu.features",
+  "oci.cpu.vendor",
+  "oci.cpu.family",
+  "oci.cpu.model-id",
+  "oci.kernel.version",
+  "oci.kernel.configurations",
+  "oci.kernel.modules",
+  "oci.kernel.selinux",
+  "oci.os.id",
+  "oci.os.version",
+  "oci.memory.numa-nodes",
+  "oci.pci.devices",
+  "oci.usb.devices",
+];
+
+/**
+ * The labels an image's entries need facts for: every set's labels, CPU flags for Proposal E,
+ * and for NFD rules everything the profile's NFD feature sets are made of.
+ */
 export function labelsNeeded(entries: readonly SelectionEntryInput[]): Set<string> {
   const labels = labelsNeededBy(allSets(entries));
   if (usesFeatures(entries)) labels.add("oci.cpu.features");
+  if (usesNfd(entries)) for (const l of NFD_SOURCE_LABELS) labels.add(l);
   return labels;
 }
 

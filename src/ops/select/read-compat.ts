@@ -13,7 +13,7 @@
 import { BudgetError, type BudgetMeter } from "../../compat/budget.js";
 import type { LabelCatalog } from "../../compat/catalog.js";
 import { compileSets } from "../../compat/compiled-set.js";
-import { validateDocument } from "../../compat/document.js";
+import { readDocumentLeniently, validateDocument } from "../../compat/document.js";
 import type { CompatForm, EntryCompat, EntryDescriptor } from "../../compat/select.js";
 import { readSets } from "../../compat/sets.js";
 import { answersFromCache, fetchBytes, type Store } from "../../content/store.js";
@@ -22,6 +22,8 @@ import { parseIJson } from "../../oci/ijson.js";
 import { followedDescriptorIssues } from "../../oci/followed-descriptor.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { ValidationReport } from "../../oci/validate.js";
+import type { ValidationIssue } from "../../oci/errors.js";
+import { looksLikeNfdSpec, readNfdSpec } from "../../compat/nfd/spec.js";
 import { isObject, type Json } from "../../oci/json-value.js";
 import { raceCancellation } from "../../content/cancel.js";
 import type { Limit } from "./limit.js";
@@ -94,11 +96,31 @@ function invalid(what: string, report: ValidationReport): OcicompatError {
   );
 }
 
+/** NFD-shaped content under J's media type, read as NFD rules; invalid rules are VALIDATION. */
+function nfdCompat(descriptor: EntryDescriptor, value: unknown): EntryCompat {
+  const reading = readNfdSpec(value);
+  if (reading.spec === undefined) {
+    throw invalid(`NFD-shaped compatibilities blob ${descriptor.digest}`, {
+      errors: reading.errors,
+      warnings: reading.warnings,
+    });
+  }
+  const warnings: ValidationIssue[] = [
+    {
+      path: "$",
+      message: `is an NFD image-compatibility spec under the media type ${MediaType.Compatibilities} (compspec/ocifit-k8s): read as NFD rules`,
+    },
+    ...reading.warnings,
+  ];
+  return { state: "ok", form: "blob", descriptor, sets: [], nfd: reading.spec, warnings };
+}
+
 /** Names the kind of compatibilities document for messages. */
 const KIND = {
   manifest: "compatibilities manifest",
   config: "compatibilities config",
   blob: "compatibilities blob",
+  nfd: "NFD image-compatibility artifact",
 } as const;
 
 export class CompatReader {
@@ -138,12 +160,15 @@ export class CompatReader {
     }
     const where = `${at} (${KIND[form]} ${descriptor.digest})`;
     try {
+      const blob = form === "blob" ? await this.document(descriptor, "blob", where) : undefined;
+      // compspec/ocifit-k8s stores NFD's spec under J's media type: read it as NFD rules.
+      if (form === "blob" && looksLikeNfdSpec(blob)) return nfdCompat(descriptor, blob);
       const {
         list,
         at: listAt,
         report,
       } = form === "blob"
-        ? await this.blobSets(descriptor, where)
+        ? this.blobSets(descriptor, where, blob)
         : await this.manifestSets(descriptor, where);
       const compiled = compileSets(readSets(list), this.catalog, listAt);
       return { state: "ok", form, descriptor, sets: compiled.compiled, warnings: report.warnings };
@@ -186,14 +211,18 @@ export class CompatReader {
     return read.value;
   }
 
-  private async blobSets(descriptor: EntryDescriptor, where: string) {
-    const value = await this.document(descriptor, "blob", where);
+  private blobSets(descriptor: EntryDescriptor, where: string, value: unknown) {
     const list = isObject(value) ? value["compatibilities"] : undefined;
     if (Array.isArray(list)) this.budget.chargeSets(list, ["compatibilities"], where);
-    const report = validateDocument("compat", value, { catalog: this.catalog });
+    const read = readDocumentLeniently("compat", value, { catalog: this.catalog });
+    const report = read.report;
     if (report.errors.length > 0)
       throw invalid(`compatibilities blob ${descriptor.digest}`, report);
-    return { list: (value as Json)["compatibilities"] as Json[], at: ["compatibilities"], report };
+    return {
+      list: (read.value as Json)["compatibilities"] as Json[],
+      at: ["compatibilities"],
+      report,
+    };
   }
 
   private async manifestSets(descriptor: EntryDescriptor, where: string) {
@@ -218,14 +247,17 @@ export class CompatReader {
         `${where}, config ${config.digest}`,
       );
     }
-    const report = validateDocument("config", value, { catalog: this.catalog });
+    const read = readDocumentLeniently("config", value, { catalog: this.catalog });
+    const report = read.report;
     if (report.errors.length > 0) throw invalid(`compatibilities config ${config.digest}`, report);
-    if (!Array.isArray(list)) {
+    const readInner = isObject(read.value) ? read.value["config"] : undefined;
+    const readList = isObject(readInner) ? readInner["compatibilities"] : undefined;
+    if (!Array.isArray(readList)) {
       throw new OcicompatError(
         "VALIDATION",
         `config ${config.digest} of the compatibilities manifest has no config.compatibilities`,
       );
     }
-    return { list: list as Json[], at: ["config", "compatibilities"], report };
+    return { list: readList as Json[], at: ["config", "compatibilities"], report };
   }
 }

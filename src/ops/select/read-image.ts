@@ -9,12 +9,14 @@
 // document `validate` rejects. A compatibilities descriptor that cannot be followed only excludes
 // its entry, loudly, as a dangling one does: registries accept it, and it says nothing about the
 // other entries.
-import type {
-  EntryCompat,
-  EntryDescriptor,
-  EntryPlatform,
-  SelectionEntryInput,
+import {
+  REFERENCE_TYPE_ANNOTATION,
+  type EntryCompat,
+  type EntryDescriptor,
+  type EntryPlatform,
+  type SelectionEntryInput,
 } from "../../compat/select.js";
+import type { NfdReader } from "./read-nfd.js";
 import type { BudgetMeter } from "../../compat/budget.js";
 import type { ContentDescriptor } from "../../content/store.js";
 import { OcicompatError, ValidationError } from "../../oci/errors.js";
@@ -85,6 +87,13 @@ function platformOf(value: Json): EntryPlatform {
   return p;
 }
 
+/**
+ * Which compatibilities decide (docs/interop.md): `auto` reads Proposal I/J data and, for entries
+ * without any, the NFD artifact; `ij` and `nfd` read only the one source.
+ */
+export type CompatSource = "auto" | "ij" | "nfd";
+export const COMPAT_SOURCES: readonly CompatSource[] = ["auto", "ij", "nfd"];
+
 export class ImageReader {
   constructor(
     private readonly context: ReadContext,
@@ -92,15 +101,43 @@ export class ImageReader {
     private readonly budget: BudgetMeter,
     /** The reference as the user gave it: the subject of an invalid image's error. */
     private readonly name: string,
+    private readonly nfd?: NfdReader,
+    private readonly source: CompatSource = "auto",
   ) {}
+
+  /**
+   * NFD artifacts, when the source policy asks for them: `nfd` always; `auto` only for an image
+   * none of whose entries carries Proposal I/J data (an author who wrote I/J data has said what
+   * the image needs, and an image without NFD data then costs no extra request). Read for every
+   * image manifest entry, in parallel; an entry with an artifact gets it as its compatibilities.
+   */
+  private async addNfd(entries: readonly SelectionEntryInput[]): Promise<void> {
+    if (this.nfd === undefined || this.source === "ij") return;
+    const all = flatten(entries);
+    if (this.source === "auto" && all.some((e) => e.compat !== undefined)) return;
+    const nfd = this.nfd;
+    await Promise.all(
+      all.map(async (input) => {
+        const d = input.descriptor;
+        if (input.problem !== undefined || !ManifestMediaTypes.has(d.mediaType)) return;
+        if (d.artifactType !== undefined) return;
+        if (d.annotations?.[REFERENCE_TYPE_ANNOTATION] !== undefined) return;
+        const found = await nfd.read(d);
+        if (found !== undefined) input.compat = found;
+      }),
+    );
+  }
 
   async read(root: ContentDescriptor): Promise<ImageRead> {
     const doc = await readJsonAt(this.context, root);
     if (IndexMediaTypes.has(root.mediaType) || (isObject(doc) && Array.isArray(doc["manifests"]))) {
-      return { root, kind: "index", entries: await this.indexEntries(doc, ["manifests"], 0, root) };
+      const entries = await this.indexEntries(doc, ["manifests"], 0, root);
+      await this.addNfd(entries);
+      return { root, kind: "index", entries };
     }
     if (ManifestMediaTypes.has(root.mediaType)) {
       const entry = await this.manifestEntry(root, doc);
+      await this.addNfd([entry]);
       return { root, kind: "manifest", entries: [entry] };
     }
     throw new OcicompatError(
@@ -165,7 +202,7 @@ export class ImageReader {
       input.platformFrom = "index";
       // Both present: Proposal I's field wins (the validator warns about the pair).
       const field = p["compatibilities"] !== undefined ? "compatibilities" : "compat";
-      const compat = p[field] as Json | undefined;
+      const compat = this.source === "nfd" ? undefined : (p[field] as Json | undefined);
       if (compat !== undefined) {
         const compatAt = formatJsonPath([...at, "platform", field]);
         const compatIssues = dedupe([
@@ -261,6 +298,11 @@ export class ImageReader {
     }
     return platformOf(value);
   }
+}
+
+/** Every entry, nested indexes' entries included. */
+function flatten(entries: readonly SelectionEntryInput[]): SelectionEntryInput[] {
+  return entries.flatMap((e) => [e, ...(e.children ? flatten(e.children) : [])]);
 }
 
 /** The first issue per path: the follow checks and the schema may both find a bad digest. */

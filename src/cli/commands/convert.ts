@@ -1,0 +1,35 @@
+// `ocicompat convert FILE`: parsing and rendering only; the work is in ops/convert.ts.
+import { Command, Option } from "commander";
+import { loadCatalog } from "../../ops/load-catalog.js";
+import { convertFile } from "../../ops/convert.js";
+import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
+import { color, labelsOption } from "../output.js";
+import { toYaml } from "../yaml-output.js";
+
+export function convertCommand(run: (code: Code) => void): Command {
+  return new Command("convert")
+    .description(
+      "convert an NFD image-compatibility spec to an ocicompat authoring file, or ocicompat compatibilities to an NFD spec; exit 1 when something cannot be expressed in the target",
+    )
+    .argument(
+      "<file>",
+      "an NFD spec (YAML/JSON), an authoring file, a Proposal J blob or a Proposal I config",
+    )
+    .addOption(new Option("--json", "write the converted document as JSON instead of YAML"))
+    .addOption(labelsOption())
+    .action(async (file: string, opts: { json?: boolean; labels: string[] }) => {
+      const result = await convertFile(file, { catalog: await loadCatalog(opts.labels) });
+      for (const w of result.warnings)
+        process.stderr.write(
+          `ocicompat: ${color.yellow("warning")}: ${file}: ${w.path}: ${w.message}\n`,
+        );
+      for (const l of result.losses)
+        process.stderr.write(
+          `ocicompat: ${color.red("cannot express")} in ${result.to}: ${file}: ${l.path}: ${l.message}\n`,
+        );
+      process.stdout.write(
+        opts.json ? `${JSON.stringify(result.document, null, 2)}\n` : toYaml(result.document),
+      );
+      run(result.losses.length > 0 ? ExitCode.Failed : ExitCode.Ok);
+    });
+}

@@ -1,0 +1,105 @@
+// `ocicompat attach --format nfd`: push an NFD image-compatibility artifact for index entries, so
+// that clusters running `nfd compat validate-node` consume data authored with ocicompat. Unlike
+// Proposal I/J data, the artifact is a referrer of the entry's image manifest: the index and the
+// tag are not changed. Writes, in order: the spec layer and the empty config, the artifact
+// manifest (subject = the image manifest), then its anchors where the registry has no referrers
+// API (auto): the referrers fallback tag `sha256-<hex>` listing it (how NFD finds it there) and a
+// tag `sha256-<hex>.nfd` on the artifact (what keeps it under --delete-untagged, as the `.compat`
+// tag does). Older NFD artifacts stay listed: NFD itself reads the newest by creation time.
+import { buildNfdArtifact } from "../../compat/nfd/artifact.js";
+import { NFD_ARTIFACT_TYPE } from "../../compat/nfd/spec.js";
+import type { CallOptions, ContentDescriptor, Store } from "../../content/store.js";
+import { CREATED_ANNOTATION } from "../../compat/lenient.js";
+import { EmptyDescriptor } from "../../oci/media-types.js";
+import { chooseAnchors, fallbackTag, writeReferrersTag, type AnchorPolicy } from "../anchors.js";
+import { readTagSource } from "./source.js";
+import { selectTargets, type TargetSelector } from "./targets.js";
+import { ContentWriter, type WriteRecord } from "./writer.js";
+
+export interface AttachNfdOptions extends TargetSelector {
+  /** The spec exactly as it is pushed (YAML or JSON text), already validated. */
+  spec: Uint8Array;
+  anchor?: AnchorPolicy;
+  created: string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface NfdAttachedEntry {
+  position: number;
+  platform: string;
+  manifest: ContentDescriptor;
+  artifact: ContentDescriptor;
+  anchors: { referrersTag?: string; nfdTag?: string; subjectAccepted: boolean };
+}
+
+export interface AttachNfdResult {
+  store: string;
+  tag: string;
+  created: string;
+  entries: NfdAttachedEntry[];
+  writes: WriteRecord[];
+}
+
+/** The tag that keeps an NFD artifact alive on a registry without the referrers API. */
+export function nfdTag(subjectDigest: string): string {
+  return `${fallbackTag(subjectDigest)}.nfd`;
+}
+
+export async function attachNfd(
+  store: Store,
+  tag: string,
+  options: AttachNfdOptions,
+): Promise<AttachNfdResult> {
+  const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
+  const anchor = options.anchor ?? "auto";
+  const source = await readTagSource(store, tag, call);
+  const targets = selectTargets(source.index, options);
+  const writer = new ContentWriter(store, call);
+  const result: AttachNfdResult = {
+    store: store.name,
+    tag,
+    created: options.created,
+    entries: [],
+    writes: [],
+  };
+  const empty = new TextEncoder().encode("{}");
+  await writer.blob(
+    "empty",
+    { mediaType: EmptyDescriptor.mediaType, digest: EmptyDescriptor.digest, size: 2 },
+    empty,
+  );
+  for (const target of targets) {
+    const artifact = buildNfdArtifact(options.spec, target.descriptor, options.created);
+    await writer.blob("compat-blob", artifact.layer.descriptor, artifact.layer.bytes);
+    const accepted = await writer.manifest(
+      "compat-manifest",
+      artifact.manifest.descriptor,
+      artifact.manifest.bytes,
+    );
+    const entry: NfdAttachedEntry = {
+      position: target.position,
+      platform: target.platformText,
+      manifest: target.descriptor,
+      artifact: artifact.manifest.descriptor,
+      anchors: { subjectAccepted: accepted },
+    };
+    const choice = chooseAnchors(anchor, writer.kind, accepted);
+    const subject = target.descriptor.digest;
+    if (choice.compatTag) {
+      const tagged = { ...artifact.manifest.descriptor, artifactType: NFD_ARTIFACT_TYPE };
+      await writer.tag("compat-tag", tagged, artifact.manifest.bytes, nfdTag(subject));
+      entry.anchors.nfdTag = nfdTag(subject);
+    }
+    if (choice.referrersTag) {
+      await writeReferrersTag(writer, subject, {
+        ...artifact.manifest.descriptor,
+        artifactType: NFD_ARTIFACT_TYPE,
+        annotations: { [CREATED_ANNOTATION]: options.created },
+      });
+      entry.anchors.referrersTag = fallbackTag(subject);
+    }
+    result.entries.push(entry);
+  }
+  result.writes = writer.records;
+  return result;
+}
