@@ -99,7 +99,7 @@ export async function runAsync(): Promise<Measurement[]> {
         name: "select, NFD artifact, warm",
         runs: RUNS,
         medianMs: median(warm),
-        figure: `${warmBeyond} requests beyond the index (referrers API probe + fallback tag; the artifact from the cache)`,
+        figure: `${warmBeyond} requests beyond the index (the fallback tag; the probe's answer and the artifact from the cache)`,
       },
     ];
   } finally {

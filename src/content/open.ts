@@ -9,6 +9,12 @@ import {
   type CredentialProvider,
 } from "./auth/index.js";
 import { openCache, withCache, type CacheWarning, type ContentCache } from "./cache.js";
+import {
+  loadReferrersMemo,
+  mergeReferrersMemo,
+  saveReferrersMemo,
+  type ReferrersMemo,
+} from "./cache/referrers-memo.js";
 import { createRegistryStore, RegistryClient, type TransferFloor } from "./registry/index.js";
 import type { Store } from "./store.js";
 
@@ -61,13 +67,25 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
   const clients = new Map<string, RegistryClient>();
   const closers: (() => Promise<void>)[] = [];
   let cache: ContentCache | undefined;
-  const cached = (store: Store): Store => {
-    if (!options.cache) return store;
+  const contentCache = (): ContentCache | undefined => {
+    if (!options.cache) return undefined;
     cache ??=
       options.cache === true
         ? openCache(options.onCacheWarning ? { onWarning: options.onCacheWarning } : {})
         : options.cache;
-    return withCache(store, cache);
+    return cache;
+  };
+  const cached = (store: Store): Store => {
+    const c = contentCache();
+    return c === undefined ? store : withCache(store, c);
+  };
+  // With a cache, what registries said about their referrers API outlives the process.
+  let memo: Promise<ReferrersMemo> | undefined;
+  const referrersMemo = (): Promise<ReferrersMemo> | undefined => {
+    const c = contentCache();
+    if (c === undefined) return undefined;
+    memo ??= loadReferrersMemo(c.dir);
+    return memo;
   };
   const withTarget = (store: Store, tag?: string, digest?: string): OpenedStore => {
     const reference = digest ?? tag;
@@ -94,6 +112,12 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
               ...(options.transferFloor ? { transferFloor: options.transferFloor } : {}),
             });
             clients.set(ref.registry, client);
+            const known = await referrersMemo();
+            for (const [key, entry] of known ?? []) {
+              if (key.startsWith(`${ref.registry}/`)) {
+                client.referrersApi.set(key.slice(ref.registry.length + 1), entry.api);
+              }
+            }
           }
           const store = createRegistryStore({ repository: ref.repository, client });
           return withTarget(cached(store), ref.tag, ref.digest);
@@ -112,6 +136,18 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
       }
     },
     async close() {
+      const cacheDir = cache?.dir;
+      if (memo !== undefined && cacheDir !== undefined) {
+        const learnt = new Map<string, boolean>();
+        for (const [registry, client] of clients) {
+          for (const [repository, api] of client.referrersApi) {
+            learnt.set(`${registry}/${repository}`, api);
+          }
+        }
+        const loaded = await memo;
+        const news = [...learnt].some(([key, api]) => loaded.get(key)?.api !== api);
+        if (news) await saveReferrersMemo(cacheDir, mergeReferrersMemo(loaded, learnt));
+      }
       const results = await Promise.allSettled([
         ...closers.map((c) => c()),
         ...[...clients.values()].map((c) => c.close()),

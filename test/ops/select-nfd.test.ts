@@ -142,7 +142,7 @@ describe("NFD artifacts in select (real registry, fallback tag)", () => {
     assert.equal(forced.selection.compatible, false);
   });
 
-  test("requests: cold, the referrers listing and the artifact manifest (its spec is embedded); warm, the listing only", async () => {
+  test("requests: cold, a referrers-API probe, the listing and the artifact manifest (its spec is embedded); warm, the listing only (the probe's answer is remembered beside the cache)", async () => {
     const cacheDir = `${work.path}/counted`;
     const cold = await select("nfd/app", node(GOOD), { cacheDir });
     const artifactDigest = cold.selection.entries[0]?.compat?.digest ?? "";
@@ -166,8 +166,16 @@ describe("NFD artifacts in select (real registry, fallback tag)", () => {
       ].sort(),
     );
     assert.ok(!cold.requests.some((r) => r.includes("/blobs/")), cold.requests.join("\n"));
+    // distribution 2.8 has no referrers API: asked for both entries' subjects at once (the two
+    // lookups run in parallel), then remembered beside the cache.
+    assert.equal(cold.requests.filter((r) => r.includes("/referrers/")).length, 2);
     const warm = await select("nfd/app", node(GOOD), { cacheDir });
     assert.equal(warm.selection.chosen?.digest, amd64.manifest.desc.digest);
+    assert.deepEqual(
+      warm.requests.filter((r) => r.includes("/referrers/")),
+      [],
+      "a warm run does not probe for the referrers API again",
+    );
     // Warm: the artifact comes from the cache; only the listings are asked (they are live).
     assert.deepEqual(
       nfdRequests(warm.requests)
