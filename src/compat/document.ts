@@ -12,7 +12,7 @@ import {
 } from "../oci/validate.js";
 import { AuthoringFileSchema, CompatBlobSchema, CompatibilitySetSchema } from "./schema.js";
 import { createCatalog, type LabelCatalog } from "./catalog.js";
-import { compileSets } from "./compiled-set.js";
+import { compileSets, type CompiledSet } from "./compiled-set.js";
 import { checkSetList, readSets } from "./sets.js";
 import { isObject } from "../oci/json-value.js";
 import { looksLikeNfdSpec, NFD_SPEC_VERSION, readNfdSpec } from "./nfd/spec.js";
@@ -68,7 +68,7 @@ export function readDocumentLeniently(
   kind: DocumentKind,
   value: unknown,
   options: ValidateDocumentOptions = {},
-): { report: ValidationReport; value: unknown } {
+): { report: ValidationReport; value: unknown; compiled?: CompiledSet[] } {
   const sink = new IssueSink();
   if (kind === "nfd") {
     const reading = readNfdSpec(value);
@@ -83,16 +83,21 @@ export function readDocumentLeniently(
         : { value, warnings: [] };
   sink.warnings.push(...read.warnings);
   const doc = read.value;
-  if (kind === "compat") checkCompatDocument(doc, sink, catalog);
+  let compiled: CompiledSet[] | undefined;
+  if (kind === "compat") compiled = checkCompatDocument(doc, sink, catalog);
   else {
     checkOciDocument(kind satisfies OciKind, doc, sink);
     if (kind === "config" && isObject(doc) && isObject(doc["config"])) {
       const list = doc["config"]["compatibilities"];
       if (list !== undefined)
-        checkCompatibilities(list, ["config", "compatibilities"], sink, catalog);
+        compiled = checkCompatibilities(list, ["config", "compatibilities"], sink, catalog);
     }
   }
-  return { report: sink.report(), value: doc };
+  // The sets validation compiled, for readers to evaluate: compiling twice doubled the cost of
+  // large documents.
+  return compiled === undefined
+    ? { report: sink.report(), value: doc }
+    : { report: sink.report(), value: doc, compiled };
 }
 
 const SetListSchema = Type.Array(CompatibilitySetSchema, { minItems: 1 });
@@ -107,25 +112,34 @@ export function checkCompatibilities(
   at: readonly PathSegment[],
   sink: IssueSink,
   catalog: LabelCatalog,
-): void {
+): CompiledSet[] | undefined {
   if (Array.isArray(list) && list.length === 0) {
     sink.error(at, "must hold at least one compatibility set");
   }
   checkSetList(list, at, sink);
+  let compiled: CompiledSet[] | undefined;
   if (Array.isArray(list) && list.every(isObject)) {
-    const { errors, warnings } = compileSets(readSets(list), catalog, at);
-    sink.errors.push(...errors);
-    sink.warnings.push(...warnings);
+    const result = compileSets(readSets(list), catalog, at);
+    sink.errors.push(...result.errors);
+    sink.warnings.push(...result.warnings);
+    compiled = result.compiled;
   }
   sink.addErrors(schemaIssues(SetListSchema, list, at));
+  return compiled;
 }
 
 /** A Proposal J blob (it names its mediaType, schemaVersion or schema) or an authoring file. */
-function checkCompatDocument(value: unknown, sink: IssueSink, catalog: LabelCatalog): void {
+function checkCompatDocument(
+  value: unknown,
+  sink: IssueSink,
+  catalog: LabelCatalog,
+): CompiledSet[] | undefined {
   const isBlob =
     isObject(value) && ("mediaType" in value || "schemaVersion" in value || "schema" in value);
+  let compiled: CompiledSet[] | undefined;
   if (isObject(value) && value["compatibilities"] !== undefined) {
-    checkCompatibilities(value["compatibilities"], ["compatibilities"], sink, catalog);
+    compiled = checkCompatibilities(value["compatibilities"], ["compatibilities"], sink, catalog);
   }
   sink.addErrors(schemaIssues(isBlob ? CompatBlobSchema : AuthoringFileSchema, value));
+  return compiled;
 }

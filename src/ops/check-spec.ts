@@ -64,14 +64,13 @@ export async function checkSpec(options: CheckSpecOptions): Promise<CheckSpecRes
   });
   const report = read.report;
   if (report.errors.length > 0) throw new ValidationError(options.spec, report.errors);
-  const compiled = compileSets(
-    readSets(setList(read.value, options.spec).list as Json[]),
-    catalog,
-    at,
-  );
+  // Validation compiled the sets already; compiling again would double the cost of a large spec.
+  const compiled =
+    read.compiled ??
+    compileSets(readSets(setList(read.value, options.spec).list as Json[]), catalog, at).compiled;
   const profile = await loadNodeProfile(options.node, catalog);
   const result = evaluateSets(
-    compiled.compiled,
+    compiled,
     prepareNode(profile, catalog),
     options.tags ? { tags: options.tags } : {},
   );

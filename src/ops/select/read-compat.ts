@@ -12,7 +12,8 @@
 // run, so content the registry lost is dangling on a warm node exactly as on a cold one.
 import { BudgetError, type BudgetMeter } from "../../compat/budget.js";
 import type { LabelCatalog } from "../../compat/catalog.js";
-import { compileSets } from "../../compat/compiled-set.js";
+import { compileSets, type CompiledSet } from "../../compat/compiled-set.js";
+import type { PathSegment } from "../../oci/json-path.js";
 import { readDocumentLeniently, validateDocument } from "../../compat/document.js";
 import type { CompatForm, EntryCompat, EntryDescriptor } from "../../compat/select.js";
 import { readSets } from "../../compat/sets.js";
@@ -163,15 +164,11 @@ export class CompatReader {
       const blob = form === "blob" ? await this.document(descriptor, "blob", where) : undefined;
       // compspec/ocifit-k8s stores NFD's spec under J's media type: read it as NFD rules.
       if (form === "blob" && looksLikeNfdSpec(blob)) return nfdCompat(descriptor, blob);
-      const {
-        list,
-        at: listAt,
-        report,
-      } = form === "blob"
-        ? this.blobSets(descriptor, where, blob)
-        : await this.manifestSets(descriptor, where);
-      const compiled = compileSets(readSets(list), this.catalog, listAt);
-      return { state: "ok", form, descriptor, sets: compiled.compiled, warnings: report.warnings };
+      const { sets, report } =
+        form === "blob"
+          ? this.blobSets(descriptor, where, blob)
+          : await this.manifestSets(descriptor, where);
+      return { state: "ok", form, descriptor, sets, warnings: report.warnings };
     } catch (err) {
       if (!isContentProblem(err)) throw err;
       return { state: "unreadable", form, descriptor, problem: describeProblem(err) };
@@ -218,11 +215,7 @@ export class CompatReader {
     const report = read.report;
     if (report.errors.length > 0)
       throw invalid(`compatibilities blob ${descriptor.digest}`, report);
-    return {
-      list: (read.value as Json)["compatibilities"] as Json[],
-      at: ["compatibilities"],
-      report,
-    };
+    return { sets: this.compiledOf(read, ["compatibilities"]), report };
   }
 
   private async manifestSets(descriptor: EntryDescriptor, where: string) {
@@ -258,6 +251,17 @@ export class CompatReader {
         `config ${config.digest} of the compatibilities manifest has no config.compatibilities`,
       );
     }
-    return { list: readList as Json[], at: ["config", "compatibilities"], report };
+    return { sets: this.compiledOf(read, ["config", "compatibilities"]), report };
+  }
+
+  /** The sets validation compiled; compiled here only if it could not (it always can when valid). */
+  private compiledOf(
+    read: { value: unknown; compiled?: CompiledSet[] },
+    at: readonly PathSegment[],
+  ): CompiledSet[] {
+    if (read.compiled !== undefined) return read.compiled;
+    let list: unknown = read.value;
+    for (const key of at) list = isObject(list) ? list[key as string] : undefined;
+    return compileSets(readSets(list as Json[]), this.catalog, at).compiled;
   }
 }
