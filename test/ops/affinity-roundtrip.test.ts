@@ -224,3 +224,38 @@ describe("affinity round trip over NFD-labelled node profiles", () => {
     assert.equal(nodeAffinityAdmits(belowResult.nodeAffinity, nodeLabels(rc)), false);
   });
 });
+
+describe("entries whose compatibilities are NFD rules", () => {
+  test("the affinity keeps the entry's platform, reports the rules as checked on the node only, and never comes out empty", () => {
+    const digest = `sha256:${"e".repeat(64)}`;
+    const nfdEntry: SelectionEntryInput = {
+      descriptor: { mediaType: MediaType.ImageManifest, digest, size: 100 },
+      platform: amd64,
+      compat: {
+        state: "ok",
+        form: "nfd",
+        descriptor: {
+          mediaType: MediaType.ImageManifest,
+          digest: `sha256:${"f".repeat(64)}`,
+          size: 10,
+        },
+        sets: [],
+        nfd: { version: "v1alpha1", compatibilities: [] } as never,
+      },
+    };
+    const result = combineImages([
+      imageAffinity({ reference: "nfd-app", entries: [nfdEntry] }, nfdVocabulary),
+    ]);
+    assert.equal(result.unsatisfiable, false);
+    const terms =
+      result.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    assert.deepEqual(
+      terms.map((t) => (t.matchExpressions ?? []).map((e) => e.key).sort()),
+      [[ARCH_LABEL, OS_LABEL].sort()],
+    );
+    assert.deepEqual(
+      result.findings.map((f) => [f.label, f.fidelity]),
+      [["nfd", "inexpressible"]],
+    );
+  });
+});

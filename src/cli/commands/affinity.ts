@@ -66,7 +66,10 @@ export function affinityCommand(run: (code: ExitCode) => void): Command {
           `ocicompat: ${color.red("error")}: no node labels can satisfy every image (an image whose entries can all never pass, or images that exclude each other)\n`,
         );
       }
-      process.stdout.write(await renderData(flags.output, { nodeAffinity: result.nodeAffinity }));
+      // An unsatisfiable affinity would be an empty nodeSelectorTerms, which Kubernetes refuses.
+      if (!result.unsatisfiable) {
+        process.stdout.write(await renderData(flags.output, { nodeAffinity: result.nodeAffinity }));
+      }
       const failed = result.unsatisfiable || (flags.strict === true && result.findings.length > 0);
       run(failed ? ExitCode.Failed : ExitCode.Ok);
     },

@@ -122,6 +122,18 @@ export function imageAffinity(image: ImageAffinityInput, vocab: NfdVocabulary): 
       if (compat.state === "none") return [platform];
       if (compat.state === "unreadable") return [NO_NODE];
       hasCompat = true;
+      if (compat.nfd !== undefined) {
+        // NFD rules (an NFD artifact, or ocifit-k8s's NFD-shaped blob) are not translated: the
+        // entry's platform is all the affinity says, and the node-side check enforces the rest.
+        findings.push({
+          ...at,
+          label: "nfd",
+          value: compat.descriptor.digest,
+          fidelity: "inexpressible",
+          reason: "NFD image-compatibility rules are checked on the node only (mirror or check)",
+        });
+        return [platform];
+      }
       const sets = compat.sets.map((set) => {
         const parts = set.labels.map((label) => {
           const t = translateLabel(label, vocab);

@@ -288,10 +288,11 @@ export function glibcReleaseIn(bytes: Uint8Array): string | undefined {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = buf.indexOf(marker);
   while (at >= 0) {
-    const end = buf.indexOf(0, at);
-    const text = buf
-      .subarray(at, end < 0 ? Math.min(buf.length, at + 200) : Math.min(end, at + 200))
-      .toString("latin1");
+    // Only the 200 bytes after the marker can hold the banner: searching the NUL beyond them made
+    // a crafted file with many markers and no NUL quadratic.
+    const window = buf.subarray(at, Math.min(buf.length, at + 200));
+    const end = window.indexOf(0);
+    const text = window.subarray(0, end < 0 ? window.length : end).toString("latin1");
     const m = /release version (\d+\.\d+(?:\.\d+)?)/.exec(text);
     if (m) return m[1];
     at = buf.indexOf(marker, at + 1);

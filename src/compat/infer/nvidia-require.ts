@@ -131,16 +131,33 @@ export function driverRuleOf(alternative: RequireAlternative): DriverRule {
   return { value: comparators.length > 0 ? comparators.join(", ") : undefined, dropped };
 }
 
-/** The NVIDIA_REQUIRE_* variables of a config's Env (`KEY=VALUE` strings), in order. */
+/** Go's strconv.ParseBool true spellings: what the NVIDIA container toolkit accepts. */
+const GO_TRUE: ReadonlySet<string> = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+
+/**
+ * The requirements the NVIDIA container runtime enforces for a config's Env (`KEY=VALUE`
+ * strings), in order: every NVIDIA_REQUIRE_* but JETPACK ones (the toolkit skips those), none when
+ * NVIDIA_DISABLE_REQUIRE is true as Go's ParseBool reads it, and, as the toolkit does for legacy
+ * images, `cuda>=MAJOR.MINOR` from CUDA_VERSION when NVIDIA_REQUIRE_CUDA is absent or empty.
+ */
 export function nvidiaRequirements(env: readonly string[]): { name: string; value: string }[] {
   const vars = new Map<string, string>();
   for (const line of env) {
     const eq = line.indexOf("=");
     if (eq > 0) vars.set(line.slice(0, eq), line.slice(eq + 1));
   }
-  const disabled = /^(true|1|yes)$/i.test(vars.get("NVIDIA_DISABLE_REQUIRE") ?? "");
-  if (disabled) return [];
-  return [...vars]
-    .filter(([name, value]) => name.startsWith("NVIDIA_REQUIRE_") && value.trim() !== "")
+  if (GO_TRUE.has(vars.get("NVIDIA_DISABLE_REQUIRE") ?? "")) return [];
+  const required = [...vars]
+    .filter(
+      ([name, value]) =>
+        name.startsWith("NVIDIA_REQUIRE_") &&
+        !name.startsWith("NVIDIA_REQUIRE_JETPACK") &&
+        value.trim() !== "",
+    )
     .map(([name, value]) => ({ name, value }));
+  const legacy = /^(\d+)\.(\d+)/.exec(vars.get("CUDA_VERSION") ?? "");
+  if (legacy && (vars.get("NVIDIA_REQUIRE_CUDA") ?? "").trim() === "") {
+    required.push({ name: "CUDA_VERSION", value: `cuda>=${legacy[1]}.${legacy[2]}` });
+  }
+  return required;
 }

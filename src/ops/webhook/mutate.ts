@@ -4,7 +4,7 @@
 import { combineImages } from "../../compat/affinity/index.js";
 import { OcicompatError } from "../../oci/errors.js";
 import type { ImageCache } from "./images.js";
-import { affinityPatch } from "./patch.js";
+import { affinityPatch, NoNodeFits } from "./patch.js";
 import { imagesOf, podSpecOf, type AdmissionReviewResponse, type ReviewRequest } from "./review.js";
 
 export type OnError = "allow" | "deny";
@@ -59,12 +59,14 @@ export async function mutate(
   const at = podSpecOf(request);
   if (at === undefined)
     return { review: answer(request.uid, {}), outcome: "not-a-pod", images: {} };
-  const images = imagesOf(at.spec);
-  if (images.length === 0)
-    return { review: answer(request.uid, {}), outcome: "no-images", images: {} };
   const pinned: Record<string, string> = {};
   const run = deadline(options.deadlineMs ?? 5000);
   try {
+    // Inside the try: a pod spec of an unexpected shape is an error --on-error decides, not a 500
+    // that failurePolicy would turn into an admit whatever --on-error says.
+    const images = imagesOf(at.spec);
+    if (images.length === 0)
+      return { review: answer(request.uid, {}), outcome: "no-images", images: {} };
     const resolved = await Promise.all(
       images.map((image) => options.images.get(image, run.signal)),
     );
@@ -79,7 +81,8 @@ export async function mutate(
       (f) =>
         `ocicompat: ${f.reference} set ${f.set ?? "-"}: ${f.label} is not (exactly) in the affinity: ${f.reason}`,
     );
-    const decision = result.unsatisfiable ? "no-node-fits" : "affinity-added";
+    if (result.unsatisfiable) throw new NoNodeFits("no node can run every image of the pod");
+    const decision = "affinity-added";
     const patch = affinityPatch(request.object, at.path, at.spec, result.nodeAffinity, {
       images: pinned,
       decision,
@@ -99,7 +102,13 @@ export async function mutate(
       return {
         review: answer(request.uid, {
           allowed: false,
-          status: { code: 403, message: `ocicompat could not check the images: ${message}` },
+          status: {
+            code: 403,
+            message:
+              err instanceof NoNodeFits
+                ? `ocicompat: ${message}`
+                : `ocicompat could not check the images: ${message}`,
+          },
         }),
         outcome: "error-denied",
         images: pinned,

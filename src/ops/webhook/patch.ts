@@ -73,18 +73,30 @@ function crossTerms(
   return out;
 }
 
-/** The user's node affinity narrowed by ours. */
+/**
+ * Our affinity and the pod's own leave no node: Kubernetes refuses an empty nodeSelectorTerms
+ * after mutation (failurePolicy cannot help then), so nothing is patched and `--on-error` decides.
+ */
+export class NoNodeFits extends Error {}
+
+/** The user's node affinity narrowed by ours; NoNodeFits when nothing would be left. */
 export function mergeNodeAffinity(user: NodeAffinity, ours: NodeAffinity): NodeAffinity {
   const merged: NodeAffinity = { ...user };
   const ourTerms = ours.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   const userTerms = user.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (ourTerms !== undefined) {
-    merged.requiredDuringSchedulingIgnoredDuringExecution = {
-      nodeSelectorTerms:
+    const terms =
+      userTerms === undefined || userTerms.length === 0
+        ? ourTerms
+        : intersectTerms(userTerms, ourTerms);
+    if (terms.length === 0) {
+      throw new NoNodeFits(
         userTerms === undefined || userTerms.length === 0
-          ? ourTerms
-          : intersectTerms(userTerms, ourTerms),
-    };
+          ? "no node can run every image of the pod"
+          : "no node both meets the pod's own node affinity and can run every image",
+      );
+    }
+    merged.requiredDuringSchedulingIgnoredDuringExecution = { nodeSelectorTerms: terms };
   }
   const preferred = [...(user.preferredDuringSchedulingIgnoredDuringExecution ?? [])];
   for (const p of ours.preferredDuringSchedulingIgnoredDuringExecution ?? []) {

@@ -254,6 +254,35 @@ describe("webhook over HTTPS with real AdmissionReviews", () => {
     assert.deepEqual(twice.spec?.affinity, once.spec?.affinity);
   });
 
+  test("a pod whose own node affinity leaves no node its images run on is never patched to an empty nodeSelectorTerms: fail-open admits with a warning, deny refuses", async () => {
+    const body = review("pod", [hpc]);
+    const pod = (body["request"] as Record<string, Record<string, Record<string, unknown>>>)[
+      "object"
+    ] as Record<string, Record<string, unknown>>;
+    (pod["spec"] as Record<string, unknown>)["affinity"] = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: ["s390x"] }],
+            },
+          ],
+        },
+      },
+    };
+    const admitted = await send(open, body);
+    assert.equal(admitted.review.response.allowed, true);
+    assert.equal(admitted.review.response.patch, undefined);
+    assert.match(
+      (admitted.review.response.warnings ?? []).join("\n"),
+      /no node both meets the pod's own node affinity and can run every image/,
+    );
+    const strict = await start("deny");
+    const refused = await send(strict, body);
+    assert.equal(refused.review.response.allowed, false);
+    assert.match(refused.review.response.status?.message ?? "", /^ocicompat: no node both meets/);
+  });
+
   test("a pod whose image has no compat data is admitted without a patch", async () => {
     const answer = await send(open, review("pod", [plain]));
     assert.equal(answer.review.response.allowed, true);
