@@ -137,6 +137,9 @@ export async function answerBlob(
   }
   if (request.method === "HEAD" || res.status === 416) {
     await res.body.dump().catch(() => undefined);
+    // A GET answered without a body must not announce one: the client would read the next
+    // response on the connection as this one's body. A HEAD keeps the length it describes.
+    if (request.method !== "HEAD") headers["content-length"] = "0";
     return { status: res.status, headers, fromCache: false };
   }
   if (res.status === 206) return { status: 206, headers, body: res.body, fromCache: false };

@@ -166,7 +166,17 @@ export function createDecider(options: DeciderOptions): Decider {
   ): Promise<Verdict> => {
     const store = repository.cached;
     const root = index.descriptor;
-    const doc = parseIJson(index.bytes, { maxBytes: MAX_MANIFEST_BYTES }).value;
+    let doc: unknown;
+    try {
+      doc = parseIJson(index.bytes, { maxBytes: MAX_MANIFEST_BYTES }).value;
+    } catch (err) {
+      // The registry served it, so a runtime may well take it (a duplicate key, say): fail open.
+      return {
+        kind: "failed",
+        index,
+        reason: `the index is not strict JSON (${err instanceof Error ? err.message : String(err)})`,
+      };
+    }
     if (!isSelectable(doc)) {
       return {
         kind: "plain",

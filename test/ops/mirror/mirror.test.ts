@@ -8,9 +8,11 @@ import { after, before, describe, test } from "node:test";
 import { createStoreOpener } from "../../../src/content/open.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { MediaType } from "../../../src/oci/media-types.js";
+import { parseReference } from "../../../src/oci/reference.js";
 import { selectImage } from "../../../src/ops/select.js";
 import { tempDir } from "../../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../../support/registry.js";
+import { blob } from "../../content/layout-support.js";
 import { indexBlob, pushToRegistry, variantImage } from "../select-support.js";
 import {
   catalog,
@@ -207,6 +209,17 @@ describe("content addressed by digest", () => {
     assert.deepEqual(answer.bytes, layer.bytes.subarray(10, 20));
   });
 
+  test("a Range past the end is 416 with a zero Content-Length, so a kept-alive connection stays in step", async () => {
+    assert.ok(layer);
+    const url = `${mirror.url}/v2/team/app/blobs/${layer.desc.digest}`;
+    const refused = await get(url, { headers: { range: `bytes=${layer.desc.size + 100}-` } });
+    assert.equal(refused.status, 416);
+    assert.equal(refused.headers.get("content-length"), "0");
+    assert.equal(refused.bytes.length, 0);
+    const next = await get(url);
+    assert.equal(computeDigest(next.bytes), layer.desc.digest);
+  });
+
   test("HEAD of a blob gives its size and no body", async () => {
     assert.ok(layer);
     const answer = await get(`${mirror.url}/v2/team/app/blobs/${layer.desc.digest}`, {
@@ -334,6 +347,34 @@ describe("failing open and the blob cache", () => {
     } finally {
       await open.close();
       await strict.close();
+    }
+  });
+
+  test("an index the registry serves but that is not strict JSON (a duplicate key) is passed through, not refused", async () => {
+    const text = JSON.stringify(JSON.parse(plainIndex.bytes.toString())).replace(
+      '"schemaVersion":2,',
+      '"schemaVersion":2,"annotations":{"a":"1","a":"2"},',
+    );
+    assert.match(text, /"a":"1","a":"2"/);
+    const loose = blob(MediaType.ImageIndex, text);
+    // ocicompat's own copy refuses such a document, so the index goes in with a plain PUT.
+    await pushToRegistry(registry.host, "team/loose", plain.blobs, plain.manifest.desc, "base");
+    const opener = createStoreOpener({});
+    try {
+      const { store } = await opener.open(parseReference(`${registry.host}/team/loose:1.0`));
+      await store.push(loose.desc, loose.bytes);
+      await store.tag(loose.desc, "1.0");
+    } finally {
+      await opener.close();
+    }
+    const mirror = await mirrorFor([registry.host], await profile("intel-spr"));
+    try {
+      const served = await get(`${mirror.url}/v2/team/loose/manifests/1.0`);
+      assert.equal(served.status, 200);
+      assert.deepEqual(served.bytes, loose.bytes);
+      assert.match(String(mirror.lines.at(-1)?.["reason"]), /not strict JSON.*duplicate key/);
+    } finally {
+      await mirror.close();
     }
   });
 
