@@ -272,6 +272,15 @@ export async function startMirror(options: MirrorOptions): Promise<RunningMirror
       resolve(),
     );
   });
+  // After listening, an accept failure (EMFILE) must be logged, not end the process.
+  server.on("error", (err: Error) =>
+    log({
+      time: new Date().toISOString(),
+      level: "error",
+      event: "server-error",
+      error: err.message,
+    }),
+  );
   const bound = server.address() as AddressInfo;
   const hostPart = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
   const address = `${hostPart}:${bound.port}`;

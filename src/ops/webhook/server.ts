@@ -14,6 +14,14 @@ import { MalformedReview, parseReview } from "./review.js";
 
 /** Kubernetes sends at most 3 MiB objects; a review wraps one (two on UPDATE). */
 const MAX_BODY = 8 * 1024 * 1024;
+/**
+ * Review bodies held at once, across requests: many slow senders of large bodies must not take
+ * the process past its memory limit (a restart admits pods unchecked under failurePolicy Ignore).
+ */
+const MAX_BODIES_IN_FLIGHT = 32 * 1024 * 1024;
+/** The API server's own webhook timeout is at most 30 s; a request slower than this is not one. */
+const REQUEST_TIMEOUT_MS = 15_000;
+const HEADERS_TIMEOUT_MS = 10_000;
 
 export interface WebhookServerOptions {
   host: string;
@@ -43,16 +51,27 @@ function jsonLog(event: Record<string, unknown>): void {
 }
 
 class BodyTooLarge extends Error {}
+class TooBusy extends Error {}
+
+/** Bytes of review bodies currently held by all requests together. */
+let bodiesInFlight = 0;
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new BodyTooLarge();
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      const n = (chunk as Buffer).length;
+      size += n;
+      bodiesInFlight += n;
+      if (size > MAX_BODY) throw new BodyTooLarge();
+      if (bodiesInFlight > MAX_BODIES_IN_FLIGHT) throw new TooBusy();
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    bodiesInFlight -= size;
   }
-  return Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
@@ -73,6 +92,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       const bytes = await readBody(req);
       body = JSON.parse(bytes.toString("utf8"));
     } catch (err) {
+      if (err instanceof TooBusy) {
+        log({ level: "warn", msg: "too many review bytes in flight; answered 503" });
+        metrics.reviews.inc({ outcome: "busy" });
+        res.setHeader("connection", "close");
+        return send(res, 503, "text/plain", "too busy\n");
+      }
       const message =
         err instanceof BodyTooLarge
           ? `the review is larger than ${MAX_BODY} bytes`
@@ -190,10 +215,20 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     watchFile(file, { interval, persistent: false }, onChange);
   }
 
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  // After listening, an accept failure (EMFILE) must be logged, not end the process.
+  server.on("error", (err) =>
+    log({
+      level: "error",
+      msg: "server error",
+      error: err instanceof Error ? err.message : String(err),
+    }),
+  );
   ready = true;
   const port = (server.address() as AddressInfo).port;
   log({ level: "info", msg: "listening", address: `${options.host}:${port}` });
