@@ -88,9 +88,38 @@ class Reader {
     });
   }
 
+  /**
+   * NFD decodes specs with Go's encoding/json, which matches field names without regard to case:
+   * `MatchExpressions` is a requirement there. Reading it as an unknown key here would drop the
+   * requirement, so a field spelt in another case is an error, never ignored.
+   */
+  fieldCase(
+    raw: Record<string, unknown>,
+    at: readonly PathSegment[],
+    known: readonly string[],
+  ): void {
+    for (const key of Object.keys(raw)) {
+      if (known.includes(key)) continue;
+      const meant = known.find((k) => k.toLowerCase() === key.toLowerCase());
+      if (meant !== undefined) {
+        this.error(
+          [...at, key],
+          `is spelt ${meant} in NFD, which reads field names regardless of case; write ${meant}`,
+        );
+      }
+    }
+  }
+
   expression(raw: unknown, at: readonly PathSegment[]): NfdExpression | undefined {
     if (!isObject(raw)) {
       this.error(at, "must be an object {op, value}");
+      return undefined;
+    }
+    this.fieldCase(raw, at, ["op", "value", "key", "type"]);
+    if (raw["type"] !== undefined) {
+      // NFD (after v0.17) compares Gt/Lt/GtLt as versions with `type: version`; as integers here
+      // the answer would differ, so the expression is refused rather than read another way.
+      this.error([...at, "type"], "typed comparisons (type: version) are not supported");
       return undefined;
     }
     const op = raw["op"];
@@ -112,6 +141,7 @@ class Reader {
       this.error(at, "must be an object {feature, matchExpressions, matchName}");
       return undefined;
     }
+    this.fieldCase(raw, at, ["feature", "matchExpressions", "matchName"]);
     const expr = raw["matchExpressions"];
     let feature = raw["feature"];
     const expressions: [string, NfdExpression][] = [];
@@ -165,6 +195,7 @@ class Reader {
       this.error(at, "must be a NodeFeatureRule rule {name, matchFeatures, matchAny}");
       return undefined;
     }
+    this.fieldCase(raw, at, ["name", "matchFeatures", "matchAny"]);
     for (const key of Object.keys(raw)) {
       if (key.startsWith("match") && key !== "matchFeatures" && key !== "matchAny")
         this.error(
@@ -198,6 +229,7 @@ class Reader {
       this.error(at, "must be an object {rules, weight, tag, description}");
       return undefined;
     }
+    this.fieldCase(raw, at, ["rules", "weight", "tag", "description"]);
     const rulesRaw = raw["rules"];
     if (!Array.isArray(rulesRaw) || rulesRaw.length === 0) {
       this.error([...at, "rules"], "must be a non-empty array of NodeFeatureRule rules");
