@@ -268,16 +268,24 @@ function tupleBound(p: Parts, n: number): { tuple: number[]; exact: boolean } {
 
 /**
  * The first `count` keys equal to b's components, said as Gt/Lt: NFD writes VERSION_ID's parts as
- * they appear (`22.04` gives minor `04`), which Gt/Lt read as numbers and In would not.
+ * they appear (`22.04` gives minor `04`), which Gt/Lt read as numbers and In would not. NFD omits
+ * a minor (or later) label the version does not write (Debian `12` has no minor), and the value
+ * language reads the missing component as 0: so a 0 after the first key is also met by absence.
  */
 function prefixEqual(
   b: readonly number[],
   keys: readonly string[],
   count: number,
-): Map<string, Constraint> {
-  return new Map(
-    keys.slice(0, count).map((k, j) => [k, { gt: (b[j] as number) - 1, lt: (b[j] as number) + 1 }]),
-  );
+): Map<string, Constraint>[] {
+  let terms: Map<string, Constraint>[] = [new Map()];
+  for (let j = 0; j < count; j++) {
+    const key = keys[j] as string;
+    const v = b[j] as number;
+    const alternatives: Constraint[] =
+      j >= 1 && v === 0 ? [{ gt: -1, lt: 1 }, { exists: false }] : [{ gt: v - 1, lt: v + 1 }];
+    terms = terms.flatMap((t) => alternatives.map((c) => new Map(t).set(key, c)));
+  }
+  return terms;
 }
 
 /** Tuple ≥ b, over the keys (b without trailing zeros). */
@@ -285,22 +293,26 @@ function atLeast(b: readonly number[], keys: readonly string[]): Dnf {
   if (b.length === 0) return ANY_NODE;
   const out: Term[] = [];
   for (let i = 0; i < b.length; i++) {
-    const t = prefixEqual(b, keys, i);
     const last = i === b.length - 1;
-    t.set(keys[i] as string, { gt: (b[i] as number) - (last ? 1 : 0) });
-    out.push(t);
+    for (const t of prefixEqual(b, keys, i)) {
+      t.set(keys[i] as string, { gt: (b[i] as number) - (last ? 1 : 0) });
+      out.push(t);
+    }
   }
   return out;
 }
 
-/** Tuple < b. */
+/** Tuple < b. An absent label after the first reads as 0, which is below any b[i] > 0. */
 function below(b: readonly number[], keys: readonly string[]): Dnf {
   const out: Term[] = [];
   for (let i = 0; i < b.length; i++) {
     if ((b[i] as number) <= 0) continue;
-    const t = prefixEqual(b, keys, i);
-    t.set(keys[i] as string, { lt: b[i] as number });
-    out.push(t);
+    for (const t of prefixEqual(b, keys, i)) {
+      const absent = new Map(t);
+      t.set(keys[i] as string, { lt: b[i] as number });
+      out.push(t);
+      if (i >= 1) out.push(absent.set(keys[i] as string, { exists: false }));
+    }
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // Per label: what NFD's node labels say exactly, what only approximately, and what not at all.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { translateLabel, termsOf } from "../../../src/compat/affinity/index.js";
+import { requirementHolds, translateLabel, termsOf } from "../../../src/compat/affinity/index.js";
 import { createCatalog } from "../../../src/compat/catalog.js";
 import { compileSets } from "../../../src/compat/compiled-set.js";
 import { readSets } from "../../../src/compat/sets.js";
@@ -70,7 +70,35 @@ describe("affinity: labels", () => {
         { key: `${P}kernel-version.major`, operator: "Lt", values: ["6"] },
         { key: `${P}kernel-version.minor`, operator: "Lt", values: ["16"] },
       ],
+      // A node without a minor label is 5.0 to the value language: below 5.16 as well.
+      [
+        { key: `${P}kernel-version.major`, operator: "Gt", values: ["4"] },
+        { key: `${P}kernel-version.major`, operator: "Lt", values: ["6"] },
+        { key: `${P}kernel-version.minor`, operator: "DoesNotExist" },
+      ],
     ]);
+  });
+
+  test("an OS version without a minor part (Debian 12, no VERSION_ID.minor label) is admitted as select admits it", () => {
+    const node12 = { [`${P}system-os_release.VERSION_ID.major`]: "12" };
+    const node12dot3 = {
+      [`${P}system-os_release.VERSION_ID.major`]: "12",
+      [`${P}system-os_release.VERSION_ID.minor`]: "3",
+    };
+    for (const [value, on12, on12dot3] of [
+      ["<12.1", true, false],
+      ["[11, 12.1)", true, false],
+      ["!=12.1", true, true],
+      [">=12", true, true],
+      ["<12", false, false],
+    ] as const) {
+      const t = translate("oci.os.version", value);
+      assert.equal(t.fidelity, "exact", value);
+      const admits = (labels: Record<string, string>) =>
+        t.terms.some((term) => (term ?? []).every((r) => requirementHolds(r, labels)));
+      assert.equal(admits(node12), on12, `${value} on 12`);
+      assert.equal(admits(node12dot3), on12dot3, `${value} on 12.3`);
+    }
   });
 
   test("a bound on a fourth component or a pre-release is widened and reported", () => {
