@@ -103,8 +103,17 @@ export function translateLabel(label: CompiledLabel, vocab: NfdVocabulary): Labe
       // os-release IDs are lower case by definition, and the string match ignores case.
       return stringTerms(value, `${vocab.prefix}system-os_release.ID`, (v) => v.toLowerCase());
   }
-  // A namespaced label from a features.d file: NFD publishes it as it is.
-  if (name.includes("/") && label.type === "string") return stringTerms(value, name, (v) => v);
+  // A namespaced label from a features.d file: NFD publishes it as it is, and label values
+  // compare with case while the string match ignores it, so only a value without letters (a
+  // number, a version) says exactly the same thing; any other is left to the node-side check.
+  if (name.includes("/") && label.type === "string") {
+    if (/[A-Za-z]/.test(value)) {
+      return inexpressible(
+        `node label values compare with case, and ${name}'s string match ignores it`,
+      );
+    }
+    return stringTerms(value, name, (v) => v);
+  }
   return inexpressible(`NFD publishes no node label for ${name}`);
 }
 

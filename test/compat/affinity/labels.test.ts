@@ -117,6 +117,17 @@ describe("affinity: labels", () => {
     assert.equal(translate("oci.cpu.vendor", "Genuine*").fidelity, "inexpressible");
   });
 
+  test("a namespaced string label is exact only for values without letters: label values compare with case, the string match does not", () => {
+    const numeric = translate("example.com/rack", "12|14");
+    assert.equal(numeric.fidelity, "exact");
+    assert.deepEqual(numeric.terms, [
+      [{ key: "example.com/rack", operator: "In", values: ["12", "14"] }],
+    ]);
+    const named = translate("example.com/gpu", "Foo");
+    assert.equal(named.fidelity, "inexpressible");
+    assert.match(named.reason ?? "", /compare with case/);
+  });
+
   test("labels NFD does not publish are reported precisely", () => {
     const t = translate("oci.os.glibc", ">=2.31");
     assert.equal(t.fidelity, "inexpressible");

@@ -86,4 +86,36 @@ describe("NVIDIA_REQUIRE_* grammar", () => {
     );
     assert.deepEqual(nvidiaRequirements([...env, "NVIDIA_DISABLE_REQUIRE=true"]), []);
   });
+
+  it("reads NVIDIA_DISABLE_REQUIRE as Go's ParseBool does: yes or tRuE do not disable anything", () => {
+    const env = ["NVIDIA_REQUIRE_CUDA=cuda>=12.2"];
+    for (const on of ["1", "t", "T", "TRUE", "true", "True"]) {
+      assert.deepEqual(nvidiaRequirements([...env, `NVIDIA_DISABLE_REQUIRE=${on}`]), [], on);
+    }
+    for (const off of ["yes", "tRuE", "on", "0", "false", ""]) {
+      assert.equal(nvidiaRequirements([...env, `NVIDIA_DISABLE_REQUIRE=${off}`]).length, 1, off);
+    }
+  });
+
+  it("skips NVIDIA_REQUIRE_JETPACK*, as the container toolkit does", () => {
+    assert.deepEqual(
+      nvidiaRequirements([
+        "NVIDIA_REQUIRE_JETPACK=csv-mounts=all",
+        "NVIDIA_REQUIRE_CUDA=cuda>=12.2",
+      ]).map((r) => r.name),
+      ["NVIDIA_REQUIRE_CUDA"],
+    );
+  });
+
+  it("a legacy image with CUDA_VERSION and no NVIDIA_REQUIRE_CUDA requires cuda>=MAJOR.MINOR", () => {
+    assert.deepEqual(nvidiaRequirements(["CUDA_VERSION=11.4.3"]), [
+      { name: "CUDA_VERSION", value: "cuda>=11.4" },
+    ]);
+    assert.deepEqual(
+      nvidiaRequirements(["CUDA_VERSION=11.4.3", "NVIDIA_REQUIRE_CUDA=cuda>=11.0"]).map(
+        (r) => r.value,
+      ),
+      ["cuda>=11.0"],
+    );
+  });
 });
