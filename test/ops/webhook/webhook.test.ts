@@ -2,7 +2,8 @@
 // (test/fixtures/admission), resolving images in the real registry. Every patch is applied and the
 // result validated against the Kubernetes OpenAPI schemas (kubernetes-models).
 import assert from "node:assert/strict";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, readFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { createServer, type Server, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { CronJob } from "kubernetes-models/batch/v1";
@@ -283,6 +284,23 @@ describe("webhook over HTTPS with real AdmissionReviews", () => {
     assert.match(refused.review.response.status?.message ?? "", /^ocicompat: no node both meets/);
   });
 
+  test("a pod spec of an unexpected shape (initContainers not a list) is decided by --on-error, not answered 500", async () => {
+    const body = review("pod", [hpc]);
+    const object = (body["request"] as Record<string, Record<string, Record<string, unknown>>>)[
+      "object"
+    ];
+    (object?.["spec"] as Record<string, unknown>)["initContainers"] = {};
+    const admitted = await send(open, body);
+    assert.equal(admitted.review.response.allowed, true);
+    assert.equal(admitted.review.response.patch, undefined);
+    assert.match(
+      (admitted.review.response.warnings ?? []).join("\n"),
+      /admitted without a node affinity/,
+    );
+    const refused = await send(await start("deny"), body);
+    assert.equal(refused.review.response.allowed, false);
+  });
+
   test("a pod whose image has no compat data is admitted without a patch", async () => {
     const answer = await send(open, review("pod", [plain]));
     assert.equal(answer.review.response.allowed, true);
@@ -361,6 +379,37 @@ describe("webhook over HTTPS with real AdmissionReviews", () => {
     const gets = proxy.requests.filter((r) => r.startsWith("GET"));
     assert.equal(new Set(gets).size, gets.length, gets.join("\n"));
     assert.equal(gets.length, 3, gets.join("\n"));
+  });
+
+  test("review bodies held at once are bounded: past 32 MiB in flight the next one is answered 503, and the server keeps serving", async () => {
+    const server = await start("allow");
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    // Five senders each hold 7 MiB of an 8 MB body without finishing it: 35 MiB in flight.
+    const holders = Array.from({ length: 5 }, () => {
+      const req = httpsRequest({
+        host: "127.0.0.1",
+        port: server.port,
+        path: "/mutate",
+        method: "POST",
+        ca: readFileSync(cert.cert),
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": 8_000_000 },
+      });
+      const answered = new Promise<number>((resolve) => {
+        req.on("response", (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", () => resolve(-1));
+      });
+      for (let i = 0; i < 7; i++) req.write(chunk);
+      return { req, answered };
+    });
+    const first = await Promise.race(holders.map((h) => h.answered));
+    assert.equal(first, 503);
+    for (const h of holders) h.req.destroy();
+    const after = await send(server, review("pod", [plain]));
+    assert.equal(after.review.response.allowed, true);
   });
 
   test("health, readiness and Prometheus metrics are served", async () => {
