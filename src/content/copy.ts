@@ -15,7 +15,7 @@ import { followableDescriptor } from "../oci/followed-descriptor.js";
 import type { ImageIndex } from "../oci/schema.js";
 import { cancellable, cancellation, throwIfCancelled } from "./cancel.js";
 import { CopyError, type CopySide } from "./copy/error.js";
-import { limiter } from "./copy/limiter.js";
+import { createLimit } from "./limit.js";
 import { successors } from "./graph.js";
 import { parseIndex } from "./registry/documents.js";
 import { referrersTag } from "../oci/referrers.js";
@@ -156,7 +156,7 @@ function startRun(src: Store, dst: Store, options: CopyOptions): Run {
       repaired: 0,
       warnings: [],
     },
-    limit: limiter(Math.max(1, options.concurrency ?? 4)),
+    limit: createLimit(Math.max(1, options.concurrency ?? 4)),
     call: options.signal === undefined ? {} : { signal: options.signal },
     mounter: mountFrom !== undefined && canMount(dst) ? dst : undefined,
     mountSources:

@@ -23,7 +23,7 @@ import {
 } from "../node/nfd/names.js";
 import { OcicompatError } from "../oci/errors.js";
 import { parseReference } from "../oci/reference.js";
-import { createLimit } from "./select/limit.js";
+import { createLimit } from "../content/limit.js";
 import { CompatReader } from "./select/read-compat.js";
 import { ImageReader } from "./select/read-image.js";
 

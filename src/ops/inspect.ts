@@ -15,7 +15,7 @@ import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
 import type { NfdCompatibility } from "../compat/nfd/spec.js";
 import { NfdReader } from "./select/read-nfd.js";
-import { createLimit } from "./select/limit.js";
+import { createLimit } from "../content/limit.js";
 import { isObject, type Json } from "../oci/json-value.js";
 
 export interface CompatSummary {

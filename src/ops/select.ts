@@ -28,7 +28,7 @@ import { parseReference } from "../oci/reference.js";
 import type { Diagnostic } from "../node/discover.js";
 import { raceCancellation, throwIfCancelled } from "../content/cancel.js";
 import { runController } from "./select/cancel.js";
-import { createLimit } from "./select/limit.js";
+import { createLimit } from "../content/limit.js";
 import { discoverFor, loadProfileOption, type NodeSource } from "./select/node.js";
 import { CompatReader } from "./select/read-compat.js";
 import { ImageReader, type CompatSource, type ImageRead } from "./select/read-image.js";

@@ -13,7 +13,7 @@
 // registry that knows nothing of compatibilities (see verify/anchors.ts); content that nothing
 // keeps alive is a problem.
 import { withSignal } from "../content/cancel.js";
-import { limiter } from "../content/copy/limiter.js";
+import { createLimit } from "../content/limit.js";
 import {
   fetchBytes,
   isManifestType,
@@ -109,7 +109,7 @@ class Walker {
   readonly #reads = new Map<string, Promise<Read>>();
   readonly #blobs = new Map<string, Promise<Read>>();
   readonly #walked = new Set<string>();
-  readonly #hashing = limiter(HASH_CONCURRENCY);
+  readonly #hashing = createLimit(HASH_CONCURRENCY);
 
   constructor(
     readonly store: Store,

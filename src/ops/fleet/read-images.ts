@@ -11,7 +11,7 @@ import type { StoreOpener } from "../../content/open.js";
 import { isOcicompatError, OcicompatError } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
 import { runController } from "../select/cancel.js";
-import { createLimit, type Limit } from "../select/limit.js";
+import { createLimit, type Limit } from "../../content/limit.js";
 import { CompatReader } from "../select/read-compat.js";
 import { ImageReader, type ImageRead } from "../select/read-image.js";
 

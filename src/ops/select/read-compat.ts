@@ -27,7 +27,7 @@ import type { ValidationIssue } from "../../oci/errors.js";
 import { looksLikeNfdSpec, readNfdSpec } from "../../compat/nfd/spec.js";
 import { isObject, type Json } from "../../oci/json-value.js";
 import { raceCancellation } from "../../content/cancel.js";
-import type { Limit } from "./limit.js";
+import type { Limit } from "../../content/limit.js";
 
 /** Failures that describe the content itself: dangling, corrupt or invalid. */
 const CONTENT_PROBLEMS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
