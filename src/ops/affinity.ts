@@ -24,8 +24,7 @@ import {
 import { OcicompatError } from "../oci/errors.js";
 import { parseReference } from "../oci/reference.js";
 import { createLimit } from "../content/limit.js";
-import { CompatReader } from "./select/read-compat.js";
-import { ImageReader } from "./select/read-image.js";
+import { imageReaderFor } from "./select/read-image.js";
 
 const NFD_NAME_OF_CANONICAL: ReadonlyMap<string, string> = new Map(
   [...CPUINFO_TO_NFD_FLAG].map(([cpuinfo, nfd]) => [canonicalCpuFeature(cpuinfo), nfd]),
@@ -64,12 +63,7 @@ export async function imageAffinityAt(
   const signal = options.signal ?? new AbortController().signal;
   const context = { store, limit: createLimit(DEFAULT_CONCURRENCY), signal };
   const budget = createBudgetMeter(resolveBudgets(options.budgets), reference);
-  const reader = new ImageReader(
-    context,
-    new CompatReader(context, options.catalog, budget),
-    budget,
-    reference,
-  );
+  const reader = imageReaderFor(context, options.catalog, budget, reference);
   const image = await reader.read(root);
   return imageAffinity({ reference, entries: image.entries }, nfdVocabulary);
 }

@@ -30,9 +30,7 @@ import { raceCancellation, throwIfCancelled } from "../content/cancel.js";
 import { runController } from "./select/cancel.js";
 import { createLimit } from "../content/limit.js";
 import { discoverFor, loadProfileOption, type NodeSource } from "./select/node.js";
-import { CompatReader } from "./select/read-compat.js";
-import { ImageReader, type CompatSource, type ImageRead } from "./select/read-image.js";
-import { NfdReader } from "./select/read-nfd.js";
+import { imageReaderFor, type CompatSource, type ImageRead } from "./select/read-image.js";
 import { nfdFeaturesOfProfile } from "../node/nfd/features-of-profile.js";
 
 export { labelsNeeded } from "./select/node.js";
@@ -121,14 +119,7 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
       signal,
     };
     const budget = createBudgetMeter(budgets, options.reference);
-    const reader = new ImageReader(
-      context,
-      new CompatReader(context, catalog, budget),
-      budget,
-      options.reference,
-      new NfdReader(context),
-      options.source ?? "auto",
-    );
+    const reader = imageReaderFor(context, catalog, budget, options.reference, options.source);
     image = await reader.read(root).catch((err: unknown) => {
       // The first failure stops the other reads of this run.
       run.controller.abort(err);

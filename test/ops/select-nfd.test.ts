@@ -13,6 +13,7 @@ import { createStoreOpener } from "../../src/content/open.js";
 import { createRegistryStore } from "../../src/content/registry/index.js";
 import { attachNfd } from "../../src/ops/attach/nfd.js";
 import type { CompatSource } from "../../src/ops/select/read-image.js";
+import { readFleetImages } from "../../src/ops/fleet/read-images.js";
 import { selectImage, type ImageSelection } from "../../src/ops/select.js";
 import { tempDir } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
@@ -186,5 +187,22 @@ describe("NFD artifacts in select (real registry, fallback tag)", () => {
         `GET /v2/nfd/app/manifests/sha256-${arm64.manifest.desc.digest.slice(7)}`,
       ].sort(),
     );
+  });
+});
+
+describe("NFD artifacts in fleet (real registry)", () => {
+  test("fleet reads an image's NFD artifact as select does: the same entry carries the NFD rules", async () => {
+    const opener = createStoreOpener({ cache: openCache({ dir: `${work.path}/fleet-cache` }) });
+    try {
+      const [read] = await readFleetImages([`${registry.host}/nfd/app:v1`], { opener, catalog });
+      assert.equal(read?.state, "ok");
+      const entries = read?.state === "ok" ? read.image.entries : [];
+      assert.equal(entries[0]?.compat?.state, "ok");
+      assert.equal(entries[0]?.compat?.state === "ok" ? entries[0].compat.form : undefined, "nfd");
+      const { selection } = await select("nfd/app", node(GOOD));
+      assert.equal(selection.entries[0]?.compat?.form, "nfd");
+    } finally {
+      await opener.close();
+    }
   });
 });

@@ -12,8 +12,7 @@ import { isOcicompatError, OcicompatError } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
 import { runController } from "../select/cancel.js";
 import { createLimit, type Limit } from "../../content/limit.js";
-import { CompatReader } from "../select/read-compat.js";
-import { ImageReader, type ImageRead } from "../select/read-image.js";
+import { imageReaderFor, type ImageRead } from "../select/read-image.js";
 
 export type FleetImageRead =
   | { reference: string; state: "ok"; digest: string; image: ImageRead }
@@ -58,12 +57,7 @@ async function readOne(
     if (pending === undefined) {
       const context = { store, limit, signal };
       const budget = createBudgetMeter(resolveBudgets(options.budgets), reference);
-      const reader = new ImageReader(
-        context,
-        new CompatReader(context, options.catalog, budget),
-        budget,
-        reference,
-      );
+      const reader = imageReaderFor(context, options.catalog, budget, reference);
       pending = reader.read(root);
       byDigest.set(root.digest, pending);
     }

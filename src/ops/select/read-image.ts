@@ -16,7 +16,8 @@ import {
   type EntryPlatform,
   type SelectionEntryInput,
 } from "../../compat/select.js";
-import type { NfdReader } from "./read-nfd.js";
+import { NfdReader } from "./read-nfd.js";
+import type { LabelCatalog } from "../../compat/catalog.js";
 import type { BudgetMeter } from "../../compat/budget.js";
 import type { ContentDescriptor } from "../../content/store.js";
 import { OcicompatError, ValidationError } from "../../oci/errors.js";
@@ -30,7 +31,7 @@ import {
   describeProblem,
   isContentProblem,
   readJsonAt,
-  type CompatReader,
+  CompatReader,
   type ReadContext,
 } from "./read-compat.js";
 import { isObject, type Json } from "../../oci/json-value.js";
@@ -93,6 +94,27 @@ function platformOf(value: Json): EntryPlatform {
  */
 export type CompatSource = "auto" | "ij" | "nfd";
 export const COMPAT_SOURCES: readonly CompatSource[] = ["auto", "ij", "nfd"];
+
+/**
+ * The reader of an image as `select` reads it: Proposal I/J compatibilities and NFD artifacts,
+ * as `source` says. `fleet` and `affinity` read with it too, so their answers are select's.
+ */
+export function imageReaderFor(
+  context: ReadContext,
+  catalog: LabelCatalog,
+  budget: BudgetMeter,
+  name: string,
+  source: CompatSource = "auto",
+): ImageReader {
+  return new ImageReader(
+    context,
+    new CompatReader(context, catalog, budget),
+    budget,
+    name,
+    new NfdReader(context),
+    source,
+  );
+}
 
 export class ImageReader {
   constructor(
