@@ -106,19 +106,18 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       metrics.reviews.inc({ outcome: "malformed" });
       return send(res, 400, "text/plain; charset=utf-8", `${message}\n`);
     }
+    // Parsing the review, and finding the pod spec in it (inside mutate), refuse the same way.
+    const malformed = (err: MalformedReview, uid?: string): void => {
+      log({ level: "warn", msg: "malformed review", ...(uid ? { uid } : {}), error: err.message });
+      metrics.reviews.inc({ outcome: "malformed" });
+      send(res, 400, "text/plain; charset=utf-8", `malformed AdmissionReview: ${err.message}\n`);
+    };
     let request;
     try {
       request = parseReview(body);
     } catch (err) {
       if (!(err instanceof MalformedReview)) throw err;
-      log({ level: "warn", msg: "malformed review", error: err.message });
-      metrics.reviews.inc({ outcome: "malformed" });
-      return send(
-        res,
-        400,
-        "text/plain; charset=utf-8",
-        `malformed AdmissionReview: ${err.message}\n`,
-      );
+      return malformed(err);
     }
     let result;
     try {
@@ -129,14 +128,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       });
     } catch (err) {
       if (!(err instanceof MalformedReview)) throw err;
-      log({ level: "warn", msg: "malformed review", uid: request.uid, error: err.message });
-      metrics.reviews.inc({ outcome: "malformed" });
-      return send(
-        res,
-        400,
-        "text/plain; charset=utf-8",
-        `malformed AdmissionReview: ${err.message}\n`,
-      );
+      return malformed(err, request.uid);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.reviews.inc({ outcome: result.outcome });
