@@ -61,22 +61,27 @@ export async function* cancellable<T>(
 }
 
 /**
- * A signal that aborts when `signal` does, with the cancellation error as its reason, so that
- * whatever it cuts (an undici request and its body) fails with that error. `dispose` detaches it
- * from `signal` once the work it guards is over, so a long-lived signal does not gather listeners.
+ * A controller whose signal aborts when `signal` does (if given), with the cancellation error as
+ * its reason, so that whatever it cuts (an undici request and its body) fails with that error; the
+ * owner may also abort it on its own (a run's first failure stops the reads still in flight).
+ * `dispose` detaches it from `signal` once the work it guards is over, so a long-lived signal
+ * does not gather listeners.
  */
-export function linkedSignal(signal: AbortSignal): { signal: AbortSignal; dispose(): void } {
+export function linkedSignal(signal: AbortSignal | undefined): {
+  controller: AbortController;
+  signal: AbortSignal;
+  dispose(): void;
+} {
   const controller = new AbortController();
+  const linked = { controller, signal: controller.signal };
+  if (signal === undefined) return { ...linked, dispose: () => undefined };
   if (signal.aborted) {
     controller.abort(cancellation(signal));
-    return { signal: controller.signal, dispose: () => undefined };
+    return { ...linked, dispose: () => undefined };
   }
   const onAbort = (): void => controller.abort(cancellation(signal));
   signal.addEventListener("abort", onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    dispose: () => signal.removeEventListener("abort", onAbort),
-  };
+  return { ...linked, dispose: () => signal.removeEventListener("abort", onAbort) };
 }
 
 /**

@@ -26,8 +26,7 @@ import type { ContentDescriptor } from "../content/store.js";
 import { OcicompatError } from "../oci/errors.js";
 import { parseReference } from "../oci/reference.js";
 import type { Diagnostic } from "../node/discover.js";
-import { raceCancellation, throwIfCancelled } from "../content/cancel.js";
-import { runController } from "./select/cancel.js";
+import { linkedSignal, raceCancellation, throwIfCancelled } from "../content/cancel.js";
 import { createLimit } from "../content/limit.js";
 import { discoverFor, loadProfileOption, type NodeSource } from "./select/node.js";
 import { imageReaderFor, type CompatSource, type ImageRead } from "./select/read-image.js";
@@ -103,7 +102,7 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
   if (reference === undefined) {
     throw new OcicompatError("USAGE", "names no tag or digest", { subject: options.reference });
   }
-  const run = runController(options.signal);
+  const run = linkedSignal(options.signal);
   const signal = run.controller.signal;
   let image: ImageRead;
   try {

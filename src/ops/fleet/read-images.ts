@@ -6,11 +6,10 @@
 // deadline or cancellation ends the whole run.
 import { createBudgetMeter, resolveBudgets, type SelectionBudgets } from "../../compat/budget.js";
 import type { LabelCatalog } from "../../compat/catalog.js";
-import { raceCancellation, throwIfCancelled } from "../../content/cancel.js";
+import { linkedSignal, raceCancellation, throwIfCancelled } from "../../content/cancel.js";
 import type { StoreOpener } from "../../content/open.js";
 import { isOcicompatError, OcicompatError } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
-import { runController } from "../select/cancel.js";
 import { createLimit, type Limit } from "../../content/limit.js";
 import { imageReaderFor, type ImageRead } from "../select/read-image.js";
 
@@ -43,7 +42,7 @@ async function readOne(
   limit: Limit,
   byDigest: Map<string, Promise<ImageRead>>,
 ): Promise<FleetImageRead> {
-  const run = runController(options.signal);
+  const run = linkedSignal(options.signal);
   const signal = run.controller.signal;
   try {
     const ref = parseReference(reference);
