@@ -16,6 +16,8 @@ export type NameForm = "cpu-feature" | "device-id";
 /** NFD's (klauspost/cpuid's) CPUID names that differ from the cpuinfo flag, → the cpuinfo flag. */
 export const CPUID_TO_CPUINFO_FEATURE: ReadonlyMap<string, string> = new Map([
   ["AESNI", "AES"],
+  ["AMD3DNOW", "3DNOW"],
+  ["AMD3DNOWEXT", "3DNOWEXT"],
   ["CLMUL", "PCLMULQDQ"],
   ["CMPXCHG8", "CX8"],
   ["FMA3", "FMA"],
@@ -26,6 +28,7 @@ export const CPUID_TO_CPUINFO_FEATURE: ReadonlyMap<string, string> = new Map([
   ["SSE3", "PNI"],
   ["SSE4", "SSE41"],
   ["SYSEE", "SEP"],
+  ["TOPEXT", "TOPOEXT"],
   ["X87", "FPU"],
 ]);
 

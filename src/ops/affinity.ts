@@ -9,13 +9,12 @@ import {
   type NfdVocabulary,
 } from "../compat/affinity/index.js";
 import { createBudgetMeter, resolveBudgets, type SelectionBudgets } from "../compat/budget.js";
-import { canonicalCpuFeature } from "../compat/canonical-names.js";
 import type { LabelCatalog } from "../compat/catalog.js";
 import { raceCancellation, throwIfCancelled } from "../content/cancel.js";
 import type { StoreOpener } from "../content/open.js";
 import type { ContentDescriptor, Store } from "../content/store.js";
+import { nfdCpuidNames } from "../compat/nfd/cpuid-flags.js";
 import {
-  CPUINFO_TO_NFD_FLAG,
   NFD_DEFAULT_KERNEL_CONFIG,
   NFD_HIDDEN_CPUID_FLAGS,
   NFD_LABEL_PREFIX,
@@ -26,9 +25,19 @@ import { parseReference } from "../oci/reference.js";
 import { createLimit } from "../content/limit.js";
 import { imageReaderFor } from "./select/read-image.js";
 
-const NFD_NAME_OF_CANONICAL: ReadonlyMap<string, string> = new Map(
-  [...CPUINFO_TO_NFD_FLAG].map(([cpuinfo, nfd]) => [canonicalCpuFeature(cpuinfo), nfd]),
-);
+/** Each architecture's NFD flag table without the flags NFD hides, shared as the tables are. */
+const SHOWN_FLAGS = new Map<ReadonlyMap<string, string>, ReadonlyMap<string, string>>();
+
+function shownCpuFlags(architecture: string): ReadonlyMap<string, string> | undefined {
+  const all = nfdCpuidNames(architecture);
+  if (all === undefined) return undefined;
+  let shown = SHOWN_FLAGS.get(all);
+  if (shown === undefined) {
+    shown = new Map([...all].filter(([, nfd]) => !NFD_HIDDEN_CPUID_FLAGS.has(nfd)));
+    SHOWN_FLAGS.set(all, shown);
+  }
+  return shown;
+}
 const VENDOR_BY_LOWER: ReadonlyMap<string, string> = new Map(
   [...VENDOR_TO_NFD].map(([ours, nfd]) => [ours.toLowerCase(), nfd]),
 );
@@ -36,11 +45,7 @@ const VENDOR_BY_LOWER: ReadonlyMap<string, string> = new Map(
 /** NFD's default labels (the tables `discover -o nfd` writes with). */
 export const nfdVocabulary: NfdVocabulary = {
   prefix: NFD_LABEL_PREFIX,
-  cpuFlag: (canonical) => {
-    if (/^X86_64_V\d$/.test(canonical)) return undefined;
-    const nfd = NFD_NAME_OF_CANONICAL.get(canonical) ?? canonical;
-    return NFD_HIDDEN_CPUID_FLAGS.has(nfd) ? undefined : nfd;
-  },
+  cpuFlags: shownCpuFlags,
   vendor: (written) => VENDOR_BY_LOWER.get(written.trim().toLowerCase()),
   kernelConfig: new Set(NFD_DEFAULT_KERNEL_CONFIG),
 };

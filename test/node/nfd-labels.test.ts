@@ -52,6 +52,29 @@ describe("NFD labels of a profile", () => {
     assert.deepEqual(names, [...names].sort());
   });
 
+  test("an arm64 host: NFD's arm64 hwcap names (AES, not AESNI), and no label NFD never publishes", async () => {
+    const { profile } = await discover({ root: host("graviton"), now: NOW });
+    const lines = nfdLabelsOf(profile).labels.map((l) => `${l.name}=${l.value}`);
+    const cpu = lines.filter((l) => l.includes("cpu-cpuid."));
+    for (const line of ["AES", "ASIMD", "ATOMICS", "SHA2"]) {
+      assert.ok(cpu.includes(`${P}cpu-cpuid.${line}=true`), `${line} in ${cpu.join(" ")}`);
+    }
+    assert.ok(!cpu.some((l) => l.includes("AESNI")));
+  });
+
+  test("flags outside NFD's list for the architecture are not written (constant_tsc, levels)", () => {
+    const profile: NodeProfile = {
+      schemaVersion: 1,
+      name: "n",
+      platform: { os: "linux", architecture: "amd64" },
+      labels: { "oci.cpu.features": ["AVX2", "CONSTANT_TSC", "X86_64_V3", "aes", "sse4_2"] },
+    };
+    const names = nfdLabelsOf(profile).labels.map((l) => l.name);
+    assert.deepEqual(names, [`${P}cpu-cpuid.AESNI`, `${P}cpu-cpuid.AVX2`]);
+    const riscv = { ...profile, platform: { os: "linux", architecture: "riscv64" } };
+    assert.deepEqual(nfdLabelsOf(riscv).labels, [], "NFD's cpu source reports no flags there");
+  });
+
   test("values Kubernetes would refuse are reported, not written", () => {
     const profile: NodeProfile = {
       schemaVersion: 1,

@@ -46,6 +46,7 @@ function entry(
 
 const amd64 = { os: "linux", architecture: "amd64" };
 const arm64 = { os: "linux", architecture: "arm64" };
+const armv7 = { os: "linux", architecture: "arm", variant: "v7" };
 
 /** Images whose every requirement NFD's default labels can say exactly. */
 const EXACT_IMAGES: Record<string, SelectionEntryInput[]> = {
@@ -70,12 +71,27 @@ const EXACT_IMAGES: Record<string, SelectionEntryInput[]> = {
     entry(arm64),
   ],
   intel: [entry(amd64, [{ "oci.cpu.vendor": "GenuineIntel", "oci.cpu.family": ">=6, !=7" }])],
+  // The same cpuinfo name is AESNI in NFD's x86 labels and AES in its arm64 ones.
+  crypto: [
+    entry(arm64, [{ "oci.cpu.features": "aes, sha2", score: 5 }, { "oci.cpu.features": "sve" }]),
+    entry(amd64, [{ "oci.cpu.features": "aes, avx2" }]),
+  ],
 };
 
 function profiles(): NodeProfile[] {
   const out: NodeProfile[] = [];
   const kernels = ["5.4.0-150-generic", "5.15.0-91-generic", "5.15.3", "6.1.0", "6.1.94", "6.8.12"];
-  const flagSets = [[], ["AVX2", "FMA"], ["AVX2", "FMA", "AVX512F"]];
+  // NFD-style profiles as discovery writes them: cpuinfo flags, upper case, some of which
+  // (CONSTANT_TSC) NFD never labels.
+  const flagSets: Record<string, string[][]> = {
+    amd64: [
+      [],
+      ["AVX2", "FMA", "CONSTANT_TSC"],
+      ["AVX2", "FMA", "AVX512F", "AES"],
+      ["AES", "AVX2"],
+    ],
+    arm64: [[], ["AES", "SHA2", "ASIMD"], ["AES", "SVE"], ["AES", "SHA2", "SVE", "CPUID"]],
+  };
   const oses = [
     ["ubuntu", "20.04"],
     ["ubuntu", "22.04"],
@@ -85,7 +101,7 @@ function profiles(): NodeProfile[] {
   let n = 0;
   for (const architecture of ["amd64", "arm64"]) {
     for (const kernel of kernels) {
-      for (const flags of flagSets) {
+      for (const flags of flagSets[architecture] ?? []) {
         for (const vendor of ["GenuineIntel", "AuthenticAMD"]) {
           for (const [id, version] of oses) {
             for (const config of [[], ["PREEMPT"]]) {
@@ -203,6 +219,53 @@ describe("affinity round trip over NFD-labelled node profiles", () => {
       if (admits && !expected) wider++;
     }
     assert.ok(wider > 0, "the glibc requirement is enforced only on the node");
+  });
+
+  test("a flag NFD does not label (cpuinfo's constant_tsc) is reported and only widens the affinity", () => {
+    const entries = [entry(amd64, [{ "oci.cpu.features": "avx2, constant_tsc" }])];
+    const result = combineImages([imageAffinity({ reference: "tsc", entries }, nfdVocabulary)]);
+    assert.deepEqual(
+      result.findings.map((f) => [f.label, f.value, f.fidelity]),
+      [["oci.cpu.features", "avx2, constant_tsc", "approximate"]],
+    );
+    let fitting = 0;
+    for (const p of nodes) {
+      if (!fits(entries, p)) continue;
+      fitting++;
+      assert.equal(nodeAffinityAdmits(result.nodeAffinity, nodeLabels(p)), true, p.name);
+    }
+    assert.ok(fitting > 0, "some node has both flags, so a narrower affinity would fail here");
+  });
+
+  test("a 32-bit arm entry gets per-architecture terms: NFD's arm names on arm nodes, its arm64 names on arm64 nodes", () => {
+    const entries = [entry(armv7, [{ "oci.cpu.features": "aes, neon" }])];
+    const result = combineImages([imageAffinity({ reference: "arm", entries }, nfdVocabulary)]);
+    const terms =
+      result.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    const shape = terms.map((t) =>
+      (t.matchExpressions ?? []).map((e) => `${e.key} ${e.operator} ${(e.values ?? []).join(",")}`),
+    );
+    assert.deepEqual(shape, [
+      [
+        "feature.node.kubernetes.io/cpu-cpuid.AES Exists ",
+        "feature.node.kubernetes.io/cpu-cpuid.NEON Exists ",
+        `${ARCH_LABEL} In arm`,
+        `${OS_LABEL} In linux`,
+      ],
+      [
+        "feature.node.kubernetes.io/cpu-cpuid.AES Exists ",
+        `${ARCH_LABEL} In arm64`,
+        `${OS_LABEL} In linux`,
+      ],
+    ]);
+
+    // On arm64 nodes `neon` has no label (NFD names it ASIMD there): reported, left to the node.
+    assert.ok(
+      result.findings.some(
+        (f) => f.label === "oci.cpu.features" && /neon: .* on arm64 nodes/.test(f.reason),
+      ),
+      JSON.stringify(result.findings),
+    );
   });
 
   test("the documented exception: a node on a kernel pre-release is labelled, and placed, like the release", () => {

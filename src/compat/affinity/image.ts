@@ -7,7 +7,13 @@ import type { PreferredSchedulingTerm } from "kubernetes-types/core/v1.js";
 import { normalizePlatform } from "../../oci/platform.js";
 import { canonicalCpuFeature } from "../canonical-names.js";
 import { skipReason, type EntryPlatform, type SelectionEntryInput } from "../select.js";
-import { translateLabel, type Fidelity } from "./labels.js";
+import type { CompiledSet } from "../compiled-set.js";
+import {
+  translateLabel,
+  unlabelledFlagReason,
+  type Fidelity,
+  type NodeArchitectures,
+} from "./labels.js";
 import { and, andAll, ANY_NODE, NO_NODE, or, requirementsOf, term, type Dnf } from "./terms.js";
 import { ARCH_LABEL, OS_LABEL, type NfdVocabulary } from "./vocabulary.js";
 
@@ -42,17 +48,10 @@ export interface ImageAffinity {
 /** Architectures a node of another architecture also runs (platform-match.ts). */
 const RUN_BY: Readonly<Record<string, string>> = { "386": "amd64", arm: "arm64" };
 
-function platformTerms(
-  p: EntryPlatform,
-  at: Omit<AffinityFinding, "label" | "value" | "fidelity" | "reason">,
-  vocab: NfdVocabulary,
-  findings: AffinityFinding[],
-): Dnf {
-  const n = normalizePlatform({
-    os: p.os,
-    architecture: p.architecture,
-    ...(p.variant !== undefined ? { variant: p.variant } : {}),
-  });
+type Where = Omit<AffinityFinding, "label" | "value" | "fidelity" | "reason">;
+
+/** The node architectures an entry may run on, grouped by how NFD names CPU flags on them. */
+function nodeGroups(n: EntryPlatform, vocab: NfdVocabulary): NodeArchitectures[] {
   const arches = [n.architecture];
   const host = RUN_BY[n.architecture];
   if (
@@ -61,10 +60,28 @@ function platformTerms(
   ) {
     arches.push(host);
   }
+  const groups: NodeArchitectures[] = [];
+  for (const arch of arches) {
+    const cpuFlags = vocab.cpuFlags(arch);
+    const same = groups.find((g) => g.cpuFlags !== undefined && g.cpuFlags === cpuFlags);
+    if (same !== undefined) same.architectures = [...same.architectures, arch];
+    else groups.push({ architectures: [arch], cpuFlags });
+  }
+  return groups;
+}
+
+/** The entry's platform on nodes of `nodes`' architectures. */
+function platformTerms(
+  n: EntryPlatform,
+  nodes: NodeArchitectures,
+  at: Where,
+  vocab: NfdVocabulary,
+  findings: AffinityFinding[],
+): Dnf {
   let dnf: Dnf = [
     new Map([
       [OS_LABEL, { in: new Set([n.os]) }],
-      [ARCH_LABEL, { in: new Set(arches) }],
+      [ARCH_LABEL, { in: new Set(nodes.architectures) }],
     ]),
   ];
   if (n.variant !== undefined) {
@@ -76,23 +93,23 @@ function platformTerms(
       reason: "no node label names the CPU variant (kubernetes.io/arch has none)",
     });
   }
-  for (const feature of p.features ?? []) {
-    const flag = vocab.cpuFlag(canonicalCpuFeature(feature));
+  for (const feature of n.features ?? []) {
+    const flag = nodes.cpuFlags?.get(canonicalCpuFeature(feature));
     if (flag === undefined) {
       findings.push({
         ...at,
         label: "platform.features",
         value: feature,
         fidelity: "inexpressible",
-        reason: "NFD publishes no cpu-cpuid label for it",
+        reason: unlabelledFlagReason(nodes),
       });
     } else dnf = and(dnf, [term(`${vocab.prefix}cpu-cpuid.${flag}`, { exists: true })]);
   }
-  if ((p["os.features"] ?? []).length > 0 || p["os.version"] !== undefined) {
+  if ((n["os.features"] ?? []).length > 0 || n["os.version"] !== undefined) {
     findings.push({
       ...at,
-      label: p["os.version"] !== undefined ? "platform.os.version" : "platform.os.features",
-      value: p["os.version"] ?? (p["os.features"] ?? []).join(","),
+      label: n["os.version"] !== undefined ? "platform.os.version" : "platform.os.features",
+      value: n["os.version"] ?? (n["os.features"] ?? []).join(","),
       fidelity: "inexpressible",
       reason: "no node label carries it",
     });
@@ -105,10 +122,64 @@ function weightOf(score: number, top: number): number {
   return Math.max(1, Math.min(100, Math.round((100 * score) / top)));
 }
 
+/** One readable entry with compatibility sets, on nodes of one flag-naming group. */
+function setTerms(
+  sets: readonly CompiledSet[],
+  platform: Dnf,
+  nodes: NodeArchitectures,
+  at: Where,
+  vocab: NfdVocabulary,
+  findings: AffinityFinding[],
+  scored: { dnf: Dnf; score: number }[],
+): Dnf {
+  return or(
+    ...sets.map((set) => {
+      const parts = set.labels.map((label) => {
+        const t = translateLabel(label, vocab, nodes);
+        if (t.fidelity !== "exact") {
+          findings.push({
+            ...at,
+            set: set.set.index,
+            label: label.label,
+            value: label.matcher.source,
+            fidelity: t.fidelity,
+            reason: t.reason ?? "",
+          });
+        }
+        return t.dnf;
+      });
+      const dnf = and(platform, andAll(parts));
+      if (set.set.score > 0) scored.push({ dnf, score: set.set.score });
+      return dnf;
+    }),
+  );
+}
+
 export function imageAffinity(image: ImageAffinityInput, vocab: NfdVocabulary): ImageAffinity {
   const findings: AffinityFinding[] = [];
   const scored: { dnf: Dnf; score: number }[] = [];
   let hasCompat = false;
+  const onNodes = (entry: SelectionEntryInput, p: EntryPlatform, nodes: NodeArchitectures): Dnf => {
+    const at = { reference: image.reference, entry: entry.descriptor.digest };
+    const platform = platformTerms(p, nodes, at, vocab, findings);
+    const compat = entry.compat ?? { state: "none" as const };
+    if (compat.state === "none") return platform;
+    if (compat.state === "unreadable") return NO_NODE;
+    hasCompat = true;
+    if (compat.nfd !== undefined) {
+      // NFD rules (an NFD artifact, or ocifit-k8s's NFD-shaped blob) are not translated: the
+      // entry's platform is all the affinity says, and the node-side check enforces the rest.
+      findings.push({
+        ...at,
+        label: "nfd",
+        value: compat.descriptor.digest,
+        fidelity: "inexpressible",
+        reason: "NFD image-compatibility rules are checked on the node only (mirror or check)",
+      });
+      return platform;
+    }
+    return setTerms(compat.sets, platform, nodes, at, vocab, findings, scored);
+  };
   const visit = (entries: readonly SelectionEntryInput[]): Dnf[] =>
     entries.flatMap((entry): Dnf[] => {
       if (skipReason(entry) !== undefined) return [];
@@ -116,44 +187,22 @@ export function imageAffinity(image: ImageAffinityInput, vocab: NfdVocabulary): 
         return entry.children.length > 0 ? visit(entry.children) : [];
       // Selection excludes an entry it cannot read; so does the affinity.
       if (entry.problem !== undefined || entry.platform === undefined) return [NO_NODE];
-      const at = { reference: image.reference, entry: entry.descriptor.digest };
-      const platform = platformTerms(entry.platform, at, vocab, findings);
-      const compat = entry.compat ?? { state: "none" as const };
-      if (compat.state === "none") return [platform];
-      if (compat.state === "unreadable") return [NO_NODE];
-      hasCompat = true;
-      if (compat.nfd !== undefined) {
-        // NFD rules (an NFD artifact, or ocifit-k8s's NFD-shaped blob) are not translated: the
-        // entry's platform is all the affinity says, and the node-side check enforces the rest.
-        findings.push({
-          ...at,
-          label: "nfd",
-          value: compat.descriptor.digest,
-          fidelity: "inexpressible",
-          reason: "NFD image-compatibility rules are checked on the node only (mirror or check)",
-        });
-        return [platform];
-      }
-      const sets = compat.sets.map((set) => {
-        const parts = set.labels.map((label) => {
-          const t = translateLabel(label, vocab);
-          if (t.fidelity !== "exact") {
-            findings.push({
-              ...at,
-              set: set.set.index,
-              label: label.label,
-              value: label.matcher.source,
-              fidelity: t.fidelity,
-              reason: t.reason ?? "",
-            });
-          }
-          return t.dnf;
-        });
-        const dnf = and(platform, andAll(parts));
-        if (set.set.score > 0) scored.push({ dnf, score: set.set.score });
-        return dnf;
+      const p = entry.platform;
+      const n = normalizePlatform({
+        os: p.os,
+        architecture: p.architecture,
+        ...(p.variant !== undefined ? { variant: p.variant } : {}),
       });
-      return [or(...sets)];
+      const platform: EntryPlatform = {
+        os: n.os,
+        architecture: n.architecture,
+        ...(n.variant !== undefined ? { variant: n.variant } : {}),
+        ...(p["os.version"] !== undefined ? { "os.version": p["os.version"] } : {}),
+        ...(p["os.features"] !== undefined ? { "os.features": p["os.features"] } : {}),
+        ...(p.features !== undefined ? { features: p.features } : {}),
+      };
+      // Nodes that name CPU flags differently get their own terms (arm on arm64 nodes).
+      return nodeGroups(platform, vocab).map((nodes) => onNodes(entry, platform, nodes));
     });
   const required = or(...visit(image.entries));
   const top = Math.max(0, ...scored.map((s) => s.score));

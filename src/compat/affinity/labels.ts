@@ -53,7 +53,26 @@ const inexpressible = (reason: string): LabelTranslation => ({
   reason,
 });
 
-export function translateLabel(label: CompiledLabel, vocab: NfdVocabulary): LabelTranslation {
+/** The node architectures a translation is for, which decide how NFD names CPU flags there. */
+export interface NodeArchitectures {
+  architectures: readonly string[];
+  /** vocab.cpuFlags of those architectures (one table: they name flags alike). */
+  cpuFlags: ReadonlyMap<string, string> | undefined;
+}
+
+/** Why a CPU flag has no label on these nodes, said per architecture. */
+export function unlabelledFlagReason(nodes: NodeArchitectures): string {
+  const arches = nodes.architectures.join("/");
+  return nodes.cpuFlags === undefined
+    ? `NFD's CPU flag names on ${arches} nodes are not known to ocicompat`
+    : `NFD publishes no cpu-cpuid label for it on ${arches} nodes (NFD does not report the flag there, its default configuration hides it, or it is an x86-64 level)`;
+}
+
+export function translateLabel(
+  label: CompiledLabel,
+  vocab: NfdVocabulary,
+  nodes: NodeArchitectures,
+): LabelTranslation {
   const value = label.matcher.source;
   const name = label.canonical;
   if (!label.matcher.satisfiable) return exact(NO_NODE);
@@ -75,10 +94,10 @@ export function translateLabel(label: CompiledLabel, vocab: NfdVocabulary): Labe
         label,
         (n) => {
           if (n.kind !== "name") return undefined;
-          const flag = vocab.cpuFlag(canonicalCpuFeature(n.text));
+          const flag = nodes.cpuFlags?.get(canonicalCpuFeature(n.text));
           return flag === undefined ? undefined : `${vocab.prefix}cpu-cpuid.${flag}`;
         },
-        "NFD publishes no cpu-cpuid label for it (its default configuration hides the flag, or it is an x86-64 level)",
+        unlabelledFlagReason(nodes),
       );
     case "oci.kernel.configurations":
       return setTerms(

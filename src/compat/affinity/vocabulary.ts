@@ -5,8 +5,12 @@
 export interface NfdVocabulary {
   /** `feature.node.kubernetes.io/` */
   readonly prefix: string;
-  /** A canonical CPU feature's NFD name (`cpu-cpuid.<name>`), or undefined when NFD hides it. */
-  cpuFlag(canonical: string): string | undefined;
+  /**
+   * The CPU flags NFD labels on nodes of an architecture (`cpu-cpuid.<name>`): canonical name →
+   * NFD's name, flags its default configuration hides left out; undefined when NFD's names for
+   * the architecture are unknown. Architectures whose nodes name flags alike share one object.
+   */
+  cpuFlags(architecture: string): ReadonlyMap<string, string> | undefined;
   /** A vendor as written in a value → NFD's `cpu-model.vendor_id`, or undefined when unknown. */
   vendor(written: string): string | undefined;
   /** Kernel options NFD labels (`kernel-config.<option>`). */

@@ -3,10 +3,9 @@
 // Kubernetes would refuse (over 63 characters, characters outside [A-Za-z0-9-_.]) are reported
 // rather than written.
 import type { NodeProfile } from "../../compat/node-profile.js";
-import { isLevelFlag } from "../parse/x86-level.js";
 import type { DeviceInventory } from "../probe.js";
 import {
-  CPUINFO_TO_NFD_FLAG,
+  nfdCpuidFlagsOf,
   NFD_DEFAULT_KERNEL_CONFIG,
   NFD_HIDDEN_CPUID_FLAGS,
   NFD_LABEL_PREFIX,
@@ -72,15 +71,11 @@ function osReleaseLabels(id: unknown, version: unknown): [string, string][] {
   return out;
 }
 
-function cpuLabels(labels: NodeProfile["labels"]): [string, string][] {
+function cpuLabels(profile: NodeProfile): [string, string][] {
   const out: [string, string][] = [];
-  const features = labels["oci.cpu.features"];
-  if (Array.isArray(features)) {
-    for (const flag of features) {
-      if (isLevelFlag(flag)) continue;
-      const nfd = CPUINFO_TO_NFD_FLAG.get(flag) ?? flag;
-      if (!NFD_HIDDEN_CPUID_FLAGS.has(nfd)) out.push([`cpu-cpuid.${nfd}`, "true"]);
-    }
+  const labels = profile.labels;
+  for (const nfd of nfdCpuidFlagsOf(profile)) {
+    if (!NFD_HIDDEN_CPUID_FLAGS.has(nfd)) out.push([`cpu-cpuid.${nfd}`, "true"]);
   }
   const vendor = labels["oci.cpu.vendor"];
   const nfdVendor = typeof vendor === "string" ? VENDOR_TO_NFD.get(vendor) : undefined;
@@ -112,7 +107,7 @@ function deviceLabels(devices: DeviceInventory | undefined): [string, string][] 
 
 export function nfdLabelsOf(profile: NodeProfile, devices?: DeviceInventory): NfdLabelExport {
   const labels = profile.labels;
-  const pairs: [string, string][] = [...cpuLabels(labels)];
+  const pairs: [string, string][] = [...cpuLabels(profile)];
   const release = labels["oci.kernel.version"] ?? labels["oci.kernel.versions"];
   if (typeof release === "string") pairs.push(...kernelVersionLabels(release));
   const config = labels["oci.kernel.configurations"];

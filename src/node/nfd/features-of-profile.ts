@@ -8,9 +8,8 @@
 import type { NfdFeatures } from "../../compat/nfd/features.js";
 import type { NodeProfile } from "../../compat/node-profile.js";
 import { recordOf } from "../../compat/own-record.js";
-import { isLevelFlag } from "../parse/x86-level.js";
 import type { DeviceInventory } from "../probe.js";
-import { CPUINFO_TO_NFD_FLAG, VENDOR_TO_NFD } from "./names.js";
+import { nfdCpuidFlagsOf, VENDOR_TO_NFD } from "./names.js";
 
 type Attrs = Record<string, string>;
 
@@ -36,10 +35,8 @@ export function nfdFeaturesOfDiscovery(
   const labels = profile.labels;
   const flags: [string, { elements: Record<string, object> }][] = [];
   const attributes: [string, { elements: Attrs }][] = [];
-  const cpu = labels["oci.cpu.features"];
-  if (Array.isArray(cpu)) {
-    const names = cpu.filter((f) => !isLevelFlag(f)).map((f) => CPUINFO_TO_NFD_FLAG.get(f) ?? f);
-    flags.push(["cpu.cpuid", flagSet(names)]);
+  if (Array.isArray(labels["oci.cpu.features"])) {
+    flags.push(["cpu.cpuid", flagSet(nfdCpuidFlagsOf(profile))]);
   }
   const modules = labels["oci.kernel.modules"];
   if (Array.isArray(modules)) {

@@ -2,16 +2,12 @@
 // library, which names a few flags after CPUID rather than /proc/cpuinfo, and reports a short
 // vendor name instead of the CPUID vendor string. These tables translate both ways.
 
-import { canonicalCpuFeature, CPUID_TO_CPUINFO_FEATURE } from "../../compat/canonical-names.js";
+import { canonicalCpuFeature } from "../../compat/canonical-names.js";
+import type { NodeProfile } from "../../compat/node-profile.js";
+import { nfdCpuidNames } from "../../compat/nfd/cpuid-flags.js";
+import { normalizePlatform } from "../../oci/platform.js";
 
 export const NFD_LABEL_PREFIX = "feature.node.kubernetes.io/";
-
-/** NFD (CPUID) flag → /proc/cpuinfo flag in NFD's normalisation, for the flags named differently. */
-export const NFD_TO_CPUINFO_FLAG: ReadonlyMap<string, string> = CPUID_TO_CPUINFO_FEATURE;
-
-export const CPUINFO_TO_NFD_FLAG: ReadonlyMap<string, string> = new Map(
-  [...NFD_TO_CPUINFO_FLAG].map(([nfd, cpuinfo]) => [cpuinfo, nfd]),
-);
 
 /** Flags NFD leaves out of its node labels by default (its cpu source's attributeBlacklist). */
 export const NFD_HIDDEN_CPUID_FLAGS: ReadonlySet<string> = new Set([
@@ -67,4 +63,22 @@ export const NFD_USB_CLASSES: readonly string[] = ["0e", "ef", "fe", "ff"];
 export function cpuFlagSpellings(nfdFlag: string): string[] {
   const canonical = canonicalCpuFeature(nfdFlag);
   return canonical === nfdFlag ? [nfdFlag] : [nfdFlag, canonical];
+}
+
+/**
+ * The CPU flags NFD's cpu source reports on this node (`cpu.cpuid`), in NFD's spelling for the
+ * node's architecture: flags NFD does not report there (cpuinfo-only flags such as
+ * `constant_tsc`, ocicompat's x86-64 level flags) and every flag of an architecture whose names
+ * are unknown are left out, as NFD leaves them out.
+ */
+export function nfdCpuidFlagsOf(profile: NodeProfile): string[] {
+  const features = profile.labels["oci.cpu.features"];
+  const names = nfdCpuidNames(normalizePlatform(profile.platform).architecture);
+  if (!Array.isArray(features) || names === undefined) return [];
+  const out = new Set<string>();
+  for (const flag of features as readonly string[]) {
+    const nfd = names.get(canonicalCpuFeature(flag));
+    if (nfd !== undefined) out.add(nfd);
+  }
+  return [...out];
 }

@@ -10,11 +10,12 @@ import { nfdVocabulary } from "../../../src/ops/affinity.js";
 const catalog = createCatalog();
 const P = "feature.node.kubernetes.io/";
 
-function translate(label: string, value: string) {
+function translate(label: string, value: string, architecture = "amd64") {
   const [set] = compileSets(readSets([{ [label]: value }]), catalog).compiled;
   const compiled = set?.labels[0];
   assert.ok(compiled, `${label}: ${value} compiles`);
-  const t = translateLabel(compiled, nfdVocabulary);
+  const nodes = { architectures: [architecture], cpuFlags: nfdVocabulary.cpuFlags(architecture) };
+  const t = translateLabel(compiled, nfdVocabulary, nodes);
   return { ...t, terms: termsOf(t.dnf).map((x) => x.matchExpressions) };
 }
 
@@ -32,6 +33,44 @@ describe("affinity: labels", () => {
         { key: `${P}cpu-cpuid.FMA3`, operator: "Exists" },
       ],
     ]);
+  });
+
+  test("CPU flags take the spelling NFD uses on the entry's architecture (AESNI on amd64, AES on arm64)", () => {
+    const key = (arch: string) => translate("oci.cpu.features", "aes", arch).terms;
+    assert.deepEqual(key("amd64"), [[{ key: `${P}cpu-cpuid.AESNI`, operator: "Exists" }]]);
+    assert.deepEqual(key("386"), [[{ key: `${P}cpu-cpuid.AESNI`, operator: "Exists" }]]);
+    assert.deepEqual(key("arm64"), [[{ key: `${P}cpu-cpuid.AES`, operator: "Exists" }]]);
+    assert.deepEqual(key("arm"), [[{ key: `${P}cpu-cpuid.AES`, operator: "Exists" }]]);
+    const sve = translate("oci.cpu.features", "sve2, asimd_dp", "arm64");
+    assert.equal(sve.fidelity, "exact");
+    assert.deepEqual(sve.terms, [
+      [
+        { key: `${P}cpu-cpuid.ASIMDDP`, operator: "Exists" },
+        { key: `${P}cpu-cpuid.SVE2`, operator: "Exists" },
+      ],
+    ]);
+    assert.deepEqual(translate("oci.cpu.features", "vxe", "s390x").terms, [
+      [{ key: `${P}cpu-cpuid.VXE`, operator: "Exists" }],
+    ]);
+    assert.deepEqual(translate("oci.cpu.features", "vfpv3", "arm").terms, [
+      [{ key: `${P}cpu-cpuid.VFPv3`, operator: "Exists" }],
+    ]);
+  });
+
+  test("a flag NFD never publishes on the architecture is left out, not written as a label no node has", () => {
+    const tsc = translate("oci.cpu.features", "avx2, constant_tsc");
+    assert.equal(tsc.fidelity, "approximate");
+    assert.match(
+      tsc.reason ?? "",
+      /constant_tsc: NFD publishes no cpu-cpuid label for it on amd64/,
+    );
+    assert.deepEqual(tsc.terms, [[{ key: `${P}cpu-cpuid.AVX2`, operator: "Exists" }]]);
+    const x86OnArm = translate("oci.cpu.features", "avx2", "arm64");
+    assert.equal(x86OnArm.fidelity, "inexpressible");
+    assert.match(x86OnArm.reason ?? "", /on arm64 nodes/);
+    const unknownArch = translate("oci.cpu.features", "zba", "riscv64");
+    assert.equal(unknownArch.fidelity, "inexpressible");
+    assert.match(unknownArch.reason ?? "", /NFD's CPU flag names on riscv64 nodes are not known/);
   });
 
   test("a flag NFD hides is reported by name, and its item is left out rather than narrowed", () => {
