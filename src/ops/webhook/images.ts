@@ -65,9 +65,17 @@ export class ImageCache {
     return (this.options.now ?? Date.now)();
   }
 
-  /** The image's affinity; rejects with the request's own deadline when `signal` fires first. */
-  async get(image: string, signal?: AbortSignal): Promise<ResolvedImage> {
-    const ref = parseReference(image);
+  /**
+   * The image's affinity; rejects with the request's own deadline when `signal` fires first.
+   * `recorded` is the digest an earlier review pinned a tag to: used instead of the tag, so that an
+   * update of a workload does not re-pin images it did not change.
+   */
+  async get(image: string, signal?: AbortSignal, recorded?: string): Promise<ResolvedImage> {
+    const written = parseReference(image);
+    const ref =
+      recorded !== undefined && written.scheme === "registry" && written.digest === undefined
+        ? { ...written, digest: recorded }
+        : written;
     if (ref.scheme !== "registry") {
       throw new OcicompatError("USAGE", "only registry references are resolved", {
         subject: image,
@@ -82,7 +90,7 @@ export class ImageCache {
     }
     const repo = `${ref.registry}/${ref.repository}`;
     const { store, root } = await raceCancellation(
-      this.resolve(image, repo, ref.tag, ref.digest),
+      this.resolve(formatReference(ref), repo, ref.tag, ref.digest),
       signal,
     );
     const pinned = `${repo}@${root.digest}`;
@@ -127,7 +135,7 @@ export class ImageCache {
     this.options.onRead?.("tag");
     const root = resolveImage(
       this.options.opener,
-      formatReference(parseReference(image)),
+      image,
       timeoutSignal(this.options.readTimeoutMs ?? 5000, image),
     );
     const entry = { root, expires: this.now + (this.options.tagTtlMs ?? 60_000) };

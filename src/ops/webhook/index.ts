@@ -9,12 +9,8 @@ export {
   type OnError,
   type Outcome,
 } from "./mutate.js";
-export {
-  affinityPatch,
-  DECISION_ANNOTATION,
-  mergeNodeAffinity,
-  type PatchOperation,
-} from "./patch.js";
+export { affinityDigest, DECISION_ANNOTATION, readDecision, type Decision } from "./decision.js";
+export { affinityPatch, mergeNodeAffinity, type PatchOperation } from "./patch.js";
 export {
   imagesOf,
   MalformedReview,

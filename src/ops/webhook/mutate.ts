@@ -3,8 +3,16 @@
 // warning the client shows) or deny.
 import { combineImages } from "../../compat/affinity/index.js";
 import { OcicompatError } from "../../oci/errors.js";
+import { isObject } from "../../oci/json-value.js";
+import {
+  affinityDigest,
+  DECISION_ANNOTATION,
+  decisionText,
+  ownAffinity,
+  readDecision,
+} from "./decision.js";
 import type { ImageCache } from "./images.js";
-import { affinityPatch, NoNodeFits } from "./patch.js";
+import { affinityPatch, metadataOf, NoNodeFits, plannedAffinity } from "./patch.js";
 import { imagesOf, podSpecOf, type AdmissionReviewResponse, type ReviewRequest } from "./review.js";
 
 export type OnError = "allow" | "deny";
@@ -17,7 +25,14 @@ export interface MutateOptions {
 }
 
 export type Outcome =
-  "patched" | "no-compat-data" | "not-a-pod" | "no-images" | "error-allowed" | "error-denied";
+  | "patched"
+  | "unchanged"
+  | "affinity-removed"
+  | "no-compat-data"
+  | "not-a-pod"
+  | "no-images"
+  | "error-allowed"
+  | "error-denied";
 
 export interface MutateResult {
   review: AdmissionReviewResponse;
@@ -35,6 +50,10 @@ function answer(
     kind: "AdmissionReview",
     response: { uid, allowed: true, ...fields },
   };
+}
+
+function warningsField(warnings: readonly string[]): { warnings?: string[] } {
+  return warnings.length > 0 ? { warnings: warnings.slice(0, 10) } : {};
 }
 
 function errorText(err: unknown): string {
@@ -65,15 +84,59 @@ export async function mutate(
     // Inside the try: a pod spec of an unexpected shape is an error --on-error decides, not a 500
     // that failurePolicy would turn into an admit whatever --on-error says.
     const images = imagesOf(at.spec);
-    if (images.length === 0)
+    const meta = metadataOf(request.object, at.path);
+    const annotation =
+      isObject(meta) && isObject(meta["annotations"])
+        ? meta["annotations"][DECISION_ANNOTATION]
+        : undefined;
+    const previous = readDecision(annotation);
+    const current = at.spec.affinity?.nodeAffinity;
+    const own = ownAffinity(current, previous);
+    const patchTo = (
+      affinity: typeof own,
+      text: string | undefined,
+      outcome: Outcome,
+      warnings: string[] = [],
+    ): MutateResult => {
+      const patch = affinityPatch(request.object, at.path, at.spec, affinity, text);
+      if (
+        patch.length === 0 ||
+        (affinityDigest(affinity) === affinityDigest(current) && text === annotation)
+      ) {
+        return {
+          review: answer(request.uid, warningsField(warnings)),
+          outcome: "unchanged",
+          images: pinned,
+        };
+      }
+      return {
+        review: answer(request.uid, {
+          patchType: "JSONPatch",
+          patch: Buffer.from(JSON.stringify(patch)).toString("base64"),
+          ...warningsField(warnings),
+        }),
+        outcome,
+        images: pinned,
+      };
+    };
+    if (images.length === 0) {
+      // Our terms stay only as long as an image asks for them.
+      if (previous !== undefined && own !== current)
+        return patchTo(own, undefined, "affinity-removed");
       return { review: answer(request.uid, {}), outcome: "no-images", images: {} };
+    }
+    // An update keeps the digests it recorded for images it did not change, so an unrelated
+    // change of a workload (replicas, a label) does not rewrite its pod template and roll it out.
+    const recorded = request.operation === "UPDATE" ? (previous?.images ?? {}) : {};
     const resolved = await Promise.all(
-      images.map((image) => options.images.get(image, run.signal)),
+      images.map((image) => options.images.get(image, run.signal, recorded[image])),
     );
     for (const [i, r] of resolved.entries()) pinned[images[i] as string] = r.digest;
     // Images without compatibility data say nothing a node label could add.
     const withCompat = resolved.filter((r) => r.affinity.hasCompat).map((r) => r.affinity);
     if (withCompat.length === 0) {
+      if (previous !== undefined && own !== current)
+        return patchTo(own, undefined, "affinity-removed");
       return { review: answer(request.uid, {}), outcome: "no-compat-data", images: pinned };
     }
     const result = combineImages(withCompat);
@@ -82,20 +145,14 @@ export async function mutate(
         `ocicompat: ${f.reference} set ${f.set ?? "-"}: ${f.label} is not (exactly) in the affinity: ${f.reason}`,
     );
     if (result.unsatisfiable) throw new NoNodeFits("no node can run every image of the pod");
-    const decision = "affinity-added";
-    const patch = affinityPatch(request.object, at.path, at.spec, result.nodeAffinity, {
+    const affinity = plannedAffinity(own, result.nodeAffinity);
+    const text = decisionText({
       images: pinned,
-      decision,
+      decision: "affinity-added",
+      ...(own !== undefined ? { own } : {}),
+      wrote: affinityDigest(affinity),
     });
-    return {
-      review: answer(request.uid, {
-        patchType: "JSONPatch",
-        patch: Buffer.from(JSON.stringify(patch)).toString("base64"),
-        ...(warnings.length > 0 ? { warnings: warnings.slice(0, 10) } : {}),
-      }),
-      outcome: "patched",
-      images: pinned,
-    };
+    return patchTo(affinity, text, "patched", warnings);
   } catch (err) {
     const message = errorText(err);
     if (options.onError === "deny") {

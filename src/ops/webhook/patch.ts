@@ -1,6 +1,6 @@
-// The JSONPatch (RFC 6902) the webhook answers with: add our nodeAffinity, or intersect it with the
-// user's own (never removing a user's term or expression), and record the decision in an
-// annotation on the pod (template).
+// The JSONPatch (RFC 6902) the webhook answers with: set the pod's node affinity to ours, or to
+// ours intersected with the user's own (never removing a user's term or expression), and record
+// the decision in an annotation on the pod (template) (decision.ts).
 import type { NodeAffinity } from "kubernetes-types/core/v1.js";
 import type { NodeSelectorTerm } from "kubernetes-types/core/v1.js";
 import type { PodSpec } from "kubernetes-types/core/v1.js";
@@ -13,11 +13,12 @@ import {
   type Term,
 } from "../../compat/affinity/index.js";
 import { isObject, type Json } from "../../oci/json-value.js";
-
-export const DECISION_ANNOTATION = "ocicompat.io/affinity";
+import { DECISION_ANNOTATION } from "./decision.js";
 
 export type PatchOperation =
-  { op: "add"; path: string; value: unknown } | { op: "replace"; path: string; value: unknown };
+  | { op: "add"; path: string; value: unknown }
+  | { op: "replace"; path: string; value: unknown }
+  | { op: "remove"; path: string };
 
 function pointer(segments: readonly string[]): string {
   return segments.map((s) => `/${s.replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
@@ -106,63 +107,65 @@ export function mergeNodeAffinity(user: NodeAffinity, ours: NodeAffinity): NodeA
   return merged;
 }
 
-/** The decision recorded on the pod: which digest each image was, and what was done. */
-export interface Decision {
-  images: Record<string, string>;
-  decision: string;
+/** The pod's own node affinity (none: undefined) narrowed by ours. */
+export function plannedAffinity(own: NodeAffinity | undefined, ours: NodeAffinity): NodeAffinity {
+  return own === undefined ? ours : mergeNodeAffinity(own, ours);
 }
 
+/** The pod (template)'s metadata: next to its spec (a template's metadata next to its spec). */
+export function metadataOf(object: Json, podSpecPath: readonly string[]): Json | undefined {
+  let meta: unknown = object;
+  for (const s of podSpecPath.slice(0, -1)) meta = isObject(meta) ? meta[s] : undefined;
+  return isObject(meta) ? (meta["metadata"] as Json | undefined) : undefined;
+}
+
+/**
+ * Operations that leave the pod with node affinity `affinity` (removed when undefined) and the
+ * decision annotation `annotation` (removed when undefined); nothing else is touched.
+ */
 export function affinityPatch(
   object: Json,
   podSpecPath: readonly string[],
   spec: PodSpec,
-  ours: NodeAffinity,
-  decision: Decision,
+  affinity: NodeAffinity | undefined,
+  annotation: string | undefined,
 ): PatchOperation[] {
   const ops: PatchOperation[] = [];
-  const affinity = spec.affinity;
+  const nodeAffinityPath = pointer([...podSpecPath, "affinity", "nodeAffinity"]);
   if (affinity === undefined) {
+    if (spec.affinity?.nodeAffinity !== undefined)
+      ops.push({ op: "remove", path: nodeAffinityPath });
+  } else if (spec.affinity === undefined) {
     ops.push({
       op: "add",
       path: pointer([...podSpecPath, "affinity"]),
-      value: { nodeAffinity: ours },
-    });
-  } else if (affinity.nodeAffinity === undefined) {
-    ops.push({
-      op: "add",
-      path: pointer([...podSpecPath, "affinity", "nodeAffinity"]),
-      value: ours,
+      value: { nodeAffinity: affinity },
     });
   } else {
-    ops.push({
-      op: "replace",
-      path: pointer([...podSpecPath, "affinity", "nodeAffinity"]),
-      value: mergeNodeAffinity(affinity.nodeAffinity, ours),
-    });
+    const op = spec.affinity.nodeAffinity === undefined ? "add" : "replace";
+    ops.push({ op, path: nodeAffinityPath, value: affinity });
   }
-  // The pod's metadata sits next to its spec (a template's metadata next to the template's spec).
   const metaPath = [...podSpecPath.slice(0, -1), "metadata"];
-  let meta: unknown = object;
-  for (const s of metaPath) meta = isObject(meta) ? meta[s] : undefined;
-  const value = JSON.stringify(decision);
-  if (!isObject(meta)) {
+  const meta = metadataOf(object, podSpecPath);
+  const annotations = isObject(meta) ? meta["annotations"] : undefined;
+  const annotationPath = pointer([...metaPath, "annotations", DECISION_ANNOTATION]);
+  if (annotation === undefined) {
+    if (isObject(annotations) && annotations[DECISION_ANNOTATION] !== undefined)
+      ops.push({ op: "remove", path: annotationPath });
+  } else if (!isObject(meta)) {
     ops.push({
       op: "add",
       path: pointer(metaPath),
-      value: { annotations: { [DECISION_ANNOTATION]: value } },
+      value: { annotations: { [DECISION_ANNOTATION]: annotation } },
     });
-  } else if (!isObject(meta["annotations"])) {
+  } else if (!isObject(annotations)) {
     ops.push({
       op: "add",
       path: pointer([...metaPath, "annotations"]),
-      value: { [DECISION_ANNOTATION]: value },
+      value: { [DECISION_ANNOTATION]: annotation },
     });
   } else {
-    ops.push({
-      op: "add",
-      path: pointer([...metaPath, "annotations", DECISION_ANNOTATION]),
-      value,
-    });
+    ops.push({ op: "add", path: annotationPath, value: annotation });
   }
   return ops;
 }
