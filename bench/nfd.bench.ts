@@ -45,7 +45,7 @@ export async function runAsync(): Promise<Measurement[]> {
     const store = createRegistryStore({ registry: registry.host, repository: "bench/nfd" });
     await pushGraph(store, [...image.blobs, index], index.desc, "v1");
     const spec = readFileSync("test/fixtures/interop/nfd-image-compatibility.yaml");
-    await attachNfd(store, "v1", { spec, created: "2026-01-01T00:00:00Z" });
+    await attachNfd(store, "v1", { specFor: () => spec, created: "2026-01-01T00:00:00Z" });
     await store.close();
 
     const once = async (cacheDir: string) => {

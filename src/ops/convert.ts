@@ -25,7 +25,7 @@ export interface ConvertResult {
 
 export async function convertFile(
   file: string,
-  options: { catalog?: LabelCatalog } = {},
+  options: { catalog?: LabelCatalog; architecture?: string } = {},
 ): Promise<ConvertResult> {
   const { value } = await readDocument(file);
   const kind = detectKind(value);
@@ -48,7 +48,10 @@ export async function convertFile(
     if (!Array.isArray(list)) {
       throw new OcicompatError("VALIDATION", "holds no compatibility sets", { subject: file });
     }
-    const { value: document, losses } = setsToNfd(readSets(list as Json[]));
+    const { value: document, losses } = setsToNfd(
+      readSets(list as Json[]),
+      options.architecture !== undefined ? { architecture: options.architecture } : {},
+    );
     return { file, from: "ocicompat", to: "nfd", document, losses, warnings: read.report.warnings };
   }
   throw new OcicompatError(

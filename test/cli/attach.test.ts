@@ -388,4 +388,21 @@ describe("ocicompat convert (spawned)", () => {
       /cannot express in nfd: .*\$\.compatibilities\[0\]\["oci\.os\.glibc"\]/,
     );
   });
+
+  test("--arch names CPU flags as NFD does on that architecture (aes: AESNI on amd64, AES on aarch64)", () => {
+    const crypto = writeFile(
+      work.path,
+      "crypto.yaml",
+      'compatibilities:\n  - oci.cpu.features: "aes, pmull"\n',
+    );
+    const arm = runCli(["convert", "--arch", "aarch64", "--json", crypto]);
+    assert.equal(arm.status, 0, arm.stderr);
+    const expressions = (out: string) =>
+      Object.keys(JSON.parse(out).compatibilities[0].rules[0].matchFeatures[0].matchExpressions);
+    assert.deepEqual(expressions(arm.stdout), ["AES", "PMULL"]);
+    const x86 = runCli(["convert", "--json", crypto]);
+    assert.equal(x86.status, 1, "pmull is no x86 CPUID flag");
+    assert.deepEqual(expressions(x86.stdout), ["AESNI"]);
+    assert.match(x86.stderr, /pmull: NFD reports no cpu\.cpuid flag of that name on amd64 nodes/);
+  });
 });

@@ -90,7 +90,7 @@ async function pushImage(repo: string, withJ = false): Promise<void> {
       "v1",
     );
     await attachNfd(store, "v1", {
-      spec: SPEC,
+      specFor: () => SPEC,
       platform: "linux/amd64",
       created: "2026-01-01T00:00:00Z",
     });

@@ -204,7 +204,7 @@ async function attachNfdMode(
     const { store } = await opener.open(ref);
     return attachNfd(store, tag, {
       ...selector(opts),
-      spec: spec.bytes,
+      specFor: spec.specFor,
       anchor: opts.anchor,
       created: nowRfc3339(),
       signal,

@@ -2,6 +2,7 @@
 import { Command, Option } from "commander";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { convertFile } from "../../ops/convert.js";
+import { normalizePlatform } from "../../oci/platform.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, labelsOption } from "../output.js";
 import { toYaml } from "../yaml-output.js";
@@ -16,9 +17,18 @@ export function convertCommand(run: (code: Code) => void): Command {
       "an NFD spec (YAML/JSON), an authoring file, a Proposal J blob or a Proposal I config",
     )
     .addOption(new Option("--json", "write the converted document as JSON instead of YAML"))
+    .addOption(
+      new Option(
+        "--arch <architecture>",
+        "to NFD: the node architecture the rules are for, which decides NFD's CPU flag names (AESNI on amd64, AES on arm64)",
+      ).default("amd64"),
+    )
     .addOption(labelsOption())
-    .action(async (file: string, opts: { json?: boolean; labels: string[] }) => {
-      const result = await convertFile(file, { catalog: await loadCatalog(opts.labels) });
+    .action(async (file: string, opts: { json?: boolean; arch: string; labels: string[] }) => {
+      const result = await convertFile(file, {
+        catalog: await loadCatalog(opts.labels),
+        architecture: normalizePlatform({ os: "linux", architecture: opts.arch }).architecture,
+      });
       for (const w of result.warnings)
         process.stderr.write(
           `ocicompat: ${color.yellow("warning")}: ${file}: ${w.path}: ${w.message}\n`,

@@ -14,11 +14,8 @@
 // An NFD compatibility whose rules use matchAny becomes one set per choice (OR of ANDs).
 import type { ValidationIssue } from "../../oci/errors.js";
 import { formatJsonPath, type PathSegment } from "../../oci/json-path.js";
-import {
-  canonicalCpuFeature,
-  canonicalDeviceId,
-  CPUID_TO_CPUINFO_FEATURE,
-} from "../canonical-names.js";
+import { canonicalCpuFeature, canonicalDeviceId } from "../canonical-names.js";
+import { nfdCpuidNames } from "./cpuid-flags.js";
 import type { CompatibilitySet } from "../sets.js";
 import type { NfdExpression } from "./expression.js";
 import { NFD_SPEC_VERSION, type NfdCompatibility, type NfdSpec, type NfdTerm } from "./spec.js";
@@ -49,10 +46,6 @@ export interface NfdSpecDocument {
   }[];
 }
 
-const CPUINFO_TO_CPUID: ReadonlyMap<string, string> = new Map(
-  [...CPUID_TO_CPUINFO_FEATURE].map(([cpuid, cpuinfo]) => [cpuinfo, cpuid]),
-);
-
 /** Flag-like set labels: each item is a name the node has (or, with `!`, lacks). */
 const FLAG_LABELS: Readonly<Record<string, { feature: string; present: NfdExpression["op"] }>> = {
   "oci.cpu.features": { feature: "cpu.cpuid", present: "Exists" },
@@ -82,17 +75,19 @@ function plainItems(value: string): [string, boolean][] | undefined {
   return items.map((i) => (i.startsWith("!") ? [i.slice(1), true] : [i, false]));
 }
 
-function nfdFlagName(label: string, name: string): string {
-  if (label !== "oci.cpu.features") return name;
-  const canonical = canonicalCpuFeature(name);
-  return CPUINFO_TO_CPUID.get(canonical) ?? canonical;
+/** The node architecture NFD rules are written for: it decides how NFD names CPU flags. */
+export interface SetsToNfdOptions {
+  /** Default amd64. */
+  architecture?: string;
 }
 
 function setToTerms(
   set: CompatibilitySet,
   at: readonly PathSegment[],
   losses: ConversionLoss[],
+  architecture: string,
 ): NfdTermDocument[] {
+  const cpuFlags = nfdCpuidNames(architecture);
   const byFeature = new Map<string, Expressions>();
   const terms: NfdTermDocument[] = [];
   const add = (feature: string, name: string, e: { op: string; value?: string[] }): void => {
@@ -120,12 +115,31 @@ function setToTerms(
         continue;
       }
       for (const [name, negated] of items) {
-        const key = nfdFlagName(label, name);
-        if (label === "oci.cpu.features" && /^X86_64_V\d$/.test(key)) {
-          losses.push(
-            loss(where, `${name}: NFD has no x86-64 level flag; use the entry's platform variant`),
-          );
-          continue;
+        let key = name;
+        if (label === "oci.cpu.features") {
+          const canonical = canonicalCpuFeature(name);
+          if (/^X86_64_V\d$/.test(canonical)) {
+            losses.push(
+              loss(
+                where,
+                `${name}: NFD has no x86-64 level flag; use the entry's platform variant`,
+              ),
+            );
+            continue;
+          }
+          const nfd = cpuFlags?.get(canonical);
+          if (nfd === undefined) {
+            losses.push(
+              loss(
+                where,
+                cpuFlags === undefined
+                  ? `${name}: NFD's CPU flag names on ${architecture} nodes are not known to ocicompat`
+                  : `${name}: NFD reports no cpu.cpuid flag of that name on ${architecture} nodes`,
+              ),
+            );
+            continue;
+          }
+          key = nfd;
         }
         if (negated) add(flag.feature, key, { op: "DoesNotExist" });
         else if (flag.present === "In") add(flag.feature, key, { op: "In", value: ["true"] });
@@ -179,11 +193,15 @@ function setToTerms(
 }
 
 /** ocicompat sets (read by readSets) → an NFD spec document. */
-export function setsToNfd(sets: readonly CompatibilitySet[]): Conversion<NfdSpecDocument> {
+export function setsToNfd(
+  sets: readonly CompatibilitySet[],
+  options: SetsToNfdOptions = {},
+): Conversion<NfdSpecDocument> {
   const losses: ConversionLoss[] = [];
+  const architecture = options.architecture ?? "amd64";
   const compatibilities = sets.flatMap((set) => {
     const at = ["compatibilities", set.index];
-    const terms = setToTerms(set, at, losses);
+    const terms = setToTerms(set, at, losses, architecture);
     if (terms.length === 0) {
       // An empty rule would match every node: a set with nothing left is left out.
       losses.push(loss(at, "nothing in this set can be expressed in NFD: the set is left out"));

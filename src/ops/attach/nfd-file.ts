@@ -15,7 +15,12 @@ import { readCompatFile } from "../attach.js";
 import { readCapped, readDocument } from "../read-document.js";
 
 export interface NfdSpecFile {
-  bytes: Uint8Array;
+  /**
+   * The spec pushed for an entry of `architecture`: the file's bytes as written, or the sets
+   * converted with NFD's CPU flag names on that architecture. A ValidationError lists what the
+   * conversion cannot express there.
+   */
+  specFor(architecture: string): Uint8Array;
   /** Converted from ocicompat sets (else pushed as written). */
   converted: boolean;
   warnings: ValidationIssue[];
@@ -26,18 +31,26 @@ export async function readNfdSpecFile(file: string, catalog?: LabelCatalog): Pro
   if (detectKind(value) === "nfd") {
     const reading = readNfdSpec(value);
     if (reading.spec === undefined) throw new ValidationError(file, reading.errors);
-    return {
-      bytes: await readCapped(file, DEFAULT_MAX_BYTES),
-      converted: false,
-      warnings: reading.warnings,
-    };
+    const bytes = await readCapped(file, DEFAULT_MAX_BYTES);
+    return { specFor: () => bytes, converted: false, warnings: reading.warnings };
   }
   const compat = await readCompatFile(file, catalog);
-  const { value: spec, losses } = setsToNfd(readSets(compat.sets as Json[]));
-  if (losses.length > 0) throw new ValidationError(file, losses);
-  return {
-    bytes: new TextEncoder().encode(stringify(spec)),
-    converted: true,
-    warnings: compat.warnings,
+  const sets = readSets(compat.sets as Json[]);
+  const byArchitecture = new Map<string, Uint8Array>();
+  const specFor = (architecture: string): Uint8Array => {
+    let bytes = byArchitecture.get(architecture);
+    if (bytes === undefined) {
+      const { value: spec, losses } = setsToNfd(sets, { architecture });
+      if (losses.length > 0) {
+        throw new ValidationError(
+          file,
+          losses.map((l) => ({ ...l, message: `${l.message} (for ${architecture} entries)` })),
+        );
+      }
+      bytes = new TextEncoder().encode(stringify(spec));
+      byArchitecture.set(architecture, bytes);
+    }
+    return bytes;
   };
+  return { specFor, converted: true, warnings: compat.warnings };
 }

@@ -10,15 +10,20 @@ import { buildNfdArtifact } from "../../compat/nfd/artifact.js";
 import { NFD_ARTIFACT_TYPE } from "../../compat/nfd/spec.js";
 import type { CallOptions, ContentDescriptor, Store } from "../../content/store.js";
 import { CREATED_ANNOTATION } from "../../compat/lenient.js";
+import { isObject } from "../../oci/json-value.js";
 import { EmptyDescriptor } from "../../oci/media-types.js";
+import { normalizePlatform } from "../../oci/platform.js";
 import { chooseAnchors, fallbackTag, writeReferrersTag, type AnchorPolicy } from "../anchors.js";
 import { readTagSource } from "./source.js";
-import { selectTargets, type TargetSelector } from "./targets.js";
+import { selectTargets, type TargetEntry, type TargetSelector } from "./targets.js";
 import { ContentWriter, type WriteRecord } from "./writer.js";
 
 export interface AttachNfdOptions extends TargetSelector {
-  /** The spec exactly as it is pushed (YAML or JSON text), already validated. */
-  spec: Uint8Array;
+  /**
+   * The spec pushed for an entry of an architecture (YAML or JSON text), already validated; it
+   * may throw to refuse the entry, which happens for every target before anything is written.
+   */
+  specFor(architecture: string): Uint8Array;
   anchor?: AnchorPolicy;
   created: string;
   signal?: AbortSignal | undefined;
@@ -40,6 +45,14 @@ export interface AttachNfdResult {
   writes: WriteRecord[];
 }
 
+/** The entry's architecture as NFD's node labels name it (normalised; amd64 when absent). */
+function architectureOf(target: TargetEntry): string {
+  const p = target.platform;
+  if (!isObject(p) || typeof p["architecture"] !== "string") return "amd64";
+  return normalizePlatform({ os: String(p["os"] ?? "linux"), architecture: p["architecture"] })
+    .architecture;
+}
+
 /** The tag that keeps an NFD artifact alive on a registry without the referrers API. */
 export function nfdTag(subjectDigest: string): string {
   return `${fallbackTag(subjectDigest)}.nfd`;
@@ -54,6 +67,8 @@ export async function attachNfd(
   const anchor = options.anchor ?? "auto";
   const source = await readTagSource(store, tag, call);
   const targets = selectTargets(source.index, options);
+  // Every entry's spec first: one an architecture cannot express refuses the whole attach.
+  const specs = targets.map((t) => options.specFor(architectureOf(t)));
   const writer = new ContentWriter(store, call);
   const result: AttachNfdResult = {
     store: store.name,
@@ -68,8 +83,8 @@ export async function attachNfd(
     { mediaType: EmptyDescriptor.mediaType, digest: EmptyDescriptor.digest, size: 2 },
     empty,
   );
-  for (const target of targets) {
-    const artifact = buildNfdArtifact(options.spec, target.descriptor, options.created);
+  for (const [i, target] of targets.entries()) {
+    const artifact = buildNfdArtifact(specs[i] as Uint8Array, target.descriptor, options.created);
     await writer.blob("compat-blob", artifact.layer.descriptor, artifact.layer.bytes);
     const accepted = await writer.manifest(
       "compat-manifest",

@@ -97,6 +97,34 @@ describe("ocicompat <-> NFD conversion", () => {
     );
   });
 
+  test("CPU flags take NFD's spelling on the target architecture; a flag NFD never reports there is a loss, not a rule no node passes", () => {
+    const sets = readSets([
+      { "oci.cpu.features": "aes, sha2" },
+      { "oci.cpu.features": "constant_tsc, avx2" },
+    ]);
+    const flags = (architecture?: string) => {
+      const { value, losses } = setsToNfd(sets, architecture ? { architecture } : {});
+      const names = value.compatibilities.map((c) =>
+        Object.keys(c.rules[0]?.matchFeatures[0]?.matchExpressions ?? {}),
+      );
+      return { names, losses: losses.map((l) => l.message) };
+    };
+    const amd64 = flags();
+    assert.deepEqual(amd64.names, [["AESNI"], ["AVX2"]]);
+    // x86 has SHA (SHA-NI) but no SHA2 flag; cpuinfo's constant_tsc is no CPUID feature.
+    assert.deepEqual(amd64.losses, [
+      "sha2: NFD reports no cpu.cpuid flag of that name on amd64 nodes",
+      "constant_tsc: NFD reports no cpu.cpuid flag of that name on amd64 nodes",
+    ]);
+    const arm64 = flags("arm64");
+    assert.deepEqual(arm64.names, [["AES", "SHA2"]]);
+    assert.match(
+      arm64.losses.join("\n"),
+      /avx2: NFD reports no cpu.cpuid flag of that name on arm64 nodes/,
+    );
+    assert.match(flags("riscv64").losses.join("\n"), /on riscv64 nodes are not known to ocicompat/);
+  });
+
   test("NFD's documented example: matchAny becomes one set per choice; class+vendor device terms are reported", () => {
     const raw = parseYaml(
       readFileSync(new URL("nfd-image-compatibility.yaml", FIXTURES), "utf8"),
