@@ -2,7 +2,7 @@
 import { Command, Option } from "commander";
 import { copyImage, type CopyRequest, type CopyResult } from "../../ops/copy.js";
 import { OcicompatError } from "../../oci/errors.js";
-import { parseReference, type Reference } from "../../oci/reference.js";
+import { parseReference, writtenTag, type Reference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { outputOption, renderData, type OutputFormat, formatBytes as size } from "../output.js";
 import {
@@ -19,13 +19,6 @@ interface CopyFlags extends RegistryFlags {
   platform?: string[];
   output: OutputFormat;
   progress?: boolean;
-}
-
-/** The tag DST names itself; a registry reference without one defaults to SRC's, not `latest`. */
-function explicitTag(input: string, ref: Reference): string | undefined {
-  if (ref.scheme !== "registry") return ref.tag;
-  const last = input.slice(input.lastIndexOf("/") + 1);
-  return last.includes(":") ? ref.tag : undefined;
 }
 
 function sameRegistry(a: Reference, b: Reference): a is Reference & { scheme: "registry" } {
@@ -152,7 +145,8 @@ export function copyCommand(run: (code: Code) => void): Command {
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${srcInput} names no tag or digest`);
         const { store: dst } = await opener.open(dstRef, { create: true });
-        const tag = explicitTag(dstInput, dstRef) ?? srcRef.tag;
+        // A registry DST without a tag takes SRC's, not docker's default `latest`.
+        const tag = writtenTag(dstInput) ?? srcRef.tag;
         const bar =
           process.stderr.isTTY && opts.progress !== false && opts.output === "table"
             ? await progressBar()

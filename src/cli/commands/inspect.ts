@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import type { CompatSummary, InspectNode, NfdSummary } from "../../ops/inspect.js";
 import { inspect, inspectRaw } from "../../ops/inspect.js";
 import { OcicompatError } from "../../oci/errors.js";
-import { parseReference } from "../../oci/reference.js";
+import { parseReference, parseRepositoryReference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import {
   color,
@@ -63,7 +63,7 @@ export function lsCommand(run: (code: Code) => void): Command {
     .addOption(outputOption());
   return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect).action(
     async (input: string, opts: RegistryFlags & { output: OutputFormat }) => {
-      const ref = parseReference(input);
+      const ref = parseRepositoryReference(input);
       const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       await withOpener(opener, async () => {
