@@ -21,13 +21,51 @@ import {
   writeWarnings,
   type SelectionFlags,
 } from "./select.js";
+import {
+  CACHE_ENV,
+  type CommandHelp,
+  DISCOVERY_ENV,
+  EXIT_ERROR,
+  LABEL_PACK_ENV,
+  REGISTRY_ENV,
+  withHelp,
+} from "../help.js";
 
 interface CheckOptions extends SelectionFlags {
   spec?: string;
 }
 
+const CHECK_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat check registry.example/app:1.4",
+      explains:
+        "every entry of the image, chosen or excluded, with each label's required and observed value",
+    },
+    {
+      command:
+        "ocicompat check --node examples/nodes/amd-genoa.json docker://registry.example/app:1.4",
+      explains: "as if this host were the saved node profile",
+    },
+    {
+      command: "ocicompat check --spec compat.yaml --node examples/nodes/amd-genoa.json",
+      explains: "a compatibilities file against a node profile, offline",
+    },
+    {
+      command: "ocicompat check -o json oci:app-layout:1.4",
+      explains: "the whole report as JSON, from an OCI layout",
+    },
+  ],
+  exit: {
+    0: "some entry fits this node (with --spec: some set passes)",
+    1: "no entry fits (with --spec: no set passes)",
+    2: EXIT_ERROR,
+  },
+  env: [...REGISTRY_ENV, ...CACHE_ENV, ...LABEL_PACK_ENV, ...DISCOVERY_ENV],
+};
+
 export function checkCommand(run: (code: ExitCode) => void): Command {
-  const command = new Command("check")
+  const command = withHelp(new Command("check"), CHECK_HELP)
     .description(
       "check which entry of an image fits this node (or a spec against a node profile); exit 0 compatible, 1 not compatible",
     )

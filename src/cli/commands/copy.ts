@@ -12,6 +12,7 @@ import {
   type RegistryFlags,
 } from "../registry-options.js";
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
+import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 
 interface CopyFlags extends RegistryFlags {
   concurrency: string;
@@ -102,8 +103,28 @@ function summary(input: { src: string; dst: string }, result: CopyResult): strin
   return `${lines.join("\n")}\n`;
 }
 
+const COPY_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat copy registry.example/app:1.4 oci:app-layout",
+      explains: "a registry image, compatibilities included, into an OCI layout (tag 1.4)",
+    },
+    {
+      command: "ocicompat copy docker://registry.example/app:1.4 docker://mirror.example/app",
+      explains: "to another registry, as skopeo writes it",
+    },
+    {
+      command:
+        "ocicompat copy --platform linux/amd64 --referrers oci:app-layout:1.4 oci-archive:app.tar",
+      explains: "only the amd64 entries, with signatures and SBOMs, into an archive",
+    },
+  ],
+  exit: { 0: "copied; DST is tagged", 2: `${EXIT_ERROR}; DST is then left untagged` },
+  env: [...REGISTRY_ENV],
+};
+
 export function copyCommand(run: (code: Code) => void): Command {
-  const command = new Command("copy")
+  const command = withHelp(new Command("copy"), COPY_HELP)
     .description(
       "copy an image with its whole graph, compatibilities included, between registries, oci: layouts and oci-archive: files",
     )

@@ -20,9 +20,29 @@ import {
   type RegistryFlags,
 } from "../registry-options.js";
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
+import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
+
+const INSPECT_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat inspect registry.example/app:1.4",
+      explains: "the index, its entries and their compatibilities, as a tree",
+    },
+    {
+      command: "ocicompat inspect --raw docker://registry.example/app:1.4",
+      explains: "the exact stored bytes, as skopeo inspect --raw prints them",
+    },
+    {
+      command: "ocicompat inspect -o json oci-archive:app.tar:1.4",
+      explains: "the tree as JSON, from an OCI archive",
+    },
+  ],
+  exit: { 0: "shown", 2: `${EXIT_ERROR}; also when some content cannot be read` },
+  env: [...REGISTRY_ENV],
+};
 
 export function inspectCommand(run: (code: Code) => void): Command {
-  const command = new Command("inspect")
+  const command = withHelp(new Command("inspect"), INSPECT_HELP)
     .description(
       "show what a reference names: a tree of index -> manifests -> config, with compatibilities",
     )
@@ -56,8 +76,23 @@ export function inspectCommand(run: (code: Code) => void): Command {
   );
 }
 
+const LS_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat ls registry.example/app",
+      explains: "the tags of a repository (no :tag: ls lists them all)",
+    },
+    {
+      command: "ocicompat ls -o json oci:app-layout",
+      explains: "the tags of an OCI layout, as JSON",
+    },
+  ],
+  exit: { 0: "listed", 2: `${EXIT_ERROR}; also a REF that names a tag or digest` },
+  env: [...REGISTRY_ENV],
+};
+
 export function lsCommand(run: (code: Code) => void): Command {
-  const command = new Command("ls")
+  const command = withHelp(new Command("ls"), LS_HELP)
     .description("list the tags of a repository, layout or archive")
     .argument("<ref>", "registry/repo, oci:DIR or oci-archive:FILE")
     .addOption(outputOption());
