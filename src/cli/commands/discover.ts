@@ -129,7 +129,7 @@ function renderNfd(discovery: NodeDiscovery): string {
   const { labels, refused } = nfdLabelsOfDiscovery(discovery);
   for (const r of refused) {
     process.stderr.write(
-      `${color.yellow("warning")}: not written as an NFD label, ${r.reason}: ${r.name}=${r.value}\n`,
+      `ocicompat: ${color.yellow("warning")}: not written as an NFD label, ${r.reason}: ${r.name}=${r.value}\n`,
     );
   }
   return labels.map((l) => `${l.name}=${l.value}\n`).join("");

@@ -62,6 +62,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
           process.stdout.write(await inspectRaw(store, reference, { signal }));
         } else {
           const result = await inspect(store, reference, { signal });
+          writeLenientWarnings(input, result.root);
           if (opts.output === "table") process.stdout.write(renderTree(input, result.root));
           else process.stdout.write(await renderData(opts.output, result));
           const unreadable = countProblems(result.root);
@@ -112,6 +113,27 @@ export function lsCommand(run: (code: Code) => void): Command {
   );
 }
 
+/**
+ * Deviations read leniently (docs/interop.md), on stderr in every output mode, each naming the
+ * entry and the document; `-o json` also keeps them in the tree.
+ */
+function writeLenientWarnings(input: string, root: InspectNode): void {
+  for (const child of root.children) {
+    const where = `${input}: ${child.platform ?? "entry"} ${short(child.descriptor.digest)}`;
+    const documents = [
+      ...(child.compat ? [["compatibilities", child.compat] as const] : []),
+      ...(child.nfd ? [["NFD artifact", child.nfd] as const] : []),
+    ];
+    for (const [what, doc] of documents) {
+      for (const w of doc.warnings ?? []) {
+        process.stderr.write(
+          `ocicompat: ${color.yellow("warning")}: ${where}: ${what}: ${w.path}: ${w.message}\n`,
+        );
+      }
+    }
+  }
+}
+
 function countProblems(node: InspectNode): number {
   const own = (node.problem ? 1 : 0) + (node.compat?.problem ? 1 : 0);
   return node.children.reduce((sum, c) => sum + countProblems(c), own);
@@ -144,8 +166,6 @@ function compatLines(c: CompatSummary, indent: string): string[] {
       .join(" ");
     lines.push(`${indent}  set ${s.index} ${meta}: ${labels}`);
   }
-  for (const w of c.warnings ?? [])
-    lines.push(`${indent}  ${color.yellow("warning")}: ${w.path}: ${w.message}`);
   return lines;
 }
 
@@ -166,8 +186,6 @@ function nfdLines(n: NfdSummary, indent: string): string[] {
       `${indent}  compatibility ${c.index} ${meta}: rules ${c.rules.map((r) => `"${r.name}"`).join(", ")}`,
     );
   }
-  for (const w of n.warnings ?? [])
-    lines.push(`${indent}  ${color.yellow("warning")}: ${w.path}: ${w.message}`);
   return lines;
 }
 

@@ -234,6 +234,11 @@ export function gcCommand(run: (code: Code) => void): Command {
           ...(opts.dryRun ? { dryRun: true } : {}),
         });
         for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
+        if (result.missing.length > 0) {
+          process.stderr.write(
+            `ocicompat: warning: ${input}: ${result.missing.length} referenced blob(s) are missing: ${result.missing.join(", ")}\n`,
+          );
+        }
         if (opts.output === "table") process.stdout.write(renderGc(result));
         else process.stdout.write(await renderData(opts.output, result));
         run(ExitCode.Ok);
@@ -275,10 +280,6 @@ function renderGc(r: LayoutGcResult): string {
     ...r.removed.map((f) => `${verb} ${f.digest ?? f.path}  ${f.size} B`),
     ...r.temps.map((f) => `${verb} temp file ${f.path}  ${f.size} B`),
   ];
-  if (r.missing.length > 0)
-    lines.push(
-      `warning: ${r.missing.length} referenced blob(s) are missing: ${r.missing.join(", ")}`,
-    );
   if (r.recent.length > 0) {
     const bytes = r.recent.reduce((sum, f) => sum + f.size, 0);
     lines.push(
