@@ -12,6 +12,7 @@ import {
   type RegistryFlags,
 } from "../registry-options.js";
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
+import { formatProgress, showsProgress, type ProgressState } from "../progress.js";
 import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 
 interface CopyFlags extends RegistryFlags {
@@ -31,47 +32,48 @@ function sameRegistry(a: Reference, b: Reference): a is Reference & { scheme: "r
   );
 }
 
-/** The bar (cli-progress, loaded only on a terminal) on standard error. */
+/** The bar (cli-progress, loaded only on a terminal) on standard error; the text is progress.ts'. */
 async function progressBar(): Promise<{
   hooks: NonNullable<CopyRequest["progress"]>;
   stop(): void;
 }> {
   const { default: cliProgress } = await import("cli-progress");
-  const bar = new cliProgress.SingleBar(
-    {
-      format: "copying [{bar}] {percentage}% | {done}/{total_h} | {items} blobs",
-      hideCursor: true,
-      clearOnComplete: true,
-      stream: process.stderr,
-      fps: 10,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let total = 0;
-  let done = 0;
-  let items = 0;
-  bar.start(1, 0, { done: "0 B", total_h: "0 B", items: 0 });
+  const started = Date.now();
+  const state: ProgressState = { total: 0, done: 0, sent: 0, items: 0, elapsedMs: 0 };
+  const bar = new cliProgress.SingleBar({
+    format: () => formatProgress({ ...state, elapsedMs: Date.now() - started }),
+    hideCursor: true,
+    clearOnComplete: true,
+    stream: process.stderr,
+    fps: 10,
+  });
+  bar.start(1, 0);
   const update = (): void => {
-    bar.setTotal(Math.max(total, 1));
-    bar.update(Math.min(done, total), { done: size(done), total_h: size(total), items });
+    bar.setTotal(Math.max(state.total, 1));
+    bar.update(Math.min(state.done, state.total));
   };
   return {
     hooks: {
       onDiscovered: (d) => {
-        total += d.size;
+        state.total += d.size;
         update();
       },
       onProgress: (_d, bytes) => {
-        done += bytes;
+        state.done += bytes;
+        state.sent += bytes;
         update();
       },
+      // A mount moves no bytes: done, but not part of the transfer speed.
+      onMounted: (d) => {
+        state.sent -= d.size;
+      },
       onCopied: () => {
-        items++;
+        state.items++;
         update();
       },
       onSkipped: (d) => {
-        done += d.size;
-        items++;
+        state.done += d.size;
+        state.items++;
         update();
       },
     },
@@ -168,10 +170,14 @@ export function copyCommand(run: (code: Code) => void): Command {
         const { store: dst } = await opener.open(dstRef, { create: true });
         // A registry DST without a tag takes SRC's, not docker's default `latest`.
         const tag = writtenTag(dstInput) ?? srcRef.tag;
-        const bar =
-          process.stderr.isTTY && opts.progress !== false && opts.output === "table"
-            ? await progressBar()
-            : undefined;
+        const bar = showsProgress({
+          isTTY: process.stderr.isTTY,
+          progressFlag: opts.progress,
+          output: opts.output,
+          env: process.env,
+        })
+          ? await progressBar()
+          : undefined;
         try {
           return await copyImage({
             src,
