@@ -19,6 +19,9 @@ command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v podman >/dev/null 2>&1 || missing+=(podman)
 { command -v containerd >/dev/null 2>&1 && command -v ctr >/dev/null 2>&1; } || missing+=(containerd)
+# copy's progress-bar test runs it on a pseudo-terminal with script(1) (Essential on Debian, but a
+# slim image may lack it).
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

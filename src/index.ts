@@ -31,8 +31,11 @@ export {
 export { formatJsonPath, type PathSegment } from "./oci/json-path.js";
 export {
   parseReference,
+  parseRepositoryReference,
   formatReference,
   referenceProblem,
+  writtenTag,
+  SUPPORTED_REFERENCE_FORMS,
   type Reference,
 } from "./oci/reference.js";
 export {

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { describeError, ExitCode, exitCodeForError } from "./exit-codes.js";
+import { PROGRAM_HELP, withHelp } from "./help.js";
 
 type CommandFactory = (run: (code: number) => void) => Command;
 
@@ -32,12 +33,12 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
 
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = ExitCode.Ok;
-  const program = new Command("ocicompat")
-    .description("OCI image compatibility: which image variant fits which node")
-    .version(VERSION)
-    .showHelpAfterError("(run ocicompat help for usage)")
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const program = withHelp(
+    new Command("ocicompat")
+      .description("OCI image compatibility: which image variant fits which node")
+      .version(VERSION),
+    PROGRAM_HELP,
+  );
   const setExit = (code: number): void => {
     exitCode = code;
   };

@@ -1,8 +1,10 @@
 // Image references in three forms:
 //
-//   registry     NAME[:TAG][@DIGEST]      docker's grammar (distribution/reference), normalised the
+//   registry     [docker://]NAME[:TAG][@DIGEST]
+//                                         docker's grammar (distribution/reference), normalised the
 //                                         way `docker pull` does: "alpine" is
-//                                         "docker.io/library/alpine:latest".
+//                                         "docker.io/library/alpine:latest". "docker://" is
+//                                         skopeo's transport name for the same thing.
 //   oci-layout   oci:DIR[:TAG][@DIGEST]   an image-layout directory, skopeo style.
 //   oci-archive  oci-archive:FILE[:TAG]   a tar of an image layout, skopeo style.
 //
@@ -12,6 +14,11 @@
 // still contain ":" ("oci:dir:a:b" is the tag "a:b"), and "/" as the image-spec ref.name allows.
 // skopeo's "oci:DIR:@INDEX" (select by position) is not supported. The prefixes win over docker's
 // grammar: "oci:5000/app" is a layout directory, never a registry host named "oci".
+//
+// Other transports (skopeo's docker-archive:, containers-storage:, dir:, ...; regclient's
+// ocidir://; any other SCHEME://) are refused by name. Read as docker's grammar they would either
+// fail with a baffling "invalid port" ("docker-archive:/tmp/a.tar") or, worse, quietly name a
+// Docker Hub image ("dir:v1" is docker.io/library/dir:v1); "docker://dir:v1" still means that.
 import { digestProblem } from "./digest.js";
 import { OcicompatError } from "./errors.js";
 
@@ -41,8 +48,31 @@ const LAYOUT_TAG_COMPONENT = /^[A-Za-z0-9]+(?:(?:[-._:+]|--)[A-Za-z0-9]+)*$/;
 
 const LAYOUT_PREFIX = "oci:";
 const ARCHIVE_PREFIX = "oci-archive:";
+const DOCKER_PREFIX = "docker://";
 
-type Result = { ref: Reference; problem?: undefined } | { problem: string };
+/** The reference forms ocicompat reads, for messages that refuse another form. */
+export const SUPPORTED_REFERENCE_FORMS =
+  "oci:DIR[:tag|@digest], oci-archive:FILE[:tag], docker://REF or REF (registry/repo[:tag][@digest])";
+
+// skopeo's transports that look like docker's NAME:TAG; what to do instead.
+const FOREIGN_TRANSPORTS: Readonly<Record<string, string>> = {
+  "docker-archive": "convert it first: skopeo copy docker-archive:FILE oci-archive:FILE",
+  "docker-daemon": "push it to a registry, or: skopeo copy docker-daemon:IMAGE oci:DIR",
+  "containers-storage": "push it to a registry, or: skopeo copy containers-storage:IMAGE oci:DIR",
+  dir: "convert it first: skopeo copy dir:DIR oci:DIR",
+  ostree: "convert it first with skopeo copy to oci:DIR",
+  sif: "convert it first with skopeo copy to oci:DIR",
+  tarball: "convert it first with skopeo copy to oci-archive:FILE",
+};
+const SCHEME_HINTS: Readonly<Record<string, string>> = {
+  ocidir: "an OCI layout directory is oci:DIR",
+  "oci-layout": "an OCI layout directory is oci:DIR",
+  "oci-archive": "an OCI archive is oci-archive:FILE",
+  http: "write the registry reference without a scheme (--plain-http for plain HTTP)",
+  https: "write the registry reference without a scheme",
+};
+
+type Result = { ref: Reference; problem?: undefined; tagDefaulted?: boolean } | { problem: string };
 
 export function parseReference(input: string): Reference {
   const result = analyse(input);
@@ -50,6 +80,37 @@ export function parseReference(input: string): Reference {
     throw new OcicompatError("INVALID_REFERENCE", result.problem, { subject: input });
   }
   return result.ref;
+}
+
+/**
+ * The tag `input` writes itself, or undefined: unlike `parseReference(input).tag`, not docker's
+ * default "latest" for a registry reference without one. Throws as parseReference does.
+ */
+export function writtenTag(input: string): string | undefined {
+  const result = analyse(input);
+  if (result.problem !== undefined) {
+    throw new OcicompatError("INVALID_REFERENCE", result.problem, { subject: input });
+  }
+  return result.tagDefaulted ? undefined : result.ref.tag;
+}
+
+/**
+ * A reference to a repository, layout or archive as a whole (what `ls` lists): a tag or digest in
+ * `input` is refused rather than ignored.
+ */
+export function parseRepositoryReference(input: string): Reference {
+  const ref = parseReference(input);
+  const tag = writtenTag(input);
+  const digest = ref.scheme === "oci-archive" ? undefined : ref.digest;
+  if (tag !== undefined || digest !== undefined) {
+    const named = [tag === undefined ? "" : `:${tag}`, digest === undefined ? "" : `@${digest}`];
+    throw new OcicompatError(
+      "INVALID_REFERENCE",
+      `names ${tag === undefined ? `digest ${digest}` : `tag "${tag}"`}, but a whole repository is wanted here: leave out "${named.join("")}"`,
+      { subject: input },
+    );
+  }
+  return ref;
 }
 
 /** Why `input` is not a valid reference, or undefined when it is. */
@@ -76,9 +137,33 @@ function suffix(tag: string | undefined, digest: string | undefined): string {
 function analyse(input: string): Result {
   if (input === "") return fail("reference is empty");
   if (input.trim() !== input) return fail("reference has leading or trailing whitespace");
+  if (input.startsWith(DOCKER_PREFIX)) {
+    const name = input.slice(DOCKER_PREFIX.length);
+    return name === "" ? fail('nothing follows "docker://"') : analyseRegistry(name);
+  }
   if (input.startsWith(ARCHIVE_PREFIX)) return analyseArchive(input.slice(ARCHIVE_PREFIX.length));
   if (input.startsWith(LAYOUT_PREFIX)) return analyseLayout(input.slice(LAYOUT_PREFIX.length));
-  return analyseRegistry(input);
+  return foreignTransportProblem(input) ?? analyseRegistry(input);
+}
+
+function foreignTransportProblem(input: string): Result | undefined {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(input)?.[1];
+  if (scheme !== undefined) {
+    const hint = SCHEME_HINTS[scheme.toLowerCase()];
+    return fail(
+      `"${scheme}://" references are not supported${hint ? ` (${hint})` : ""}; the forms are ${SUPPORTED_REFERENCE_FORMS}`,
+    );
+  }
+  const colon = input.indexOf(":");
+  const transport = colon < 0 ? undefined : input.slice(0, colon);
+  const hint = transport === undefined ? undefined : FOREIGN_TRANSPORTS[transport];
+  if (hint === undefined) return undefined;
+  // "dir:v1" is also a valid Docker Hub name: say how to mean that.
+  const hubName = analyseRegistry(input).problem === undefined;
+  return fail(
+    `"${transport}:" references are not supported (${hint}); the forms are ${SUPPORTED_REFERENCE_FORMS}` +
+      (hubName ? `; for the Docker Hub image, write docker://${input}` : ""),
+  );
 }
 
 function fail(problem: string): Result {
@@ -89,7 +174,7 @@ function analyseRegistry(input: string): Result {
   const transport = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(input);
   if (transport) {
     return fail(
-      `transport prefix "${transport[1]}://" is not accepted: write registry references without a prefix`,
+      `"${transport[1]}://" cannot follow "docker://": write docker://REGISTRY/REPO[:TAG]`,
     );
   }
   if (IMAGE_ID.test(input)) {
@@ -133,7 +218,10 @@ function analyseRegistry(input: string): Result {
   const ref: Reference = { scheme: "registry", registry: host, repository };
   if (tag !== undefined) ref.tag = tag;
   if (digest !== undefined) ref.digest = digest;
-  if (tag === undefined && digest === undefined) ref.tag = DEFAULT_TAG;
+  if (tag === undefined && digest === undefined) {
+    ref.tag = DEFAULT_TAG;
+    return { ref, tagDefaulted: true };
+  }
   return { ref };
 }
 

@@ -167,7 +167,8 @@ describe("ocicompat check --spec (spawned)", () => {
       env: { OCICOMPAT_CONFIG_DIR: dir },
     });
     assert.equal(without.status, 1);
-    assert.match(without.stdout, /unknown label "org\.openmpi\.version"/);
+    // A warning: on stderr, like every diagnostic.
+    assert.match(without.stderr, /^ocicompat: warning: .*unknown label "org\.openmpi\.version"/m);
   });
 });
 

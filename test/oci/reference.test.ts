@@ -4,7 +4,9 @@ import fc from "fast-check";
 import {
   formatReference,
   parseReference,
+  parseRepositoryReference,
   referenceProblem,
+  writtenTag,
   type Reference,
 } from "../../src/oci/reference.js";
 import { OcicompatError } from "../../src/oci/errors.js";
@@ -88,13 +90,42 @@ const valid: [input: string, expected: Reference][] = [
   ["oci-archive:app.tar", { scheme: "oci-archive", path: "app.tar" }],
   ["oci-archive:/tmp/app.tar:v2", { scheme: "oci-archive", path: "/tmp/app.tar", tag: "v2" }],
   ["oci-archive:out/a.b.tar:a:b", { scheme: "oci-archive", path: "out/a.b.tar", tag: "a:b" }],
+  // skopeo's docker:// transport: the same grammar and normalisation
+  ["docker://alpine", registry("docker.io", "library/alpine", { tag: "latest" })],
+  ["docker://127.0.0.1:5000/app:v1", registry("127.0.0.1:5000", "app", { tag: "v1" })],
+  [`docker://ghcr.io/a/b@${SHA256}`, registry("ghcr.io", "a/b", { digest: SHA256 })],
+  ["docker://dir:v1", registry("docker.io", "library/dir", { tag: "v1" })],
+  ["docker://oci:dir", registry("docker.io", "library/oci", { tag: "dir" })],
+  // "docker" without "//" is the Docker Hub image, as in docker:24-dind
+  ["docker:24-dind", registry("docker.io", "library/docker", { tag: "24-dind" })],
 ];
 
 const invalid: [input: string, reason: RegExp][] = [
   ["", /reference is empty/],
   [" alpine", /leading or trailing whitespace/],
   ["alpine\n", /leading or trailing whitespace/],
-  ["docker://alpine", /transport prefix "docker:\/\/" is not accepted/],
+  // other transports, by name, with the supported forms
+  ["docker://", /nothing follows "docker:\/\/"/],
+  ["docker://docker://alpine", /"docker:\/\/" cannot follow "docker:\/\/"/],
+  [
+    "docker-archive:/tmp/app.tar",
+    /"docker-archive:" references are not supported \(convert it first/,
+  ],
+  ["docker-archive:app.tar:v1", /"docker-archive:" references are not supported/],
+  ["docker-daemon:alpine:latest", /"docker-daemon:" references are not supported/],
+  ["containers-storage:localhost/app", /"containers-storage:" references are not supported/],
+  ["dir:/var/tmp/image", /"dir:" references are not supported/],
+  ["dir:v1", /"dir:" .*; for the Docker Hub image, write docker:\/\/dir:v1$/],
+  [
+    "ocidir://layout",
+    /"ocidir:\/\/" references are not supported \(an OCI layout directory is oci:DIR\)/,
+  ],
+  ["oci-layout://layout:v1", /"oci-layout:\/\/" references are not supported/],
+  [
+    "https://ghcr.io/a/b",
+    /"https:\/\/" references are not supported \(write the registry reference without a scheme/,
+  ],
+  ["podman://x", /"podman:\/\/" references are not supported; the forms are oci:DIR/],
   ["f".repeat(64), /64-character hex string is an image ID/],
   [":latest", /repository name is empty/],
   [`@${SHA256}`, /repository name is empty/],
@@ -186,6 +217,75 @@ describe("parseReference rejects invalid references with a reason", () => {
           err.code === "INVALID_REFERENCE" &&
           err.subject === input &&
           reason.test(err.message),
+      );
+    });
+  }
+});
+
+describe("a refused transport names every supported form", () => {
+  for (const input of ["docker-archive:/tmp/app.tar", "ocidir://layout", "dir:v1"]) {
+    test(`the message for ${input} lists oci:, oci-archive:, docker:// and plain references`, () => {
+      const problem = referenceProblem(input) ?? "";
+      for (const form of [
+        "oci:DIR[:tag|@digest]",
+        "oci-archive:FILE[:tag]",
+        "docker://REF",
+        "REF",
+      ]) {
+        assert.ok(problem.includes(form), `${form} in ${problem}`);
+      }
+      assert.doesNotMatch(problem, /invalid port/);
+    });
+  }
+});
+
+describe("writtenTag", () => {
+  test("is undefined for a registry reference that leaves the tag to docker's default", () => {
+    assert.equal(writtenTag("alpine"), undefined);
+    assert.equal(writtenTag("docker://127.0.0.1:5000/app"), undefined);
+    assert.equal(writtenTag(`ghcr.io/a/b@${SHA256}`), undefined);
+  });
+
+  test("is the tag the text writes, for every scheme", () => {
+    assert.equal(writtenTag("alpine:latest"), "latest");
+    assert.equal(writtenTag("docker://127.0.0.1:5000/app:v1"), "v1");
+    assert.equal(writtenTag("oci:dir:v2"), "v2");
+    assert.equal(writtenTag("oci-archive:a.tar:v3"), "v3");
+    assert.equal(writtenTag("oci:dir"), undefined);
+  });
+});
+
+describe("parseRepositoryReference", () => {
+  test("takes a repository, a layout or an archive without tag or digest", () => {
+    assert.deepEqual(parseRepositoryReference("127.0.0.1:5000/app"), {
+      scheme: "registry",
+      registry: "127.0.0.1:5000",
+      repository: "app",
+      tag: "latest",
+    });
+    assert.deepEqual(parseRepositoryReference("oci:dir"), { scheme: "oci-layout", path: "dir" });
+    assert.deepEqual(parseRepositoryReference("docker://alpine").scheme, "registry");
+  });
+
+  for (const [input, named] of [
+    [
+      "127.0.0.1:5000/app:v1",
+      /names tag "v1", but a whole repository is wanted here: leave out ":v1"/,
+    ],
+    ["alpine:latest", /names tag "latest"/],
+    [`127.0.0.1:5000/app@${SHA256}`, /names digest sha256:a+, .*leave out "@sha256:a+"/],
+    ["oci:dir:v1", /names tag "v1"/],
+    [`oci:dir@${SHA256}`, /names digest/],
+    ["oci-archive:a.tar:v1", /names tag "v1"/],
+  ] as const) {
+    test(`refuses ${input} instead of ignoring what follows the name`, () => {
+      assert.throws(
+        () => parseRepositoryReference(input),
+        (err: unknown) =>
+          err instanceof OcicompatError &&
+          err.code === "INVALID_REFERENCE" &&
+          err.subject === input &&
+          named.test(err.message),
       );
     });
   }

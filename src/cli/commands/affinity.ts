@@ -14,6 +14,14 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
+import {
+  CACHE_ENV,
+  type CommandHelp,
+  EXIT_ERROR,
+  LABEL_PACK_ENV,
+  REGISTRY_ENV,
+  withHelp,
+} from "../help.js";
 
 interface AffinityFlags extends RegistryFlags {
   output: "yaml" | "json";
@@ -28,8 +36,28 @@ export function findingLine(f: AffinityFinding): string {
   return `${where}: ${f.label}: ${JSON.stringify(f.value)}: node labels say it ${what}: ${f.reason}`;
 }
 
+const AFFINITY_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat affinity registry.example/hpc/app:2.1",
+      explains: "a nodeAffinity to paste under a pod spec's affinity:",
+    },
+    {
+      command:
+        "ocicompat affinity --strict -o json registry.example/app:1 registry.example/sidecar:2",
+      explains: "for two images of one pod; exit 1 when labels cannot say a requirement",
+    },
+  ],
+  exit: {
+    0: "printed",
+    1: "with --strict, a requirement node labels cannot say exactly; or no node labels satisfy every image",
+    2: EXIT_ERROR,
+  },
+  env: [...REGISTRY_ENV, ...CACHE_ENV, ...LABEL_PACK_ENV],
+};
+
 export function affinityCommand(run: (code: ExitCode) => void): Command {
-  const command = new Command("affinity")
+  const command = withHelp(new Command("affinity"), AFFINITY_HELP)
     .description(
       "print a Kubernetes nodeAffinity (over NFD node labels) under which some entry of every image fits",
     )

@@ -33,6 +33,7 @@ import {
   type RegistryFlags,
 } from "../registry-options.js";
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
+import { type CommandHelp, EXIT_ERROR, LABEL_PACK_ENV, REGISTRY_ENV, withHelp } from "../help.js";
 
 interface TargetFlags {
   platform?: string;
@@ -58,8 +59,31 @@ function selector(opts: TargetFlags) {
   };
 }
 
+const ATTACH_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat attach registry.example/app:1.4 -f compat.yaml --platform linux/amd64/v3",
+      explains:
+        "attach a compatibilities file to the linux/amd64/v3 entry; the tag moves to the new index",
+    },
+    {
+      command: "ocicompat attach oci:app-layout:1.4 -f compat.json --all --format blob",
+      explains: "every image entry, as a Proposal J blob, in an OCI layout",
+    },
+    {
+      command: "ocicompat attach registry.example/app:1.4 --infer --platform linux/amd64 --dry-run",
+      explains: "infer the rules from the entry's layers and show what would be written",
+    },
+  ],
+  exit: {
+    0: "attached (or, with --dry-run, planned)",
+    2: `${EXIT_ERROR}; an invalid file or an ambiguous target too`,
+  },
+  env: [...REGISTRY_ENV, ...LABEL_PACK_ENV],
+};
+
 export function attachCommand(run: (code: Code) => void): Command {
-  const command = new Command("attach")
+  const command = withHelp(new Command("attach"), ATTACH_HELP)
     .description(
       "attach compatibilities to index entries: write the compat content, its GC anchors, then the new index under the same tag",
     )
@@ -226,8 +250,23 @@ async function attachNfdMode(
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+const DETACH_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat detach registry.example/app:1.4 --platform linux/amd64",
+      explains: "remove the compatibilities of the linux/amd64 entry",
+    },
+    {
+      command: "ocicompat detach oci:app-layout:1.4 --all --dry-run",
+      explains: "show what detaching every entry would write",
+    },
+  ],
+  exit: { 0: "detached, or nothing to detach", 2: EXIT_ERROR },
+  env: [...REGISTRY_ENV],
+};
+
 export function detachCommand(run: (code: Code) => void): Command {
-  const command = new Command("detach")
+  const command = withHelp(new Command("detach"), DETACH_HELP)
     .description("remove compatibilities from index entries, and their referrers listing")
     .argument("<ref>", "registry/repo:tag, oci:DIR:tag or oci-archive:FILE:tag")
     .addOption(outputOption());

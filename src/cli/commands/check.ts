@@ -21,13 +21,51 @@ import {
   writeWarnings,
   type SelectionFlags,
 } from "./select.js";
+import {
+  CACHE_ENV,
+  type CommandHelp,
+  DISCOVERY_ENV,
+  EXIT_ERROR,
+  LABEL_PACK_ENV,
+  REGISTRY_ENV,
+  withHelp,
+} from "../help.js";
 
 interface CheckOptions extends SelectionFlags {
   spec?: string;
 }
 
+const CHECK_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat check registry.example/app:1.4",
+      explains:
+        "every entry of the image, chosen or excluded, with each label's required and observed value",
+    },
+    {
+      command:
+        "ocicompat check --node examples/nodes/amd-genoa.json docker://registry.example/app:1.4",
+      explains: "as if this host were the saved node profile",
+    },
+    {
+      command: "ocicompat check --spec compat.yaml --node examples/nodes/amd-genoa.json",
+      explains: "a compatibilities file against a node profile, offline",
+    },
+    {
+      command: "ocicompat check -o json oci:app-layout:1.4",
+      explains: "the whole report as JSON, from an OCI layout",
+    },
+  ],
+  exit: {
+    0: "some entry fits this node (with --spec: some set passes)",
+    1: "no entry fits (with --spec: no set passes)",
+    2: EXIT_ERROR,
+  },
+  env: [...REGISTRY_ENV, ...CACHE_ENV, ...LABEL_PACK_ENV, ...DISCOVERY_ENV],
+};
+
 export function checkCommand(run: (code: ExitCode) => void): Command {
-  const command = new Command("check")
+  const command = withHelp(new Command("check"), CHECK_HELP)
     .description(
       "check which entry of an image fits this node (or a spec against a node profile); exit 0 compatible, 1 not compatible",
     )
@@ -52,6 +90,7 @@ export function checkCommand(run: (code: ExitCode) => void): Command {
       }
       const selection = await runSelection(input, opts);
       writeWarnings(selection);
+      writeCompatWarnings(selection);
       // What discovery could not read explains labels reported as unknown.
       for (const d of selection.diagnostics) {
         process.stderr.write(`ocicompat: note: discovery: ${d.probe}: ${d.message}\n`);
@@ -91,6 +130,12 @@ async function checkSpecMode(
     budgets,
     ...(tags ? { tags } : {}),
   });
+  // Diagnostics, in every output mode: stdout stays the report alone.
+  for (const w of result.warnings) {
+    process.stderr.write(
+      `ocicompat: ${color.yellow("warning")}: ${result.spec}: ${w.path}: ${w.message}\n`,
+    );
+  }
   if (opts.output === "table") process.stdout.write(renderHuman(result));
   else process.stdout.write(await renderData(opts.output, toJson(result)));
   run(exitCodeForVerdicts([result.compatible ? "ok" : "failed"]));
@@ -120,8 +165,6 @@ const STATUS_COLOR = {
 
 function renderHuman(r: CheckSpecResult): string {
   const out: string[] = [];
-  for (const w of r.warnings)
-    out.push(`${color.yellow("warning")}: ${r.spec}: ${w.path}: ${w.message}`);
   out.push(`node ${r.node.name} (${r.node.platform}) against ${r.spec}`, "");
   for (const set of r.sets) out.push(...renderSet(set, set.index === r.bestSet), "");
   if (r.compatible) {
@@ -227,8 +270,6 @@ function renderEntry(e: EntryReport): string[] {
   const head = `${indent}compatibilities: ${compat.form} ${compat.digest}`;
   if (compat.nfdResult !== undefined) {
     out.push(`${head}, NFD rules`);
-    for (const w of compat.warnings ?? [])
-      out.push(`${indent}${color.yellow("warning")}: ${w.path}: ${w.message}`);
     out.push(...renderNfd(compat.nfdResult, e.status !== "excluded").map((l) => `${indent}${l}`));
     return out;
   }
@@ -238,9 +279,6 @@ function renderEntry(e: EntryReport): string[] {
   }
   const sets = compat.result.sets.length;
   out.push(`${head}, ${sets} set${sets === 1 ? "" : "s"}`);
-  // Deviations from the proposals' text that were read leniently (docs/interop.md).
-  for (const w of compat.warnings ?? [])
-    out.push(`${indent}${color.yellow("warning")}: ${w.path}: ${w.message}`);
   if (e.excludedBy === "platform") {
     out.push(`${indent}(sets not shown: the platform does not run on this node)`);
     return out;
@@ -251,6 +289,20 @@ function renderEntry(e: EntryReport): string[] {
   }
   if (e.excludedBy === "compatibilities") out.push(`${indent}no compatibility set passes`);
   return out;
+}
+
+/**
+ * Deviations from the proposals' text that were read leniently (docs/interop.md), one line per
+ * entry and JSON path, on stderr in every output mode.
+ */
+function writeCompatWarnings(s: ImageSelection): void {
+  for (const e of s.entries) {
+    for (const w of e.compat?.warnings ?? []) {
+      process.stderr.write(
+        `ocicompat: ${color.yellow("warning")}: ${s.reference}: entry ${e.path.join(".")} (${e.platform ?? "no platform"}, ${short(e.digest)}): ${e.compat?.form ?? ""} ${short(e.compat?.digest ?? "")}: ${w.path}: ${w.message}\n`,
+      );
+    }
+  }
 }
 
 /** NFD compatibilities: each one's status, and every rule with the failing expression. */

@@ -6,9 +6,29 @@ import { normalizePlatform } from "../../oci/platform.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, labelsOption } from "../output.js";
 import { toYaml } from "../yaml-output.js";
+import { type CommandHelp, EXIT_ERROR, LABEL_PACK_ENV, withHelp } from "../help.js";
+
+const CONVERT_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat convert compat.yaml > nfd-spec.yaml",
+      explains: "an ocicompat file as an NFD image-compatibility spec",
+    },
+    {
+      command: "ocicompat convert --json nfd-spec.yaml",
+      explains: "an NFD spec as an ocicompat authoring file, in JSON",
+    },
+  ],
+  exit: {
+    0: "everything was converted",
+    1: "something could not be expressed (left out, and listed on stderr)",
+    2: `${EXIT_ERROR}; also an invalid input`,
+  },
+  env: [...LABEL_PACK_ENV],
+};
 
 export function convertCommand(run: (code: Code) => void): Command {
-  return new Command("convert")
+  return withHelp(new Command("convert"), CONVERT_HELP)
     .description(
       "convert an NFD image-compatibility spec to an ocicompat authoring file, or ocicompat compatibilities to an NFD spec; exit 1 when something cannot be expressed in the target",
     )

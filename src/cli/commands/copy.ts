@@ -2,7 +2,7 @@
 import { Command, Option } from "commander";
 import { copyImage, type CopyRequest, type CopyResult } from "../../ops/copy.js";
 import { OcicompatError } from "../../oci/errors.js";
-import { parseReference, type Reference } from "../../oci/reference.js";
+import { parseReference, writtenTag, type Reference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { outputOption, renderData, type OutputFormat, formatBytes as size } from "../output.js";
 import {
@@ -12,6 +12,8 @@ import {
   type RegistryFlags,
 } from "../registry-options.js";
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
+import { formatProgress, showsProgress, type ProgressState } from "../progress.js";
+import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 
 interface CopyFlags extends RegistryFlags {
   concurrency: string;
@@ -19,13 +21,6 @@ interface CopyFlags extends RegistryFlags {
   platform?: string[];
   output: OutputFormat;
   progress?: boolean;
-}
-
-/** The tag DST names itself; a registry reference without one defaults to SRC's, not `latest`. */
-function explicitTag(input: string, ref: Reference): string | undefined {
-  if (ref.scheme !== "registry") return ref.tag;
-  const last = input.slice(input.lastIndexOf("/") + 1);
-  return last.includes(":") ? ref.tag : undefined;
 }
 
 function sameRegistry(a: Reference, b: Reference): a is Reference & { scheme: "registry" } {
@@ -37,47 +32,48 @@ function sameRegistry(a: Reference, b: Reference): a is Reference & { scheme: "r
   );
 }
 
-/** The bar (cli-progress, loaded only on a terminal) on standard error. */
+/** The bar (cli-progress, loaded only on a terminal) on standard error; the text is progress.ts'. */
 async function progressBar(): Promise<{
   hooks: NonNullable<CopyRequest["progress"]>;
   stop(): void;
 }> {
   const { default: cliProgress } = await import("cli-progress");
-  const bar = new cliProgress.SingleBar(
-    {
-      format: "copying [{bar}] {percentage}% | {done}/{total_h} | {items} blobs",
-      hideCursor: true,
-      clearOnComplete: true,
-      stream: process.stderr,
-      fps: 10,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let total = 0;
-  let done = 0;
-  let items = 0;
-  bar.start(1, 0, { done: "0 B", total_h: "0 B", items: 0 });
+  const started = Date.now();
+  const state: ProgressState = { total: 0, done: 0, sent: 0, items: 0, elapsedMs: 0 };
+  const bar = new cliProgress.SingleBar({
+    format: () => formatProgress({ ...state, elapsedMs: Date.now() - started }),
+    hideCursor: true,
+    clearOnComplete: true,
+    stream: process.stderr,
+    fps: 10,
+  });
+  bar.start(1, 0);
   const update = (): void => {
-    bar.setTotal(Math.max(total, 1));
-    bar.update(Math.min(done, total), { done: size(done), total_h: size(total), items });
+    bar.setTotal(Math.max(state.total, 1));
+    bar.update(Math.min(state.done, state.total));
   };
   return {
     hooks: {
       onDiscovered: (d) => {
-        total += d.size;
+        state.total += d.size;
         update();
       },
       onProgress: (_d, bytes) => {
-        done += bytes;
+        state.done += bytes;
+        state.sent += bytes;
         update();
       },
+      // A mount moves no bytes: done, but not part of the transfer speed.
+      onMounted: (d) => {
+        state.sent -= d.size;
+      },
       onCopied: () => {
-        items++;
+        state.items++;
         update();
       },
       onSkipped: (d) => {
-        done += d.size;
-        items++;
+        state.done += d.size;
+        state.items++;
         update();
       },
     },
@@ -109,8 +105,28 @@ function summary(input: { src: string; dst: string }, result: CopyResult): strin
   return `${lines.join("\n")}\n`;
 }
 
+const COPY_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat copy registry.example/app:1.4 oci:app-layout",
+      explains: "a registry image, compatibilities included, into an OCI layout (tag 1.4)",
+    },
+    {
+      command: "ocicompat copy docker://registry.example/app:1.4 docker://mirror.example/app",
+      explains: "to another registry, as skopeo writes it",
+    },
+    {
+      command:
+        "ocicompat copy --platform linux/amd64 --referrers oci:app-layout:1.4 oci-archive:app.tar",
+      explains: "only the amd64 entries, with signatures and SBOMs, into an archive",
+    },
+  ],
+  exit: { 0: "copied; DST is tagged", 2: `${EXIT_ERROR}; DST is then left untagged` },
+  env: [...REGISTRY_ENV],
+};
+
 export function copyCommand(run: (code: Code) => void): Command {
-  const command = new Command("copy")
+  const command = withHelp(new Command("copy"), COPY_HELP)
     .description(
       "copy an image with its whole graph, compatibilities included, between registries, oci: layouts and oci-archive: files",
     )
@@ -152,11 +168,16 @@ export function copyCommand(run: (code: Code) => void): Command {
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${srcInput} names no tag or digest`);
         const { store: dst } = await opener.open(dstRef, { create: true });
-        const tag = explicitTag(dstInput, dstRef) ?? srcRef.tag;
-        const bar =
-          process.stderr.isTTY && opts.progress !== false && opts.output === "table"
-            ? await progressBar()
-            : undefined;
+        // A registry DST without a tag takes SRC's, not docker's default `latest`.
+        const tag = writtenTag(dstInput) ?? srcRef.tag;
+        const bar = showsProgress({
+          isTTY: process.stderr.isTTY,
+          progressFlag: opts.progress,
+          output: opts.output,
+          env: process.env,
+        })
+          ? await progressBar()
+          : undefined;
         try {
           return await copyImage({
             src,

@@ -8,6 +8,7 @@ import { loadCatalog } from "../../ops/load-catalog.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, labelsOption, OutputFormats, renderData } from "../output.js";
 import { renderTable } from "../table.js";
+import { type CommandHelp, DISCOVERY_ENV, EXIT_ERROR, LABEL_PACK_ENV, withHelp } from "../help.js";
 
 const DiscoverFormats = [...OutputFormats, "nfd"] as const;
 type DiscoverFormat = (typeof DiscoverFormats)[number];
@@ -23,8 +24,28 @@ interface DiscoverOptions {
   commands?: boolean;
 }
 
+const DISCOVER_HELP: CommandHelp = {
+  examples: [
+    { command: "ocicompat discover", explains: "this host's facts, as a table" },
+    {
+      command: "ocicompat discover -o json --save node.json",
+      explains: "save this host as a node profile for --node",
+    },
+    {
+      command: "ocicompat discover --root /mnt/node-a --platform linux/arm64",
+      explains: "a root file system mounted elsewhere",
+    },
+    {
+      command: "ocicompat discover --from-node node.yaml -o json",
+      explains: "import a Kubernetes node's labels",
+    },
+  ],
+  exit: { 0: "the node's facts were printed (or saved)", 2: EXIT_ERROR },
+  env: [...LABEL_PACK_ENV, ...DISCOVERY_ENV],
+};
+
 export function discoverCommand(run: (code: Code) => void): Command {
-  return new Command("discover")
+  return withHelp(new Command("discover"), DISCOVER_HELP)
     .description(
       "discover this node's facts (CPU, kernel, OS, glibc, devices, memory, GPUs, runtimes) as a node profile",
     )
@@ -108,7 +129,7 @@ function renderNfd(discovery: NodeDiscovery): string {
   const { labels, refused } = nfdLabelsOfDiscovery(discovery);
   for (const r of refused) {
     process.stderr.write(
-      `${color.yellow("warning")}: not written as an NFD label, ${r.reason}: ${r.name}=${r.value}\n`,
+      `ocicompat: ${color.yellow("warning")}: not written as an NFD label, ${r.reason}: ${r.name}=${r.value}\n`,
     );
   }
   return labels.map((l) => `${l.name}=${l.value}\n`).join("");

@@ -19,6 +19,15 @@ import {
 } from "../registry-options.js";
 import { renderTable } from "../table.js";
 import { parseTags } from "./select.js";
+import {
+  CACHE_ENV,
+  type CommandHelp,
+  DISCOVERY_ENV,
+  EXIT_ERROR,
+  LABEL_PACK_ENV,
+  REGISTRY_ENV,
+  withHelp,
+} from "../help.js";
 
 const FORMATS = ["table", "json", "yaml", "csv"] as const;
 
@@ -118,8 +127,24 @@ function warn(report: FleetReport, fleet: string): void {
   }
 }
 
+const FLEET_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat fleet --nodes profiles/ --images images.txt",
+      explains: "node groups x workloads: which variant each group gets",
+    },
+    {
+      command:
+        "ocicompat fleet --nodes nodes.json --images pods.json --what-if new-nodes/ --html report.html",
+      explains: "what a target fleet loses, switches and gains, also as HTML",
+    },
+  ],
+  exit: { 0: "every workload has a compatible node", 1: "some workload has none", 2: EXIT_ERROR },
+  env: [...REGISTRY_ENV, ...CACHE_ENV, ...LABEL_PACK_ENV, ...DISCOVERY_ENV],
+};
+
 export function fleetCommand(run: (code: ExitCode) => void): Command {
-  const command = new Command("fleet")
+  const command = withHelp(new Command("fleet"), FLEET_HELP)
     .description(
       "which workloads run on which nodes: node groups × images, a readiness report, and --what-if for a migration; exit 1 when a workload has no compatible node",
     )

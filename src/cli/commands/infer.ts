@@ -13,6 +13,7 @@ import {
   withOpener,
   type RegistryFlags,
 } from "../registry-options.js";
+import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 
 const UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
@@ -83,8 +84,27 @@ export function printFindings(result: InferResult): void {
   }
 }
 
+const INFER_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat infer --platform linux/amd64 registry.example/app:1.4 > compat.yaml",
+      explains: "an authoring file for the linux/amd64 entry, from its layers",
+    },
+    {
+      command: "ocicompat infer -o json oci:app-layout:1.4",
+      explains: "every entry's rules, evidence and findings",
+    },
+  ],
+  exit: {
+    0: "no finding is an error",
+    1: "the image is broken (binaries of another architecture, a variant too low)",
+    2: EXIT_ERROR,
+  },
+  env: [...REGISTRY_ENV],
+};
+
 export function inferCommand(run: (code: Code) => void): Command {
-  const command = new Command("infer")
+  const command = withHelp(new Command("infer"), INFER_HELP)
     .description(
       "infer compatibilities from what an image contains (ELF notes, binaries' architecture, NVIDIA_REQUIRE_*); findings about a broken image exit 1",
     )

@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import type { CompatSummary, InspectNode, NfdSummary } from "../../ops/inspect.js";
 import { inspect, inspectRaw } from "../../ops/inspect.js";
 import { OcicompatError } from "../../oci/errors.js";
-import { parseReference } from "../../oci/reference.js";
+import { parseReference, parseRepositoryReference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import {
   color,
@@ -20,9 +20,29 @@ import {
   type RegistryFlags,
 } from "../registry-options.js";
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
+import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
+
+const INSPECT_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat inspect registry.example/app:1.4",
+      explains: "the index, its entries and their compatibilities, as a tree",
+    },
+    {
+      command: "ocicompat inspect --raw docker://registry.example/app:1.4",
+      explains: "the exact stored bytes, as skopeo inspect --raw prints them",
+    },
+    {
+      command: "ocicompat inspect -o json oci-archive:app.tar:1.4",
+      explains: "the tree as JSON, from an OCI archive",
+    },
+  ],
+  exit: { 0: "shown", 2: `${EXIT_ERROR}; also when some content cannot be read` },
+  env: [...REGISTRY_ENV],
+};
 
 export function inspectCommand(run: (code: Code) => void): Command {
-  const command = new Command("inspect")
+  const command = withHelp(new Command("inspect"), INSPECT_HELP)
     .description(
       "show what a reference names: a tree of index -> manifests -> config, with compatibilities",
     )
@@ -42,6 +62,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
           process.stdout.write(await inspectRaw(store, reference, { signal }));
         } else {
           const result = await inspect(store, reference, { signal });
+          writeLenientWarnings(input, result.root);
           if (opts.output === "table") process.stdout.write(renderTree(input, result.root));
           else process.stdout.write(await renderData(opts.output, result));
           const unreadable = countProblems(result.root);
@@ -56,14 +77,29 @@ export function inspectCommand(run: (code: Code) => void): Command {
   );
 }
 
+const LS_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat ls registry.example/app",
+      explains: "the tags of a repository (no :tag: ls lists them all)",
+    },
+    {
+      command: "ocicompat ls -o json oci:app-layout",
+      explains: "the tags of an OCI layout, as JSON",
+    },
+  ],
+  exit: { 0: "listed", 2: `${EXIT_ERROR}; also a REF that names a tag or digest` },
+  env: [...REGISTRY_ENV],
+};
+
 export function lsCommand(run: (code: Code) => void): Command {
-  const command = new Command("ls")
+  const command = withHelp(new Command("ls"), LS_HELP)
     .description("list the tags of a repository, layout or archive")
     .argument("<ref>", "registry/repo, oci:DIR or oci-archive:FILE")
     .addOption(outputOption());
   return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect).action(
     async (input: string, opts: RegistryFlags & { output: OutputFormat }) => {
-      const ref = parseReference(input);
+      const ref = parseRepositoryReference(input);
       const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       await withOpener(opener, async () => {
@@ -75,6 +111,27 @@ export function lsCommand(run: (code: Code) => void): Command {
       run(ExitCode.Ok);
     },
   );
+}
+
+/**
+ * Deviations read leniently (docs/interop.md), on stderr in every output mode, each naming the
+ * entry and the document; `-o json` also keeps them in the tree.
+ */
+function writeLenientWarnings(input: string, root: InspectNode): void {
+  for (const child of root.children) {
+    const where = `${input}: ${child.platform ?? "entry"} ${short(child.descriptor.digest)}`;
+    const documents = [
+      ...(child.compat ? [["compatibilities", child.compat] as const] : []),
+      ...(child.nfd ? [["NFD artifact", child.nfd] as const] : []),
+    ];
+    for (const [what, doc] of documents) {
+      for (const w of doc.warnings ?? []) {
+        process.stderr.write(
+          `ocicompat: ${color.yellow("warning")}: ${where}: ${what}: ${w.path}: ${w.message}\n`,
+        );
+      }
+    }
+  }
 }
 
 function countProblems(node: InspectNode): number {
@@ -109,8 +166,6 @@ function compatLines(c: CompatSummary, indent: string): string[] {
       .join(" ");
     lines.push(`${indent}  set ${s.index} ${meta}: ${labels}`);
   }
-  for (const w of c.warnings ?? [])
-    lines.push(`${indent}  ${color.yellow("warning")}: ${w.path}: ${w.message}`);
   return lines;
 }
 
@@ -131,8 +186,6 @@ function nfdLines(n: NfdSummary, indent: string): string[] {
       `${indent}  compatibility ${c.index} ${meta}: rules ${c.rules.map((r) => `"${r.name}"`).join(", ")}`,
     );
   }
-  for (const w of n.warnings ?? [])
-    lines.push(`${indent}  ${color.yellow("warning")}: ${w.path}: ${w.message}`);
   return lines;
 }
 

@@ -7,9 +7,22 @@ import { loadCatalog } from "../../ops/load-catalog.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
 import { renderTable } from "../table.js";
+import { type CommandHelp, EXIT_ERROR, LABEL_PACK_ENV, withHelp } from "../help.js";
+
+const LABELS_HELP: CommandHelp = {
+  examples: [
+    { command: "ocicompat labels", explains: "the label catalog" },
+    {
+      command: "ocicompat labels --labels site-labels.yaml -o json",
+      explains: "with a label pack, as JSON",
+    },
+  ],
+  exit: { 0: "listed", 2: EXIT_ERROR },
+  env: [...LABEL_PACK_ENV],
+};
 
 export function labelsCommand(run: (code: Code) => void): Command {
-  return new Command("labels")
+  return withHelp(new Command("labels"), LABELS_HELP)
     .description(
       "list the compatibility labels ocicompat knows: built-in ones and those of label packs",
     )
@@ -30,8 +43,20 @@ export function labelsCommand(run: (code: Code) => void): Command {
     });
 }
 
+const EXPLAIN_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat explain oci.cpu.features",
+      explains: "what the label means, where its fact comes from, its value syntax",
+    },
+    { command: "ocicompat explain -o json oci.os.glibc", explains: "the same as JSON" },
+  ],
+  exit: { 0: "explained", 2: `${EXIT_ERROR}; also an unknown label` },
+  env: [...LABEL_PACK_ENV],
+};
+
 export function explainCommand(run: (code: Code) => void): Command {
-  return new Command("explain")
+  return withHelp(new Command("explain"), EXPLAIN_HELP)
     .description(
       "explain one label: meaning, where the fact comes from, value syntax, NFD equivalent",
     )

@@ -9,6 +9,16 @@ import { DEFAULT_MIRROR_HOST, DEFAULT_MIRROR_PORT, startMirror } from "../../ops
 import { OcicompatError } from "../../oci/errors.js";
 import { parseDuration } from "../deadline.js";
 import type { ExitCode } from "../exit-codes.js";
+import {
+  CACHE_ENV,
+  CONTAINERS_AUTH_ENV,
+  type CommandHelp,
+  DISCOVERY_ENV,
+  EXIT_ERROR,
+  LABEL_PACK_ENV,
+  REGISTRY_ENV,
+  withHelp,
+} from "../help.js";
 
 interface MirrorFlags {
   listen?: string;
@@ -71,8 +81,26 @@ function writeLine(entry: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(entry)}\n`);
 }
 
+const MIRROR_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat mirror --upstream registry.example",
+      explains: "serve a node-local mirror on 127.0.0.1:5090 for registry.example",
+    },
+    {
+      command: "ocicompat mirror --config mirror.yaml --node node.json --on-incompatible fail",
+      explains: "from a configuration file, for a saved node; no fallback to the index",
+    },
+  ],
+  exit: {
+    0: "stopped by SIGTERM or SIGINT",
+    2: `${EXIT_ERROR}; also a bad configuration, or when it cannot listen`,
+  },
+  env: [...CONTAINERS_AUTH_ENV, ...REGISTRY_ENV, ...CACHE_ENV, ...LABEL_PACK_ENV, ...DISCOVERY_ENV],
+};
+
 export function mirrorCommand(run: (code: ExitCode) => void): Command {
-  return new Command("mirror")
+  return withHelp(new Command("mirror"), MIRROR_HELP)
     .description(
       "serve a node-local, read-only registry mirror that answers a tag with the index entry that fits this node",
     )

@@ -11,6 +11,15 @@ import { exitCodeForVerdicts, noteFollowUp, type ExitCode } from "../exit-codes.
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
 import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
 import { deadlineSignal, DEFAULT_TIMEOUTS } from "../deadline.js";
+import {
+  CACHE_ENV,
+  type CommandHelp,
+  DISCOVERY_ENV,
+  EXIT_ERROR,
+  LABEL_PACK_ENV,
+  REGISTRY_ENV,
+  withHelp,
+} from "../help.js";
 
 export interface SelectionFlags extends RegistryFlags {
   node?: string;
@@ -176,8 +185,31 @@ export function noFitLines(selection: ImageSelection): string[] {
   return lines;
 }
 
+const SELECT_HELP: CommandHelp = {
+  examples: [
+    {
+      command: 'docker pull "registry.example/app@$(ocicompat select registry.example/app:1.4)"',
+      explains: "pull the variant that fits this host",
+    },
+    {
+      command: "ocicompat select --platform linux/arm64 --node node.json registry.example/app:1.4",
+      explains: "for another node and platform",
+    },
+    {
+      command: "ocicompat select -o json --tags gpu oci-archive:app.tar:1.4",
+      explains: "the full ranking, only sets tagged gpu, from an OCI archive",
+    },
+  ],
+  exit: {
+    0: "an entry fits; its digest is printed",
+    1: "no entry fits; stderr says why each was excluded",
+    2: EXIT_ERROR,
+  },
+  env: [...REGISTRY_ENV, ...CACHE_ENV, ...LABEL_PACK_ENV, ...DISCOVERY_ENV],
+};
+
 export function selectCommand(run: (code: ExitCode) => void): Command {
-  const command = new Command("select")
+  const command = withHelp(new Command("select"), SELECT_HELP)
     .description(
       "print the digest of the index entry that fits this node best; exit 1 when none fits",
     )

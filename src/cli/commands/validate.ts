@@ -6,9 +6,29 @@ import { loadCatalog } from "../../ops/load-catalog.js";
 import { validateFiles, type FileValidation } from "../../ops/validate-files.js";
 import { exitCodeForVerdicts, type ExitCode, type Verdict } from "../exit-codes.js";
 import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
+import { type CommandHelp, EXIT_ERROR, LABEL_PACK_ENV, withHelp } from "../help.js";
+
+const VALIDATE_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat validate compat.yaml",
+      explains: "an authoring file, strictly, with every problem's JSON path",
+    },
+    {
+      command: "ocicompat validate --strict --kind index index.json manifest.json",
+      explains: "fail on warnings too; read both files as indexes",
+    },
+  ],
+  exit: {
+    0: "every file is valid (warnings allowed, unless --strict)",
+    1: "some file is invalid",
+    2: `${EXIT_ERROR}; also a file that cannot be read`,
+  },
+  env: [...LABEL_PACK_ENV],
+};
 
 export function validateCommand(run: (code: ExitCode) => void): Command {
-  return new Command("validate")
+  return withHelp(new Command("validate"), VALIDATE_HELP)
     .description(
       "check OCI documents and compatibilities files: index, manifest, config, compatibilities (authoring YAML/JSON or Proposal J blob), oci-layout, NFD image-compatibility spec",
     )

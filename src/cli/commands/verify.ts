@@ -19,11 +19,35 @@ import {
   type RegistryFlags,
 } from "../registry-options.js";
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
+import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 
 const REF_HELP = "registry/repo:tag, oci:DIR[:tag|@digest] or oci-archive:FILE[:tag]";
 
+const VERIFY_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat verify registry.example/app:1.4",
+      explains: "every descriptor, compatibilities included, is present and matches",
+    },
+    {
+      command: "ocicompat verify --gc registry.example/app:1.4",
+      explains: "also what keeps compat content alive under registry garbage collection",
+    },
+    {
+      command: "ocicompat verify --blobs -o json oci:app-layout:1.4",
+      explains: "hash every blob too, and print JSON",
+    },
+  ],
+  exit: {
+    0: "complete: everything is present and matches",
+    1: "something is missing, mismatched or (with --gc) unanchored",
+    2: EXIT_ERROR,
+  },
+  env: [...REGISTRY_ENV],
+};
+
 export function verifyCommand(run: (code: Code) => void): Command {
-  const command = new Command("verify")
+  const command = withHelp(new Command("verify"), VERIFY_HELP)
     .description(
       "check that everything a reference names is present and matches its descriptor, compat content included: manifests are read and verified; blobs are hashed in layouts and archives, and in registries only with --blobs (else checked for presence only)",
     )
@@ -95,8 +119,27 @@ function renderVerify(input: string, r: VerifyResult): string {
   return `${lines.join("\n")}\n`;
 }
 
+const PROTECT_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat protect registry.example/app:1.4",
+      explains: "add GC anchors to compat content another tool attached",
+    },
+    {
+      command: "ocicompat protect --anchor tag oci:app-layout:1.4",
+      explains: "write both anchor tags, even where something already protects it",
+    },
+  ],
+  exit: {
+    0: "every compat content is protected",
+    1: "a conflict, or compat content that is missing",
+    2: EXIT_ERROR,
+  },
+  env: [...REGISTRY_ENV],
+};
+
 export function protectCommand(run: (code: Code) => void): Command {
-  const command = new Command("protect")
+  const command = withHelp(new Command("protect"), PROTECT_HELP)
     .description(
       "add GC anchors (the .compat tag, the referrers fallback index, a keeper for Proposal J blobs) to compat content another tool attached",
     )
@@ -148,8 +191,23 @@ function renderProtect(r: ProtectResult): string {
   return `${lines.join("\n")}\n`;
 }
 
+const GC_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat gc --dry-run oci:app-layout",
+      explains: "list the blobs nothing reachable references, without removing them",
+    },
+    {
+      command: "ocicompat gc --grace 10m oci:app-layout",
+      explains: "remove them, keeping those changed in the last 10 minutes",
+    },
+  ],
+  exit: { 0: "collected (or, with --dry-run, listed)", 2: EXIT_ERROR },
+  env: [],
+};
+
 export function gcCommand(run: (code: Code) => void): Command {
-  return new Command("gc")
+  return withHelp(new Command("gc"), GC_HELP)
     .description(
       "remove blobs of an OCI layout that nothing in index.json reaches (compat content counts) and that are older than --grace, and stale temp files",
     )
@@ -176,6 +234,11 @@ export function gcCommand(run: (code: Code) => void): Command {
           ...(opts.dryRun ? { dryRun: true } : {}),
         });
         for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
+        if (result.missing.length > 0) {
+          process.stderr.write(
+            `ocicompat: warning: ${input}: ${result.missing.length} referenced blob(s) are missing: ${result.missing.join(", ")}\n`,
+          );
+        }
         if (opts.output === "table") process.stdout.write(renderGc(result));
         else process.stdout.write(await renderData(opts.output, result));
         run(ExitCode.Ok);
@@ -217,10 +280,6 @@ function renderGc(r: LayoutGcResult): string {
     ...r.removed.map((f) => `${verb} ${f.digest ?? f.path}  ${f.size} B`),
     ...r.temps.map((f) => `${verb} temp file ${f.path}  ${f.size} B`),
   ];
-  if (r.missing.length > 0)
-    lines.push(
-      `warning: ${r.missing.length} referenced blob(s) are missing: ${r.missing.join(", ")}`,
-    );
   if (r.recent.length > 0) {
     const bytes = r.recent.reduce((sum, f) => sum + f.size, 0);
     lines.push(

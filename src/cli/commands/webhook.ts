@@ -12,6 +12,7 @@ import { parseDuration } from "../deadline.js";
 import { ExitCode } from "../exit-codes.js";
 import { labelsOption } from "../output.js";
 import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+import { type CommandHelp, EXIT_ERROR, LABEL_PACK_ENV, REGISTRY_ENV, withHelp } from "../help.js";
 
 interface WebhookFlags extends RegistryFlags {
   listen: string;
@@ -23,8 +24,25 @@ interface WebhookFlags extends RegistryFlags {
   labels: string[];
 }
 
+const WEBHOOK_HELP: CommandHelp = {
+  examples: [
+    {
+      command:
+        "ocicompat webhook --tls-cert tls.crt --tls-key tls.key --allow-registry registry.example",
+      explains: "serve the admission webhook on 0.0.0.0:8443",
+    },
+    {
+      command:
+        "ocicompat webhook --tls-cert tls.crt --tls-key tls.key --allow-registry '*' --on-error deny",
+      explains: "any registry; refuse pods whose images cannot be checked",
+    },
+  ],
+  exit: { 0: "stopped by SIGTERM or SIGINT", 2: `${EXIT_ERROR}; also when it cannot listen` },
+  env: [...REGISTRY_ENV, ...LABEL_PACK_ENV],
+};
+
 export function webhookCommand(run: (code: ExitCode) => void): Command {
-  const command = new Command("webhook")
+  const command = withHelp(new Command("webhook"), WEBHOOK_HELP)
     .description(
       "serve a Kubernetes mutating admission webhook that adds ocicompat's nodeAffinity to pods",
     )

@@ -1,0 +1,170 @@
+// What every command's --help ends with (examples, exit status, environment), and how commander's
+// own parse errors are reported: in the CLI's one error format, `ocicompat: SUBJECT: message`.
+// Each command declares its part with withHelp(); the sections are rendered here, so they look the
+// same everywhere.
+import type { Command } from "commander";
+
+export interface HelpExample {
+  /** A whole command line, starting with `ocicompat`; a pipe or redirection may follow it. */
+  command: string;
+  /** What it does, in a few words. */
+  explains: string;
+}
+
+export interface EnvVar {
+  name: string;
+  meaning: string;
+}
+
+/** What each exit status means for this command; a status the command never uses is left out. */
+export interface ExitStatuses {
+  0: string;
+  1?: string;
+  2?: string;
+}
+
+export interface CommandHelp {
+  examples: readonly HelpExample[];
+  exit: ExitStatuses;
+  /** Variables the command reads; NO_COLOR, FORCE_COLOR and OCICOMPAT_DEBUG are added to all. */
+  env: readonly EnvVar[];
+}
+
+/** Read by every command. */
+export const COMMON_ENV: readonly EnvVar[] = [
+  { name: "NO_COLOR", meaning: "set: no colour in the output" },
+  { name: "FORCE_COLOR", meaning: "set: colour even when stdout is not a terminal" },
+  { name: "OCICOMPAT_DEBUG", meaning: "set: add the stack trace of an internal error" },
+];
+
+/** Commands that read or write a registry. */
+export const REGISTRY_ENV: readonly EnvVar[] = [
+  {
+    name: "DOCKER_CONFIG",
+    meaning: "directory of the config.json with registry credentials (default ~/.docker)",
+  },
+];
+
+/** The containers auth files, read before docker's config by node agents (podman's order). */
+export const CONTAINERS_AUTH_ENV: readonly EnvVar[] = [
+  { name: "REGISTRY_AUTH_FILE", meaning: "the containers auth file to read first" },
+  {
+    name: "XDG_RUNTIME_DIR",
+    meaning: "else $XDG_RUNTIME_DIR/containers/auth.json, else ~/.config/containers/auth.json",
+  },
+];
+
+/** Commands that read digest-addressed content through the on-disk cache. */
+export const CACHE_ENV: readonly EnvVar[] = [
+  {
+    name: "OCICOMPAT_CACHE_DIR",
+    meaning: "the content cache (default $XDG_CACHE_HOME/ocicompat, else ~/.cache/ocicompat)",
+  },
+];
+
+/** Commands that load the catalog: label packs in the config directory are always loaded. */
+export const LABEL_PACK_ENV: readonly EnvVar[] = [
+  {
+    name: "OCICOMPAT_CONFIG_DIR",
+    meaning:
+      "label packs loaded on every run (default $XDG_CONFIG_HOME/ocicompat, else ~/.config/ocicompat)",
+  },
+];
+
+/** Commands that discover this host when no profile is given. */
+export const DISCOVERY_ENV: readonly EnvVar[] = [
+  { name: "OCICOMPAT_ROOT", meaning: "discover the root file system mounted here instead of /" },
+];
+
+/** The default meaning of exit status 2, shared by every command. */
+export const EXIT_ERROR = "error: usage, I/O, registry or authentication (said on stderr)";
+
+/** The exit statuses of the program as a whole (`ocicompat --help`). */
+export const PROGRAM_EXIT: ExitStatuses = {
+  0: "ok: valid, compatible, done",
+  1: "the check failed: invalid document, not compatible, something dangles",
+  2: EXIT_ERROR,
+};
+
+/** The sections appended to a command's --help. */
+export function renderHelpSections(help: CommandHelp): string {
+  const lines = ["", "Examples:"];
+  for (const e of help.examples) lines.push(`  ${e.command}`, `      ${e.explains}`);
+  lines.push("", "Exit status:");
+  for (const code of [0, 1, 2] as const) {
+    const meaning = help.exit[code];
+    if (meaning !== undefined) lines.push(`  ${code}  ${meaning}`);
+  }
+  const env = [...help.env, ...COMMON_ENV];
+  const width = Math.max(...env.map((v) => v.name.length));
+  lines.push("", "Environment:");
+  for (const v of env) lines.push(`  ${v.name.padEnd(width)}  ${v.meaning}`);
+  return lines.join("\n");
+}
+
+// Commands keep their declaration where commander cannot lose it, for tests that walk them.
+const DECLARED = new WeakMap<Command, CommandHelp>();
+
+/** What a command declared with withHelp, or undefined when it declared nothing. */
+export function declaredHelp(command: Command): CommandHelp | undefined {
+  return DECLARED.get(command);
+}
+
+/**
+ * Appends the examples, exit statuses and environment to `command`'s --help, and reports its
+ * parse errors in the CLI's format. Returns `command`.
+ */
+export function withHelp(command: Command, help: CommandHelp): Command {
+  DECLARED.set(command, help);
+  return reportParseErrors(command.addHelpText("after", renderHelpSections(help)));
+}
+
+/**
+ * commander's own errors (unknown option, missing argument, invalid choice, too many arguments)
+ * as one line, `ocicompat: COMMAND: message (see ocicompat COMMAND --help)`, and thrown instead of
+ * exiting, so that main maps them to exit 2 like every other usage error.
+ */
+export function reportParseErrors(command: Command): Command {
+  return command.exitOverride().configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (message, write) => write(formatParseError(command, message)),
+  });
+}
+
+/** commander's "error: unknown option '--x'\n" as the CLI's one-line error. */
+export function formatParseError(command: Command, message: string): string {
+  const text = message
+    .trim()
+    .replace(/^error: /, "")
+    .replace(/\.$/, "");
+  const names: string[] = [];
+  for (let c: Command | null = command; c !== null; c = c.parent) names.unshift(c.name());
+  // The program is "ocicompat" already; a subcommand is the subject of its errors.
+  const path = names.filter((name) => name !== "ocicompat").join(" ");
+  const subject = path === "" ? "" : `${path}: `;
+  return `ocicompat: ${subject}${text} (see ocicompat ${path === "" ? "" : `${path} `}--help)\n`;
+}
+
+/** `ocicompat --help`: the commands' examples are under each command's own --help. */
+export const PROGRAM_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat select registry.example/app:1.4",
+      explains: "the digest of the variant of the image that fits this host",
+    },
+    {
+      command: "ocicompat check docker://registry.example/app:1.4",
+      explains: "every entry, chosen or excluded, and why",
+    },
+    {
+      command: "ocicompat attach registry.example/app:1.4 -f compat.yaml --platform linux/amd64",
+      explains: "add compatibilities to an entry without rebuilding the image",
+    },
+    {
+      command: "ocicompat copy registry.example/app:1.4 oci:app-layout",
+      explains: "copy the image with its compatibilities into an OCI layout",
+    },
+  ],
+  exit: PROGRAM_EXIT,
+  env: [...REGISTRY_ENV, ...CACHE_ENV, ...LABEL_PACK_ENV, ...DISCOVERY_ENV],
+};
