@@ -143,7 +143,7 @@ function storedCredentialsFrom(
           const config = await load(location).catch(() => undefined);
           places.push(
             config === undefined
-              ? `${location.path} (not there)`
+              ? `${location.path} (no such file)`
               : `${location.path} (no entry for ${registry})`,
           );
         }

@@ -197,8 +197,13 @@ export class RegistryClient {
   }
 
   /** `GET /v2/`: checks that the registry answers and that the credentials are accepted. */
-  async ping(): Promise<void> {
-    const res = await this.request({ method: "GET", url: "/v2/", context: { what: "API check" } });
+  async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const res = await this.request({
+      method: "GET",
+      url: "/v2/",
+      context: { what: "API check" },
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
     await res.body.dump();
   }
 
