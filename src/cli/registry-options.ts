@@ -74,12 +74,18 @@ export function parseCreds(value: string, flag: string): { username: string; pas
   return { username, password: value.slice(colon + 1) };
 }
 
+/** An empty value (`OCICOMPAT_CREDS=`) means none, as an unset variable does. */
+function given(value: string | undefined): string | undefined {
+  return value === "" ? undefined : value;
+}
+
 /** The credentials the flags give, if any; reads standard input for --password-stdin. */
 async function explicitCredentials(
   flags: RegistryFlags,
 ): Promise<{ username: string; password: string } | undefined> {
-  if (flags.creds !== undefined && flags.username !== undefined) {
-    throw new OcicompatError("USAGE", "give --creds or --username, not both");
+  const creds = given(flags.creds);
+  if (creds !== undefined && flags.username !== undefined) {
+    throw new OcicompatError("USAGE", "give --creds (or $OCICOMPAT_CREDS) or --username, not both");
   }
   if (flags.passwordStdin) {
     if (flags.username === undefined)
@@ -93,7 +99,7 @@ async function explicitCredentials(
       "--username needs --password-stdin (or use --creds USER:PASSWORD)",
     );
   }
-  return flags.creds === undefined ? undefined : parseCreds(flags.creds, "--creds");
+  return creds === undefined ? undefined : parseCreds(creds, "--creds");
 }
 
 /** The opener options the registry flags ask for (credentials, TLS, plain HTTP). */
@@ -162,9 +168,11 @@ export interface CopyOpeners {
  */
 export async function copyOpenersFrom(flags: RegistryFlags & CopySideFlags): Promise<CopyOpeners> {
   const base = await registryAccessFrom(flags);
+  const srcCreds = given(flags.srcCreds);
+  const destCreds = given(flags.destCreds);
   const sided =
-    flags.srcCreds !== undefined ||
-    flags.destCreds !== undefined ||
+    srcCreds !== undefined ||
+    destCreds !== undefined ||
     flags.srcAuthfile !== undefined ||
     flags.destAuthfile !== undefined;
   if (!sided) {
@@ -176,8 +184,8 @@ export async function copyOpenersFrom(flags: RegistryFlags & CopySideFlags): Pro
     ...(creds === undefined ? {} : parseCreds(creds, flag)),
     ...(authfile === undefined ? {} : { authFile: authfile }),
   });
-  const src = createStoreOpener(side(flags.srcCreds, flags.srcAuthfile, "--src-creds"));
-  const dst = createStoreOpener(side(flags.destCreds, flags.destAuthfile, "--dest-creds"));
+  const src = createStoreOpener(side(srcCreds, flags.srcAuthfile, "--src-creds"));
+  const dst = createStoreOpener(side(destCreds, flags.destAuthfile, "--dest-creds"));
   return {
     src,
     dst,
