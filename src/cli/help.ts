@@ -39,18 +39,28 @@ export const COMMON_ENV: readonly EnvVar[] = [
 
 /** Commands that read or write a registry. */
 export const REGISTRY_ENV: readonly EnvVar[] = [
+  { name: "OCICOMPAT_CREDS", meaning: "USER:PASSWORD, as --creds (not visible in ps)" },
+  {
+    name: "REGISTRY_AUTH_FILE",
+    meaning: "the auth file to read instead of the default list (as --authfile)",
+  },
+  { name: "XDG_RUNTIME_DIR", meaning: "$XDG_RUNTIME_DIR/containers/auth.json is read first" },
+  { name: "XDG_CONFIG_HOME", meaning: "then $XDG_CONFIG_HOME/containers/auth.json (~/.config)" },
   {
     name: "DOCKER_CONFIG",
-    meaning: "directory of the config.json with registry credentials (default ~/.docker)",
+    meaning: "then $DOCKER_CONFIG/config.json (else ~/.docker/config.json), then ~/.dockercfg",
   },
 ];
 
-/** The containers auth files, read before docker's config by node agents (podman's order). */
-export const CONTAINERS_AUTH_ENV: readonly EnvVar[] = [
-  { name: "REGISTRY_AUTH_FILE", meaning: "the containers auth file to read first" },
+/** The auth file login and logout edit. */
+export const AUTH_FILE_ENV: readonly EnvVar[] = [
+  {
+    name: "REGISTRY_AUTH_FILE",
+    meaning: "the auth file to use instead of $XDG_RUNTIME_DIR/containers/auth.json",
+  },
   {
     name: "XDG_RUNTIME_DIR",
-    meaning: "else $XDG_RUNTIME_DIR/containers/auth.json, else ~/.config/containers/auth.json",
+    meaning: "where the default auth file lives (/run/containers/UID without it)",
   },
 ];
 

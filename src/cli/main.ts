@@ -29,6 +29,8 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
   ["affinity", async () => (await import("./commands/affinity.js")).affinityCommand],
   ["webhook", async () => (await import("./commands/webhook.js")).webhookCommand],
   ["mirror", async () => (await import("./commands/mirror.js")).mirrorCommand],
+  ["login", async () => (await import("./commands/login.js")).loginCommand],
+  ["logout", async () => (await import("./commands/login.js")).logoutCommand],
 ];
 
 export async function main(argv: readonly string[]): Promise<number> {

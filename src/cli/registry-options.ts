@@ -2,7 +2,7 @@
 import { text } from "node:stream/consumers";
 import type { Command } from "commander";
 import { Option } from "commander";
-import { createStoreOpener, type StoreOpener } from "../content/open.js";
+import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
 import { OcicompatError } from "../oci/errors.js";
 import { timeoutOption } from "./deadline.js";
 import { noteFollowUp } from "./exit-codes.js";
@@ -13,21 +13,95 @@ export interface RegistryFlags {
   caFile?: string;
   username?: string;
   passwordStdin?: boolean;
+  /** `USER:PASSWORD` (also from $OCICOMPAT_CREDS). */
+  creds?: string;
+  authfile?: string;
   /** The command's overall deadline (see deadline.ts); every registry command has one. */
   timeout?: string;
 }
 
-/** The registry flags, and `--timeout` with this command's default (cli/deadline.ts). */
-export function addRegistryOptions(command: Command, defaultTimeout: string): Command {
+/** --timeout, --plain-http, --insecure, --ca-file: how to reach a registry. */
+export function addConnectionOptions(command: Command, defaultTimeout: string): Command {
   return command
     .addOption(timeoutOption(defaultTimeout))
     .addOption(
       new Option("--plain-http", "use HTTP, not HTTPS (loopback registries use HTTP anyway)"),
     )
     .addOption(new Option("--insecure", "do not verify the registry's TLS certificate"))
-    .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
+    .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"));
+}
+
+/** The registry flags, and `--timeout` with this command's default (cli/deadline.ts). */
+export function addRegistryOptions(command: Command, defaultTimeout: string): Command {
+  return addConnectionOptions(command, defaultTimeout)
+    .addOption(
+      new Option(
+        "--authfile <file>",
+        "read credentials from this auth file only (default: $REGISTRY_AUTH_FILE, else podman's and docker's files)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--creds <user:password>",
+        "credentials for the registries named (visible in ps: prefer $OCICOMPAT_CREDS or --password-stdin)",
+      ).env("OCICOMPAT_CREDS"),
+    )
     .addOption(new Option("--username <name>", "registry user name (with --password-stdin)"))
     .addOption(new Option("--password-stdin", "read the registry password from standard input"));
+}
+
+/** `USER:PASSWORD` → its parts; `flag` names the option in messages. */
+export function parseCreds(value: string, flag: string): { username: string; password: string } {
+  const colon = value.indexOf(":");
+  if (colon < 0) {
+    throw new OcicompatError(
+      "USAGE",
+      `${flag} has a user name but no password: give USER:PASSWORD (ocicompat does not prompt; --username USER --password-stdin reads the password from standard input)`,
+    );
+  }
+  const username = value.slice(0, colon);
+  if (username === "") throw new OcicompatError("USAGE", `${flag} has an empty user name`);
+  return { username, password: value.slice(colon + 1) };
+}
+
+/** An empty value (`OCICOMPAT_CREDS=`) means none, as an unset variable does. */
+function given(value: string | undefined): string | undefined {
+  return value === "" ? undefined : value;
+}
+
+/** The credentials the flags give, if any; reads standard input for --password-stdin. */
+async function explicitCredentials(
+  flags: RegistryFlags,
+): Promise<{ username: string; password: string } | undefined> {
+  const creds = given(flags.creds);
+  if (creds !== undefined && flags.username !== undefined) {
+    throw new OcicompatError("USAGE", "give --creds (or $OCICOMPAT_CREDS) or --username, not both");
+  }
+  if (flags.passwordStdin) {
+    if (flags.username === undefined)
+      throw new OcicompatError("USAGE", "--password-stdin needs --username");
+    const password = (await text(process.stdin)).replace(/\r?\n$/, "");
+    return { username: flags.username, password };
+  }
+  if (flags.username !== undefined) {
+    throw new OcicompatError(
+      "USAGE",
+      "--username needs --password-stdin (or use --creds USER:PASSWORD)",
+    );
+  }
+  return creds === undefined ? undefined : parseCreds(creds, "--creds");
+}
+
+/** The opener options the registry flags ask for (credentials, TLS, plain HTTP). */
+export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOptions> {
+  const explicit = await explicitCredentials(flags);
+  return {
+    ...(flags.plainHttp ? { plainHttp: true } : {}),
+    ...(flags.insecure ? { insecure: true } : {}),
+    ...(flags.caFile ? { caFile: flags.caFile } : {}),
+    ...(flags.authfile ? { authFile: flags.authfile } : {}),
+    ...(explicit ?? {}),
+  };
 }
 
 /** The opener for one command run; the caller closes it. */
@@ -35,22 +109,8 @@ export async function openerFrom(
   flags: RegistryFlags,
   extra: { cache?: boolean } = {},
 ): Promise<StoreOpener> {
-  let password: string | undefined;
-  if (flags.passwordStdin) {
-    if (flags.username === undefined)
-      throw new OcicompatError("USAGE", "--password-stdin needs --username");
-    password = (await text(process.stdin)).replace(/\r?\n$/, "");
-  } else if (flags.username !== undefined) {
-    throw new OcicompatError(
-      "USAGE",
-      "--username needs --password-stdin (passwords are never taken as arguments)",
-    );
-  }
   return createStoreOpener({
-    ...(flags.plainHttp ? { plainHttp: true } : {}),
-    ...(flags.insecure ? { insecure: true } : {}),
-    ...(flags.caFile ? { caFile: flags.caFile } : {}),
-    ...(flags.username !== undefined ? { username: flags.username, password: password ?? "" } : {}),
+    ...(await registryAccessFrom(flags)),
     ...(extra.cache
       ? {
           cache: true,
@@ -60,11 +120,83 @@ export async function openerFrom(
   });
 }
 
+/** copy's per-side credentials; each overrides --creds / --authfile on its side. */
+export interface CopySideFlags {
+  srcCreds?: string;
+  destCreds?: string;
+  srcAuthfile?: string;
+  destAuthfile?: string;
+}
+
+export function addCopySideOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--src-creds <user:password>", "credentials for the source registry").env(
+        "OCICOMPAT_SRC_CREDS",
+      ),
+    )
+    .addOption(
+      new Option("--dest-creds <user:password>", "credentials for the destination registry").env(
+        "OCICOMPAT_DEST_CREDS",
+      ),
+    )
+    .addOption(new Option("--src-authfile <file>", "the auth file for the source registry"))
+    .addOption(new Option("--dest-authfile <file>", "the auth file for the destination registry"));
+}
+
+export interface CopyOpeners {
+  src: StoreOpener;
+  dst: StoreOpener;
+  /** Closes both (the destination first: it writes an archive), or the one they share. */
+  close(): Promise<void>;
+}
+
+/**
+ * The openers for copy's two sides. Without per-side flags both sides share one opener (one
+ * client per registry); with them, each side has its own, so a registry named on both sides
+ * gets each side's credentials on that side only.
+ */
+export async function copyOpenersFrom(flags: RegistryFlags & CopySideFlags): Promise<CopyOpeners> {
+  const base = await registryAccessFrom(flags);
+  const srcCreds = given(flags.srcCreds);
+  const destCreds = given(flags.destCreds);
+  const sided =
+    srcCreds !== undefined ||
+    destCreds !== undefined ||
+    flags.srcAuthfile !== undefined ||
+    flags.destAuthfile !== undefined;
+  if (!sided) {
+    const shared = createStoreOpener(base);
+    return { src: shared, dst: shared, close: () => shared.close() };
+  }
+  const side = (creds: string | undefined, authfile: string | undefined, flag: string) => ({
+    ...base,
+    ...(creds === undefined ? {} : parseCreds(creds, flag)),
+    ...(authfile === undefined ? {} : { authFile: authfile }),
+  });
+  const src = createStoreOpener(side(srcCreds, flags.srcAuthfile, "--src-creds"));
+  const dst = createStoreOpener(side(destCreds, flags.destAuthfile, "--dest-creds"));
+  return {
+    src,
+    dst,
+    async close() {
+      try {
+        await dst.close();
+      } finally {
+        await src.close();
+      }
+    },
+  };
+}
+
 /**
  * Runs `work`, then closes the opener (which writes archives). When `work` failed and closing
  * fails too, the first error is the one reported; the second follows it as `also:`.
  */
-export async function withOpener<T>(opener: StoreOpener, work: () => Promise<T>): Promise<T> {
+export async function withOpener<T>(
+  opener: Pick<StoreOpener, "close">,
+  work: () => Promise<T>,
+): Promise<T> {
   let result: T;
   try {
     result = await work();

@@ -3,10 +3,11 @@
 // Layout and archive code load on first use, so registry-only commands skip the tar stack.
 import type { Reference } from "../oci/reference.js";
 import {
-  dockerConfigCredentials,
   firstOf,
   staticCredentials,
+  storedCredentials,
   type CredentialProvider,
+  type StoredCredentials,
 } from "./auth/index.js";
 import { openCache, withCache, type CacheWarning, type ContentCache } from "./cache.js";
 import {
@@ -23,9 +24,19 @@ export interface RegistryAccess {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
-  /** Explicit credentials (`--username` with `--password-stdin`); else the docker config. */
+  /**
+   * Explicit credentials (`--creds`, `--username` with `--password-stdin`), for the registries
+   * the opened references name; tried before the auth files.
+   */
   username?: string;
   password?: string;
+  /**
+   * Read credentials from this file only (`--authfile`), as podman does. Default:
+   * $REGISTRY_AUTH_FILE, else the containers auth files and docker's config (content/auth).
+   */
+  authFile?: string;
+  /** Where credentials come from, replacing all of the above (library callers). */
+  credentials?: CredentialProvider;
   onRequest?: (method: string, url: string) => void;
   /** Deadline for each answer's headers; default 30 s (RegistryClientOptions.headersTimeoutMs). */
   headersTimeoutMs?: number;
@@ -53,18 +64,31 @@ export interface StoreOpener {
   close(): Promise<void>;
 }
 
-function credentialsFor(ref: { registry: string }, access: RegistryAccess): CredentialProvider {
-  const fromConfig = dockerConfigCredentials();
-  if (access.username === undefined) return fromConfig;
+function credentialsFor(
+  ref: { registry: string },
+  access: RegistryAccess,
+  stored: CredentialProvider,
+): CredentialProvider {
+  if (access.username === undefined) return stored;
   const explicit = staticCredentials(
-    { kind: "basic", username: access.username, password: access.password ?? "" },
+    {
+      kind: "basic",
+      username: access.username,
+      password: access.password ?? "",
+      source: "the command line",
+    },
     [ref.registry],
   );
-  return firstOf(explicit, fromConfig);
+  return firstOf(explicit, stored);
 }
 
 export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
+  // One client per registry host, or per `host/namespace` when an auth file has a key for that
+  // namespace (its credentials differ from the host's).
   const clients = new Map<string, RegistryClient>();
+  let stored: StoredCredentials | undefined;
+  const authFiles = (): StoredCredentials =>
+    (stored ??= storedCredentials(options.authFile ? { authFile: options.authFile } : {}));
   const closers: (() => Promise<void>)[] = [];
   let cache: ContentCache | undefined;
   const contentCache = (): ContentCache | undefined => {
@@ -97,11 +121,18 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
       const create = openOptions.create ?? options.create ?? false;
       switch (ref.scheme) {
         case "registry": {
-          let client = clients.get(ref.registry);
+          const scope =
+            options.credentials === undefined
+              ? await authFiles().scope(ref.registry, ref.repository)
+              : ref.registry;
+          let client = clients.get(scope);
           if (!client) {
+            const fromFiles = authFiles().provider(
+              scope === ref.registry ? undefined : ref.repository,
+            );
             client = new RegistryClient({
               registry: ref.registry,
-              credentials: credentialsFor(ref, options),
+              credentials: options.credentials ?? credentialsFor(ref, options, fromFiles),
               ...(options.plainHttp ? { plainHttp: true } : {}),
               ...(options.insecure ? { insecure: true } : {}),
               ...(options.caFile ? { caFile: options.caFile } : {}),
@@ -111,7 +142,7 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
                 : { headersTimeoutMs: options.headersTimeoutMs }),
               ...(options.transferFloor ? { transferFloor: options.transferFloor } : {}),
             });
-            clients.set(ref.registry, client);
+            clients.set(scope, client);
             const known = await referrersMemo();
             for (const [key, entry] of known ?? []) {
               if (key.startsWith(`${ref.registry}/`)) {
@@ -139,9 +170,9 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
       const cacheDir = cache?.dir;
       if (memo !== undefined && cacheDir !== undefined) {
         const learnt = new Map<string, boolean>();
-        for (const [registry, client] of clients) {
+        for (const client of clients.values()) {
           for (const [repository, api] of client.referrersApi) {
-            learnt.set(`${registry}/${repository}`, api);
+            learnt.set(`${client.registry}/${repository}`, api);
           }
         }
         const loaded = await memo;

@@ -13,6 +13,15 @@ const USER = "bob";
 const PASSWORD = "tr0ub4dor&3";
 let registry: TestRegistry;
 const work = tempDir("ocicompat-cli-auth-");
+// Never the real user's auth files: a temporary HOME and runtime directory for every run.
+const isolated = () => ({
+  HOME: work.path,
+  XDG_RUNTIME_DIR: work.path,
+  XDG_CONFIG_HOME: "",
+  DOCKER_CONFIG: "",
+  REGISTRY_AUTH_FILE: "",
+  OCICOMPAT_CREDS: "",
+});
 
 before(async () => {
   registry = await startRegistry({ htpasswd: `${USER}:${bcrypt.hashSync(PASSWORD, 4)}\n` });
@@ -26,6 +35,7 @@ describe("registry credentials (spawned, real registry with htpasswd)", () => {
   test("--username with --password-stdin authenticates", () => {
     const r = runCli(["ls", "--username", USER, "--password-stdin", `${registry.host}/none/here`], {
       input: `${PASSWORD}\n`,
+      env: isolated(),
     });
     // The repository does not exist, so a 404 after authenticating proves the credentials worked.
     assert.equal(r.status, 2);
@@ -36,6 +46,7 @@ describe("registry credentials (spawned, real registry with htpasswd)", () => {
   test("wrong credentials are a clear error with exit 2, and the password is never printed", () => {
     const r = runCli(["ls", "--username", USER, "--password-stdin", `${registry.host}/none/here`], {
       input: "wrong-password\n",
+      env: isolated(),
     });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /authentication|credentials|unauthorized/i);
@@ -47,7 +58,9 @@ describe("registry credentials (spawned, real registry with htpasswd)", () => {
     const config = join(work.path, "empty-config");
     mkdirSync(config, { recursive: true });
     writeFileSync(join(config, "config.json"), "{}");
-    const r = runCli(["ls", `${registry.host}/none/here`], { env: { DOCKER_CONFIG: config } });
+    const r = runCli(["ls", `${registry.host}/none/here`], {
+      env: { ...isolated(), DOCKER_CONFIG: config },
+    });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /authentication required|credentials|unauthorized/i);
   });
@@ -60,13 +73,17 @@ describe("registry credentials (spawned, real registry with htpasswd)", () => {
       join(config, "config.json"),
       JSON.stringify({ auths: { [registry.host]: { auth } } }),
     );
-    const r = runCli(["ls", `${registry.host}/none/here`], { env: { DOCKER_CONFIG: config } });
+    const r = runCli(["ls", `${registry.host}/none/here`], {
+      env: { ...isolated(), DOCKER_CONFIG: config },
+    });
     assert.equal(r.status, 2);
     assert.doesNotMatch(r.stderr, /auth/i);
   });
 
   test("--username without --password-stdin is a usage error", () => {
-    const r = runCli(["ls", "--username", USER, `${registry.host}/none/here`]);
+    const r = runCli(["ls", "--username", USER, `${registry.host}/none/here`], {
+      env: isolated(),
+    });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--username needs --password-stdin/);
   });

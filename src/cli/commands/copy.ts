@@ -6,16 +6,18 @@ import { parseReference, writtenTag, type Reference } from "../../oci/reference.
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { outputOption, renderData, type OutputFormat, formatBytes as size } from "../output.js";
 import {
+  addCopySideOptions,
   addRegistryOptions,
-  openerFrom,
+  copyOpenersFrom,
   withOpener,
+  type CopySideFlags,
   type RegistryFlags,
 } from "../registry-options.js";
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
 import { formatProgress, showsProgress, type ProgressState } from "../progress.js";
 import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 
-interface CopyFlags extends RegistryFlags {
+interface CopyFlags extends RegistryFlags, CopySideFlags {
   concurrency: string;
   referrers?: boolean;
   platform?: string[];
@@ -145,7 +147,7 @@ export function copyCommand(run: (code: Code) => void): Command {
     )
     .addOption(new Option("--no-progress", "no progress bar, even on a terminal"))
     .addOption(outputOption());
-  return addRegistryOptions(command, DEFAULT_TIMEOUTS.transfer).action(
+  return addCopySideOptions(addRegistryOptions(command, DEFAULT_TIMEOUTS.transfer)).action(
     async (srcInput: string, dstInput: string, opts: CopyFlags) => {
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
@@ -161,13 +163,13 @@ export function copyCommand(run: (code: Code) => void): Command {
           "USAGE",
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
-      const opener = await openerFrom(opts);
+      const openers = await copyOpenersFrom(opts);
       // An archive is written when the opener closes; the summary follows a complete copy.
-      const result = await withOpener(opener, async () => {
-        const { store: src, reference } = await opener.open(srcRef);
+      const result = await withOpener(openers, async () => {
+        const { store: src, reference } = await openers.src.open(srcRef);
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${srcInput} names no tag or digest`);
-        const { store: dst } = await opener.open(dstRef, { create: true });
+        const { store: dst } = await openers.dst.open(dstRef, { create: true });
         // A registry DST without a tag takes SRC's, not docker's default `latest`.
         const tag = writtenTag(dstInput) ?? srcRef.tag;
         const bar = showsProgress({

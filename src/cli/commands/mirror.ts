@@ -11,7 +11,6 @@ import { parseDuration } from "../deadline.js";
 import type { ExitCode } from "../exit-codes.js";
 import {
   CACHE_ENV,
-  CONTAINERS_AUTH_ENV,
   type CommandHelp,
   DISCOVERY_ENV,
   EXIT_ERROR,
@@ -96,7 +95,7 @@ const MIRROR_HELP: CommandHelp = {
     0: "stopped by SIGTERM or SIGINT",
     2: `${EXIT_ERROR}; also a bad configuration, or when it cannot listen`,
   },
-  env: [...CONTAINERS_AUTH_ENV, ...REGISTRY_ENV, ...CACHE_ENV, ...LABEL_PACK_ENV, ...DISCOVERY_ENV],
+  env: [...REGISTRY_ENV, ...CACHE_ENV, ...LABEL_PACK_ENV, ...DISCOVERY_ENV],
 };
 
 export function mirrorCommand(run: (code: ExitCode) => void): Command {

@@ -60,6 +60,7 @@ const TOKEN_RESPONSE_LIMIT = 1024 * 1024;
 export class Authenticator {
   readonly registry: string;
   private readonly credentialsOf: CredentialProvider;
+  private readonly sources: CredentialProvider | undefined;
   private readonly http: TokenHttp;
   private readonly clientId: string;
   private readonly now: () => number;
@@ -71,6 +72,7 @@ export class Authenticator {
   constructor(options: AuthenticatorOptions) {
     this.registry = options.registry;
     this.credentialsOf = memoized(options.credentials ?? (() => Promise.resolve(undefined)));
+    this.sources = options.credentials;
     this.http = options.http;
     this.clientId = options.clientId ?? "ocicompat";
     this.now = options.now ?? Date.now;
@@ -84,6 +86,11 @@ export class Authenticator {
   /** For 401 messages: whose credentials were tried. */
   async describeCredentials(): Promise<string> {
     return describeCredential(await this.credential());
+  }
+
+  /** For "authentication required" messages: where credentials were looked for, in vain. */
+  async searched(): Promise<string[]> {
+    return (await this.sources?.searched?.(this.registry).catch(() => [])) ?? [];
   }
 
   /** The Authorization header for a request needing `scopes`, or undefined to go anonymous. */
@@ -214,6 +221,7 @@ export class Authenticator {
         body: response.text,
         context,
         credentials: describeCredential(credential),
+        ...(credential === undefined ? { searched: await this.searched() } : {}),
         ...(response.statusText === undefined ? {} : { statusText: response.statusText }),
       });
       if (response.status === 401 || response.status === 403) throw failure;

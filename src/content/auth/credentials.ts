@@ -7,6 +7,8 @@ export interface BasicCredential {
   kind: "basic";
   username: string;
   password: string;
+  /** Where it came from, for messages: a file path, `docker-credential-NAME`, `--creds`. */
+  source?: string;
 }
 
 /**
@@ -18,6 +20,7 @@ export interface IdentityTokenCredential {
   kind: "identity-token";
   token: string;
   username?: string;
+  source?: string;
 }
 
 export type Credential = BasicCredential | IdentityTokenCredential;
@@ -26,7 +29,13 @@ export type Credential = BasicCredential | IdentityTokenCredential;
  * Credentials for `registry` (`host[:port]`, as in a reference: `docker.io`, `127.0.0.1:5000`),
  * or undefined for anonymous access.
  */
-export type CredentialProvider = (registry: string) => Promise<Credential | undefined>;
+export type CredentialProvider = ((registry: string) => Promise<Credential | undefined>) & {
+  /**
+   * For an "authentication required" message: where credentials for `registry` were looked for
+   * and not found (`/run/user/1000/containers/auth.json (no entry for HOST)`). Optional.
+   */
+  searched?: (registry: string) => Promise<string[]>;
+};
 
 /** No credentials anywhere: every request is anonymous. */
 export const anonymous: CredentialProvider = () => Promise.resolve(undefined);
@@ -51,13 +60,19 @@ export function staticCredentials(
 
 /** The first provider that has credentials for a host wins. */
 export function firstOf(...providers: readonly CredentialProvider[]): CredentialProvider {
-  return async (registry) => {
+  const first: CredentialProvider = async (registry) => {
     for (const provider of providers) {
       const credential = await provider(registry);
       if (credential !== undefined) return credential;
     }
     return undefined;
   };
+  first.searched = async (registry) => {
+    const places: string[] = [];
+    for (const provider of providers) places.push(...((await provider.searched?.(registry)) ?? []));
+    return places;
+  };
+  return first;
 }
 
 /** Asks `provider` at most once per host; concurrent callers share the answer. */
@@ -78,8 +93,9 @@ export function memoized(provider: CredentialProvider): CredentialProvider {
 /** For messages: who the credentials are for, never what they are. */
 export function describeCredential(credential: Credential | undefined): string {
   if (credential === undefined) return "no credentials";
-  if (credential.kind === "basic") return `user "${credential.username}"`;
+  const from = credential.source === undefined ? "" : ` from ${credential.source}`;
+  if (credential.kind === "basic") return `user "${credential.username}"${from}`;
   return credential.username
-    ? `an identity token of "${credential.username}"`
-    : "an identity token";
+    ? `an identity token of "${credential.username}"${from}`
+    : `an identity token${from}`;
 }

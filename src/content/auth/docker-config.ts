@@ -7,7 +7,9 @@
 //
 // docker itself stops at the store when one is configured; ocicompat falls through to `auths` when
 // a helper has nothing for the host, so a config with both keeps working for every registry.
-// Keys may be host names or URLs (`https://index.docker.io/v1/`); they match by host. Docker Hub
+// Keys may be host names or URLs (`https://index.docker.io/v1/`); they match by host. As in
+// containers/image, `auths` keys may also name a namespace or repository (`host/team/app`): for a
+// repository the most specific key wins (`host/team/app`, then `host/team`, then `host`). Docker Hub
 // is known by several names (docker.io, index.docker.io, registry-1.docker.io, and the legacy
 // `https://index.docker.io/v1/` key docker writes), all of which are tried.
 import { readFile } from "node:fs/promises";
@@ -30,6 +32,8 @@ export interface DockerConfigOptions {
 /** The parts of config.json ocicompat reads. */
 export interface DockerConfigFile {
   path: string;
+  /** `~/.dockercfg`: the whole file is what `auths` is in config.json. */
+  legacy?: boolean;
   auths: Record<string, DockerAuthEntry>;
   credHelpers: Record<string, string>;
   credsStore: string | undefined;
@@ -57,7 +61,10 @@ export function dockerConfigPath(options: DockerConfigOptions = {}): string {
 }
 
 /** config.json, or undefined when there is none. Throws when it exists but cannot be used. */
-export async function loadDockerConfig(path: string): Promise<DockerConfigFile | undefined> {
+export async function loadDockerConfig(
+  path: string,
+  format: { legacy?: boolean } = {},
+): Promise<DockerConfigFile | undefined> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -84,8 +91,9 @@ export async function loadDockerConfig(path: string): Promise<DockerConfigFile |
     throw new OcicompatError("INVALID_JSON", `${path} must hold a JSON object`, { subject: path });
   }
   const auths: Record<string, DockerAuthEntry> = {};
-  if (isRecord(value.auths)) {
-    for (const [key, entry] of Object.entries(value.auths)) {
+  const authsValue = format.legacy ? value : value.auths;
+  if (isRecord(authsValue)) {
+    for (const [key, entry] of Object.entries(authsValue)) {
       if (!isRecord(entry)) continue;
       const clean: DockerAuthEntry = {};
       for (const field of ["auth", "username", "password", "identitytoken"] as const) {
@@ -103,7 +111,7 @@ export async function loadDockerConfig(path: string): Promise<DockerConfigFile |
   }
   const credsStore =
     typeof value.credsStore === "string" && value.credsStore !== "" ? value.credsStore : undefined;
-  return { path, auths, credHelpers, credsStore };
+  return { path, ...(format.legacy ? { legacy: true } : {}), auths, credHelpers, credsStore };
 }
 
 /** `https://host:5000/v1/` → `host:5000`; what docker's ConvertToHostname does. */
@@ -114,13 +122,23 @@ export function hostOfConfigKey(key: string): string {
   return rest.toLowerCase();
 }
 
-/** The names config.json may use for a registry, most specific first. */
-export function configKeysFor(registry: string): string[] {
+/**
+ * The names config.json may use for a registry, most specific first: with a repository
+ * (`team/app`), its repository and namespace keys (`host/team/app`, `host/team`) come before the
+ * host's own names.
+ */
+export function configKeysFor(registry: string, repository?: string): string[] {
   const host = registry.toLowerCase();
-  if (DOCKER_HUB_NAMES.has(host)) {
-    return [DOCKER_HUB_SERVER, "docker.io", "index.docker.io", "registry-1.docker.io"];
-  }
-  return [host];
+  const hostKeys = DOCKER_HUB_NAMES.has(host)
+    ? [DOCKER_HUB_SERVER, "docker.io", "index.docker.io", "registry-1.docker.io"]
+    : [host];
+  if (repository === undefined || repository === "") return hostKeys;
+  const parts = repository.split("/");
+  const prefix = DOCKER_HUB_NAMES.has(host) ? "docker.io" : host;
+  const namespaced: string[] = [];
+  for (let n = parts.length; n >= 1; n--)
+    namespaced.push(`${prefix}/${parts.slice(0, n).join("/")}`);
+  return [...namespaced, ...hostKeys];
 }
 
 /** The server URL handed to a credential helper for a registry. */
@@ -128,21 +146,50 @@ export function helperServerUrl(registry: string): string {
   return DOCKER_HUB_NAMES.has(registry.toLowerCase()) ? DOCKER_HUB_SERVER : registry;
 }
 
-function lookup<T>(table: Record<string, T>, registry: string): T | undefined {
-  const keys = configKeysFor(registry);
-  for (const key of keys) if (Object.hasOwn(table, key)) return table[key];
-  const hosts = new Set(keys.map(hostOfConfigKey));
-  for (const [key, value] of Object.entries(table)) {
-    if (hosts.has(hostOfConfigKey(key))) return value;
+/**
+ * The key of `table` that decides for a registry (and repository): an exact key, most specific
+ * first; else a URL-shaped key (`https://host/v1/`) of the host, as docker wrote them for years.
+ */
+function lookupKey(
+  table: Record<string, unknown>,
+  registry: string,
+  repository?: string,
+): string | undefined {
+  for (const key of configKeysFor(registry, repository)) if (Object.hasOwn(table, key)) return key;
+  const hosts = new Set(configKeysFor(registry).map(hostOfConfigKey));
+  for (const key of Object.keys(table)) {
+    const urlOrHost = /^https?:\/\//i.test(key) || !key.includes("/");
+    if (urlOrHost && hosts.has(hostOfConfigKey(key))) return key;
   }
   return undefined;
+}
+
+function lookup<T>(table: Record<string, T>, registry: string): T | undefined {
+  const key = lookupKey(table, registry);
+  return key === undefined ? undefined : table[key];
+}
+
+/**
+ * The `auths` key of this file that would give the credentials for a repository, or whether a
+ * helper decides (`helper`); undefined when the file has nothing for the host. No helper runs.
+ */
+export function configEntryFor(
+  config: DockerConfigFile,
+  registry: string,
+  repository?: string,
+): { key: string } | "helper" | undefined {
+  if (lookup(config.credHelpers, registry) !== undefined || config.credsStore !== undefined) {
+    return "helper";
+  }
+  const key = lookupKey(config.auths, registry, repository);
+  return key === undefined ? undefined : { key };
 }
 
 /** Credentials for `registry` from a loaded config file, in docker's order (see above). */
 export async function credentialFromConfig(
   config: DockerConfigFile,
   registry: string,
-  options: Pick<DockerConfigOptions, "env" | "helperTimeoutMs"> = {},
+  options: Pick<DockerConfigOptions, "env" | "helperTimeoutMs"> & { repository?: string } = {},
 ): Promise<Credential | undefined> {
   const serverUrl = helperServerUrl(registry);
   const helperOptions = (configuredBy: string) => ({
@@ -153,7 +200,7 @@ export async function credentialFromConfig(
   const helper = lookup(config.credHelpers, registry);
   if (helper !== undefined) {
     const found = await runCredentialHelper(helper, serverUrl, helperOptions("credHelpers"));
-    if (found !== undefined) return found;
+    if (found !== undefined) return { ...found, source: `docker-credential-${helper}` };
   }
   if (config.credsStore !== undefined) {
     const found = await runCredentialHelper(
@@ -161,10 +208,13 @@ export async function credentialFromConfig(
       serverUrl,
       helperOptions("credsStore"),
     );
-    if (found !== undefined) return found;
+    if (found !== undefined) return { ...found, source: `docker-credential-${config.credsStore}` };
   }
-  const entry = lookup(config.auths, registry);
-  return entry === undefined ? undefined : credentialFromEntry(entry, registry, config.path);
+  const key = lookupKey(config.auths, registry, options.repository);
+  const entry = key === undefined ? undefined : config.auths[key];
+  if (entry === undefined) return undefined;
+  const credential = credentialFromEntry(entry, registry, config.path);
+  return credential === undefined ? undefined : { ...credential, source: config.path };
 }
 
 function credentialFromEntry(

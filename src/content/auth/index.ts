@@ -12,6 +12,7 @@ export {
   type IdentityTokenCredential,
 } from "./credentials.js";
 export {
+  configEntryFor,
   configKeysFor,
   credentialFromConfig,
   dockerConfigCredentials,
@@ -25,10 +26,22 @@ export {
   type DockerConfigOptions,
 } from "./docker-config.js";
 export {
+  authFileChain,
   containersAuthCredentials,
   containersAuthPaths,
   nodeCredentials,
+  primaryAuthFile,
+  storedCredentials,
+  type AuthFileLocation,
+  type AuthFileOptions,
+  type StoredCredentials,
 } from "./containers-auth.js";
+export {
+  authEntryKeys,
+  removeAllAuthEntries,
+  removeAuthEntry,
+  storeAuthEntry,
+} from "./auth-file-write.js";
 export { runCredentialHelper, type CredentialHelperOptions } from "./credential-helper.js";
 export { parseChallenges, type Challenge } from "./challenge.js";
 export {

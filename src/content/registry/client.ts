@@ -25,7 +25,7 @@ import { OcicompatError } from "../../oci/errors.js";
 import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
 import { parseChallenges } from "../auth/challenge.js";
-import type { CredentialProvider } from "../auth/credentials.js";
+import { describeCredential, type CredentialProvider } from "../auth/credentials.js";
 import {
   errorFromNetwork,
   errorFromResponse,
@@ -197,8 +197,13 @@ export class RegistryClient {
   }
 
   /** `GET /v2/`: checks that the registry answers and that the credentials are accepted. */
-  async ping(): Promise<void> {
-    const res = await this.request({ method: "GET", url: "/v2/", context: { what: "API check" } });
+  async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const res = await this.request({
+      method: "GET",
+      url: "/v2/",
+      context: { what: "API check" },
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
     await res.body.dump();
   }
 
@@ -299,14 +304,18 @@ export class RegistryClient {
   /** What a 401 message needs: whose credentials were refused, and any missing scope. */
   private async unauthorized(
     headers: Dispatcher.ResponseData["headers"],
-  ): Promise<{ credentials: string; insufficientScope?: string }> {
-    const credentials = await this.auth.describeCredentials();
+  ): Promise<{ credentials: string; searched?: string[]; insufficientScope?: string }> {
+    const credential = await this.auth.credential();
+    const credentials = describeCredential(credential);
+    const searched = credential === undefined ? await this.auth.searched() : undefined;
     const bearer = parseChallenges(headerOf(headers, "www-authenticate")).find(
       (c) => c.scheme === "bearer" && c.params.error === "insufficient_scope",
     );
-    return bearer === undefined
-      ? { credentials }
-      : { credentials, insufficientScope: bearer.params.scope ?? "" };
+    return {
+      credentials,
+      ...(searched === undefined ? {} : { searched }),
+      ...(bearer === undefined ? {} : { insufficientScope: bearer.params.scope ?? "" }),
+    };
   }
 
   /** Absolute URL for a request path or Location. */

@@ -148,8 +148,14 @@ export interface ResponseFailure {
   attempts?: number;
   /** For 401: whether credentials were sent, and whose. */
   credentials?: string;
+  /** For 401 without credentials: where they were looked for (files read, with what they held). */
+  searched?: string[];
   /** For 401: the scope a Bearer challenge said was missing (`error="insufficient_scope"`). */
   insufficientScope?: string;
+}
+
+function searchedIn(places: readonly string[] | undefined): string {
+  return places === undefined || places.length === 0 ? "" : ` in ${places.join(", ")}`;
 }
 
 /** A RegistryError for an HTTP answer that is a failure. */
@@ -176,7 +182,7 @@ export function errorFromResponse(failure: ResponseFailure): RegistryError {
     code = "AUTH";
     message =
       failure.credentials === undefined || failure.credentials === "no credentials"
-        ? `authentication required for ${context.registry}: no credentials found (run docker login ${context.registry}, or pass --username with --password-stdin)`
+        ? `authentication required for ${context.registry}: no credentials found${searchedIn(failure.searched)} (run ocicompat login ${context.registry}, or pass --creds USER:PASSWORD or --authfile FILE)`
         : `wrong credentials for ${context.registry}: ${failure.credentials} was refused`;
   } else if (status === 403) {
     code = "AUTH";

@@ -85,15 +85,18 @@ describe("docker config.json credentials", () => {
       },
     });
     const provider = dockerConfigCredentials({ configDir: path, env: env() });
+    const source = join(path, "config.json");
     assert.deepEqual(await provider("a.example"), {
       kind: "basic",
       username: "ann",
       password: "pa:ss",
+      source,
     });
     assert.deepEqual(await provider("b.example:5000"), {
       kind: "basic",
       username: "bob",
       password: "pw",
+      source,
     });
     assert.equal(await provider("c.example"), undefined);
   });
@@ -106,6 +109,7 @@ describe("docker config.json credentials", () => {
       kind: "identity-token",
       token: "rt",
       username: "me",
+      source: join(path, "config.json"),
     });
   });
 
@@ -123,7 +127,12 @@ describe("docker config.json credentials", () => {
     });
     const provider = dockerConfigCredentials({ configDir: path });
     for (const name of ["docker.io", "index.docker.io", "registry-1.docker.io"]) {
-      assert.deepEqual(await provider(name), { kind: "basic", username: "hub", password: "pw" });
+      assert.deepEqual(await provider(name), {
+        kind: "basic",
+        username: "hub",
+        password: "pw",
+        source: join(path, "config.json"),
+      });
     }
     assert.deepEqual(configKeysFor("docker.io")[0], "https://index.docker.io/v1/");
     assert.equal(hostOfConfigKey("HTTPS://Reg.Example:443/v1/"), "reg.example:443");
@@ -140,8 +149,13 @@ describe("docker config.json credentials", () => {
       kind: "basic",
       username: "u",
       password: "h.example",
+      source: "docker-credential-echo",
     });
-    assert.deepEqual(await provider("s.example"), { kind: "identity-token", token: "idtok" });
+    assert.deepEqual(await provider("s.example"), {
+      kind: "identity-token",
+      token: "idtok",
+      source: "docker-credential-token",
+    });
   });
 
   test("Docker Hub's helper server URL is https://index.docker.io/v1/", async () => {
@@ -150,6 +164,7 @@ describe("docker config.json credentials", () => {
       kind: "basic",
       username: "u",
       password: "https://index.docker.io/v1/",
+      source: "docker-credential-echo",
     });
   });
 

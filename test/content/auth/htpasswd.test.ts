@@ -155,7 +155,7 @@ describe("Basic auth against distribution 2.8 with htpasswd", () => {
           assert.equal(err.code, "AUTH");
           assert.equal(
             err.message.startsWith(
-              `wrong credentials for ${registry.host}: user "alice" was refused`,
+              `wrong credentials for ${registry.host}: user "alice" from ${join(env.DOCKER_CONFIG ?? "", "config.json")} was refused`,
             ),
             true,
           );

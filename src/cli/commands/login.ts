@@ -1,0 +1,153 @@
+// `ocicompat login REGISTRY` and `ocicompat logout REGISTRY|--all`: parsing and messages only;
+// ops/login.ts checks and stores.
+import { text } from "node:stream/consumers";
+import { Command, Option } from "commander";
+import { login, logout, storedLogin } from "../../ops/login.js";
+import { OcicompatError } from "../../oci/errors.js";
+import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
+import { deadlineSignal, DEFAULT_TIMEOUTS } from "../deadline.js";
+import { AUTH_FILE_ENV, EXIT_ERROR, withHelp, type CommandHelp } from "../help.js";
+import { addConnectionOptions } from "../registry-options.js";
+
+interface LoginFlags {
+  username?: string;
+  password?: string;
+  passwordStdin?: boolean;
+  authfile?: string;
+  getLogin?: boolean;
+  plainHttp?: boolean;
+  insecure?: boolean;
+  caFile?: string;
+  timeout?: string;
+}
+
+const LOGIN_HELP: CommandHelp = {
+  examples: [
+    {
+      command: "ocicompat login -u alice --password-stdin registry.example < password.txt",
+      explains: "check the credentials with GET /v2/, then store them where podman does (0600)",
+    },
+    {
+      command: "ocicompat login -u alice --password-stdin registry.example/team",
+      explains: "credentials for one namespace only",
+    },
+    {
+      command: "ocicompat login --get-login registry.example",
+      explains: "print the user name stored for the registry",
+    },
+  ],
+  exit: { 0: "logged in (or, with --get-login, a user name is stored)", 2: EXIT_ERROR },
+  env: AUTH_FILE_ENV,
+};
+
+const LOGOUT_HELP: CommandHelp = {
+  examples: [
+    { command: "ocicompat logout registry.example", explains: "forget one registry's credentials" },
+    {
+      command: "ocicompat logout --all",
+      explains: "forget every registry's (docker's config.json is left alone)",
+    },
+  ],
+  exit: { 0: "removed", 2: `not logged in, or ${EXIT_ERROR}` },
+  env: AUTH_FILE_ENV,
+};
+
+async function passwordFrom(flags: LoginFlags): Promise<string> {
+  if (flags.password !== undefined && flags.passwordStdin) {
+    throw new OcicompatError("USAGE", "give --password or --password-stdin, not both");
+  }
+  if (flags.passwordStdin) return (await text(process.stdin)).replace(/\r?\n$/, "");
+  if (flags.password !== undefined) {
+    process.stderr.write(
+      "ocicompat: warning: --password on the command line is visible to other users (ps, shell history); use --password-stdin\n",
+    );
+    return flags.password;
+  }
+  throw new OcicompatError(
+    "USAGE",
+    "login needs the password: --password-stdin reads it from standard input (ocicompat does not prompt)",
+  );
+}
+
+export function loginCommand(run: (code: Code) => void): Command {
+  const command = withHelp(new Command("login"), LOGIN_HELP)
+    .description(
+      "check credentials against a registry and store them where podman does ($XDG_RUNTIME_DIR/containers/auth.json)",
+    )
+    .argument("<registry>", "HOST[:PORT], or HOST[:PORT]/NAMESPACE for credentials of a namespace")
+    .addOption(new Option("-u, --username <name>", "the user name"))
+    .addOption(
+      new Option(
+        "-p, --password <password>",
+        "the password (visible in ps: prefer --password-stdin)",
+      ),
+    )
+    .addOption(new Option("--password-stdin", "read the password from standard input"))
+    .addOption(
+      new Option(
+        "--authfile <file>",
+        "the auth file to write (default: $REGISTRY_AUTH_FILE, else podman's)",
+      ),
+    )
+    .addOption(
+      new Option("--get-login", "print the user name stored for REGISTRY, and change nothing"),
+    );
+  return addConnectionOptions(command, DEFAULT_TIMEOUTS.inspect).action(
+    async (registry: string, flags: LoginFlags) => {
+      const file = flags.authfile === undefined ? {} : { authFile: flags.authfile };
+      if (flags.getLogin) {
+        process.stdout.write(`${await storedLogin({ registry, ...file })}\n`);
+        run(ExitCode.Ok);
+        return;
+      }
+      if (flags.username === undefined || flags.username === "") {
+        throw new OcicompatError("USAGE", "login needs --username (ocicompat does not prompt)");
+      }
+      const password = await passwordFrom(flags);
+      const signal = deadlineSignal(flags.timeout, registry);
+      const result = await login({
+        registry,
+        username: flags.username,
+        password,
+        ...file,
+        connection: {
+          ...(flags.plainHttp ? { plainHttp: true } : {}),
+          ...(flags.insecure ? { insecure: true } : {}),
+          ...(flags.caFile ? { caFile: flags.caFile } : {}),
+        },
+        ...(signal ? { signal } : {}),
+      });
+      process.stdout.write(`Login Succeeded! (${result.key} in ${result.file})\n`);
+      run(ExitCode.Ok);
+    },
+  );
+}
+
+export function logoutCommand(run: (code: Code) => void): Command {
+  return withHelp(new Command("logout"), LOGOUT_HELP)
+    .description("remove the credentials that login stored for a registry (or all of them)")
+    .argument("[registry]", "HOST[:PORT] or HOST[:PORT]/NAMESPACE, as given to login")
+    .addOption(new Option("--all", "remove the credentials of every registry in the auth file"))
+    .addOption(
+      new Option(
+        "--authfile <file>",
+        "the auth file to edit (default: $REGISTRY_AUTH_FILE, else podman's)",
+      ),
+    )
+    .action(async (registry: string | undefined, flags: { all?: boolean; authfile?: string }) => {
+      if (flags.all && registry !== undefined) {
+        throw new OcicompatError("USAGE", "give a REGISTRY or --all, not both");
+      }
+      const result = await logout({
+        ...(registry === undefined ? {} : { registry }),
+        ...(flags.all ? { all: true } : {}),
+        ...(flags.authfile === undefined ? {} : { authFile: flags.authfile }),
+      });
+      process.stdout.write(
+        flags.all
+          ? `Removed login credentials for all registries (${result.removed.length} in ${result.file})\n`
+          : `Removed login credentials for ${result.removed.join(", ")} (${result.file})\n`,
+      );
+      run(ExitCode.Ok);
+    });
+}

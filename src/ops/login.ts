@@ -1,0 +1,155 @@
+// `login` and `logout` as podman does them: login checks the credentials against the registry
+// (`GET /v2/` with them) and only then stores them in the primary auth file; logout removes the
+// entry again. Both edit one file only (content/auth: --authfile, else $REGISTRY_AUTH_FILE, else
+// $XDG_RUNTIME_DIR/containers/auth.json); credentials that `docker login` put in docker's config
+// are read but never written.
+import {
+  authEntryKeys,
+  authFileChain,
+  primaryAuthFile,
+  removeAllAuthEntries,
+  removeAuthEntry,
+  staticCredentials,
+  storeAuthEntry,
+  storedCredentials,
+  type AuthFileOptions,
+} from "../content/auth/index.js";
+import { RegistryClient } from "../content/registry/index.js";
+import { OcicompatError } from "../oci/errors.js";
+
+/** Where a login is stored: the auth file's key and the host it is for. */
+export interface AuthKey {
+  /** `host[:port]` or `host[:port]/namespace[/repo]`, as podman accepts it. */
+  key: string;
+  host: string;
+  /** The namespace part of the key, if any. */
+  repository?: string;
+}
+
+/**
+ * `REGISTRY` as a user types it for login: `host`, `host/namespace`, or with `https://` and a
+ * trailing slash, which podman ignores too.
+ */
+export function parseAuthKey(input: string): AuthKey {
+  const key = input
+    .trim()
+    .replace(/^(https?|docker):\/\//i, "")
+    .replace(/\/+$/, "");
+  const slash = key.indexOf("/");
+  const host = slash < 0 ? key : key.slice(0, slash);
+  if (host === "" || /[\s@]/.test(key) || !/^[A-Za-z0-9.[\]:-]+$/.test(host)) {
+    throw new OcicompatError(
+      "USAGE",
+      `"${input}" is not a registry: give HOST[:PORT] or HOST[:PORT]/NAMESPACE`,
+      { subject: input },
+    );
+  }
+  return slash < 0 ? { key, host } : { key, host, repository: key.slice(slash + 1) };
+}
+
+export interface RegistryConnection {
+  plainHttp?: boolean;
+  insecure?: boolean;
+  caFile?: string;
+}
+
+export interface LoginRequest extends AuthFileOptions {
+  registry: string;
+  username: string;
+  password: string;
+  connection?: RegistryConnection;
+  signal?: AbortSignal;
+}
+
+export interface LoginResult {
+  key: string;
+  /** The auth file written. */
+  file: string;
+}
+
+/** Checks the credentials with `GET /v2/`, then stores them; a refused login writes nothing. */
+export async function login(request: LoginRequest): Promise<LoginResult> {
+  const { key, host } = parseAuthKey(request.registry);
+  const connection = request.connection ?? {};
+  const client = new RegistryClient({
+    registry: host,
+    credentials: staticCredentials(
+      { kind: "basic", username: request.username, password: request.password },
+      [host],
+    ),
+    ...(connection.plainHttp ? { plainHttp: true } : {}),
+    ...(connection.insecure ? { insecure: true } : {}),
+    ...(connection.caFile ? { caFile: connection.caFile } : {}),
+  });
+  try {
+    await client.ping(request.signal === undefined ? {} : { signal: request.signal });
+  } finally {
+    await client.close();
+  }
+  const file = primaryAuthFile(request);
+  await storeAuthEntry(file, key, { username: request.username, password: request.password });
+  return { key, file };
+}
+
+export interface LogoutRequest extends AuthFileOptions {
+  /** The key to remove; ignored with `all`. */
+  registry?: string;
+  all?: boolean;
+}
+
+export interface LogoutResult {
+  file: string;
+  /** The keys removed; with `all`, every key the file had. */
+  removed: string[];
+}
+
+/** Removes one key (or, with `all`, every `auths` entry) from the primary auth file. */
+export async function logout(request: LogoutRequest): Promise<LogoutResult> {
+  const file = primaryAuthFile(request);
+  if (request.all) {
+    const keys = await authEntryKeys(file);
+    await removeAllAuthEntries(file);
+    return { file, removed: keys };
+  }
+  if (request.registry === undefined) {
+    throw new OcicompatError("USAGE", "logout needs a REGISTRY, or --all");
+  }
+  const { key } = parseAuthKey(request.registry);
+  if (await removeAuthEntry(file, key)) return { file, removed: [key] };
+  // Say where the credentials are, when another file of the read list holds them.
+  const elsewhere: string[] = [];
+  for (const { path } of authFileChain(request)) {
+    if (path === file) continue;
+    const keys = await authEntryKeys(path).catch((): string[] => []);
+    if (keys.includes(key)) elsewhere.push(path);
+  }
+  const hint =
+    elsewhere.length === 0
+      ? ""
+      : `; ${elsewhere.join(" and ")} ${elsewhere.length === 1 ? "has" : "have"} credentials for it, which logout does not edit (docker logout removes docker's)`;
+  throw new OcicompatError(
+    "NOT_FOUND",
+    `not logged in to ${key}: ${file} has no entry for it${hint}`,
+    {
+      subject: key,
+    },
+  );
+}
+
+/** The user name stored for REGISTRY (what `podman login --get-login` prints). */
+export async function storedLogin(
+  request: AuthFileOptions & { registry: string },
+): Promise<string> {
+  const { host, repository } = parseAuthKey(request.registry);
+  const provider = storedCredentials(request).provider(repository);
+  const credential = await provider(host);
+  if (credential === undefined || credential.kind !== "basic") {
+    const searched = (await provider.searched?.(host)) ?? [];
+    throw new OcicompatError(
+      "NOT_FOUND",
+      `not logged in to ${request.registry}${searched.length > 0 ? `: looked in ${searched.join(", ")}` : ""}`,
+      { subject: request.registry },
+    );
+  }
+  return credential.username;
+}
