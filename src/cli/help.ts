@@ -143,8 +143,10 @@ export function reportParseErrors(command: Command): Command {
 
 /** commander's "error: unknown option '--x'\n" as the CLI's one-line error. */
 export function formatParseError(command: Command, message: string): string {
+  // commander may add a second line ("(Did you mean logout?)"): the CLI's errors are one line.
   const text = message
     .trim()
+    .replace(/\s*\n\s*/g, " ")
     .replace(/^error: /, "")
     .replace(/\.$/, "");
   const names: string[] = [];

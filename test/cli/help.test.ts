@@ -40,7 +40,7 @@ function listedCommands(): string[] {
 
 /** The arguments of the `ocicompat ...` part of an example line, quotes removed. */
 function exampleArgs(example: HelpExample): string[] {
-  const text = /ocicompat((?:\s+(?:'[^']*'|"[^"]*"|[^\s|>;)'"]+))*)/.exec(example.command)?.[1];
+  const text = /ocicompat((?:\s+(?:'[^']*'|"[^"]*"|[^\s|<>;)'"]+))*)/.exec(example.command)?.[1];
   assert.ok(text !== undefined, `no ocicompat command in ${example.command}`);
   return [...text.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
 }
@@ -90,7 +90,9 @@ describe("help sections", () => {
 
   test("registry commands name DOCKER_CONFIG, and select and check the cache and OCICOMPAT_ROOT", () => {
     for (const name of ["copy", "inspect", "ls", "select", "check", "verify", "attach"]) {
-      assert.match(runCli([name, "--help"]).stdout, /^ {2}DOCKER_CONFIG +directory/m, name);
+      const out = runCli([name, "--help"]).stdout;
+      assert.match(out, /^ {2}DOCKER_CONFIG +then/m, name);
+      assert.match(out, /^ {2}REGISTRY_AUTH_FILE +/m, name);
     }
     for (const name of ["select", "check"]) {
       const out = runCli([name, "--help"]).stdout;
@@ -165,7 +167,10 @@ describe("commander's parse errors use `ocicompat: SUBJECT: message` and exit 2"
       ["copy", "a", "b", "c"],
       /^ocicompat: copy: too many arguments for 'copy'\. Expected 2 arguments but got 3 \(see ocicompat copy --help\)\n$/,
     ],
-    [["bogus"], /^ocicompat: unknown command 'bogus' \(see ocicompat --help\)\n$/],
+    [
+      ["bogus"],
+      /^ocicompat: unknown command 'bogus'( \(Did you mean \w+\?\))? \(see ocicompat --help\)\n$/,
+    ],
     [["--bogus"], /^ocicompat: unknown option '--bogus' \(see ocicompat --help\)\n$/],
   ];
   for (const [args, line] of cases) {

@@ -48,7 +48,7 @@ const LOGOUT_HELP: CommandHelp = {
       explains: "forget every registry's (docker's config.json is left alone)",
     },
   ],
-  exit: { 0: "removed", 2: `not logged in, or ${EXIT_ERROR}` },
+  exit: { 0: "removed", 2: `${EXIT_ERROR}; also when REGISTRY was not logged in` },
   env: AUTH_FILE_ENV,
 };
 
