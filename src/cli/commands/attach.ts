@@ -284,6 +284,7 @@ const ROLE_TEXT: Record<PlannedWrite["role"], string> = {
   "compat-manifest": "compat manifest",
   keeper: "keeper manifest",
   "compat-tag": "anchor tag",
+  "keep-tag": "keep tag",
   "referrers-tag": "referrers fallback index",
   index: "index",
 };
