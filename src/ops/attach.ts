@@ -32,6 +32,7 @@ import {
   chooseAnchors,
   compatTag,
   fallbackTag,
+  keepPrevious,
   referrerDescriptor,
   writeReferrersTag,
   type AnchorPolicy,
@@ -102,7 +103,13 @@ export interface AttachedEntry {
   /** The descriptors the entry had before (`compatibilities`, `compat`). */
   replaced: ContentDescriptor[];
   /** The anchors written (or, in a dry run, planned) for it. */
-  anchors: { compatTag?: string; referrersTag?: string; subjectAccepted?: boolean };
+  anchors: {
+    compatTag?: string;
+    referrersTag?: string;
+    subjectAccepted?: boolean;
+    /** The keep tag left on what the `.compat` tag named before (registries; see anchors.ts). */
+    keptPrevious?: string;
+  };
   /** The entry's own sets, when `setsFor` made them. */
   sets?: readonly CompatSet[];
 }
@@ -374,6 +381,11 @@ async function writeAnchors(
   entry.anchors.subjectAccepted = subjectAccepted;
   const choice = chooseAnchors(result.anchor, writer.kind, subjectAccepted);
   if (choice.compatTag) {
+    if (writer.kind === "registry") {
+      // A layout needs none: its gc follows the compat descriptors of every tagged index.
+      const kept = await keepPrevious(writer, subject, manifest.descriptor, entry.replaced);
+      if (kept !== undefined) entry.anchors.keptPrevious = kept;
+    }
     const tagged = { ...manifest.descriptor, artifactType: MediaType.Compatibilities };
     await writer.tag("compat-tag", tagged, manifest.bytes, compatTag(subject));
     entry.anchors.compatTag = compatTag(subject);
