@@ -64,7 +64,7 @@ export interface AttachOptions extends TargetSelector {
   layers?: LayersOption;
   /** Plan only: read, but write nothing. */
   dryRun?: boolean;
-  /** RFC 3339 time for `created`; default now. */
+  /** RFC 3339 time for `created`; default `$SOURCE_DATE_EPOCH`, else now (defaultCreated). */
   created?: string;
   /** Refuse unless the tag names this digest (`REF:tag@digest`). */
   expect?: string;
@@ -141,6 +141,24 @@ export interface AttachResult {
 /** `2026-01-31T12:00:00Z`: RFC 3339 in UTC, whole seconds. */
 export function nowRfc3339(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * The `created` time written when the caller gives none: `$SOURCE_DATE_EPOCH` (seconds since
+ * the epoch, the reproducible-builds convention, so that a re-run writes the same digests), else
+ * now. A value that is not a whole number of seconds is an error, never silently now.
+ */
+export function defaultCreated(env: NodeJS.ProcessEnv = process.env): string {
+  const epoch = env["SOURCE_DATE_EPOCH"];
+  if (epoch === undefined || epoch === "") return nowRfc3339();
+  if (!/^\d{1,12}$/.test(epoch)) {
+    throw new OcicompatError(
+      "USAGE",
+      `SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01, not ${JSON.stringify(epoch)}`,
+      { subject: "SOURCE_DATE_EPOCH" },
+    );
+  }
+  return new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 interface PlannedEntry {
@@ -246,7 +264,7 @@ export async function attach(
 ): Promise<AttachResult> {
   const format = options.format ?? "manifest";
   const anchor = options.anchor ?? "auto";
-  const created = options.created ?? nowRfc3339();
+  const created = options.created ?? defaultCreated();
   if (options.sets.length === 0 && options.setsFor === undefined) {
     throw new OcicompatError("USAGE", "there are no compatibility sets to attach");
   }

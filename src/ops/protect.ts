@@ -26,7 +26,7 @@ import {
   referrerDescriptor,
   writeReferrersTag,
 } from "./anchors.js";
-import { nowRfc3339 } from "./attach.js";
+import { defaultCreated } from "./attach.js";
 import { ContentWriter, type WriteRecord } from "./attach/writer.js";
 import { AnchorFinder, isStrong } from "./verify/anchors.js";
 import { isObject } from "../oci/json-value.js";
@@ -36,7 +36,7 @@ export type ProtectAnchor = (typeof ProtectAnchors)[number];
 
 export interface ProtectOptions {
   anchor?: ProtectAnchor;
-  /** RFC 3339 time for keepers and referrer entries without one; default now. */
+  /** RFC 3339 time for keepers and referrer entries without one; default as attach's. */
   created?: string;
   /** Cancels the run (every store call gets it); anchors already written stay, and are valid. */
   signal?: AbortSignal;
@@ -111,7 +111,7 @@ export async function protect(
 ): Promise<ProtectResult> {
   const store = withSignal(given, options.signal);
   const anchor = options.anchor ?? "auto";
-  const created = options.created ?? nowRfc3339();
+  const created = options.created ?? defaultCreated();
   const root = await store.resolve(reference);
   const result: ProtectResult = {
     store: store.name,

@@ -6,7 +6,7 @@ import { AnchorPolicies, type AnchorPolicy } from "../../ops/anchors.js";
 import {
   attach,
   AttachFormats,
-  nowRfc3339,
+  defaultCreated,
   LayerPolicies,
   readCompatFile,
   tagOf,
@@ -206,7 +206,7 @@ async function attachNfdMode(
       ...selector(opts),
       spec: spec.bytes,
       anchor: opts.anchor,
-      created: nowRfc3339(),
+      created: defaultCreated(),
       signal,
     });
   });
