@@ -298,6 +298,11 @@ export {
   type CompatibilitiesEdit,
   type IndexEditResult,
 } from "./compat/index-edit.js";
+/**
+ * The entry of an image that fits a node. Only `reference` is required: the default opener reads
+ * through the on-disk cache with the docker credentials, the catalog is the built-in one, and
+ * without `nodeFile`/`profile` this host is discovered.
+ */
 export { selectImage, type ImageSelection, type SelectImageOptions } from "./ops/select.js";
 /** Fleets (docs/fleet.md): node groups × workloads, a migration comparison, an HTML report. */
 export { runFleet, type FleetOptions, type FleetRun } from "./ops/fleet.js";

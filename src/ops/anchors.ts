@@ -7,6 +7,11 @@
 //   `garbage-collect --delete-untagged`.
 // * The compat tag `sha256-<subject hex>.compat` (cosign style) on the compat manifest itself: a
 //   tag is what 2.8's `--delete-untagged` keeps.
+// * The keep tag `sha256-<hex>.keep`, named after the digest an index entry names and pointing at
+//   what keeps that content: the image manifest itself (`protect --images`), the compat manifest
+//   itself, or the keeper of a Proposal J blob. Content-addressed, so it never moves: re-attach
+//   writes one for the compat manifest the `.compat` tag leaves, so that every tag still naming an
+//   earlier index keeps its compat content (docs/design.md, "Attach and detach").
 //
 // Policy (`--anchor`):
 //   auto       registry: both tags when the manifest PUT got no `OCI-Subject` answer (no
@@ -43,6 +48,14 @@ export function fallbackTag(subjectDigest: string): string {
 /** The tag on the compat manifest itself: `sha256-<hex>.compat`. */
 export function compatTag(subjectDigest: string): string {
   return `${referrersTag(subjectDigest)}.compat`;
+}
+
+/**
+ * The keep tag of the content `digest` (an image manifest, a compat manifest or a Proposal J
+ * blob): `sha256-<hex>.keep`.
+ */
+export function keepTag(digest: string): string {
+  return `${referrersTag(digest)}.keep`;
 }
 
 /** Which anchors a policy writes, given the store and whether it indexed the subject. */
@@ -142,4 +155,49 @@ export async function writeReferrersTag(
   if (next === undefined) return false;
   await writer.tag("referrers-tag", next.descriptor, next.bytes, tag);
   return true;
+}
+
+/**
+ * Before the `.compat` tag of `subjectDigest` moves to `next`: gives what it names now its keep
+ * tag, so that an earlier index another tag may still name keeps its compat content under
+ * `garbage-collect --delete-untagged`. The keep tag is named after what the earlier index entry
+ * named (`replaced`: the compat manifest, or the Proposal J blob its keeper lists), else after the
+ * tagged manifest itself. Returns the keep tag, or undefined when the tag names nothing else.
+ */
+export async function keepPrevious(
+  writer: ContentWriter,
+  subjectDigest: string,
+  next: ContentDescriptor,
+  replaced: readonly ContentDescriptor[],
+): Promise<string | undefined> {
+  const store = writer.store;
+  const previous = await readTagged(store, compatTag(subjectDigest), writer.callOptions);
+  if (previous === undefined || previous.descriptor.digest === next.digest) return undefined;
+  const tag = keepTag(keyOf(previous, replaced));
+  const existing = await readTagged(store, tag, writer.callOptions);
+  // Content-addressed: a keep tag that exists keeps what its name says already.
+  if (existing === undefined)
+    await writer.tag("keep-tag", previous.descriptor, previous.bytes, tag);
+  return tag;
+}
+
+/** The digest the keep tag of `tagged` is named after (see keepPrevious). */
+function keyOf(
+  tagged: { descriptor: ContentDescriptor; bytes: Uint8Array },
+  replaced: readonly ContentDescriptor[],
+): string {
+  let listed: Set<string> = new Set();
+  try {
+    const doc = parseIJson(tagged.bytes).value as Json;
+    const layers = Array.isArray(doc["layers"]) ? (doc["layers"] as Json[]) : [];
+    listed = new Set(
+      layers.map((l) => l["digest"]).filter((d): d is string => typeof d === "string"),
+    );
+  } catch {
+    // Not JSON: named after itself.
+  }
+  const blob = replaced.find(
+    (r) => listed.has(r.digest) && r.mediaType === MediaType.Compatibilities,
+  );
+  return blob?.digest ?? tagged.descriptor.digest;
 }

@@ -32,6 +32,7 @@ import {
   chooseAnchors,
   compatTag,
   fallbackTag,
+  keepPrevious,
   referrerDescriptor,
   writeReferrersTag,
   type AnchorPolicy,
@@ -63,7 +64,7 @@ export interface AttachOptions extends TargetSelector {
   layers?: LayersOption;
   /** Plan only: read, but write nothing. */
   dryRun?: boolean;
-  /** RFC 3339 time for `created`; default now. */
+  /** RFC 3339 time for `created`; default `$SOURCE_DATE_EPOCH`, else now (defaultCreated). */
   created?: string;
   /** Refuse unless the tag names this digest (`REF:tag@digest`). */
   expect?: string;
@@ -102,7 +103,13 @@ export interface AttachedEntry {
   /** The descriptors the entry had before (`compatibilities`, `compat`). */
   replaced: ContentDescriptor[];
   /** The anchors written (or, in a dry run, planned) for it. */
-  anchors: { compatTag?: string; referrersTag?: string; subjectAccepted?: boolean };
+  anchors: {
+    compatTag?: string;
+    referrersTag?: string;
+    subjectAccepted?: boolean;
+    /** The keep tag left on what the `.compat` tag named before (registries; see anchors.ts). */
+    keptPrevious?: string;
+  };
   /** The entry's own sets, when `setsFor` made them. */
   sets?: readonly CompatSet[];
 }
@@ -134,6 +141,24 @@ export interface AttachResult {
 /** `2026-01-31T12:00:00Z`: RFC 3339 in UTC, whole seconds. */
 export function nowRfc3339(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * The `created` time written when the caller gives none: `$SOURCE_DATE_EPOCH` (seconds since
+ * the epoch, the reproducible-builds convention, so that a re-run writes the same digests), else
+ * now. A value that is not a whole number of seconds is an error, never silently now.
+ */
+export function defaultCreated(env: NodeJS.ProcessEnv = process.env): string {
+  const epoch = env["SOURCE_DATE_EPOCH"];
+  if (epoch === undefined || epoch === "") return nowRfc3339();
+  if (!/^\d{1,12}$/.test(epoch)) {
+    throw new OcicompatError(
+      "USAGE",
+      `SOURCE_DATE_EPOCH must be whole seconds since 1970-01-01, not ${JSON.stringify(epoch)}`,
+      { subject: "SOURCE_DATE_EPOCH" },
+    );
+  }
+  return new Date(Number(epoch) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 interface PlannedEntry {
@@ -239,7 +264,7 @@ export async function attach(
 ): Promise<AttachResult> {
   const format = options.format ?? "manifest";
   const anchor = options.anchor ?? "auto";
-  const created = options.created ?? nowRfc3339();
+  const created = options.created ?? defaultCreated();
   if (options.sets.length === 0 && options.setsFor === undefined) {
     throw new OcicompatError("USAGE", "there are no compatibility sets to attach");
   }
@@ -374,6 +399,11 @@ async function writeAnchors(
   entry.anchors.subjectAccepted = subjectAccepted;
   const choice = chooseAnchors(result.anchor, writer.kind, subjectAccepted);
   if (choice.compatTag) {
+    if (writer.kind === "registry") {
+      // A layout needs none: its gc follows the compat descriptors of every tagged index.
+      const kept = await keepPrevious(writer, subject, manifest.descriptor, entry.replaced);
+      if (kept !== undefined) entry.anchors.keptPrevious = kept;
+    }
     const tagged = { ...manifest.descriptor, artifactType: MediaType.Compatibilities };
     await writer.tag("compat-tag", tagged, manifest.bytes, compatTag(subject));
     entry.anchors.compatTag = compatTag(subject);

@@ -3,6 +3,9 @@
 //   * a compat manifest gets the anchors attach would have written (see anchors.ts);
 //   * a Proposal J blob without a keeper gets one (empty config, the blob as its layer, the entry
 //     as subject), and the keeper gets the anchors.
+// With `images`, every manifest the index lists (and what nested indexes list) also gets its keep
+// tag `sha256-<hex>.keep`: distribution 2.x's `garbage-collect --delete-untagged` deletes untagged
+// manifests even when a tagged index lists them, images included.
 // Anchors already in place are not written again, so a second run writes nothing.
 import { buildCompatManifest } from "../compat/build.js";
 import { withSignal } from "../content/cancel.js";
@@ -16,8 +19,14 @@ import { isOcicompatError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { EmptyDescriptor, IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import type { Descriptor } from "../oci/schema.js";
-import { chooseAnchors, compatTag, referrerDescriptor, writeReferrersTag } from "./anchors.js";
-import { nowRfc3339 } from "./attach.js";
+import {
+  chooseAnchors,
+  compatTag,
+  keepTag,
+  referrerDescriptor,
+  writeReferrersTag,
+} from "./anchors.js";
+import { defaultCreated } from "./attach.js";
 import { ContentWriter, type WriteRecord } from "./attach/writer.js";
 import { AnchorFinder, isStrong } from "./verify/anchors.js";
 import { isObject } from "../oci/json-value.js";
@@ -27,10 +36,26 @@ export type ProtectAnchor = (typeof ProtectAnchors)[number];
 
 export interface ProtectOptions {
   anchor?: ProtectAnchor;
-  /** RFC 3339 time for keepers and referrer entries without one; default now. */
+  /** RFC 3339 time for keepers and referrer entries without one; default as attach's. */
   created?: string;
   /** Cancels the run (every store call gets it); anchors already written stay, and are valid. */
   signal?: AbortSignal;
+  /** Also give every manifest the index lists its keep tag (registries only; see above). */
+  images?: boolean;
+}
+
+export interface ProtectedImage {
+  /** `index → manifests[1]`, `index → manifests[0] → manifests[2]` */
+  location: string;
+  mediaType: string;
+  digest: string;
+  /** The keep tag, when the store needs one (registries). */
+  tag?: string;
+  /**
+   * "protected": the keep tag was written; "already": it was there, or the store keeps what a
+   * tagged index lists (layouts); "missing": the manifest is gone (a GC got there first).
+   */
+  status: "protected" | "already" | "missing";
 }
 
 export interface ProtectedEntry {
@@ -50,6 +75,8 @@ export interface ProtectResult {
   reference: string;
   anchor: ProtectAnchor;
   entries: ProtectedEntry[];
+  /** With `images`: every manifest the index lists. */
+  images: ProtectedImage[];
   writes: WriteRecord[];
   warnings: string[];
   /** Every compat descriptor now has a strong anchor. */
@@ -84,13 +111,14 @@ export async function protect(
 ): Promise<ProtectResult> {
   const store = withSignal(given, options.signal);
   const anchor = options.anchor ?? "auto";
-  const created = options.created ?? nowRfc3339();
+  const created = options.created ?? defaultCreated();
   const root = await store.resolve(reference);
   const result: ProtectResult = {
     store: store.name,
     reference,
     anchor,
     entries: [],
+    images: [],
     writes: [],
     warnings: [],
     ok: true,
@@ -126,8 +154,55 @@ export async function protect(
       if (done.status === "missing" || done.status === "conflict") result.ok = false;
     }
   }
+  if (options.images === true) {
+    result.images = await keepImages(writer, finder, doc, "index");
+    if (result.images.some((i) => i.status === "missing")) result.ok = false;
+  }
   result.writes = writer.records;
   return result;
+}
+
+/** Step `images`: the keep tag of every manifest `index` lists, depth first. */
+async function keepImages(
+  writer: ContentWriter,
+  finder: AnchorFinder,
+  index: unknown,
+  where: string,
+  seen = new Set<string>(),
+): Promise<ProtectedImage[]> {
+  const out: ProtectedImage[] = [];
+  const children = isObject(index) && Array.isArray(index["manifests"]) ? index["manifests"] : [];
+  for (const [i, child] of children.entries()) {
+    const desc = asDescriptor(child);
+    if (desc === undefined || seen.has(desc.digest)) continue;
+    seen.add(desc.digest);
+    const location = `${where} → manifests[${i}]`;
+    const nested = IndexMediaTypes.has(desc.mediaType);
+    if (!nested && !isManifestType(desc.mediaType)) continue;
+    const image: ProtectedImage = {
+      location,
+      mediaType: desc.mediaType,
+      digest: desc.digest,
+      status: "already",
+    };
+    out.push(image);
+    const bytes = await readIfPresent(writer.store, desc);
+    if (bytes === undefined) {
+      image.status = "missing";
+      continue;
+    }
+    // A layout keeps what its tagged indexes list (index.json entries are its GC roots).
+    if (writer.kind === "registry") {
+      image.tag = keepTag(desc.digest);
+      if ((await finder.keepTagTarget(desc.digest))?.digest !== desc.digest) {
+        await writer.tag("keep-tag", desc, bytes, image.tag);
+        image.status = "protected";
+      }
+    }
+    if (nested)
+      out.push(...(await keepImages(writer, finder, parseIJson(bytes).value, location, seen)));
+  }
+  return out;
 }
 
 interface Site {
@@ -198,7 +273,7 @@ async function protectOne(
     }
   }
   out.anchored = target.digest;
-  const anchors = await finder.anchorsOf(target.digest, site.subject);
+  const anchors = await finder.anchorsOf(target.digest, site.subject, site.compat.digest);
   if (anchor === "auto" && isStrong(anchors)) return out;
   // Not kept by the referrers API (or `tag` asked for tags): the tags attach writes without it.
   const choice = chooseAnchors(anchor, writer.kind, false);

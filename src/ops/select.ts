@@ -16,12 +16,12 @@
 // Budgets (compat/budget.ts) bound what one image may make it read and compile; the caller's
 // signal (or `--timeout`) ends the run, and the first error stops the reads still in flight.
 import { createBudgetMeter, resolveBudgets, type SelectionBudgets } from "../compat/budget.js";
-import type { LabelCatalog } from "../compat/catalog.js";
+import { createCatalog, type LabelCatalog } from "../compat/catalog.js";
 import { prepareNode } from "../compat/evaluate.js";
 import type { NodeProfile } from "../compat/node-profile.js";
 import { parsePlatformOverride } from "../compat/platform-match.js";
 import { selectEntries, type SelectionResult } from "../compat/select.js";
-import type { StoreOpener } from "../content/open.js";
+import { createStoreOpener, type StoreOpener } from "../content/open.js";
 import type { ContentDescriptor } from "../content/store.js";
 import { OcicompatError } from "../oci/errors.js";
 import { parseReference } from "../oci/reference.js";
@@ -40,9 +40,14 @@ const DEFAULT_CONCURRENCY = 16;
 export interface SelectImageOptions {
   /** `registry/repo:tag`, `...@digest`, `oci:DIR[:tag|@digest]`, `oci-archive:FILE[:tag]`. */
   reference: string;
-  /** Opens the reference; give it `cache: true` so digest-addressed reads hit the cache. */
-  opener: StoreOpener;
-  catalog: LabelCatalog;
+  /**
+   * Opens the reference; give it `cache: true` so digest-addressed reads hit the cache. Default:
+   * an opener of this call only, with the on-disk cache and the registry options of the
+   * environment (docker credentials), as `ocicompat select` opens references.
+   */
+  opener?: StoreOpener;
+  /** Default: the built-in label catalog (no label packs). */
+  catalog?: LabelCatalog;
   /** A saved node profile; else `profile`; else lazy live discovery of this host. */
   nodeFile?: string;
   profile?: NodeProfile;
@@ -89,7 +94,26 @@ export interface ImageSelection extends Omit<SelectionResult, "nodePlatform"> {
   diagnostics: Diagnostic[];
 }
 
+type ResolvedOptions = SelectImageOptions & { opener: StoreOpener; catalog: LabelCatalog };
+
+/**
+ * Chooses the entry of `options.reference` that fits the node. Only `reference` is required:
+ * without `opener` and `catalog` the defaults above apply, and without a node this host is
+ * discovered (only the labels the image uses).
+ */
 export async function selectImage(options: SelectImageOptions): Promise<ImageSelection> {
+  const catalog = options.catalog ?? createCatalog();
+  if (options.opener !== undefined)
+    return selectWith({ ...options, catalog, opener: options.opener });
+  const opener = createStoreOpener({ cache: true });
+  try {
+    return await selectWith({ ...options, catalog, opener });
+  } finally {
+    await opener.close();
+  }
+}
+
+async function selectWith(options: ResolvedOptions): Promise<ImageSelection> {
   const { catalog } = options;
   const budgets = resolveBudgets(options.budgets);
   const override =

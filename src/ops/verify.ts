@@ -342,7 +342,7 @@ async function gcReport(
       const keeper = await finder.keeperOf(site.compat.digest, site.subject);
       if (keeper !== undefined) {
         row.keeper = keeper.digest;
-        row.anchors = await finder.anchorsOf(keeper.digest, site.subject);
+        row.anchors = await finder.anchorsOf(keeper.digest, site.subject, site.compat.digest);
       }
     }
     row.protected = isStrong(row.anchors);

@@ -6,7 +6,7 @@ import { AnchorPolicies, type AnchorPolicy } from "../../ops/anchors.js";
 import {
   attach,
   AttachFormats,
-  nowRfc3339,
+  defaultCreated,
   LayerPolicies,
   readCompatFile,
   tagOf,
@@ -230,7 +230,7 @@ async function attachNfdMode(
       ...selector(opts),
       specFor: spec.specFor,
       anchor: opts.anchor,
-      created: nowRfc3339(),
+      created: defaultCreated(),
       signal,
     });
   });
@@ -323,6 +323,7 @@ const ROLE_TEXT: Record<PlannedWrite["role"], string> = {
   "compat-manifest": "compat manifest",
   keeper: "keeper manifest",
   "compat-tag": "anchor tag",
+  "keep-tag": "keep tag",
   "referrers-tag": "referrers fallback index",
   index: "index",
 };

@@ -149,11 +149,17 @@ export function protectCommand(run: (code: Code) => void): Command {
         .choices(ProtectAnchors)
         .default("auto"),
     )
+    .addOption(
+      new Option(
+        "--images",
+        "also tag every manifest the index lists (sha256-<hex>.keep), which distribution's garbage-collect --delete-untagged deletes otherwise",
+      ),
+    )
     .addOption(outputOption());
   return addRegistryOptions(command, DEFAULT_TIMEOUTS.write).action(
     async (
       input: string,
-      opts: RegistryFlags & { anchor: ProtectAnchor; output: OutputFormat },
+      opts: RegistryFlags & { anchor: ProtectAnchor; images?: boolean; output: OutputFormat },
     ) => {
       const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
@@ -161,7 +167,11 @@ export function protectCommand(run: (code: Code) => void): Command {
         const { store, reference } = await opener.open(parseReference(input));
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${input} names no tag or digest`);
-        return protect(store, reference, { anchor: opts.anchor, ...(signal ? { signal } : {}) });
+        return protect(store, reference, {
+          anchor: opts.anchor,
+          images: opts.images === true,
+          ...(signal ? { signal } : {}),
+        });
       });
       for (const w of result.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table") process.stdout.write(renderProtect(result));
@@ -183,11 +193,20 @@ function renderProtect(r: ProtectResult): string {
     lines.push(`${e.location}  ${e.form} ${e.digest}  ${status}`);
     if (e.message) lines.push(`  ${e.message}`);
   }
+  for (const i of r.images) {
+    const status =
+      i.status === "protected"
+        ? color.green("protected")
+        : i.status === "already"
+          ? "already protected"
+          : color.red(i.status);
+    lines.push(`${i.location}  image ${i.digest}  ${status}`);
+  }
   for (const w of r.writes) {
     const what = w.tag === undefined ? w.descriptor.digest : `${w.tag} -> ${w.descriptor.digest}`;
     lines.push(`  wrote ${w.role}: ${what}${w.skipped ? " (already there)" : ""}`);
   }
-  if (r.entries.length === 0) lines.push("no compat descriptors found");
+  if (r.entries.length === 0 && r.images.length === 0) lines.push("no compat descriptors found");
   return `${lines.join("\n")}\n`;
 }
 

@@ -38,6 +38,7 @@ export type WriteRole =
   | "compat-manifest"
   | "keeper"
   | "compat-tag"
+  | "keep-tag"
   | "referrers-tag"
   | "index";
 

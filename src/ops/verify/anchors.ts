@@ -2,6 +2,9 @@
 //
 //   compat-tag     the `sha256-<subject hex>.compat` tag names it (survives distribution 2.8's
 //                  `garbage-collect --delete-untagged`);
+//   keep-tag       the `sha256-<hex>.keep` tag of the content the index entry names (the compat
+//                  manifest, or the Proposal J blob) names it; re-attach leaves one on the compat
+//                  manifest the `.compat` tag moves away from (survives `--delete-untagged`);
 //   referrers-api  the registry's referrers API lists it for its subject;
 //   referrers-tag  the referrers fallback index `sha256-<subject hex>` lists it. Weak: 2.8 deletes
 //                  untagged manifests even when a tagged index lists them;
@@ -21,10 +24,10 @@ import { isOcicompatError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { IndexEntry } from "../../oci/schema.js";
-import { compatTag, fallbackTag } from "../anchors.js";
+import { compatTag, fallbackTag, keepTag } from "../anchors.js";
 import { isObject } from "../../oci/json-value.js";
 
-export type AnchorKind = "compat-tag" | "referrers-api" | "referrers-tag" | "root";
+export type AnchorKind = "compat-tag" | "keep-tag" | "referrers-api" | "referrers-tag" | "root";
 
 export interface Anchor {
   kind: AnchorKind;
@@ -73,7 +76,15 @@ export class AnchorFinder {
   }
 
   compatTagTarget(subject: string): Promise<ContentDescriptor | undefined> {
-    const tag = compatTag(subject);
+    return this.#tagTarget(compatTag(subject));
+  }
+
+  /** What the keep tag of `digest` names, if it exists. */
+  keepTagTarget(digest: string): Promise<ContentDescriptor | undefined> {
+    return this.#tagTarget(keepTag(digest));
+  }
+
+  #tagTarget(tag: string): Promise<ContentDescriptor | undefined> {
     let found = this.#tags.get(tag);
     if (found === undefined) {
       found = resolveTag(this.store, tag);
@@ -132,11 +143,20 @@ export class AnchorFinder {
     return (await this.#roots).some((e) => e.digest === digest);
   }
 
-  /** The anchors that keep the manifest `digest` (a compat manifest or keeper of `subject`). */
-  async anchorsOf(digest: string, subject: ContentDescriptor): Promise<Anchor[]> {
+  /**
+   * The anchors that keep the manifest `digest` (a compat manifest or keeper of `subject`);
+   * `named` is what the index entry names, when not `digest` itself (a keeper's blob).
+   */
+  async anchorsOf(
+    digest: string,
+    subject: ContentDescriptor,
+    named: string = digest,
+  ): Promise<Anchor[]> {
     const anchors: Anchor[] = [];
     if ((await this.compatTagTarget(subject.digest))?.digest === digest)
       anchors.push({ kind: "compat-tag", name: compatTag(subject.digest) });
+    if ((await this.keepTagTarget(named))?.digest === digest)
+      anchors.push({ kind: "keep-tag", name: keepTag(named) });
     const api = await this.apiListed(subject);
     if (api?.some((d) => d.digest === digest))
       anchors.push({ kind: "referrers-api", name: subject.digest });
@@ -147,7 +167,8 @@ export class AnchorFinder {
   }
 
   /**
-   * A keeper of the Proposal J blob `blob`: a manifest the subject's `.compat` tag, referrers API,
+   * A keeper of the Proposal J blob `blob`: a manifest the subject's `.compat` tag, the blob's keep
+   * tag, the referrers API,
    * fallback index or (in a layout) an index.json entry names that lists the blob as a layer (or
    * config).
    */
@@ -155,6 +176,8 @@ export class AnchorFinder {
     const candidates: ContentDescriptor[] = [];
     const tagged = await this.compatTagTarget(subject.digest);
     if (tagged !== undefined) candidates.push(tagged);
+    const kept = await this.keepTagTarget(blob);
+    if (kept !== undefined) candidates.push(kept);
     candidates.push(...((await this.apiListed(subject)) ?? []));
     candidates.push(...(await this.fallbackListed(subject.digest)));
     candidates.push(...(await this.#rootsNaming(subject)));
