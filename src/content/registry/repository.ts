@@ -13,6 +13,7 @@ import {
 } from "./errors.js";
 import { backoffDelay, mayRetry } from "./retry.js";
 import { cancellableSleep } from "../cancel.js";
+import { carryVerification } from "../store.js";
 
 /** The Accept header for manifests: OCI and Docker, image and index. */
 export const MANIFEST_ACCEPT = [
@@ -32,7 +33,8 @@ export interface RepositoryContext {
   readonly registry: string;
   readonly repository: string;
   readonly client: RegistryClient;
-  readonly chunkSize: number;
+  /** Set: uploads above it go in PATCH chunks of it; unset: streamed (upload.ts). */
+  readonly chunkSize: number | undefined;
   readonly tagPageSize: number | undefined;
   readonly maxManifestBytes: number;
   /** Recently seen manifest bytes by digest, oldest first. */
@@ -140,7 +142,16 @@ export function verify(
   }
 }
 
-export async function* inContext(
+/** `source`, with digest and size errors naming `what` and the repository. */
+export function inContext(
+  ctx: RepositoryContext,
+  source: AsyncIterable<Uint8Array>,
+  what: string,
+): AsyncIterable<Uint8Array> {
+  return carryVerification(source, contextualized(ctx, source, what));
+}
+
+async function* contextualized(
   ctx: RepositoryContext,
   source: AsyncIterable<Uint8Array>,
   what: string,

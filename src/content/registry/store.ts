@@ -8,10 +8,10 @@
 //   the one the registry announced. Recently seen manifest bytes are kept, so tagging something
 //   just pushed or fetched costs one request. Blobs stream through `verifying()`; a download
 //   that breaks off resumes with `Range` when the server offers ranges.
-// * upload.ts: uploads are monolithic (POST, PUT ?digest=) up to `chunkSize`, chunked above it
-//   (POST, PATCH with Content-Range, PUT ?digest=). `Location` is used exactly as returned. A
-//   failed upload cancels its session and, when the body can be replayed, starts a new one.
-//   Cross-repository mounts.
+// * upload.ts: small blobs go up monolithically (POST, PUT ?digest=), larger ones streamed in one
+//   PATCH (POST, PATCH, PUT ?digest=), or in PATCH chunks of `chunkSize` when that is set.
+//   `Location` is used exactly as returned. A failed upload cancels its session and, when the
+//   body can be replayed, starts a new one. Cross-repository mounts.
 // * tags.ts: manifest writes, tags, deletes, tag listing.
 // * referrers.ts: the referrers API, or the `sha256-<hex>` tag when the API answers 404.
 import { OcicompatError } from "../../oci/errors.js";
@@ -41,7 +41,6 @@ export type { FetchedManifest } from "./fetch.js";
 export type { ManifestPushResult } from "./tags.js";
 
 export const DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_CHUNK_SIZE = 16 * 1024 * 1024;
 
 const STORE_ONLY_OPTIONS = [
   "registry",
@@ -59,7 +58,12 @@ export interface RegistryStoreOptions extends Omit<RegistryClientOptions, "regis
   repository: string;
   /** A client shared by every store of the host; without one, the store makes (and owns) one. */
   client?: RegistryClient;
-  /** Blobs up to this size go up in one request; larger ones in PATCH chunks of it. 16 MiB. */
+  /**
+   * For registries or proxies that limit the size of a request: blobs up to this size go up in
+   * one request, larger ones in PATCH chunks of it (each held in memory while it is sent).
+   * Default: none; blobs up to `DEFAULT_MONOLITHIC_SIZE` go up in one request, larger ones are
+   * streamed in a single PATCH, as containers/image (skopeo, podman) uploads them.
+   */
   chunkSize?: number;
   /** `n` for tag listing pages; default: the registry's own page size. */
   tagPageSize?: number;
@@ -116,7 +120,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       registry: this.registry,
       repository: this.repository,
       client: this.client,
-      chunkSize: Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
+      chunkSize: options.chunkSize === undefined ? undefined : Math.max(1, options.chunkSize),
       tagPageSize: options.tagPageSize,
       maxManifestBytes: options.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES,
       manifests: new Map(),
