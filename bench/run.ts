@@ -5,7 +5,9 @@
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
 // process; run `npm run build` first), infer (a gzipped layer scanned against plain gunzip),
 // webhook (starts a local registry; HTTPS reviews, warm and cold), mirror (local registry and the
-// built CLI's mirror: warm tag latency, blob throughput, 200 concurrent pulls).
+// built CLI's mirror: warm tag latency, blob throughput, 200 concurrent pulls), skopeo-pair (the
+// built CLI and skopeo copy the same images alternately: layout -> registry, a small registry ->
+// registry copy, registry -> oci-archive and -> layout, with peak RSS; run `npm run build` first).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
@@ -15,6 +17,7 @@ import { run as inferScan } from "./infer.bench.js";
 import { run as fleet } from "./fleet.bench.js";
 import { run as mirror } from "./mirror.bench.js";
 import { run as pull } from "./pull.bench.js";
+import { run as skopeoPair } from "./skopeo-pair.bench.js";
 import { runAsync as select } from "./select.bench.js";
 import { runAsync as nfd } from "./nfd.bench.js";
 import { run as startup } from "./startup.bench.js";
@@ -33,6 +36,7 @@ const suites: [string, Suite][] = [
   ["select", select],
   ["nfd", nfd],
   ["copy", copy],
+  ["skopeo-pair", skopeoPair],
   ["startup", startup],
   ["infer", inferScan],
   ["webhook", webhook],

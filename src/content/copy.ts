@@ -26,6 +26,7 @@ import {
   hasReferrers,
   isManifestType,
   knowsReferrersApi,
+  carryVerification,
   release,
   type CallOptions,
   type ContentDescriptor,
@@ -287,7 +288,12 @@ async function mountBlob(run: Run, desc: ContentDescriptor): Promise<boolean> {
  */
 async function streamBlob(run: Run, desc: ContentDescriptor): Promise<void> {
   const body = await onSide(run, "source", desc, (o) => run.src.fetch(desc, o));
-  const stream = sourced(run, desc, cancellable(counted(run, desc, body), run.options.signal));
+  // Each wrapper passes the bytes through unchanged, so the source's verification still covers
+  // them and the destination need not hash them again.
+  const stream = carryVerification(
+    body,
+    sourced(run, desc, cancellable(counted(run, desc, body), run.options.signal)),
+  );
   try {
     await onSide(run, "destination", desc, (o) => run.dst.push(desc, stream, o));
   } catch (err) {

@@ -62,6 +62,7 @@ import {
   chunksOf,
   fetchBytes,
   isManifestType,
+  carryVerification,
   readAll,
   release,
   verifying,
@@ -330,7 +331,9 @@ export class LayoutStore implements Store, Abandonable {
     let stored = false;
     try {
       const chunks = chunksOf(body);
-      const source = options?.signal ? cancellable(chunks, options.signal) : chunks;
+      const source = options?.signal
+        ? carryVerification(chunks, cancellable(chunks, options.signal))
+        : chunks;
       for await (const chunk of verifying(source, desc)) {
         let offset = 0;
         while (offset < chunk.byteLength) {

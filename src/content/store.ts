@@ -51,7 +51,7 @@ export function releasing(
       return { done: true, value: undefined };
     },
   };
-  return self;
+  return carryVerification(source, self);
 }
 
 /** Lets go of a body that will not be read (or not to the end): see `releasing`. */
@@ -162,13 +162,60 @@ export function isManifestType(mediaType: string): boolean {
   return ManifestMediaTypes.has(mediaType) || IndexMediaTypes.has(mediaType);
 }
 
-export async function* chunksOf(body: Body): AsyncIterable<Uint8Array> {
-  if (body instanceof Uint8Array) yield body;
-  else yield* body;
+/** `body` as a stream: bytes as one chunk, a stream as it is (with any verification mark). */
+export function chunksOf(body: Body): AsyncIterable<Uint8Array> {
+  return body instanceof Uint8Array ? oneChunk(body) : body;
 }
 
-/** Wraps a stream so it is checked against `desc` while it is read. */
-export async function* verifying(
+async function* oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}
+
+const VERIFIED = Symbol("ocicompat.verifiedDigest");
+
+/**
+ * Marks `stream` as one that is checked against `digest` (and its size) while it is read, so that
+ * whoever writes it need not hash the same bytes a second time: a copy would otherwise hash every
+ * blob twice, once in the source's fetch and once in the destination's push. Only `verifying()`
+ * and wrappers that pass every byte through unchanged (`carryVerification`) may carry the mark.
+ */
+function markVerified<T extends AsyncIterable<Uint8Array>>(stream: T, digest: string): T {
+  Object.defineProperty(stream, VERIFIED, { value: digest });
+  return stream;
+}
+
+/** Whether `body` is a stream already being checked against `desc` as it is read. */
+export function isVerifiedFor(body: Body, desc: ContentDescriptor): boolean {
+  return (
+    !(body instanceof Uint8Array) && (body as { [VERIFIED]?: string })[VERIFIED] === desc.digest
+  );
+}
+
+/**
+ * `outer`, marked as verified when `inner` is: for wrappers that pass `inner`'s bytes through
+ * unchanged (progress counting, cancellation, error attribution).
+ */
+export function carryVerification<T extends AsyncIterable<Uint8Array>>(
+  inner: AsyncIterable<Uint8Array>,
+  outer: T,
+): T {
+  const digest = (inner as { [VERIFIED]?: string })[VERIFIED];
+  return digest === undefined ? outer : markVerified(outer, digest);
+}
+
+/**
+ * `source` checked against `desc` while it is read; a stream that is already checked against it
+ * is passed on as it is.
+ */
+export function verifying(
+  source: AsyncIterable<Uint8Array>,
+  desc: ContentDescriptor,
+): AsyncIterable<Uint8Array> {
+  if (isVerifiedFor(source, desc)) return source;
+  return markVerified(checked(source, desc), desc.digest);
+}
+
+async function* checked(
   source: AsyncIterable<Uint8Array>,
   desc: ContentDescriptor,
 ): AsyncIterable<Uint8Array> {

@@ -1,7 +1,14 @@
-// Store helpers: a body that can be let go of without being read.
+// Store helpers: a body that can be let go of without being read; a stream checked once.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { describe, test } from "node:test";
-import { release, releasing } from "../../src/content/store.js";
+import {
+  carryVerification,
+  isVerifiedFor,
+  release,
+  releasing,
+  verifying,
+} from "../../src/content/store.js";
 
 async function* chunks(): AsyncIterable<Uint8Array> {
   yield new Uint8Array([1]);
@@ -46,5 +53,43 @@ describe("releasing", () => {
       break;
     }
     assert.equal(released, 1);
+  });
+});
+
+describe("verifying, once per copy", () => {
+  const bytes = new Uint8Array([1, 2]);
+  const desc = {
+    mediaType: "application/octet-stream",
+    digest: `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
+    size: 2,
+  };
+
+  test("a stream already checked against the descriptor is passed on as it is, not hashed again", () => {
+    const checked = verifying(chunks(), desc);
+    assert.equal(isVerifiedFor(checked, desc), true);
+    assert.equal(verifying(checked, desc), checked);
+  });
+
+  test("the mark holds only for the digest checked: another descriptor's check wraps the stream", () => {
+    const checked = verifying(chunks(), desc);
+    const other = { ...desc, digest: `sha256:${"0".repeat(64)}` };
+    assert.equal(isVerifiedFor(checked, other), false);
+    assert.notEqual(verifying(checked, other), checked);
+    assert.equal(isVerifiedFor(chunks(), desc), false);
+    assert.equal(isVerifiedFor(bytes, desc), false);
+  });
+
+  test("pass-through wrappers (releasing, carryVerification) keep the mark, and a bad stream still fails", async () => {
+    const wrapped = carryVerification(
+      verifying(chunks(), { ...desc, size: 3 }),
+      releasing(verifying(chunks(), { ...desc, size: 3 }), () => undefined),
+    );
+    assert.equal(isVerifiedFor(wrapped, { ...desc, size: 3 }), true);
+    await assert.rejects(
+      (async () => {
+        for await (const _ of verifying(wrapped, { ...desc, size: 3 })) void _;
+      })(),
+      { code: "SIZE_MISMATCH" },
+    );
   });
 });

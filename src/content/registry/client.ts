@@ -89,7 +89,11 @@ export interface RegistryRequest {
   /** A path on the registry (`/v2/...`) or an absolute URL (an upload `Location`). */
   url: string;
   headers?: Record<string, string>;
-  body?: Uint8Array;
+  /**
+   * A stream is sent as it is read (a streamed blob upload). It cannot be sent twice, so such a
+   * request is never retried, redirected or repeated after a 401: the caller starts over.
+   */
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
   /** Token scopes the request needs (`repository:team/app:pull`). */
   scopes?: readonly string[];
   /**
@@ -239,7 +243,7 @@ export class RegistryClient {
     signal: AbortSignal | undefined,
   ): Promise<RegistryResponse> {
     const context: ErrorContext = { registry: this.registry, ...req.context };
-    const retryable = req.retry ?? IDEMPOTENT.has(req.method);
+    const retryable = !isStream(req.body) && (req.retry ?? IDEMPOTENT.has(req.method));
     const policy = this.retryPolicy;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -341,7 +345,7 @@ export class RegistryClient {
       await first.res.body.dump().catch(() => undefined);
       throw err;
     }
-    if (retry === undefined) return first;
+    if (retry === undefined || isStream(req.body)) return first;
     await first.res.body.dump().catch(() => undefined);
     return this.follow(req, retry, signal);
   }
@@ -358,7 +362,9 @@ export class RegistryClient {
   ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
     if (this.closed)
       throw new OcicompatError("INTERNAL", `the client for ${this.registry} is closed`);
-    const followRedirects = req.followRedirects ?? (req.method === "GET" || req.method === "HEAD");
+    const followRedirects =
+      !isStream(req.body) &&
+      (req.followRedirects ?? (req.method === "GET" || req.method === "HEAD"));
     let url = this.resolve(req.url);
     const firstOrigin = url.origin;
     // Whose 401 may be answered: the registry's; for a token request, the realm's.
@@ -381,7 +387,8 @@ export class RegistryClient {
         path: `${url.pathname}${url.search}`,
         method,
         headers,
-        body: body ?? null,
+        // undici sends async iterables chunk by chunk, awaiting the socket (its types omit them).
+        body: (body ?? null) as Uint8Array | null,
         headersTimeout: this.headersTimeout,
         bodyTimeout: this.bodyTimeout,
         ...(signal === undefined ? {} : { signal }),
@@ -429,6 +436,10 @@ export class RegistryClient {
       subject: url.host,
     });
   }
+}
+
+function isStream(body: RegistryRequest["body"]): body is AsyncIterable<Uint8Array> {
+  return body !== undefined && !(body instanceof Uint8Array);
 }
 
 /** Errors about a token service or storage host name that host, not the registry. */

@@ -9,7 +9,6 @@ export {
 export {
   createRegistryStore,
   RegistryStore,
-  DEFAULT_CHUNK_SIZE,
   DEFAULT_MAX_MANIFEST_BYTES,
   MANIFEST_ACCEPT,
   type FetchedManifest,
@@ -26,5 +25,6 @@ export {
 } from "./errors.js";
 export { DEFAULT_RETRY_POLICY, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
 export { isLoopbackRegistry } from "./http.js";
+export { DEFAULT_MONOLITHIC_SIZE } from "./upload.js";
 export { DEFAULT_TRANSFER_FLOOR, type TransferFloor } from "./transfer-guard.js";
 export { referrersTag } from "./documents.js";

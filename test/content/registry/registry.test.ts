@@ -137,6 +137,60 @@ describe("registry store against distribution 2.8", () => {
     assert.equal(await s.exists(blob.desc), true);
   });
 
+  test("without a chunk size, a blob above 1 MiB goes up streamed: POST, one PATCH, PUT ?digest=", async () => {
+    const s = store("team/streamed");
+    const blob = content(MediaType.ImageLayerGzip, randomBytes(3 * 1024 * 1024 + 17, 21));
+    let read = 0;
+    async function* counted(): AsyncIterable<Uint8Array> {
+      for await (const piece of streamOf(blob.bytes, 50)) {
+        read += piece.byteLength;
+        yield piece;
+      }
+    }
+    const mark = log.length;
+    await s.push(blob.desc, counted());
+    assert.deepEqual(
+      since(mark).map((l) => l.split(" ")[0]),
+      ["POST", "PATCH", "PUT"],
+    );
+    assert.equal(read, blob.bytes.byteLength);
+    assert.deepEqual(await readStream(await s.fetch(blob.desc)), Buffer.from(blob.bytes));
+  });
+
+  test("a streamed upload whose bytes do not match is refused mid-PATCH: session cancelled, nothing stored", async () => {
+    const s = store("team/streamed");
+    const claimed = content(MediaType.ImageLayerGzip, randomBytes(2 * 1024 * 1024, 22));
+    const mark = log.length;
+    await assert.rejects(s.push(claimed.desc, streamOf(randomBytes(2 * 1024 * 1024, 23), 9)), {
+      code: "DIGEST_MISMATCH",
+    });
+    assert.deepEqual(
+      since(mark).map((l) => l.split(" ")[0]),
+      ["POST", "PATCH", "DELETE"],
+    );
+    assert.equal(await s.exists(claimed.desc), false);
+  });
+
+  test("a streamed upload stops when its signal aborts: the push fails with the reason, nothing stored", async () => {
+    const s = store("team/streamed");
+    const blob = content(MediaType.ImageLayerGzip, randomBytes(4 * 1024 * 1024, 24));
+    const controller = new AbortController();
+    const why = new OcicompatError("TIMEOUT", "the test's deadline");
+    let pieces = 0;
+    async function* aborting(): AsyncIterable<Uint8Array> {
+      for await (const piece of streamOf(blob.bytes, 64)) {
+        if (++pieces === 8) controller.abort(why);
+        yield piece;
+      }
+    }
+    await assert.rejects(
+      s.push(blob.desc, aborting(), { signal: controller.signal }),
+      (err) => err === why,
+    );
+    assert.ok(pieces < 64, `all ${pieces} pieces were read`);
+    assert.equal(await s.exists(blob.desc), false);
+  });
+
   test("a stream that does not match its descriptor is refused and nothing is stored", async () => {
     const s = store("team/chunked", { chunkSize: 1000 });
     const real = randomBytes(3000, 5);

@@ -1,0 +1,276 @@
+// Paired copies against skopeo (issue #19): the built CLI and `skopeo copy` move the same images
+// on one local CNCF registry, alternately, PAIR_RUNS times per case; the table gives medians, the
+// ratio ocicompat/skopeo and both tools' peak RSS (from /usr/bin/time). No proxy sits between the
+// tools and the registry: a proxy in this process would be the bottleneck of both. Cases:
+// - OCI layout -> registry, one 200 MiB layer, and a multi-layer image (12 layers of 1-24 MiB);
+// - a small single-platform image registry -> registry, start-up dominated, beside `node -e 0`;
+// - registry -> oci-archive and registry -> OCI layout, a 256 MiB layer.
+// Every run writes to a fresh directory or file, or to a registry started for that run alone:
+// skopeo remembers where it saw blobs (its blob info cache) and would mount them from an earlier
+// run's repository on the same registry instead of uploading them, which is the mount case, not
+// this one.
+// Run `npm run build` first (the CLI bundle is what runs).
+import { spawn } from "node:child_process";
+import { createCipheriv, createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openLayout } from "../src/content/layout.js";
+import { createRegistryStore } from "../src/content/registry/index.js";
+import type { Store } from "../src/content/store.js";
+import { MediaType } from "../src/oci/media-types.js";
+import { startRegistry } from "../test/support/registry.js";
+import { median, type Measurement } from "./harness.js";
+
+const MiB = 1024 * 1024;
+const PAIR_RUNS = Number(process.env.PAIR_RUNS ?? 3);
+const SMALL_RUNS = Number(process.env.SMALL_RUNS ?? 7);
+const TIME = "/usr/bin/time";
+
+function pseudoRandom(seed: number, total: number): Iterable<Uint8Array> {
+  const cipher = createCipheriv("aes-256-ctr", Buffer.alloc(32, seed), Buffer.alloc(16, 1));
+  const zeros = Buffer.alloc(MiB);
+  return (function* () {
+    for (let done = 0; done < total; done += MiB)
+      yield cipher.update(zeros.subarray(0, Math.min(MiB, total - done)));
+  })();
+}
+
+async function* replay(chunks: Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield* chunks;
+}
+
+function json(mediaType: string, value: unknown) {
+  const bytes = Buffer.from(JSON.stringify(value));
+  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  return { desc: { mediaType, digest, size: bytes.byteLength }, bytes };
+}
+
+/** Pushes a one-platform image of layers with the given sizes (pseudo-random bytes) and tags it. */
+async function pushImage(store: Store, seed: number, sizes: number[], tag: string): Promise<void> {
+  const layers = [];
+  for (const [i, size] of sizes.entries()) {
+    const hash = createHash("sha256");
+    for (const chunk of pseudoRandom(seed + i, size)) hash.update(chunk);
+    const desc = {
+      mediaType: MediaType.ImageLayerGzip,
+      digest: `sha256:${hash.digest("hex")}`,
+      size,
+    };
+    await store.push(desc, replay(pseudoRandom(seed + i, size)));
+    layers.push(desc);
+  }
+  const config = json(MediaType.ImageConfig, {
+    architecture: "amd64",
+    os: "linux",
+    rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
+  });
+  await store.push(config.desc, config.bytes);
+  const manifest = json(MediaType.ImageManifest, {
+    schemaVersion: 2,
+    mediaType: MediaType.ImageManifest,
+    config: config.desc,
+    layers,
+  });
+  await store.push(manifest.desc, manifest.bytes);
+  await store.tag(manifest.desc, tag);
+}
+
+interface Run {
+  ms: number;
+  rssKiB: number;
+}
+
+/** Runs a command under /usr/bin/time; resolves with its wall time and peak RSS. */
+function timed(cmd: string, args: string[], rssFile: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(TIME, ["-f", "%M", "-o", rssFile, cmd, ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const ms = performance.now() - t0;
+      if (status !== 0) {
+        reject(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
+        return;
+      }
+      const lines = readFileSync(rssFile, "utf8").trim().split("\n");
+      resolve({ ms, rssKiB: Number(lines[lines.length - 1]) });
+    });
+  });
+}
+
+interface PairCase {
+  name: string;
+  runs: number;
+  /** Each run writes to a registry started for it alone, at `dst`. */
+  freshRegistry?: boolean;
+  /** The source and destination of run `i`, for each tool. */
+  ours: (i: number, dst: string) => [string, string];
+  theirs: (i: number, dst: string) => [string, string];
+  /** Removes what run `i` wrote, so disk use stays bounded. */
+  cleanup?: (i: number) => void;
+}
+
+/** Runs `job` with the destination registry host: one started for it alone when the case asks. */
+async function withDestination(
+  c: PairCase,
+  job: (dst: string) => Promise<unknown>,
+  shared: string,
+): Promise<void> {
+  if (!c.freshRegistry) {
+    await job(shared);
+    return;
+  }
+  const fresh = await startRegistry();
+  try {
+    await job(fresh.host);
+  } finally {
+    await fresh.stop();
+  }
+}
+
+export async function run(): Promise<Measurement[]> {
+  const registry = await startRegistry();
+  const work = mkdtempSync(join(tmpdir(), "ocicompat-bench-pair-"));
+  const rssFile = join(work, "rss");
+  const host = registry.host;
+  try {
+    const layoutDir = join(work, "source-layout");
+    const layout = await openLayout(layoutDir, { create: true });
+    await pushImage(layout, 1, [200 * MiB], "big");
+    const multi = [24, 1, 16, 2, 8, 20, 4, 12, 1, 18, 6, 10].map((m) => m * MiB);
+    await pushImage(layout, 100, multi, "multi");
+    const src = createRegistryStore({ registry: host, repository: "bench/src" });
+    await pushImage(src, 200, [256 * MiB], "big");
+    await pushImage(src, 300, [2 * MiB, 64 * 1024], "small");
+    await src.close();
+
+    const skopeo = (from: string, to: string) => [
+      "--insecure-policy",
+      "copy",
+      "-q",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      from,
+      to,
+    ];
+    const out = (tool: string, kind: string, i: number) => join(work, `${tool}-${kind}-${i}`);
+    const cases: PairCase[] = [
+      {
+        name: "OCI layout -> registry, one 200 MiB layer",
+        runs: PAIR_RUNS,
+        freshRegistry: true,
+        ours: (_, dst) => [`oci:${layoutDir}:big`, `${dst}/bench/big:v1`],
+        theirs: (_, dst) => [`oci:${layoutDir}:big`, `docker://${dst}/bench/big:v1`],
+      },
+      {
+        name: "OCI layout -> registry, 12 layers (150 MiB)",
+        runs: PAIR_RUNS,
+        freshRegistry: true,
+        ours: (_, dst) => [`oci:${layoutDir}:multi`, `${dst}/bench/multi:v1`],
+        theirs: (_, dst) => [`oci:${layoutDir}:multi`, `docker://${dst}/bench/multi:v1`],
+      },
+      {
+        name: "registry -> registry, small single-platform image",
+        runs: SMALL_RUNS,
+        freshRegistry: true,
+        ours: (_, dst) => [`${host}/bench/src:small`, `${dst}/bench/small:v1`],
+        theirs: (_, dst) => [`docker://${host}/bench/src:small`, `docker://${dst}/bench/small:v1`],
+      },
+      {
+        name: "registry -> oci-archive, one 256 MiB layer",
+        runs: PAIR_RUNS,
+        ours: (i) => [`${host}/bench/src:big`, `oci-archive:${out("ours", "archive", i)}:v1`],
+        theirs: (i) => [
+          `docker://${host}/bench/src:big`,
+          `oci-archive:${out("theirs", "archive", i)}:v1`,
+        ],
+        cleanup: (i) => {
+          rmSync(out("ours", "archive", i), { force: true });
+          rmSync(out("theirs", "archive", i), { force: true });
+        },
+      },
+      {
+        name: "registry -> OCI layout, one 256 MiB layer",
+        runs: PAIR_RUNS,
+        ours: (i) => [`${host}/bench/src:big`, `oci:${out("ours", "layout", i)}:v1`],
+        theirs: (i) => [`docker://${host}/bench/src:big`, `oci:${out("theirs", "layout", i)}:v1`],
+        cleanup: (i) => {
+          rmSync(out("ours", "layout", i), { recursive: true, force: true });
+          rmSync(out("theirs", "layout", i), { recursive: true, force: true });
+        },
+      },
+    ];
+
+    const rows: Measurement[] = [];
+    for (const c of cases) {
+      const ours: Run[] = [];
+      const theirs: Run[] = [];
+      for (let i = 0; i < c.runs; i++) {
+        // Alternating, and each tool first in every other round, so noise and caches hit both.
+        const one = () =>
+          withDestination(
+            c,
+            async (dst) =>
+              ours.push(
+                await timed(
+                  process.execPath,
+                  ["bin/ocicompat.js", "copy", ...c.ours(i, dst)],
+                  rssFile,
+                ),
+              ),
+            host,
+          );
+        const other = () =>
+          withDestination(
+            c,
+            async (dst) => theirs.push(await timed("skopeo", skopeo(...c.theirs(i, dst)), rssFile)),
+            host,
+          );
+        if (i % 2 === 0) {
+          await one();
+          await other();
+        } else {
+          await other();
+          await one();
+        }
+        c.cleanup?.(i);
+      }
+      const msOurs = median(ours.map((r) => r.ms));
+      const msTheirs = median(theirs.map((r) => r.ms));
+      const rssOurs = Math.max(...ours.map((r) => r.rssKiB)) / 1024;
+      const rssTheirs = Math.max(...theirs.map((r) => r.rssKiB)) / 1024;
+      rows.push(
+        {
+          name: `pair ${c.name}: ocicompat`,
+          runs: c.runs,
+          medianMs: msOurs,
+          figure: `time ocicompat/skopeo ${(msOurs / msTheirs).toFixed(2)}; peak RSS ${rssOurs.toFixed(0)} MiB (${(rssOurs / rssTheirs).toFixed(2)}x skopeo's)`,
+        },
+        {
+          name: `pair ${c.name}: skopeo`,
+          runs: c.runs,
+          medianMs: msTheirs,
+          figure: `peak RSS ${rssTheirs.toFixed(0)} MiB`,
+        },
+      );
+    }
+    const bare: number[] = [];
+    for (let i = 0; i < SMALL_RUNS; i++)
+      bare.push((await timed(process.execPath, ["-e", "0"], rssFile)).ms);
+    rows.push({
+      name: "pair node -e 0 (Node.js start-up alone)",
+      runs: SMALL_RUNS,
+      medianMs: median(bare),
+      figure: "the floor under every ocicompat figure above",
+    });
+    return rows;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    await registry.stop();
+  }
+}

@@ -1,0 +1,333 @@
+// Putting blobs into a repository: monolithic uploads (POST, PUT ?digest=) of small blobs,
+// streamed uploads (POST, one PATCH read from the source as it is sent, PUT ?digest=) of larger
+// ones, chunked uploads (POST, PATCH with Content-Range per chunk, PUT ?digest=) when the store has
+// a chunk size, cross-repository mounts, and the upload sessions all of these open and close.
+//
+// Why streamed: a chunked upload holds each chunk in memory and sends the next only after the
+// registry has answered the last, so the reader (file, hash) and the registry (write, hash) take
+// turns instead of working at once; that cost a third of the wall time of a layout -> registry
+// copy and 16 MiB per upload in flight (docs/design.md, "Blob uploads").
+import { isDigest } from "../../oci/digest.js";
+import { OcicompatError } from "../../oci/errors.js";
+import { referenceProblem } from "../../oci/reference.js";
+import { pullScope, pushScope } from "../auth/scope.js";
+import {
+  chunksOf,
+  readAll,
+  verifying,
+  type Body,
+  type CallOptions,
+  type ContentDescriptor,
+} from "../store.js";
+import type { RegistryResponse } from "./client.js";
+import { isRegistryError } from "./errors.js";
+import { numberHeader, withQueryParam } from "./http.js";
+import { backoffDelay, mayRetry } from "./retry.js";
+import { cancellable, cancellableSleep } from "../cancel.js";
+import { send, verify, type RepositoryContext } from "./repository.js";
+
+export async function mount(
+  ctx: RepositoryContext,
+  desc: ContentDescriptor,
+  fromRepository: string,
+  options?: CallOptions,
+): Promise<boolean> {
+  const problem = referenceProblem(`${ctx.registry}/${fromRepository}`);
+  if (problem !== undefined) {
+    throw new OcicompatError("INVALID_REFERENCE", problem, { subject: fromRepository });
+  }
+  const res = await send(ctx, {
+    method: "POST",
+    url: `/v2/${ctx.repository}/blobs/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(fromRepository)}`,
+    scopes: [pushScope(ctx.repository), pullScope(fromRepository)],
+    accept: [201, 202],
+    retry: true,
+    context: { reference: desc.digest, what: "blob mount" },
+    signal: options?.signal,
+  });
+  await res.body.dump().catch(() => undefined);
+  if (res.status === 201) return true;
+  // 202: not mounted, and an upload session is open; the push that follows uses it.
+  const location = res.header("location");
+  if (location !== undefined) ctx.pendingUploads.set(desc.digest, new URL(location, res.url).href);
+  return false;
+}
+
+/**
+ * Without a chunk size, blobs up to this size are read into memory and go up in one request,
+ * which can be repeated when it fails; larger ones are streamed. 1 MiB.
+ */
+export const DEFAULT_MONOLITHIC_SIZE = 1024 * 1024;
+
+export async function pushBlob(
+  ctx: RepositoryContext,
+  desc: ContentDescriptor,
+  body: Body,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const monolithicSize = ctx.chunkSize ?? DEFAULT_MONOLITHIC_SIZE;
+  let replayable: Uint8Array | undefined;
+  if (body instanceof Uint8Array) {
+    verify(ctx, body, desc, "blob");
+    replayable = body;
+  } else if (desc.size <= monolithicSize) {
+    replayable = await readAll(
+      cancellable(verifying(chunksOf(body), desc), signal),
+      desc.size,
+      desc.digest,
+    );
+  }
+  const upload = (session: string | undefined) =>
+    replayable !== undefined && replayable.byteLength <= monolithicSize
+      ? monolithicUpload(ctx, desc, replayable, session, signal)
+      : ctx.chunkSize === undefined
+        ? streamedUpload(ctx, desc, replayable ?? body, session, signal)
+        : chunkedUpload(ctx, desc, replayable ?? body, ctx.chunkSize, session, signal);
+
+  const pending = ctx.pendingUploads.get(desc.digest);
+  ctx.pendingUploads.delete(desc.digest);
+  if (pending !== undefined) {
+    try {
+      await upload(pending);
+      return;
+    } catch (err) {
+      // The session a refused mount left may have expired; start afresh if the body allows.
+      if (replayable === undefined || !isRegistryError(err) || err.status === undefined) throw err;
+    }
+  }
+  const policy = ctx.client.retryPolicy;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await upload(undefined);
+      return;
+    } catch (err) {
+      const delay = backoffDelay(policy, attempt, undefined);
+      const again =
+        replayable !== undefined &&
+        isRegistryError(err) &&
+        err.temporary &&
+        mayRetry(policy, attempt, started, delay);
+      if (!again) throw err;
+      await cancellableSleep(delay, signal);
+    }
+  }
+}
+
+async function startUpload(
+  ctx: RepositoryContext,
+  signal: AbortSignal | undefined,
+): Promise<{ location: string; minChunk: number | undefined }> {
+  const res = await send(ctx, {
+    method: "POST",
+    url: `/v2/${ctx.repository}/blobs/uploads/`,
+    scopes: [pushScope(ctx.repository)],
+    accept: [202],
+    retry: true,
+    context: { what: "upload" },
+    signal,
+  });
+  await res.body.dump().catch(() => undefined);
+  const location = res.header("location");
+  if (location === undefined) {
+    throw new OcicompatError("REGISTRY", `${ctx.name} opened an upload without a Location header`);
+  }
+  return {
+    location: new URL(location, res.url).href,
+    minChunk: numberHeader(res.header("oci-chunk-min-length")),
+  };
+}
+
+async function monolithicUpload(
+  ctx: RepositoryContext,
+  desc: ContentDescriptor,
+  bytes: Uint8Array,
+  session: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const location = session ?? (await startUpload(ctx, signal)).location;
+  try {
+    await finishUpload(ctx, location, desc, bytes, signal);
+  } catch (err) {
+    await cancelUpload(ctx, location, signal);
+    throw err;
+  }
+}
+
+/**
+ * One PATCH whose body is read from `body` while it is sent, with undici waiting for the socket
+ * (so at most a socket buffer of the blob is in memory). Content-Length is the descriptor's size,
+ * which `verifying` enforces. A body stream is not repeated when the PATCH fails.
+ */
+async function streamedUpload(
+  ctx: RepositoryContext,
+  desc: ContentDescriptor,
+  body: Body,
+  session: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let location = session ?? (await startUpload(ctx, signal)).location;
+  try {
+    const res = await send(ctx, {
+      method: "PATCH",
+      url: location,
+      headers: {
+        "content-type": "application/octet-stream",
+        "content-length": String(desc.size),
+      },
+      body: body instanceof Uint8Array ? body : cancellable(verifying(body, desc), signal),
+      scopes: [pushScope(ctx.repository)],
+      accept: [202],
+      retry: false,
+      context: { reference: desc.digest, what: "blob upload" },
+      signal,
+    });
+    await res.body.dump().catch(() => undefined);
+    const next = res.header("location");
+    if (next !== undefined) location = new URL(next, res.url).href;
+    await finishUpload(ctx, location, desc, new Uint8Array(0), signal);
+  } catch (err) {
+    await cancelUpload(ctx, location, signal);
+    throw err;
+  }
+}
+
+async function chunkedUpload(
+  ctx: RepositoryContext,
+  desc: ContentDescriptor,
+  body: Body,
+  size: number,
+  session: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let location: string;
+  let chunkSize = size;
+  if (session !== undefined) {
+    location = session;
+  } else {
+    const started = await startUpload(ctx, signal);
+    location = started.location;
+    if (started.minChunk !== undefined) chunkSize = Math.max(chunkSize, started.minChunk);
+  }
+  let offset = 0;
+  try {
+    const source = cancellable(
+      body instanceof Uint8Array ? chunksOf(body) : verifying(chunksOf(body), desc),
+      signal,
+    );
+    for await (const chunk of rechunk(source, chunkSize)) {
+      const res = await send(ctx, {
+        method: "PATCH",
+        url: location,
+        headers: {
+          "content-type": "application/octet-stream",
+          "content-range": `${offset}-${offset + chunk.byteLength - 1}`,
+        },
+        body: chunk,
+        scopes: [pushScope(ctx.repository)],
+        accept: [202],
+        retry: false,
+        context: { reference: desc.digest, what: "blob upload" },
+        signal,
+      });
+      await res.body.dump().catch(() => undefined);
+      const next = res.header("location");
+      if (next !== undefined) location = new URL(next, res.url).href;
+      offset += chunk.byteLength;
+    }
+    await finishUpload(ctx, location, desc, new Uint8Array(0), signal);
+  } catch (err) {
+    await cancelUpload(ctx, location, signal);
+    throw err;
+  }
+}
+
+/** The closing PUT of an upload session, with the last (or only) bytes. */
+async function finishUpload(
+  ctx: RepositoryContext,
+  location: string,
+  desc: ContentDescriptor,
+  bytes: Uint8Array,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const res = await send(ctx, {
+    method: "PUT",
+    url: withQueryParam(location, "digest", desc.digest),
+    headers: { "content-type": "application/octet-stream" },
+    body: bytes,
+    scopes: [pushScope(ctx.repository)],
+    accept: [201, 204],
+    retry: false,
+    context: { reference: desc.digest, what: "blob upload" },
+    signal,
+  });
+  await res.body.dump().catch(() => undefined);
+  checkUploaded(ctx, res, desc);
+}
+
+function checkUploaded(
+  ctx: RepositoryContext,
+  res: RegistryResponse,
+  desc: ContentDescriptor,
+): void {
+  const announced = res.header("docker-content-digest");
+  if (announced !== undefined && isDigest(announced) && announced !== desc.digest) {
+    throw new OcicompatError(
+      "DIGEST_MISMATCH",
+      `${ctx.name} stored the blob as ${announced}, not ${desc.digest}`,
+      { subject: desc.digest },
+    );
+  }
+}
+
+/**
+ * Best effort: a session that cannot be cancelled expires on the registry. After the caller's
+ * signal aborted, the DELETE still goes out, but nobody waits for it.
+ */
+async function cancelUpload(
+  ctx: RepositoryContext,
+  location: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (signal?.aborted) {
+    void cancelUpload(ctx, location, undefined);
+    return;
+  }
+  try {
+    const res = await send(ctx, {
+      method: "DELETE",
+      url: location,
+      scopes: [pushScope(ctx.repository)],
+      accept: "any",
+      retry: false,
+      context: { what: "upload" },
+    });
+    await res.body.dump().catch(() => undefined);
+  } catch {
+    // ignored
+  }
+}
+
+/** Regroups a stream into pieces of exactly `size` bytes (the last may be shorter). */
+async function* rechunk(
+  source: AsyncIterable<Uint8Array>,
+  size: number,
+): AsyncGenerator<Uint8Array> {
+  let parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const incoming of source) {
+    let chunk = incoming;
+    while (chunk.byteLength > 0) {
+      const part = chunk.subarray(0, size - length);
+      parts.push(part);
+      length += part.byteLength;
+      chunk = chunk.subarray(part.byteLength);
+      if (length === size) {
+        yield Buffer.concat(parts, length);
+        parts = [];
+        length = 0;
+      }
+    }
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
+}
