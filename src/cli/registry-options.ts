@@ -33,7 +33,7 @@ export function addRegistryOptions(command: Command, defaultTimeout: string): Co
 /** The opener for one command run; the caller closes it. */
 export async function openerFrom(
   flags: RegistryFlags,
-  extra: { cache?: boolean } = {},
+  extra: { cache?: boolean; blobLocations?: boolean } = {},
 ): Promise<StoreOpener> {
   let password: string | undefined;
   if (flags.passwordStdin) {
@@ -55,6 +55,13 @@ export async function openerFrom(
       ? {
           cache: true,
           onCacheWarning: (w) => process.stderr.write(`ocicompat: warning: cache: ${w.message}\n`),
+        }
+      : {}),
+    ...(extra.blobLocations
+      ? {
+          blobLocations: true,
+          onBlobLocationsWarning: (message) =>
+            process.stderr.write(`ocicompat: warning: blob location memory: ${message}\n`),
         }
       : {}),
   });

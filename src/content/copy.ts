@@ -158,7 +158,7 @@ function startRun(src: Store, dst: Store, options: CopyOptions): Run {
     },
     limit: createLimit(Math.max(1, options.concurrency ?? 4)),
     call: options.signal === undefined ? {} : { signal: options.signal },
-    mounter: mountFrom !== undefined && canMount(dst) ? dst : undefined,
+    mounter: canMount(dst) ? dst : undefined,
     mountSources:
       typeof mountFrom === "function"
         ? mountFrom
@@ -260,7 +260,12 @@ async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
       run.options.onProgress?.(desc, desc.size);
       run.options.onMounted?.(desc);
     } else {
-      await streamBlob(run, desc);
+      try {
+        await streamBlob(run, desc);
+      } finally {
+        // A refused mount's upload session serves the push; if the push never came, close it.
+        await run.mounter?.closeMountSession?.(desc).catch(() => undefined);
+      }
     }
     copied(walk, desc);
   });
@@ -271,11 +276,16 @@ async function beforeWrite(run: Run, desc: ContentDescriptor): Promise<void> {
   await run.options.preCopy?.(desc);
 }
 
-/** Whether one of the chooser's repositories lent the blob to the destination. */
+/**
+ * Whether a repository lent the blob to the destination: first those the chooser names, then
+ * those the destination remembers holding it (a blob location memory).
+ */
 async function mountBlob(run: Run, desc: ContentDescriptor): Promise<boolean> {
   const mounter = run.mounter;
   if (mounter === undefined) return false;
-  for (const from of await run.mountSources(desc)) {
+  const chosen = await run.mountSources(desc);
+  const remembered = mounter.mountCandidates?.(desc) ?? [];
+  for (const from of new Set([...chosen, ...remembered])) {
     if (await onSide(run, "destination", desc, (o) => mounter.mount(desc, from, o))) return true;
   }
   return false;

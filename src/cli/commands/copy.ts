@@ -19,6 +19,7 @@ interface CopyFlags extends RegistryFlags {
   platform?: string[];
   output: OutputFormat;
   progress?: boolean;
+  mountMemory?: boolean;
 }
 
 /** The tag DST names itself; a registry reference without one defaults to SRC's, not `latest`. */
@@ -128,6 +129,12 @@ export function copyCommand(run: (code: Code) => void): Command {
       ).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]),
     )
     .addOption(new Option("--no-progress", "no progress bar, even on a terminal"))
+    .addOption(
+      new Option(
+        "--no-mount-memory",
+        "neither use nor update the memory of where blobs were seen (blob-locations.json in the cache directory), which lets a copy mount blobs from other repositories of the destination registry",
+      ),
+    )
     .addOption(outputOption());
   return addRegistryOptions(command, DEFAULT_TIMEOUTS.transfer).action(
     async (srcInput: string, dstInput: string, opts: CopyFlags) => {
@@ -145,7 +152,7 @@ export function copyCommand(run: (code: Code) => void): Command {
           "USAGE",
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
-      const opener = await openerFrom(opts);
+      const opener = await openerFrom(opts, { blobLocations: opts.mountMemory !== false });
       // An archive is written when the opener closes; the summary follows a complete copy.
       const result = await withOpener(opener, async () => {
         const { store: src, reference } = await opener.open(srcRef);
