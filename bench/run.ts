@@ -5,7 +5,9 @@
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
 // process; run `npm run build` first), infer (a gzipped layer scanned against plain gunzip),
 // webhook (starts a local registry; HTTPS reviews, warm and cold), mirror (local registry and the
-// built CLI's mirror: warm tag latency, blob throughput, 200 concurrent pulls).
+// built CLI's mirror: warm tag latency, blob throughput, 200 concurrent pulls), mount (a layout
+// copied into a second repository of a registry that holds its blobs, against skopeo; the built
+// CLI and skopeo).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
@@ -14,6 +16,7 @@ import { run as extreme } from "./extreme-content.bench.js";
 import { run as inferScan } from "./infer.bench.js";
 import { run as fleet } from "./fleet.bench.js";
 import { run as mirror } from "./mirror.bench.js";
+import { run as mount } from "./mount.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { runAsync as select } from "./select.bench.js";
 import { runAsync as nfd } from "./nfd.bench.js";
@@ -37,6 +40,7 @@ const suites: [string, Suite][] = [
   ["infer", inferScan],
   ["webhook", webhook],
   ["mirror", mirror],
+  ["mount", mount],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

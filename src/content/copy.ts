@@ -254,18 +254,18 @@ async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
   }
   await run.limit(async () => {
     await beforeWrite(run, desc);
-    if (await mountBlob(run, desc)) {
-      run.stats.mounted++;
-      run.stats.bytesMounted += desc.size;
-      run.options.onProgress?.(desc, desc.size);
-      run.options.onMounted?.(desc);
-    } else {
-      try {
+    try {
+      if (await mountBlob(run, desc)) {
+        run.stats.mounted++;
+        run.stats.bytesMounted += desc.size;
+        run.options.onProgress?.(desc, desc.size);
+        run.options.onMounted?.(desc);
+      } else {
         await streamBlob(run, desc);
-      } finally {
-        // A refused mount's upload session serves the push; if the push never came, close it.
-        await run.mounter?.closeMountSession?.(desc).catch(() => undefined);
       }
+    } finally {
+      // A refused mount's upload session serves the push; if the push never came, close it.
+      await run.mounter?.closeMountSession?.(desc).catch(() => undefined);
     }
     copied(walk, desc);
   });
