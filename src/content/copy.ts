@@ -50,6 +50,8 @@ export interface CopyOptions {
    * Where blobs can be mounted from (`POST ?mount=&from=`) rather than uploaded, when the
    * destination is a registry repository: the source repository's name when source and
    * destination are repositories of the same registry, or a chooser naming candidates per blob.
+   * After these, the repositories the destination remembers holding the blob are tried
+   * (`MountCapable.mountCandidates`, a registry store given a blob location memory).
    */
   mountFrom?: string | MountFromChooser;
   /**
