@@ -7,7 +7,9 @@
 // webhook (starts a local registry; HTTPS reviews, warm and cold), mirror (local registry and the
 // built CLI's mirror: warm tag latency, blob throughput, 200 concurrent pulls), skopeo-pair (the
 // built CLI and skopeo copy the same images alternately: layout -> registry, a small registry ->
-// registry copy, registry -> oci-archive and -> layout, with peak RSS; run `npm run build` first).
+// registry copy, registry -> oci-archive and -> layout, with peak RSS; run `npm run build` first),
+// mount (a layout copied into a second repository of a registry that holds its blobs, against
+// skopeo; the built CLI and skopeo).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
@@ -16,6 +18,7 @@ import { run as extreme } from "./extreme-content.bench.js";
 import { run as inferScan } from "./infer.bench.js";
 import { run as fleet } from "./fleet.bench.js";
 import { run as mirror } from "./mirror.bench.js";
+import { run as mount } from "./mount.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { run as skopeoPair } from "./skopeo-pair.bench.js";
 import { runAsync as select } from "./select.bench.js";
@@ -41,6 +44,7 @@ const suites: [string, Suite][] = [
   ["infer", inferScan],
   ["webhook", webhook],
   ["mirror", mirror],
+  ["mount", mount],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

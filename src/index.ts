@@ -239,6 +239,17 @@ export {
   type ContentCache,
   type CacheOptions,
 } from "./content/cache.js";
+/**
+ * Where blobs were seen, so that copies mount them instead of uploading: pass one to
+ * `createStoreOpener({ blobLocations })` or `createRegistryStore({ blobLocations })`, or
+ * `blobLocations: true` to the opener for the file in the cache directory.
+ */
+export {
+  createBlobLocations,
+  blobLocationsOn,
+  recordBlobLocation,
+  type BlobLocations,
+} from "./content/cache/blob-locations.js";
 export { inspect, inspectRaw, type InspectNode, type InspectResult } from "./ops/inspect.js";
 
 export {

@@ -107,7 +107,7 @@ export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOpti
 /** The opener for one command run; the caller closes it. */
 export async function openerFrom(
   flags: RegistryFlags,
-  extra: { cache?: boolean } = {},
+  extra: { cache?: boolean; blobLocations?: boolean } = {},
 ): Promise<StoreOpener> {
   return createStoreOpener({
     ...(await registryAccessFrom(flags)),
@@ -117,7 +117,19 @@ export async function openerFrom(
           onCacheWarning: (w) => process.stderr.write(`ocicompat: warning: cache: ${w.message}\n`),
         }
       : {}),
+    ...blobLocationOptions(extra.blobLocations),
   });
+}
+
+/** The on-disk memory of where blobs were seen (copy's mounts), warnings on stderr. */
+function blobLocationOptions(enabled: boolean | undefined): Partial<OpenOptions> {
+  return enabled
+    ? {
+        blobLocations: true,
+        onBlobLocationsWarning: (message: string) =>
+          process.stderr.write(`ocicompat: warning: blob location memory: ${message}\n`),
+      }
+    : {};
 }
 
 /** copy's per-side credentials; each overrides --creds / --authfile on its side. */
@@ -156,8 +168,14 @@ export interface CopyOpeners {
  * client per registry); with them, each side has its own, so a registry named on both sides
  * gets each side's credentials on that side only.
  */
-export async function copyOpenersFrom(flags: RegistryFlags & CopySideFlags): Promise<CopyOpeners> {
-  const base = await registryAccessFrom(flags);
+export async function copyOpenersFrom(
+  flags: RegistryFlags & CopySideFlags,
+  extra: { blobLocations?: boolean } = {},
+): Promise<CopyOpeners> {
+  const base = {
+    ...(await registryAccessFrom(flags)),
+    ...blobLocationOptions(extra.blobLocations),
+  };
   const srcCreds = given(flags.srcCreds);
   const destCreds = given(flags.destCreds);
   const sided =

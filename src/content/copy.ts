@@ -51,6 +51,8 @@ export interface CopyOptions {
    * Where blobs can be mounted from (`POST ?mount=&from=`) rather than uploaded, when the
    * destination is a registry repository: the source repository's name when source and
    * destination are repositories of the same registry, or a chooser naming candidates per blob.
+   * After these, the repositories the destination remembers holding the blob are tried
+   * (`MountCapable.mountCandidates`, a registry store given a blob location memory).
    */
   mountFrom?: string | MountFromChooser;
   /**
@@ -159,7 +161,7 @@ function startRun(src: Store, dst: Store, options: CopyOptions): Run {
     },
     limit: createLimit(Math.max(1, options.concurrency ?? 4)),
     call: options.signal === undefined ? {} : { signal: options.signal },
-    mounter: mountFrom !== undefined && canMount(dst) ? dst : undefined,
+    mounter: canMount(dst) ? dst : undefined,
     mountSources:
       typeof mountFrom === "function"
         ? mountFrom
@@ -255,13 +257,18 @@ async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
   }
   await run.limit(async () => {
     await beforeWrite(run, desc);
-    if (await mountBlob(run, desc)) {
-      run.stats.mounted++;
-      run.stats.bytesMounted += desc.size;
-      run.options.onProgress?.(desc, desc.size);
-      run.options.onMounted?.(desc);
-    } else {
-      await streamBlob(run, desc);
+    try {
+      if (await mountBlob(run, desc)) {
+        run.stats.mounted++;
+        run.stats.bytesMounted += desc.size;
+        run.options.onProgress?.(desc, desc.size);
+        run.options.onMounted?.(desc);
+      } else {
+        await streamBlob(run, desc);
+      }
+    } finally {
+      // A refused mount's upload session serves the push; if the push never came, close it.
+      await run.mounter?.closeMountSession?.(desc).catch(() => undefined);
     }
     copied(walk, desc);
   });
@@ -272,11 +279,16 @@ async function beforeWrite(run: Run, desc: ContentDescriptor): Promise<void> {
   await run.options.preCopy?.(desc);
 }
 
-/** Whether one of the chooser's repositories lent the blob to the destination. */
+/**
+ * Whether a repository lent the blob to the destination: first those the chooser names, then
+ * those the destination remembers holding it (a blob location memory).
+ */
 async function mountBlob(run: Run, desc: ContentDescriptor): Promise<boolean> {
   const mounter = run.mounter;
   if (mounter === undefined) return false;
-  for (const from of await run.mountSources(desc)) {
+  const chosen = await run.mountSources(desc);
+  const remembered = mounter.mountCandidates?.(desc) ?? [];
+  for (const from of new Set([...chosen, ...remembered])) {
     if (await onSide(run, "destination", desc, (o) => mounter.mount(desc, from, o))) return true;
   }
   return false;

@@ -9,7 +9,15 @@ import {
   type CredentialProvider,
   type StoredCredentials,
 } from "./auth/index.js";
-import { openCache, withCache, type CacheWarning, type ContentCache } from "./cache.js";
+import {
+  defaultCacheDir,
+  openCache,
+  withCache,
+  type CacheWarning,
+  type ContentCache,
+} from "./cache.js";
+import type { BlobLocations } from "./cache/blob-locations.js";
+import { loadBlobLocations, saveBlobLocations } from "./cache/blob-locations-file.js";
 import {
   loadReferrersMemo,
   mergeReferrersMemo,
@@ -50,6 +58,15 @@ export interface OpenOptions extends RegistryAccess {
   onCacheWarning?: (warning: CacheWarning) => void;
   /** Create a missing layout or archive (destinations of a copy). */
   create?: boolean;
+  /**
+   * Remember where blobs were seen, so that copies mount them instead of uploading
+   * (content/cache/blob-locations.ts): `true` keeps the memory in `blob-locations.json` in the
+   * cache directory (read at the first registry opened, written back at close), an object is
+   * used as it is (in memory only). Default: none.
+   */
+  blobLocations?: boolean | BlobLocations;
+  /** The memory file was ignored (unreadable or corrupt). */
+  onBlobLocationsWarning?: (message: string) => void;
 }
 
 export interface OpenedStore {
@@ -111,6 +128,23 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
     memo ??= loadReferrersMemo(c.dir);
     return memo;
   };
+  // Loaded once, at the first registry opened; only `true` ties it to the file.
+  const locationsDir =
+    options.blobLocations === true
+      ? typeof options.cache === "object"
+        ? options.cache.dir
+        : defaultCacheDir()
+      : undefined;
+  let locations: Promise<BlobLocations> | undefined;
+  const blobLocations = (): Promise<BlobLocations> | undefined => {
+    const given = options.blobLocations;
+    if (given === undefined || given === false) return undefined;
+    locations ??=
+      given === true
+        ? loadBlobLocations(locationsDir ?? defaultCacheDir(), options.onBlobLocationsWarning)
+        : Promise.resolve(given);
+    return locations;
+  };
   const withTarget = (store: Store, tag?: string, digest?: string): OpenedStore => {
     const reference = digest ?? tag;
     return reference === undefined ? { store } : { store, reference };
@@ -150,7 +184,12 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
               }
             }
           }
-          const store = createRegistryStore({ repository: ref.repository, client });
+          const memory = await blobLocations();
+          const store = createRegistryStore({
+            repository: ref.repository,
+            client,
+            ...(memory === undefined ? {} : { blobLocations: memory }),
+          });
           return withTarget(cached(store), ref.tag, ref.digest);
         }
         case "oci-layout": {
@@ -178,6 +217,9 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
         const loaded = await memo;
         const news = [...learnt].some(([key, api]) => loaded.get(key)?.api !== api);
         if (news) await saveReferrersMemo(cacheDir, mergeReferrersMemo(loaded, learnt));
+      }
+      if (locations !== undefined && locationsDir !== undefined) {
+        await saveBlobLocations(locationsDir, await locations);
       }
       const results = await Promise.allSettled([
         ...closers.map((c) => c()),

@@ -122,6 +122,10 @@ export function canTagComplete(store: Store): store is Store & CompleteTagCapabl
 export interface MountCapable {
   /** Asks the store to link a blob from another repository of the same registry. */
   mount(desc: ContentDescriptor, fromRepository: string, options?: CallOptions): Promise<boolean>;
+  /** Closes what a refused mount left open (an upload session) when no push of `desc` follows. */
+  closeMountSession?(desc: ContentDescriptor, options?: CallOptions): Promise<void>;
+  /** Repositories the store knows to hold `desc` (a blob location memory), best first. */
+  mountCandidates?(desc: ContentDescriptor): readonly string[];
 }
 
 export function hasReferrers(store: Store): store is Store & ReferrersCapable {

@@ -20,7 +20,7 @@ import {
   type FaultProxy,
 } from "../ops/copy-support.js";
 import { pushToRegistry, runCliAsync } from "../ops/select-support.js";
-import { hasStackTrace, runCli } from "./run-cli.js";
+import { hasStackTrace, isolatedEnv, runCli } from "./run-cli.js";
 
 let registry: TestRegistry;
 let proxy: FaultProxy;
@@ -198,7 +198,7 @@ describe("ocicompat copy", () => {
     const out = await new Promise<{ status: number | null; text: string }>((resolve, reject) => {
       const child = spawn("script", ["-qefc", command, "/dev/null"], {
         stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, NO_COLOR: "1" },
+        env: { ...process.env, NO_COLOR: "1", ...isolatedEnv() },
       });
       let text = "";
       child.stdout.on("data", (d: Buffer) => (text += d.toString()));
@@ -236,7 +236,10 @@ describe("ocicompat copy", () => {
     proxy.rule = (m, url) =>
       m === "PUT" && url.includes("/blobs/uploads/") ? { kind: "delay", ms: 150 } : undefined;
     const args = ["copy", "--concurrency", "2", `oci:${dir}:v1`, `${proxy.host}/cli/killed:v1`];
-    const child = spawn(process.execPath, ["bin/ocicompat.js", ...args], { stdio: "ignore" });
+    const child = spawn(process.execPath, ["bin/ocicompat.js", ...args], {
+      stdio: "ignore",
+      env: { ...process.env, ...isolatedEnv() },
+    });
     const exited = new Promise<number | null>((resolve) =>
       child.on("exit", (_c, s) => resolve(s === null ? _c : -1)),
     );

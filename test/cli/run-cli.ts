@@ -1,6 +1,9 @@
 // Runs the built CLI as a user does: a separate process, real argv, real exit status.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { isolatedEnv } from "../support/cli-env.js";
+
+export { isolatedEnv };
 
 export interface CliResult {
   status: number | null;
@@ -20,7 +23,7 @@ export function runCli(
   const result = spawnSync(process.execPath, [BIN, ...args], {
     encoding: "utf8",
     input: options.input ?? "",
-    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    env: { ...process.env, NO_COLOR: "1", ...isolatedEnv(options.env) },
     timeout: 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

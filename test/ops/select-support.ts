@@ -15,6 +15,7 @@ import type { ContentDescriptor, Store } from "../../src/content/store.js";
 import { computeDigest } from "../../src/oci/digest.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { blob, pushAll, tarLayer, type Blob } from "../content/layout-support.js";
+import { isolatedEnv } from "../support/cli-env.js";
 
 export interface Variant {
   /** The image manifest. */
@@ -304,7 +305,7 @@ export function runCliAsync(
 ): Promise<AsyncCliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["bin/ocicompat.js", ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
+      env: { ...process.env, NO_COLOR: "1", ...isolatedEnv(env) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

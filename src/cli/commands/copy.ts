@@ -23,6 +23,7 @@ interface CopyFlags extends RegistryFlags, CopySideFlags {
   platform?: string[];
   output: OutputFormat;
   progress?: boolean;
+  mountMemory?: boolean;
 }
 
 function sameRegistry(a: Reference, b: Reference): a is Reference & { scheme: "registry" } {
@@ -146,6 +147,12 @@ export function copyCommand(run: (code: Code) => void): Command {
       ).argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]),
     )
     .addOption(new Option("--no-progress", "no progress bar, even on a terminal"))
+    .addOption(
+      new Option(
+        "--no-mount-memory",
+        "neither use nor update the memory of where blobs were seen (blob-locations.json in the cache directory), which lets a copy mount blobs from other repositories of the destination registry",
+      ),
+    )
     .addOption(outputOption());
   return addCopySideOptions(addRegistryOptions(command, DEFAULT_TIMEOUTS.transfer)).action(
     async (srcInput: string, dstInput: string, opts: CopyFlags) => {
@@ -163,7 +170,7 @@ export function copyCommand(run: (code: Code) => void): Command {
           "USAGE",
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
-      const openers = await copyOpenersFrom(opts);
+      const openers = await copyOpenersFrom(opts, { blobLocations: opts.mountMemory !== false });
       // An archive is written when the opener closes; the summary follows a complete copy.
       const result = await withOpener(openers, async () => {
         const { store: src, reference } = await openers.src.open(srcRef);

@@ -51,7 +51,15 @@ export function withCache(inner: Store, cache: ContentCache): Store & CacheAnswe
   if (hasReferrers(inner)) {
     Object.assign(store, { referrers: inner.referrers.bind(inner) });
   }
-  if (canMount(inner)) Object.assign(store, { mount: inner.mount.bind(inner) });
+  if (canMount(inner)) {
+    Object.assign(store, {
+      mount: inner.mount.bind(inner),
+      ...(inner.closeMountSession
+        ? { closeMountSession: inner.closeMountSession.bind(inner) }
+        : {}),
+      ...(inner.mountCandidates ? { mountCandidates: inner.mountCandidates.bind(inner) } : {}),
+    });
+  }
   // Whether a registry's referrers API works is learnt as it is used: read it live.
   if (knowsReferrersApi(inner)) {
     Object.defineProperty(store, "referrersApi", {

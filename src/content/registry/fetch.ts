@@ -24,12 +24,15 @@ import {
   inContext,
   MANIFEST_ACCEPT,
   manifestPath,
+  missedBlob,
   reading,
   rememberManifest,
+  sawBlob,
   send,
   verify,
   type RepositoryContext,
 } from "./repository.js";
+import { ManifestMediaTypes } from "../../oci/media-types.js";
 
 export interface FetchedManifest {
   descriptor: ContentDescriptor;
@@ -143,6 +146,7 @@ export async function getManifest(
   }
   const mediaType = manifestMediaType(res.header("content-type"), bytes, `${ctx.name}@${digest}`);
   rememberManifest(ctx, digest, mediaType, bytes);
+  noteManifestBlobs(ctx, mediaType, bytes);
   return { descriptor: { mediaType, digest, size: bytes.byteLength }, bytes };
 }
 
@@ -176,7 +180,31 @@ export async function exists(
     signal: options?.signal,
   });
   await res.body.dump().catch(() => undefined);
+  if (!manifest) {
+    if (res.status === 200) sawBlob(ctx, desc.digest);
+    else missedBlob(ctx, desc.digest);
+  }
   return res.status === 200;
+}
+
+/**
+ * A registry keeps an image manifest only with its config and layers, so reading one tells where
+ * they are. Only with a memory to tell it to; a document that is no manifest tells nothing.
+ */
+function noteManifestBlobs(ctx: RepositoryContext, mediaType: string, bytes: Uint8Array): void {
+  if (ctx.blobLocations === undefined || !ManifestMediaTypes.has(mediaType)) return;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return;
+  }
+  if (typeof doc !== "object" || doc === null) return;
+  const { config, layers } = doc as { config?: unknown; layers?: unknown };
+  for (const d of [config, ...(Array.isArray(layers) ? layers : [])]) {
+    const digest = (d as { digest?: unknown } | null)?.digest;
+    if (typeof digest === "string" && isDigest(digest)) sawBlob(ctx, digest);
+  }
 }
 
 async function fetchBlob(
@@ -201,6 +229,7 @@ async function fetchBlob(
       { subject: desc.digest },
     );
   }
+  sawBlob(ctx, desc.digest);
   const ranges = first.status === 206 || /\bbytes\b/i.test(first.header("accept-ranges") ?? "");
   // Until it is read, the response holds a connection: let a caller that gives up release it.
   return releasing(

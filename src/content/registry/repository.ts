@@ -14,6 +14,11 @@ import {
 import { backoffDelay, mayRetry } from "./retry.js";
 import { cancellableSleep } from "../cancel.js";
 import { carryVerification } from "../store.js";
+import {
+  forgetBlobLocation,
+  recordBlobLocation,
+  type BlobLocations,
+} from "../cache/blob-locations.js";
 
 /** The Accept header for manifests: OCI and Docker, image and index. */
 export const MANIFEST_ACCEPT = [
@@ -41,6 +46,26 @@ export interface RepositoryContext {
   readonly manifests: Map<string, { mediaType: string; bytes: Uint8Array }>;
   /** Upload sessions a refused mount left open, by digest; the next push of the blob uses one. */
   readonly pendingUploads: Map<string, string>;
+  /** Where blobs were seen, when the store was given a memory (cache/blob-locations.ts). */
+  readonly blobLocations: BlobLocations | undefined;
+}
+
+/** `digest` is in `repository` (this one by default): remembered, when there is a memory. */
+export function sawBlob(ctx: RepositoryContext, digest: string, repository = ctx.repository): void {
+  if (ctx.blobLocations !== undefined) {
+    recordBlobLocation(ctx.blobLocations, digest, ctx.registry, repository);
+  }
+}
+
+/** `digest` is not in `repository` (this one by default). */
+export function missedBlob(
+  ctx: RepositoryContext,
+  digest: string,
+  repository = ctx.repository,
+): void {
+  if (ctx.blobLocations !== undefined) {
+    forgetBlobLocation(ctx.blobLocations, digest, ctx.registry, repository);
+  }
 }
 
 export function send(ctx: RepositoryContext, req: RegistryRequest): Promise<RegistryResponse> {
@@ -175,6 +200,15 @@ export function rememberManifest(
     const oldest = ctx.manifests.keys().next().value;
     if (oldest !== undefined) ctx.manifests.delete(oldest);
   }
+}
+
+/**
+ * Something a user debugging a run may want to know, but no warning: said on standard error only
+ * when OCICOMPAT_DEBUG is set.
+ */
+export function debugNote(ctx: RepositoryContext, message: string): void {
+  if (process.env["OCICOMPAT_DEBUG"])
+    process.stderr.write(`ocicompat: debug: ${ctx.name}: ${message}\n`);
 }
 
 /**

@@ -34,7 +34,8 @@ import { exists, fetchContent, getManifest, resolve, type FetchedManifest } from
 import { referrers } from "./referrers.js";
 import { checkManifestSize, type RepositoryContext } from "./repository.js";
 import { deleteContent, listTags, pushManifest, tag, type ManifestPushResult } from "./tags.js";
-import { mount, pushBlob } from "./upload.js";
+import { closeMountSession, mount, pushBlob } from "./upload.js";
+import { blobLocationsOn, type BlobLocations } from "../cache/blob-locations.js";
 
 export { MANIFEST_ACCEPT } from "./repository.js";
 export type { FetchedManifest } from "./fetch.js";
@@ -49,7 +50,10 @@ const STORE_ONLY_OPTIONS = [
   "chunkSize",
   "tagPageSize",
   "maxManifestBytes",
+  "blobLocations",
 ] as const;
+/** Remembered repositories a copy tries to mount a blob from, at most: each refusal costs a request. */
+const MOUNT_CANDIDATES = 3;
 
 export interface RegistryStoreOptions extends Omit<RegistryClientOptions, "registry"> {
   /** `host[:port]`; may be left out when `client` is given. */
@@ -69,6 +73,11 @@ export interface RegistryStoreOptions extends Omit<RegistryClientOptions, "regis
   tagPageSize?: number;
   /** 4 MiB. */
   maxManifestBytes?: number;
+  /**
+   * Where blobs were seen (content/cache/blob-locations.ts): the store records what it learns
+   * there, and offers it as mount candidates. Shared by the stores of a run; none by default.
+   */
+  blobLocations?: BlobLocations;
 }
 
 export function createRegistryStore(options: RegistryStoreOptions): RegistryStore {
@@ -125,6 +134,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
       maxManifestBytes: options.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES,
       manifests: new Map(),
       pendingUploads: new Map(),
+      blobLocations: options.blobLocations,
     };
   }
 
@@ -207,7 +217,26 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
     return this.client.referrersApi.get(this.repository);
   }
 
+  /**
+   * Links a blob from another repository of this registry. A refused mount (false) leaves an
+   * upload session open, which the next push of the blob uses; without one, call
+   * {@link closeMountSession}.
+   */
   mount(desc: ContentDescriptor, fromRepository: string, options?: CallOptions): Promise<boolean> {
     return mount(this.ctx, desc, fromRepository, options);
+  }
+
+  /** Closes the upload session a refused mount of `desc` left open, if no push used it. */
+  closeMountSession(desc: ContentDescriptor, options?: CallOptions): Promise<void> {
+    return closeMountSession(this.ctx, desc, options?.signal);
+  }
+
+  /** Other repositories of this registry where the memory saw `desc`, most recent first. */
+  mountCandidates(desc: ContentDescriptor): string[] {
+    if (this.ctx.blobLocations === undefined) return [];
+    return blobLocationsOn(this.ctx.blobLocations, desc.digest, this.registry, {
+      except: this.repository,
+      limit: MOUNT_CANDIDATES,
+    });
   }
 }

@@ -20,11 +20,18 @@ import {
   type ContentDescriptor,
 } from "../store.js";
 import type { RegistryResponse } from "./client.js";
-import { isRegistryError } from "./errors.js";
+import { isRegistryError, redactUrl } from "./errors.js";
 import { numberHeader, withQueryParam } from "./http.js";
 import { backoffDelay, mayRetry } from "./retry.js";
 import { cancellable, cancellableSleep } from "../cancel.js";
-import { send, verify, type RepositoryContext } from "./repository.js";
+import {
+  debugNote,
+  missedBlob,
+  sawBlob,
+  send,
+  verify,
+  type RepositoryContext,
+} from "./repository.js";
 
 export async function mount(
   ctx: RepositoryContext,
@@ -46,8 +53,16 @@ export async function mount(
     signal: options?.signal,
   });
   await res.body.dump().catch(() => undefined);
-  if (res.status === 201) return true;
-  // 202: not mounted, and an upload session is open; the push that follows uses it.
+  // An earlier refused mount's session is not needed now: mounted, or a newer session replaces it.
+  await closeMountSession(ctx, desc, options?.signal);
+  if (res.status === 201) {
+    sawBlob(ctx, desc.digest);
+    sawBlob(ctx, desc.digest, fromRepository);
+    return true;
+  }
+  // 202: not mounted (the blob is not there, or these credentials may not pull it from there),
+  // and an upload session is open; the push that follows uses it.
+  missedBlob(ctx, desc.digest, fromRepository);
   const location = res.header("location");
   if (location !== undefined) ctx.pendingUploads.set(desc.digest, new URL(location, res.url).href);
   return false;
@@ -58,6 +73,21 @@ export async function mount(
  * which can be repeated when it fails; larger ones are streamed. 1 MiB.
  */
 export const DEFAULT_MONOLITHIC_SIZE = 1024 * 1024;
+
+/**
+ * Closes the upload session a refused mount of `desc` left open, if no push used it: after a
+ * mount from another repository worked, or when the push does not come.
+ */
+export async function closeMountSession(
+  ctx: RepositoryContext,
+  desc: ContentDescriptor,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const session = ctx.pendingUploads.get(desc.digest);
+  if (session === undefined) return;
+  ctx.pendingUploads.delete(desc.digest);
+  await cancelUpload(ctx, session, signal);
+}
 
 export async function pushBlob(
   ctx: RepositoryContext,
@@ -89,6 +119,7 @@ export async function pushBlob(
   if (pending !== undefined) {
     try {
       await upload(pending);
+      sawBlob(ctx, desc.digest);
       return;
     } catch (err) {
       // The session a refused mount left may have expired; start afresh if the body allows.
@@ -100,6 +131,7 @@ export async function pushBlob(
   for (let attempt = 1; ; attempt++) {
     try {
       await upload(undefined);
+      sawBlob(ctx, desc.digest);
       return;
     } catch (err) {
       const delay = backoffDelay(policy, attempt, undefined);
@@ -303,8 +335,11 @@ async function cancelUpload(
       context: { what: "upload" },
     });
     await res.body.dump().catch(() => undefined);
-  } catch {
-    // ignored
+    if (res.status >= 300)
+      debugNote(ctx, `closing upload session ${redactUrl(location)}: HTTP ${res.status}`);
+  } catch (err) {
+    // The session expires on the registry anyway.
+    debugNote(ctx, `closing upload session ${redactUrl(location)}: ${String(err)}`);
   }
 }
 

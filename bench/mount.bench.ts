@@ -1,0 +1,230 @@
+// Cross-repository mount (issue #19): an OCI layout copied into repository B of a registry that
+// already holds its blobs in repository A, because an earlier copy put them there. ocicompat
+// remembers where it saw blobs (blob-locations.json) and mounts; skopeo 1.9 does the same with its
+// blob info cache. Each tool gets a fresh memory per run that has seen A only through its own
+// priming copy (untimed); then the copy into B is timed. A third row is ocicompat with
+// --no-mount-memory: the upload it did before the memory existed. Runs alternate between the
+// tools, and `sync` runs (untimed) before each timed copy. The layer is BENCH_MOUNT_MB MiB (default 256; the issue measured 1024).
+//
+// skopeo as root keeps its cache in /var/lib/containers/cache, with no flag to move it; each of
+// its runs therefore gets a fresh directory bind-mounted there in a private mount namespace
+// (`unshare -m`). Where that is not allowed, it uses the shared directory; the layers are new
+// random bytes per run, so nothing in it is about them except what the priming copy recorded.
+import { spawn, spawnSync } from "node:child_process";
+import { createCipheriv } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openLayout } from "../src/content/layout.js";
+import { computeDigest } from "../src/oci/digest.js";
+import { MediaType } from "../src/oci/media-types.js";
+import { startFaultProxy, type FaultProxy } from "../test/ops/copy-support.js";
+import { startRegistry } from "../test/support/registry.js";
+import { median, type Measurement } from "./harness.js";
+
+const LAYER_BYTES = Number(process.env["BENCH_MOUNT_MB"] ?? 256) * 1024 * 1024;
+const RUNS = Number(process.env["BENCH_MOUNT_RUNS"] ?? 3);
+const CHUNK = 4 * 1024 * 1024;
+const SKOPEO_CACHE = "/var/lib/containers/cache";
+
+function json(mediaType: string, value: unknown) {
+  const bytes = Buffer.from(JSON.stringify(value));
+  return { desc: { mediaType, digest: computeDigest(bytes), size: bytes.byteLength }, bytes };
+}
+
+async function* pseudoRandom(seed: number, total: number): AsyncIterable<Uint8Array> {
+  const cipher = createCipheriv("aes-256-ctr", Buffer.alloc(32, seed), Buffer.alloc(16, 2));
+  const zeros = Buffer.alloc(CHUNK);
+  for (let done = 0; done < total; done += CHUNK)
+    yield cipher.update(zeros.subarray(0, Math.min(CHUNK, total - done)));
+}
+
+/** A layout holding a one-layer image whose layer is new random bytes (`seed`). */
+async function layoutImage(dir: string, seed: number): Promise<void> {
+  const { createHash } = await import("node:crypto");
+  const hash = createHash("sha256");
+  for await (const chunk of pseudoRandom(seed, LAYER_BYTES)) hash.update(chunk);
+  const layer = {
+    mediaType: MediaType.ImageLayerGzip,
+    digest: `sha256:${hash.digest("hex")}`,
+    size: LAYER_BYTES,
+  };
+  const layout = await openLayout(dir, { create: true });
+  await layout.push(layer, pseudoRandom(seed, LAYER_BYTES));
+  const config = json(MediaType.ImageConfig, {
+    architecture: "amd64",
+    os: "linux",
+    rootfs: { type: "layers", diff_ids: [layer.digest] },
+    seed,
+  });
+  await layout.push(config.desc, config.bytes);
+  const manifest = json(MediaType.ImageManifest, {
+    schemaVersion: 2,
+    mediaType: MediaType.ImageManifest,
+    config: config.desc,
+    layers: [layer],
+  });
+  await layout.push(manifest.desc, manifest.bytes);
+  await layout.tag(manifest.desc, "v1");
+}
+
+function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, ...env },
+    });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      if (status === 0) resolve(performance.now() - t0);
+      else reject(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
+    });
+  });
+}
+
+/**
+ * Flushes the page cache's dirty pages (the layout and the registry's copy of the layer, hundreds
+ * of MiB) before a timed run, so that their write-back does not land in whichever run is next.
+ */
+function settle(): void {
+  spawnSync("sync");
+}
+
+interface Run {
+  ms: number;
+  requests: number;
+  /** PUT/PATCH of blob bytes, and upload sessions opened without a mount. */
+  uploads: number;
+  mounts: number;
+  mounted: number;
+}
+
+function counted(proxy: FaultProxy, ms: number): Run {
+  const blobUploads = proxy.seen.filter((s) => s.url.includes("/blobs/uploads/"));
+  return {
+    ms,
+    requests: proxy.seen.length,
+    uploads: blobUploads.filter((s) => s.method === "PUT" || s.method === "PATCH").length,
+    mounts: blobUploads.filter((s) => s.url.includes("mount=")).length,
+    mounted: blobUploads.filter((s) => s.url.includes("mount=") && s.status === 201).length,
+  };
+}
+
+function summary(name: string, runs: Run[], figure = ""): Measurement {
+  const last = runs[runs.length - 1]!;
+  return {
+    name,
+    runs: runs.length,
+    medianMs: median(runs.map((r) => r.ms)),
+    figure: `${last.requests} requests, ${last.uploads} upload PUT/PATCH, ${last.mounts} mount POSTs (${last.mounted} mounted)${figure}`,
+  };
+}
+
+export async function run(): Promise<Measurement[]> {
+  const registry = await startRegistry();
+  const proxy = await startFaultProxy(registry.host);
+  const work = mkdtempSync(join(tmpdir(), "ocicompat-bench-mount-"));
+  const isolated =
+    spawnSync("unshare", ["-m", "sh", "-c", `mount --bind /tmp ${SKOPEO_CACHE}`]).status === 0;
+  const ours: Run[] = [];
+  const before: Run[] = [];
+  const theirs: Run[] = [];
+  const bare: number[] = [];
+  const version: number[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      // ocicompat, with its memory: prime repository A, then the timed copy into B.
+      const ocicompat = async (memory: boolean, sink: Run[], tag: string) => {
+        const layout = join(work, `ocicompat-${tag}-${i}`);
+        await layoutImage(layout, 1000 * i + sink.length + (memory ? 1 : 500));
+        const env = { OCICOMPAT_CACHE_DIR: join(work, `cache-${tag}-${i}`) };
+        const flags = memory ? [] : ["--no-mount-memory"];
+        const copy = (repo: string) =>
+          timed(
+            process.execPath,
+            ["bin/ocicompat.js", "copy", ...flags, `oci:${layout}:v1`, `${proxy.host}/${repo}:v1`],
+            env,
+          );
+        await copy(`bench/${tag}-a-${i}`);
+        settle();
+        proxy.reset();
+        sink.push(counted(proxy, await copy(`bench/${tag}-b-${i}`)));
+      };
+      await ocicompat(true, ours, "ocicompat");
+
+      // skopeo, with a fresh blob info cache that sees A only through its priming copy.
+      const layout = join(work, `skopeo-${i}`);
+      await layoutImage(layout, 1000 * i + 900);
+      const cache = join(work, `skopeo-cache-${i}`);
+      mkdirSync(cache, { recursive: true });
+      const skopeo = (repo: string) => {
+        const args = [
+          "--insecure-policy",
+          "copy",
+          "-q",
+          "--dest-tls-verify=false",
+          `oci:${layout}:v1`,
+          `docker://${proxy.host}/${repo}:v1`,
+        ];
+        if (!isolated) return timed("skopeo", args);
+        const quoted = args.map((a) => `'${a}'`).join(" ");
+        return timed("unshare", [
+          "-m",
+          "sh",
+          "-c",
+          `mount --bind '${cache}' ${SKOPEO_CACHE} && exec skopeo ${quoted}`,
+        ]);
+      };
+      await skopeo(`bench/skopeo-a-${i}`);
+      settle();
+      proxy.reset();
+      theirs.push(counted(proxy, await skopeo(`bench/skopeo-b-${i}`)));
+
+      await ocicompat(false, before, "upload");
+    }
+    // Node's own start-up, and ocicompat's without any work, for reading the figures above.
+    for (let i = 0; i < 5; i++) {
+      bare.push(await timed(process.execPath, ["-e", "0"]));
+      version.push(await timed(process.execPath, ["bin/ocicompat.js", "--version"]));
+    }
+  } finally {
+    await proxy.close();
+    await registry.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const size = `${LAYER_BYTES / 1024 / 1024} MiB layer`;
+  const ratio = (a: Run[], b: Run[]) =>
+    (median(a.map((r) => r.ms)) / median(b.map((r) => r.ms))).toFixed(2);
+  return [
+    summary(
+      `copy cross-repository mount (${size}): ocicompat`,
+      ours,
+      `; time ratio ocicompat/skopeo ${ratio(ours, theirs)}`,
+    ),
+    summary(
+      `copy cross-repository mount (${size}): skopeo`,
+      theirs,
+      isolated ? "; fresh blob info cache per run" : "; shared blob info cache (no unshare)",
+    ),
+    summary(
+      `copy cross-repository mount (${size}): ocicompat --no-mount-memory (before)`,
+      before,
+      `; time ratio before/skopeo ${ratio(before, theirs)}`,
+    ),
+    {
+      name: "node -e 0 (Node.js start-up alone)",
+      runs: bare.length,
+      medianMs: median(bare),
+      figure: "",
+    },
+    {
+      name: "ocicompat --version (start-up, no work)",
+      runs: version.length,
+      medianMs: median(version),
+      figure: "",
+    },
+  ];
+}

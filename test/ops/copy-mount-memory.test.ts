@@ -1,0 +1,242 @@
+// copy with a blob location memory, on the real registry (Debian docker-registry, distribution
+// 2.8) behind the counting proxy: an image copied from a layout into a second repository is
+// mounted from the first, not uploaded; a stale location falls back to an upload into the session
+// the refused mount opened; sessions no push uses are closed.
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+  blobLocationsOn,
+  createBlobLocations,
+  recordBlobLocation,
+  type BlobLocations,
+} from "../../src/content/cache/blob-locations.js";
+import { openLayout } from "../../src/content/layout.js";
+import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import { isManifestType } from "../../src/content/store.js";
+import { copyImage } from "../../src/ops/copy.js";
+import { pushAll, tempDir } from "../content/layout-support.js";
+import { startRegistry, type TestRegistry } from "../support/registry.js";
+import {
+  bigImage,
+  startFaultProxy,
+  uploadRequests,
+  type FaultProxy,
+  type Seen,
+} from "./copy-support.js";
+
+let registry: TestRegistry;
+let proxy: FaultProxy;
+const work = tempDir("copy-mount-memory-");
+const stores: RegistryStore[] = [];
+
+function store(repository: string, memory?: BlobLocations, host = proxy.host): RegistryStore {
+  const s = createRegistryStore({
+    registry: host,
+    repository,
+    ...(memory ? { blobLocations: memory } : {}),
+  });
+  stores.push(s);
+  return s;
+}
+
+/** A layout holding a fresh image (random layers, so no other test shares its digests). */
+async function layoutWithImage(name: string) {
+  const image = bigImage(2, 2, 64 * 1024);
+  const layout = await openLayout(join(work.path, name), { create: true });
+  await pushAll(layout, image.blobs);
+  await layout.tag(image.index.desc, "v1");
+  const blobs = image.blobs.filter((b) => !isManifestType(b.desc.mediaType));
+  return { image, layout, blobs };
+}
+
+const mounts = (seen: readonly Seen[]) => seen.filter((s) => s.url.includes("mount="));
+/** Upload sessions a mount did not open: a POST without `mount=`. */
+const plainPosts = (seen: readonly Seen[]) =>
+  seen.filter(
+    (s) => s.method === "POST" && s.url.includes("/blobs/uploads/") && !s.url.includes("mount="),
+  );
+const sessionDeletes = (seen: readonly Seen[]) =>
+  seen.filter((s) => s.method === "DELETE" && s.url.includes("/blobs/uploads/"));
+
+/**
+ * Upload sessions the registry holds open for `repository`, in distribution's filesystem layout:
+ * `_uploads/<uuid>/data`. (A cancelled session loses its `data`; 2.8 leaves the rest behind.)
+ */
+function openSessions(repository: string): string[] {
+  const dir = join(registry.storage, "docker/registry/v2/repositories", repository, "_uploads");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((uuid) => existsSync(join(dir, uuid, "data")));
+}
+
+before(async () => {
+  registry = await startRegistry();
+  proxy = await startFaultProxy(registry.host);
+});
+
+after(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  await proxy?.close();
+  await registry?.stop();
+  work.remove();
+});
+
+describe("copy with a blob location memory (real registry, counting proxy)", () => {
+  test("a layout copied into a second repository mounts every blob from the first: no upload bodies", async () => {
+    const { layout, blobs } = await layoutWithImage("twice");
+    const memory = createBlobLocations();
+    await copyImage({ src: layout, reference: "v1", dst: store("mem/a", memory), tag: "v1" });
+    for (const b of blobs)
+      assert.deepEqual(blobLocationsOn(memory, b.desc.digest, proxy.host), ["mem/a"]);
+
+    proxy.reset();
+    const result = await copyImage({
+      src: layout,
+      reference: "v1",
+      dst: store("mem/b", memory),
+      tag: "v1",
+    });
+    assert.equal(result.stats.mounted, blobs.length);
+    assert.deepEqual(uploadRequests(proxy.seen), [], "no blob bytes sent");
+    const tried = mounts(proxy.seen);
+    assert.equal(tried.length, blobs.length);
+    assert.ok(
+      tried.every((m) => m.status === 201 && m.url.includes("from=mem%2Fa")),
+      JSON.stringify(tried),
+    );
+    const b = store("mem/b", undefined, registry.host);
+    for (const blob of blobs) assert.equal(await b.exists(blob.desc), true);
+    assert.equal((await b.resolve("v1")).digest, (await layout.resolve("v1")).digest);
+  });
+
+  test("without a memory (and no mountFrom) the same copy uploads: no mount is tried", async () => {
+    const { layout, blobs } = await layoutWithImage("no-memory");
+    await copyImage({ src: layout, reference: "v1", dst: store("nomem/a"), tag: "v1" });
+    proxy.reset();
+    const result = await copyImage({
+      src: layout,
+      reference: "v1",
+      dst: store("nomem/b"),
+      tag: "v1",
+    });
+    assert.equal(result.stats.mounted, 0);
+    assert.deepEqual(mounts(proxy.seen), []);
+    assert.equal(plainPosts(proxy.seen).length, blobs.length);
+  });
+
+  test("a stale location (the blob deleted from it) costs one refused mount; the blob goes up in that mount's session", async () => {
+    const { layout, blobs } = await layoutWithImage("stale");
+    const memory = createBlobLocations();
+    await copyImage({ src: layout, reference: "v1", dst: store("stale/a", memory), tag: "v1" });
+    const gone = blobs[0]!;
+    await store("stale/a", undefined, registry.host).delete(gone.desc);
+
+    proxy.reset();
+    const result = await copyImage({
+      src: layout,
+      reference: "v1",
+      dst: store("stale/b", memory),
+      tag: "v1",
+    });
+    assert.equal(result.stats.mounted, blobs.length - 1);
+    const refused = mounts(proxy.seen).filter((m) => m.status === 202);
+    assert.equal(refused.length, 1);
+    assert.ok(refused[0]!.url.includes(encodeURIComponent(gone.desc.digest)));
+    assert.deepEqual(
+      plainPosts(proxy.seen),
+      [],
+      "the refused mount's session was used, not a new one",
+    );
+    const puts = proxy.seen.filter((s) => s.method === "PUT" && s.url.includes("/blobs/uploads/"));
+    assert.equal(puts.length, 1);
+    assert.equal(puts[0]!.status, 201);
+    assert.deepEqual(sessionDeletes(proxy.seen), []);
+    assert.equal(await store("stale/b", undefined, registry.host).exists(gone.desc), true);
+    assert.deepEqual(
+      blobLocationsOn(memory, gone.desc.digest, proxy.host),
+      ["stale/b"],
+      "stale/a forgotten",
+    );
+    assert.deepEqual(openSessions("stale/b"), []);
+  });
+
+  test("when a second remembered repository lends the blob, the first one's refused-mount session is closed", async () => {
+    const { layout, blobs } = await layoutWithImage("second");
+    const memory = createBlobLocations();
+    await copyImage({ src: layout, reference: "v1", dst: store("second/real", memory), tag: "v1" });
+    const one = blobs[0]!;
+    // A location seen more recently than the real one, which does not hold the blob.
+    recordBlobLocation(memory, one.desc.digest, proxy.host, "second/never", Date.now() + 1000);
+
+    proxy.reset();
+    const result = await copyImage({
+      src: layout,
+      reference: "v1",
+      dst: store("second/dst", memory),
+      tag: "v1",
+    });
+    assert.equal(result.stats.mounted, blobs.length);
+    const forOne = mounts(proxy.seen).filter((m) =>
+      m.url.includes(encodeURIComponent(one.desc.digest)),
+    );
+    assert.deepEqual(
+      forOne.map((m) => [new URL(m.url, "http://x").searchParams.get("from"), m.status]),
+      [
+        ["second/never", 202],
+        ["second/real", 201],
+      ],
+    );
+    assert.equal(sessionDeletes(proxy.seen).length, 1);
+    assert.ok(sessionDeletes(proxy.seen).every((d) => d.status === 204));
+    assert.deepEqual(uploadRequests(proxy.seen), []);
+    assert.deepEqual(openSessions("second/dst"), []);
+  });
+
+  test("a refused mount whose push never comes (the source lost the blob) has its session closed", async () => {
+    const { layout, blobs } = await layoutWithImage("lost");
+    const memory = createBlobLocations();
+    const one = blobs[0]!;
+    recordBlobLocation(memory, one.desc.digest, proxy.host, "lost/never");
+    for (const b of blobs.slice(1))
+      recordBlobLocation(memory, b.desc.digest, proxy.host, "lost/never");
+    const [algorithm, hex] = one.desc.digest.split(":") as [string, string];
+    rmSync(join(work.path, "lost", "blobs", algorithm, hex));
+
+    proxy.reset();
+    await assert.rejects(
+      copyImage({
+        src: layout,
+        reference: "v1",
+        dst: store("lost/dst", memory),
+        tag: "v1",
+        concurrency: 1,
+      }),
+    );
+    const refused = mounts(proxy.seen).filter((m) => m.status === 202);
+    assert.ok(refused.length >= 1);
+    // Every session a refused mount opened was either used by a push or closed.
+    const closed = sessionDeletes(proxy.seen);
+    assert.ok(closed.length >= 1, JSON.stringify(proxy.seen));
+    assert.deepEqual(openSessions("lost/dst"), []);
+  });
+
+  test("the store's closeMountSession closes what a refused mount opened; a failing close is no error", async () => {
+    const { blobs } = await layoutWithImage("direct");
+    const dst = store("direct/dst");
+    proxy.reset();
+    assert.equal(await dst.mount(blobs[0]!.desc, "direct/nowhere"), false);
+    assert.equal(openSessions("direct/dst").length, 1);
+    await dst.closeMountSession(blobs[0]!.desc);
+    assert.equal(sessionDeletes(proxy.seen).length, 1);
+    assert.deepEqual(openSessions("direct/dst"), []);
+    // Nothing left to close: no request.
+    await dst.closeMountSession(blobs[0]!.desc);
+    assert.equal(sessionDeletes(proxy.seen).length, 1);
+    // The registry refuses the DELETE: still no error.
+    assert.equal(await dst.mount(blobs[1]!.desc, "direct/nowhere"), false);
+    proxy.rule = (m) => (m === "DELETE" ? { kind: "status", status: 500 } : undefined);
+    await dst.closeMountSession(blobs[1]!.desc);
+    assert.equal(sessionDeletes(proxy.seen).at(-1)?.status, 500);
+  });
+});
