@@ -296,6 +296,11 @@ class Selector {
   readonly entries: EntryReport[] = [];
   readonly candidates: Candidate[] = [];
   readonly warnings: string[] = [];
+  // Entries that share a compatibilities document (a build matrix points many entries at a few)
+  // share its verdict: evaluation depends only on the sets, the node and the tags, which are
+  // fixed for one selection. Keyed by the read document, so each is evaluated once per run.
+  private readonly setResults = new WeakMap<readonly CompiledSet[], CompatibilityResult>();
+  private readonly nfdResults = new WeakMap<NfdSpec, NfdSpecResult>();
 
   constructor(
     private readonly node: NodePlatform,
@@ -389,11 +394,7 @@ class Selector {
       );
     } else if (compat.state === "ok" && compat.nfd !== undefined) {
       report.compat = compatReport(compat);
-      const result = evaluateNfdSpec(
-        compat.nfd,
-        this.options.node.profile.nfd ?? {},
-        this.options.tags ? { tags: this.options.tags } : {},
-      );
+      const result = this.nfdResultOf(compat.nfd);
       report.compat.nfdResult = result;
       const best = result.compatibilities.find((c) => c.index === result.best);
       if (best !== undefined) {
@@ -405,11 +406,7 @@ class Selector {
       }
     } else if (compat.state === "ok") {
       report.compat = compatReport(compat);
-      const result = evaluateSets(
-        compat.sets,
-        this.options.node,
-        this.options.tags ? { tags: this.options.tags } : {},
-      );
+      const result = this.setResultOf(compat.sets);
       report.compat.result = result;
       if (result.compatible) {
         score = result.score ?? 0;
@@ -446,6 +443,26 @@ class Selector {
     };
     if (match.osVersion !== undefined) candidate.osVersion = match.osVersion;
     this.candidates.push(candidate);
+  }
+
+  private setResultOf(sets: readonly CompiledSet[]): CompatibilityResult {
+    let result = this.setResults.get(sets);
+    if (result === undefined) {
+      const tags = this.options.tags;
+      result = evaluateSets(sets, this.options.node, tags ? { tags } : {});
+      this.setResults.set(sets, result);
+    }
+    return result;
+  }
+
+  private nfdResultOf(spec: NfdSpec): NfdSpecResult {
+    let result = this.nfdResults.get(spec);
+    if (result === undefined) {
+      const tags = this.options.tags;
+      result = evaluateNfdSpec(spec, this.options.node.profile.nfd ?? {}, tags ? { tags } : {});
+      this.nfdResults.set(spec, result);
+    }
+    return result;
   }
 }
 
