@@ -301,6 +301,9 @@ class Selector {
   // fixed for one selection. Keyed by the read document, so each is evaluated once per run.
   private readonly setResults = new WeakMap<readonly CompiledSet[], CompatibilityResult>();
   private readonly nfdResults = new WeakMap<NfdSpec, NfdSpecResult>();
+  // Likewise a build matrix repeats a handful of platforms over its entries: each distinct one is
+  // formatted and matched against the node once.
+  private readonly platforms = new Map<string, { text: string; match: PlatformMatch }>();
 
   constructor(
     private readonly node: NodePlatform,
@@ -328,7 +331,7 @@ class Selector {
       reasons: [],
     };
     if (input.platform) {
-      report.platform = formatPlatform(platformSpec(input.platform));
+      report.platform = this.platformOf(input.platform).text;
       report.platformFrom = input.platformFrom ?? "index";
     }
     const skipped = skipReason(input);
@@ -364,7 +367,7 @@ class Selector {
     if (input.platform === undefined) {
       fail("platform", "the entry has no platform, and none could be read from its config");
     } else {
-      match = matchPlatform(platformSpec(input.platform), this.node);
+      match = this.platformOf(input.platform).match;
       if (match.ok) {
         report.variantLevel = match.variantLevel;
         report.native = match.native;
@@ -443,6 +446,24 @@ class Selector {
     };
     if (match.osVersion !== undefined) candidate.osVersion = match.osVersion;
     this.candidates.push(candidate);
+  }
+
+  private platformOf(platform: EntryPlatform): { text: string; match: PlatformMatch } {
+    // Every field matchPlatform and formatPlatform read (features are matched separately).
+    const key = JSON.stringify([
+      platform.os,
+      platform.architecture,
+      platform.variant,
+      platform["os.version"],
+      platform["os.features"],
+    ]);
+    let known = this.platforms.get(key);
+    if (known === undefined) {
+      const spec = platformSpec(platform);
+      known = { text: formatPlatform(spec), match: matchPlatform(spec, this.node) };
+      this.platforms.set(key, known);
+    }
+    return known;
   }
 
   private setResultOf(sets: readonly CompiledSet[]): CompatibilityResult {
