@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // The published entry point: the bundled CLI (scripts/bundle-cli.mjs). In a source checkout,
 // build first (npm run build).
-import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync } from "node:fs";
-import { fstatSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { homedir } from "node:os";
-import { dirname, isAbsolute, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { Script } from "node:vm";
+// CommonJS (bin/package.json says so): an ES module entry costs every run the ES module loader's
+// start, about 5 ms, and nothing here needs it.
+"use strict";
+const { createHash } = require("node:crypto");
+const { closeSync, fstatSync, mkdirSync, openSync, readdirSync } = require("node:fs");
+const { readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { homedir } = require("node:os");
+const { dirname, isAbsolute, join } = require("node:path");
+const { setFlagsFromString } = require("node:v8");
+const { Script } = require("node:vm");
 
 // undici parses HTTP with a WebAssembly module. V8 recompiles its hot functions with the
 // optimising tier in the background, and a process cannot exit until that job ends: ~100 ms added
@@ -33,7 +35,7 @@ process.stdout.on("error", (err) => {
 // $XDG_CACHE_HOME/ocicompat-code or ~/.cache/ocicompat-code; OCICOMPAT_CODE_CACHE_DIR= (empty)
 // turns it off. Only a file this user owns and only this user can write is read; any failure
 // just means compiling as usual.
-const bundle = fileURLToPath(new URL("../dist/cli/main.cjs", import.meta.url));
+const bundle = join(__dirname, "..", "dist", "cli", "main.cjs");
 const argv = process.argv.slice(2);
 
 function codeCacheFile() {
@@ -96,7 +98,9 @@ const script = new Script(
   `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
   { filename: bundle, ...(cachedData ? { cachedData } : {}) },
 );
-const module = { exports: {} };
-script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-process.exitCode = await module.exports.main(argv);
-if (cache && (cachedData === undefined || script.cachedDataRejected)) writeCache(cache, script);
+const cli = { exports: {} };
+script.runInThisContext()(cli.exports, createRequire(bundle), cli, bundle, dirname(bundle));
+void cli.exports.main(argv).then((code) => {
+  process.exitCode = code;
+  if (cache && (cachedData === undefined || script.cachedDataRejected)) writeCache(cache, script);
+});
