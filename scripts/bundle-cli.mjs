@@ -8,6 +8,19 @@
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+// undici's HTTP/2 client gets a stand-in for node:http2 (scripts/bundle-shims/http2.cjs).
+const lazyHttp2 = {
+  name: "lazy-http2",
+  setup(build) {
+    build.onResolve({ filter: /^node:http2$/ }, (args) =>
+      /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer)
+        ? { path: fileURLToPath(new URL("bundle-shims/http2.cjs", import.meta.url)) }
+        : undefined,
+    );
+  },
+};
 
 const outdir = "dist/cli";
 const outfile = `${outdir}/main.cjs`;
@@ -26,6 +39,7 @@ await build({
   sourcesContent: false, // the sources are dist/src, shipped beside it
   legalComments: "linked",
   logLevel: "warning",
+  plugins: [lazyHttp2],
 });
 const id = createHash("sha256").update(readFileSync(outfile)).digest("hex").slice(0, 32);
 writeFileSync(`${outdir}/main.id`, `${id}\n`);
