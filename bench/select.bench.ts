@@ -3,6 +3,11 @@
 // tag only), in process and as a spawned CLI; and throughput over 100 images (100 tags, each an
 // index with its own compatibilities) with a warm cache. Medians; the registry is on loopback, so
 // the figures are ocicompat's own cost plus a loopback round trip, not a WAN's.
+//
+// Then issue #19's paired cases: a warm `ocicompat select` of the demo (4 entries) and of a wide
+// index (2,000 entries, bench/select-images.ts) as processes, their CPU time (user + system) above
+// `node -e 0`'s, beside `skopeo inspect --raw` of the same tag (the nearest skopeo operation: it
+// resolves the tag and reads the index), all run alternately. Needs `npm run build` and skopeo.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,9 +28,15 @@ import {
 } from "../test/ops/select-support.js";
 import { startRegistry } from "../test/support/registry.js";
 import { median, type Measurement } from "./harness.js";
+import { medianOf, processCost, type ProcessCost } from "./child-cpu.js";
+import { wideImage } from "./select-images.js";
 
 const RUNS = 10;
 const IMAGES = 100;
+/** Entries of the wide index. */
+const WIDE = 2000;
+/** Alternating rounds of the paired process cases. */
+const PAIRED_RUNS = 15;
 
 export async function runAsync(): Promise<Measurement[]> {
   const registry = await startRegistry();
@@ -183,9 +194,69 @@ export async function runAsync(): Promise<Measurement[]> {
     } finally {
       await opener.close();
     }
+    rows.push(...(await pairedWarmSelect(registry.host, join(work, "paired"))));
     return rows;
   } finally {
     await registry.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Warm select of 4 and 2,000 entries as processes, next to node -e 0 and skopeo. */
+async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measurement[]> {
+  const store = createRegistryStore({ registry: host, repository: "bench/paired" });
+  const demo = demoImage("paired");
+  await pushGraph(store, demo.blobs, demo.index.desc, "demo");
+  const wide = wideImage(WIDE);
+  await pushGraph(store, wide.blobs, wide.index.desc, "wide");
+  await store.close();
+
+  const env = { ...process.env, OCICOMPAT_CACHE_DIR: cacheDir };
+  const node = "examples/nodes/intel-spr.json";
+  const select =
+    (tag: string, extra: string[] = []) =>
+    (): ProcessCost =>
+      processCost(
+        process.execPath,
+        ["bin/ocicompat.js", "select", `${host}/bench/paired:${tag}`, "--node", node, ...extra],
+        { env },
+      );
+  const skopeo = (tag: string) => (): ProcessCost =>
+    processCost("skopeo", [
+      "inspect",
+      "--raw",
+      "--tls-verify=false",
+      `docker://${host}/bench/paired:${tag}`,
+    ]);
+  const cases: [name: string, run: () => ProcessCost][] = [
+    ["node -e 0", () => processCost(process.execPath, ["-e", "0"])],
+    ["ocicompat select, 4 entries", select("demo")],
+    ["skopeo inspect --raw, 4 entries", skopeo("demo")],
+    [`ocicompat select, ${WIDE} entries`, select("wide", ["--max-entries", String(WIDE)])],
+    [`skopeo inspect --raw, ${WIDE} entries`, skopeo("wide")],
+  ];
+  // The first runs fill the content cache and the code cache: what follows is warm.
+  for (const [, run] of cases) run();
+  const costs = cases.map(() => [] as ProcessCost[]);
+  for (let i = 0; i < PAIRED_RUNS; i++) cases.forEach(([, run], c) => costs[c]!.push(run()));
+  const wall = (c: number): number => medianOf(costs[c]!.map((x) => x.wallMs));
+  const cpu = (c: number): number => medianOf(costs[c]!.map((x) => x.cpuMs));
+  const floor = cpu(0);
+  return cases.map(([name], c) => {
+    const pair = name.startsWith("ocicompat") ? c + 1 : undefined;
+    const above =
+      c === 0
+        ? " (the floor)"
+        : name.startsWith("ocicompat")
+          ? ` (${(cpu(c) - floor).toFixed(0)} ms above node -e 0)`
+          : "";
+    const ratio =
+      pair === undefined ? "" : `; ${(wall(c) / wall(pair)).toFixed(2)}x skopeo's wall time`;
+    return {
+      name: `warm, as a process: ${name}`,
+      runs: PAIRED_RUNS,
+      medianMs: wall(c),
+      figure: `CPU ${cpu(c).toFixed(0)} ms${above}${ratio}`,
+    };
+  });
 }

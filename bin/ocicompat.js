@@ -1,7 +1,17 @@
 #!/usr/bin/env node
 // The published entry point: the bundled CLI (scripts/bundle-cli.mjs). In a source checkout,
 // build first (npm run build).
-import { setFlagsFromString } from "node:v8";
+// CommonJS (bin/package.json says so): an ES module entry costs every run the ES module loader's
+// start, about 5 ms, and nothing here needs it.
+"use strict";
+const { createHash } = require("node:crypto");
+const { closeSync, fstatSync, mkdirSync, openSync, readdirSync } = require("node:fs");
+const { readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { homedir } = require("node:os");
+const { dirname, isAbsolute, join } = require("node:path");
+const { setFlagsFromString } = require("node:v8");
+const { Script } = require("node:vm");
 
 // undici parses HTTP with a WebAssembly module. V8 recompiles its hot functions with the
 // optimising tier in the background, and a process cannot exit until that job ends: ~100 ms added
@@ -18,5 +28,79 @@ process.stdout.on("error", (err) => {
   process.exit(2);
 });
 
-const { main } = await import("../dist/cli/main.js");
-process.exitCode = await main(process.argv.slice(2));
+// V8's code cache (docs/design.md, "Start-up"): compiling the bundle is most of a short command's
+// CPU time, and Node 20 caches no ES module code. So the bundle is one CommonJS file run through
+// vm.Script, with the bytecode V8 compiled for this command on an earlier run. One cache file per
+// build (main.id), Node version and command, under OCICOMPAT_CODE_CACHE_DIR, else
+// $XDG_CACHE_HOME/ocicompat-code or ~/.cache/ocicompat-code; OCICOMPAT_CODE_CACHE_DIR= (empty)
+// turns it off. Only a file this user owns and only this user can write is read; any failure
+// just means compiling as usual.
+const bundle = join(__dirname, "..", "dist", "cli", "main.cjs");
+const argv = process.argv.slice(2);
+
+function codeCacheFile() {
+  try {
+    const env = process.env;
+    let dir = env["OCICOMPAT_CODE_CACHE_DIR"];
+    if (dir === "") return undefined;
+    const xdg = env["XDG_CACHE_HOME"];
+    // A relative $XDG_CACHE_HOME is invalid per XDG and ignored, as for the content cache.
+    dir ??= join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".cache"), "ocicompat-code");
+    const id = readFileSync(join(dirname(bundle), "main.id"), "utf8").trim();
+    const command = /^[a-z]+$/.test(argv[0] ?? "") ? argv[0] : "other";
+    // V8 refuses a cache made under other engine flags; one file per flag set keeps processes
+    // started with different flags from overwriting each other's cache on every run.
+    const flags = createHash("sha256")
+      .update(`${process.execArgv.join(" ")}\0${env["NODE_OPTIONS"] ?? ""}`)
+      .digest("hex")
+      .slice(0, 8);
+    const name = `${id}-${process.version}-${process.arch}-${flags}-${command}.bin`;
+    return { dir, id, file: join(dir, name) };
+  } catch {
+    return undefined;
+  }
+}
+
+function readOwn(file) {
+  let fd;
+  try {
+    fd = openSync(file, "r");
+    const info = fstatSync(fd);
+    const uid = process.getuid?.();
+    if ((uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function writeCache(cache, script) {
+  try {
+    mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
+    const temp = `${cache.file}.${process.pid}.tmp`;
+    writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+    renameSync(temp, cache.file);
+    // Caches of other builds are never offered again.
+    for (const name of readdirSync(cache.dir)) {
+      if (!name.startsWith(`${cache.id}-`)) rmSync(join(cache.dir, name), { force: true });
+    }
+  } catch {
+    // A cache that cannot be written costs the next run a compile, nothing more.
+  }
+}
+
+const cache = codeCacheFile();
+const cachedData = cache && readOwn(cache.file);
+const source = readFileSync(bundle, "utf8");
+const script = new Script(
+  `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
+  { filename: bundle, ...(cachedData ? { cachedData } : {}) },
+);
+const cli = { exports: {} };
+script.runInThisContext()(cli.exports, createRequire(bundle), cli, bundle, dirname(bundle));
+void cli.exports.main(argv).then((code) => {
+  process.exitCode = code;
+  if (cache && (cachedData === undefined || script.cachedDataRejected)) writeCache(cache, script);
+});

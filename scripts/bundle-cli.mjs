@@ -1,26 +1,45 @@
-// Bundles the compiled CLI (dist/src/cli/main.js) into dist/cli/ with esbuild. Node 20 spends most
-// of a short command's time resolving and compiling hundreds of separate module files; one
-// minified chunk per command cuts start-up roughly in half. The library (dist/src) stays unbundled.
+// Bundles the compiled CLI (dist/src/cli/main.js) into one CommonJS file, dist/cli/main.cjs, with
+// esbuild. Node 20 spends most of a short command's time resolving and compiling module files.
+// One file, loaded by bin/ocicompat.js through vm.Script, can use V8's code cache (Node 20 has no
+// compile cache for ES modules), and still evaluates only what a command uses: esbuild turns
+// main.ts's per-command `import()` into lazily run module initialisers. dist/cli/main.id names
+// this exact build, so a code cache made from another build is never offered to V8 (which checks
+// only the source length). The library (dist/src) stays unbundled. See docs/design.md, "Start-up".
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+// undici's HTTP/2 client gets a stand-in for node:http2 (scripts/bundle-shims/http2.cjs).
+const lazyHttp2 = {
+  name: "lazy-http2",
+  setup(build) {
+    build.onResolve({ filter: /^node:http2$/ }, (args) =>
+      /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer)
+        ? { path: fileURLToPath(new URL("bundle-shims/http2.cjs", import.meta.url)) }
+        : undefined,
+    );
+  },
+};
 
 const outdir = "dist/cli";
+const outfile = `${outdir}/main.cjs`;
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: ["dist/src/cli/main.js"],
-  outdir,
+  outfile,
   bundle: true,
-  splitting: true, // keeps main.ts's per-command dynamic imports lazy
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
+  // import() of a Node built-in becomes require(): vm.Script code has no module loader of its own.
+  supported: { "dynamic-import": false },
   minify: true,
   sourcemap: "linked", // used only under `node --enable-source-maps`
   sourcesContent: false, // the sources are dist/src, shipped beside it
   legalComments: "linked",
   logLevel: "warning",
-  // Bundled CommonJS dependencies (undici, commander) call require() for Node built-ins.
-  banner: {
-    js: 'import { createRequire as __ocicompatRequire } from "node:module"; const require = __ocicompatRequire(import.meta.url);',
-  },
+  plugins: [lazyHttp2],
 });
+const id = createHash("sha256").update(readFileSync(outfile)).digest("hex").slice(0, 32);
+writeFileSync(`${outdir}/main.id`, `${id}\n`);

@@ -26,7 +26,7 @@ export interface ExitStatuses {
 export interface CommandHelp {
   examples: readonly HelpExample[];
   exit: ExitStatuses;
-  /** Variables the command reads; NO_COLOR, FORCE_COLOR and OCICOMPAT_DEBUG are added to all. */
+  /** Variables the command reads; COMMON_ENV's are added to all. */
   env: readonly EnvVar[];
 }
 
@@ -35,6 +35,10 @@ export const COMMON_ENV: readonly EnvVar[] = [
   { name: "NO_COLOR", meaning: "set: no colour in the output" },
   { name: "FORCE_COLOR", meaning: "set: colour even when stdout is not a terminal" },
   { name: "OCICOMPAT_DEBUG", meaning: "set: add the stack trace of an internal error" },
+  {
+    name: "OCICOMPAT_CODE_CACHE_DIR",
+    meaning: "where V8's compiled code is kept between runs (empty: not kept)",
+  },
 ];
 
 /** Commands that read or write a registry. */

@@ -1,6 +1,5 @@
 // What kind of document a file holds, and its full validation: the OCI rules plus, wherever
 // compatibility sets appear, the compatibilities rules.
-import { Type } from "@sinclair/typebox";
 import type { PathSegment } from "../oci/json-path.js";
 import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
 import { schemaIssues } from "../oci/schema-check.js";
@@ -10,7 +9,7 @@ import {
   type OciKind,
   type ValidationReport,
 } from "../oci/validate.js";
-import { AuthoringFileSchema, CompatBlobSchema, CompatibilitySetSchema } from "./schema.js";
+import { AuthoringFileSchema, CompatBlobSchema, SetListSchema } from "./schema.js";
 import { createCatalog, type LabelCatalog } from "./catalog.js";
 import { compileSets, type CompiledSet } from "./compiled-set.js";
 import { checkSetList, readSets } from "./sets.js";
@@ -99,8 +98,6 @@ export function readDocumentLeniently(
     ? { report: sink.report(), value: doc }
     : { report: sink.report(), value: doc, compiled };
 }
-
-const SetListSchema = Type.Array(CompatibilitySetSchema, { minItems: 1 });
 
 /**
  * The sets of any of the three forms (Proposal I config, Proposal J blob, authoring file): their

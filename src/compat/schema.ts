@@ -25,7 +25,9 @@ export const CompatibilitySetSchema = Type.Object(
   },
 );
 
-const SetList = Type.Array(CompatibilitySetSchema, { minItems: 1 });
+/** A non-empty list of sets: what every form's `compatibilities` holds. */
+export const SetListSchema = Type.Array(CompatibilitySetSchema, { minItems: 1 });
+const SetList = SetListSchema;
 
 export const CompatBlobSchema = Type.Object(
   {

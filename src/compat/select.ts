@@ -296,6 +296,14 @@ class Selector {
   readonly entries: EntryReport[] = [];
   readonly candidates: Candidate[] = [];
   readonly warnings: string[] = [];
+  // Entries that share a compatibilities document (a build matrix points many entries at a few)
+  // share its verdict: evaluation depends only on the sets, the node and the tags, which are
+  // fixed for one selection. Keyed by the read document, so each is evaluated once per run.
+  private readonly setResults = new WeakMap<readonly CompiledSet[], CompatibilityResult>();
+  private readonly nfdResults = new WeakMap<NfdSpec, NfdSpecResult>();
+  // Likewise a build matrix repeats a handful of platforms over its entries: each distinct one is
+  // formatted and matched against the node once.
+  private readonly platforms = new Map<string, { text: string; match: PlatformMatch }>();
 
   constructor(
     private readonly node: NodePlatform,
@@ -323,7 +331,7 @@ class Selector {
       reasons: [],
     };
     if (input.platform) {
-      report.platform = formatPlatform(platformSpec(input.platform));
+      report.platform = this.platformOf(input.platform).text;
       report.platformFrom = input.platformFrom ?? "index";
     }
     const skipped = skipReason(input);
@@ -359,7 +367,7 @@ class Selector {
     if (input.platform === undefined) {
       fail("platform", "the entry has no platform, and none could be read from its config");
     } else {
-      match = matchPlatform(platformSpec(input.platform), this.node);
+      match = this.platformOf(input.platform).match;
       if (match.ok) {
         report.variantLevel = match.variantLevel;
         report.native = match.native;
@@ -389,11 +397,7 @@ class Selector {
       );
     } else if (compat.state === "ok" && compat.nfd !== undefined) {
       report.compat = compatReport(compat);
-      const result = evaluateNfdSpec(
-        compat.nfd,
-        this.options.node.profile.nfd ?? {},
-        this.options.tags ? { tags: this.options.tags } : {},
-      );
+      const result = this.nfdResultOf(compat.nfd);
       report.compat.nfdResult = result;
       const best = result.compatibilities.find((c) => c.index === result.best);
       if (best !== undefined) {
@@ -405,11 +409,7 @@ class Selector {
       }
     } else if (compat.state === "ok") {
       report.compat = compatReport(compat);
-      const result = evaluateSets(
-        compat.sets,
-        this.options.node,
-        this.options.tags ? { tags: this.options.tags } : {},
-      );
+      const result = this.setResultOf(compat.sets);
       report.compat.result = result;
       if (result.compatible) {
         score = result.score ?? 0;
@@ -446,6 +446,44 @@ class Selector {
     };
     if (match.osVersion !== undefined) candidate.osVersion = match.osVersion;
     this.candidates.push(candidate);
+  }
+
+  private platformOf(platform: EntryPlatform): { text: string; match: PlatformMatch } {
+    // Every field matchPlatform and formatPlatform read (features are matched separately).
+    const key = JSON.stringify([
+      platform.os,
+      platform.architecture,
+      platform.variant,
+      platform["os.version"],
+      platform["os.features"],
+    ]);
+    let known = this.platforms.get(key);
+    if (known === undefined) {
+      const spec = platformSpec(platform);
+      known = { text: formatPlatform(spec), match: matchPlatform(spec, this.node) };
+      this.platforms.set(key, known);
+    }
+    return known;
+  }
+
+  private setResultOf(sets: readonly CompiledSet[]): CompatibilityResult {
+    let result = this.setResults.get(sets);
+    if (result === undefined) {
+      const tags = this.options.tags;
+      result = evaluateSets(sets, this.options.node, tags ? { tags } : {});
+      this.setResults.set(sets, result);
+    }
+    return result;
+  }
+
+  private nfdResultOf(spec: NfdSpec): NfdSpecResult {
+    let result = this.nfdResults.get(spec);
+    if (result === undefined) {
+      const tags = this.options.tags;
+      result = evaluateNfdSpec(spec, this.options.node.profile.nfd ?? {}, tags ? { tags } : {});
+      this.nfdResults.set(spec, result);
+    }
+    return result;
   }
 }
 

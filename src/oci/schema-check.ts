@@ -3,11 +3,12 @@
 // replaced: users need to hear what is wrong with their value, not the regex.
 import type { TSchema } from "@sinclair/typebox";
 import { FormatRegistry } from "@sinclair/typebox";
-import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
-import { ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
+import { Errors, ValueErrorType, type ValueError } from "@sinclair/typebox/errors";
 import { digestProblem } from "./digest.js";
 import type { ValidationIssue } from "./errors.js";
 import { formatJsonPath, pointerToSegments, type PathSegment } from "./json-path.js";
+import { PRECOMPILED_CHECKS } from "./schema-checks.generated.js";
+import { schemaKey } from "./schema-key.js";
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -18,15 +19,47 @@ if (!FormatRegistry.Has("date-time")) {
 }
 if (!FormatRegistry.Has("uri")) FormatRegistry.Set("uri", (v) => URL.canParse(v));
 
-const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
+type Check = (value: unknown) => boolean;
 
-function checkerFor(schema: TSchema): TypeCheck<TSchema> {
-  let checker = compiled.get(schema);
-  if (!checker) {
-    checker = TypeCompiler.Compile(schema);
-    compiled.set(schema, checker);
+const checks = new WeakMap<TSchema, Check>();
+
+// The helpers TypeBox's generated code calls: string formats from the registry above; custom
+// kinds and value hashes (uniqueItems) appear in none of our schemas (the generated file has no
+// call to them, and a test keeps it so).
+const helpers: Parameters<(typeof PRECOMPILED_CHECKS)[string]> = [
+  (kind) => {
+    throw new Error(`schema kind ${kind} has no precompiled check`);
+  },
+  (format, value) => {
+    const check = FormatRegistry.Get(format);
+    return check !== undefined && typeof value === "string" && check(value);
+  },
+  () => {
+    throw new Error("uniqueItems has no precompiled check");
+  },
+];
+
+/**
+ * The check of `schema`: compiled at build time (scripts/gen-validators.ts) for every schema the
+ * commands use, which spares each process TypeBox's compiler and its code generation; any other
+ * schema (a library caller's, or one edited without regenerating) is walked by TypeBox's error
+ * iterator, which is slower but gives the same answer.
+ */
+function checkFor(schema: TSchema): Check {
+  let check = checks.get(schema);
+  if (!check) {
+    const factory = PRECOMPILED_CHECKS[schemaKey(schema)];
+    check = factory
+      ? factory(...helpers)
+      : (value) => Errors(schema, [], value).First() === undefined;
+    checks.set(schema, check);
   }
-  return checker;
+  return check;
+}
+
+/** Whether `schema` is checked by a build-time compiled function (for the test of the file). */
+export function hasPrecompiledCheck(schema: TSchema): boolean {
+  return PRECOMPILED_CHECKS[schemaKey(schema)] !== undefined;
 }
 
 /**
@@ -37,10 +70,9 @@ export function schemaIssues(
   value: unknown,
   base: readonly PathSegment[] = [],
 ): ValidationIssue[] {
-  const checker = checkerFor(schema);
-  if (checker.Check(value)) return [];
+  if (checkFor(schema)(value)) return [];
   const byPath = new Map<string, ValidationIssue>();
-  for (const error of checker.Errors(value)) {
+  for (const error of Errors(schema, [], value)) {
     const at = [...base, ...pointerToSegments(error.path, value)];
     const variant =
       error.type === ValueErrorType.Union

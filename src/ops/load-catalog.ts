@@ -4,7 +4,6 @@ import { readdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createCatalog, type LabelCatalog, type LabelDefinition } from "../compat/catalog.js";
-import { parseLabelPack } from "../compat/label-pack.js";
 import { OcicompatError } from "../oci/errors.js";
 import { readCapped } from "./read-document.js";
 
@@ -44,6 +43,9 @@ export async function loadPack(file: string): Promise<LabelDefinition[]> {
   } catch {
     throw new OcicompatError("INVALID_YAML", "is not valid UTF-8", { subject: file });
   }
+  // The pack reader (and the YAML parser under it) loads only when there is a pack to read:
+  // most select and check runs have none (docs/design.md, "Start-up").
+  const { parseLabelPack } = await import("../compat/label-pack.js");
   return parseLabelPack(text, file);
 }
 

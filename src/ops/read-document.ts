@@ -1,7 +1,6 @@
 // Reading one local document: size-capped before reading, I-JSON or YAML by file name. Every
 // failure is an OcicompatError naming the file.
 import { open, stat } from "node:fs/promises";
-import { parseYaml } from "../compat/yaml.js";
 import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { DEFAULT_MAX_BYTES, parseIJson } from "../oci/ijson.js";
 
@@ -21,7 +20,11 @@ export async function readDocument(
 ): Promise<LocalDocument> {
   const bytes = await readCapped(file, maxBytes);
   try {
-    if (isYamlFile(file)) return { value: parseYaml(decodeUtf8(bytes), file), format: "yaml" };
+    if (isYamlFile(file)) {
+      // Loaded for YAML files only: most commands read JSON (a node profile) or nothing local.
+      const { parseYaml } = await import("../compat/yaml.js");
+      return { value: parseYaml(decodeUtf8(bytes), file), format: "yaml" };
+    }
     return { value: parseIJson(bytes, { maxBytes }).value, format: "json" };
   } catch (err) {
     if (isOcicompatError(err) && err.subject === undefined) {

@@ -15,6 +15,7 @@
 //
 // Budgets (compat/budget.ts) bound what one image may make it read and compile; the caller's
 // signal (or `--timeout`) ends the run, and the first error stops the reads still in flight.
+import { setMaxListeners } from "node:events";
 import { createBudgetMeter, resolveBudgets, type SelectionBudgets } from "../compat/budget.js";
 import { createCatalog, type LabelCatalog } from "../compat/catalog.js";
 import { prepareNode } from "../compat/evaluate.js";
@@ -128,6 +129,11 @@ async function selectWith(options: ResolvedOptions): Promise<ImageSelection> {
   }
   const run = linkedSignal(options.signal);
   const signal = run.controller.signal;
+  // Every read in flight listens on the run's signal (its race, its request): up to `concurrency`
+  // reads at once, each with a few listeners, are expected and no leak, so Node's warning at 11
+  // (printed to the user's terminal for a wide index) is raised to what the limit allows.
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  setMaxListeners(4 * concurrency + 16, signal);
   let image: ImageRead;
   try {
     const resolved = await raceCancellation(store.resolve(reference, { signal }), signal);
@@ -138,7 +144,7 @@ async function selectWith(options: ResolvedOptions): Promise<ImageSelection> {
     };
     const context = {
       store,
-      limit: createLimit(options.concurrency ?? DEFAULT_CONCURRENCY),
+      limit: createLimit(concurrency),
       signal,
     };
     const budget = createBudgetMeter(budgets, options.reference);

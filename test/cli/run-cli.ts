@@ -17,7 +17,7 @@ export function runCli(
   args: readonly string[],
   options: { input?: string; env?: Record<string, string> } = {},
 ): CliResult {
-  if (!existsSync("dist/cli/main.js")) {
+  if (!existsSync("dist/cli/main.cjs")) {
     throw new Error("dist/ is missing: run `npm run build` first (npm test does it)");
   }
   const result = spawnSync(process.execPath, [BIN, ...args], {

@@ -288,6 +288,35 @@ describe("duplicate keys", () => {
     textFailure('{"toString":{},"toString":{}}');
   });
 
+  test("rejects a duplicate key added anywhere in a random document, however deep (JSON.parse would keep the last)", () => {
+    const objectsIn = (v: unknown): Record<string, unknown>[] => {
+      if (Array.isArray(v)) return v.flatMap(objectsIn);
+      if (typeof v !== "object" || v === null) return [];
+      const o = v as Record<string, unknown>;
+      return [...(Object.keys(o).length > 0 ? [o] : []), ...Object.values(o).flatMap(objectsIn)];
+    };
+    /** JSON text of `v` in which `target` repeats its first key (with the value 0) up front. */
+    const serialise = (v: unknown, target: object): string => {
+      if (Array.isArray(v)) return `[${v.map((x) => serialise(x, target)).join(",")}]`;
+      if (typeof v !== "object" || v === null) return JSON.stringify(v);
+      const members = Object.entries(v).map(
+        ([k, x]) => `${JSON.stringify(k)}:${serialise(x, target)}`,
+      );
+      if (v === target) members.unshift(`${JSON.stringify(Object.keys(v)[0])}:0`);
+      return `{${members.join(",")}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.nat(), (value, pick) => {
+        const objects = objectsIn(value);
+        fc.pre(objects.length > 0);
+        const text = serialise(value, objects[pick % objects.length] as object);
+        assert.doesNotThrow(() => JSON.parse(text));
+        assert.match(textFailure(text).message, /^duplicate key /);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test("accepts the same key in sibling and nested objects", () => {
     const text = '{"a":{"a":1},"b":[{"a":1},{"a":2}]}';
     assert.deepEqual(parseIJsonText(text), JSON.parse(text));

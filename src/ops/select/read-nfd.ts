@@ -11,7 +11,6 @@
 // So a cold read costs 3 requests, or 2 for artifacts ocicompat wrote, and a warm one 1.
 import { readNfdSpec, NFD_ARTIFACT_TYPE } from "../../compat/nfd/spec.js";
 import type { EntryCompat, EntryDescriptor } from "../../compat/select.js";
-import { parseYaml } from "../../compat/yaml.js";
 import { raceCancellation } from "../../content/cancel.js";
 import { fetchBytes, hasReferrers } from "../../content/store.js";
 import { followableDescriptor } from "../../oci/followed-descriptor.js";
@@ -83,6 +82,8 @@ export class NfdReader {
       );
       const bytes = await this.layerBytes(layer, layers[0]);
       const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      // The YAML parser loads only for an image that has an NFD artifact (docs/design.md, "Start-up").
+      const { parseYaml } = await import("../../compat/yaml.js");
       const reading = readNfdSpec(parseYaml(text, `NFD spec ${layer.digest}`));
       if (reading.spec === undefined) {
         const first = reading.errors[0];
