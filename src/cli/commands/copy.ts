@@ -16,6 +16,7 @@ import {
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
 import { formatProgress, showsProgress, type ProgressState } from "../progress.js";
 import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
+import { startMemoryRelief } from "../memory.js";
 
 interface CopyFlags extends RegistryFlags, CopySideFlags {
   concurrency: string;
@@ -171,6 +172,8 @@ export function copyCommand(run: (code: Code) => void): Command {
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
       const openers = await copyOpenersFrom(opts, { blobLocations: opts.mountMemory !== false });
+      // Dead read buffers are freed while data moves, the archive's extraction and packing included.
+      const relief = startMemoryRelief();
       // An archive is written when the opener closes; the summary follows a complete copy.
       const result = await withOpener(openers, async () => {
         const { store: src, reference } = await openers.src.open(srcRef);
@@ -203,7 +206,7 @@ export function copyCommand(run: (code: Code) => void): Command {
         } finally {
           bar?.stop();
         }
-      });
+      }).finally(() => relief.stop());
       for (const w of result.stats.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table")
         process.stdout.write(summary({ src: srcInput, dst: dstInput }, result));

@@ -1,0 +1,76 @@
+// The copy command's memory relief (src/cli/memory.ts): when it collects, and that its collector
+// is a real full collection of V8's heap.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { fullCollector, shouldCollect, startMemoryRelief } from "../../src/cli/memory.js";
+
+const MiB = 1024 * 1024;
+
+describe("shouldCollect", () => {
+  test("collects from the threshold up, not below it", () => {
+    assert.equal(shouldCollect(4 * MiB - 1, 4 * MiB), false);
+    assert.equal(shouldCollect(4 * MiB, 4 * MiB), true);
+    assert.equal(shouldCollect(40 * MiB, 4 * MiB), true);
+  });
+});
+
+describe("fullCollector", () => {
+  test("frees dead read-sized buffers without --expose-gc on the command line", async () => {
+    assert.equal(typeof (globalThis as { gc?: unknown }).gc, "undefined");
+    const before = process.memoryUsage().arrayBuffers;
+    // 32 MiB of 256 KiB buffers, held and then dropped at once: what a transfer leaves behind.
+    let held: Buffer[] = [];
+    for (let i = 0; i < 128; i++) held.push(Buffer.allocUnsafeSlow(256 * 1024).fill(1));
+    assert.ok(process.memoryUsage().arrayBuffers >= before + 32 * MiB);
+    held = [];
+    await nextTurn();
+    fullCollector()();
+    await nextTurn();
+    assert.ok(process.memoryUsage().arrayBuffers < before + 4 * MiB);
+  });
+
+  test("leaves gc unexposed to later contexts and to this one", async () => {
+    fullCollector();
+    const { runInNewContext } = await import("node:vm");
+    assert.equal(runInNewContext("typeof gc"), "undefined");
+    assert.equal(typeof (globalThis as { gc?: unknown }).gc, "undefined");
+  });
+});
+
+describe("startMemoryRelief", () => {
+  test("collects when array buffers pass the threshold above what the last collection left (buffers in use are no reason to collect again), and stops when told", async () => {
+    // Check, collect + re-measure (3 MiB in use), check (6 < 3 + 4: no), check (8: collect,
+    // 1 left), check (5 = 1 + 4: collect, 0 left).
+    const readings = [1, 5, 3, 6, 8, 1, 5, 0].map((m) => m * MiB);
+    const seen: number[] = [];
+    let collected = 0;
+    let stop: () => void = () => undefined;
+    // The relief's timer does not keep the process alive; this one does, while the test waits.
+    const alive = setInterval(() => undefined, 1000);
+    const finished = new Promise<void>((resolve) => {
+      const relief = startMemoryRelief({
+        thresholdBytes: 4 * MiB,
+        intervalMs: 1,
+        measure: () => {
+          const reading = readings[seen.length] ?? 0;
+          seen.push(reading);
+          if (seen.length === readings.length) {
+            relief.stop();
+            resolve();
+          }
+          return reading;
+        },
+        collect: () => collected++,
+      });
+      stop = relief.stop;
+    });
+    await finished;
+    stop();
+    clearInterval(alive);
+    // Let a few more intervals pass: a stopped relief checks nothing more.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 2));
+    assert.deepEqual(seen, readings);
+    assert.equal(collected, 3);
+  });
+});
