@@ -51,20 +51,14 @@ export function shouldCollect(arrayBufferBytes: number, thresholdBytes: number):
 
 /**
  * Checks array-buffer memory every `intervalMs` until stopped, collecting when it passes the
- * threshold above what the last collection left. The timer does not keep the process alive.
+ * threshold. The timer does not keep the process alive.
  */
 export function startMemoryRelief(options: MemoryReliefOptions = {}): MemoryRelief {
   const threshold = options.thresholdBytes ?? THRESHOLD_BYTES;
   const measure = options.measure ?? (() => process.memoryUsage().arrayBuffers);
   const collect = options.collect ?? fullCollector();
-  // What a collection leaves is in use (uploads in flight): the next collection waits until dead
-  // buffers have piled up above it, so live buffers never make every check collect in vain.
-  let live = 0;
   const timer = setInterval(() => {
-    if (shouldCollect(measure(), live + threshold)) {
-      collect();
-      live = measure();
-    }
+    if (shouldCollect(measure(), threshold)) collect();
   }, options.intervalMs ?? INTERVAL_MS);
   timer.unref();
   return { stop: () => clearInterval(timer) };
