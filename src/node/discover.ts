@@ -58,6 +58,11 @@ export interface DiscoverOptions {
   now?: Date;
   /** Replaces the built-in probes (tests, embedding). */
   probes?: readonly Probe[];
+  /**
+   * Whether the profile gets its NFD feature sets (`nfd`), which only NFD rules read; default
+   * true. Building them costs ~10 ms on a host with a full kernel config.
+   */
+  nfdFeatures?: boolean;
 }
 
 export interface DiscoveryResult {
@@ -199,8 +204,10 @@ export async function discover(options: DiscoverOptions = {}): Promise<Discovery
     diagnostics.push({ probe: source ?? "profile", message: `${issue.path}: ${issue.message}` });
   }
   // The raw NFD feature sets the facts support, for NFD rules (docs/interop.md).
-  const nfd = nfdFeaturesOfDiscovery(profile, devices);
-  if (Object.keys(nfd).length > 0) profile.nfd = nfd;
+  if (options.nfdFeatures !== false) {
+    const nfd = nfdFeaturesOfDiscovery(profile, devices);
+    if (Object.keys(nfd).length > 0) profile.nfd = nfd;
+  }
   return {
     profile,
     diagnostics,

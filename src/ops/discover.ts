@@ -28,6 +28,8 @@ export interface DiscoverNodeOptions {
   platform?: string;
   /** Run hooks and pack discovery commands; default: only when the root is `/`. */
   runCommands?: boolean;
+  /** Give the probed profile its NFD feature sets (default true; only NFD rules read them). */
+  nfdFeatures?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -106,6 +108,7 @@ export async function discoverNode(options: DiscoverNodeOptions): Promise<NodeDi
     hooksDir: join(config, "hooks.d"),
     ...(options.labels === undefined ? {} : { labels: options.labels }),
     ...(options.runCommands === undefined ? {} : { runCommands: options.runCommands }),
+    ...(options.nfdFeatures === undefined ? {} : { nfdFeatures: options.nfdFeatures }),
   });
   return { mode: "probe", input: root, unmapped: [], ...result };
 }

@@ -29,7 +29,7 @@ import { parseReference } from "../oci/reference.js";
 import type { Diagnostic } from "../node/discover.js";
 import { linkedSignal, raceCancellation, throwIfCancelled } from "../content/cancel.js";
 import { createLimit } from "../content/limit.js";
-import { discoverFor, loadProfileOption, type NodeSource } from "./select/node.js";
+import { discoverFor, loadProfileOption, usesNfd, type NodeSource } from "./select/node.js";
 import { imageReaderFor, type CompatSource, type ImageRead } from "./select/read-image.js";
 import { nfdFeaturesOfProfile } from "../node/nfd/features-of-profile.js";
 
@@ -162,9 +162,10 @@ async function selectWith(options: ResolvedOptions): Promise<ImageSelection> {
   const node =
     early ?? (await raceCancellation(discoverFor(image.entries, options), options.signal));
   throwIfCancelled(options.signal);
-  // A profile without NFD features (saved before profiles carried them) gets them from its labels.
+  // A profile without NFD features (saved before profiles carried them) gets them from its
+  // labels, when some entry has NFD rules to read them.
   const profile =
-    node.profile.nfd === undefined
+    node.profile.nfd === undefined && usesNfd(image.entries)
       ? { ...node.profile, nfd: nfdFeaturesOfProfile(node.profile) }
       : node.profile;
   const result = selectEntries(image.entries, {

@@ -224,6 +224,14 @@ describe("discover on fixture hosts", () => {
     });
   }
 
+  test("nfdFeatures: false leaves the NFD feature sets out (select asks for them only for NFD rules); the labels are the same", async () => {
+    const full = await discover({ root: host("intel-spr"), now: NOW });
+    const lean = await discover({ root: host("intel-spr"), now: NOW, nfdFeatures: false });
+    assert.ok(full.profile.nfd !== undefined);
+    assert.equal(lean.profile.nfd, undefined);
+    assert.deepEqual(lean.profile.labels, full.profile.labels);
+  });
+
   test("intel-spr: the profile's nfd holds NFD's feature sets: cpuid flags in NFD's spelling, kernel.version, one pci.device instance per function", async () => {
     const { profile, devices } = await discover({ root: host("intel-spr"), now: NOW });
     const nfd = profile.nfd;

@@ -45,7 +45,8 @@ function usesFeatures(entries: readonly SelectionEntryInput[]): boolean {
   );
 }
 
-function usesNfd(entries: readonly SelectionEntryInput[]): boolean {
+/** Whether some entry's compatibilities are NFD rules (which read the profile's `nfd`). */
+export function usesNfd(entries: readonly SelectionEntryInput[]): boolean {
   return entries.some(
     (e) =>
       (e.compat?.state === "ok" && e.compat.nfd !== undefined) ||
@@ -107,7 +108,11 @@ export async function discoverFor(
       diagnostics: [],
     };
   }
-  const found = await discoverNode({ catalog: options.catalog, labels });
+  const found = await discoverNode({
+    catalog: options.catalog,
+    labels,
+    nfdFeatures: usesNfd(entries),
+  });
   return {
     profile: found.profile,
     source: "discovery",
