@@ -1,6 +1,7 @@
 // From a parsed reference to a store: registry repository, OCI layout directory or OCI archive.
 // One opener per command keeps one HTTP client per registry host and closes everything at the end.
-// Layout and archive code load on first use, so registry-only commands skip the tar stack.
+// Layout, archive and registry code load on first use, so a command loads only the stack its
+// references need (registry-only commands skip the tar stack, layout-only ones HTTP and TLS).
 import type { Reference } from "../oci/reference.js";
 import {
   firstOf,
@@ -24,7 +25,7 @@ import {
   saveReferrersMemo,
   type ReferrersMemo,
 } from "./cache/referrers-memo.js";
-import { createRegistryStore, RegistryClient, type TransferFloor } from "./registry/index.js";
+import type { RegistryClient, TransferFloor } from "./registry/index.js";
 import type { Store } from "./store.js";
 
 export interface RegistryAccess {
@@ -155,6 +156,8 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
       const create = openOptions.create ?? options.create ?? false;
       switch (ref.scheme) {
         case "registry": {
+          // Loaded on first use too: layout and archive commands skip the HTTP and TLS stack.
+          const { createRegistryStore, RegistryClient } = await import("./registry/index.js");
           const scope =
             options.credentials === undefined
               ? await authFiles().scope(ref.registry, ref.repository)
