@@ -22,6 +22,18 @@ const lazyHttp2 = {
   },
 };
 
+// commander gets a stand-in for node:child_process (scripts/bundle-shims/child-process.cjs).
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /commander[\\/]lib[\\/]command\.js$/.test(args.importer)
+        ? { path: fileURLToPath(new URL("bundle-shims/child-process.cjs", import.meta.url)) }
+        : undefined,
+    );
+  },
+};
+
 const outdir = "dist/cli";
 const outfile = `${outdir}/main.cjs`;
 rmSync(outdir, { recursive: true, force: true });
@@ -39,7 +51,7 @@ await build({
   sourcesContent: false, // the sources are dist/src, shipped beside it
   legalComments: "linked",
   logLevel: "warning",
-  plugins: [lazyHttp2],
+  plugins: [lazyHttp2, lazyChildProcess],
 });
 const id = createHash("sha256").update(readFileSync(outfile)).digest("hex").slice(0, 32);
 writeFileSync(`${outdir}/main.id`, `${id}\n`);

@@ -237,3 +237,10 @@ function redundancyWarnings(
   }
   return warnings;
 }
+
+/** The canonical labels a set of compiled compatibility sets needs facts for. */
+export function labelsNeededBy(sets: readonly CompiledSet[]): Set<string> {
+  const labels = new Set<string>();
+  for (const set of sets) for (const label of set.labels) labels.add(label.canonical);
+  return labels;
+}

@@ -7,7 +7,6 @@
 // rule also makes lazy discovery agree with full discovery: site sources run only while some
 // wanted label is still unknown, and whatever they would say about a known label is ignored.
 import { createCatalog, type LabelCatalog, type LabelDefinition } from "../compat/catalog.js";
-import type { CompiledSet } from "../compat/compiled-set.js";
 import type { Fact } from "../compat/label-types.js";
 import { ownValue, recordOf } from "../compat/own-record.js";
 import {
@@ -75,12 +74,8 @@ export interface DiscoveryResult {
   devices: DeviceInventory;
 }
 
-/** The canonical labels a set of compiled compatibility sets needs facts for. */
-export function labelsNeededBy(sets: readonly CompiledSet[]): Set<string> {
-  const labels = new Set<string>();
-  for (const set of sets) for (const label of set.labels) labels.add(label.canonical);
-  return labels;
-}
+// Pure, and kept with the compiled sets: selection needs it without loading the probes.
+export { labelsNeededBy } from "../compat/compiled-set.js";
 
 class FactTable {
   readonly facts = new Map<string, Fact>();

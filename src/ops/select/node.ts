@@ -1,12 +1,11 @@
 // The node a selection is made for: a saved profile, a profile in memory, or lazy live discovery
 // of this host (only the probes the image's compatibility labels need, plus the platform).
 import type { LabelCatalog } from "../../compat/catalog.js";
-import type { CompiledSet } from "../../compat/compiled-set.js";
 import type { NodeProfile } from "../../compat/node-profile.js";
 import type { SelectionEntryInput } from "../../compat/select.js";
-import { labelsNeededBy, type Diagnostic } from "../../node/discover.js";
+import { labelsNeededBy, type CompiledSet } from "../../compat/compiled-set.js";
+import type { Diagnostic } from "../../node/discover.js";
 import { loadNodeProfile } from "../../node/profile-file.js";
-import { discoverNode } from "../discover.js";
 
 export type NodeSource = "file" | "profile" | "discovery";
 
@@ -108,6 +107,8 @@ export async function discoverFor(
       diagnostics: [],
     };
   }
+  // The probes load only when this host is probed (not with --node or a profile).
+  const { discoverNode } = await import("../discover.js");
   const found = await discoverNode({
     catalog: options.catalog,
     labels,
