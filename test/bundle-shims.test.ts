@@ -2,7 +2,7 @@
 // command loads node:http2 (ocicompat never speaks HTTP/2): the stand-in must hold the real values.
 // commander gets one for node:child_process, which it needs only for executable subcommands.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { constants } from "node:http2";
@@ -52,7 +52,7 @@ test("a registry command of the bundled CLI does not load node:http2", () => {
 
 test("commander's stand-in for node:child_process loads the real module on its first spawn", () => {
   const shim = require("../scripts/bundle-shims/child-process.cjs") as {
-    spawn: typeof import("node:child_process").spawn;
+    spawn: typeof spawn;
   };
   const child = shim.spawn(process.execPath, ["-e", "0"]);
   assert.equal(typeof child.pid, "number");
