@@ -2,7 +2,7 @@
 // command loads node:http2 (ocicompat never speaks HTTP/2): the stand-in must hold the real values.
 // commander gets one for node:child_process, which it needs only for executable subcommands.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync, type spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { constants } from "node:http2";
