@@ -13,11 +13,12 @@ import { IndexMediaTypes, MediaType } from "../oci/media-types.js";
 import { computeDigest } from "../oci/digest.js";
 import { followableDescriptor } from "../oci/followed-descriptor.js";
 import type { ImageIndex } from "../oci/schema.js";
-import { cancellable, cancellation, throwIfCancelled } from "./cancel.js";
+import { cancellable, cancellableSleep, cancellation, throwIfCancelled } from "./cancel.js";
 import { CopyError, type CopySide } from "./copy/error.js";
 import { createLimit } from "./limit.js";
 import { successors } from "./graph.js";
 import { parseIndex } from "./registry/documents.js";
+import { isRegistryError } from "./registry/errors.js";
 import { referrersTag } from "../oci/referrers.js";
 import {
   canMount,
@@ -264,7 +265,7 @@ async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
         run.options.onProgress?.(desc, desc.size);
         run.options.onMounted?.(desc);
       } else {
-        await streamBlob(run, desc);
+        await streamBlobAgainOnTemporaryFailure(run, desc);
       }
     } finally {
       // A refused mount's upload session serves the push; if the push never came, close it.
@@ -292,6 +293,31 @@ async function mountBlob(run: Run, desc: ContentDescriptor): Promise<boolean> {
     if (await onSide(run, "destination", desc, (o) => mounter.mount(desc, from, o))) return true;
   }
   return false;
+}
+
+/** Attempts at a blob whose push failed for a temporary reason, each read afresh from the source. */
+const BLOB_ATTEMPTS = 3;
+
+/**
+ * A registry streams a large blob's bytes as the source yields them, so its own retries cannot
+ * repeat the push (the stream is spent); a push that failed for a temporary reason (5xx, 429, a
+ * reset) is therefore repeated here, with the blob read again from the source.
+ */
+async function streamBlobAgainOnTemporaryFailure(run: Run, desc: ContentDescriptor): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await streamBlob(run, desc);
+      return;
+    } catch (err) {
+      const temporary =
+        err instanceof CopyError &&
+        err.side === "destination" &&
+        isRegistryError(err.cause) &&
+        err.cause.temporary;
+      if (!temporary || attempt >= BLOB_ATTEMPTS) throw err;
+      await cancellableSleep(250 * 2 ** (attempt - 1), run.options.signal);
+    }
+  }
 }
 
 /**

@@ -253,10 +253,11 @@ describe("verify hashes blobs", () => {
 describe("crash leftovers", () => {
   let proxy: FaultProxy;
   let layer: Blob;
+  let config: Blob;
   before(async () => {
     proxy = await startFaultProxy(registry.host);
     layer = blob("application/vnd.oci.image.layer.v1.tar", randomBytes(4 * 1024 * 1024));
-    const config = json(MediaType.ImageConfig, {
+    config = json(MediaType.ImageConfig, {
       architecture: "amd64",
       os: "linux",
       rootfs: { type: "layers", diff_ids: [] },
@@ -303,9 +304,12 @@ describe("crash leftovers", () => {
     );
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
     try {
+      // The config goes to disk beside the layer; killing the copy while its (small) temp file
+      // is still being synced would leave two temp files, so wait for it to be in place too.
+      const configFile = join(dir, "blobs", "sha256", config.desc.digest.slice("sha256:".length));
       for (let i = 0; i < 2000; i++) {
         const mine = temps(dir).filter((t) => !before.has(t));
-        if (mine.some((t) => statSync(t).size >= 1024 * 1024)) break;
+        if (mine.some((t) => statSync(t).size >= 1024 * 1024) && existsSync(configFile)) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     } finally {

@@ -100,6 +100,44 @@ describe("copy (loopback fault proxy)", () => {
     await assertComplete(dst);
   });
 
+  test("a large blob's streamed push that fails with 500 is copied again from the source; a lasting 500 fails with no tag (loopback fault proxy)", async () => {
+    // Above 1 MiB the registry store streams the blob in one PATCH, which it cannot repeat itself.
+    const large = bigImage(1, 1, 3 * 1024 * 1024);
+    await pushToRegistry(registry.host, "faults/large", large.blobs, large.index.desc, "v1");
+    const copyLarge = async (name: string): Promise<RegistryStore> => {
+      const dst = store(name, proxy.host);
+      await copyImage({
+        src: store("faults/large", registry.host),
+        reference: "v1",
+        dst,
+        tag: "v1",
+      });
+      return dst;
+    };
+    first(1, "PATCH", "/blobs/uploads/", { kind: "status", status: 500 });
+    const dst = await copyLarge("faults/large-dst-1");
+    const patches = proxy.seen.filter((s) => s.method === "PATCH");
+    assert.deepEqual(
+      patches.map((s) => s.status),
+      [500, 202],
+      "one failed PATCH, one repeated from the source",
+    );
+    for (const b of large.blobs) assert.equal(await dst.exists(b.desc), true, b.desc.digest);
+    assert.equal((await dst.resolve("v1")).digest, large.index.desc.digest);
+    proxy.reset();
+
+    proxy.rule = (m, url) =>
+      m === "PATCH" && url.includes("/blobs/uploads/")
+        ? { kind: "status", status: 500 }
+        : undefined;
+    await assert.rejects(copyLarge("faults/large-dst-2"), (err: { code?: string }) => {
+      assert.ok(isOcicompatError(err), String(err));
+      return true;
+    });
+    assert.equal(proxy.seen.filter((s) => s.method === "PATCH").length, 3, "three attempts");
+    await rejectsWith(store("faults/large-dst-2", registry.host).resolve("v1"), "NOT_FOUND");
+  });
+
   test("429 with Retry-After is waited out (loopback fault proxy)", async () => {
     first(2, "HEAD", "/faults/dst-", {
       kind: "status",
