@@ -25,7 +25,7 @@ import { OcicompatError } from "../../oci/errors.js";
 import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
 import { parseChallenges } from "../auth/challenge.js";
-import { describeCredential, type CredentialProvider } from "../auth/credentials.js";
+import { describeCredential } from "../auth/credentials.js";
 import {
   errorFromNetwork,
   errorFromResponse,
@@ -38,11 +38,7 @@ import {
 import { apiHostOf, headerOf, isLoopbackRegistry, readText } from "./http.js";
 import { Agent } from "./undici-agent.js";
 import { backoffDelay, mayRetry, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
-import {
-  DEFAULT_TRANSFER_FLOOR,
-  transferFloorInterceptor,
-  type TransferFloor,
-} from "./transfer-guard.js";
+import { DEFAULT_TRANSFER_FLOOR, transferFloorInterceptor } from "./transfer-guard.js";
 import {
   cancellableSleep,
   cancellation,
@@ -51,76 +47,18 @@ import {
   throwIfCancelled,
 } from "../cancel.js";
 
-export interface RegistryClientOptions {
-  /** `host[:port]` as in a reference: `registry.example`, `127.0.0.1:5000`, `docker.io`. */
-  registry: string;
-  /** Speak HTTP instead of HTTPS. Default: true for loopback hosts, false otherwise. */
-  plainHttp?: boolean;
-  /** Skip TLS certificate verification. */
-  insecure?: boolean;
-  /** A PEM file of CA certificates to trust besides the system's. */
-  caFile?: string;
-  /** Where credentials come from; default: none (anonymous). */
-  credentials?: CredentialProvider;
-  /** Default: `ocicompat/VERSION`. */
-  userAgent?: string;
-  retry?: Partial<RetryPolicy>;
-  /** Called before every HTTP request this client sends (redirect hops and tokens included). */
-  onRequest?: (method: string, url: string) => void;
-  /** Default 10 s. */
-  connectTimeoutMs?: number;
-  /** Deadline for each answer's headers (per HTTP exchange, not refreshed by trickled bytes). Default 30 s. */
-  headersTimeoutMs?: number;
-  /** Longest silence inside a response body. Default 60 s (the transfer floor trips first). */
-  bodyTimeoutMs?: number;
-  /**
-   * The minimum transfer rate of response bodies over a sliding window; slower fails with
-   * TIMEOUT. Default 1024 bytes/s over 30 s; `minBytesPerSecond: 0` turns it off.
-   */
-  transferFloor?: Partial<TransferFloor>;
-  /** Default 5. */
-  maxRedirects?: number;
-}
-
-export type HttpMethod = "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";
-
-export interface RegistryRequest {
-  method: HttpMethod;
-  /** A path on the registry (`/v2/...`) or an absolute URL (an upload `Location`). */
-  url: string;
-  headers?: Record<string, string>;
-  /**
-   * A stream is sent as it is read (a streamed blob upload). It cannot be sent twice, so such a
-   * request is never retried, redirected or repeated after a 401: the caller starts over.
-   */
-  body?: Uint8Array | AsyncIterable<Uint8Array>;
-  /** Token scopes the request needs (`repository:team/app:pull`). */
-  scopes?: readonly string[];
-  /**
-   * Statuses that are answers rather than failures. Default: any 2xx. "any" returns every
-   * status (after retries of temporary ones).
-   */
-  accept?: readonly number[] | "any";
-  /** Retry temporary failures. Default: true for GET, HEAD, PUT and DELETE. */
-  retry?: boolean;
-  /** Follow redirects. Default: true for GET and HEAD. */
-  followRedirects?: boolean;
-  /** No Authorization from this client and no challenge handling (token requests). */
-  anonymous?: boolean;
-  /** What the request is about, for error messages. */
-  context?: Omit<ErrorContext, "registry">;
-  /** Cancels the request, its body and its retries. */
-  signal?: AbortSignal | undefined;
-}
-
-export interface RegistryResponse {
-  status: number;
-  /** The URL that answered (after redirects); relative `Location`s resolve against it. */
-  url: string;
-  header(name: string): string | undefined;
-  /** Must be consumed or dumped by the caller. */
-  body: Dispatcher.ResponseData["body"];
-}
+export type {
+  HttpMethod,
+  RegistryClientOptions,
+  RegistryRequest,
+  RegistryResponse,
+} from "./client-types.js";
+import type {
+  HttpMethod,
+  RegistryClientOptions,
+  RegistryRequest,
+  RegistryResponse,
+} from "./client-types.js";
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const IDEMPOTENT = new Set<HttpMethod>(["GET", "HEAD", "PUT", "DELETE"]);

@@ -4,6 +4,7 @@
 // The URL kept on the error has its query values redacted (signed storage URLs carry secrets in
 // the query), and no error ever holds a header value.
 import { OcicompatError, type ErrorCode } from "../../oci/errors.js";
+import { redactUrl } from "./http.js";
 
 export interface RegistryErrorEntry {
   code: string;
@@ -70,39 +71,8 @@ export interface ErrorContext {
   what?: string;
 }
 
-// Query parameters whose values are safe to show; every other value is replaced.
-const SAFE_QUERY = new Set([
-  "n",
-  "last",
-  "digest",
-  "mount",
-  "from",
-  "artifacttype",
-  "scope",
-  "service",
-]);
-
-export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    const q = url.indexOf("?");
-    return q < 0 ? url : `${url.slice(0, q)}?…`;
-  }
-  parsed.username = "";
-  parsed.password = "";
-  if (parsed.search === "") return parsed.toString();
-  const parts: string[] = [];
-  for (const [key, value] of parsed.searchParams) {
-    parts.push(
-      SAFE_QUERY.has(key.toLowerCase())
-        ? `${encodeURIComponent(key)}=${encodeURIComponent(value)}`
-        : `${encodeURIComponent(key)}=…`,
-    );
-  }
-  return `${parsed.origin}${parsed.pathname}?${parts.join("&")}`;
-}
+// URLs in messages are redacted by http.ts; re-exported for the modules that build errors.
+export { redactUrl } from "./http.js";
 
 /** The entries of an OCI error body; [] when the body is something else. */
 export function parseErrorBody(text: string): RegistryErrorEntry[] {

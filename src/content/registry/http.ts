@@ -129,3 +129,38 @@ export function rangeStart(contentRange: string | undefined): number | undefined
   const m = /^\s*bytes\s+(\d+)-/i.exec(contentRange ?? "");
   return m ? Number(m[1]) : undefined;
 }
+
+// Query parameters whose values are safe to show; every other value is replaced.
+const SAFE_QUERY = new Set([
+  "n",
+  "last",
+  "digest",
+  "mount",
+  "from",
+  "artifacttype",
+  "scope",
+  "service",
+]);
+
+/** A URL fit for messages and logs: no user info, query values other than SAFE_QUERY's replaced. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    const q = url.indexOf("?");
+    return q < 0 ? url : `${url.slice(0, q)}?…`;
+  }
+  parsed.username = "";
+  parsed.password = "";
+  if (parsed.search === "") return parsed.toString();
+  const parts: string[] = [];
+  for (const [key, value] of parsed.searchParams) {
+    parts.push(
+      SAFE_QUERY.has(key.toLowerCase())
+        ? `${encodeURIComponent(key)}=${encodeURIComponent(value)}`
+        : `${encodeURIComponent(key)}=…`,
+    );
+  }
+  return `${parsed.origin}${parsed.pathname}?${parts.join("&")}`;
+}

@@ -1,0 +1,78 @@
+// What a registry client is given and gives back: its options, one request, one response.
+// The client itself is client.ts.
+import type { Dispatcher } from "undici";
+import type { CredentialProvider } from "../auth/credentials.js";
+import type { ErrorContext } from "./errors.js";
+import type { RetryPolicy } from "./retry.js";
+import type { TransferFloor } from "./transfer-guard.js";
+
+export interface RegistryClientOptions {
+  /** `host[:port]` as in a reference: `registry.example`, `127.0.0.1:5000`, `docker.io`. */
+  registry: string;
+  /** Speak HTTP instead of HTTPS. Default: true for loopback hosts, false otherwise. */
+  plainHttp?: boolean;
+  /** Skip TLS certificate verification. */
+  insecure?: boolean;
+  /** A PEM file of CA certificates to trust besides the system's. */
+  caFile?: string;
+  /** Where credentials come from; default: none (anonymous). */
+  credentials?: CredentialProvider;
+  /** Default: `ocicompat/VERSION`. */
+  userAgent?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Called before every HTTP request this client sends (redirect hops and tokens included). */
+  onRequest?: (method: string, url: string) => void;
+  /** Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Deadline for each answer's headers (per HTTP exchange, not refreshed by trickled bytes). Default 30 s. */
+  headersTimeoutMs?: number;
+  /** Longest silence inside a response body. Default 60 s (the transfer floor trips first). */
+  bodyTimeoutMs?: number;
+  /**
+   * The minimum transfer rate of response bodies over a sliding window; slower fails with
+   * TIMEOUT. Default 1024 bytes/s over 30 s; `minBytesPerSecond: 0` turns it off.
+   */
+  transferFloor?: Partial<TransferFloor>;
+  /** Default 5. */
+  maxRedirects?: number;
+}
+
+export type HttpMethod = "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";
+
+export interface RegistryRequest {
+  method: HttpMethod;
+  /** A path on the registry (`/v2/...`) or an absolute URL (an upload `Location`). */
+  url: string;
+  headers?: Record<string, string>;
+  /**
+   * A stream is sent as it is read (a streamed blob upload). It cannot be sent twice, so such a
+   * request is never retried, redirected or repeated after a 401: the caller starts over.
+   */
+  body?: Uint8Array | AsyncIterable<Uint8Array>;
+  /** Token scopes the request needs (`repository:team/app:pull`). */
+  scopes?: readonly string[];
+  /**
+   * Statuses that are answers rather than failures. Default: any 2xx. "any" returns every
+   * status (after retries of temporary ones).
+   */
+  accept?: readonly number[] | "any";
+  /** Retry temporary failures. Default: true for GET, HEAD, PUT and DELETE. */
+  retry?: boolean;
+  /** Follow redirects. Default: true for GET and HEAD. */
+  followRedirects?: boolean;
+  /** No Authorization from this client and no challenge handling (token requests). */
+  anonymous?: boolean;
+  /** What the request is about, for error messages. */
+  context?: Omit<ErrorContext, "registry">;
+  /** Cancels the request, its body and its retries. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface RegistryResponse {
+  status: number;
+  /** The URL that answered (after redirects); relative `Location`s resolve against it. */
+  url: string;
+  header(name: string): string | undefined;
+  /** Must be consumed or dumped by the caller. */
+  body: Dispatcher.ResponseData["body"];
+}
