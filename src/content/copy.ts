@@ -70,7 +70,10 @@ export interface CopyOptions {
   preCopy?: (desc: ContentDescriptor) => void | Promise<void>;
   /** A descriptor became known (before it is copied or skipped): for progress totals. */
   onDiscovered?: (desc: ContentDescriptor) => void;
-  /** `bytes` more of `desc` were read from the source. */
+  /**
+   * `bytes` more of `desc` were read from the source; negative when a push that failed for a
+   * temporary reason is about to be repeated, taking back what it had read.
+   */
   onProgress?: (desc: ContentDescriptor, bytes: number) => void;
   onCopied?: (desc: ContentDescriptor) => void;
   onMounted?: (desc: ContentDescriptor) => void;
@@ -305,8 +308,9 @@ const BLOB_ATTEMPTS = 3;
  */
 async function streamBlobAgainOnTemporaryFailure(run: Run, desc: ContentDescriptor): Promise<void> {
   for (let attempt = 1; ; attempt++) {
+    const read = { bytes: 0 };
     try {
-      await streamBlob(run, desc);
+      await streamBlob(run, desc, read);
       return;
     } catch (err) {
       const temporary =
@@ -315,6 +319,8 @@ async function streamBlobAgainOnTemporaryFailure(run: Run, desc: ContentDescript
         isRegistryError(err.cause) &&
         err.cause.temporary;
       if (!temporary || attempt >= BLOB_ATTEMPTS) throw err;
+      // The bytes of the failed push are read again: progress takes them back.
+      if (read.bytes > 0) run.options.onProgress?.(desc, -read.bytes);
       await cancellableSleep(250 * 2 ** (attempt - 1), run.options.signal);
     }
   }
@@ -324,13 +330,17 @@ async function streamBlobAgainOnTemporaryFailure(run: Run, desc: ContentDescript
  * Source to destination, verified on both ends. A failure while reading is the source's, even
  * when it surfaces inside the destination's push, which is what reads the stream.
  */
-async function streamBlob(run: Run, desc: ContentDescriptor): Promise<void> {
+async function streamBlob(
+  run: Run,
+  desc: ContentDescriptor,
+  read: { bytes: number },
+): Promise<void> {
   const body = await onSide(run, "source", desc, (o) => run.src.fetch(desc, o));
   // Each wrapper passes the bytes through unchanged, so the source's verification still covers
   // them and the destination need not hash them again.
   const stream = carryVerification(
     body,
-    sourced(run, desc, cancellable(counted(run, desc, body), run.options.signal)),
+    sourced(run, desc, cancellable(counted(run, desc, body, read), run.options.signal)),
   );
   try {
     await onSide(run, "destination", desc, (o) => run.dst.push(desc, stream, o));
@@ -345,9 +355,11 @@ async function* counted(
   run: Run,
   desc: ContentDescriptor,
   source: AsyncIterable<Uint8Array>,
+  read: { bytes: number },
 ): AsyncIterable<Uint8Array> {
   const report = run.options.onProgress;
   for await (const chunk of source) {
+    read.bytes += chunk.byteLength;
     report?.(desc, chunk.byteLength);
     yield chunk;
   }

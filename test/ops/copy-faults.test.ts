@@ -104,13 +104,16 @@ describe("copy (loopback fault proxy)", () => {
     // Above 1 MiB the registry store streams the blob in one PATCH, which it cannot repeat itself.
     const large = bigImage(1, 1, 3 * 1024 * 1024);
     await pushToRegistry(registry.host, "faults/large", large.blobs, large.index.desc, "v1");
+    let progress = 0;
     const copyLarge = async (name: string): Promise<RegistryStore> => {
       const dst = store(name, proxy.host);
+      progress = 0;
       await copyImage({
         src: store("faults/large", registry.host),
         reference: "v1",
         dst,
         tag: "v1",
+        progress: { onProgress: (_d, bytes) => (progress += bytes) },
       });
       return dst;
     };
@@ -124,6 +127,8 @@ describe("copy (loopback fault proxy)", () => {
     );
     for (const b of large.blobs) assert.equal(await dst.exists(b.desc), true, b.desc.digest);
     assert.equal((await dst.resolve("v1")).digest, large.index.desc.digest);
+    const total = large.blobs.reduce((sum, b) => sum + b.desc.size, 0);
+    assert.equal(progress, total, "the repeated push's bytes are counted once");
     proxy.reset();
 
     proxy.rule = (m, url) =>

@@ -64,7 +64,8 @@ async function progressBar(): Promise<{
       },
       onProgress: (_d, bytes) => {
         state.done += bytes;
-        state.sent += bytes;
+        // A repeated push takes its bytes back from "done"; they were sent all the same.
+        if (bytes > 0) state.sent += bytes;
         update();
       },
       // A mount moves no bytes: done, but not part of the transfer speed.
