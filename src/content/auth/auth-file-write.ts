@@ -3,25 +3,18 @@
 // directory created 0700, and an atomic replace (a temporary file in the same directory, renamed
 // over the old one), so a reader never sees half a file and a crash never loses the old one.
 // Every other key of the file (credHelpers, credsStore, other hosts) is kept as it was.
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { dirname, join, basename } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
 import { OcicompatError } from "../../oci/errors.js";
 import { isObject } from "../../oci/json-value.js";
+import { writeFileAtomic } from "../layout/files.js";
+import { readConfigText } from "./docker-config.js";
 
 type JsonObject = Record<string, unknown>;
 
 async function readAuthFile(path: string): Promise<JsonObject | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new OcicompatError("IO", `cannot read ${path}: ${(err as Error).message}`, {
-      subject: path,
-      cause: err,
-    });
-  }
+  const text = await readConfigText(path);
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = text.trim() === "" ? {} : JSON.parse(text);
@@ -46,23 +39,9 @@ async function readAuthFile(path: string): Promise<JsonObject | undefined> {
 }
 
 async function writeAtomically(path: string, content: string): Promise<void> {
-  const dir = dirname(path);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(content, "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await rename(temp, path);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await writeFileAtomic(path, Buffer.from(content, "utf8"), { mode: 0o600 });
   } catch (err) {
     throw new OcicompatError("IO", `cannot write ${path}: ${(err as Error).message}`, {
       subject: path,

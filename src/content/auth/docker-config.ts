@@ -60,14 +60,10 @@ export function dockerConfigPath(options: DockerConfigOptions = {}): string {
   return join(dir, "config.json");
 }
 
-/** config.json, or undefined when there is none. Throws when it exists but cannot be used. */
-export async function loadDockerConfig(
-  path: string,
-  format: { legacy?: boolean } = {},
-): Promise<DockerConfigFile | undefined> {
-  let text: string;
+/** A credentials file's text, or undefined when there is none; IO error when it cannot be read. */
+export async function readConfigText(path: string): Promise<string | undefined> {
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new OcicompatError("IO", `cannot read ${path}: ${(err as Error).message}`, {
@@ -75,6 +71,15 @@ export async function loadDockerConfig(
       cause: err,
     });
   }
+}
+
+/** config.json, or undefined when there is none. Throws when it exists but cannot be used. */
+export async function loadDockerConfig(
+  path: string,
+  format: { legacy?: boolean } = {},
+): Promise<DockerConfigFile | undefined> {
+  const text = await readConfigText(path);
+  if (text === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);

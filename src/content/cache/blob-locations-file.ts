@@ -4,9 +4,8 @@
 // atomic rename. Two processes ending together may lose each other's news (only a missed mount
 // later), never corrupt the file. A file that is not a memory is ignored with a warning and
 // replaced at the next save.
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import {
   blobLocationsFromJson,
   blobLocationsToJson,
@@ -14,6 +13,7 @@ import {
   mergeBlobLocations,
   type BlobLocations,
 } from "./blob-locations.js";
+import { writeMemoFile } from "./memo-file.js";
 
 export const BLOB_LOCATIONS_FILE = "blob-locations.json";
 
@@ -58,14 +58,7 @@ export async function saveBlobLocations(dir: string, learnt: BlobLocations): Pro
   if (!learnt.changed) return;
   const stored = await loadBlobLocations(dir);
   const merged = mergeBlobLocations(stored, learnt);
-  const temp = join(dir, `.${BLOB_LOCATIONS_FILE}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await mkdir(dir, { recursive: true });
-    // Repository names are the user's business: readable by the user only.
-    await writeFile(temp, `${JSON.stringify(blobLocationsToJson(merged))}\n`, { mode: 0o600 });
-    await rename(temp, join(dir, BLOB_LOCATIONS_FILE));
-    learnt.changed = false;
-  } catch {
-    await unlink(temp).catch(() => undefined);
-  }
+  // Repository names are the user's business: readable by the user only.
+  const text = `${JSON.stringify(blobLocationsToJson(merged))}\n`;
+  if (await writeMemoFile(dir, BLOB_LOCATIONS_FILE, text, 0o600)) learnt.changed = false;
 }

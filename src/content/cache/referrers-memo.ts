@@ -4,9 +4,9 @@
 // Entries expire: a registry may be upgraded, and a stale "no API" would miss referrers that
 // tools pushed with a subject only. A memo that cannot be read or written is ignored; it only
 // saves requests.
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { writeMemoFile } from "./memo-file.js";
 
 /** How long a learnt answer is trusted. */
 export const REFERRERS_MEMO_TTL_MS = 60 * 60 * 1000;
@@ -61,12 +61,5 @@ export function mergeReferrersMemo(
 
 /** Writes the memo atomically (temp file + rename); failures are swallowed. */
 export async function saveReferrersMemo(dir: string, memo: ReferrersMemo): Promise<void> {
-  const temp = join(dir, `.${FILE}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(temp, `${JSON.stringify(Object.fromEntries(memo))}\n`, { mode: 0o644 });
-    await rename(temp, join(dir, FILE));
-  } catch {
-    await unlink(temp).catch(() => undefined);
-  }
+  await writeMemoFile(dir, FILE, `${JSON.stringify(Object.fromEntries(memo))}\n`, 0o644);
 }

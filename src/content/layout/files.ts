@@ -86,9 +86,9 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /** Writes `bytes` to a synced temp file beside `path`; the caller renames or links it. */
-async function writeTemp(path: string, bytes: Uint8Array): Promise<string> {
+async function writeTemp(path: string, bytes: Uint8Array, mode = 0o644): Promise<string> {
   const temp = tempPathFor(path);
-  const handle = await open(temp, "wx", 0o644);
+  const handle = await open(temp, "wx", mode);
   try {
     await handle.writeFile(bytes);
     await handle.sync();
@@ -101,9 +101,16 @@ async function writeTemp(path: string, bytes: Uint8Array): Promise<string> {
   return temp;
 }
 
-/** Replaces `path` with `bytes` atomically: readers see the old or the new file, never a mix. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = await writeTemp(path, bytes);
+/**
+ * Replaces `path` with `bytes` atomically: readers see the old or the new file, never a mix.
+ * `mode` is the new file's (default 0644).
+ */
+export async function writeFileAtomic(
+  path: string,
+  bytes: Uint8Array,
+  options: { mode?: number } = {},
+): Promise<void> {
+  const temp = await writeTemp(path, bytes, options.mode);
   try {
     await rename(temp, path);
   } catch (err) {
