@@ -200,23 +200,14 @@ async function streamedUpload(
 ): Promise<void> {
   let location = session ?? (await startUpload(ctx, signal)).location;
   try {
-    const res = await send(ctx, {
-      method: "PATCH",
-      url: location,
-      headers: {
-        "content-type": "application/octet-stream",
-        "content-length": String(desc.size),
-      },
-      body: body instanceof Uint8Array ? body : cancellable(verifying(body, desc), signal),
-      scopes: [pushScope(ctx.repository)],
-      accept: [202],
-      retry: false,
-      context: { reference: desc.digest, what: "blob upload" },
+    location = await patchUpload(
+      ctx,
+      location,
+      desc,
+      { "content-length": String(desc.size) },
+      body instanceof Uint8Array ? body : cancellable(verifying(body, desc), signal),
       signal,
-    });
-    await res.body.dump().catch(() => undefined);
-    const next = res.header("location");
-    if (next !== undefined) location = new URL(next, res.url).href;
+    );
     await finishUpload(ctx, location, desc, new Uint8Array(0), signal);
   } catch (err) {
     await cancelUpload(ctx, location, signal);
@@ -248,23 +239,14 @@ async function chunkedUpload(
       signal,
     );
     for await (const chunk of rechunk(source, chunkSize)) {
-      const res = await send(ctx, {
-        method: "PATCH",
-        url: location,
-        headers: {
-          "content-type": "application/octet-stream",
-          "content-range": `${offset}-${offset + chunk.byteLength - 1}`,
-        },
-        body: chunk,
-        scopes: [pushScope(ctx.repository)],
-        accept: [202],
-        retry: false,
-        context: { reference: desc.digest, what: "blob upload" },
+      location = await patchUpload(
+        ctx,
+        location,
+        desc,
+        { "content-range": `${offset}-${offset + chunk.byteLength - 1}` },
+        chunk,
         signal,
-      });
-      await res.body.dump().catch(() => undefined);
-      const next = res.header("location");
-      if (next !== undefined) location = new URL(next, res.url).href;
+      );
       offset += chunk.byteLength;
     }
     await finishUpload(ctx, location, desc, new Uint8Array(0), signal);
@@ -272,6 +254,31 @@ async function chunkedUpload(
     await cancelUpload(ctx, location, signal);
     throw err;
   }
+}
+
+/** One PATCH of an upload session (never repeated: its body may be a stream); the next Location. */
+async function patchUpload(
+  ctx: RepositoryContext,
+  location: string,
+  desc: ContentDescriptor,
+  headers: Record<string, string>,
+  body: Uint8Array | AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  const res = await send(ctx, {
+    method: "PATCH",
+    url: location,
+    headers: { "content-type": "application/octet-stream", ...headers },
+    body,
+    scopes: [pushScope(ctx.repository)],
+    accept: [202],
+    retry: false,
+    context: { reference: desc.digest, what: "blob upload" },
+    signal,
+  });
+  await res.body.dump().catch(() => undefined);
+  const next = res.header("location");
+  return next === undefined ? location : new URL(next, res.url).href;
 }
 
 /** The closing PUT of an upload session, with the last (or only) bytes. */
