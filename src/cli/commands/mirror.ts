@@ -19,20 +19,11 @@ import {
   withHelp,
 } from "../help.js";
 
-interface MirrorFlags {
-  listen?: string;
+/** The file's settings as flags: `--upstream` repeats, and commander checks the policy's choices. */
+interface MirrorFlags extends Omit<MirrorFileConfig, "upstreams" | "onIncompatible" | "labels"> {
   upstream: string[];
   config?: string;
-  node?: string;
-  platform?: string;
   onIncompatible?: string;
-  timeout?: string;
-  verdictTtl?: string;
-  cache?: boolean;
-  cacheBlobs?: boolean;
-  plainHttp?: boolean;
-  insecure?: boolean;
-  caFile?: string;
   labels: string[];
 }
 
