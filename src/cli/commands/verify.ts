@@ -181,26 +181,19 @@ export function protectCommand(run: (code: Code) => void): Command {
   );
 }
 
+function protectStatus(status: string): string {
+  if (status === "protected") return color.green("protected");
+  return status === "already" ? "already protected" : color.red(status);
+}
+
 function renderProtect(r: ProtectResult): string {
   const lines: string[] = [];
   for (const e of r.entries) {
-    const status =
-      e.status === "protected"
-        ? color.green("protected")
-        : e.status === "already"
-          ? "already protected"
-          : color.red(e.status);
-    lines.push(`${e.location}  ${e.form} ${e.digest}  ${status}`);
+    lines.push(`${e.location}  ${e.form} ${e.digest}  ${protectStatus(e.status)}`);
     if (e.message) lines.push(`  ${e.message}`);
   }
   for (const i of r.images) {
-    const status =
-      i.status === "protected"
-        ? color.green("protected")
-        : i.status === "already"
-          ? "already protected"
-          : color.red(i.status);
-    lines.push(`${i.location}  image ${i.digest}  ${status}`);
+    lines.push(`${i.location}  image ${i.digest}  ${protectStatus(i.status)}`);
   }
   for (const w of r.writes) {
     const what = w.tag === undefined ? w.descriptor.digest : `${w.tag} -> ${w.descriptor.digest}`;
