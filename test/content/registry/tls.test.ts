@@ -1,7 +1,6 @@
 // HTTPS registries with a certificate the system does not trust: --ca-file and --insecure,
 // against an in-test HTTPS server with a throwaway self-signed certificate.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
@@ -10,9 +9,11 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { RegistryClient } from "../../../src/content/registry/client.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
+import { makeCertificate } from "../../support/certificate.js";
 import { FakeRegistry } from "./helpers.js";
 
 let dir: string;
+let caFile: string;
 let server: Server;
 let host: string;
 const sockets = new Set<Socket>();
@@ -20,31 +21,8 @@ const fake = new FakeRegistry();
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "ocicompat-tls-"));
-  const key = join(dir, "key.pem");
-  const cert = join(dir, "cert.pem");
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ],
-    { stdio: "ignore" },
-  );
+  const { cert, key } = makeCertificate(dir);
+  caFile = cert;
   server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -89,7 +67,7 @@ describe("(in-test server: TLS)", () => {
     const client = new RegistryClient({
       registry: host,
       plainHttp: false,
-      caFile: join(dir, "cert.pem"),
+      caFile,
     });
     try {
       assert.equal(client.baseUrl, `https://${host}`);

@@ -1,39 +1,11 @@
-// Webhook test support: a self-signed certificate made with openssl, an HTTPS client that trusts
-// only it, and the fixtures of test/fixtures/admission with their images replaced.
-import { execFileSync } from "node:child_process";
+// Webhook test support: a self-signed certificate (test/support/certificate.ts), an HTTPS client
+// that trusts only it, and the fixtures of test/fixtures/admission with their images replaced.
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 
-export function makeCertificate(dir: string, name = "cert"): { cert: string; key: string } {
-  const cert = join(dir, `${name}.pem`);
-  const key = join(dir, `${name}-key.pem`);
-  execFileSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      `/CN=ocicompat-webhook-${name}`,
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    ],
-    { stdio: "ignore" },
-  );
-  return { cert, key };
-}
+export { makeCertificate } from "../../support/certificate.js";
 
 export interface HttpsAnswer {
   status: number;
