@@ -4,7 +4,6 @@
 // no-op takes a few hundred milliseconds, mostly process start-up, so it runs NOOP_RUNS times,
 // alternating the two tools, and reports medians; the other cases run once.
 import { spawn } from "node:child_process";
-import { createCipheriv, createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,31 +13,12 @@ import { copyImage } from "../src/ops/copy.js";
 import { startFaultProxy, type FaultProxy } from "../test/ops/copy-support.js";
 import { startRegistry } from "../test/support/registry.js";
 import { median, type Measurement } from "./harness.js";
+import { jsonBlob, pseudoRandomBytes, randomLayer } from "./generated-content.js";
 
 const PLATFORMS = ["amd64", "arm64", "ppc64le", "s390x"];
 const LAYERS = 3;
 const LAYER_BYTES = 16 * 1024 * 1024;
-const CHUNK = 1024 * 1024;
 const NOOP_RUNS = 7;
-
-async function* pseudoRandom(seed: number, total: number): AsyncIterable<Uint8Array> {
-  const cipher = createCipheriv("aes-256-ctr", Buffer.alloc(32, seed), Buffer.alloc(16, 1));
-  const zeros = Buffer.alloc(CHUNK);
-  for (let done = 0; done < total; done += CHUNK)
-    yield cipher.update(zeros.subarray(0, Math.min(CHUNK, total - done)));
-}
-
-async function digestOf(source: AsyncIterable<Uint8Array>): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of source) hash.update(chunk);
-  return `sha256:${hash.digest("hex")}`;
-}
-
-function json(mediaType: string, value: unknown) {
-  const bytes = Buffer.from(JSON.stringify(value));
-  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-  return { desc: { mediaType, digest, size: bytes.byteLength }, bytes };
-}
 
 /** Runs a command to completion; resolves with its wall time. The proxy keeps serving meanwhile. */
 function timed(cmd: string, args: string[]): Promise<number> {
@@ -104,21 +84,17 @@ export async function run(): Promise<Measurement[]> {
       const layers = [];
       for (let l = 0; l < LAYERS; l++) {
         const s = seed++;
-        const desc = {
-          mediaType: MediaType.ImageLayerGzip,
-          digest: await digestOf(pseudoRandom(s, LAYER_BYTES)),
-          size: LAYER_BYTES,
-        };
-        await store.push(desc, pseudoRandom(s, LAYER_BYTES));
+        const desc = await randomLayer(s, LAYER_BYTES);
+        await store.push(desc, pseudoRandomBytes(s, LAYER_BYTES));
         layers.push(desc);
       }
-      const config = json(MediaType.ImageConfig, {
+      const config = jsonBlob(MediaType.ImageConfig, {
         architecture,
         os: "linux",
         rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
       });
       await store.push(config.desc, config.bytes);
-      const manifest = json(MediaType.ImageManifest, {
+      const manifest = jsonBlob(MediaType.ImageManifest, {
         schemaVersion: 2,
         mediaType: MediaType.ImageManifest,
         config: config.desc,
@@ -127,7 +103,7 @@ export async function run(): Promise<Measurement[]> {
       await store.push(manifest.desc, manifest.bytes);
       entries.push({ ...manifest.desc, platform: { architecture, os: "linux" } });
     }
-    const index = json(MediaType.ImageIndex, {
+    const index = jsonBlob(MediaType.ImageIndex, {
       schemaVersion: 2,
       mediaType: MediaType.ImageIndex,
       manifests: entries,

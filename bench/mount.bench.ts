@@ -11,61 +11,22 @@
 // (`unshare -m`). Where that is not allowed, it uses the shared directory; the layers are new
 // random bytes per run, so nothing in it is about them except what the priming copy recorded.
 import { spawn, spawnSync } from "node:child_process";
-import { createCipheriv } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLayout } from "../src/content/layout.js";
-import { computeDigest } from "../src/oci/digest.js";
-import { MediaType } from "../src/oci/media-types.js";
 import { startFaultProxy, type FaultProxy } from "../test/ops/copy-support.js";
 import { startRegistry } from "../test/support/registry.js";
 import { median, type Measurement } from "./harness.js";
+import { pushRandomImage } from "./generated-content.js";
 
 const LAYER_BYTES = Number(process.env["BENCH_MOUNT_MB"] ?? 256) * 1024 * 1024;
 const RUNS = Number(process.env["BENCH_MOUNT_RUNS"] ?? 3);
-const CHUNK = 4 * 1024 * 1024;
 const SKOPEO_CACHE = "/var/lib/containers/cache";
-
-function json(mediaType: string, value: unknown) {
-  const bytes = Buffer.from(JSON.stringify(value));
-  return { desc: { mediaType, digest: computeDigest(bytes), size: bytes.byteLength }, bytes };
-}
-
-async function* pseudoRandom(seed: number, total: number): AsyncIterable<Uint8Array> {
-  const cipher = createCipheriv("aes-256-ctr", Buffer.alloc(32, seed), Buffer.alloc(16, 2));
-  const zeros = Buffer.alloc(CHUNK);
-  for (let done = 0; done < total; done += CHUNK)
-    yield cipher.update(zeros.subarray(0, Math.min(CHUNK, total - done)));
-}
 
 /** A layout holding a one-layer image whose layer is new random bytes (`seed`). */
 async function layoutImage(dir: string, seed: number): Promise<void> {
-  const { createHash } = await import("node:crypto");
-  const hash = createHash("sha256");
-  for await (const chunk of pseudoRandom(seed, LAYER_BYTES)) hash.update(chunk);
-  const layer = {
-    mediaType: MediaType.ImageLayerGzip,
-    digest: `sha256:${hash.digest("hex")}`,
-    size: LAYER_BYTES,
-  };
-  const layout = await openLayout(dir, { create: true });
-  await layout.push(layer, pseudoRandom(seed, LAYER_BYTES));
-  const config = json(MediaType.ImageConfig, {
-    architecture: "amd64",
-    os: "linux",
-    rootfs: { type: "layers", diff_ids: [layer.digest] },
-    seed,
-  });
-  await layout.push(config.desc, config.bytes);
-  const manifest = json(MediaType.ImageManifest, {
-    schemaVersion: 2,
-    mediaType: MediaType.ImageManifest,
-    config: config.desc,
-    layers: [layer],
-  });
-  await layout.push(manifest.desc, manifest.bytes);
-  await layout.tag(manifest.desc, "v1");
+  await pushRandomImage(await openLayout(dir, { create: true }), seed, [LAYER_BYTES], "v1");
 }
 
 function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {

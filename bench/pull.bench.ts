@@ -1,31 +1,17 @@
 // Pull throughput: an image with one 256 MiB layer, from the local CNCF registry into an OCI
 // layout, ocicompat vs `skopeo copy`, and ocicompat's peak RSS (it must stay flat while streaming).
 import { spawnSync } from "node:child_process";
-import { createCipheriv, createHash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRegistryStore } from "../src/content/registry/index.js";
 import { MediaType } from "../src/oci/media-types.js";
 import { startRegistry } from "../test/support/registry.js";
+import { pseudoRandomBytes, randomLayer } from "./generated-content.js";
 import type { Measurement } from "./harness.js";
 
 const LAYER_BYTES = 256 * 1024 * 1024;
-const CHUNK = 1024 * 1024;
-
-/** Deterministic incompressible bytes (AES-CTR over zeros), produced as a stream. */
-async function* pseudoRandom(total: number): AsyncIterable<Uint8Array> {
-  const cipher = createCipheriv("aes-256-ctr", Buffer.alloc(32, 7), Buffer.alloc(16, 1));
-  const zeros = Buffer.alloc(CHUNK);
-  for (let done = 0; done < total; done += CHUNK)
-    yield cipher.update(zeros.subarray(0, Math.min(CHUNK, total - done)));
-}
-
-async function digestOf(source: AsyncIterable<Uint8Array>): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of source) hash.update(chunk);
-  return `sha256:${hash.digest("hex")}`;
-}
 
 function json(value: unknown): { bytes: Uint8Array; digest: string; size: number } {
   const bytes = Buffer.from(JSON.stringify(value));
@@ -41,12 +27,8 @@ export async function run(): Promise<Measurement[]> {
   const work = mkdtempSync(join(tmpdir(), "ocicompat-bench-pull-"));
   try {
     const store = createRegistryStore({ registry: registry.host, repository: "bench/big" });
-    const layer = {
-      mediaType: MediaType.ImageLayerGzip,
-      digest: await digestOf(pseudoRandom(LAYER_BYTES)),
-      size: LAYER_BYTES,
-    };
-    await store.push(layer, pseudoRandom(LAYER_BYTES));
+    const layer = await randomLayer(7, LAYER_BYTES);
+    await store.push(layer, pseudoRandomBytes(7, LAYER_BYTES));
     const config = json({
       architecture: "amd64",
       os: "linux",

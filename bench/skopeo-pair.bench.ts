@@ -11,70 +11,19 @@
 // this one.
 // Run `npm run build` first (the CLI bundle is what runs).
 import { spawn } from "node:child_process";
-import { createCipheriv, createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLayout } from "../src/content/layout.js";
 import { createRegistryStore } from "../src/content/registry/index.js";
-import type { Store } from "../src/content/store.js";
-import { MediaType } from "../src/oci/media-types.js";
 import { startRegistry } from "../test/support/registry.js";
 import { median, type Measurement } from "./harness.js";
+import { pushRandomImage } from "./generated-content.js";
 
 const MiB = 1024 * 1024;
 const PAIR_RUNS = Number(process.env.PAIR_RUNS ?? 3);
 const SMALL_RUNS = Number(process.env.SMALL_RUNS ?? 7);
 const TIME = "/usr/bin/time";
-
-function pseudoRandom(seed: number, total: number): Iterable<Uint8Array> {
-  const cipher = createCipheriv("aes-256-ctr", Buffer.alloc(32, seed), Buffer.alloc(16, 1));
-  const zeros = Buffer.alloc(MiB);
-  return (function* () {
-    for (let done = 0; done < total; done += MiB)
-      yield cipher.update(zeros.subarray(0, Math.min(MiB, total - done)));
-  })();
-}
-
-async function* replay(chunks: Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  yield* chunks;
-}
-
-function json(mediaType: string, value: unknown) {
-  const bytes = Buffer.from(JSON.stringify(value));
-  const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
-  return { desc: { mediaType, digest, size: bytes.byteLength }, bytes };
-}
-
-/** Pushes a one-platform image of layers with the given sizes (pseudo-random bytes) and tags it. */
-async function pushImage(store: Store, seed: number, sizes: number[], tag: string): Promise<void> {
-  const layers = [];
-  for (const [i, size] of sizes.entries()) {
-    const hash = createHash("sha256");
-    for (const chunk of pseudoRandom(seed + i, size)) hash.update(chunk);
-    const desc = {
-      mediaType: MediaType.ImageLayerGzip,
-      digest: `sha256:${hash.digest("hex")}`,
-      size,
-    };
-    await store.push(desc, replay(pseudoRandom(seed + i, size)));
-    layers.push(desc);
-  }
-  const config = json(MediaType.ImageConfig, {
-    architecture: "amd64",
-    os: "linux",
-    rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
-  });
-  await store.push(config.desc, config.bytes);
-  const manifest = json(MediaType.ImageManifest, {
-    schemaVersion: 2,
-    mediaType: MediaType.ImageManifest,
-    config: config.desc,
-    layers,
-  });
-  await store.push(manifest.desc, manifest.bytes);
-  await store.tag(manifest.desc, tag);
-}
 
 interface Run {
   ms: number;
@@ -141,12 +90,12 @@ export async function run(): Promise<Measurement[]> {
   try {
     const layoutDir = join(work, "source-layout");
     const layout = await openLayout(layoutDir, { create: true });
-    await pushImage(layout, 1, [200 * MiB], "big");
+    await pushRandomImage(layout, 1, [200 * MiB], "big");
     const multi = [24, 1, 16, 2, 8, 20, 4, 12, 1, 18, 6, 10].map((m) => m * MiB);
-    await pushImage(layout, 100, multi, "multi");
+    await pushRandomImage(layout, 100, multi, "multi");
     const src = createRegistryStore({ registry: host, repository: "bench/src" });
-    await pushImage(src, 200, [256 * MiB], "big");
-    await pushImage(src, 300, [2 * MiB, 64 * 1024], "small");
+    await pushRandomImage(src, 200, [256 * MiB], "big");
+    await pushRandomImage(src, 300, [2 * MiB, 64 * 1024], "small");
     await src.close();
 
     const skopeo = (from: string, to: string) => [
