@@ -46,12 +46,12 @@ export function formatProgress(s: ProgressState): string {
   const rate = s.elapsedMs >= MIN_ELAPSED_FOR_RATE_MS ? (s.sent * 1000) / s.elapsedMs : 0;
   const speed = rate > 0 ? `${formatBytes(Math.round(rate))}/s` : "-- B/s";
   const left = Math.max(s.total - s.done, 0);
-  const eta = left === 0 ? "0s" : rate > 0 ? formatDuration(left / rate) : "--";
+  const eta = left === 0 ? "0s" : rate > 0 ? formatEta(left / rate) : "--";
   return `copying [${bar}] ${percent}% | ${formatBytes(s.done)} / ${formatBytes(s.total)} | ${speed} | ETA ${eta} | ${s.items} blob${s.items === 1 ? "" : "s"}`;
 }
 
 /** `45s`, `3m07s`, `1h02m`: short, and steady in width within each range. */
-export function formatDuration(seconds: number): string {
+export function formatEta(seconds: number): string {
   const total = Math.ceil(seconds);
   if (total < 60) return `${total}s`;
   const minutes = Math.floor(total / 60);

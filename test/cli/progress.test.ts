@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { tempDir } from "../content/layout-support.js";
 import { runCli } from "./run-cli.js";
-import { formatDuration, formatProgress, showsProgress } from "../../src/cli/progress.js";
+import { formatEta, formatProgress, showsProgress } from "../../src/cli/progress.js";
 
 const MiB = 1024 * 1024;
 
@@ -52,13 +52,13 @@ describe("formatProgress", () => {
   });
 });
 
-describe("formatDuration", () => {
+describe("formatEta", () => {
   test("seconds, minutes with seconds, hours with minutes", () => {
-    assert.equal(formatDuration(0.2), "1s");
-    assert.equal(formatDuration(59), "59s");
-    assert.equal(formatDuration(187), "3m07s");
-    assert.equal(formatDuration(3720), "1h02m");
-    assert.equal(formatDuration(500 * 3600), ">99h");
+    assert.equal(formatEta(0.2), "1s");
+    assert.equal(formatEta(59), "59s");
+    assert.equal(formatEta(187), "3m07s");
+    assert.equal(formatEta(3720), "1h02m");
+    assert.equal(formatEta(500 * 3600), ">99h");
   });
 });
 
