@@ -65,15 +65,16 @@ export function readDecision(annotation: unknown): Decision | undefined {
 }
 
 /**
- * The node affinity the pod itself asks for: the recorded `own` while the current affinity is
- * still exactly what the webhook wrote, otherwise the current one (someone changed it since; their
- * version is the user's now).
+ * The node affinity the pod itself asks for: the recorded `own` while the current affinity (whose
+ * affinityDigest is `currentDigest`) is still exactly what the webhook wrote, otherwise the
+ * current one (someone changed it since; their version is the user's now).
  */
 export function ownAffinity(
   current: NodeAffinity | undefined,
+  currentDigest: string,
   previous: Decision | undefined,
 ): NodeAffinity | undefined {
-  if (previous !== undefined && previous.wrote === affinityDigest(current)) return previous.own;
+  if (previous !== undefined && previous.wrote === currentDigest) return previous.own;
   return current;
 }
 

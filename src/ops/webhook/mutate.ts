@@ -91,7 +91,8 @@ export async function mutate(
         : undefined;
     const previous = readDecision(annotation);
     const current = at.spec.affinity?.nodeAffinity;
-    const own = ownAffinity(current, previous);
+    const currentDigest = affinityDigest(current);
+    const own = ownAffinity(current, currentDigest, previous);
     const patchTo = (
       affinity: typeof own,
       text: string | undefined,
@@ -101,7 +102,7 @@ export async function mutate(
       const patch = affinityPatch(request.object, at.path, at.spec, affinity, text);
       if (
         patch.length === 0 ||
-        (affinityDigest(affinity) === affinityDigest(current) && text === annotation)
+        (affinityDigest(affinity) === currentDigest && text === annotation)
       ) {
         return {
           review: answer(request.uid, warningsField(warnings)),
