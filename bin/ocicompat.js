@@ -93,7 +93,9 @@ function writeCache(cache, script) {
 
 const cache = codeCacheFile();
 const cachedData = cache && readOwn(cache.file);
-const source = readFileSync(bundle, "utf8");
+// esbuild writes ASCII only (its default charset), so Latin-1 decoding gives the same string
+// without UTF-8 validation: ~2 ms of a 1.2 MB file.
+const source = readFileSync(bundle, "latin1");
 const script = new Script(
   `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
   { filename: bundle, ...(cachedData ? { cachedData } : {}) },

@@ -10,27 +10,34 @@ import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-// undici's HTTP/2 client gets a stand-in for node:http2 (scripts/bundle-shims/http2.cjs).
-const lazyHttp2 = {
-  name: "lazy-http2",
+// Stand-ins for Node built-ins that a dependency loads at start but a command rarely or never
+// uses (each file in scripts/bundle-shims/ says what it serves and why): [built-in, importers].
+const standIns = [
+  // undici's HTTP/2 client: node:http2.
+  ["http2", /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/],
+  // undici: node:http's IncomingMessage and maxHeaderSize only.
+  ["http", /undici[\\/]lib[\\/](core[\\/]util|dispatcher[\\/]client)\.js$/],
+  // undici: only assert(value, message).
+  ["assert", /undici[\\/]lib[\\/]/],
+  // commander: node:child_process, for executable subcommands.
+  ["child_process", /commander[\\/]lib[\\/]command\.js$/],
+];
+const shimFile = { child_process: "child-process" };
+const lazyBuiltins = {
+  name: "lazy-builtins",
   setup(build) {
-    build.onResolve({ filter: /^node:http2$/ }, (args) =>
-      /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/.test(args.importer)
-        ? { path: fileURLToPath(new URL("bundle-shims/http2.cjs", import.meta.url)) }
-        : undefined,
-    );
-  },
-};
-
-// commander gets a stand-in for node:child_process (scripts/bundle-shims/child-process.cjs).
-const lazyChildProcess = {
-  name: "lazy-child-process",
-  setup(build) {
-    build.onResolve({ filter: /^node:child_process$/ }, (args) =>
-      /commander[\\/]lib[\\/]command\.js$/.test(args.importer)
-        ? { path: fileURLToPath(new URL("bundle-shims/child-process.cjs", import.meta.url)) }
-        : undefined,
-    );
+    for (const [builtin, importer] of standIns) {
+      const filter = new RegExp(`^(node:)?${builtin}$`);
+      build.onResolve({ filter }, (args) =>
+        importer.test(args.importer)
+          ? {
+              path: fileURLToPath(
+                new URL(`bundle-shims/${shimFile[builtin] ?? builtin}.cjs`, import.meta.url),
+              ),
+            }
+          : undefined,
+      );
+    }
   },
 };
 
@@ -51,7 +58,7 @@ await build({
   sourcesContent: false, // the sources are dist/src, shipped beside it
   legalComments: "linked",
   logLevel: "warning",
-  plugins: [lazyHttp2, lazyChildProcess],
+  plugins: [lazyBuiltins],
 });
 const id = createHash("sha256").update(readFileSync(outfile)).digest("hex").slice(0, 32);
 writeFileSync(`${outdir}/main.id`, `${id}\n`);

@@ -1,10 +1,12 @@
 // scripts/bundle-cli.mjs gives undici's HTTP/2 client a stand-in for node:http2, so that no
 // command loads node:http2 (ocicompat never speaks HTTP/2): the stand-in must hold the real values.
-// commander gets one for node:child_process, which it needs only for executable subcommands.
+// commander gets one for node:child_process, which it needs only for executable subcommands; undici
+// gets ones for node:http (two values) and node:assert (one function).
 import assert from "node:assert/strict";
 import { spawnSync, type spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { IncomingMessage, maxHeaderSize } from "node:http";
 import { constants } from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +50,61 @@ test("a registry command of the bundled CLI does not load node:http2", () => {
   const loaded = builtinsLoaded(["copy", "--help"]);
   assert.match(loaded, /NativeModule net\b/, "the registry stack was loaded");
   assert.doesNotMatch(loaded, /NativeModule http2\b/);
+});
+
+test("a registry command of the bundled CLI loads neither node:http, node:tls nor node:assert", () => {
+  const loaded = builtinsLoaded(["copy", "--help"]);
+  assert.match(loaded, /NativeModule net\b/, "the registry stack was loaded");
+  assert.doesNotMatch(loaded, /NativeModule (http|tls|assert)\b/);
+});
+
+interface HttpStandIn {
+  IncomingMessage: unknown;
+  maxHeaderSize: number;
+}
+
+test("undici's stand-in for node:http holds node:http's own IncomingMessage class and header limit", () => {
+  const shim = require("../scripts/bundle-shims/http.cjs") as HttpStandIn;
+  assert.equal(shim.IncomingMessage, IncomingMessage);
+  assert.equal(shim.maxHeaderSize, maxHeaderSize);
+});
+
+test("undici's stand-in for node:http reports a header limit set by --max-http-header-size, on the command line or in NODE_OPTIONS", () => {
+  const script = `const shim = require(${JSON.stringify(require.resolve("../scripts/bundle-shims/http.cjs"))}); console.log(shim.maxHeaderSize, require("node:http").maxHeaderSize)`;
+  const viaArgv = spawnSync(process.execPath, ["--max-http-header-size=32768", "-e", script], {
+    encoding: "utf8",
+  });
+  assert.equal(viaArgv.stdout.trim(), "32768 32768", viaArgv.stderr);
+  const viaEnv = spawnSync(process.execPath, ["-e", script], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "--max-http-header-size=65536" },
+  });
+  assert.equal(viaEnv.stdout.trim(), "65536 65536", viaEnv.stderr);
+});
+
+test("undici calls node:assert only as a function, which is all its stand-in provides", () => {
+  const lib = join("node_modules", "undici", "lib");
+  const files = readdirSync(lib, { recursive: true, encoding: "utf8" }).filter((f) =>
+    f.endsWith(".js"),
+  );
+  assert.ok(files.length > 50, "undici's sources were found");
+  for (const file of files) {
+    const text = readFileSync(join(lib, file), "utf8");
+    if (!/require\('node:assert'\)/.test(text)) continue;
+    assert.doesNotMatch(text, /\bassert\.\w+/, `${file} uses a member of node:assert`);
+    assert.match(text, /const assert = require\('node:assert'\)/, file);
+  }
+});
+
+test("the stand-in for node:assert passes truthy values and throws node:assert's AssertionError shape otherwise", () => {
+  const shim = require("../scripts/bundle-shims/assert.cjs") as (v: unknown, m?: string) => void;
+  shim(1, "fine");
+  assert.throws(
+    () => shim(0, "disturbed"),
+    (err: Error & { code?: string }) =>
+      err.name === "AssertionError" && err.code === "ERR_ASSERTION" && err.message === "disturbed",
+  );
+  assert.throws(() => shim(false), /falsy/);
 });
 
 test("commander's stand-in for node:child_process loads the real module on its first spawn", () => {

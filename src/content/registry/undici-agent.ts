@@ -1,9 +1,10 @@
-// undici's Agent with its request API, loaded without the rest of the package. undici's entry
+// undici's Agent with its request API (and its TLS connector), loaded without the rest of the package. undici's entry
 // point also loads fetch, WebSocket, the cache and the mocks, which cost every CLI start about
 // 90 ms of compile time; the registry client needs only these three files. undici is pinned to an
 // exact version in package.json because these paths are not part of its public API.
-import type { Agent as UndiciAgent } from "undici";
+import type { Agent as UndiciAgent, buildConnector as undiciBuildConnector } from "undici";
 import api from "undici/lib/api/index.js";
+import buildConnectorImpl from "undici/lib/core/connect.js";
 import AgentImpl from "undici/lib/dispatcher/agent.js";
 import DispatcherImpl from "undici/lib/dispatcher/dispatcher.js";
 
@@ -12,3 +13,5 @@ Object.assign(DispatcherImpl.prototype, api);
 
 export const Agent = AgentImpl as typeof UndiciAgent;
 export type Agent = UndiciAgent;
+
+export const buildConnector = buildConnectorImpl as typeof undiciBuildConnector;

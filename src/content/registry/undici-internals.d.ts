@@ -1,4 +1,4 @@
-// The three undici files undici-agent.ts loads directly; their real types are undici's own.
+// The undici files undici-agent.ts loads directly; their real types are undici's own.
 declare module "undici/lib/api/index.js" {
   const api: Record<string, unknown>;
   export default api;
@@ -10,4 +10,8 @@ declare module "undici/lib/dispatcher/agent.js" {
 declare module "undici/lib/dispatcher/dispatcher.js" {
   const Dispatcher: { prototype: object };
   export default Dispatcher;
+}
+declare module "undici/lib/core/connect.js" {
+  const buildConnector: (...args: never[]) => unknown;
+  export default buildConnector;
 }

@@ -2,6 +2,7 @@
 // anonymous, started once for the file.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { after, before, describe, test } from "node:test";
 import { RegistryClient } from "../../../src/content/registry/client.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
@@ -59,6 +60,29 @@ describe("registry store against distribution 2.8", () => {
   test("ping answers on a loopback registry over plain HTTP by default", async () => {
     assert.match(client.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     await client.ping();
+  });
+
+  test("existence checks (HEAD) one after another reuse the connection (undici closes it after a HEAD unless told)", async () => {
+    const s = store("team/keepalive");
+    await pushImage(s, amd64);
+    const own = new RegistryClient({ registry: registry.host, retry: fastRetry });
+    const mine = createRegistryStore({ repository: "team/keepalive", client: own });
+    const connections: unknown[] = [];
+    const onConnected = (message: unknown): void => void connections.push(message);
+    try {
+      // undici's pool may open a second connection while its first is still being set up.
+      assert.equal(await mine.exists(amd64.config.desc), true);
+      assert.equal(await mine.exists(amd64.layer.desc), true);
+      subscribe("undici:client:connected", onConnected);
+      const absent = { ...amd64.layer.desc, digest: computeDigest(new Uint8Array([7])) };
+      for (const desc of [amd64.manifest.desc, absent, amd64.config.desc, amd64.layer.desc]) {
+        assert.equal(await mine.exists(desc), desc !== absent);
+      }
+      assert.equal(connections.length, 0);
+    } finally {
+      unsubscribe("undici:client:connected", onConnected);
+      await own.close();
+    }
   });
 
   test("a multi-platform index round-trips: blobs, manifests, index, tag", async () => {
