@@ -24,6 +24,7 @@ import {
   canMount,
   canTagComplete,
   fetchBytes,
+  hasManifestRequests,
   hasReferrers,
   isManifestType,
   knowsReferrersApi,
@@ -113,6 +114,8 @@ interface Run {
   referrerSource: (Store & ReferrersCapable) | undefined;
   /** Referrers found per subject digest, for the fallback tags. */
   found: Map<string, { subject: ContentDescriptor; listed: ContentDescriptor[] }>;
+  /** The root, when it is to be tagged; `tagged` once its push did that too. */
+  root: { digest: string; tag: string | undefined; tagged: boolean };
 }
 
 /**
@@ -136,16 +139,16 @@ export async function copyGraph(
   root: ContentDescriptor,
   options: CopyOptions = {},
 ): Promise<CopyStats> {
-  const run = startRun(src, dst, options);
+  const run = startRun(src, dst, root, options);
   throwIfCancelled(options.signal);
   followableDescriptor(root, "$", `the root of the copy from ${src.name}`);
   await walkGraph(run, root, "copy");
   if (run.referrerSource !== undefined && run.found.size > 0) await writeReferrersTags(run);
-  if (options.tag !== undefined) await tagRoot(run, root, options.tag);
+  if (options.tag !== undefined && !run.root.tagged) await tagRoot(run, root, options.tag);
   return run.stats;
 }
 
-function startRun(src: Store, dst: Store, options: CopyOptions): Run {
+function startRun(src: Store, dst: Store, root: ContentDescriptor, options: CopyOptions): Run {
   const mountFrom = options.mountFrom;
   return {
     src,
@@ -172,6 +175,7 @@ function startRun(src: Store, dst: Store, options: CopyOptions): Run {
         : () => (mountFrom === undefined ? [] : [mountFrom]),
     referrerSource: options.referrers === true && hasReferrers(src) ? src : undefined,
     found: new Map(),
+    root: { digest: root.digest, tag: options.tag, tagged: false },
   };
 }
 
@@ -237,7 +241,9 @@ async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> 
   if (present) skipped(walk, desc);
   else {
     await beforeWrite(run, desc);
-    await onSide(run, "destination", desc, (o) => run.limit(() => run.dst.push(desc, bytes, o)));
+    await onSide(run, "destination", desc, (o) =>
+      run.limit(() => pushDocument(run, desc, bytes, o)),
+    );
     copied(walk, desc);
   }
   // Referrers name their subject, so they follow it; a referrer may also contain its subject (an
@@ -247,6 +253,26 @@ async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> 
     search.catch(() => undefined); // awaited by walkGraph; this only marks it handled
     walk.searches.push(search);
   }
+}
+
+/**
+ * Writes a manifest or index whose children are all in place. The root goes straight under its
+ * tag where the destination can do that in one request (a registry's PUT by tag), instead of
+ * under its digest and then again under the tag; the tag still names it only once it is complete.
+ */
+async function pushDocument(
+  run: Run,
+  desc: ContentDescriptor,
+  bytes: Uint8Array,
+  options: CallOptions,
+): Promise<void> {
+  const { dst, root } = run;
+  if (desc.digest === root.digest && root.tag !== undefined && hasManifestRequests(dst)) {
+    await dst.pushManifest(desc, bytes, root.tag, options);
+    root.tagged = true;
+    return;
+  }
+  await dst.push(desc, bytes, options);
 }
 
 /** A blob: skipped when present, else mounted when a source repository allows, else streamed. */

@@ -128,6 +128,30 @@ export interface MountCapable {
   mountCandidates?(desc: ContentDescriptor): readonly string[];
 }
 
+/**
+ * A store that reads a manifest by tag in one request (a registry: GET, where resolve() is a HEAD)
+ * and keeps its bytes for the fetch of its digest that follows, and that writes a manifest under a
+ * tag in one request (a registry: PUT by tag, where push() then tag() are two). A copy uses both:
+ * it reads every root it resolves and tags every root it writes.
+ */
+export interface ManifestRequests {
+  getManifest(
+    reference: string,
+    options?: CallOptions,
+  ): Promise<{ descriptor: ContentDescriptor; bytes: Uint8Array }>;
+  pushManifest(
+    desc: ContentDescriptor,
+    bytes: Uint8Array,
+    tag?: string,
+    options?: CallOptions,
+  ): Promise<unknown>;
+}
+
+export function hasManifestRequests(store: Store): store is Store & ManifestRequests {
+  const s = store as Partial<ManifestRequests>;
+  return typeof s.getManifest === "function" && typeof s.pushManifest === "function";
+}
+
 export function hasReferrers(store: Store): store is Store & ReferrersCapable {
   return typeof (store as Partial<ReferrersCapable>).referrers === "function";
 }

@@ -8,6 +8,7 @@ import { RegistryClient } from "../../../src/content/registry/client.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
 import { createRegistryStore, type RegistryStore } from "../../../src/content/registry/store.js";
 import { referrersTag } from "../../../src/content/registry/documents.js";
+import { copyImage } from "../../../src/ops/copy.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { OcicompatError } from "../../../src/oci/errors.js";
 import { EmptyDescriptor, MediaType } from "../../../src/oci/media-types.js";
@@ -118,6 +119,23 @@ describe("registry store against distribution 2.8", () => {
     const mark = log.length;
     await s.resolve("v1");
     assert.deepEqual(since(mark), [`HEAD /v2/team/app/manifests/v1`]);
+  });
+
+  test("a copy between repositories reads the root in one GET and writes it under its tag in one PUT, after its children", async () => {
+    const from = store("team/app");
+    const to = store("team/copy-requests");
+    const mark = log.length;
+    await copyImage({ src: from, reference: "v1", dst: to, tag: "v2" });
+    const requests = since(mark);
+    const manifests = requests.filter((r) => r.includes("/manifests/"));
+    const rootAt = (method: string) =>
+      manifests.filter((r) => r.startsWith(method) && r.includes(`/manifests/${idx.desc.digest}`));
+    assert.equal(manifests[0], "GET /v2/team/app/manifests/v1");
+    assert.deepEqual(rootAt("GET /v2/team/app/"), [], "the root is not fetched again by digest");
+    assert.deepEqual(rootAt("PUT"), [], "the root is not written under its digest");
+    assert.equal(manifests.at(-1), "PUT /v2/team/copy-requests/manifests/v2");
+    assert.equal(manifests.filter((r) => r.startsWith("PUT")).length, 3, "two children, one root");
+    assert.deepEqual(await to.resolve("v2"), idx.desc);
   });
 
   test("getManifest returns descriptor and verified bytes in one GET", async () => {
