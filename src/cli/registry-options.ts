@@ -43,7 +43,7 @@ export function addRegistryOptions(command: Command, defaultTimeout: string): Co
     .addOption(
       new Option(
         "--creds <user:password>",
-        "credentials for the registries named (visible in ps: prefer $OCICOMPAT_CREDS or --password-stdin)",
+        "credentials for the one registry this command reads (visible in ps: prefer $OCICOMPAT_CREDS or --password-stdin)",
       ).env("OCICOMPAT_CREDS"),
     )
     .addOption(new Option("--username <name>", "registry user name (with --password-stdin)"))

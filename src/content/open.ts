@@ -2,6 +2,7 @@
 // One opener per command keeps one HTTP client per registry host and closes everything at the end.
 // Layout, archive and registry code load on first use, so a command loads only the stack its
 // references need (registry-only commands skip the tar stack, layout-only ones HTTP and TLS).
+import { OcicompatError } from "../oci/errors.js";
 import type { Reference } from "../oci/reference.js";
 import {
   firstOf,
@@ -34,8 +35,9 @@ export interface RegistryAccess {
   insecure?: boolean;
   caFile?: string;
   /**
-   * Explicit credentials (`--creds`, `--username` with `--password-stdin`), for the registries
-   * the opened references name; tried before the auth files.
+   * Explicit credentials (`--creds`, `--username` with `--password-stdin`), for the one registry
+   * the opened references name; tried before the auth files. Opening a reference to a second
+   * registry is refused (USAGE): its 401 would otherwise be answered with this password.
    */
   username?: string;
   password?: string;
@@ -151,11 +153,25 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
     return reference === undefined ? { store } : { store, reference };
   };
 
+  // The registry explicit credentials are for: the first one opened.
+  let explicitFor: string | undefined;
+  const checkExplicitCredentials = (registry: string): void => {
+    if (options.username === undefined || options.credentials !== undefined) return;
+    explicitFor ??= registry;
+    if (registry === explicitFor) return;
+    throw new OcicompatError(
+      "USAGE",
+      `the credentials given on the command line are for ${explicitFor}, and this run also reads ${registry}: they are never sent to a second registry. Keep each registry's credentials in an auth file instead (ocicompat login ${registry}, or --authfile)`,
+      { subject: registry },
+    );
+  };
+
   return {
     async open(ref, openOptions = {}) {
       const create = openOptions.create ?? options.create ?? false;
       switch (ref.scheme) {
         case "registry": {
+          checkExplicitCredentials(ref.registry);
           // Loaded on first use too: layout and archive commands skip the HTTP and TLS stack.
           const { createRegistryStore, RegistryClient } = await import("./registry/index.js");
           const scope =

@@ -94,4 +94,28 @@ describe("ocicompat affinity", () => {
     assert.match(noAllow.stderr, /--allow-registry HOST/);
     assert.ok(!hasStackTrace(noAllow.stderr));
   });
+
+  test("webhook refuses command-line credentials unless it may contact exactly one registry", () => {
+    const certs = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+    for (const allow of [["*"], ["a.example", "b.example"]]) {
+      const run = runCli([
+        "webhook",
+        ...certs,
+        ...allow.flatMap((h) => ["--allow-registry", h]),
+        "--creds",
+        "u:p",
+      ]);
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, /--creds and --username are for one registry/);
+      assert.ok(!run.stderr.includes("u:p"));
+    }
+    const viaEnv = runCli(["webhook", ...certs, "--allow-registry", "*"], {
+      env: { ...process.env, OCICOMPAT_CREDS: "u:p" },
+    });
+    assert.match(viaEnv.stderr, /--creds and --username are for one registry/);
+    // One registry: the credentials are accepted, and the next check (the certificate) speaks.
+    const one = runCli(["webhook", ...certs, "--allow-registry", "a.example", "--creds", "u:p"]);
+    assert.equal(one.status, 2);
+    assert.doesNotMatch(one.stderr, /are for one registry/);
+  });
 });

@@ -319,7 +319,7 @@ describe("copy with credentials per side (spawned; two registries with htpasswd)
       { env: s.env },
     );
     assert.equal(toA.status, 0, toA.stderr);
-    // Each registry knows one user only: one set of credentials for both sides cannot work.
+    // One password for two registries is refused before either is asked: it would reach both.
     const shared = runCli(
       [
         "copy",
@@ -331,7 +331,11 @@ describe("copy with credentials per side (spawned; two registries with htpasswd)
       { env: s.env },
     );
     assert.equal(shared.status, 2);
-    assert.match(shared.stderr, new RegExp(`wrong credentials for ${b.host}`));
+    assert.match(
+      shared.stderr,
+      new RegExp(`would go to both ${a.host} and ${b.host}: .*--src-creds and --dest-creds`),
+    );
+    assert.ok(!shared.stderr.includes(ALICE.password));
     const sided = runCli(
       [
         "copy",

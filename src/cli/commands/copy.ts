@@ -172,6 +172,7 @@ export function copyCommand(run: (code: Code) => void): Command {
           "USAGE",
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
+      refuseSharedCredentials(opts, srcRef, dstRef);
       const openers = await copyOpenersFrom(opts, { blobLocations: opts.mountMemory !== false });
       // Dead read buffers are freed while data moves, the archive's extraction and packing included.
       const relief = startMemoryRelief();
@@ -214,5 +215,21 @@ export function copyCommand(run: (code: Code) => void): Command {
       else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);
     },
+  );
+}
+
+/**
+ * Command-line credentials are for one registry (content/open.ts). A copy between two registries
+ * takes them per side, so that neither gets the other's password.
+ */
+function refuseSharedCredentials(flags: CopyFlags, src: Reference, dst: Reference): void {
+  const shared = (flags.creds !== undefined && flags.creds !== "") || flags.username !== undefined;
+  if (!shared || src.scheme !== "registry" || dst.scheme !== "registry") return;
+  if (src.registry === dst.registry) return;
+  const side = (value: string | undefined) => value !== undefined && value !== "";
+  if (side(flags.srcCreds) || side(flags.destCreds)) return;
+  throw new OcicompatError(
+    "USAGE",
+    `--creds (or --username) would go to both ${src.registry} and ${dst.registry}: give each side its own, --src-creds and --dest-creds (or --src-authfile and --dest-authfile)`,
   );
 }

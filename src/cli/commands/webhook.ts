@@ -83,6 +83,16 @@ export function webhookCommand(run: (code: ExitCode) => void): Command {
         "name the registries the webhook may contact with --allow-registry HOST (or --allow-registry '*'): pod specs are user input",
       );
     }
+    // Explicit credentials go to one registry only (content/open.ts); a server that would refuse
+    // its second registry mid-review is refused now instead.
+    const explicit =
+      (flags.creds !== undefined && flags.creds !== "") || flags.username !== undefined;
+    if (explicit && (flags.allowRegistry.length !== 1 || flags.allowRegistry[0] === "*")) {
+      throw new OcicompatError(
+        "USAGE",
+        "--creds and --username are for one registry, and the webhook may contact several (--allow-registry): keep each registry's credentials in an auth file (--authfile)",
+      );
+    }
     const { host, port } = parseListen(flags.listen);
     const deadlineMs = parseDuration(flags.timeout ?? "5s") || 5000;
     const catalog = await loadCatalog(flags.labels);
