@@ -88,7 +88,7 @@ describe("check --spec: warnings on stderr in every output mode", () => {
   }
 });
 
-describe("check REF and inspect: leniently read compatibilities warn on stderr in every output mode", () => {
+describe("check REF, select and inspect: leniently read compatibilities warn on stderr in every output mode", () => {
   for (const format of FORMATS) {
     test(`check -o ${format}: stdout parses as ${format}, each warning names the entry on stderr`, () => {
       const r = runCli(["check", "--node", NODE, "-o", format, layoutRef]);
@@ -98,6 +98,22 @@ describe("check REF and inspect: leniently read compatibilities warn on stderr i
         r.stderr,
         /^ocicompat: warning: oci:.*:v1: entry 0 \(linux\/amd64, sha256:\w{12}\): blob sha256:\w{12}: \$\.\S+: /m,
       );
+    });
+
+    test(`select -o ${format}: stdout parses as ${format} (a digest for table), each warning names the entry on stderr`, () => {
+      const r = runCli(["select", "--node", NODE, "-o", format, layoutRef]);
+      assert.ok(r.status === 0 || r.status === 1, r.stderr);
+      const out = parseOutput(format, r.stdout);
+      if (format === "table" && r.status === 0)
+        assert.match(out as string, /^sha256:[0-9a-f]{64}\n$/);
+      const lines = r.stderr.split("\n").filter((l) => l.includes(": blob sha256:"));
+      assert.ok(lines.length > 0, r.stderr);
+      for (const line of lines) {
+        assert.match(
+          line,
+          /^ocicompat: warning: oci:.*:v1: entry 0 \(linux\/amd64, sha256:\w{12}\): blob sha256:\w{12}: \$\.\S+: /,
+        );
+      }
     });
 
     test(`inspect -o ${format}: stdout parses as ${format}, each warning names the entry on stderr`, () => {

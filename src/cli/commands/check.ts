@@ -90,7 +90,6 @@ export function checkCommand(run: (code: ExitCode) => void): Command {
       }
       const selection = await runSelection(input, opts);
       writeWarnings(selection);
-      writeCompatWarnings(selection);
       // What discovery could not read explains labels reported as unknown.
       for (const d of selection.diagnostics) {
         process.stderr.write(`ocicompat: note: discovery: ${d.probe}: ${d.message}\n`);
@@ -289,20 +288,6 @@ function renderEntry(e: EntryReport): string[] {
   }
   if (e.excludedBy === "compatibilities") out.push(`${indent}no compatibility set passes`);
   return out;
-}
-
-/**
- * Deviations from the proposals' text that were read leniently (docs/interop.md), one line per
- * entry and JSON path, on stderr in every output mode.
- */
-function writeCompatWarnings(s: ImageSelection): void {
-  for (const e of s.entries) {
-    for (const w of e.compat?.warnings ?? []) {
-      process.stderr.write(
-        `ocicompat: ${color.yellow("warning")}: ${s.reference}: entry ${e.path.join(".")} (${e.platform ?? "no platform"}, ${short(e.digest)}): ${e.compat?.form ?? ""} ${short(e.compat?.digest ?? "")}: ${w.path}: ${w.message}\n`,
-      );
-    }
-  }
 }
 
 /** NFD compatibilities: each one's status, and every rule with the failing expression. */

@@ -8,7 +8,14 @@ import { loadCatalog } from "../../ops/load-catalog.js";
 import { selectImage, type ImageSelection } from "../../ops/select.js";
 import { COMPAT_SOURCES, type CompatSource } from "../../ops/select/read-image.js";
 import { exitCodeForVerdicts, noteFollowUp, type ExitCode } from "../exit-codes.js";
-import { color, labelsOption, outputOption, renderData, type OutputFormat } from "../output.js";
+import {
+  color,
+  labelsOption,
+  outputOption,
+  renderData,
+  shortDigest as short,
+  type OutputFormat,
+} from "../output.js";
 import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
 import { deadlineSignal, DEFAULT_TIMEOUTS } from "../deadline.js";
 import {
@@ -162,10 +169,25 @@ export async function runSelection(input: string, flags: SelectionFlags): Promis
   return selection;
 }
 
-/** Dangling or corrupt compatibilities and unreadable entries, loudly, on stderr. */
+/**
+ * On stderr, in every output mode: dangling or corrupt compatibilities and unreadable entries,
+ * then the deviations from the proposals' text that were read leniently (docs/interop.md), one
+ * line per entry and JSON path.
+ */
 export function writeWarnings(selection: ImageSelection): void {
-  for (const w of selection.warnings) {
-    process.stderr.write(`ocicompat: ${color.yellow("warning")}: ${selection.reference}: ${w}\n`);
+  const warn = (line: string): void => {
+    process.stderr.write(
+      `ocicompat: ${color.yellow("warning")}: ${selection.reference}: ${line}\n`,
+    );
+  };
+  for (const w of selection.warnings) warn(w);
+  for (const e of selection.entries) {
+    const compat = e.compat;
+    for (const w of compat?.warnings ?? []) {
+      warn(
+        `entry ${e.path.join(".")} (${e.platform ?? "no platform"}, ${short(e.digest)}): ${compat?.form ?? ""} ${short(compat?.digest ?? "")}: ${w.path}: ${w.message}`,
+      );
+    }
   }
 }
 
