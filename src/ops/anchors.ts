@@ -170,15 +170,33 @@ export async function keepPrevious(
   next: ContentDescriptor,
   replaced: readonly ContentDescriptor[],
 ): Promise<string | undefined> {
+  const plan = await previousToKeep(writer, subjectDigest, next, replaced);
+  if (plan === undefined) return undefined;
+  if (!plan.exists)
+    await writer.tag("keep-tag", plan.previous.descriptor, plan.previous.bytes, plan.tag);
+  return plan.tag;
+}
+
+/**
+ * What keepPrevious keeps, read without writing (a dry run shows it): the keep tag, what the
+ * `.compat` tag names now, and whether the keep tag exists already (content-addressed: one that
+ * exists keeps what its name says).
+ */
+export async function previousToKeep(
+  writer: Pick<ContentWriter, "store" | "callOptions">,
+  subjectDigest: string,
+  next: ContentDescriptor,
+  replaced: readonly ContentDescriptor[],
+): Promise<
+  | { tag: string; previous: { descriptor: ContentDescriptor; bytes: Uint8Array }; exists: boolean }
+  | undefined
+> {
   const store = writer.store;
   const previous = await readTagged(store, compatTag(subjectDigest), writer.callOptions);
   if (previous === undefined || previous.descriptor.digest === next.digest) return undefined;
   const tag = keepTag(keyOf(previous, replaced));
   const existing = await readTagged(store, tag, writer.callOptions);
-  // Content-addressed: a keep tag that exists keeps what its name says already.
-  if (existing === undefined)
-    await writer.tag("keep-tag", previous.descriptor, previous.bytes, tag);
-  return tag;
+  return { tag, previous, exists: existing !== undefined };
 }
 
 /** The digest the keep tag of `tagged` is named after (see keepPrevious). */

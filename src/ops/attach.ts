@@ -33,6 +33,7 @@ import {
   compatTag,
   fallbackTag,
   keepPrevious,
+  previousToKeep,
   referrerDescriptor,
   writeReferrersTag,
   type AnchorPolicy,
@@ -361,6 +362,7 @@ export async function attach(
       result,
       newIndex,
       tag,
+      await keepTagsPlanned(writer, anchor, planned, result.entries),
     );
     return result;
   }
@@ -441,6 +443,49 @@ export async function checkUnmoved(
   }
 }
 
+/**
+ * Per planned entry, the keep tag a registry attach would leave on what the entry's `.compat` tag
+ * names now (anchors.ts, keepPrevious), read from the registry; nothing is written. The write is
+ * listed once per tag name (entries sharing a J blob share its keeper), as the attach makes it.
+ */
+async function keepTagsPlanned(
+  writer: ContentWriter,
+  anchor: AnchorPolicy,
+  planned: readonly PlannedEntry[],
+  entries: readonly AttachedEntry[],
+): Promise<{ tag?: string; write?: PlannedWrite }[]> {
+  if (writer.kind !== "registry" || !chooseAnchors(anchor, writer.kind, false).compatTag) {
+    return planned.map(() => ({}));
+  }
+  const listed = new Set<string>();
+  const plans: { tag?: string; write?: PlannedWrite }[] = [];
+  for (const [i, p] of planned.entries()) {
+    const next = p.manifest.content.descriptor;
+    const replaced = entries[i]?.replaced ?? [];
+    const plan = await previousToKeep(writer, p.subject.digest, next, replaced);
+    if (plan === undefined) {
+      plans.push({});
+      continue;
+    }
+    const fresh = !plan.exists && !listed.has(plan.tag);
+    listed.add(plan.tag);
+    plans.push({
+      tag: plan.tag,
+      ...(fresh
+        ? {
+            write: {
+              action: "tag",
+              role: "keep-tag",
+              descriptor: plan.previous.descriptor,
+              tag: plan.tag,
+            },
+          }
+        : {}),
+    });
+  }
+  return plans;
+}
+
 function dryRunWrites(
   kind: "registry" | "layout",
   anchor: AnchorPolicy,
@@ -450,6 +495,7 @@ function dryRunWrites(
   result: AttachResult,
   newIndex: ContentDescriptor,
   tag: string,
+  keepTags: readonly { tag?: string; write?: PlannedWrite }[],
 ): PlannedWrite[] {
   const writes: PlannedWrite[] = [];
   for (const b of blobs)
@@ -463,6 +509,9 @@ function dryRunWrites(
     const entry = result.entries[i] as AttachedEntry;
     const manifest = p.manifest.content.descriptor;
     if (choice.compatTag) {
+      const keep = keepTags[i];
+      if (keep?.write !== undefined) writes.push(keep.write);
+      if (keep?.tag !== undefined) entry.anchors.keptPrevious = keep.tag;
       const name = compatTag(p.subject.digest);
       writes.push({
         action: "tag",

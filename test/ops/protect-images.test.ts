@@ -48,7 +48,10 @@ const protects: Record<string, ProtectResult> = {};
 let protectAgain: ProtectResult;
 const chosenBefore: Record<string, string | undefined> = {};
 /** Per re-attached repository: the first attach (v1-old names its index) and the second. */
-const reattached: Record<string, { first: AttachResult; second: AttachResult }> = {};
+const reattached: Record<
+  string,
+  { first: AttachResult; dryRun: AttachResult; second: AttachResult }
+> = {};
 
 async function withStore<T>(
   repository: string,
@@ -89,8 +92,14 @@ async function reattach(
     const first = await attach(store, "v1", { sets: SETS[repository]!, all: true, ...options });
     await store.tag(first.newIndex, "v1-old");
     await protect(store, "v1", { images: true });
+    const dryRun = await attach(store, "v1", {
+      sets: later,
+      all: true,
+      ...secondOptions,
+      dryRun: true,
+    });
     const second = await attach(store, "v1", { sets: later, all: true, ...secondOptions });
-    reattached[repository] = { first, second };
+    reattached[repository] = { first, dryRun, second };
   });
 }
 
@@ -193,6 +202,18 @@ describe("re-attach keeps the earlier index's compat content (real garbage-colle
       assert.deepEqual(
         kept.map((w) => [w.tag, w.descriptor.digest]),
         [...expected],
+      );
+    });
+
+    test(`${repository}: a dry run of the re-attach lists the same keep tags, and writes none of them`, () => {
+      const { dryRun, second } = reattached[repository]!;
+      const keepWrites = (r: AttachResult) =>
+        r.writes.filter((w) => w.role === "keep-tag").map((w) => [w.tag, w.descriptor.digest]);
+      assert.ok(keepWrites(second).length > 0);
+      assert.deepEqual(keepWrites(dryRun), keepWrites(second));
+      assert.deepEqual(
+        dryRun.entries.map((e) => e.anchors.keptPrevious),
+        second.entries.map((e) => e.anchors.keptPrevious),
       );
     });
 
