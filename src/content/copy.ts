@@ -24,8 +24,8 @@ import {
   canMount,
   canTagComplete,
   fetchBytes,
-  hasManifestRequests,
   hasReferrers,
+  isManifestPusher,
   isManifestType,
   knowsReferrersApi,
   carryVerification,
@@ -267,7 +267,7 @@ async function pushDocument(
   options: CallOptions,
 ): Promise<void> {
   const { dst, root } = run;
-  if (desc.digest === root.digest && root.tag !== undefined && hasManifestRequests(dst)) {
+  if (desc.digest === root.digest && root.tag !== undefined && isManifestPusher(dst)) {
     await dst.pushManifest(desc, bytes, root.tag, options);
     root.tagged = true;
     return;

@@ -129,27 +129,21 @@ export interface MountCapable {
 }
 
 /**
- * A store that reads a manifest by tag in one request (a registry: GET, where resolve() is a HEAD)
- * and keeps its bytes for the fetch of its digest that follows, and that writes a manifest under a
- * tag in one request (a registry: PUT by tag, where push() then tag() are two). A copy uses both:
- * it reads every root it resolves and tags every root it writes.
+ * A store that writes manifests itself, under their digest or a tag in one request (a registry:
+ * PUT by tag, where push() then tag() are two), and reports whether it indexed the manifest's
+ * subject (`OCI-Subject`). attach writes through it; a copy writes its root that way.
  */
-export interface ManifestRequests {
-  getManifest(
-    reference: string,
-    options?: CallOptions,
-  ): Promise<{ descriptor: ContentDescriptor; bytes: Uint8Array }>;
+export interface ManifestPusher {
   pushManifest(
     desc: ContentDescriptor,
     bytes: Uint8Array,
     tag?: string,
     options?: CallOptions,
-  ): Promise<unknown>;
+  ): Promise<{ subjectAccepted: boolean }>;
 }
 
-export function hasManifestRequests(store: Store): store is Store & ManifestRequests {
-  const s = store as Partial<ManifestRequests>;
-  return typeof s.getManifest === "function" && typeof s.pushManifest === "function";
+export function isManifestPusher(store: Store): store is Store & ManifestPusher {
+  return typeof (store as Partial<ManifestPusher>).pushManifest === "function";
 }
 
 export function hasReferrers(store: Store): store is Store & ReferrersCapable {

@@ -8,7 +8,6 @@ import { canAbandon } from "../content/abandon.js";
 import { copyGraph, type CopyOptions, type CopyStats } from "../content/copy.js";
 import {
   fetchBytes,
-  hasManifestRequests,
   hasReferrers,
   type ContentDescriptor,
   type ReferrersCapable,
@@ -113,11 +112,9 @@ export async function copyImage(request: CopyRequest): Promise<CopyResult> {
 async function copyOnce(request: CopyRequest): Promise<CopyResult> {
   const { src, dst } = request;
   const call = request.signal === undefined ? {} : { signal: request.signal };
-  // A registry source answers with the root's bytes in the same request (kept for the copy's
-  // fetch of it): one GET instead of a HEAD and then a GET.
-  const sourceRoot = hasManifestRequests(src)
-    ? (await src.getManifest(request.reference, call)).descriptor
-    : await src.resolve(request.reference, call);
+  // A HEAD, not a GET with the bytes: a copy the destination already holds then costs no
+  // manifest GET, which registries that meter pulls (Docker Hub) count (docs/design.md, "Copy").
+  const sourceRoot = await src.resolve(request.reference, call);
   let source = src;
   let root = sourceRoot;
   let kept: string[] | undefined;

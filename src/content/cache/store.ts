@@ -5,13 +5,7 @@
 // on the cache's word would leave a dangling reference behind. Every call's options (its
 // AbortSignal) go on to the inner store; a cache hit is cancelled like any other stream.
 import { cancellable, throwIfCancelled } from "../cancel.js";
-import {
-  canMount,
-  hasManifestRequests,
-  hasReferrers,
-  knowsReferrersApi,
-  verifying,
-} from "../store.js";
+import { canMount, hasReferrers, knowsReferrersApi, verifying } from "../store.js";
 import type { Body, CacheAnswering, ContentDescriptor, Store } from "../store.js";
 import { isCacheableDigest, type ContentCache } from "./disk.js";
 
@@ -64,13 +58,6 @@ export function withCache(inner: Store, cache: ContentCache): Store & CacheAnswe
         ? { closeMountSession: inner.closeMountSession.bind(inner) }
         : {}),
       ...(inner.mountCandidates ? { mountCandidates: inner.mountCandidates.bind(inner) } : {}),
-    });
-  }
-  // By tag, or a write: never the cache's business.
-  if (hasManifestRequests(inner)) {
-    Object.assign(store, {
-      getManifest: inner.getManifest.bind(inner),
-      pushManifest: inner.pushManifest.bind(inner),
     });
   }
   // Whether a registry's referrers API works is learnt as it is used: read it live.

@@ -9,24 +9,11 @@ import { throwIfCancelled } from "../../content/cancel.js";
 import {
   canTagComplete,
   fetchBytes,
+  isManifestPusher,
   type CallOptions,
   type ContentDescriptor,
   type Store,
 } from "../../content/store.js";
-
-/** A store that writes manifests itself and reports `OCI-Subject` (the registry store). */
-interface ManifestPusher {
-  pushManifest(
-    desc: ContentDescriptor,
-    bytes: Uint8Array,
-    tag?: string,
-    options?: CallOptions,
-  ): Promise<{ subjectAccepted: boolean }>;
-}
-
-function isManifestPusher(store: Store): store is Store & ManifestPusher {
-  return typeof (store as Partial<ManifestPusher>).pushManifest === "function";
-}
 
 export type WriteAction = "blob" | "manifest" | "tag";
 
