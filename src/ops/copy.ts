@@ -113,7 +113,8 @@ async function copyOnce(request: CopyRequest): Promise<CopyResult> {
   const { src, dst } = request;
   const call = request.signal === undefined ? {} : { signal: request.signal };
   // A HEAD, not a GET with the bytes: a copy the destination already holds then costs no
-  // manifest GET, which registries that meter pulls (Docker Hub) count (docs/design.md, "Copy").
+  // manifest GET, which registries that meter pulls (Docker Hub) count (docs/design.md, "A
+  // copy's requests").
   const sourceRoot = await src.resolve(request.reference, call);
   let source = src;
   let root = sourceRoot;
