@@ -69,6 +69,11 @@ function given(value: string | undefined): string | undefined {
   return value === "" ? undefined : value;
 }
 
+/** Whether the flags (or $OCICOMPAT_CREDS) give credentials for one registry. */
+export function hasCommandLineCredentials(flags: RegistryFlags): boolean {
+  return given(flags.creds) !== undefined || flags.username !== undefined;
+}
+
 /** The credentials the flags give, if any; reads standard input for --password-stdin. */
 async function explicitCredentials(
   flags: RegistryFlags,

@@ -9,6 +9,7 @@ import {
   addCopySideOptions,
   addRegistryOptions,
   copyOpenersFrom,
+  hasCommandLineCredentials,
   withOpener,
   type CopySideFlags,
   type RegistryFlags,
@@ -223,8 +224,8 @@ export function copyCommand(run: (code: Code) => void): Command {
  * takes them per side, so that neither gets the other's password.
  */
 function refuseSharedCredentials(flags: CopyFlags, src: Reference, dst: Reference): void {
-  const shared = (flags.creds !== undefined && flags.creds !== "") || flags.username !== undefined;
-  if (!shared || src.scheme !== "registry" || dst.scheme !== "registry") return;
+  if (!hasCommandLineCredentials(flags) || src.scheme !== "registry" || dst.scheme !== "registry")
+    return;
   if (src.registry === dst.registry) return;
   const side = (value: string | undefined) => value !== undefined && value !== "";
   if (side(flags.srcCreds) || side(flags.destCreds)) return;

@@ -11,7 +11,12 @@ import {
 import { parseDuration } from "../deadline.js";
 import { ExitCode } from "../exit-codes.js";
 import { labelsOption } from "../output.js";
-import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+import {
+  addRegistryOptions,
+  hasCommandLineCredentials,
+  openerFrom,
+  type RegistryFlags,
+} from "../registry-options.js";
 import { type CommandHelp, EXIT_ERROR, LABEL_PACK_ENV, REGISTRY_ENV, withHelp } from "../help.js";
 
 interface WebhookFlags extends RegistryFlags {
@@ -85,9 +90,8 @@ export function webhookCommand(run: (code: ExitCode) => void): Command {
     }
     // Explicit credentials go to one registry only (content/open.ts); a server that would refuse
     // its second registry mid-review is refused now instead.
-    const explicit =
-      (flags.creds !== undefined && flags.creds !== "") || flags.username !== undefined;
-    if (explicit && (flags.allowRegistry.length !== 1 || flags.allowRegistry[0] === "*")) {
+    const oneRegistry = flags.allowRegistry.length === 1 && flags.allowRegistry[0] !== "*";
+    if (hasCommandLineCredentials(flags) && !oneRegistry) {
       throw new OcicompatError(
         "USAGE",
         "--creds and --username are for one registry, and the webhook may contact several (--allow-registry): keep each registry's credentials in an auth file (--authfile)",
