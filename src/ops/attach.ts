@@ -510,7 +510,8 @@ function dryRunWrites(
     const manifest = p.manifest.content.descriptor;
     if (choice.compatTag) {
       const keep = keepTags[i];
-      if (keep?.write !== undefined) writes.push(keep.write);
+      if (keep?.write !== undefined)
+        writes.push({ ...keep.write, ...(conditional ? { conditional } : {}) });
       if (keep?.tag !== undefined) entry.anchors.keptPrevious = keep.tag;
       const name = compatTag(p.subject.digest);
       writes.push({
