@@ -6,7 +6,7 @@
 "use strict";
 const { createHash } = require("node:crypto");
 const { closeSync, fstatSync, mkdirSync, openSync, readdirSync } = require("node:fs");
-const { readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
+const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const { homedir } = require("node:os");
 const { dirname, isAbsolute, join } = require("node:path");
@@ -82,9 +82,14 @@ function writeCache(cache, script) {
     const temp = `${cache.file}.${process.pid}.tmp`;
     writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
     renameSync(temp, cache.file);
-    // Caches of other builds are never offered again.
+    // A cache of another build is never offered to this one. It may still serve another install
+    // (a global one beside npx's): removing it at once would make two builds recompile by turns,
+    // so only what no build has written for a week goes.
+    const cutoff = Date.now() - 7 * 24 * 3600 * 1000;
     for (const name of readdirSync(cache.dir)) {
-      if (!name.startsWith(`${cache.id}-`)) rmSync(join(cache.dir, name), { force: true });
+      if (name.startsWith(`${cache.id}-`)) continue;
+      const path = join(cache.dir, name);
+      if (statSync(path).mtimeMs < cutoff) rmSync(path, { force: true });
     }
   } catch {
     // A cache that cannot be written costs the next run a compile, nothing more.

@@ -3,7 +3,7 @@
 // it; a broken one costs a compile, never a failure.
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { writeFileSync } from "node:fs";
+import { utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -61,15 +61,19 @@ describe("the CLI's code cache", () => {
     assert.equal(statSync(file).mode & 0o777, 0o600);
   });
 
-  test("caches of other builds are removed when this build writes its own", () => {
+  test("caches of other builds are removed when this build writes its own, once no build has written them for a week", () => {
     const dir = join(work, "stale");
     run(dir);
     const name = files(dir)[0] as string;
     const stale = `0123456789abcdef0123456789abcdef${name.slice(32)}`;
+    const recent = `fedcba9876543210fedcba9876543210${name.slice(32)}`;
     rmSync(join(dir, name));
     writeFileSync(join(dir, stale), "old build", { mode: 0o600 });
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    utimesSync(join(dir, stale), eightDaysAgo, eightDaysAgo);
+    writeFileSync(join(dir, recent), "another install's build", { mode: 0o600 });
     run(dir);
-    assert.deepEqual(files(dir), [name]);
+    assert.deepEqual(files(dir).sort(), [name, recent].sort());
   });
 
   test("OCICOMPAT_CODE_CACHE_DIR set to nothing turns the cache off", () => {
