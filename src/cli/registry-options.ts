@@ -171,18 +171,38 @@ export interface CopyOpeners {
 /**
  * The openers for copy's two sides. Without per-side flags both sides share one opener (one
  * client per registry); with them, each side has its own, so a registry named on both sides
- * gets each side's credentials on that side only.
+ * gets each side's credentials on that side only. `registries` names the sides' registries
+ * (none for a layout or an archive): command-line credentials are for one registry
+ * (content/open.ts), so `--creds` alone between two registries is refused before anything is
+ * read, standard input included.
  */
 export async function copyOpenersFrom(
   flags: RegistryFlags & CopySideFlags,
-  extra: { blobLocations?: boolean } = {},
+  extra: {
+    blobLocations?: boolean;
+    registries?: { src: string | undefined; dst: string | undefined };
+  } = {},
 ): Promise<CopyOpeners> {
+  const srcCreds = given(flags.srcCreds);
+  const destCreds = given(flags.destCreds);
+  const { src: srcRegistry, dst: dstRegistry } = extra.registries ?? {};
+  if (
+    hasCommandLineCredentials(flags) &&
+    srcCreds === undefined &&
+    destCreds === undefined &&
+    srcRegistry !== undefined &&
+    dstRegistry !== undefined &&
+    srcRegistry !== dstRegistry
+  ) {
+    throw new OcicompatError(
+      "USAGE",
+      `--creds (or --username) would go to both ${srcRegistry} and ${dstRegistry}: give each side its own, --src-creds and --dest-creds (or --src-authfile and --dest-authfile)`,
+    );
+  }
   const base = {
     ...(await registryAccessFrom(flags)),
     ...blobLocationOptions(extra.blobLocations),
   };
-  const srcCreds = given(flags.srcCreds);
-  const destCreds = given(flags.destCreds);
   const sided =
     srcCreds !== undefined ||
     destCreds !== undefined ||

@@ -9,7 +9,6 @@ import {
   addCopySideOptions,
   addRegistryOptions,
   copyOpenersFrom,
-  hasCommandLineCredentials,
   withOpener,
   type CopySideFlags,
   type RegistryFlags,
@@ -173,8 +172,10 @@ export function copyCommand(run: (code: Code) => void): Command {
           "USAGE",
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
-      refuseSharedCredentials(opts, srcRef, dstRef);
-      const openers = await copyOpenersFrom(opts, { blobLocations: opts.mountMemory !== false });
+      const openers = await copyOpenersFrom(opts, {
+        blobLocations: opts.mountMemory !== false,
+        registries: { src: registryOf(srcRef), dst: registryOf(dstRef) },
+      });
       // Dead read buffers are freed while data moves, the archive's extraction and packing included.
       const relief = startMemoryRelief();
       // An archive is written when the opener closes; the summary follows a complete copy.
@@ -219,18 +220,6 @@ export function copyCommand(run: (code: Code) => void): Command {
   );
 }
 
-/**
- * Command-line credentials are for one registry (content/open.ts). A copy between two registries
- * takes them per side, so that neither gets the other's password.
- */
-function refuseSharedCredentials(flags: CopyFlags, src: Reference, dst: Reference): void {
-  if (!hasCommandLineCredentials(flags) || src.scheme !== "registry" || dst.scheme !== "registry")
-    return;
-  if (src.registry === dst.registry) return;
-  const side = (value: string | undefined) => value !== undefined && value !== "";
-  if (side(flags.srcCreds) || side(flags.destCreds)) return;
-  throw new OcicompatError(
-    "USAGE",
-    `--creds (or --username) would go to both ${src.registry} and ${dst.registry}: give each side its own, --src-creds and --dest-creds (or --src-authfile and --dest-authfile)`,
-  );
+function registryOf(ref: Reference): string | undefined {
+  return ref.scheme === "registry" ? ref.registry : undefined;
 }
