@@ -114,8 +114,8 @@ interface Run {
   referrerSource: (Store & ReferrersCapable) | undefined;
   /** Referrers found per subject digest, for the fallback tags. */
   found: Map<string, { subject: ContentDescriptor; listed: ContentDescriptor[] }>;
-  /** The root, when it is to be tagged; `tagged` once its push did that too. */
-  root: { digest: string; tag: string | undefined; tagged: boolean };
+  /** The root; `tagged` once its push also wrote `options.tag`. */
+  root: { digest: string; tagged: boolean };
 }
 
 /**
@@ -175,7 +175,7 @@ function startRun(src: Store, dst: Store, root: ContentDescriptor, options: Copy
         : () => (mountFrom === undefined ? [] : [mountFrom]),
     referrerSource: options.referrers === true && hasReferrers(src) ? src : undefined,
     found: new Map(),
-    root: { digest: root.digest, tag: options.tag, tagged: false },
+    root: { digest: root.digest, tagged: false },
   };
 }
 
@@ -267,8 +267,9 @@ async function pushDocument(
   options: CallOptions,
 ): Promise<void> {
   const { dst, root } = run;
-  if (desc.digest === root.digest && root.tag !== undefined && isManifestPusher(dst)) {
-    await dst.pushManifest(desc, bytes, root.tag, options);
+  const tag = run.options.tag;
+  if (desc.digest === root.digest && tag !== undefined && isManifestPusher(dst)) {
+    await dst.pushManifest(desc, bytes, tag, options);
     root.tagged = true;
     return;
   }
