@@ -13,7 +13,7 @@ import { copyImage } from "../src/ops/copy.js";
 import { startFaultProxy, type FaultProxy } from "../test/ops/copy-support.js";
 import { startRegistry } from "../test/support/registry.js";
 import { median, type Measurement } from "./harness.js";
-import { jsonBlob, pseudoRandomBytes, randomLayer } from "./generated-content.js";
+import { jsonBlob, pushRandomManifest } from "./generated-content.js";
 
 const PLATFORMS = ["amd64", "arm64", "ppc64le", "s390x"];
 const LAYERS = 3;
@@ -79,29 +79,10 @@ export async function run(): Promise<Measurement[]> {
   try {
     const store = createRegistryStore({ registry: registry.host, repository: "bench/src" });
     const entries = [];
-    let seed = 1;
-    for (const architecture of PLATFORMS) {
-      const layers = [];
-      for (let l = 0; l < LAYERS; l++) {
-        const s = seed++;
-        const desc = await randomLayer(s, LAYER_BYTES);
-        await store.push(desc, pseudoRandomBytes(s, LAYER_BYTES));
-        layers.push(desc);
-      }
-      const config = jsonBlob(MediaType.ImageConfig, {
-        architecture,
-        os: "linux",
-        rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
-      });
-      await store.push(config.desc, config.bytes);
-      const manifest = jsonBlob(MediaType.ImageManifest, {
-        schemaVersion: 2,
-        mediaType: MediaType.ImageManifest,
-        config: config.desc,
-        layers,
-      });
-      await store.push(manifest.desc, manifest.bytes);
-      entries.push({ ...manifest.desc, platform: { architecture, os: "linux" } });
+    const layerSizes = Array<number>(LAYERS).fill(LAYER_BYTES);
+    for (const [p, architecture] of PLATFORMS.entries()) {
+      const manifest = await pushRandomManifest(store, 1 + p * LAYERS, layerSizes, architecture);
+      entries.push({ ...manifest, platform: { architecture, os: "linux" } });
     }
     const index = jsonBlob(MediaType.ImageIndex, {
       schemaVersion: 2,

@@ -32,15 +32,15 @@ export function jsonBlob(mediaType: string, value: unknown) {
 }
 
 /**
- * Pushes a one-platform image whose layers (one per size, seeds `seed`, `seed + 1`, ...) are
- * pseudo-random bytes, and tags it.
+ * Pushes a one-platform image manifest whose layers (one per size, seeds `seed`, `seed + 1`, ...)
+ * are pseudo-random bytes, with its config; returns the manifest's descriptor.
  */
-export async function pushRandomImage(
+export async function pushRandomManifest(
   store: Store,
   seed: number,
   sizes: readonly number[],
-  tag: string,
-): Promise<void> {
+  architecture = "amd64",
+): Promise<{ mediaType: string; digest: string; size: number }> {
   const layers = [];
   for (const [i, size] of sizes.entries()) {
     const layer = await randomLayer(seed + i, size);
@@ -48,7 +48,7 @@ export async function pushRandomImage(
     layers.push(layer);
   }
   const config = jsonBlob(MediaType.ImageConfig, {
-    architecture: "amd64",
+    architecture,
     os: "linux",
     rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) },
     seed,
@@ -61,5 +61,15 @@ export async function pushRandomImage(
     layers,
   });
   await store.push(manifest.desc, manifest.bytes);
-  await store.tag(manifest.desc, tag);
+  return manifest.desc;
+}
+
+/** pushRandomManifest for amd64, tagged `tag`. */
+export async function pushRandomImage(
+  store: Store,
+  seed: number,
+  sizes: readonly number[],
+  tag: string,
+): Promise<void> {
+  await store.tag(await pushRandomManifest(store, seed, sizes), tag);
 }
