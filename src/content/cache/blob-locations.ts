@@ -31,6 +31,21 @@ function locationKey(registry: string, repository: string): string {
   return `${registry}/${repository}`;
 }
 
+/** The key of `gone`: a digest and a location key. */
+function goneKey(digest: string, location: string): string {
+  return `${digest} ${location}`;
+}
+
+/** The locations of `digest` in `memory`, made empty if there were none. */
+function placesOf(memory: BlobLocations, digest: string): Map<string, number> {
+  let places = memory.seen.get(digest);
+  if (places === undefined) {
+    places = new Map();
+    memory.seen.set(digest, places);
+  }
+  return places;
+}
+
 /** `digest` is in `repository` of `registry` (as of `at`). */
 export function recordBlobLocation(
   memory: BlobLocations,
@@ -40,15 +55,11 @@ export function recordBlobLocation(
   at = Date.now(),
 ): void {
   const key = locationKey(registry, repository);
-  let places = memory.seen.get(digest);
-  if (places === undefined) {
-    places = new Map();
-    memory.seen.set(digest, places);
-  }
+  const places = placesOf(memory, digest);
   const before = places.get(key);
   if (before !== undefined && before >= at) return;
   places.set(key, at);
-  memory.gone.delete(`${digest} ${key}`);
+  memory.gone.delete(goneKey(digest, key));
   memory.changed = true;
 }
 
@@ -63,7 +74,7 @@ export function forgetBlobLocation(
   const key = locationKey(registry, repository);
   const places = memory.seen.get(digest);
   if (places?.delete(key) && places.size === 0) memory.seen.delete(digest);
-  memory.gone.set(`${digest} ${key}`, at);
+  memory.gone.set(goneKey(digest, key), at);
   memory.changed = true;
 }
 
@@ -101,11 +112,10 @@ export function mergeBlobLocations(
   for (const source of [stored, learnt]) {
     for (const [digest, places] of source.seen) {
       for (const [key, at] of places) {
-        const gone = learnt.gone.get(`${digest} ${key}`);
+        const gone = learnt.gone.get(goneKey(digest, key));
         if (gone !== undefined && gone >= at) continue;
-        const target = merged.seen.get(digest) ?? new Map<string, number>();
+        const target = placesOf(merged, digest);
         if ((target.get(key) ?? -1) < at) target.set(key, at);
-        merged.seen.set(digest, target);
       }
     }
   }
@@ -121,11 +131,7 @@ export function boundBlobLocations(memory: BlobLocations, max = BLOB_LOCATIONS_M
   }
   all.sort((a, b) => b[2] - a[2]);
   const bounded = createBlobLocations();
-  for (const [digest, key, at] of all.slice(0, max)) {
-    const places = bounded.seen.get(digest) ?? new Map<string, number>();
-    places.set(key, at);
-    bounded.seen.set(digest, places);
-  }
+  for (const [digest, key, at] of all.slice(0, max)) placesOf(bounded, digest).set(key, at);
   bounded.changed = memory.changed;
   return bounded;
 }
