@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { getHeapStatistics } from "node:v8";
 import { fullCollector, shouldCollect, startMemoryRelief } from "../../src/cli/memory.js";
 
 const MiB = 1024 * 1024;
@@ -70,5 +71,26 @@ describe("startMemoryRelief", () => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 2));
     assert.deepEqual(seen, readings);
     assert.equal(collected, 2);
+  });
+
+  test("makes its collector's context only when a check first passes the threshold", async () => {
+    const contexts = () => getHeapStatistics().number_of_native_contexts;
+    const ticks = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 2));
+    };
+    const before = contexts();
+    let reading = 0;
+    const relief = startMemoryRelief({
+      thresholdBytes: 4 * MiB,
+      intervalMs: 1,
+      measure: () => reading,
+    });
+    await ticks(5);
+    assert.equal(contexts(), before);
+    reading = 8 * MiB;
+    await ticks(5);
+    relief.stop();
+    // One context for every collection of this relief, however many checks collected.
+    assert.equal(contexts(), before + 1);
   });
 });
