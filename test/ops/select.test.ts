@@ -9,9 +9,9 @@ import { createCatalog } from "../../src/compat/catalog.js";
 import type { NodeProfile } from "../../src/compat/node-profile.js";
 import { openCache } from "../../src/content/cache.js";
 import { openLayout } from "../../src/content/layout.js";
-import { createStoreOpener } from "../../src/content/open.js";
+import { createStoreOpener, type StoreOpener } from "../../src/content/open.js";
 import { createRegistryStore } from "../../src/content/registry/index.js";
-import { fetchBytes } from "../../src/content/store.js";
+import { fetchBytes, type Store } from "../../src/content/store.js";
 import { loadNodeProfile } from "../../src/node/profile-file.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import type { CompatSource } from "../../src/ops/select/read-image.js";
@@ -231,6 +231,62 @@ describe("request budget (counted at the registry client)", () => {
     const warm = await select(`${registry.host}/demo/app:v1`, { cacheDir });
     assert.deepEqual(warm.requests.sort(), ["HEAD /v2/demo/app/manifests/v1", ...heads].sort());
     assert.deepEqual(warm.selection.entries, cold.selection.entries);
+  });
+
+  test("warm: a compatibilities manifest's config is asked for while the manifest's own HEAD is unanswered (a store wrapper holds that answer)", async () => {
+    const cacheDir = `${work.path}/early-config`;
+    await select(`${registry.host}/demo/app:v1`, { cacheDir });
+    const manifest = demo.v3Compat.descriptor.digest;
+    const config = (demo.v3Compat.blobs[1] as { desc: { digest: string } }).desc.digest;
+    const asked: string[] = [];
+    let configAskedWhileHeld = false;
+    let manifestHeld = false;
+    let answerManifest!: () => void;
+    // Held until the config is asked, or for 2 s: a run that asks for the config only after the
+    // manifest's answer then ends anyway, and fails below instead of hanging.
+    const manifestAnswered = new Promise<void>((resolve) => {
+      answerManifest = resolve;
+      setTimeout(resolve, 2000).unref();
+    });
+    const real = createStoreOpener({ cache: openCache({ dir: cacheDir }) });
+    const opener: StoreOpener = {
+      close: () => real.close(),
+      open: async (reference, options) => {
+        const opened = await real.open(reference, options);
+        const store = opened.store;
+        const exists: Store["exists"] = async (desc, o) => {
+          asked.push(desc.digest);
+          if (desc.digest === config) {
+            configAskedWhileHeld = manifestHeld;
+            answerManifest();
+          }
+          if (desc.digest === manifest) {
+            manifestHeld = true;
+            await manifestAnswered;
+            manifestHeld = false;
+          }
+          return store.exists(desc, o);
+        };
+        const held = new Proxy(store, {
+          get: (target, key) => (key === "exists" ? exists : Reflect.get(target, key)),
+        });
+        return { ...opened, store: held };
+      },
+    };
+    try {
+      const selection = await selectImage({
+        reference: `${registry.host}/demo/app:v1`,
+        opener,
+        catalog,
+        profile: profiles["intel-spr"] as NodeProfile,
+      });
+      assert.equal(selection.chosen?.digest, demo.avx512.manifest.desc.digest);
+    } finally {
+      await opener.close();
+    }
+    assert.equal(configAskedWhileHeld, true);
+    assert.equal(asked.filter((d) => d === manifest).length, 1);
+    assert.equal(asked.filter((d) => d === config).length, 1);
   });
 
   test("a compat descriptor shared by several entries is fetched once", async () => {

@@ -126,6 +126,8 @@ const KIND = {
 
 export class CompatReader {
   private readonly memo = new Map<string, Promise<EntryCompat>>();
+  /** The source's presence answers, so that one asked early (`askEarly`) is not asked again. */
+  private readonly presence = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly context: ReadContext,
@@ -186,18 +188,18 @@ export class CompatReader {
     desc: EntryDescriptor,
     kind: keyof typeof KIND,
     where: string,
+    onRead?: (value: unknown) => void,
   ): Promise<unknown> {
     this.budget.chargeBytes(desc.size, where);
-    const { store, limit, signal } = this.context;
+    const { store } = this.context;
     const missing = new OcicompatError(
       "NOT_FOUND",
       `${KIND[kind]} ${desc.digest} is not in ${store.name}`,
     );
     const fromCache = answersFromCache(store) && (await store.isCached(desc));
-    const present = fromCache
-      ? limit(() => raceCancellation(store.exists(desc, { signal }), signal))
-      : Promise.resolve(true);
+    const present = fromCache ? this.present(desc) : Promise.resolve(true);
     const value = readJsonAt(this.context, desc);
+    if (onRead !== undefined) value.then(onRead, () => undefined);
     const [held, read] = await Promise.allSettled([present, value]);
     if (read.status === "rejected") {
       if (isOcicompatError(read.reason) && read.reason.code === "NOT_FOUND") throw missing;
@@ -206,6 +208,39 @@ export class CompatReader {
     if (held.status === "rejected") throw held.reason;
     if (!held.value) throw missing;
     return read.value;
+  }
+
+  /** Whether the source still serves `desc`: one HEAD per descriptor and run. */
+  private present(desc: EntryDescriptor): Promise<boolean> {
+    const key = `${desc.mediaType} ${desc.digest} ${desc.size}`;
+    let answer = this.presence.get(key);
+    if (answer === undefined) {
+      const { store, limit, signal } = this.context;
+      answer = limit(() => raceCancellation(store.exists(desc, { signal }), signal));
+      // One asked early may never be awaited (its manifest turned out missing or invalid).
+      answer.catch(() => undefined);
+      this.presence.set(key, answer);
+    }
+    return answer;
+  }
+
+  /**
+   * Asks the source for a compatibilities manifest's config as soon as the cache has answered the
+   * manifest, while the manifest's own HEAD is still in flight: waiting for it first made every
+   * warm select wait one round trip more. What is asked, and what decides, is unchanged: the
+   * config is still read only after the manifest is confirmed and valid.
+   */
+  private askEarly(manifest: unknown): void {
+    const config = isObject(manifest) ? manifest["config"] : undefined;
+    const { store } = this.context;
+    if (!answersFromCache(store) || followedDescriptorIssues(config, "$.config").length > 0) return;
+    const desc = config as EntryDescriptor;
+    store.isCached(desc).then(
+      (cached) => {
+        if (cached) void this.present(desc);
+      },
+      () => undefined,
+    );
   }
 
   private blobSets(descriptor: EntryDescriptor, where: string, value: unknown) {
@@ -219,7 +254,9 @@ export class CompatReader {
   }
 
   private async manifestSets(descriptor: EntryDescriptor, where: string) {
-    const manifest = await this.document(descriptor, "manifest", where);
+    const manifest = await this.document(descriptor, "manifest", where, (read) =>
+      this.askEarly(read),
+    );
     const manifestReport = validateDocument("manifest", manifest, { catalog: this.catalog });
     const configIssues = followedDescriptorIssues(
       isObject(manifest) ? manifest["config"] : undefined,
