@@ -154,8 +154,8 @@ export {
   suggestLabel,
   BUILTIN_LABELS,
   type LabelCatalog,
-  type LabelDefinition,
 } from "./compat/catalog.js";
+export type { LabelDefinition } from "./compat/label-definition.js";
 export { parseLabelPack } from "./compat/label-pack.js";
 // One spelling for CPU features and PCI/USB IDs, shared by values and node facts.
 export { canonicalCpuFeature, canonicalDeviceId, type NameForm } from "./compat/canonical-names.js";

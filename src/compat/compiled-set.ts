@@ -3,7 +3,8 @@
 import type { ValidationIssue } from "../oci/errors.js";
 import { childPath, formatJsonPath, type PathSegment } from "../oci/json-path.js";
 import { isKnownName, type NameForm } from "./canonical-names.js";
-import { suggestLabel, type LabelCatalog, type LabelDefinition } from "./catalog.js";
+import { suggestLabel, type LabelCatalog } from "./catalog.js";
+import type { LabelDefinition } from "./label-definition.js";
 import type { LabelType } from "./label-types.js";
 import type { CompatibilitySet } from "./sets.js";
 import { compileValue, type CompileResult, type Matcher } from "./value/index.js";

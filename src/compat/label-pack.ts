@@ -5,12 +5,8 @@
 import { ValidationError, type ValidationIssue } from "../oci/errors.js";
 import { childPath } from "../oci/json-path.js";
 import { parseYaml } from "./yaml.js";
-import {
-  BUILTIN_LABELS,
-  RESERVED_KEYS,
-  type LabelDefinition,
-  type LabelExample,
-} from "./catalog.js";
+import { BUILTIN_LABELS, RESERVED_KEYS } from "./catalog.js";
+import type { LabelDefinition, LabelExample } from "./label-definition.js";
 import { LabelTypes, type LabelType } from "./label-types.js";
 
 /** The only apiVersion this parser reads. It claims no DNS domain because the project owns none. */

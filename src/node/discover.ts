@@ -6,7 +6,8 @@
 // facts a probe could not read (a container without /sys), but never contradict a probe. That
 // rule also makes lazy discovery agree with full discovery: site sources run only while some
 // wanted label is still unknown, and whatever they would say about a known label is ignored.
-import { createCatalog, type LabelCatalog, type LabelDefinition } from "../compat/catalog.js";
+import { createCatalog, type LabelCatalog } from "../compat/catalog.js";
+import type { LabelDefinition } from "../compat/label-definition.js";
 import type { Fact } from "../compat/label-types.js";
 import { ownValue, recordOf } from "../compat/own-record.js";
 import {

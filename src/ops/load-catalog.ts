@@ -3,7 +3,8 @@
 import { readdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { createCatalog, type LabelCatalog, type LabelDefinition } from "../compat/catalog.js";
+import { createCatalog, type LabelCatalog } from "../compat/catalog.js";
+import type { LabelDefinition } from "../compat/label-definition.js";
 import { OcicompatError } from "../oci/errors.js";
 import { readCapped } from "./read-document.js";
 

@@ -1,11 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  BUILTIN_LABELS,
-  RESERVED_KEYS,
-  createCatalog,
-  type LabelDefinition,
-} from "../../src/compat/catalog.js";
+import { BUILTIN_LABELS, RESERVED_KEYS, createCatalog } from "../../src/compat/catalog.js";
+import type { LabelDefinition } from "../../src/compat/label-definition.js";
 import { LabelTypes } from "../../src/compat/label-types.js";
 import { OcicompatError } from "../../src/oci/errors.js";
 

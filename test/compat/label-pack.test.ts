@@ -2,7 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { LABEL_PACK_API_VERSION, parseLabelPack } from "../../src/compat/label-pack.js";
 import { childPath } from "../../src/oci/json-path.js";
-import { createCatalog, type LabelDefinition } from "../../src/compat/catalog.js";
+import { createCatalog } from "../../src/compat/catalog.js";
+import type { LabelDefinition } from "../../src/compat/label-definition.js";
 import { OcicompatError, ValidationError, type ValidationIssue } from "../../src/oci/errors.js";
 
 const GOOD = `apiVersion: ocicompat/v1alpha1

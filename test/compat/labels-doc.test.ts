@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { BUILTIN_LABELS, type LabelDefinition } from "../../src/compat/catalog.js";
+import { BUILTIN_LABELS } from "../../src/compat/catalog.js";
+import type { LabelDefinition } from "../../src/compat/label-definition.js";
 import { renderLabelsDoc } from "../../src/compat/labels-doc.js";
 
 const committed = new URL("../../docs/labels.md", import.meta.url);

@@ -4,7 +4,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { createCatalog, type LabelDefinition } from "../../src/compat/catalog.js";
+import { createCatalog } from "../../src/compat/catalog.js";
+import type { LabelDefinition } from "../../src/compat/label-definition.js";
 import { discover } from "../../src/node/discover.js";
 import { host, NOW } from "./hosts.js";
 

@@ -1,6 +1,7 @@
 // `ocicompat labels` and `ocicompat explain LABEL`: the label catalog, for people and for scripts.
 import { Command } from "commander";
-import { suggestLabel, type LabelDefinition } from "../../compat/catalog.js";
+import { suggestLabel } from "../../compat/catalog.js";
+import type { LabelDefinition } from "../../compat/label-definition.js";
 import { LABEL_TYPE_SYNTAX } from "../../compat/label-types.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";

@@ -1,6 +1,6 @@
 // Label packs' discovery commands: a community label may name a program whose trimmed stdout is
 // the node's fact, read as the label's type. Run without a shell, with the label's time limit.
-import type { LabelDefinition } from "../../compat/catalog.js";
+import type { LabelDefinition } from "../../compat/label-definition.js";
 import type { Fact } from "../../compat/label-types.js";
 import { commandFailure, runCommand } from "../run-command.js";
 import { factFromText } from "./typed-fact.js";
