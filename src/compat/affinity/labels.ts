@@ -6,7 +6,8 @@
 import type { CompiledLabel } from "../compiled-set.js";
 import { canonicalCpuFeature } from "../canonical-names.js";
 import { parsePatternList, type PatternList } from "../value/pattern.js";
-import { boundsOf, parseRange, type Bounds, type Interval } from "../value/range.js";
+import { parseRange, type Interval } from "../value/range.js";
+import { boundsOf, type Bounds } from "../value/range-bounds.js";
 import { quantityType } from "../value/quantity.js";
 import { LOWEST_TAG } from "../value/version.js";
 import { versionType } from "../value/version-range.js";

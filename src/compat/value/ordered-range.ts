@@ -4,15 +4,9 @@
 // and how it reads and describes a node's fact.
 
 import type { Interval, RangeAst, RangeDomain } from "./range.js";
-import {
-  boundsOf,
-  boundsSatisfiable,
-  failureNotes,
-  inInterval,
-  parseRange,
-  printRange,
-  rangeHolds,
-} from "./range.js";
+import { parseRange, printRange } from "./range.js";
+import { boundsOf, boundsSatisfiable } from "./range-bounds.js";
+import { failureNotes, inInterval, rangeHolds } from "./range-holds.js";
 import type { CompileResult, Matcher, MatchOutcome, PreparedFact } from "./types.js";
 import { needsHas, NEVER_SATISFIABLE, wrongKind } from "./types.js";
 
