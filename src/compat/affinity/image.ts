@@ -8,12 +8,8 @@ import { normalizePlatform } from "../../oci/platform.js";
 import { canonicalCpuFeature } from "../canonical-names.js";
 import { skipReason, type EntryPlatform, type SelectionEntryInput } from "../select.js";
 import type { CompiledSet } from "../compiled-set.js";
-import {
-  translateLabel,
-  unlabelledFlagReason,
-  type Fidelity,
-  type NodeArchitectures,
-} from "./labels.js";
+import { translateLabel, unlabelledFlagReason, type NodeArchitectures } from "./labels.js";
+import type { Fidelity } from "./translation.js";
 import { and, andAll, ANY_NODE, NO_NODE, or, requirementsOf, term, type Dnf } from "./terms.js";
 import { ARCH_LABEL, OS_LABEL, type NfdVocabulary } from "./vocabulary.js";
 

@@ -1,7 +1,7 @@
 // Compatibility sets as Kubernetes nodeAffinity over NFD's node labels (docs/kubernetes.md).
 export type { NfdVocabulary } from "./vocabulary.js";
 export { ARCH_LABEL, OS_LABEL } from "./vocabulary.js";
-export type { Fidelity, LabelTranslation } from "./labels.js";
+export type { Fidelity, LabelTranslation } from "./translation.js";
 export { translateLabel, VERSION_KEYS } from "./labels.js";
 export type {
   AffinityFinding,
