@@ -11,15 +11,10 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import {
-  defaultCacheDir,
-  isCacheableDigest,
-  openCache,
-  type CacheWarning,
-} from "../../src/content/cache.js";
+import { isCacheableDigest, openCache, type CacheWarning } from "../../src/content/cache.js";
 import { computeDigest } from "../../src/oci/digest.js";
 import { isOcicompatError } from "../../src/oci/errors.js";
 
@@ -367,29 +362,5 @@ describe("a broken cache degrades instead of failing", () => {
     await cache.put(a.digest, a.bytes);
     assert.equal(await cache.get(a.digest), undefined);
     assert.equal(cache.diagnostics().length, 2);
-  });
-});
-
-describe("defaultCacheDir", () => {
-  test("$OCICOMPAT_CACHE_DIR wins over $XDG_CACHE_HOME", () => {
-    assert.equal(
-      defaultCacheDir({ OCICOMPAT_CACHE_DIR: "/srv/ocicompat-cache", XDG_CACHE_HOME: "/xdg" }),
-      "/srv/ocicompat-cache",
-    );
-  });
-
-  test("$XDG_CACHE_HOME/ocicompat when $OCICOMPAT_CACHE_DIR is unset or empty", () => {
-    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "/xdg" }), "/xdg/ocicompat");
-    assert.equal(
-      defaultCacheDir({ OCICOMPAT_CACHE_DIR: "", XDG_CACHE_HOME: "/xdg" }),
-      "/xdg/ocicompat",
-    );
-  });
-
-  test("~/.cache/ocicompat when neither is set, or $XDG_CACHE_HOME is relative (invalid per XDG)", () => {
-    const home = join(homedir(), ".cache", "ocicompat");
-    assert.equal(defaultCacheDir({}), home);
-    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "" }), home);
-    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: "relative/cache" }), home);
   });
 });

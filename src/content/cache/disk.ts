@@ -18,28 +18,23 @@
 //
 // A broken cache must not break a check: I/O failures never throw from get/put/has/prune/stats.
 // They degrade to a miss or a no-op and are recorded as diagnostics (and passed to `onWarning`).
+//
+// Entry names and the default directory are in cache-dir.ts, the scan and eviction in
+// eviction.ts, the diagnostics in warnings.ts.
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
-import {
-  computeDigest,
-  digestProblem,
-  RegisteredAlgorithms,
-  verifyContent,
-  type RegisteredAlgorithm,
-} from "../../oci/digest.js";
+import { mkdir, open, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { computeDigest, verifyContent } from "../../oci/digest.js";
 import { OcicompatError } from "../../oci/errors.js";
+import { defaultCacheDir, locate, type Located } from "./cache-dir.js";
+import { evictOldest, scanEntries } from "./eviction.js";
+import { CacheWarnings, errnoOf, type CacheWarning } from "./warnings.js";
 
 export const DEFAULT_CACHE_MAX_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_CACHE_MAX_ENTRY_BYTES = 4 * 1024 * 1024;
 
 /** An opportunistic prune goes below the budget, so that the next few writes don't prune again. */
 const PRUNE_LOW_WATER = 0.9;
-/** Temp files older than this belong to a writer that died; prune removes them. */
-const STALE_TEMP_MS = 60 * 60 * 1000;
-const MAX_DIAGNOSTICS = 100;
-const STAT_CONCURRENCY = 32;
 /** Errors that will recur on every write: after one, this cache stops trying to write. */
 const PERSISTENT_WRITE_ERRORS = new Set([
   "EACCES",
@@ -49,17 +44,6 @@ const PERSISTENT_WRITE_ERRORS = new Set([
   "ENOSPC",
   "EDQUOT",
 ]);
-
-export interface CacheWarning {
-  /** `io`: the file system refused something; `corrupt`: an entry failed verification. */
-  kind: "io" | "corrupt";
-  operation: "get" | "has" | "put" | "touch" | "remove" | "prune" | "stats";
-  message: string;
-  path?: string;
-  digest?: string;
-  /** The errno code (`EACCES`, `ENOSPC`, ...) of an `io` warning. */
-  code?: string;
-}
 
 export interface CacheOptions {
   /** Defaults to {@link defaultCacheDir}. */
@@ -106,47 +90,8 @@ export interface ContentCache {
   diagnostics(): readonly CacheWarning[];
 }
 
-/** `$OCICOMPAT_CACHE_DIR`, else `$XDG_CACHE_HOME/ocicompat`, else `~/.cache/ocicompat`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env["OCICOMPAT_CACHE_DIR"]) return env["OCICOMPAT_CACHE_DIR"];
-  // The XDG base directory spec says a relative path in these variables is invalid and ignored.
-  const xdg = env["XDG_CACHE_HOME"];
-  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), ".cache");
-  return join(base, "ocicompat");
-}
-
-/** Whether the cache can hold content with this digest: well formed, and an algorithm it can check. */
-export function isCacheableDigest(digest: string): boolean {
-  return locate(digest) !== undefined;
-}
-
 export function openCache(options: CacheOptions = {}): ContentCache {
   return new DiskCache(options);
-}
-
-interface Located {
-  algorithm: RegisteredAlgorithm;
-  hex: string;
-}
-
-function locate(digest: string): Located | undefined {
-  // digestProblem holds registered algorithms to exact lowercase hex, so the name is path-safe.
-  if (digestProblem(digest) !== undefined) return undefined;
-  const colon = digest.indexOf(":");
-  const algorithm = digest.slice(0, colon);
-  if (!Object.hasOwn(RegisteredAlgorithms, algorithm)) return undefined;
-  return { algorithm: algorithm as RegisteredAlgorithm, hex: digest.slice(colon + 1) };
-}
-
-interface Entry {
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
-
-function errnoOf(err: unknown): string | undefined {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 function checkLimit(name: string, value: number | undefined, fallback: number): number {
@@ -161,10 +106,7 @@ class DiskCache implements ContentCache {
   readonly dir: string;
   readonly maxBytes: number;
   readonly maxEntryBytes: number;
-  readonly #onWarning: ((warning: CacheWarning) => void) | undefined;
-  readonly #diagnostics: CacheWarning[] = [];
-  /** `operation:code` of I/O warnings already recorded: a broken directory warns once, not per call. */
-  readonly #reported = new Set<string>();
+  readonly #warnings: CacheWarnings;
   #writable = true;
   /**
    * The running estimate of the total size. It starts from a scan on this process's first write
@@ -183,11 +125,11 @@ class DiskCache implements ContentCache {
       options.maxEntryBytes,
       DEFAULT_CACHE_MAX_ENTRY_BYTES,
     );
-    this.#onWarning = options.onWarning;
+    this.#warnings = new CacheWarnings(options.onWarning);
   }
 
   diagnostics(): readonly CacheWarning[] {
-    return [...this.#diagnostics];
+    return this.#warnings.diagnostics();
   }
 
   async get(digest: string): Promise<Uint8Array | undefined> {
@@ -206,12 +148,12 @@ class DiskCache implements ContentCache {
         await handle.close().catch(() => undefined);
       }
     } catch (err) {
-      if (errnoOf(err) !== "ENOENT") this.#ioWarning("get", err, path, digest);
+      if (errnoOf(err) !== "ENOENT") this.#warnings.ioWarning("get", err, path, digest);
       return undefined;
     }
     const actual = computeDigest(bytes, located.algorithm);
     if (actual !== digest) {
-      this.#warn({
+      this.#warnings.warn({
         kind: "corrupt",
         operation: "get",
         message: `cache entry ${digest} is corrupt (its ${bytes.byteLength} bytes have digest ${actual}); removed it`,
@@ -233,7 +175,7 @@ class DiskCache implements ContentCache {
       const info = await stat(path);
       return info.isFile() && info.size <= this.maxEntryBytes;
     } catch (err) {
-      if (errnoOf(err) !== "ENOENT") this.#ioWarning("has", err, path, digest);
+      if (errnoOf(err) !== "ENOENT") this.#warnings.ioWarning("has", err, path, digest);
       return false;
     }
   }
@@ -267,7 +209,13 @@ class DiskCache implements ContentCache {
       await unlink(temp).catch(() => undefined);
       const code = errnoOf(err);
       if (code !== undefined && PERSISTENT_WRITE_ERRORS.has(code)) this.#writable = false;
-      this.#ioWarning("put", err, path, digest, this.#writable ? "" : "; not writing to it again");
+      this.#warnings.ioWarning(
+        "put",
+        err,
+        path,
+        digest,
+        this.#writable ? "" : "; not writing to it again",
+      );
       return;
     }
     await this.#account(bytes.byteLength);
@@ -278,7 +226,7 @@ class DiskCache implements ContentCache {
   }
 
   async stats(): Promise<CacheStats> {
-    const entries = await this.#scan("stats");
+    const entries = await scanEntries(this.dir, "stats", this.#warnings);
     const bytes = entries.reduce((sum, e) => sum + e.size, 0);
     this.#estimate = bytes;
     return { entries: entries.length, bytes };
@@ -303,7 +251,7 @@ class DiskCache implements ContentCache {
     try {
       await utimes(path, now, now);
     } catch (err) {
-      if (errnoOf(err) !== "ENOENT") this.#ioWarning("touch", err, path, digest);
+      if (errnoOf(err) !== "ENOENT") this.#warnings.ioWarning("touch", err, path, digest);
     }
   }
 
@@ -311,14 +259,14 @@ class DiskCache implements ContentCache {
     try {
       await unlink(path);
     } catch (err) {
-      if (errnoOf(err) !== "ENOENT") this.#ioWarning("remove", err, path, digest);
+      if (errnoOf(err) !== "ENOENT") this.#warnings.ioWarning("remove", err, path, digest);
     }
   }
 
   async #account(written: number): Promise<void> {
     if (this.#estimate === undefined) {
       // The scan sees this write (and maybe some concurrent ones): nothing to add afterwards.
-      this.#scanning ??= this.#scan("put").then((entries) => {
+      this.#scanning ??= scanEntries(this.dir, "put", this.#warnings).then((entries) => {
         this.#estimate = entries.reduce((sum, e) => sum + e.size, 0);
       });
       await this.#scanning;
@@ -340,109 +288,9 @@ class DiskCache implements ContentCache {
   }
 
   async #evict(target: number): Promise<PruneResult> {
-    const entries = await this.#scan("prune");
-    let total = entries.reduce((sum, e) => sum + e.size, 0);
-    // Oldest first; equal times by name, so that the order is deterministic.
-    entries.sort(
-      (a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
-    );
-    let removed = 0;
-    let bytes = 0;
-    for (const entry of entries) {
-      if (total <= target) break;
-      try {
-        await unlink(entry.path);
-        removed += 1;
-        bytes += entry.size;
-      } catch (err) {
-        // ENOENT: another process evicted it first; it is gone either way.
-        if (errnoOf(err) !== "ENOENT") {
-          this.#ioWarning("prune", err, entry.path);
-          continue;
-        }
-      }
-      total -= entry.size;
-    }
-    await this.#removeStaleTemps();
+    const { removed, bytes, total } = await evictOldest(this.dir, target, this.#warnings);
     this.#estimate = total;
     return { removed, bytes };
-  }
-
-  async #removeStaleTemps(): Promise<void> {
-    const tmpDir = join(this.dir, "tmp");
-    const names = await this.#list(tmpDir, "prune");
-    const cutoff = Date.now() - STALE_TEMP_MS;
-    await forEachLimited(names, STAT_CONCURRENCY, async (name) => {
-      const path = join(tmpDir, name);
-      try {
-        if ((await stat(path)).mtimeMs < cutoff) await unlink(path);
-      } catch (err) {
-        if (errnoOf(err) !== "ENOENT") this.#ioWarning("prune", err, path);
-      }
-    });
-  }
-
-  /** Every entry with its size and time. Files vanishing meanwhile are skipped; junk is ignored. */
-  async #scan(operation: CacheWarning["operation"]): Promise<Entry[]> {
-    const entries: Entry[] = [];
-    for (const algorithm of Object.keys(RegisteredAlgorithms) as RegisteredAlgorithm[]) {
-      const dir = join(this.dir, "blobs", algorithm);
-      const names = (await this.#list(dir, operation)).filter((n) =>
-        RegisteredAlgorithms[algorithm].test(n),
-      );
-      await forEachLimited(names, STAT_CONCURRENCY, async (name) => {
-        const path = join(dir, name);
-        try {
-          const info = await stat(path);
-          if (info.isFile()) entries.push({ path, size: info.size, mtimeMs: info.mtimeMs });
-        } catch (err) {
-          if (errnoOf(err) !== "ENOENT") this.#ioWarning(operation, err, path);
-        }
-      });
-    }
-    return entries;
-  }
-
-  async #list(dir: string, operation: CacheWarning["operation"]): Promise<string[]> {
-    try {
-      return await readdir(dir);
-    } catch (err) {
-      if (errnoOf(err) !== "ENOENT") this.#ioWarning(operation, err, dir);
-      return [];
-    }
-  }
-
-  #ioWarning(
-    operation: CacheWarning["operation"],
-    err: unknown,
-    path: string,
-    digest?: string,
-    suffix = "",
-  ): void {
-    const code = errnoOf(err) ?? "UNKNOWN";
-    const key = `${operation}:${code}`;
-    if (this.#reported.has(key)) return;
-    this.#reported.add(key);
-    const reason = err instanceof Error ? err.message : String(err);
-    const warning: CacheWarning = {
-      kind: "io",
-      operation,
-      message: `cache ${operation} failed, continuing without it: ${reason}${suffix}`,
-      path,
-      code,
-    };
-    if (digest !== undefined) warning.digest = digest;
-    this.#warn(warning);
-  }
-
-  #warn(warning: CacheWarning): void {
-    this.#diagnostics.push(warning);
-    if (this.#diagnostics.length > MAX_DIAGNOSTICS) this.#diagnostics.shift();
-    try {
-      this.#onWarning?.(warning);
-    } catch {
-      // A faulty callback must not turn a cache problem into a failed check.
-    }
   }
 }
 
@@ -455,19 +303,4 @@ async function afterMkdir<T>(dir: string, action: () => Promise<T>): Promise<T> 
     await mkdir(dir, { recursive: true });
     return action();
   }
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  action: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await action(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

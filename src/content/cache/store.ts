@@ -7,7 +7,8 @@
 import { cancellable, throwIfCancelled } from "../cancel.js";
 import { canMount, hasReferrers, knowsReferrersApi, verifying } from "../store.js";
 import type { Body, CacheAnswering, ContentDescriptor, Store } from "../store.js";
-import { isCacheableDigest, type ContentCache } from "./disk.js";
+import { isCacheableDigest } from "./cache-dir.js";
+import type { ContentCache } from "./disk.js";
 
 export function withCache(inner: Store, cache: ContentCache): Store & CacheAnswering {
   const cacheable = (desc: ContentDescriptor): boolean =>
