@@ -27,15 +27,12 @@
 import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { successors } from "../content/graph.js";
-import {
-  BLOBS_DIR,
-  openLayout,
-  sniffMediaType,
-  type LayoutBlob,
-  type LayoutStore,
-} from "../content/layout.js";
+import { openLayout, type LayoutStore } from "../content/layout.js";
+import type { LayoutBlob } from "../content/layout/blob-files.js";
 import { errnoOf, ioError, staleTempFiles, TEMP_LEASE_MS } from "../content/layout/files.js";
 import { withLock } from "../content/layout/lock.js";
+import { BLOBS_DIR } from "../content/layout/skeleton.js";
+import { sniffMediaType } from "../content/layout/sniff.js";
 import { fetchBytes, isManifestType, type ContentDescriptor } from "../content/store.js";
 import { OcicompatError, isOcicompatError } from "../oci/errors.js";
 import { throwIfCancelled } from "../content/cancel.js";

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import * as tar from "tar-stream";
 import { digestProblem } from "../../oci/digest.js";
 import { OcicompatError } from "../../oci/errors.js";
-import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE } from "../layout.js";
+import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE } from "../layout/skeleton.js";
 import { readAll } from "../store.js";
 
 export interface ExtractOptions {

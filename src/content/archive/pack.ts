@@ -7,7 +7,8 @@ import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import * as tar from "tar-stream";
 import { syncDir } from "../layout/files.js";
-import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE, type LayoutStore } from "../layout.js";
+import type { LayoutStore } from "../layout.js";
+import { BLOBS_DIR, INDEX_FILE, LAYOUT_FILE } from "../layout/skeleton.js";
 
 const EPOCH = new Date(0);
 // Blobs are read, and the tar written, in 1 MiB pieces: the default 64 KiB made packing a 256 MiB
