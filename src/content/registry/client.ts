@@ -18,24 +18,22 @@
 // * `signal` cancels a request: the exchange in flight, its body, and any retry wait stop at once
 //   with the signal's reason (an OcicompatError) or CANCELLED.
 // * Nothing logs: `onRequest` receives the method and a URL whose query values are redacted.
-import { readFileSync } from "node:fs";
-import type { buildConnector as BuildConnector, Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { OcicompatError } from "../../oci/errors.js";
 import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
-import { parseChallenges } from "../auth/challenge.js";
-import { describeCredential } from "../auth/credentials.js";
 import {
   errorFromNetwork,
   errorFromResponse,
   isNetworkFailure,
   isTemporaryStatus,
   redactUrl,
-  RegistryError,
   type ErrorContext,
 } from "./errors.js";
 import { apiHostOf, headerOf, isLoopbackRegistry, readText } from "./http.js";
-import { Agent, buildConnector } from "./undici-agent.js";
+import { connectOptions } from "./connector.js";
+import { foreignChallenge, unauthorized } from "./unauthorized.js";
+import { Agent } from "./undici-agent.js";
 import { backoffDelay, mayRetry, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
 import { DEFAULT_TRANSFER_FLOOR, transferFloorInterceptor } from "./transfer-guard.js";
 import {
@@ -92,26 +90,8 @@ export class RegistryClient {
     this.headersTimeout = options.headersTimeoutMs ?? 30_000;
     this.bodyTimeout = options.bodyTimeoutMs ?? 60_000;
     this.maxRedirects = options.maxRedirects ?? 5;
-    const tlsOptions = {
-      timeout: options.connectTimeoutMs ?? 10_000,
-      rejectUnauthorized: options.insecure !== true,
-    };
-    let connect: Record<string, unknown> | BuildConnector.connector = tlsOptions;
-    if (options.caFile !== undefined) {
-      let pem: string;
-      try {
-        pem = readFileSync(options.caFile, "utf8");
-      } catch (err) {
-        throw new OcicompatError(
-          "IO",
-          `cannot read the CA file ${options.caFile}: ${(err as Error).message}`,
-          { subject: options.caFile, cause: err },
-        );
-      }
-      connect = trustingAlso(pem, tlsOptions);
-    }
     this.agent = new Agent({
-      connect,
+      connect: connectOptions(options),
       headersTimeout: this.headersTimeout,
       bodyTimeout: this.bodyTimeout,
     });
@@ -237,26 +217,9 @@ export class RegistryClient {
         body,
         context,
         attempts: attempt,
-        ...(status === 401 ? await this.unauthorized(res.headers) : {}),
+        ...(status === 401 ? await unauthorized(this.auth, res.headers) : {}),
       });
     }
-  }
-
-  /** What a 401 message needs: whose credentials were refused, and any missing scope. */
-  private async unauthorized(
-    headers: Dispatcher.ResponseData["headers"],
-  ): Promise<{ credentials: string; searched?: string[]; insufficientScope?: string }> {
-    const credential = await this.auth.credential();
-    const credentials = describeCredential(credential);
-    const searched = credential === undefined ? await this.auth.searched() : undefined;
-    const bearer = parseChallenges(headerOf(headers, "www-authenticate")).find(
-      (c) => c.scheme === "bearer" && c.params.error === "insufficient_scope",
-    );
-    return {
-      credentials,
-      ...(searched === undefined ? {} : { searched }),
-      ...(bearer === undefined ? {} : { insufficientScope: bearer.params.scope ?? "" }),
-    };
   }
 
   /** Absolute URL for a request path or Location. */
@@ -337,7 +300,7 @@ export class RegistryClient {
       });
       if (res.statusCode === 401 && url.origin !== trustedOrigin) {
         await res.body.dump().catch(() => undefined);
-        throw this.foreignChallenge(req, url, trustedOrigin, hop > 0);
+        throw foreignChallenge(this.registry, req, url, trustedOrigin, hop > 0);
       }
       const location = headerOf(res.headers, "location");
       if (!followRedirects || !REDIRECTS.has(res.statusCode) || location === undefined) {
@@ -356,27 +319,6 @@ export class RegistryClient {
         body = undefined;
       }
     }
-  }
-
-  /** The AUTH error for a 401 from a host other than the one credentials are meant for. */
-  private foreignChallenge(
-    req: RegistryRequest,
-    url: URL,
-    trustedOrigin: string,
-    redirected: boolean,
-  ): RegistryError {
-    const trusted = new URL(trustedOrigin).host;
-    const how = redirected ? "was redirected to" : "was sent to";
-    const what = req.context?.what ?? "request";
-    return new RegistryError({
-      code: "AUTH",
-      message: `${req.method} of ${what} for ${this.registry} ${how} ${url.host}, which asks for credentials (401): ocicompat sends the credentials of ${this.registry} only to ${trusted}${req.anonymous ? "" : " and the token service its own 401 names"}, never to another host`,
-      status: 401,
-      temporary: false,
-      method: req.method,
-      url: url.href,
-      subject: url.host,
-    });
   }
 }
 
@@ -397,25 +339,4 @@ function hostContext(
     // keep the registry
   }
   return context;
-}
-
-/**
- * undici's connector, trusting Node's roots and the certificates in `pem` (a `ca` option replaces
- * the roots). node:tls is loaded at the first connection, not when the client is made: a command
- * that never connects, or speaks plain HTTP, does not pay for it (about 2 ms).
- */
-function trustingAlso(
-  pem: string,
-  tlsOptions: BuildConnector.BuildOptions,
-): BuildConnector.connector {
-  let ready: Promise<BuildConnector.connector> | undefined;
-  return (options, callback) => {
-    ready ??= import("node:tls").then(({ rootCertificates }) =>
-      buildConnector({ ...tlsOptions, ca: [...rootCertificates, pem] }),
-    );
-    ready.then(
-      (connect) => connect(options, callback),
-      (err: Error) => callback(err, null),
-    );
-  };
 }
