@@ -367,7 +367,8 @@ export {
   type NodePlatform,
   type PlatformMatch,
 } from "./compat/platform-match.js";
-export { verify, type VerifyOptions, type VerifyResult, type VerifyProblem } from "./ops/verify.js";
+export { verify, type VerifyOptions, type VerifyResult } from "./ops/verify.js";
+export type { VerifyProblem } from "./ops/verify/walker.js";
 export { protect, type ProtectOptions, type ProtectResult } from "./ops/protect.js";
 export { layoutGc, type LayoutGcOptions, type LayoutGcResult } from "./ops/layout-gc.js";
 /**
