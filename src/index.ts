@@ -291,16 +291,10 @@ export {
   type Credential,
   type CredentialProvider,
 } from "./content/auth/index.js";
-export {
-  attach,
-  attachFile,
-  readCompatFile,
-  AnchorPolicies,
-  type AttachOptions,
-  type AttachResult,
-  type AnchorPolicy,
-  type CompatFile,
-} from "./ops/attach.js";
+export { attach, attachFile, AnchorPolicies, type AnchorPolicy } from "./ops/attach.js";
+export { readCompatFile, type CompatFile } from "./ops/attach/compat-file.js";
+export type { AttachOptions } from "./ops/attach/options.js";
+export type { AttachResult } from "./ops/attach/result.js";
 export { detach, detachReference, type DetachOptions, type DetachResult } from "./ops/detach.js";
 export {
   editCompatibilities,

@@ -9,7 +9,7 @@ import { createStoreOpener, type OpenOptions, type StoreOpener } from "../conten
 import type { CallOptions, ContentDescriptor, Store } from "../content/store.js";
 import { parseReference } from "../oci/reference.js";
 import { compatTag, fallbackTag, updateReferrersIndex, writeReferrersTag } from "./anchors.js";
-import { checkUnmoved, tagOf } from "./attach.js";
+import { checkUnmoved, tagOf } from "./attach/tag.js";
 import { readTagSource } from "./attach/source.js";
 import { selectTargets, type TargetSelector } from "./attach/targets.js";
 import { ContentWriter, readTagged, type WriteRecord } from "./attach/writer.js";

@@ -26,7 +26,7 @@ import {
   referrerDescriptor,
   writeReferrersTag,
 } from "./anchors.js";
-import { defaultCreated } from "./attach.js";
+import { defaultCreated } from "./attach/created.js";
 import { ContentWriter, type WriteRecord } from "./attach/writer.js";
 import { AnchorFinder, isStrong } from "./verify/anchors.js";
 import { isObject } from "../oci/json-value.js";

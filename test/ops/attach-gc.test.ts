@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { MediaType } from "../../src/oci/media-types.js";
-import { attach, type AttachResult } from "../../src/ops/attach.js";
+import { attach } from "../../src/ops/attach.js";
+import type { AttachResult } from "../../src/ops/attach/result.js";
 import { buildCompatBlob } from "../../src/compat/build.js";
 import { editCompatibilities } from "../../src/compat/index-edit.js";
 import { createCatalog } from "../../src/compat/catalog.js";

@@ -3,19 +3,17 @@ import { Command, Option } from "commander";
 import { OcicompatError, type ValidationIssue } from "../../oci/errors.js";
 import { parseReference } from "../../oci/reference.js";
 import { AnchorPolicies, type AnchorPolicy } from "../../ops/anchors.js";
+import { attach } from "../../ops/attach.js";
+import { readCompatFile, type CompatFile } from "../../ops/attach/compat-file.js";
+import { defaultCreated } from "../../ops/attach/created.js";
 import {
-  attach,
   AttachFormats,
-  defaultCreated,
   LayerPolicies,
-  readCompatFile,
-  tagOf,
   type AttachFormat,
-  type AttachResult,
-  type CompatFile,
   type LayersOption,
-  type PlannedWrite,
-} from "../../ops/attach.js";
+} from "../../ops/attach/options.js";
+import type { AttachResult, PlannedWrite } from "../../ops/attach/result.js";
+import { tagOf } from "../../ops/attach/tag.js";
 import { detach, type DetachResult } from "../../ops/detach.js";
 import { inferredSetsFor, isBrokenImageError, type EntryInference } from "../../ops/infer.js";
 import type { MergeResult } from "../../compat/infer/merge.js";

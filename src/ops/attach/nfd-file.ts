@@ -11,8 +11,8 @@ import { readSets } from "../../compat/sets.js";
 import { ValidationError, type ValidationIssue } from "../../oci/errors.js";
 import { DEFAULT_MAX_BYTES } from "../../oci/ijson.js";
 import type { Json } from "../../oci/json-value.js";
-import { readCompatFile } from "../attach.js";
 import { readCapped, readDocument } from "../read-document.js";
+import { readCompatFile } from "./compat-file.js";
 
 export interface NfdSpecFile {
   /**

@@ -2,7 +2,7 @@
 // re-run (the walkthrough's generator, reproducible builds) writes the same digests.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { defaultCreated } from "../../src/ops/attach.js";
+import { defaultCreated } from "../../../src/ops/attach/created.js";
 
 describe("defaultCreated", () => {
   test("SOURCE_DATE_EPOCH gives that second in RFC 3339 UTC", () => {
