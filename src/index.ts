@@ -347,14 +347,13 @@ export {
   resolveBudgets,
   type SelectionBudgets,
 } from "./compat/budget.js";
+export { selectEntries, type SelectOptions } from "./compat/select.js";
 export {
-  selectEntries,
   formatSpecificity,
   type SelectionResult,
-  type SelectOptions,
   type EntryReport,
   type Specificity,
-} from "./compat/select.js";
+} from "./compat/select/report.js";
 export {
   matchPlatform,
   nodePlatformOf,

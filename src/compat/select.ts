@@ -13,9 +13,11 @@
 //    for, while labels also list what a generic build needs (glibc, kernel), so three labels on
 //    a generic build must not outrank an amd64/v3 build. An entry's labels are those of its best
 //    passing set (score, then labels), so the order of its sets never matters.
-import type { ValidationIssue } from "../oci/errors.js";
+//
+// This module judges each entry and chooses; select/ holds the input and report types, step 1's
+// skipping, step 5's ranking and the one-line failure summaries.
 import { formatPlatform, normalizePlatform, type PlatformSpec } from "../oci/platform.js";
-import { IndexMediaTypes, ManifestMediaTypes } from "../oci/media-types.js";
+import { IndexMediaTypes } from "../oci/media-types.js";
 import type { LabelCatalog } from "./catalog.js";
 import type { CompiledSet } from "./compiled-set.js";
 import { evaluateSets, type CompatibilityResult, type PreparedNode } from "./evaluate.js";
@@ -28,66 +30,20 @@ import {
   type PlatformMatch,
   type PlatformOverride,
 } from "./platform-match.js";
-import { compareWindowsCloseness, type WindowsVersion } from "./windows-version.js";
 import { evaluateNfdSpec, type NfdSpecResult } from "./nfd/evaluate.js";
 import type { NfdSpec } from "./nfd/spec.js";
-
-/** The annotation buildx puts on attestation entries. */
-export const REFERENCE_TYPE_ANNOTATION = "vnd.docker.reference.type";
-
-export interface EntryDescriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations?: Readonly<Record<string, string>>;
-  artifactType?: string;
-}
-
-/** An index entry's platform as the image-spec spells it (plus the compat descriptors). */
-export interface EntryPlatform {
-  os: string;
-  architecture: string;
-  variant?: string;
-  "os.version"?: string;
-  "os.features"?: readonly string[];
-  features?: readonly string[];
-}
-
-/** Proposal I manifest, Proposal J blob, or an NFD image-compatibility artifact (a referrer). */
-export type CompatForm = "manifest" | "blob" | "nfd";
-
-/** An entry's compatibilities, as the caller read them. */
-export type EntryCompat =
-  | { state: "none" }
-  | {
-      state: "ok";
-      form: CompatForm;
-      descriptor: EntryDescriptor;
-      sets: readonly CompiledSet[];
-      /** NFD rules (form "nfd", or NFD-shaped content under J's media type): `sets` is empty. */
-      nfd?: NfdSpec;
-      /** Validation warnings about the document (unknown labels, redundant sets, ...). */
-      warnings?: readonly ValidationIssue[];
-    }
-  | {
-      /** Dangling, corrupt or invalid: the entry is excluded. */
-      state: "unreadable";
-      form: CompatForm;
-      descriptor: EntryDescriptor;
-      problem: string;
-    };
-
-export interface SelectionEntryInput {
-  descriptor: EntryDescriptor;
-  platform?: EntryPlatform;
-  /** Where the platform came from: the index entry, or (when it had none) the image config. */
-  platformFrom?: "index" | "config";
-  compat?: EntryCompat;
-  /** Why the entry could not be read (a nested index or a config that is missing, malformed). */
-  problem?: string;
-  /** A nested index's entries, read by the caller. */
-  children?: readonly SelectionEntryInput[];
-}
+import { compatFailureSummary, nfdFailureSummary } from "./select/failure-summary.js";
+import type { EntryCompat, EntryPlatform, SelectionEntryInput } from "./select/input.js";
+import { compareCandidates, type Candidate } from "./select/rank.js";
+import type {
+  ChosenEntry,
+  EntryCompatReport,
+  EntryReport,
+  ExclusionStep,
+  SelectionResult,
+  Specificity,
+} from "./select/report.js";
+import { skipReason } from "./select/skip.js";
 
 export interface SelectOptions {
   node: PreparedNode;
@@ -98,148 +54,12 @@ export interface SelectOptions {
   tags?: readonly string[];
 }
 
-export type EntryStatus = "chosen" | "compatible" | "excluded" | "skipped" | "nested";
-export type ExclusionStep = "unreadable" | "platform" | "features" | "compatibilities";
-
-/**
- * One reason in an entry's report: a step that excluded it, why it was skipped, that it is a
- * nested index, or that it runs through an architecture fallback.
- */
-export interface EntryReason {
-  step: ExclusionStep | "skipped" | "nested" | "fallback";
-  message: string;
-}
-
-export interface EntryCompatReport {
-  form: CompatForm;
-  mediaType: string;
-  digest: string;
-  size: number;
-  state: "ok" | "unreadable";
-  problem?: string;
-  warnings?: readonly ValidationIssue[];
-  result?: CompatibilityResult;
-  /** NFD rules evaluated with NFD's semantics against the node profile's `nfd` features. */
-  nfdResult?: NfdSpecResult;
-}
-
-/**
- * How specific a compatible entry is. Compared part by part, in this order, each descending
- * (os.version: closest first); the first part that differs decides.
- */
-export interface Specificity {
-  /** Windows: the entry's `os.version`, ranked by closeness to the node's. */
-  osVersion?: string;
-  /** The variant's step on its architecture's ladder (amd64 v3 = 2, arm64 v9 = 10). */
-  variant: number;
-  /** Proposal E `platform.features` (all of them the node's). */
-  features: number;
-  /** `os.features` (all of them the node's); containerd also prefers the entry with more. */
-  osFeatures: number;
-  /** Labels in the entry's best passing set. */
-  labels: number;
-}
-
-export interface EntryReport {
-  /** Position in the depth-first list of all entries (nested index entries follow their index). */
-  index: number;
-  /** Position in each index along the way: `[1, 0]` is entry 0 of the index at entry 1. */
-  path: number[];
-  mediaType: string;
-  digest: string;
-  size: number;
-  /** `os/arch[/variant]`, normalised; absent when the entry has none. */
-  platform?: string;
-  platformFrom?: "index" | "config";
-  /** Proposal E features the entry requires. */
-  features: string[];
-  status: EntryStatus;
-  /** 1 for the chosen entry, then the other compatible ones in order. */
-  rank?: number;
-  score?: number;
-  specificity?: Specificity;
-  /** Of the variant, over its architecture's baseline (amd64 v3 = 2). */
-  variantLevel?: number;
-  /** False when the entry runs through an architecture fallback (386 on amd64, arm on arm64). */
-  native?: boolean;
-  /** The first step that excluded the entry. */
-  excludedBy?: ExclusionStep;
-  /**
-   * Why the entry was excluded (each failing step; a platform that does not run makes the
-   * compatibilities moot, so they are then not listed), skipped, or notes about a compatible one.
-   */
-  reasons: EntryReason[];
-  /** Proposal E features the node lacks. */
-  missingFeatures?: string[];
-  compat?: EntryCompatReport;
-}
-
-export interface ChosenEntry {
-  index: number;
-  mediaType: string;
-  digest: string;
-  size: number;
-  platform?: string;
-}
-
-export interface SelectionResult {
-  compatible: boolean;
-  chosen: ChosenEntry | null;
-  /** Indexes of the compatible entries, best first. */
-  ranking: number[];
-  entries: EntryReport[];
-  /** The node's effective platform (after `--platform`). */
-  nodePlatform: string;
-  /** Loud problems: dangling or corrupt compatibilities, unreadable entries. */
-  warnings: string[];
-}
-
-/** `[os.version 10.0.17763.5830, variant 2, features 2, os.features 0, labels 3]`, in ranking order. */
-export function formatSpecificity(s: Specificity): string {
-  const parts = [
-    ...(s.osVersion === undefined ? [] : [`os.version ${s.osVersion}`]),
-    `variant ${s.variant}`,
-    `features ${s.features}`,
-    `os.features ${s.osFeatures}`,
-    `labels ${s.labels}`,
-  ];
-  return `[${parts.join(", ")}]`;
-}
-
-interface Candidate {
-  report: EntryReport;
-  order: number;
-  native: boolean;
-  score: number;
-  specificity: Specificity;
-  osVersion?: WindowsVersion;
-}
-
 function platformSpec(p: EntryPlatform): PlatformSpec {
   const spec: PlatformSpec = { os: p.os, architecture: p.architecture };
   if (p.variant !== undefined) spec.variant = p.variant;
   if (p["os.version"] !== undefined) spec.osVersion = p["os.version"];
   if (p["os.features"] !== undefined) spec.osFeatures = [...p["os.features"]];
   return spec;
-}
-
-export function skipReason(input: SelectionEntryInput): string | undefined {
-  const d = input.descriptor;
-  const type = d.annotations?.[REFERENCE_TYPE_ANNOTATION];
-  if (type === "attestation-manifest") {
-    return `attestation manifest (${REFERENCE_TYPE_ANNOTATION}: ${type}), not an image`;
-  }
-  const p = input.platform;
-  if (p && p.os === "unknown" && p.architecture === "unknown") {
-    return "platform unknown/unknown: an attestation or other non-image entry";
-  }
-  if (!ManifestMediaTypes.has(d.mediaType) && !IndexMediaTypes.has(d.mediaType)) {
-    return `media type ${d.mediaType} is neither an image manifest nor an index`;
-  }
-  if (d.artifactType !== undefined && !IndexMediaTypes.has(d.mediaType)) {
-    return `an artifact (artifactType ${d.artifactType}), not an image`;
-  }
-  return undefined;
 }
 
 function short(digest: string): string {
@@ -249,33 +69,6 @@ function short(digest: string): string {
 
 function describeEntry(r: EntryReport): string {
   return `entry ${r.index} (${r.platform ?? "no platform"}, ${short(r.digest)})`;
-}
-
-/** One line on why no set passed: the first non-passing label of each set. */
-export function compatFailureSummary(result: CompatibilityResult): string {
-  const considered = result.sets.filter((s) => s.status !== "skipped");
-  if (considered.length === 0) {
-    const reason = result.sets[0]?.reason;
-    return `no compatibility set is considered${reason ? ` (set 0 ${reason})` : ""}`;
-  }
-  const parts = considered.map((s) => {
-    const first = s.labels.find((l) => l.status === s.status) ?? s.labels[0];
-    return `set ${s.index} ${s.status}${first ? ` (${first.label}: ${first.reason})` : ""}`;
-  });
-  return `no compatibility set passes: ${parts.join("; ")}`;
-}
-
-/** "NFD compatibility 0 fails: rule \"kernel and cpu\": kernel.loadedmodule: ..." per set. */
-function nfdFailureSummary(result: NfdSpecResult): string {
-  const parts = result.compatibilities
-    .filter((c) => c.status === "fail")
-    .map((c) => {
-      const rule = c.rules.find((r) => !r.matched);
-      return `NFD compatibility ${c.index}${c.tag === undefined ? "" : ` [${c.tag}]`} fails${rule ? `: rule "${rule.name}": ${rule.failure ?? ""}` : ""}`;
-    });
-  return parts.length > 0
-    ? `no NFD compatibility passes: ${parts.join("; ")}`
-    : "no NFD compatibility has a wanted tag";
 }
 
 function compatReport(compat: EntryCompat & { state: "ok" | "unreadable" }): EntryCompatReport {
@@ -485,53 +278,6 @@ class Selector {
     }
     return result;
   }
-}
-
-/** What ranks an entry apart from the node it was chosen on. */
-export interface RankKey {
-  native: boolean;
-  score: number;
-  specificity: Specificity;
-}
-
-/**
- * select's order on what does not depend on the node: native before fallback, score descending,
- * then the specificity parts (variant, features, os.features, labels), each descending. Negative
- * when `a` ranks first. Windows `os.version` closeness, which is relative to one node, and index
- * order come on top of this in `selectEntries`; `fleet --what-if` compares entries chosen on
- * different nodes with this alone.
- */
-export function compareRank(a: RankKey, b: RankKey): number {
-  if (a.native !== b.native) return a.native ? -1 : 1;
-  if (a.score !== b.score) return b.score - a.score;
-  return comparePlatformFreeSpecificity(a.specificity, b.specificity);
-}
-
-function comparePlatformFreeSpecificity(x: Specificity, y: Specificity): number {
-  return (
-    y.variant - x.variant ||
-    y.features - x.features ||
-    y.osFeatures - x.osFeatures ||
-    y.labels - x.labels
-  );
-}
-
-/** Negative when `a` is more specific than `b` (see {@link Specificity}). */
-function compareSpecificity(node: NodePlatform, a: Candidate, b: Candidate): number {
-  if (a.osVersion !== undefined || b.osVersion !== undefined) {
-    if (a.osVersion === undefined) return 1;
-    if (b.osVersion === undefined) return -1;
-    const closer = compareWindowsCloseness(node.osVersion, a.osVersion, b.osVersion);
-    if (closer !== 0) return closer;
-  }
-  return comparePlatformFreeSpecificity(a.specificity, b.specificity);
-}
-
-/** Native before fallback, then score (descending), then specificity, then index order. */
-function compareCandidates(node: NodePlatform, a: Candidate, b: Candidate): number {
-  if (a.native !== b.native) return a.native ? -1 : 1;
-  if (a.score !== b.score) return b.score - a.score;
-  return compareSpecificity(node, a, b) || a.order - b.order;
 }
 
 /** Every entry judged against the node, the compatible ones ranked, the best one chosen. */

@@ -8,12 +8,9 @@ import { createCatalog } from "../../src/compat/catalog.js";
 import { compileSets } from "../../src/compat/compiled-set.js";
 import { prepareNode } from "../../src/compat/evaluate.js";
 import type { NodeProfile } from "../../src/compat/node-profile.js";
-import {
-  selectEntries,
-  type EntryReport,
-  type SelectionEntryInput,
-  type SelectionResult,
-} from "../../src/compat/select.js";
+import { selectEntries } from "../../src/compat/select.js";
+import type { SelectionEntryInput } from "../../src/compat/select/input.js";
+import type { EntryReport, SelectionResult } from "../../src/compat/select/report.js";
 import { readSets } from "../../src/compat/sets.js";
 import { MediaType } from "../../src/oci/media-types.js";
 

@@ -13,12 +13,12 @@ import {
   nodePlatformOf,
   parsePlatformOverride,
 } from "../../src/compat/platform-match.js";
-import {
-  selectEntries,
-  type EntryCompat,
-  type EntryPlatform,
-  type SelectionEntryInput,
-} from "../../src/compat/select.js";
+import { selectEntries } from "../../src/compat/select.js";
+import type {
+  EntryCompat,
+  EntryPlatform,
+  SelectionEntryInput,
+} from "../../src/compat/select/input.js";
 import { readSets } from "../../src/compat/sets.js";
 import { MediaType } from "../../src/oci/media-types.js";
 

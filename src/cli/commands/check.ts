@@ -4,7 +4,7 @@
 import { Command, Option } from "commander";
 import type { LabelResult, SetResult } from "../../compat/evaluate.js";
 import type { Fact } from "../../compat/label-types.js";
-import { formatSpecificity, type EntryReport } from "../../compat/select.js";
+import { formatSpecificity, type EntryReport } from "../../compat/select/report.js";
 import type { NfdSpecResult } from "../../compat/nfd/evaluate.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { checkSpec, type CheckSpecResult } from "../../ops/check-spec.js";

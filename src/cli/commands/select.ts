@@ -2,7 +2,7 @@
 // the run are shared with `ocicompat check REF`.
 import { Command, Option } from "commander";
 import { BUDGET_FLAGS, DEFAULT_BUDGETS, type SelectionBudgets } from "../../compat/budget.js";
-import type { EntryReport } from "../../compat/select.js";
+import type { EntryReport } from "../../compat/select/report.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { loadCatalog } from "../../ops/load-catalog.js";
 import { selectImage, type ImageSelection } from "../../ops/select.js";

@@ -5,7 +5,8 @@
 import type { LabelCatalog } from "../../compat/catalog.js";
 import type { Fact } from "../../compat/label-types.js";
 import { groupNodes } from "../../compat/matrix.js";
-import { selectEntries, type EntryReport, type Specificity } from "../../compat/select.js";
+import { selectEntries } from "../../compat/select.js";
+import type { EntryReport, Specificity } from "../../compat/select/report.js";
 import type { FleetNode, NodeProblem } from "./nodes.js";
 import type { FleetImageRead } from "./read-images.js";
 import type { Workload } from "./workloads.js";

@@ -3,7 +3,7 @@
 // switches variant when the set of entries chosen across the fleet changes; it gains a better one
 // when the best entry chosen anywhere in the target outranks the best chosen anywhere now (by
 // select's own order: native architecture, score, then specificity part by part).
-import { compareRank } from "../../compat/select.js";
+import { compareRank } from "../../compat/select/rank.js";
 import type { ChosenVariant, FleetReport } from "./report.js";
 
 export interface VariantChange {

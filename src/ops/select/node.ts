@@ -2,7 +2,7 @@
 // of this host (only the probes the image's compatibility labels need, plus the platform).
 import type { LabelCatalog } from "../../compat/catalog.js";
 import type { NodeProfile } from "../../compat/node-profile.js";
-import type { SelectionEntryInput } from "../../compat/select.js";
+import type { SelectionEntryInput } from "../../compat/select/input.js";
 import { labelsNeededBy, type CompiledSet } from "../../compat/compiled-set.js";
 import type { Diagnostic } from "../../node/discover.js";
 import { loadNodeProfile } from "../../node/profile-file.js";

@@ -15,7 +15,7 @@ import type { LabelCatalog } from "../../compat/catalog.js";
 import { compileSets, type CompiledSet } from "../../compat/compiled-set.js";
 import type { PathSegment } from "../../oci/json-path.js";
 import { readDocumentLeniently, validateDocument } from "../../compat/document.js";
-import type { CompatForm, EntryCompat, EntryDescriptor } from "../../compat/select.js";
+import type { CompatForm, EntryCompat, EntryDescriptor } from "../../compat/select/input.js";
 import { readSets } from "../../compat/sets.js";
 import { answersFromCache, fetchBytes, type Store } from "../../content/store.js";
 import { isOcicompatError, OcicompatError, type ErrorCode } from "../../oci/errors.js";

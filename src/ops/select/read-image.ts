@@ -9,13 +9,13 @@
 // document `validate` rejects. A compatibilities descriptor that cannot be followed only excludes
 // its entry, loudly, as a dangling one does: registries accept it, and it says nothing about the
 // other entries.
-import {
-  REFERENCE_TYPE_ANNOTATION,
-  type EntryCompat,
-  type EntryDescriptor,
-  type EntryPlatform,
-  type SelectionEntryInput,
-} from "../../compat/select.js";
+import type {
+  EntryCompat,
+  EntryDescriptor,
+  EntryPlatform,
+  SelectionEntryInput,
+} from "../../compat/select/input.js";
+import { REFERENCE_TYPE_ANNOTATION } from "../../compat/select/skip.js";
 import { NfdReader } from "./read-nfd.js";
 import type { LabelCatalog } from "../../compat/catalog.js";
 import type { BudgetMeter } from "../../compat/budget.js";

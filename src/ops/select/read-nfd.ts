@@ -10,7 +10,7 @@
 // descriptor that embeds its bytes (`data`, as `attach --format nfd` writes) costs no request.
 // So a cold read costs 3 requests, or 2 for artifacts ocicompat wrote, and a warm one 1.
 import { readNfdSpec, NFD_ARTIFACT_TYPE } from "../../compat/nfd/spec.js";
-import type { EntryCompat, EntryDescriptor } from "../../compat/select.js";
+import type { EntryCompat, EntryDescriptor } from "../../compat/select/input.js";
 import { raceCancellation } from "../../content/cancel.js";
 import { fetchBytes, hasReferrers } from "../../content/store.js";
 import { followableDescriptor } from "../../oci/followed-descriptor.js";
