@@ -214,15 +214,8 @@ export {
   type Body,
 } from "./content/store.js";
 export { successors } from "./content/graph.js";
-export {
-  copyGraph,
-  CopyError,
-  isCopyError,
-  type CopyOptions,
-  type CopySide,
-  type CopyStats,
-  type MountFromChooser,
-} from "./content/copy.js";
+export { copyGraph, CopyError, isCopyError, type CopySide } from "./content/copy.js";
+export type { CopyOptions, CopyStats, MountFromChooser } from "./content/copy/options.js";
 export { createMemoryStore, MemoryStore } from "./content/memory.js";
 export { openLayout, LayoutStore, type LayoutOptions } from "./content/layout.js";
 export {

@@ -5,7 +5,8 @@
 // A failed copy leaves no empty destination it made itself (content/abandon.ts): a new layout or
 // archive that received nothing is removed or not written; one holding content stays, for a re-run.
 import { canAbandon } from "../content/abandon.js";
-import { copyGraph, type CopyOptions, type CopyStats } from "../content/copy.js";
+import { copyGraph } from "../content/copy.js";
+import type { CopyOptions, CopyStats } from "../content/copy/options.js";
 import {
   fetchBytes,
   hasReferrers,

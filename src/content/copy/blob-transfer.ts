@@ -1,0 +1,106 @@
+// How one blob the destination lacks gets there: mounted from a repository that lends it, else
+// streamed from the source, the push repeated on a temporary failure. The walker only decides.
+import { cancellable, cancellableSleep } from "../cancel.js";
+import { isRegistryError } from "../registry/errors.js";
+import { carryVerification, release, type ContentDescriptor } from "../store.js";
+import { CopyError } from "./error.js";
+import type { Run } from "./run.js";
+import { onSide, sideError } from "./side.js";
+
+/**
+ * Whether a repository lent the blob to the destination: first those the chooser names, then
+ * those the destination remembers holding it (a blob location memory).
+ */
+export async function mountBlob(run: Run, desc: ContentDescriptor): Promise<boolean> {
+  const mounter = run.mounter;
+  if (mounter === undefined) return false;
+  const chosen = await run.mountSources(desc);
+  const remembered = mounter.mountCandidates?.(desc) ?? [];
+  for (const from of new Set([...chosen, ...remembered])) {
+    if (await onSide(run, "destination", desc, (o) => mounter.mount(desc, from, o))) return true;
+  }
+  return false;
+}
+
+/** Attempts at a blob whose push failed for a temporary reason, each read afresh from the source. */
+const BLOB_ATTEMPTS = 3;
+
+/**
+ * A registry streams a large blob's bytes as the source yields them, so its own retries cannot
+ * repeat the push (the stream is spent); a push that failed for a temporary reason (5xx, 429, a
+ * reset) is therefore repeated here, with the blob read again from the source.
+ */
+export async function streamBlobAgainOnTemporaryFailure(
+  run: Run,
+  desc: ContentDescriptor,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const read = { bytes: 0 };
+    try {
+      await streamBlob(run, desc, read);
+      return;
+    } catch (err) {
+      const temporary =
+        err instanceof CopyError &&
+        err.side === "destination" &&
+        isRegistryError(err.cause) &&
+        err.cause.temporary;
+      if (!temporary || attempt >= BLOB_ATTEMPTS) throw err;
+      // The bytes of the failed push are read again: progress takes them back.
+      if (read.bytes > 0) run.options.onProgress?.(desc, -read.bytes);
+      await cancellableSleep(250 * 2 ** (attempt - 1), run.options.signal);
+    }
+  }
+}
+
+/**
+ * Source to destination, verified on both ends. A failure while reading is the source's, even
+ * when it surfaces inside the destination's push, which is what reads the stream.
+ */
+async function streamBlob(
+  run: Run,
+  desc: ContentDescriptor,
+  read: { bytes: number },
+): Promise<void> {
+  const body = await onSide(run, "source", desc, (o) => run.src.fetch(desc, o));
+  // Each wrapper passes the bytes through unchanged, so the source's verification still covers
+  // them and the destination need not hash them again.
+  const stream = carryVerification(
+    body,
+    sourced(run, desc, cancellable(counted(run, desc, body, read), run.options.signal)),
+  );
+  try {
+    await onSide(run, "destination", desc, (o) => run.dst.push(desc, stream, o));
+  } catch (err) {
+    // A push refused before it read the body leaves the source stream open.
+    await release(body).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function* counted(
+  run: Run,
+  desc: ContentDescriptor,
+  source: AsyncIterable<Uint8Array>,
+  read: { bytes: number },
+): AsyncIterable<Uint8Array> {
+  const report = run.options.onProgress;
+  for await (const chunk of source) {
+    read.bytes += chunk.byteLength;
+    report?.(desc, chunk.byteLength);
+    yield chunk;
+  }
+}
+
+/** `source` with its errors marked as the source's. */
+async function* sourced(
+  run: Run,
+  desc: ContentDescriptor,
+  source: AsyncIterable<Uint8Array>,
+): AsyncIterable<Uint8Array> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw sideError(run, "source", desc, err);
+  }
+}
