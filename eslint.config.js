@@ -56,7 +56,14 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
-    files: ["src/index.ts", "test/**/*.ts", "bench/**/*.ts", "scripts/**/*.ts", "examples/**/*.ts"],
+    files: [
+      "src/index.ts",
+      "src/api/**/*.ts",
+      "test/**/*.ts",
+      "bench/**/*.ts",
+      "scripts/**/*.ts",
+      "examples/**/*.ts",
+    ],
     ignores: ["test/cli/**"],
     rules: {
       "no-restricted-imports": [

@@ -25,6 +25,8 @@ describe("layer boundaries", () => {
     ["src/ops/x.ts", 'import { a } from "../node/profile-file.js";', true],
     ["src/ops/x.ts", 'import { a } from "../cli/main.js";', false],
     ["src/index.ts", 'import { a } from "./cli/main.js";', false],
+    ["src/api/x.ts", 'import { a } from "../cli/main.js";', false],
+    ["src/api/x.ts", 'import { a } from "../ops/check-spec.js";', true],
     ["src/cli/x.ts", 'import { a } from "../ops/check-spec.js";', true],
   ];
   for (const [file, code, allowed] of cases) {
