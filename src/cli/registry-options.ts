@@ -20,13 +20,14 @@ export interface RegistryFlags {
   timeout?: string;
 }
 
-/** --timeout, --plain-http, --insecure, --ca-file: how to reach a registry. */
+/** --timeout, --[no-]plain-http, --insecure, --ca-file: how to reach a registry. */
 export function addConnectionOptions(command: Command, defaultTimeout: string): Command {
   return command
     .addOption(timeoutOption(defaultTimeout))
     .addOption(
       new Option("--plain-http", "use HTTP, not HTTPS (loopback registries use HTTP anyway)"),
     )
+    .addOption(new Option("--no-plain-http", "use HTTPS, even for a loopback registry"))
     .addOption(new Option("--insecure", "do not verify the registry's TLS certificate"))
     .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"));
 }
@@ -101,7 +102,7 @@ async function explicitCredentials(
 export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOptions> {
   const explicit = await explicitCredentials(flags);
   return {
-    ...(flags.plainHttp ? { plainHttp: true } : {}),
+    ...(flags.plainHttp === undefined ? {} : { plainHttp: flags.plainHttp }),
     ...(flags.insecure ? { insecure: true } : {}),
     ...(flags.caFile ? { caFile: flags.caFile } : {}),
     ...(flags.authfile ? { authFile: flags.authfile } : {}),

@@ -30,7 +30,7 @@ import type { RegistryClient, TransferFloor } from "./registry/index.js";
 import type { Store } from "./store.js";
 
 export interface RegistryAccess {
-  /** Speak HTTP to non-loopback registries too (loopback hosts default to HTTP). */
+  /** true: HTTP to every registry; false: HTTPS to every one; unset: HTTP for loopback hosts only. */
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
@@ -186,7 +186,7 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
             client = new RegistryClient({
               registry: ref.registry,
               credentials: options.credentials ?? credentialsFor(ref, options, fromFiles),
-              ...(options.plainHttp ? { plainHttp: true } : {}),
+              ...(options.plainHttp === undefined ? {} : { plainHttp: options.plainHttp }),
               ...(options.insecure ? { insecure: true } : {}),
               ...(options.caFile ? { caFile: options.caFile } : {}),
               ...(options.onRequest ? { onRequest: options.onRequest } : {}),

@@ -77,7 +77,7 @@ export async function login(request: LoginRequest): Promise<LoginResult> {
       { kind: "basic", username: request.username, password: request.password },
       [host],
     ),
-    ...(connection.plainHttp ? { plainHttp: true } : {}),
+    ...(connection.plainHttp === undefined ? {} : { plainHttp: connection.plainHttp }),
     ...(connection.insecure ? { insecure: true } : {}),
     ...(connection.caFile ? { caFile: connection.caFile } : {}),
   });

@@ -1,7 +1,9 @@
 // A real CNCF distribution registry (Debian's docker-registry) for tests: 127.0.0.1, a free
-// port, temporary storage, stopped by PID. Optionally with htpasswd Basic auth.
+// port, temporary storage, stopped by PID. Optionally with htpasswd Basic auth, and with TLS.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +22,8 @@ export interface TestRegistry {
 export interface RegistryOptions {
   /** An htpasswd file's content (bcrypt entries) to require Basic auth. */
   htpasswd?: string;
+  /** Serve HTTPS with this certificate and key (PEM files; test/support/certificate.ts). */
+  tls?: { cert: string; key: string };
 }
 
 const BINARY = "/usr/bin/docker-registry";
@@ -52,6 +56,9 @@ function writeConfig(dir: string, storage: string, port: number, options: Regist
     "http:",
     `  addr: 127.0.0.1:${port}`,
   ];
+  if (options.tls !== undefined) {
+    lines.push("  tls:", `    certificate: ${options.tls.cert}`, `    key: ${options.tls.key}`);
+  }
   if (options.htpasswd !== undefined) {
     const file = join(dir, "htpasswd");
     writeFileSync(file, options.htpasswd);
@@ -62,19 +69,34 @@ function writeConfig(dir: string, storage: string, port: number, options: Regist
   return config;
 }
 
+/** The status of `GET url`, trusting `ca` for HTTPS (fetch cannot be given a CA). */
+function statusOf(url: string, ca: Buffer | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith("https:") ? httpsGet : httpGet)(
+      url,
+      { agent: false, ...(ca ? { ca } : {}) },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("error", reject);
+  });
+}
+
 async function waitUntilServing(
   url: string,
   child: ChildProcess,
   stderr: () => string,
+  ca?: Buffer,
 ): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr()}`);
     try {
-      const res = await fetch(`${url}/v2/`);
-      await res.body?.cancel();
-      if (res.status === 200 || res.status === 401) return;
+      const status = await statusOf(`${url}/v2/`, ca);
+      if (status === 200 || status === 401) return;
     } catch {
       // not listening yet
     }
@@ -107,9 +129,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   const port = await freePort();
   const config = writeConfig(dir, storage, port, options);
   const host = `127.0.0.1:${port}`;
-  const url = `http://${host}`;
+  const url = `${options.tls ? "https" : "http"}://${host}`;
+  const ca = options.tls && readFileSync(options.tls.cert);
   let running = launch(config);
-  await waitUntilServing(url, running.child, running.stderr);
+  await waitUntilServing(url, running.child, running.stderr, ca);
   const registry: TestRegistry = {
     host,
     url,
@@ -127,7 +150,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       const result = spawnSync(BINARY, args, { encoding: "utf8" });
       if (result.status !== 0) throw new Error(`garbage-collect failed: ${result.stderr}`);
       running = launch(config);
-      await waitUntilServing(url, running.child, running.stderr);
+      await waitUntilServing(url, running.child, running.stderr, ca);
       return result.stdout;
     },
   };

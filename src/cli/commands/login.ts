@@ -111,7 +111,7 @@ export function loginCommand(run: (code: Code) => void): Command {
         password,
         ...file,
         connection: {
-          ...(flags.plainHttp ? { plainHttp: true } : {}),
+          ...(flags.plainHttp === undefined ? {} : { plainHttp: flags.plainHttp }),
           ...(flags.insecure ? { insecure: true } : {}),
           ...(flags.caFile ? { caFile: flags.caFile } : {}),
         },

@@ -147,6 +147,7 @@ export function mirrorCommand(run: (code: ExitCode) => void): Command {
         "use HTTP for non-loopback upstreams too (loopback ones use HTTP anyway)",
       ),
     )
+    .addOption(new Option("--no-plain-http", "use HTTPS, even for loopback upstreams"))
     .addOption(new Option("--insecure", "do not verify upstream TLS certificates"))
     .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
     .addOption(
@@ -189,7 +190,7 @@ export function mirrorCommand(run: (code: ExitCode) => void): Command {
         ...(cache === undefined ? {} : { cache }),
         ...(config.cacheBlobs ? { cacheBlobs: true } : {}),
         access: {
-          ...(config.plainHttp ? { plainHttp: true } : {}),
+          ...(config.plainHttp === undefined ? {} : { plainHttp: config.plainHttp }),
           ...(config.insecure ? { insecure: true } : {}),
           ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
         },

@@ -217,6 +217,7 @@ export class RegistryClient {
         body,
         context,
         attempts: attempt,
+        ...(Object.keys(res.headers).length === 0 ? { bare: true } : {}),
         ...(status === 401 ? await unauthorized(this.auth, res.headers) : {}),
       });
     }

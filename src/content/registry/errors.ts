@@ -4,7 +4,7 @@
 // The URL kept on the error has its query values redacted (signed storage URLs carry secrets in
 // the query), and no error ever holds a header value.
 import { OcicompatError, type ErrorCode } from "../../oci/errors.js";
-import { redactUrl } from "./http.js";
+import { isLoopbackRegistry, redactUrl } from "./http.js";
 
 export interface RegistryErrorEntry {
   code: string;
@@ -122,6 +122,20 @@ export interface ResponseFailure {
   searched?: string[];
   /** For 401: the scope a Bearer challenge said was missing (`error="insufficient_scope"`). */
   insufficientScope?: string;
+  /** The answer carried no header at all. */
+  bare?: boolean;
+}
+
+/**
+ * Whether a 400 is a TLS server's answer to plain HTTP. Go's (distribution, Harbor, zot) writes a
+ * bare `400` with this sentence: no header at all, and so no body to read after a HEAD.
+ */
+function fromTlsServer(failure: ResponseFailure): boolean {
+  return (
+    failure.status === 400 &&
+    failure.url.startsWith("http:") &&
+    (/client sent an HTTP request to an HTTPS server/i.test(failure.body) || failure.bare === true)
+  );
 }
 
 function searchedIn(places: readonly string[] | undefined): string {
@@ -145,7 +159,10 @@ export function errorFromResponse(failure: ResponseFailure): RegistryError {
   const subject =
     context.reference === undefined ? where : `${where}${refSuffix(context.reference)}`;
 
-  if (status === 401 && failure.insufficientScope !== undefined) {
+  if (fromTlsServer(failure)) {
+    code = "UNREACHABLE";
+    message = `cannot reach ${context.registry} over plain HTTP: it speaks HTTPS${isLoopbackRegistry(context.registry) ? " (a loopback registry gets plain HTTP unless --no-plain-http is given)" : " (drop --plain-http)"}`;
+  } else if (status === 401 && failure.insufficientScope !== undefined) {
     code = "AUTH";
     message = `access denied to ${where}: ${failure.insufficientScope || "the access needed"} was not granted (${failure.credentials ?? "no credentials"})`;
   } else if (status === 401) {

@@ -60,7 +60,7 @@ export function createUpstreams(
       client = new RegistryClient({
         registry: upstream,
         credentials,
-        ...(access.plainHttp ? { plainHttp: true } : {}),
+        ...(access.plainHttp === undefined ? {} : { plainHttp: access.plainHttp }),
         ...(access.insecure ? { insecure: true } : {}),
         ...(access.caFile === undefined ? {} : { caFile: access.caFile }),
         ...(access.headersTimeoutMs === undefined
