@@ -9,13 +9,15 @@
 // built CLI and skopeo copy the same images alternately: layout -> registry, a small registry ->
 // registry copy, registry -> oci-archive and -> layout, with peak RSS; run `npm run build` first),
 // mount (a layout copied into a second repository of a registry that holds its blobs, against
-// skopeo; the built CLI and skopeo).
+// skopeo; the built CLI and skopeo), latency-pair (a small copy against skopeo over HTTPS with
+// 0, 2, 10 and 20 ms of round-trip time added; the built CLI and skopeo).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
 import { run as extreme } from "./extreme-content.bench.js";
 import { run as inferScan } from "./infer.bench.js";
+import { run as latencyPair } from "./latency-pair.bench.js";
 import { run as fleet } from "./fleet.bench.js";
 import { run as mirror } from "./mirror.bench.js";
 import { run as mount } from "./mount.bench.js";
@@ -45,6 +47,7 @@ const suites: [string, Suite][] = [
   ["webhook", webhook],
   ["mirror", mirror],
   ["mount", mount],
+  ["latency-pair", latencyPair],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

@@ -1,7 +1,11 @@
 // The real CNCF distribution registry serving HTTPS with a throwaway certificate: a store that
 // trusts the certificate through a CA file pushes and reads back; one that does not is refused.
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { syncBuiltinESMExports } from "node:module";
 import { after, before, describe, test } from "node:test";
+import tls from "node:tls";
 import { createRegistryStore } from "../../../src/content/registry/index.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
 import { fetchBytes } from "../../../src/content/store.js";
@@ -91,5 +95,47 @@ describe("the real registry over TLS", () => {
     } finally {
       await store.close();
     }
+  });
+
+  test("clients trusting one CA file build its certificate store once, however many connections and hosts", async () => {
+    const original = tls.createSecureContext;
+    let built = 0;
+    tls.createSecureContext = (options) => {
+      built++;
+      return original(options);
+    };
+    syncBuiltinESMExports();
+    // A CA file of its own (PEM allows text around the certificate), as the store of the other
+    // tests' file may be built already. Two clients (one per store, as for two registry hosts),
+    // each with requests in flight at once, so that each opens several connections.
+    const ownFile = join(work.path, "count-ca.pem");
+    writeFileSync(ownFile, `the test registry's certificate\n${readFileSync(caFile, "utf8")}`);
+    const stores = ["tls/a", "tls/b"].map((repository) =>
+      createRegistryStore({
+        registry: registry.host,
+        repository,
+        plainHttp: false,
+        caFile: ownFile,
+      }),
+    );
+    try {
+      const missing = [1, 2, 3, 4].map((i) => {
+        const bytes = Buffer.from(`absent ${i}`);
+        return {
+          mediaType: MediaType.ImageLayer,
+          digest: computeDigest(bytes),
+          size: bytes.length,
+        };
+      });
+      const answers = await Promise.all(
+        stores.flatMap((store) => missing.map((d) => store.exists(d))),
+      );
+      assert.deepEqual(answers, Array(8).fill(false));
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      tls.createSecureContext = original;
+      syncBuiltinESMExports();
+    }
+    assert.equal(built, 1);
   });
 });

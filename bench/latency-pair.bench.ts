@@ -1,0 +1,126 @@
+// A small copy against skopeo over links with latency (issue #19): on loopback, Node's start-up
+// decides a small copy (docs/design.md, "Small copies and latency"); over a network, round trips
+// do. Both registries serve HTTPS (a throwaway certificate both tools trust), so that neither
+// tool pays for something the other skips (skopeo tries HTTPS first on a plain-HTTP registry),
+// and sit behind a relay that delays every chunk by half the round-trip time (latency-proxy.ts).
+// Each run copies into a registry started for it alone. Alternating, each tool first in every
+// other round. Run `npm run build` first (the CLI bundle is what runs).
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRegistryStore } from "../src/content/registry/index.js";
+import { makeCertificate } from "../test/support/certificate.js";
+import { startRegistry } from "../test/support/registry.js";
+import { median, type Measurement } from "./harness.js";
+import { pushRandomImage } from "./generated-content.js";
+import { startLatencyProxy, type LatencyProxy } from "./latency-proxy.js";
+
+const RUNS = Number(process.env.LATENCY_RUNS ?? 7);
+/** Round-trip times to add, in ms: loopback, a LAN, a region, across regions. */
+const RTTS = [0, 2, 10, 20];
+
+function wallTime(cmd: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      const ms = performance.now() - t0;
+      if (status === 0) resolve(ms);
+      else reject(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
+    });
+  });
+}
+
+async function behind(host: string, rtt: number): Promise<LatencyProxy> {
+  if (rtt === 0) return { host, close: async () => undefined };
+  return startLatencyProxy(host, rtt / 2);
+}
+
+export async function run(): Promise<Measurement[]> {
+  const work = mkdtempSync(join(tmpdir(), "ocicompat-bench-latency-"));
+  const { cert, key } = makeCertificate(work);
+  // skopeo reads CA certificates from *.crt files in a directory.
+  const certDir = join(work, "certs");
+  mkdirSync(certDir);
+  copyFileSync(cert, join(certDir, "ca.crt"));
+  const tls = { cert, key };
+  const source = await startRegistry({ tls });
+  try {
+    const store = createRegistryStore({
+      registry: source.host,
+      repository: "bench/src",
+      plainHttp: false,
+      caFile: cert,
+    });
+    await pushRandomImage(store, 300, [2 * 1024 * 1024, 64 * 1024], "small");
+    await store.close();
+
+    const rows: Measurement[] = [];
+    for (const rtt of RTTS) {
+      const times = { ours: [] as number[], theirs: [] as number[] };
+      for (let i = 0; i < RUNS; i++) {
+        const one = async (tool: "ours" | "theirs") => {
+          const destination = await startRegistry({ tls });
+          const [src, dst] = [await behind(source.host, rtt), await behind(destination.host, rtt)];
+          try {
+            const from = `${src.host}/bench/src:small`;
+            const to = `${dst.host}/bench/small:v1`;
+            times[tool].push(
+              tool === "ours"
+                ? await wallTime(process.execPath, [
+                    "bin/ocicompat.js",
+                    "copy",
+                    "--no-plain-http",
+                    "--ca-file",
+                    cert,
+                    "--no-mount-memory",
+                    from,
+                    to,
+                  ])
+                : await wallTime("skopeo", [
+                    "--insecure-policy",
+                    "copy",
+                    "-q",
+                    "--src-cert-dir",
+                    certDir,
+                    "--dest-cert-dir",
+                    certDir,
+                    `docker://${from}`,
+                    `docker://${to}`,
+                  ]),
+            );
+          } finally {
+            await src.close();
+            await dst.close();
+            await destination.stop();
+          }
+        };
+        const order: ("ours" | "theirs")[] = i % 2 === 0 ? ["ours", "theirs"] : ["theirs", "ours"];
+        for (const tool of order) await one(tool);
+      }
+      const [ours, theirs] = [median(times.ours), median(times.theirs)];
+      rows.push(
+        {
+          name: `latency pair, RTT ${rtt} ms, small image over TLS: ocicompat`,
+          runs: RUNS,
+          medianMs: ours,
+          figure: `time ocicompat/skopeo ${(ours / theirs).toFixed(2)}`,
+        },
+        {
+          name: `latency pair, RTT ${rtt} ms, small image over TLS: skopeo`,
+          runs: RUNS,
+          medianMs: theirs,
+          figure: "",
+        },
+      );
+    }
+    return rows;
+  } finally {
+    await source.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
