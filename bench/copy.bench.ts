@@ -3,7 +3,6 @@
 // registry into a new repository, the same copy again (a no-op), registry -> OCI layout. The
 // no-op takes a few hundred milliseconds, mostly process start-up, so it runs NOOP_RUNS times,
 // alternating the two tools, and reports medians; the other cases run once.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,28 +11,13 @@ import { MediaType } from "../src/oci/media-types.js";
 import { copyImage } from "../src/ops/copy.js";
 import { startFaultProxy, type FaultProxy } from "../test/ops/copy-support.js";
 import { startRegistry } from "../test/support/registry.js";
-import { median, type Measurement } from "./harness.js";
+import { median, wallTime, type Measurement } from "./harness.js";
 import { jsonBlob, pushRandomManifest } from "./generated-content.js";
 
 const PLATFORMS = ["amd64", "arm64", "ppc64le", "s390x"];
 const LAYERS = 3;
 const LAYER_BYTES = 16 * 1024 * 1024;
 const NOOP_RUNS = 7;
-
-/** Runs a command to completion; resolves with its wall time. The proxy keeps serving meanwhile. */
-function timed(cmd: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => {
-      if (status === 0) resolve(performance.now() - t0);
-      else reject(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
-    });
-  });
-}
 
 interface Measured {
   ms: number;
@@ -44,7 +28,7 @@ interface Measured {
 
 async function measured(proxy: FaultProxy, cmd: string, args: string[]): Promise<Measured> {
   proxy.reset();
-  const ms = await timed(cmd, args);
+  const ms = await wallTime(cmd, args);
   const uploads = proxy.seen.filter(
     (s) => /^(PUT|PATCH)$/.test(s.method) && s.url.includes("/blobs/uploads/"),
   ).length;
@@ -98,7 +82,7 @@ export async function run(): Promise<Measurement[]> {
       measured(proxy, process.execPath, ["bin/ocicompat.js", "copy", src, dst]);
     // Node's own start-up on this machine, for reading the no-op figures.
     const bare: number[] = [];
-    for (let i = 0; i < NOOP_RUNS; i++) bare.push(await timed(process.execPath, ["-e", "0"]));
+    for (let i = 0; i < NOOP_RUNS; i++) bare.push(await wallTime(process.execPath, ["-e", "0"]));
     const skopeo = (dst: string) =>
       measured(proxy, "skopeo", [
         "--insecure-policy",

@@ -1,6 +1,7 @@
 // A tiny benchmark harness: run a function repeatedly for a time budget and report the median
 // time per run. Numbers on shared machines are noisy, so results are compared as ratios within
 // one run, never asserted in tests.
+import { spawn } from "node:child_process";
 export interface Measurement {
   name: string;
   runs: number;
@@ -62,4 +63,19 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Runs a command to completion, its stdout ignored; resolves with its wall time in ms. */
+export function wallTime(cmd: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      if (status === 0) resolve(performance.now() - t0);
+      else reject(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
+    });
+  });
 }

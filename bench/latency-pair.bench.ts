@@ -5,35 +5,19 @@
 // and sit behind a relay that delays every chunk by half the round-trip time (latency-proxy.ts).
 // Each run copies into a registry started for it alone. Alternating, each tool first in every
 // other round. Run `npm run build` first (the CLI bundle is what runs).
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRegistryStore } from "../src/content/registry/index.js";
 import { makeCertificate } from "../test/support/certificate.js";
 import { startRegistry } from "../test/support/registry.js";
-import { median, type Measurement } from "./harness.js";
+import { median, wallTime, type Measurement } from "./harness.js";
 import { pushRandomImage } from "./generated-content.js";
 import { startLatencyProxy, type LatencyProxy } from "./latency-proxy.js";
 
 const RUNS = Number(process.env.LATENCY_RUNS ?? 7);
 /** Round-trip times to add, in ms: loopback, a LAN, a region, across regions. */
 const RTTS = [0, 2, 10, 20];
-
-function wallTime(cmd: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => {
-      const ms = performance.now() - t0;
-      if (status === 0) resolve(ms);
-      else reject(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
-    });
-  });
-}
 
 async function behind(host: string, rtt: number): Promise<LatencyProxy> {
   if (rtt === 0) return { host, close: async () => undefined };

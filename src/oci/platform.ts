@@ -3,6 +3,7 @@
 // difference: amd64 micro-architecture levels (v2, v3, v4) are kept, because ocicompat selects
 // between image variants built for them.
 import { OcicompatError } from "./errors.js";
+import { describeChar } from "./describe-char.js";
 
 export interface PlatformSpec {
   os: string;
@@ -136,13 +137,4 @@ export function platformsEqual(a: PlatformSpec, b: PlatformSpec): boolean {
   const x = normalizePlatform(a);
   const y = normalizePlatform(b);
   return x.os === y.os && x.architecture === y.architecture && x.variant === y.variant;
-}
-
-function describeChar(ch: string): string {
-  if (ch === " ") return "a space";
-  const code = ch.codePointAt(0) ?? 0;
-  if (code < 0x20 || code === 0x7f) {
-    return `control character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  }
-  return `"${ch}"`;
 }

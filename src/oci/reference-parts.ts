@@ -1,6 +1,7 @@
 // Why one part of a reference (registry host, repository path, tag, image-layout tag, digest) is
 // invalid, worded for the user. reference.ts cuts a reference into its parts; their rules are here.
 import { digestProblem } from "./digest.js";
+import { describeChar } from "./describe-char.js";
 
 const TAG_MAX = 128;
 
@@ -108,15 +109,6 @@ export function layoutTagProblem(tag: string): string | undefined {
     }
   }
   return undefined;
-}
-
-function describeChar(ch: string): string {
-  if (ch === " ") return "a space";
-  const code = ch.codePointAt(0) ?? 0;
-  if (code < 0x20 || code === 0x7f) {
-    return `control character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
-  }
-  return `"${ch}"`;
 }
 
 export function clip(s: string): string {
