@@ -66,10 +66,14 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Runs a command to completion, its stdout ignored; resolves with its wall time in ms. */
-export function wallTime(cmd: string, args: readonly string[]): Promise<number> {
+export function wallTime(
+  cmd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"], env });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("error", reject);

@@ -10,7 +10,8 @@
 // registry copy, registry -> oci-archive and -> layout, with peak RSS; run `npm run build` first),
 // mount (a layout copied into a second repository of a registry that holds its blobs, against
 // skopeo; the built CLI and skopeo), latency-pair (a small copy against skopeo over HTTPS with
-// 0, 2, 10 and 20 ms of round-trip time added; the built CLI and skopeo).
+// 0, 2, 10 and 20 ms of round-trip time added, and a warm select beside skopeo inspect --raw;
+// the built CLI and skopeo).
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
