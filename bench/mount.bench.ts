@@ -10,14 +10,14 @@
 // its runs therefore gets a fresh directory bind-mounted there in a private mount namespace
 // (`unshare -m`). Where that is not allowed, it uses the shared directory; the layers are new
 // random bytes per run, so nothing in it is about them except what the priming copy recorded.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLayout } from "../src/content/layout.js";
 import { startFaultProxy, type FaultProxy } from "../test/ops/copy-support.js";
 import { startRegistry } from "../test/support/registry.js";
-import { median, type Measurement } from "./harness.js";
+import { median, wallTime, type Measurement } from "./harness.js";
 import { pushRandomImage } from "./generated-content.js";
 
 const LAYER_BYTES = Number(process.env["BENCH_MOUNT_MB"] ?? 256) * 1024 * 1024;
@@ -27,23 +27,6 @@ const SKOPEO_CACHE = "/var/lib/containers/cache";
 /** A layout holding a one-layer image whose layer is new random bytes (`seed`). */
 async function layoutImage(dir: string, seed: number): Promise<void> {
   await pushRandomImage(await openLayout(dir, { create: true }), seed, [LAYER_BYTES], "v1");
-}
-
-function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, ...env },
-    });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => {
-      if (status === 0) resolve(performance.now() - t0);
-      else reject(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
-    });
-  });
 }
 
 /**
@@ -101,10 +84,10 @@ export async function run(): Promise<Measurement[]> {
       const ocicompat = async (memory: boolean, sink: Run[], tag: string) => {
         const layout = join(work, `ocicompat-${tag}-${i}`);
         await layoutImage(layout, 1000 * i + sink.length + (memory ? 1 : 500));
-        const env = { OCICOMPAT_CACHE_DIR: join(work, `cache-${tag}-${i}`) };
+        const env = { ...process.env, OCICOMPAT_CACHE_DIR: join(work, `cache-${tag}-${i}`) };
         const flags = memory ? [] : ["--no-mount-memory"];
         const copy = (repo: string) =>
-          timed(
+          wallTime(
             process.execPath,
             ["bin/ocicompat.js", "copy", ...flags, `oci:${layout}:v1`, `${proxy.host}/${repo}:v1`],
             env,
@@ -130,9 +113,9 @@ export async function run(): Promise<Measurement[]> {
           `oci:${layout}:v1`,
           `docker://${proxy.host}/${repo}:v1`,
         ];
-        if (!isolated) return timed("skopeo", args);
+        if (!isolated) return wallTime("skopeo", args);
         const quoted = args.map((a) => `'${a}'`).join(" ");
-        return timed("unshare", [
+        return wallTime("unshare", [
           "-m",
           "sh",
           "-c",
@@ -148,8 +131,8 @@ export async function run(): Promise<Measurement[]> {
     }
     // Node's own start-up, and ocicompat's without any work, for reading the figures above.
     for (let i = 0; i < 5; i++) {
-      bare.push(await timed(process.execPath, ["-e", "0"]));
-      version.push(await timed(process.execPath, ["bin/ocicompat.js", "--version"]));
+      bare.push(await wallTime(process.execPath, ["-e", "0"]));
+      version.push(await wallTime(process.execPath, ["bin/ocicompat.js", "--version"]));
     }
   } finally {
     await proxy.close();
