@@ -124,10 +124,16 @@ const KIND = {
   nfd: "NFD image-compatibility artifact",
 } as const;
 
+/** Whether the cache answers a descriptor, and whether the source still serves it. */
+interface Confirmation {
+  cached: Promise<boolean>;
+  present: Promise<boolean>;
+}
+
 export class CompatReader {
   private readonly memo = new Map<string, Promise<EntryCompat>>();
-  /** The source's presence answers, so that one asked early (`askEarly`) is not asked again. */
-  private readonly presence = new Map<string, Promise<boolean>>();
+  /** Each descriptor's confirmation, so that one started early (`askEarly`) is not repeated. */
+  private readonly confirmations = new Map<string, Confirmation>();
 
   constructor(
     private readonly context: ReadContext,
@@ -196,8 +202,8 @@ export class CompatReader {
       "NOT_FOUND",
       `${KIND[kind]} ${desc.digest} is not in ${store.name}`,
     );
-    const fromCache = answersFromCache(store) && (await store.isCached(desc));
-    const present = fromCache ? this.present(desc) : Promise.resolve(true);
+    const { cached, present } = this.confirmation(desc);
+    await cached;
     const value = readJsonAt(this.context, desc);
     if (onRead !== undefined) value.then(onRead, () => undefined);
     const [held, read] = await Promise.allSettled([present, value]);
@@ -210,18 +216,27 @@ export class CompatReader {
     return read.value;
   }
 
-  /** Whether the source still serves `desc`: one HEAD per descriptor and run. */
-  private present(desc: EntryDescriptor): Promise<boolean> {
+  /**
+   * Whether the cache answers `desc`, and whether the source still serves it: asked with a HEAD
+   * only when the cache answers, since a fetch that reaches the source proves it by itself. Each
+   * once per descriptor and run.
+   */
+  private confirmation(desc: EntryDescriptor): Confirmation {
     const key = `${desc.mediaType} ${desc.digest} ${desc.size}`;
-    let answer = this.presence.get(key);
-    if (answer === undefined) {
+    let confirmation = this.confirmations.get(key);
+    if (confirmation === undefined) {
       const { store, limit, signal } = this.context;
-      answer = limit(() => raceCancellation(store.exists(desc, { signal }), signal));
-      // One asked early may never be awaited (its manifest turned out missing or invalid).
-      answer.catch(() => undefined);
-      this.presence.set(key, answer);
+      const cached = answersFromCache(store) ? store.isCached(desc) : Promise.resolve(false);
+      const present = cached.then((held) =>
+        held ? limit(() => raceCancellation(store.exists(desc, { signal }), signal)) : true,
+      );
+      // One started early may never be awaited (its manifest turned out missing or invalid).
+      cached.catch(() => undefined);
+      present.catch(() => undefined);
+      confirmation = { cached, present };
+      this.confirmations.set(key, confirmation);
     }
-    return answer;
+    return confirmation;
   }
 
   /**
@@ -232,15 +247,8 @@ export class CompatReader {
    */
   private askEarly(manifest: unknown): void {
     const config = isObject(manifest) ? manifest["config"] : undefined;
-    const { store } = this.context;
-    if (!answersFromCache(store) || followedDescriptorIssues(config, "$.config").length > 0) return;
-    const desc = config as EntryDescriptor;
-    store.isCached(desc).then(
-      (cached) => {
-        if (cached) void this.present(desc);
-      },
-      () => undefined,
-    );
+    if (followedDescriptorIssues(config, "$.config").length > 0) return;
+    this.confirmation(config as EntryDescriptor);
   }
 
   private blobSets(descriptor: EntryDescriptor, where: string, value: unknown) {
