@@ -76,11 +76,57 @@ function readOwn(file) {
   }
 }
 
-function writeCache(cache, script) {
+// A cache holds what the runs that wrote it compiled, and V8 compiles a function only when it
+// first runs. A cache written by `copy --help`, or by a check of a layout, lacks the code that a
+// real copy or a registry check runs, which would then compile it on every run. So the file
+// starts with a line saying what its writers ran: whether one of them was a complete run (not
+// help, not an error) and which of the bundle's modules ran (each records a short name in the
+// bundle's `modulesRun` when its body runs, scripts/bundle-cli.mjs). A run that was complete
+// where its writers were not, or that ran a module they did not, writes the cache again: V8 then
+// serialises the cached functions and this run's together, so a cache only grows, and it stops
+// changing once every kind of run the user makes has been seen.
+const HEADER_MAGIC = "ocicompat-code-cache 1\n";
+
+function parseCache(bytes) {
+  if (bytes === undefined || bytes.length < HEADER_MAGIC.length) return undefined;
+  if (bytes.toString("latin1", 0, HEADER_MAGIC.length) !== HEADER_MAGIC) return undefined;
+  const end = bytes.indexOf(0x0a, HEADER_MAGIC.length);
+  if (end < 0) return undefined;
+  try {
+    const header = JSON.parse(bytes.toString("utf8", HEADER_MAGIC.length, end));
+    if (typeof header?.complete !== "boolean" || !Array.isArray(header.modules)) return undefined;
+    return { header, data: bytes.subarray(end + 1) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Help, usage errors and failures run little of a command; exit 1 is a real answer ("no"). */
+function isCompleteRun(code) {
+  if (code !== 0 && code !== 1) return false;
+  if (argv.length === 0 || argv[0] === "help") return false;
+  const end = argv.indexOf("--");
+  const options = end < 0 ? argv : argv.slice(0, end);
+  return !options.includes("--help") && !options.includes("-h");
+}
+
+/** The header a rewrite would carry, or undefined when the cache already covers this run. */
+function headerToWrite(cached, accepted, code, modulesRun) {
+  const complete = isCompleteRun(code);
+  const ran = [...new Set(modulesRun)];
+  if (!accepted) return { complete, modules: ran };
+  const known = new Set(cached.header.modules);
+  const fresh = ran.filter((name) => !known.has(name));
+  if (fresh.length === 0 && (cached.header.complete || !complete)) return undefined;
+  return { complete: complete || cached.header.complete, modules: [...known, ...fresh] };
+}
+
+function writeCache(cache, script, header) {
   try {
     mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
     const temp = `${cache.file}.${process.pid}.tmp`;
-    writeFileSync(temp, script.createCachedData(), { mode: 0o600 });
+    const head = Buffer.from(`${HEADER_MAGIC}${JSON.stringify(header)}\n`, "utf8");
+    writeFileSync(temp, Buffer.concat([head, script.createCachedData()]), { mode: 0o600 });
     renameSync(temp, cache.file);
     // A cache of another build is never offered to this one. It may still serve another install
     // (a global one beside npx's): removing it at once would make two builds recompile by turns,
@@ -97,7 +143,8 @@ function writeCache(cache, script) {
 }
 
 const cache = codeCacheFile();
-const cachedData = cache && readOwn(cache.file);
+const cached = cache && parseCache(readOwn(cache.file));
+const cachedData = cached?.data;
 // esbuild writes ASCII only (its default charset), so Latin-1 decoding gives the same string
 // without UTF-8 validation: ~2 ms of a 1.2 MB file.
 const source = readFileSync(bundle, "latin1");
@@ -109,5 +156,8 @@ const cli = { exports: {} };
 script.runInThisContext()(cli.exports, createRequire(bundle), cli, bundle, dirname(bundle));
 void cli.exports.main(argv).then((code) => {
   process.exitCode = code;
-  if (cache && (cachedData === undefined || script.cachedDataRejected)) writeCache(cache, script);
+  if (cache === undefined) return;
+  const accepted = cachedData !== undefined && !script.cachedDataRejected;
+  const header = headerToWrite(cached, accepted, code, cli.exports.modulesRun ?? []);
+  if (header !== undefined) writeCache(cache, script, header);
 });

@@ -8,6 +8,8 @@
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // Stand-ins for Node built-ins that a dependency loads at start but a command rarely or never
@@ -41,6 +43,30 @@ const lazyBuiltins = {
   },
 };
 
+// Each bundled module records, when its body runs, a short name (a hash of its path) in one array
+// that the bundle exports as `modulesRun`. bin/ocicompat.js keeps in a command's code cache which
+// modules the runs that wrote it ran, and writes the cache again after a run that ran others, whose
+// functions the cache would otherwise never hold (docs/design.md, "Start-up").
+const MODULES_RUN = "__ocicompat_ran";
+const moduleMarks = {
+  name: "module-marks",
+  setup(build) {
+    build.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
+      const text = await readFile(args.path, "utf8");
+      const name = createHash("sha256")
+        .update(relative(process.cwd(), args.path).replaceAll("\\", "/"))
+        .digest("hex")
+        .slice(0, 8);
+      const mark = `;${MODULES_RUN}.push("${name}");\n`;
+      // Before tsc's source-map comment, which esbuild reads to map the bundle back to src/.
+      const map = text.lastIndexOf("\n//# sourceMappingURL=");
+      const contents =
+        map < 0 ? `${text}\n${mark}` : `${text.slice(0, map + 1)}${mark}${text.slice(map + 1)}`;
+      return { contents, loader: "js" };
+    });
+  },
+};
+
 const outdir = "dist/cli";
 const outfile = `${outdir}/main.cjs`;
 rmSync(outdir, { recursive: true, force: true });
@@ -58,7 +84,10 @@ await build({
   sourcesContent: false, // the sources are dist/src, shipped beside it
   legalComments: "linked",
   logLevel: "warning",
-  plugins: [lazyBuiltins],
+  // "use strict" must stay the first statement: the bundle is strict code.
+  banner: { js: `"use strict";var ${MODULES_RUN}=[];` },
+  footer: { js: `module.exports.modulesRun=${MODULES_RUN};` },
+  plugins: [lazyBuiltins, moduleMarks],
 });
 const id = createHash("sha256").update(readFileSync(outfile)).digest("hex").slice(0, 32);
 writeFileSync(`${outdir}/main.id`, `${id}\n`);

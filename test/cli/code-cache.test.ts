@@ -10,6 +10,24 @@ import { after, describe, test } from "node:test";
 import { runCli } from "./run-cli.js";
 
 const ARGS = ["validate", "examples/compat-v3.yaml"];
+const NODE = "examples/nodes/intel-spr.json";
+const MAGIC = "ocicompat-code-cache 1\n";
+
+/** A cache file: the header (magic line and JSON line) and V8's data after it. */
+function splitCache(bytes: Buffer): { header: Buffer; data: Buffer } {
+  assert.equal(bytes.subarray(0, MAGIC.length).toString("latin1"), MAGIC);
+  const end = bytes.indexOf(0x0a, MAGIC.length) + 1;
+  assert.ok(end > 0, "the header ends with a newline");
+  return { header: bytes.subarray(0, end), data: bytes.subarray(end) };
+}
+
+function headerOf(file: string): { complete: boolean; modules: string[] } {
+  const { header } = splitCache(readFileSync(file));
+  return JSON.parse(header.subarray(MAGIC.length).toString("utf8")) as {
+    complete: boolean;
+    modules: string[];
+  };
+}
 
 describe("the CLI's code cache", () => {
   const work = mkdtempSync(join(tmpdir(), "ocicompat-code-cache-"));
@@ -43,13 +61,70 @@ describe("the CLI's code cache", () => {
     assert.equal(files(dir).length, 2, "one cache per command");
   });
 
-  test("a corrupt cache file is refused by V8: the command runs as usual and the file is replaced", () => {
+  test("a cache whose bytecode is corrupt is refused by V8: the command runs as usual and the file is replaced", () => {
     const dir = join(work, "corrupt");
     const expected = run(dir);
     const file = join(dir, files(dir)[0] as string);
-    writeFileSync(file, Buffer.alloc(4096, 0x5a), { mode: 0o600 });
+    const { header } = splitCache(readFileSync(file));
+    const corrupt = Buffer.concat([header, Buffer.alloc(4096, 0x5a)]);
+    writeFileSync(file, corrupt, { mode: 0o600 });
     assert.equal(run(dir), expected);
-    assert.notDeepEqual(readFileSync(file), Buffer.alloc(4096, 0x5a));
+    assert.notDeepEqual(readFileSync(file), corrupt);
+    assert.ok(readFileSync(file).length > 4096 + header.length, "holds compiled code again");
+  });
+
+  test("a cache file without the header (another format) is not offered to V8 and is replaced", () => {
+    const dir = join(work, "headerless");
+    const expected = run(dir);
+    const file = join(dir, files(dir)[0] as string);
+    writeFileSync(file, splitCache(readFileSync(file)).data, { mode: 0o600 });
+    assert.equal(run(dir), expected);
+    assert.equal(headerOf(file).complete, true);
+  });
+
+  test("a cache written by a help run is written again by the command's first complete run, and then kept", () => {
+    const dir = join(work, "help-first");
+    const help = runCli(["validate", "--help"], { env: { OCICOMPAT_CODE_CACHE_DIR: dir } });
+    assert.equal(help.status, 0, help.stderr);
+    const file = join(dir, files(dir)[0] as string);
+    assert.equal(headerOf(file).complete, false);
+    const helpBytes = readFileSync(file);
+    run(dir);
+    assert.equal(headerOf(file).complete, true);
+    const complete = readFileSync(file);
+    assert.ok(complete.length > helpBytes.length, "the complete run's code was added");
+    run(dir);
+    runCli(["validate", "--help"], { env: { OCICOMPAT_CODE_CACHE_DIR: dir } });
+    assert.deepEqual(readFileSync(file), complete, "neither a second run nor help rewrites it");
+  });
+
+  test("a run that runs bundled modules the cache's writers did not run writes it again, keeping both runs' code", () => {
+    const dir = join(work, "grow");
+    const offline = ["check", "--spec", "examples/compat-avx512.yaml", "--node", NODE];
+    run(dir, offline);
+    const file = join(dir, files(dir)[0] as string);
+    const first = headerOf(file);
+    const firstBytes = readFileSync(file);
+    // A registry on a closed port: the run fails (exit 2) but has loaded the registry stack.
+    const refused = runCli(["check", "127.0.0.1:1/none:v1", "--node", NODE], {
+      env: { OCICOMPAT_CODE_CACHE_DIR: dir },
+    });
+    assert.equal(refused.status, 2, refused.stderr);
+    const grown = headerOf(file);
+    assert.ok(
+      grown.modules.length > first.modules.length,
+      "the registry stack's modules (undici's among them) are added",
+    );
+    assert.deepEqual(
+      first.modules.filter((name) => !grown.modules.includes(name)),
+      [],
+      "the first run's modules are kept",
+    );
+    assert.equal(grown.complete, true, "a failed run does not take completeness away");
+    const grownBytes = readFileSync(file);
+    assert.ok(grownBytes.length > firstBytes.length);
+    run(dir, offline);
+    assert.deepEqual(readFileSync(file), grownBytes, "the offline run is covered now");
   });
 
   test("a cache file others may write is never read, and is replaced by this user's own", () => {
@@ -74,6 +149,12 @@ describe("the CLI's code cache", () => {
     writeFileSync(join(dir, recent), "another install's build", { mode: 0o600 });
     run(dir);
     assert.deepEqual(files(dir).sort(), [name, recent].sort());
+  });
+
+  test('the bundle with its module marks is still strict code: "use strict" is its first statement', () => {
+    const bundle = readFileSync("dist/cli/main.cjs", "latin1");
+    assert.ok(bundle.startsWith('"use strict";'));
+    assert.match(bundle, /__ocicompat_ran\.push\("[0-9a-f]{8}"\)/);
   });
 
   test("OCICOMPAT_CODE_CACHE_DIR set to nothing turns the cache off", () => {
