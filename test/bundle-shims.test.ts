@@ -27,7 +27,7 @@ test("the bundle's stand-in for node:http2 holds node:http2's values of every co
 });
 
 /** The Node built-in modules a run of the bundled CLI with `args` loaded. */
-function builtinsLoaded(args: string[]): string {
+function builtinsLoaded(args: string[], env: NodeJS.ProcessEnv = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "ocicompat-shim-"));
   try {
     const preload = join(dir, "modules.cjs");
@@ -38,6 +38,7 @@ function builtinsLoaded(args: string[]): string {
     );
     const run = spawnSync(process.execPath, ["-r", preload, "bin/ocicompat.js", ...args], {
       encoding: "utf8",
+      env: { ...process.env, ...env },
     });
     assert.equal(run.status, 0, run.stderr);
     return readFileSync(list, "utf8");
@@ -126,4 +127,15 @@ test("select with a node profile loads neither node:child_process (commander, di
   assert.match(loaded, /NativeModule fs\b/);
   assert.doesNotMatch(loaded, /NativeModule child_process\b/);
   assert.doesNotMatch(loaded, /NativeModule (http|tls|zlib)\b/);
+});
+
+test("discovering this host without site hooks or label-pack commands does not load node:child_process", () => {
+  const empty = mkdtempSync(join(tmpdir(), "ocicompat-no-hooks-"));
+  try {
+    const loaded = builtinsLoaded(["discover"], { OCICOMPAT_CONFIG_DIR: empty });
+    assert.match(loaded, /NativeModule fs\b/);
+    assert.doesNotMatch(loaded, /NativeModule child_process\b/);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });

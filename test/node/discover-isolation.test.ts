@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { BUILTIN_LABELS, createCatalog } from "../../src/compat/catalog.js";
@@ -65,6 +66,24 @@ describe("probe isolation", () => {
     assert.match(
       result.diagnostics[0]?.message ?? "",
       /^\/proc\/config\.gz is not a valid gzip file/,
+    );
+  });
+
+  test("a /proc/config.gz that inflates past 16 MiB is reported, not inflated, and the next config file is used", async () => {
+    const root = join(temp, "config-bomb");
+    cpSync(host("intel-spr"), root, { recursive: true, verbatimSymlinks: true });
+    // 17 MiB of one byte gzips to ~17 KiB: small on disk, too large once inflated.
+    writeFileSync(join(root, "proc/config.gz"), gzipSync(Buffer.alloc(17 * 1024 * 1024, 0x23)));
+    const result = await discover({
+      root,
+      labels: new Set(["oci.kernel.configurations"]),
+      now: NOW,
+    });
+    assert.deepEqual(result.profile.labels["oci.kernel.configurations"], ["BOOT_ONLY"]);
+    assert.equal(result.diagnostics[0]?.probe, "kernel-config");
+    assert.match(
+      result.diagnostics[0]?.message ?? "",
+      /^\/proc\/config\.gz inflates to more than 16 MiB: not a kernel config$/,
     );
   });
 
