@@ -18,6 +18,8 @@ export interface RegistryFlags {
   authfile?: string;
   /** The command's overall deadline (see deadline.ts); every registry command has one. */
   timeout?: string;
+  /** false with --no-http2, on the commands that offer HTTP/2 (addRegistryOptions' `http2`). */
+  http2?: boolean;
 }
 
 /** --timeout, --[no-]plain-http, --insecure, --ca-file: how to reach a registry. */
@@ -32,9 +34,17 @@ export function addConnectionOptions(command: Command, defaultTimeout: string): 
     .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"));
 }
 
-/** The registry flags, and `--timeout` with this command's default (cli/deadline.ts). */
-export function addRegistryOptions(command: Command, defaultTimeout: string): Command {
-  return addConnectionOptions(command, defaultTimeout)
+/**
+ * The registry flags, and `--timeout` with this command's default (cli/deadline.ts). `http2`:
+ * the command only reads manifests and small blobs, so it offers HTTP/2 to TLS registries
+ * (content/registry/multiplexing.ts), and gets `--no-http2` to turn that off.
+ */
+export function addRegistryOptions(
+  command: Command,
+  defaultTimeout: string,
+  reads: { http2?: boolean } = {},
+): Command {
+  addConnectionOptions(command, defaultTimeout)
     .addOption(
       new Option(
         "--authfile <file>",
@@ -49,6 +59,11 @@ export function addRegistryOptions(command: Command, defaultTimeout: string): Co
     )
     .addOption(new Option("--username <name>", "registry user name (with --password-stdin)"))
     .addOption(new Option("--password-stdin", "read the registry password from standard input"));
+  if (reads.http2 === true)
+    command.addOption(
+      new Option("--no-http2", "speak HTTP/1.1 only (HTTP/2 is offered to TLS registries)"),
+    );
+  return command;
 }
 
 /** `USER:PASSWORD` → its parts; `flag` names the option in messages. */
@@ -110,13 +125,17 @@ export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOpti
   };
 }
 
-/** The opener for one command run; the caller closes it. */
+/**
+ * The opener for one command run; the caller closes it. `http2`: offer HTTP/2 unless
+ * --no-http2 was given (for commands made with addRegistryOptions' `http2`).
+ */
 export async function openerFrom(
   flags: RegistryFlags,
-  extra: { cache?: boolean; blobLocations?: boolean } = {},
+  extra: { cache?: boolean; blobLocations?: boolean; http2?: boolean } = {},
 ): Promise<StoreOpener> {
   return createStoreOpener({
     ...(await registryAccessFrom(flags)),
+    ...(extra.http2 === true && flags.http2 !== false ? { http2: true } : {}),
     ...(extra.cache
       ? {
           cache: true,

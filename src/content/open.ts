@@ -53,6 +53,11 @@ export interface RegistryAccess {
   headersTimeoutMs?: number;
   /** Minimum body transfer rate over a sliding window; default 1024 bytes/s over 30 s. */
   transferFloor?: Partial<TransferFloor>;
+  /**
+   * Offer HTTP/2 to TLS registries (RegistryClientOptions.http2): for openers that read only
+   * manifests and small blobs, as select, check and inspect do. Default false.
+   */
+  http2?: boolean;
 }
 
 export interface OpenOptions extends RegistryAccess {
@@ -194,6 +199,7 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
                 ? {}
                 : { headersTimeoutMs: options.headersTimeoutMs }),
               ...(options.transferFloor ? { transferFloor: options.transferFloor } : {}),
+              ...(options.http2 === true ? { http2: true } : {}),
             });
             clients.set(scope, client);
             const known = await referrersMemo();

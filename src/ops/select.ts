@@ -107,7 +107,7 @@ export async function selectImage(options: SelectImageOptions): Promise<ImageSel
   const catalog = options.catalog ?? createCatalog();
   if (options.opener !== undefined)
     return selectWith({ ...options, catalog, opener: options.opener });
-  const opener = createStoreOpener({ cache: true });
+  const opener = createStoreOpener({ cache: true, http2: true });
   try {
     return await selectWith({ ...options, catalog, opener });
   } finally {

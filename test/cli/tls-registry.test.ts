@@ -1,6 +1,8 @@
 // Registry commands against the real CNCF distribution registry serving HTTPS on loopback, as a
 // user runs them: loopback registries get plain HTTP unless --no-plain-http is given.
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { tempDir } from "../content/layout-support.js";
 import { makeCertificate } from "../support/certificate.js";
@@ -44,6 +46,48 @@ describe("ocicompat against a loopback registry that speaks HTTPS (spawned, real
     ]);
     assert.equal(selected.status, 0, selected.stderr);
     assert.match(selected.stdout, /^sha256:[0-9a-f]{64}$/m);
+  });
+
+  test("select speaks HTTP/2 to it on one connection; --no-http2 makes it HTTP/1.1", () => {
+    const https = ["--no-plain-http", "--ca-file", caFile];
+    const copied = runCli([
+      "copy",
+      ...https,
+      "oci:examples/demo-layout:demo",
+      `${registry.host}/demo/h2:v1`,
+    ]);
+    assert.equal(copied.status, 0, copied.stderr);
+    // Records the protocol of each connection undici opens in the spawned CLI.
+    const log = join(work.path, "connections.log");
+    const preload = join(work.path, "connections.cjs");
+    writeFileSync(
+      preload,
+      `require("node:diagnostics_channel").subscribe("undici:client:connected", (m) => require("node:fs").appendFileSync(${JSON.stringify(log)}, m.connectParams.version + "\\n"));`,
+    );
+    const selectWith = (extra: string[]): string[] => {
+      writeFileSync(log, "");
+      const args = [
+        "select",
+        ...https,
+        ...extra,
+        `${registry.host}/demo/h2:v1`,
+        "--node",
+        "examples/nodes/intel-spr.json",
+      ];
+      const selected = runCli(args, {
+        env: {
+          NODE_OPTIONS: `--require ${preload}`,
+          OCICOMPAT_CACHE_DIR: join(work.path, "cache"),
+        },
+      });
+      assert.equal(selected.status, 0, selected.stderr);
+      assert.match(selected.stdout, /^sha256:[0-9a-f]{64}$/m);
+      return readFileSync(log, "utf8").split("\n").filter(Boolean);
+    };
+    assert.deepEqual(selectWith([]), ["h2"], "cold");
+    assert.deepEqual(selectWith([]), ["h2"], "warm");
+    const h1 = selectWith(["--no-http2"]);
+    assert.ok(h1.length > 1 && h1.every((v) => v === "h1"), String(h1));
   });
 
   test("without --no-plain-http, one line says the registry speaks HTTPS and names the flag (exit 2)", () => {

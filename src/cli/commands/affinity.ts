@@ -74,11 +74,11 @@ export function affinityCommand(run: (code: ExitCode) => void): Command {
       ),
     )
     .addOption(labelsOption());
-  return addRegistryOptions(command, DEFAULT_TIMEOUTS.select).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.select, { http2: true }).action(
     async (refs: string[], flags: AffinityFlags) => {
       const signal = deadlineSignal(flags.timeout, refs.join(" "));
       const catalog = await loadCatalog(flags.labels);
-      const opener = await openerFrom(flags, { cache: true });
+      const opener = await openerFrom(flags, { cache: true, http2: true });
       const result = await withOpener(opener, () =>
         affinityFor({ references: refs, opener, catalog, ...(signal ? { signal } : {}) }),
       ).catch((err: unknown) => {

@@ -172,7 +172,7 @@ export function fleetCommand(run: (code: ExitCode) => void): Command {
     )
     .addOption(new Option("--concurrency <n>", "registry reads in flight at once").default("16"))
     .addOption(labelsOption());
-  return addRegistryOptions(command, "300s").action(async (flags: FleetFlags) => {
+  return addRegistryOptions(command, "300s", { http2: true }).action(async (flags: FleetFlags) => {
     const concurrency = Number(flags.concurrency ?? "16");
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new OcicompatError(
@@ -183,7 +183,7 @@ export function fleetCommand(run: (code: ExitCode) => void): Command {
     const signal = deadlineSignal(flags.timeout, "fleet");
     const catalog = await loadCatalog(flags.labels);
     const tags = parseTags(flags.tags);
-    const opener = await openerFrom(flags, { cache: true });
+    const opener = await openerFrom(flags, { cache: true, http2: true });
     const result = await withOpener(opener, () =>
       runFleet({
         nodes: flags.nodes,

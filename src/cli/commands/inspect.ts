@@ -49,11 +49,11 @@ export function inspectCommand(run: (code: Code) => void): Command {
     .argument("<ref>", "registry/repo:tag, oci:DIR[:tag|@digest] or oci-archive:FILE[:tag]")
     .addOption(new Option("--raw", "print the exact bytes of the manifest or index"))
     .addOption(outputOption());
-  return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect, { http2: true }).action(
     async (input: string, opts: RegistryFlags & { raw?: boolean; output: OutputFormat }) => {
       const ref = parseReference(input);
       const signal = deadlineSignal(opts.timeout, input);
-      const opener = await openerFrom(opts);
+      const opener = await openerFrom(opts, { http2: true });
       await withOpener(opener, async () => {
         const { store, reference } = await opener.open(ref);
         if (reference === undefined)
@@ -97,11 +97,11 @@ export function lsCommand(run: (code: Code) => void): Command {
     .description("list the tags of a repository, layout or archive")
     .argument("<ref>", "registry/repo, oci:DIR or oci-archive:FILE")
     .addOption(outputOption());
-  return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect).action(
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.inspect, { http2: true }).action(
     async (input: string, opts: RegistryFlags & { output: OutputFormat }) => {
       const ref = parseRepositoryReference(input);
       const signal = deadlineSignal(opts.timeout, input);
-      const opener = await openerFrom(opts);
+      const opener = await openerFrom(opts, { http2: true });
       await withOpener(opener, async () => {
         const { store } = await opener.open(ref);
         const tags = await store.listTags({ signal });

@@ -128,7 +128,7 @@ export function addSelectionOptions(command: Command): Command {
       ),
     );
   }
-  return addRegistryOptions(command, DEFAULT_TIMEOUTS.select);
+  return addRegistryOptions(command, DEFAULT_TIMEOUTS.select, { http2: true });
 }
 
 export function parseTags(text: string | undefined): string[] | undefined {
@@ -144,7 +144,7 @@ export async function runSelection(input: string, flags: SelectionFlags): Promis
   const budgets = budgetsFrom(flags);
   const catalog = await loadCatalog(flags.labels);
   const tags = parseTags(flags.tags);
-  const opener = await openerFrom(flags, { cache: true });
+  const opener = await openerFrom(flags, { cache: true, http2: true });
   let selection: ImageSelection;
   try {
     selection = await selectImage({

@@ -75,7 +75,7 @@ export function webhookCommand(run: (code: ExitCode) => void): Command {
     )
     .addOption(labelsOption());
   // --timeout is the per-review deadline here.
-  return addRegistryOptions(command, "5s").action(async (flags: WebhookFlags) => {
+  return addRegistryOptions(command, "5s", { http2: true }).action(async (flags: WebhookFlags) => {
     if (flags.tlsCert === undefined || flags.tlsKey === undefined) {
       throw new OcicompatError(
         "USAGE",
@@ -100,7 +100,7 @@ export function webhookCommand(run: (code: ExitCode) => void): Command {
     const { host, port } = parseListen(flags.listen);
     const deadlineMs = parseDuration(flags.timeout ?? "5s") || 5000;
     const catalog = await loadCatalog(flags.labels);
-    const opener = await openerFrom(flags);
+    const opener = await openerFrom(flags, { http2: true });
     const metrics = createMetrics();
     const images = new ImageCache({
       opener,

@@ -35,6 +35,12 @@ export interface RegistryClientOptions {
   transferFloor?: Partial<TransferFloor>;
   /** Default 5. */
   maxRedirects?: number;
+  /**
+   * Offer HTTP/2 over TLS and send the requests in flight on one connection when the registry
+   * accepts it. Only for clients that read manifests and small blobs (multiplexing.ts says why).
+   * Default false.
+   */
+  http2?: boolean;
 }
 
 export type HttpMethod = "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";

@@ -33,6 +33,7 @@ import {
 import { apiHostOf, headerOf, isLoopbackRegistry, readText } from "./http.js";
 import { connectOptions } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
+import { multiplexingOptions } from "./multiplexing.js";
 import { Agent } from "./undici-agent.js";
 import { backoffDelay, mayRetry, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
 import { DEFAULT_TRANSFER_FLOOR, transferFloorInterceptor } from "./transfer-guard.js";
@@ -94,6 +95,7 @@ export class RegistryClient {
       connect: connectOptions(options),
       headersTimeout: this.headersTimeout,
       bodyTimeout: this.bodyTimeout,
+      ...(options.http2 === true ? multiplexingOptions() : {}),
     });
     this.dispatcher = this.agent.compose(
       transferFloorInterceptor({ ...DEFAULT_TRANSFER_FLOOR, ...options.transferFloor }),

@@ -14,6 +14,8 @@ export function connectOptions(
   const tlsOptions = {
     timeout: options.connectTimeoutMs ?? 10_000,
     rejectUnauthorized: options.insecure !== true,
+    // Offers HTTP/2 in the TLS handshake; multiplexing.ts decides what a connection carries.
+    ...(options.http2 === true ? { allowH2: true } : {}),
   };
   let connect: Record<string, unknown> | BuildConnector.connector = tlsOptions;
   if (options.caFile !== undefined) {

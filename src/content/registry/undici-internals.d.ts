@@ -15,3 +15,11 @@ declare module "undici/lib/core/connect.js" {
   const buildConnector: (...args: never[]) => unknown;
   export default buildConnector;
 }
+declare module "undici/lib/dispatcher/client.js" {
+  const Client: new (...args: never[]) => unknown;
+  export default Client;
+}
+declare module "undici/lib/dispatcher/pool.js" {
+  const Pool: new (...args: never[]) => unknown;
+  export default Pool;
+}
