@@ -90,14 +90,17 @@ describe("ocicompat against a loopback registry that speaks HTTPS (spawned, real
     assert.ok(h1.length > 1 && h1.every((v) => v === "h1"), String(h1));
   });
 
-  test("without --no-plain-http, one line says the registry speaks HTTPS and names the flag (exit 2)", () => {
+  test("without --no-plain-http, ls still reaches it: its answer to plain HTTP moves ocicompat to HTTPS", () => {
     const result = runCli(["ls", "--ca-file", caFile, `${registry.host}/demo/app`]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^v1$/m);
+  });
+
+  test("with --plain-http, one line says the registry speaks HTTPS and names the flag (exit 2)", () => {
+    const result = runCli(["ls", "--plain-http", "--ca-file", caFile, `${registry.host}/demo/app`]);
     assert.equal(result.status, 2);
     assert.equal(hasStackTrace(result.stderr), false);
-    assert.match(
-      result.stderr,
-      /over plain HTTP: it speaks HTTPS \(a loopback registry gets plain HTTP unless --no-plain-http is given\)/,
-    );
+    assert.match(result.stderr, /over plain HTTP: it speaks HTTPS \(drop --plain-http\)/);
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   });
 });

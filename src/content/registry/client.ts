@@ -3,7 +3,9 @@
 // (store.ts) build OCI distribution requests on top of `request()`.
 //
 // * Scheme: loopback hosts (localhost, 127.0.0.0/8, ::1) default to plain HTTP; any other host
-//   only with `plainHttp: true`.
+//   only with `plainHttp: true`. A loopback registry on the default that answers as a TLS server
+//   answers plain HTTP (Go's bare `400`) is spoken to over HTTPS from then on, as Docker tries
+//   HTTPS first for such hosts; certificates are checked as for any HTTPS registry.
 // * Retries: 408/429/500/502/503/504 and connection resets/timeouts, for requests marked
 //   retryable (GET, HEAD, PUT, DELETE by default; upload steps are restarted by the store
 //   instead). Exponential backoff with jitter, `Retry-After` honoured (capped), attempts and total
@@ -25,6 +27,7 @@ import { Authenticator } from "../auth/authenticator.js";
 import {
   errorFromNetwork,
   errorFromResponse,
+  isPlainHttpToTls,
   isNetworkFailure,
   isTemporaryStatus,
   redactUrl,
@@ -65,11 +68,16 @@ export class RegistryClient {
   /** The registry as the user named it (credentials and messages use this). */
   readonly registry: string;
   /** `https://host[:port]` (Docker Hub's API host for docker.io). */
-  readonly baseUrl: string;
+  get baseUrl(): string {
+    return `${this.scheme}://${this.apiHost}`;
+  }
   readonly retryPolicy: RetryPolicy;
   /** Per repository: whether the referrers API answered (true) or is missing (false). */
   readonly referrersApi = new Map<string, boolean>();
-  private readonly origin: string;
+  private readonly apiHost: string;
+  private scheme: "http" | "https";
+  /** Plain HTTP by default (a loopback host, no `plainHttp`): may move to HTTPS once. */
+  private readonly mayUpgrade: boolean;
   private readonly agent: Agent;
   private readonly dispatcher: Dispatcher;
   private readonly auth: Authenticator;
@@ -83,8 +91,9 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     const plain = options.plainHttp ?? isLoopbackRegistry(options.registry);
-    this.baseUrl = `${plain ? "http" : "https"}://${apiHostOf(options.registry)}`;
-    this.origin = new URL(this.baseUrl).origin;
+    this.apiHost = apiHostOf(options.registry);
+    this.scheme = plain ? "http" : "https";
+    this.mayUpgrade = plain && options.plainHttp === undefined;
     this.retryPolicy = retryPolicy(options.retry);
     this.userAgent = options.userAgent ?? `ocicompat/${VERSION}`;
     this.onRequest = options.onRequest;
@@ -188,6 +197,14 @@ export class RegistryClient {
       }
       const { res, url } = answer;
       const status = res.statusCode;
+      if (this.mayUpgrade && this.scheme === "http" && !isStream(req.body)) {
+        if (url.origin === this.origin && isPlainHttpToTls(status, res.headers)) {
+          await res.body.dump().catch(() => undefined);
+          this.scheme = "https";
+          attempt = 0; // the HTTPS attempts count from one
+          continue;
+        }
+      }
       const listed = Array.isArray(req.accept) && req.accept.includes(status);
       if (!listed && retryable && isTemporaryStatus(status)) {
         const retryAfter = parseRetryAfter(headerOf(res.headers, "retry-after"));
@@ -223,6 +240,10 @@ export class RegistryClient {
         ...(status === 401 ? await unauthorized(this.auth, res.headers) : {}),
       });
     }
+  }
+
+  private get origin(): string {
+    return new URL(this.baseUrl).origin;
   }
 
   /** Absolute URL for a request path or Location. */

@@ -4,7 +4,7 @@
 // The URL kept on the error has its query values redacted (signed storage URLs carry secrets in
 // the query), and no error ever holds a header value.
 import { OcicompatError, type ErrorCode } from "../../oci/errors.js";
-import { isLoopbackRegistry, redactUrl } from "./http.js";
+import { redactUrl } from "./http.js";
 
 export interface RegistryErrorEntry {
   code: string;
@@ -127,6 +127,14 @@ export interface ResponseFailure {
 }
 
 /**
+ * A `400` without a single header: what Go's TLS servers (distribution, Harbor, zot) write to a
+ * request sent in plain HTTP. Any HTTP server of its own sends at least a Date or a length.
+ */
+export function isPlainHttpToTls(status: number, headers: Record<string, unknown>): boolean {
+  return status === 400 && Object.keys(headers).length === 0;
+}
+
+/**
  * Whether a 400 is a TLS server's answer to plain HTTP. Go's (distribution, Harbor, zot) writes a
  * bare `400` with this sentence: no header at all, and so no body to read after a HEAD.
  */
@@ -161,7 +169,9 @@ export function errorFromResponse(failure: ResponseFailure): RegistryError {
 
   if (fromTlsServer(failure)) {
     code = "UNREACHABLE";
-    message = `cannot reach ${context.registry} over plain HTTP: it speaks HTTPS${isLoopbackRegistry(context.registry) ? " (a loopback registry gets plain HTTP unless --no-plain-http is given)" : " (drop --plain-http)"}`;
+    // A loopback registry on the plain-HTTP default has been moved to HTTPS (client.ts), so
+    // plain HTTP here was asked for.
+    message = `cannot reach ${context.registry} over plain HTTP: it speaks HTTPS (drop --plain-http)`;
   } else if (status === 401 && failure.insufficientScope !== undefined) {
     code = "AUTH";
     message = `access denied to ${where}: ${failure.insufficientScope || "the access needed"} was not granted (${failure.credentials ?? "no credentials"})`;

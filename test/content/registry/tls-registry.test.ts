@@ -31,7 +31,45 @@ after(async () => {
 });
 
 describe("the real registry over TLS", () => {
-  test("plain HTTP to it (the loopback default) fails, saying it speaks HTTPS and naming --no-plain-http", async () => {
+  test("on the loopback default of plain HTTP, its first answer (a bare 400) moves the client to HTTPS for good", async () => {
+    const store = createRegistryStore({
+      registry: registry.host,
+      repository: "tls/upgrade",
+      caFile,
+      retry: { maxAttempts: 1 },
+    });
+    const sent: string[] = [];
+    const client = createRegistryStore({
+      registry: registry.host,
+      repository: "tls/upgrade",
+      caFile,
+      retry: { maxAttempts: 1 },
+      onRequest: (method, url) => sent.push(`${method} ${url.split("/v2/")[0]}`),
+    });
+    try {
+      const bytes = Buffer.from("upgraded to HTTPS");
+      const desc = {
+        mediaType: MediaType.ImageLayer,
+        digest: computeDigest(bytes),
+        size: bytes.length,
+      };
+      await store.push(desc, bytes);
+      assert.deepEqual(Buffer.from(await fetchBytes(store, desc)), bytes);
+      assert.equal(store.client.baseUrl, `https://${registry.host}`);
+      assert.equal(await client.exists(desc), true);
+      assert.equal(await client.exists(desc), true);
+      assert.deepEqual(sent, [
+        `HEAD http://${registry.host}`,
+        `HEAD https://${registry.host}`,
+        `HEAD https://${registry.host}`,
+      ]);
+    } finally {
+      await store.close();
+      await client.close();
+    }
+  });
+
+  test("with plain HTTP asked for (--plain-http), it fails, saying it speaks HTTPS and naming the flag", async () => {
     const desc = {
       mediaType: MediaType.ImageLayer,
       digest: computeDigest(Buffer.from("x")),
@@ -40,6 +78,7 @@ describe("the real registry over TLS", () => {
     const store = createRegistryStore({
       registry: registry.host,
       repository: "tls/app",
+      plainHttp: true,
       retry: { maxAttempts: 1 },
     });
     try {
@@ -48,7 +87,7 @@ describe("the real registry over TLS", () => {
         assert.equal(err.code, "UNREACHABLE");
         assert.match(
           err.message,
-          /^cannot reach 127\.0\.0\.1:\d+ over plain HTTP: it speaks HTTPS \(a loopback registry gets plain HTTP unless --no-plain-http is given\) \[400\]$/,
+          /^cannot reach 127\.0\.0\.1:\d+ over plain HTTP: it speaks HTTPS \(drop --plain-http\) \[400\]$/,
         );
         return true;
       });
