@@ -72,7 +72,7 @@ export function parseCreds(value: string, flag: string): { username: string; pas
   if (colon < 0) {
     throw new OcicompatError(
       "USAGE",
-      `${flag} has a user name but no password: give USER:PASSWORD (ocicompat does not prompt; --username USER --password-stdin reads the password from standard input)`,
+      `${flag} has a user name but no password: give USER:PASSWORD (only login asks for one; --username USER --password-stdin reads the password from standard input)`,
     );
   }
   const username = value.slice(0, colon);

@@ -167,7 +167,10 @@ describe("login and logout (spawned; real registries with htpasswd; podman)", ()
     assert.match(r.stderr, /warning: --password on the command line is visible/);
     const none = runCli(["login", "-u", ALICE.user, a.host], { env: s.env });
     assert.equal(none.status, 2);
-    assert.match(none.stderr, /login needs the password: --password-stdin/);
+    assert.match(
+      none.stderr,
+      /login needs the password: --password-stdin reads it from standard input \(on a terminal, login asks for it\)/,
+    );
   });
 
   test("logout removes only that host; logout --all removes the rest; a second logout is exit 2", () => {
@@ -292,11 +295,11 @@ describe("which credentials win (spawned; real registry with htpasswd)", () => {
     assert.equal(authenticated(runCli(["ls", `${a.host}/other/app`], { env: s.env })), false);
   });
 
-  test("--creds without a password is a usage error that says ocicompat does not prompt", () => {
+  test("--creds without a password is a usage error that says only login asks for one", () => {
     const s = sandbox();
     const r = runCli(["ls", "--creds", ALICE.user, `${a.host}/none`], { env: s.env });
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /--creds has a user name but no password.*does not prompt/);
+    assert.match(r.stderr, /--creds has a user name but no password.*only login asks for one/);
   });
 });
 

@@ -7,6 +7,7 @@ import { OcicompatError } from "../../oci/errors.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { deadlineSignal, DEFAULT_TIMEOUTS } from "../deadline.js";
 import { AUTH_FILE_ENV, EXIT_ERROR, withHelp, type CommandHelp } from "../help.js";
+import { canPrompt, promptLine } from "../prompt.js";
 import { addConnectionOptions } from "../registry-options.js";
 
 interface LoginFlags {
@@ -23,6 +24,10 @@ interface LoginFlags {
 
 const LOGIN_HELP: CommandHelp = {
   examples: [
+    {
+      command: "ocicompat login registry.example",
+      explains: "on a terminal: asks for the user name and the password (not echoed)",
+    },
     {
       command: "ocicompat login -u alice --password-stdin registry.example < password.txt",
       explains: "check the credentials with GET /v2/, then store them where podman does (0600)",
@@ -52,6 +57,20 @@ const LOGOUT_HELP: CommandHelp = {
   env: AUTH_FILE_ENV,
 };
 
+/** The user name: --username, else asked on a terminal (not when the password comes on stdin). */
+async function usernameFrom(flags: LoginFlags): Promise<string> {
+  if (flags.username !== undefined && flags.username !== "") return flags.username;
+  if (flags.passwordStdin) {
+    throw new OcicompatError("USAGE", "--password-stdin needs --username");
+  }
+  if (!canPrompt()) {
+    throw new OcicompatError("USAGE", "login needs --username (on a terminal, login asks for it)");
+  }
+  const name = await promptLine("Username:");
+  if (name === "") throw new OcicompatError("USAGE", "login needs a user name");
+  return name;
+}
+
 async function passwordFrom(flags: LoginFlags): Promise<string> {
   if (flags.password !== undefined && flags.passwordStdin) {
     throw new OcicompatError("USAGE", "give --password or --password-stdin, not both");
@@ -63,10 +82,13 @@ async function passwordFrom(flags: LoginFlags): Promise<string> {
     );
     return flags.password;
   }
-  throw new OcicompatError(
-    "USAGE",
-    "login needs the password: --password-stdin reads it from standard input (ocicompat does not prompt)",
-  );
+  if (!canPrompt()) {
+    throw new OcicompatError(
+      "USAGE",
+      "login needs the password: --password-stdin reads it from standard input (on a terminal, login asks for it)",
+    );
+  }
+  return promptLine("Password:", { silent: true });
 }
 
 export function loginCommand(run: (code: Code) => void): Command {
@@ -75,7 +97,9 @@ export function loginCommand(run: (code: Code) => void): Command {
       "check credentials against a registry and store them where podman does ($XDG_RUNTIME_DIR/containers/auth.json)",
     )
     .argument("<registry>", "HOST[:PORT], or HOST[:PORT]/NAMESPACE for credentials of a namespace")
-    .addOption(new Option("-u, --username <name>", "the user name"))
+    .addOption(
+      new Option("-u, --username <name>", "the user name (asked on a terminal if not given)"),
+    )
     .addOption(
       new Option(
         "-p, --password <password>",
@@ -100,14 +124,12 @@ export function loginCommand(run: (code: Code) => void): Command {
         run(ExitCode.Ok);
         return;
       }
-      if (flags.username === undefined || flags.username === "") {
-        throw new OcicompatError("USAGE", "login needs --username (ocicompat does not prompt)");
-      }
+      const username = await usernameFrom(flags);
       const password = await passwordFrom(flags);
       const signal = deadlineSignal(flags.timeout, registry);
       const result = await login({
         registry,
-        username: flags.username,
+        username,
         password,
         ...file,
         connection: {
