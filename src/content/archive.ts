@@ -217,7 +217,13 @@ export async function openArchive(
     if (present) {
       await extractArchive(file, layoutDir, { name, maxIndexBytes });
     }
-    const layout = await openLayout(layoutDir, { create: !present, maxIndexBytes, name });
+    // A working copy, deleted at close: its writes need no fsync, the tar gets one (pack.ts).
+    const layout = await openLayout(layoutDir, {
+      create: !present,
+      maxIndexBytes,
+      name,
+      durable: false,
+    });
     return new ArchiveStore(file, layout, workDir, !present, version);
   } catch (err) {
     await rm(workDir, { recursive: true, force: true });

@@ -75,6 +75,12 @@ export interface LayoutOptions {
   maxIndexBytes?: number;
   /** The store's name in messages; default `oci:DIR`. */
   name?: string;
+  /**
+   * fsync blob files, index.json and their directories before a write counts as done; default
+   * true. false only for a scratch layout that is deleted after use (an archive's working copy,
+   * whose tar is fsynced on its own): a crash loses such a layout either way.
+   */
+  durable?: boolean;
 }
 
 export class LayoutStore implements Store, Abandonable {
@@ -83,6 +89,7 @@ export class LayoutStore implements Store, Abandonable {
   readonly dir: string;
   readonly #lockTimeoutMs: number | undefined;
   readonly #maxIndexBytes: number;
+  readonly #durable: boolean;
   /**
    * index.json entries that name a subject, for the index.json text they were read from. The
    * promise is kept, so that concurrent callers share one scan.
@@ -96,6 +103,7 @@ export class LayoutStore implements Store, Abandonable {
     this.name = options.name ?? `oci:${dir}`;
     this.#lockTimeoutMs = options.lockTimeoutMs;
     this.#maxIndexBytes = options.maxIndexBytes ?? DEFAULT_MAX_BYTES;
+    this.#durable = options.durable ?? true;
   }
 
   get indexPath(): string {
@@ -216,7 +224,7 @@ export class LayoutStore implements Store, Abandonable {
       });
       return;
     }
-    await writeBlob(path, desc, body, options);
+    await writeBlob(path, desc, body, options, this.#durable);
   }
 
   async tag(desc: ContentDescriptor, tag: string, options?: CallOptions): Promise<void> {
@@ -286,9 +294,12 @@ export class LayoutStore implements Store, Abandonable {
         if (next === current.text) return false;
         // Never write an index.json this store could not read back.
         parseIndexJson(Buffer.from(next), this.indexPath, this.#maxIndexBytes);
-        await writeFileAtomic(this.indexPath, Buffer.from(next)).catch((err: unknown) => {
-          throw ioError(err, "write index.json", this.indexPath);
-        });
+        const durable = this.#durable;
+        await writeFileAtomic(this.indexPath, Buffer.from(next), { durable }).catch(
+          (err: unknown) => {
+            throw ioError(err, "write index.json", this.indexPath);
+          },
+        );
         return true;
       },
       lockOptions,

@@ -42,12 +42,16 @@ export async function blobSize(path: string): Promise<number | undefined> {
   }
 }
 
-/** Writes `body` as the blob file `path` of `desc`, verified; nothing stays under `path` if it fails. */
+/**
+ * Writes `body` as the blob file `path` of `desc`, verified; nothing stays under `path` if it
+ * fails. `durable: false` skips the fsyncs, for a scratch layout a crash would lose anyway.
+ */
 export async function writeBlob(
   path: string,
   desc: ContentDescriptor,
   body: Body,
   options?: CallOptions,
+  durable = true,
 ): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true }).catch((err: unknown) => {
@@ -77,7 +81,7 @@ export async function writeBlob(
         offset += bytesWritten;
       }
     }
-    await handle.sync();
+    if (durable) await handle.sync();
     await handle.close();
     closed = true;
     await rename(temp, path);
@@ -89,7 +93,7 @@ export async function writeBlob(
     if (!closed) await handle.close().catch(() => undefined);
     if (!stored) await rm(temp, { force: true });
   }
-  await syncDir(dir);
+  if (durable) await syncDir(dir);
 }
 
 /** Every blob file under `root` (a layout's blobs/), skipping temp files and names that are not digests. */

@@ -85,13 +85,18 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `bytes` to a synced temp file beside `path`; the caller renames or links it. */
-async function writeTemp(path: string, bytes: Uint8Array, mode = 0o644): Promise<string> {
+/** Writes `bytes` to a temp file beside `path`, synced if `durable`; the caller renames or links it. */
+async function writeTemp(
+  path: string,
+  bytes: Uint8Array,
+  mode = 0o644,
+  durable = true,
+): Promise<string> {
   const temp = tempPathFor(path);
   const handle = await open(temp, "wx", mode);
   try {
     await handle.writeFile(bytes);
-    await handle.sync();
+    if (durable) await handle.sync();
   } catch (err) {
     await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
@@ -103,21 +108,22 @@ async function writeTemp(path: string, bytes: Uint8Array, mode = 0o644): Promise
 
 /**
  * Replaces `path` with `bytes` atomically: readers see the old or the new file, never a mix.
- * `mode` is the new file's (default 0644).
+ * `mode` is the new file's (default 0644); `durable: false` skips the fsyncs (a scratch layout).
  */
 export async function writeFileAtomic(
   path: string,
   bytes: Uint8Array,
-  options: { mode?: number } = {},
+  options: { mode?: number; durable?: boolean } = {},
 ): Promise<void> {
-  const temp = await writeTemp(path, bytes, options.mode);
+  const durable = options.durable ?? true;
+  const temp = await writeTemp(path, bytes, options.mode, durable);
   try {
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { force: true });
     throw err;
   }
-  await syncDir(dirname(path));
+  if (durable) await syncDir(dirname(path));
 }
 
 /**
