@@ -11,7 +11,7 @@
 // run's repository on the same registry instead of uploading them, which is the mount case, not
 // this one.
 // Run `npm run build` first (the CLI bundle is what runs).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +33,10 @@ interface Run {
 
 /** Runs a command under /usr/bin/time; resolves with its wall time and peak RSS. */
 function timed(cmd: string, args: string[], rssFile: string): Promise<Run> {
+  // Each run starts on a quiet disk: what the previous run wrote without fsync, and what it
+  // deleted, would otherwise be flushed during this one, whose own fsyncs would wait for it
+  // (docs/design.md, "The working copy is not fsynced"). Outside the timing.
+  spawnSync("sync");
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(TIME, ["-f", "%M", "-o", rssFile, cmd, ...args], {
