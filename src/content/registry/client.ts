@@ -27,13 +27,12 @@ import { Authenticator } from "../auth/authenticator.js";
 import {
   errorFromNetwork,
   errorFromResponse,
-  isPlainHttpToTls,
   isNetworkFailure,
   isTemporaryStatus,
   redactUrl,
   type ErrorContext,
 } from "./errors.js";
-import { apiHostOf, headerOf, isLoopbackRegistry, readText } from "./http.js";
+import { apiHostOf, headerOf, isLoopbackRegistry, isPlainHttpToTls, readText } from "./http.js";
 import { connectOptions } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";

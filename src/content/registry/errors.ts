@@ -127,14 +127,6 @@ export interface ResponseFailure {
 }
 
 /**
- * A `400` without a single header: what Go's TLS servers (distribution, Harbor, zot) write to a
- * request sent in plain HTTP. Any HTTP server of its own sends at least a Date or a length.
- */
-export function isPlainHttpToTls(status: number, headers: Record<string, unknown>): boolean {
-  return status === 400 && Object.keys(headers).length === 0;
-}
-
-/**
  * Whether a 400 is a TLS server's answer to plain HTTP. Go's (distribution, Harbor, zot) writes a
  * bare `400` with this sentence: no header at all, and so no body to read after a HEAD.
  */

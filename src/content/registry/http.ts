@@ -164,3 +164,11 @@ export function redactUrl(url: string): string {
   }
   return `${parsed.origin}${parsed.pathname}?${parts.join("&")}`;
 }
+
+/**
+ * A `400` without a single header: what Go's TLS servers (distribution, Harbor, zot) write to a
+ * request sent in plain HTTP. Any HTTP server of its own sends at least a Date or a length.
+ */
+export function isPlainHttpToTls(status: number, headers: Record<string, unknown>): boolean {
+  return status === 400 && Object.keys(headers).length === 0;
+}
