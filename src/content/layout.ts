@@ -341,7 +341,7 @@ export class LayoutStore implements Store, Abandonable {
 export async function openLayout(dir: string, options: LayoutOptions = {}): Promise<LayoutStore> {
   const store = new LayoutStore(dir, options);
   const layoutPath = join(store.dir, LAYOUT_FILE);
-  if (options.create) await createSkeleton(store, layoutPath);
+  if (options.create) await createSkeleton(store, layoutPath, options.durable ?? true);
   await checkLayoutFile(store, layoutPath);
   await store.readIndex();
   return store;

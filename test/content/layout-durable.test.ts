@@ -44,11 +44,11 @@ test("a layout fsyncs each blob, index.json and their directories before a write
   await assertHolds(layout, image);
 });
 
-test("a scratch layout (durable: false) writes the same content without a single fsync", async () => {
+test("a scratch layout (durable: false) is made and written, the same content, without a single fsync", async () => {
   const image = sampleImage("scratch");
   const dir = join(work.path, "scratch");
-  const layout = await openLayout(dir, { create: true, durable: false });
   const count = await fsyncsDuring(async () => {
+    const layout = await openLayout(dir, { create: true, durable: false });
     await pushAll(layout, image.blobs);
     await layout.tag(image.index.desc, "v1");
   });
@@ -59,13 +59,14 @@ test("a scratch layout (durable: false) writes the same content without a single
 test("an archive's working copy is not fsynced, its tar is, before the rename", async () => {
   const image = sampleImage("archive");
   const file = join(work.path, "image.tar");
-  const store = await openArchive(file, { create: true });
+  let store: Awaited<ReturnType<typeof openArchive>> | undefined;
   const whileWriting = await fsyncsDuring(async () => {
+    store = await openArchive(file, { create: true });
     await pushAll(store, image.blobs);
     await store.tag(image.index.desc, "v1");
   });
   assert.equal(whileWriting, 0, "the working copy is scratch");
-  const atClose = await fsyncsDuring(() => store.close());
+  const atClose = await fsyncsDuring(() => store!.close());
   assert.ok(atClose >= 1, "the tar (and its directory) are fsynced");
   const back = await openArchive(file);
   try {

@@ -130,18 +130,23 @@ export async function writeFileAtomic(
  * Creates `path` with `bytes` unless it exists, atomically: link(2) never replaces a file, so a
  * concurrent creator's file is kept. Returns false when the file was already there.
  */
-export async function createFileExclusive(path: string, bytes: Uint8Array): Promise<boolean> {
-  const temp = await writeTemp(path, bytes);
+export async function createFileExclusive(
+  path: string,
+  bytes: Uint8Array,
+  options: { durable?: boolean } = {},
+): Promise<boolean> {
+  const durable = options.durable ?? true;
+  const temp = await writeTemp(path, bytes, undefined, durable);
   try {
     await link(temp, path);
-    await syncDir(dirname(path));
+    if (durable) await syncDir(dirname(path));
     return true;
   } catch (err) {
     const code = errnoOf(err);
     if (code === "EEXIST") return false;
     // Filesystems without hard links (some FUSE and SMB mounts): exclusive create, then write.
     if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
-      return createDirectly(path, bytes);
+      return createDirectly(path, bytes, durable);
     }
     throw err;
   } finally {
@@ -160,7 +165,7 @@ export function ioError(err: unknown, action: string, path: string): OcicompatEr
   });
 }
 
-async function createDirectly(path: string, bytes: Uint8Array): Promise<boolean> {
+async function createDirectly(path: string, bytes: Uint8Array, durable: boolean): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, "wx", 0o644);
@@ -170,13 +175,13 @@ async function createDirectly(path: string, bytes: Uint8Array): Promise<boolean>
   }
   try {
     await handle.writeFile(bytes);
-    await handle.sync();
+    if (durable) await handle.sync();
   } catch (err) {
     await handle.close().catch(() => undefined);
     await rm(path, { force: true });
     throw err;
   }
   await handle.close();
-  await syncDir(dirname(path));
+  if (durable) await syncDir(dirname(path));
   return true;
 }

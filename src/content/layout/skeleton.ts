@@ -25,19 +25,23 @@ const MAX_LAYOUT_FILE_BYTES = 64 * 1024;
  * Makes what is missing of the layout of `store` (`oci-layout` at `layoutPath`, an empty
  * index.json, `blobs/`), and records on the store what it made (for abandon).
  */
-export async function createSkeleton(store: LayoutStore, layoutPath: string): Promise<void> {
+export async function createSkeleton(
+  store: LayoutStore,
+  layoutPath: string,
+  durable = true,
+): Promise<void> {
   const root = store.dir;
   const madeDir = await pathExists(root).then((there) => !there);
   await mkdir(join(root, BLOBS_DIR), { recursive: true }).catch((err: unknown) => {
     throw ioError(err, "create the layout directory", root);
   });
-  const madeLayout = await createFileExclusive(layoutPath, Buffer.from(LAYOUT_HEADER)).catch(
-    (err: unknown) => {
-      throw ioError(err, "create oci-layout", layoutPath);
-    },
-  );
+  const madeLayout = await createFileExclusive(layoutPath, Buffer.from(LAYOUT_HEADER), {
+    durable,
+  }).catch((err: unknown) => {
+    throw ioError(err, "create oci-layout", layoutPath);
+  });
   if (madeLayout) store.markCreated(madeDir ? "directory" : "files");
-  await createFileExclusive(store.indexPath, Buffer.from(EMPTY_INDEX_JSON)).catch(
+  await createFileExclusive(store.indexPath, Buffer.from(EMPTY_INDEX_JSON), { durable }).catch(
     (err: unknown) => {
       throw ioError(err, "create index.json", store.indexPath);
     },
