@@ -1,12 +1,13 @@
-// HTTP/2 for clients that only read metadata (select, check, inspect, ls). Over HTTP/1.1 every
-// request in flight needs a connection of its own: a warm select's parallel presence checks
-// each wait for a TCP and a TLS handshake before their own round trip. Over HTTP/2 they share
-// the first connection. undici offers HTTP/2 (`allowH2`), but its pool treats a connection as
-// full once it carries `pipelining` requests (default 1), whatever the protocol, and a higher
-// `pipelining` would also pipeline HTTP/1.1, where one slow answer holds up every request queued
-// behind it on that connection. So each connection's limit is set when it is made, from the
-// protocol the server chose in the TLS handshake (ALPN): HTTP/2 carries up to STREAMS requests,
-// HTTP/1.1 one, exactly as without this module.
+// HTTP/2 for clients that only read metadata (select, check, inspect, ls, affinity, fleet,
+// webhook). Over HTTP/1.1 every request in flight needs a connection of its own: a warm select's
+// parallel presence checks each wait for a TCP and a TLS handshake before their own round trip.
+// Over HTTP/2 they share the first connection. undici offers HTTP/2 (`allowH2`), but its pool
+// treats a connection as full once it carries `pipelining` requests (default 1), whatever the
+// protocol, and a higher `pipelining` would apply to HTTP/1.1 connections too, which stay at one
+// request at a time (pipelining is fragile through proxies, and one slow answer would hold up
+// what is queued behind it). So each connection's limit is set when it is made, from the
+// protocol the server chose in the TLS handshake (ALPN): HTTP/2 carries up to
+// STREAMS_PER_CONNECTION requests, HTTP/1.1 one, exactly as without this module.
 //
 // Not for clients that write or download blobs: undici sends a request with a streamed body (a
 // blob upload) on an HTTP/2 connection only when nothing else is in flight there, and its

@@ -1,7 +1,8 @@
-// undici's Agent with its request API (and its TLS connector), loaded without the rest of the package. undici's entry
-// point also loads fetch, WebSocket, the cache and the mocks, which cost every CLI start about
-// 90 ms of compile time; the registry client needs only these files (the agent's pool and client are loaded by the agent anyway). undici is pinned to an
-// exact version in package.json because these paths are not part of its public API.
+// undici's Agent with its request API (and its TLS connector), loaded without the rest of the
+// package, and the Pool and Client that multiplexing.ts builds its pools from (the Agent loads
+// them anyway). undici's entry point also loads fetch, WebSocket, the cache and the mocks, which
+// cost every CLI start about 90 ms of compile time. undici is pinned to an exact version in
+// package.json because these paths are not part of its public API.
 import type {
   Agent as UndiciAgent,
   buildConnector as undiciBuildConnector,
