@@ -169,13 +169,26 @@ export class HostRoot {
 
   /** The first `length` bytes of a file (fewer if it is shorter); undefined when missing. */
   async readHead(path: string, length: number): Promise<Buffer | undefined> {
+    return this.readRange(path, 0, length);
+  }
+
+  /**
+   * `length` bytes of a file from `offset` (fewer where the file ends first); undefined when
+   * missing.
+   */
+  async readRange(path: string, offset: number, length: number): Promise<Buffer | undefined> {
     const host = await this.hostPath(path);
     let handle;
     try {
       handle = await open(host, "r");
       const buffer = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, 0);
-      return buffer.subarray(0, bytesRead);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
     } catch (err) {
       if (isMissing(err) || (err as NodeJS.ErrnoException).code === "EISDIR") return undefined;
       throw ioError(path, err);
