@@ -1,12 +1,15 @@
 // HTTP/2 for clients that only read (multiplexing.ts): against the real registry over TLS, the
-// requests in flight share one HTTP/2 connection; a server that picks HTTP/1.1 in the handshake
-// is spoken to as before; a failed connection is an ordinary error.
+// requests in flight share one HTTP/2 connection, with Basic authentication too; a server that
+// picks HTTP/1.1 in the handshake is spoken to as before; a failed connection is an ordinary
+// error.
 import assert from "node:assert/strict";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
+import bcrypt from "bcryptjs";
+import { staticCredentials } from "../../../src/content/auth/credentials.js";
 import { createRegistryStore } from "../../../src/content/registry/index.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
 import { fetchBytes } from "../../../src/content/store.js";
@@ -131,6 +134,77 @@ describe("HTTP/2 for clients that read", () => {
       await assert.rejects(store.exists(pushed.layer.desc), (err: unknown) => {
         assert.ok(err instanceof RegistryError, String(err));
         assert.equal(err.code, "UNREACHABLE");
+        return true;
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("HTTP/2 with Basic authentication (the real registry over TLS with htpasswd)", () => {
+  const USER = { username: "alice", password: "alice-s3cret" };
+  let secured: TestRegistry;
+
+  before(async () => {
+    secured = await startRegistry({
+      tls: { cert: caFile, key: keyFile },
+      htpasswd: `${USER.username}:${bcrypt.hashSync(USER.password, 4)}\n`,
+    });
+    const writer = createRegistryStore({
+      registry: secured.host,
+      repository: "h2/private",
+      plainHttp: false,
+      caFile,
+      credentials: staticCredentials(USER),
+    });
+    try {
+      await pushImage(writer, pushed);
+    } finally {
+      await writer.close();
+    }
+  });
+  after(async () => {
+    await secured?.stop();
+  });
+
+  test("the 401 challenge is answered and the reads in flight share one h2 connection", async () => {
+    const store = createRegistryStore({
+      registry: secured.host,
+      repository: "h2/private",
+      plainHttp: false,
+      caFile,
+      http2: true,
+      credentials: staticCredentials(USER),
+    });
+    try {
+      const versions = await connectionsDuring(async () => {
+        assert.equal(await store.exists(pushed.manifest.desc), true);
+        const [config, layer] = await Promise.all([
+          fetchBytes(store, pushed.config.desc),
+          fetchBytes(store, pushed.layer.desc),
+        ]);
+        assert.deepEqual(Buffer.from(config), Buffer.from(pushed.config.bytes));
+        assert.deepEqual(Buffer.from(layer), Buffer.from(pushed.layer.bytes));
+      });
+      assert.deepEqual(versions, ["h2"]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("without credentials the answer is the AUTH error, as over HTTP/1.1", async () => {
+    const store = createRegistryStore({
+      registry: secured.host,
+      repository: "h2/private",
+      plainHttp: false,
+      caFile,
+      http2: true,
+    });
+    try {
+      await assert.rejects(store.exists(pushed.manifest.desc), (err: unknown) => {
+        assert.ok(err instanceof RegistryError, String(err));
+        assert.equal(err.code, "AUTH");
         return true;
       });
     } finally {
