@@ -5,22 +5,22 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { tempDir } from "../content/layout-support.js";
-import { makeCertificate } from "../support/certificate.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import type { TestRegistry } from "../support/registry.js";
+import { startTlsRegistry, type TlsRegistry } from "../support/tls-registry.js";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
+let served: TlsRegistry;
 let registry: TestRegistry;
 let caFile: string;
 const work = tempDir("ocicompat-cli-tls-");
 
 before(async () => {
-  const { cert, key } = makeCertificate(work.path);
-  caFile = cert;
-  registry = await startRegistry({ tls: { cert, key } });
+  served = await startTlsRegistry();
+  ({ registry, caFile } = served);
 });
 
 after(async () => {
-  await registry?.stop();
+  await served?.stop();
   work.remove();
 });
 

@@ -15,21 +15,19 @@ import { RegistryError } from "../../../src/content/registry/errors.js";
 import { fetchBytes } from "../../../src/content/store.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { MediaType } from "../../../src/oci/media-types.js";
-import { tempDir } from "../layout-support.js";
-import { makeCertificate } from "../../support/certificate.js";
+import { startTlsRegistry, type TlsRegistry } from "../../support/tls-registry.js";
 import { startRegistry, type TestRegistry } from "../../support/registry.js";
 import { image, pushImage, type Image } from "./helpers.js";
 
+let served: TlsRegistry;
 let registry: TestRegistry;
 let caFile: string;
 let keyFile: string;
 let pushed: Image;
-const work = tempDir("ocicompat-multiplexing-");
 
 before(async () => {
-  const { cert, key } = makeCertificate(work.path);
-  [caFile, keyFile] = [cert, key];
-  registry = await startRegistry({ tls: { cert, key } });
+  served = await startTlsRegistry();
+  ({ registry, caFile, keyFile } = served);
   const writer = createRegistryStore({
     registry: registry.host,
     repository: "h2/app",
@@ -45,8 +43,7 @@ before(async () => {
 });
 
 after(async () => {
-  await registry?.stop();
-  work.remove();
+  await served?.stop();
 });
 
 interface Connected {

@@ -12,21 +12,21 @@ import { fetchBytes } from "../../../src/content/store.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import { tempDir } from "../layout-support.js";
-import { makeCertificate } from "../../support/certificate.js";
-import { startRegistry, type TestRegistry } from "../../support/registry.js";
+import type { TestRegistry } from "../../support/registry.js";
+import { startTlsRegistry, type TlsRegistry } from "../../support/tls-registry.js";
 
+let served: TlsRegistry;
 let registry: TestRegistry;
 let caFile: string;
 const work = tempDir("ocicompat-tls-registry-");
 
 before(async () => {
-  const { cert, key } = makeCertificate(work.path);
-  caFile = cert;
-  registry = await startRegistry({ tls: { cert, key } });
+  served = await startTlsRegistry();
+  ({ registry, caFile } = served);
 });
 
 after(async () => {
-  await registry?.stop();
+  await served?.stop();
   work.remove();
 });
 

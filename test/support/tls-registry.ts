@@ -1,0 +1,38 @@
+// The real registry serving HTTPS with a throwaway certificate (certificate.ts), and the CA file
+// a client trusts it through: the setup every TLS registry test shares.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeCertificate } from "./certificate.js";
+import { startRegistry, type RegistryOptions, type TestRegistry } from "./registry.js";
+
+export interface TlsRegistry {
+  registry: TestRegistry;
+  /** The certificate, which is its own CA: pass it as `caFile` / `--ca-file`. */
+  caFile: string;
+  keyFile: string;
+  /** Stops the registry and removes the certificate. */
+  stop(): Promise<void>;
+}
+
+export async function startTlsRegistry(
+  options: Omit<RegistryOptions, "tls"> = {},
+): Promise<TlsRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), "ocicompat-tls-registry-"));
+  try {
+    const { cert, key } = makeCertificate(dir);
+    const registry = await startRegistry({ ...options, tls: { cert, key } });
+    return {
+      registry,
+      caFile: cert,
+      keyFile: key,
+      stop: async () => {
+        await registry.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
