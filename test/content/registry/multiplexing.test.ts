@@ -13,11 +13,10 @@ import { staticCredentials } from "../../../src/content/auth/credentials.js";
 import { createRegistryStore } from "../../../src/content/registry/index.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
 import { fetchBytes } from "../../../src/content/store.js";
-import { computeDigest } from "../../../src/oci/digest.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import { startTlsRegistry, type TlsRegistry } from "../../support/tls-registry.js";
 import { startRegistry, type TestRegistry } from "../../support/registry.js";
-import { image, pushImage, type Image } from "./helpers.js";
+import { content, image, pushImage, type Image } from "./helpers.js";
 
 let served: TlsRegistry;
 let registry: TestRegistry;
@@ -81,14 +80,7 @@ async function readInParallel(http2: boolean): Promise<(string | undefined)[]> {
     return await connectionsDuring(async () => {
       assert.equal(await store.exists(pushed.manifest.desc), true);
       const present = [pushed.manifest.desc, pushed.config.desc, pushed.layer.desc];
-      const absent = [1, 2, 3, 4, 5].map((i) => {
-        const bytes = Buffer.from(`absent ${i}`);
-        return {
-          mediaType: MediaType.ImageLayer,
-          digest: computeDigest(bytes),
-          size: bytes.length,
-        };
-      });
+      const absent = [1, 2, 3, 4, 5].map((i) => content(MediaType.ImageLayer, `absent ${i}`).desc);
       const [answers, manifest, config] = await Promise.all([
         Promise.all([...present, ...absent].map((d) => store.exists(d))),
         fetchBytes(store, pushed.manifest.desc),
@@ -246,10 +238,9 @@ describe("HTTP/2 offered to an HTTPS server that picks HTTP/1.1 (a Node server s
       caFile,
       http2: true,
     });
-    const absent = [0, 1, 2, 3, 4, 5, 6].map((i) => {
-      const bytes = Buffer.from(`absent ${i}`);
-      return { mediaType: MediaType.ImageLayer, digest: computeDigest(bytes), size: 1 };
-    });
+    const absent = [0, 1, 2, 3, 4, 5, 6].map(
+      (i) => content(MediaType.ImageLayer, `absent ${i}`).desc,
+    );
     try {
       const versions = await connectionsDuring(async () => {
         // The first connection is up, and known to speak HTTP/1.1, before the six reads at once.

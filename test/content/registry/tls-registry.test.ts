@@ -9,10 +9,10 @@ import tls from "node:tls";
 import { createRegistryStore } from "../../../src/content/registry/index.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
 import { fetchBytes } from "../../../src/content/store.js";
-import { computeDigest } from "../../../src/oci/digest.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import { tempDir } from "../layout-support.js";
 import type { TestRegistry } from "../../support/registry.js";
+import { content } from "./helpers.js";
 import { startTlsRegistry, type TlsRegistry } from "../../support/tls-registry.js";
 
 let served: TlsRegistry;
@@ -47,14 +47,9 @@ describe("the real registry over TLS", () => {
       onRequest: (method, url) => sent.push(`${method} ${url.split("/v2/")[0]}`),
     });
     try {
-      const bytes = Buffer.from("upgraded to HTTPS");
-      const desc = {
-        mediaType: MediaType.ImageLayer,
-        digest: computeDigest(bytes),
-        size: bytes.length,
-      };
+      const { desc, bytes } = content(MediaType.ImageLayer, "upgraded to HTTPS");
       await store.push(desc, bytes);
-      assert.deepEqual(Buffer.from(await fetchBytes(store, desc)), bytes);
+      assert.deepEqual(Buffer.from(await fetchBytes(store, desc)), Buffer.from(bytes));
       assert.equal(store.client.baseUrl, `https://${registry.host}`);
       assert.equal(await client.exists(desc), true);
       assert.equal(await client.exists(desc), true);
@@ -70,11 +65,7 @@ describe("the real registry over TLS", () => {
   });
 
   test("with plain HTTP asked for (--plain-http), it fails, saying it speaks HTTPS and naming the flag", async () => {
-    const desc = {
-      mediaType: MediaType.ImageLayer,
-      digest: computeDigest(Buffer.from("x")),
-      size: 1,
-    };
+    const { desc } = content(MediaType.ImageLayer, "x");
     const store = createRegistryStore({
       registry: registry.host,
       repository: "tls/app",
@@ -97,12 +88,7 @@ describe("the real registry over TLS", () => {
   });
 
   test("a store trusting the CA file pushes a blob and reads it back, verified", async () => {
-    const bytes = Buffer.from("over tls");
-    const desc = {
-      mediaType: MediaType.ImageLayer,
-      digest: computeDigest(bytes),
-      size: bytes.length,
-    };
+    const { desc, bytes } = content(MediaType.ImageLayer, "over tls");
     const store = createRegistryStore({
       registry: registry.host,
       repository: "tls/app",
@@ -112,18 +98,14 @@ describe("the real registry over TLS", () => {
     try {
       await store.push(desc, bytes);
       assert.equal(await store.exists(desc), true);
-      assert.deepEqual(Buffer.from(await fetchBytes(store, desc)), bytes);
+      assert.deepEqual(Buffer.from(await fetchBytes(store, desc)), Buffer.from(bytes));
     } finally {
       await store.close();
     }
   });
 
   test("a store without the CA file is refused: the certificate is not trusted", async () => {
-    const desc = {
-      mediaType: MediaType.ImageLayer,
-      digest: computeDigest(Buffer.from("x")),
-      size: 1,
-    };
+    const { desc } = content(MediaType.ImageLayer, "x");
     const store = createRegistryStore({
       registry: registry.host,
       repository: "tls/app",
@@ -158,14 +140,7 @@ describe("the real registry over TLS", () => {
       }),
     );
     try {
-      const missing = [1, 2, 3, 4].map((i) => {
-        const bytes = Buffer.from(`absent ${i}`);
-        return {
-          mediaType: MediaType.ImageLayer,
-          digest: computeDigest(bytes),
-          size: bytes.length,
-        };
-      });
+      const missing = [1, 2, 3, 4].map((i) => content(MediaType.ImageLayer, `absent ${i}`).desc);
       const answers = await Promise.all(
         stores.flatMap((store) => missing.map((d) => store.exists(d))),
       );
