@@ -18,7 +18,10 @@ export interface RegistryFlags {
   authfile?: string;
   /** The command's overall deadline (see deadline.ts); every registry command has one. */
   timeout?: string;
-  /** false with --no-http2, on the commands that offer HTTP/2 (addRegistryOptions' `http2`). */
+  /**
+   * Whether to offer HTTP/2: on the commands made with addRegistryOptions' `http2`, commander sets
+   * it (true, false with --no-http2); elsewhere it is unset, and HTTP/1.1 is spoken.
+   */
   http2?: boolean;
 }
 
@@ -125,17 +128,14 @@ export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOpti
   };
 }
 
-/**
- * The opener for one command run; the caller closes it. `http2`: offer HTTP/2 unless
- * --no-http2 was given (for commands made with addRegistryOptions' `http2`).
- */
+/** The opener for one command run; the caller closes it. */
 export async function openerFrom(
   flags: RegistryFlags,
-  extra: { cache?: boolean; blobLocations?: boolean; http2?: boolean } = {},
+  extra: { cache?: boolean; blobLocations?: boolean } = {},
 ): Promise<StoreOpener> {
   return createStoreOpener({
     ...(await registryAccessFrom(flags)),
-    ...(extra.http2 === true && flags.http2 !== false ? { http2: true } : {}),
+    ...(flags.http2 === true ? { http2: true } : {}),
     ...(extra.cache
       ? {
           cache: true,

@@ -78,7 +78,7 @@ export function affinityCommand(run: (code: ExitCode) => void): Command {
     async (refs: string[], flags: AffinityFlags) => {
       const signal = deadlineSignal(flags.timeout, refs.join(" "));
       const catalog = await loadCatalog(flags.labels);
-      const opener = await openerFrom(flags, { cache: true, http2: true });
+      const opener = await openerFrom(flags, { cache: true });
       const result = await withOpener(opener, () =>
         affinityFor({ references: refs, opener, catalog, ...(signal ? { signal } : {}) }),
       ).catch((err: unknown) => {

@@ -183,7 +183,7 @@ export function fleetCommand(run: (code: ExitCode) => void): Command {
     const signal = deadlineSignal(flags.timeout, "fleet");
     const catalog = await loadCatalog(flags.labels);
     const tags = parseTags(flags.tags);
-    const opener = await openerFrom(flags, { cache: true, http2: true });
+    const opener = await openerFrom(flags, { cache: true });
     const result = await withOpener(opener, () =>
       runFleet({
         nodes: flags.nodes,

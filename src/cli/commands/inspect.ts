@@ -53,7 +53,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
     async (input: string, opts: RegistryFlags & { raw?: boolean; output: OutputFormat }) => {
       const ref = parseReference(input);
       const signal = deadlineSignal(opts.timeout, input);
-      const opener = await openerFrom(opts, { http2: true });
+      const opener = await openerFrom(opts);
       await withOpener(opener, async () => {
         const { store, reference } = await opener.open(ref);
         if (reference === undefined)
@@ -101,7 +101,7 @@ export function lsCommand(run: (code: Code) => void): Command {
     async (input: string, opts: RegistryFlags & { output: OutputFormat }) => {
       const ref = parseRepositoryReference(input);
       const signal = deadlineSignal(opts.timeout, input);
-      const opener = await openerFrom(opts, { http2: true });
+      const opener = await openerFrom(opts);
       await withOpener(opener, async () => {
         const { store } = await opener.open(ref);
         const tags = await store.listTags({ signal });

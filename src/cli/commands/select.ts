@@ -144,7 +144,7 @@ export async function runSelection(input: string, flags: SelectionFlags): Promis
   const budgets = budgetsFrom(flags);
   const catalog = await loadCatalog(flags.labels);
   const tags = parseTags(flags.tags);
-  const opener = await openerFrom(flags, { cache: true, http2: true });
+  const opener = await openerFrom(flags, { cache: true });
   let selection: ImageSelection;
   try {
     selection = await selectImage({

@@ -100,7 +100,7 @@ export function webhookCommand(run: (code: ExitCode) => void): Command {
     const { host, port } = parseListen(flags.listen);
     const deadlineMs = parseDuration(flags.timeout ?? "5s") || 5000;
     const catalog = await loadCatalog(flags.labels);
-    const opener = await openerFrom(flags, { http2: true });
+    const opener = await openerFrom(flags);
     const metrics = createMetrics();
     const images = new ImageCache({
       opener,
