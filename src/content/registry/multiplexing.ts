@@ -21,10 +21,12 @@ export const STREAMS_PER_CONNECTION = 16;
 
 type ClientOptions = ConstructorParameters<typeof Client>[1];
 
-/** undici Agent options: HTTP/2 offered over TLS, its connections used for several requests. */
+/**
+ * undici Agent options: connections on which the server chose HTTP/2 carry several requests.
+ * HTTP/2 itself is offered in the TLS handshake by the connector (connector.ts, `allowH2`).
+ */
 export function multiplexingOptions(): UndiciAgent.Options {
   return {
-    allowH2: true,
     factory: (origin, options) =>
       new Pool(origin, {
         ...(options as ClientOptions),
