@@ -1,10 +1,14 @@
 // A throwaway self-signed certificate for in-test HTTPS servers, made with openssl (P-256, one
-// day, valid for 127.0.0.1 and localhost): the certificate is its own CA, so a client trusts the
-// server through a CA file holding it.
+// day, valid for 127.0.0.1, localhost and any `dnsNames` given): the certificate is its own CA, so
+// a client trusts the server through a CA file holding it.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 
-export function makeCertificate(dir: string, name = "cert"): { cert: string; key: string } {
+export function makeCertificate(
+  dir: string,
+  name = "cert",
+  dnsNames: readonly string[] = [],
+): { cert: string; key: string } {
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}-key.pem`);
   execFileSync(
@@ -26,7 +30,7 @@ export function makeCertificate(dir: string, name = "cert"): { cert: string; key
       "-subj",
       `/CN=ocicompat-webhook-${name}`,
       "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+      `subjectAltName=${["IP:127.0.0.1", "DNS:localhost", ...dnsNames.map((n) => `DNS:${n}`)].join(",")}`,
     ],
     { stdio: "ignore" },
   );

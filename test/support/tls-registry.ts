@@ -16,12 +16,16 @@ export interface TlsRegistry {
 }
 
 export async function startTlsRegistry(
-  options: Omit<RegistryOptions, "tls"> = {},
+  options: Omit<RegistryOptions, "tls"> & {
+    /** Host names the certificate is valid for, besides 127.0.0.1 and localhost. */
+    dnsNames?: readonly string[];
+  } = {},
 ): Promise<TlsRegistry> {
+  const { dnsNames, ...registryOptions } = options;
   const dir = mkdtempSync(join(tmpdir(), "ocicompat-tls-registry-"));
   try {
-    const { cert, key } = makeCertificate(dir);
-    const registry = await startRegistry({ ...options, tls: { cert, key } });
+    const { cert, key } = makeCertificate(dir, "cert", dnsNames);
+    const registry = await startRegistry({ ...registryOptions, tls: { cert, key } });
     return {
       registry,
       caFile: cert,

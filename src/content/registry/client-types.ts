@@ -3,6 +3,7 @@
 import type { Dispatcher } from "undici";
 import type { CredentialProvider } from "../auth/credentials.js";
 import type { ErrorContext } from "./errors.js";
+import type { ProxyEnvironment } from "./proxy-env.js";
 import type { RetryPolicy } from "./retry.js";
 import type { TransferFloor } from "./transfer-guard.js";
 
@@ -41,6 +42,12 @@ export interface RegistryClientOptions {
    * Default false.
    */
   http2?: boolean;
+  /**
+   * Proxies. Default: HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or their lower-case forms) from the
+   * environment, read as Go's clients read them (proxy-env.ts); these values instead; or false to
+   * connect directly whatever the environment says.
+   */
+  proxy?: ProxyEnvironment | false;
 }
 
 export type HttpMethod = "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";

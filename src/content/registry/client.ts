@@ -33,9 +33,11 @@ import {
   type ErrorContext,
 } from "./errors.js";
 import { apiHostOf, headerOf, isLoopbackRegistry, isPlainHttpToTls, readText } from "./http.js";
-import { connectOptions } from "./connector.js";
+import { connectOptions, endpointConnector } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
+import { proxyEnvironment, proxySettings } from "./proxy-env.js";
+import { proxyError, proxyTransport, type ProxyTransport } from "./proxy-transport.js";
 import { Agent } from "./undici-agent.js";
 import { backoffDelay, mayRetry, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
 import { DEFAULT_TRANSFER_FLOOR, transferFloorInterceptor } from "./transfer-guard.js";
@@ -78,6 +80,8 @@ export class RegistryClient {
   /** Plain HTTP by default (a loopback host, no `plainHttp`): may move to HTTPS once. */
   private readonly mayUpgrade: boolean;
   private readonly agent: Agent;
+  /** How proxied requests travel; undefined when nothing is proxied. */
+  private readonly proxy: ProxyTransport | undefined;
   private readonly dispatcher: Dispatcher;
   private readonly auth: Authenticator;
   private readonly userAgent: string;
@@ -99,13 +103,27 @@ export class RegistryClient {
     this.headersTimeout = options.headersTimeoutMs ?? 30_000;
     this.bodyTimeout = options.bodyTimeoutMs ?? 60_000;
     this.maxRedirects = options.maxRedirects ?? 5;
+    const proxies =
+      options.proxy === false
+        ? undefined
+        : proxySettings(options.proxy ?? proxyEnvironment(process.env));
+    this.proxy =
+      proxies === undefined
+        ? undefined
+        : proxyTransport(proxies, {
+            endpoint: endpointConnector(options, options.http2 === true),
+            proxyEndpoint: endpointConnector(options, false),
+            connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+          });
     this.agent = new Agent({
-      connect: connectOptions(options),
+      connect: this.proxy?.connect ?? connectOptions(options),
       headersTimeout: this.headersTimeout,
       bodyTimeout: this.bodyTimeout,
       ...(options.http2 === true ? multiplexingOptions() : {}),
     });
+    // The floor wraps the proxy's routing, so forwarded requests are held to it too.
     this.dispatcher = this.agent.compose(
+      ...(this.proxy === undefined ? [] : [this.proxy.interceptor]),
       transferFloorInterceptor({ ...DEFAULT_TRANSFER_FLOOR, ...options.transferFloor }),
     );
     this.auth = new Authenticator({
@@ -142,7 +160,7 @@ export class RegistryClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.agent.close();
+    await Promise.all([this.agent.close(), this.proxy?.close()]);
   }
 
   /** Sends one logical request: authentication, retries and redirects included. */
@@ -178,15 +196,14 @@ export class RegistryClient {
       try {
         answer = await this.attempt(req, signal);
       } catch (err) {
-        if (!isNetworkFailure(err)) throw err;
-        const failure = errorFromNetwork(
-          err,
-          req.method,
-          this.resolve(req.url).href,
-          hostContext(context, req, this.origin),
-          attempt,
-          { beforeAnswer: true },
-        );
+        const url = this.resolve(req.url).href;
+        const where = hostContext(context, req, this.origin);
+        const failure =
+          proxyError(err, { method: req.method, url, registry: where.registry }) ??
+          (isNetworkFailure(err)
+            ? errorFromNetwork(err, req.method, url, where, attempt, { beforeAnswer: true })
+            : undefined);
+        if (failure === undefined) throw err;
         const delay = backoffDelay(policy, attempt, undefined);
         if (retryable && failure.temporary && mayRetry(policy, attempt, started, delay)) {
           await cancellableSleep(delay, signal);

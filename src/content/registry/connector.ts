@@ -10,28 +10,43 @@ import { buildConnector } from "./undici-agent.js";
 /** undici's `connect` option for the Agent of a client made with `options`. */
 export function connectOptions(
   options: RegistryClientOptions,
-): Record<string, unknown> | BuildConnector.connector {
-  const tlsOptions = {
+): BuildConnector.BuildOptions | BuildConnector.connector {
+  const tlsOptions = tlsOptionsOf(options, options.http2 === true);
+  return options.caFile === undefined ? tlsOptions : trustingAlso(readCaFile(options.caFile), tlsOptions);
+}
+
+/**
+ * The same as a function, for connections that proxy-transport.ts makes itself: to a registry
+ * through a tunnel (`http2` as the client offers it), or to a proxy (no HTTP/2).
+ */
+export function endpointConnector(
+  options: RegistryClientOptions,
+  http2: boolean,
+): BuildConnector.connector {
+  const tlsOptions = tlsOptionsOf(options, http2);
+  return options.caFile === undefined
+    ? buildConnector(tlsOptions)
+    : trustingAlso(readCaFile(options.caFile), tlsOptions);
+}
+
+function tlsOptionsOf(options: RegistryClientOptions, http2: boolean): BuildConnector.BuildOptions {
+  return {
     timeout: options.connectTimeoutMs ?? 10_000,
     rejectUnauthorized: options.insecure !== true,
     // Offers HTTP/2 in the TLS handshake; multiplexing.ts decides what a connection carries.
-    ...(options.http2 === true ? { allowH2: true } : {}),
+    ...(http2 ? { allowH2: true } : {}),
   };
-  let connect: Record<string, unknown> | BuildConnector.connector = tlsOptions;
-  if (options.caFile !== undefined) {
-    let pem: string;
-    try {
-      pem = readFileSync(options.caFile, "utf8");
-    } catch (err) {
-      throw new OcicompatError(
-        "IO",
-        `cannot read the CA file ${options.caFile}: ${(err as Error).message}`,
-        { subject: options.caFile, cause: err },
-      );
-    }
-    connect = trustingAlso(pem, tlsOptions);
+}
+
+function readCaFile(caFile: string): string {
+  try {
+    return readFileSync(caFile, "utf8");
+  } catch (err) {
+    throw new OcicompatError("IO", `cannot read the CA file ${caFile}: ${(err as Error).message}`, {
+      subject: caFile,
+      cause: err,
+    });
   }
-  return connect;
 }
 
 /**
