@@ -19,9 +19,17 @@ if (files.length === 0) {
   console.error("run-tests: no test files matched");
   process.exit(2);
 }
+// Registry clients honour the proxy variables (src/content/registry/proxy-env.ts). The tests set
+// them where they test proxies; one set on the machine (for npm and apt) must not send the other
+// tests' made-up host names to it.
+const env = { ...process.env };
+for (const name of ["HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY"]) {
+  delete env[name];
+  delete env[name.toLowerCase()];
+}
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-reporter=spec", ...files],
-  { stdio: "inherit" },
+  { stdio: "inherit", env },
 );
 process.exit(result.status ?? 2);

@@ -114,7 +114,8 @@ function launch(config: string): { child: ChildProcess; stderr: () => string } {
   return { child, stderr: () => err };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** Stops a server started by a test: SIGTERM, then SIGKILL after 5 s. */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");

@@ -144,9 +144,15 @@ function parseUrl(value: string): URL | undefined {
   }
 }
 
-/** The value with any `user:password@` masked, for messages. */
+/**
+ * The value with everything between its scheme and its last `@` masked, for messages: a password
+ * with an unencoded `/` or `@` would otherwise show in part.
+ */
 function redactUserInfo(value: string): string {
-  return value.replace(/^([a-z0-9+.-]+:\/\/)?[^/@]*@/i, (_, scheme?: string) => `${scheme ?? ""}***@`);
+  const at = value.lastIndexOf("@");
+  if (at < 0) return value;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? "";
+  return `${scheme}***${value.slice(at)}`;
 }
 
 function addNoProxyEntry(settings: ProxySettings, raw: string): void {

@@ -1,0 +1,314 @@
+// Registry clients through a real squid proxy (test/support/proxy.ts) to the real registry. The
+// registries are named by host names that only the proxy resolves, so a request that reaches
+// them went through it: TLS registries through CONNECT tunnels (HTTP/2 inside included), a plain
+// HTTP one by forwarding, an HTTPS proxy, proxy authentication, NO_PROXY and loopback bypass,
+// and the errors a user sees when the proxy fails.
+import assert from "node:assert/strict";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { after, before, describe, test } from "node:test";
+import { createRegistryStore } from "../../../src/content/registry/index.js";
+import { RegistryError } from "../../../src/content/registry/errors.js";
+import type { ProxyEnvironment } from "../../../src/content/registry/proxy-env.js";
+import { fetchBytes } from "../../../src/content/store.js";
+import { MediaType } from "../../../src/oci/media-types.js";
+import { startProxy, type ProxyLogEntry, type TestProxy } from "../../support/proxy.js";
+import { freePort, startRegistry, type TestRegistry } from "../../support/registry.js";
+import { startTlsRegistry, type TlsRegistry } from "../../support/tls-registry.js";
+import { content, image, pushImage } from "./helpers.js";
+
+const TLS_NAME = "registry.ocicompat.test";
+const PLAIN_NAME = "plain.ocicompat.test";
+
+let served: TlsRegistry;
+let plain: TestRegistry;
+let proxy: TestProxy;
+/** `registry.ocicompat.test:PORT` and `plain.ocicompat.test:PORT`. */
+let tlsHost: string;
+let plainHost: string;
+
+before(async () => {
+  served = await startTlsRegistry({ dnsNames: [TLS_NAME] });
+  plain = await startRegistry();
+  tlsHost = `${TLS_NAME}:${port(served.registry.host)}`;
+  plainHost = `${PLAIN_NAME}:${port(plain.host)}`;
+  // The proxy serves TLS with the registry's certificate, so one CA file trusts both.
+  proxy = await startProxy({
+    hosts: { [TLS_NAME]: "127.0.0.1", [PLAIN_NAME]: "127.0.0.1" },
+    tls: { cert: served.caFile, key: served.keyFile },
+  });
+});
+
+after(async () => {
+  await proxy?.stop();
+  await served?.stop();
+  await plain?.stop();
+});
+
+function port(host: string): string {
+  return host.slice(host.lastIndexOf(":") + 1);
+}
+
+function tlsStore(repository: string, proxySettings: ProxyEnvironment | false, http2 = false) {
+  return createRegistryStore({
+    registry: tlsHost,
+    repository,
+    caFile: served.caFile,
+    proxy: proxySettings,
+    http2,
+    retry: { maxAttempts: 1 },
+  });
+}
+
+function isTunnelTo(host: string): (e: ProxyLogEntry) => boolean {
+  return (e) => e.method === "CONNECT" && e.url === host;
+}
+
+/** Fails unless `run` rejects with a RegistryError of `code` whose message matches `message`. */
+async function rejectsWith(run: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  await assert.rejects(run, (err: unknown) => {
+    assert.ok(err instanceof RegistryError, String(err));
+    assert.equal(err.code, code);
+    assert.match(err.message, message);
+    return true;
+  });
+}
+
+describe("a TLS registry through a proxy (real squid, real registry)", () => {
+  test("content is pushed and read back through CONNECT tunnels; the proxy sees only host and port", async () => {
+    const img = image("amd64");
+    const store = tlsStore("proxy/tunnel", { httpsProxy: proxy.url });
+    try {
+      await pushImage(store, img);
+      const bytes = await fetchBytes(store, img.manifest.desc);
+      assert.deepEqual(Buffer.from(bytes), Buffer.from(img.manifest.bytes));
+    } finally {
+      await store.close();
+    }
+    const tunnels = await proxy.waitForLog(isTunnelTo(tlsHost));
+    assert.ok(tunnels.length >= 1);
+    assert.ok(
+      tunnels.every((e) => e.result === "TCP_TUNNEL/200"),
+      JSON.stringify(tunnels),
+    );
+    // No request of the registry's is visible to the proxy: they travel inside the tunnels.
+    assert.deepEqual(
+      proxy.log().filter((e) => e.url.includes(TLS_NAME) && e.method !== "CONNECT"),
+      [],
+    );
+  });
+
+  test("the registry's name does not resolve without the proxy, nor for a host NO_PROXY names", async () => {
+    const before = proxy.log().length;
+    for (const settings of [
+      false as const,
+      { httpsProxy: proxy.url, noProxy: "ocicompat.test" },
+      { httpsProxy: proxy.url, noProxy: `.ocicompat.test:${port(tlsHost)}` },
+    ]) {
+      const store = tlsStore("proxy/tunnel", settings);
+      try {
+        await rejectsWith(
+          store.exists(image("amd64").manifest.desc),
+          "UNREACHABLE",
+          /host name not found/,
+        );
+      } finally {
+        await store.close();
+      }
+    }
+    assert.equal(proxy.log().length, before, "nothing went through the proxy");
+  });
+
+  test("reads in flight share one HTTP/2 connection inside one tunnel", async () => {
+    const img = image("arm64");
+    const writer = tlsStore("proxy/h2", { httpsProxy: proxy.url });
+    try {
+      await pushImage(writer, img);
+    } finally {
+      await writer.close();
+    }
+    const protocols: (string | undefined)[] = [];
+    const onConnected = (message: unknown): void => {
+      const { connectParams } = message as {
+        connectParams: { hostname: string; version?: string };
+      };
+      if (connectParams.hostname === TLS_NAME) protocols.push(connectParams.version);
+    };
+    const reader = tlsStore("proxy/h2", { httpsProxy: proxy.url }, true);
+    subscribe("undici:client:connected", onConnected);
+    try {
+      assert.equal(await reader.exists(img.manifest.desc), true);
+      const absent = [1, 2, 3, 4, 5].map((i) => content(MediaType.ImageLayer, `absent ${i}`).desc);
+      const answers = await Promise.all(
+        [img.config.desc, img.layer.desc, ...absent].map((d) => reader.exists(d)),
+      );
+      assert.deepEqual(answers, [true, true, false, false, false, false, false]);
+    } finally {
+      unsubscribe("undici:client:connected", onConnected);
+      await reader.close();
+    }
+    assert.deepEqual(protocols, ["h2"]);
+  });
+
+  test("an HTTPS proxy: TLS to the proxy, and the registry's own TLS inside the tunnel", async () => {
+    const httpsUrl = proxy.httpsUrl as string;
+    const before = proxy.log().filter(isTunnelTo(tlsHost)).length;
+    const img = image("s390x");
+    const store = tlsStore("proxy/https-proxy", { httpsProxy: httpsUrl });
+    try {
+      await pushImage(store, img);
+      assert.equal(await store.exists(img.layer.desc), true);
+    } finally {
+      await store.close();
+    }
+    const tunnels = await proxy.waitForLog(isTunnelTo(tlsHost), before + 1);
+    assert.ok(tunnels.length > before);
+  });
+
+  test("a proxy that cannot be reached is an UNREACHABLE error naming it and its variable", async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const store = tlsStore("proxy/tunnel", { httpsProxy: nobody });
+    try {
+      await rejectsWith(
+        store.exists(image("amd64").manifest.desc),
+        "UNREACHABLE",
+        new RegExp(`^cannot reach the proxy ${nobody} \\(from HTTPS_PROXY\\): connection refused$`),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("a plain-HTTP registry through a proxy (forwarded requests)", () => {
+  test("every request, uploads included, reaches the proxy with its absolute URL", async () => {
+    const img = image("ppc64le");
+    const store = createRegistryStore({
+      registry: plainHost,
+      repository: "proxy/forward",
+      plainHttp: true,
+      proxy: { httpProxy: proxy.url },
+    });
+    try {
+      await pushImage(store, img);
+      const bytes = await fetchBytes(store, img.layer.desc);
+      assert.deepEqual(Buffer.from(bytes), Buffer.from(img.layer.bytes));
+    } finally {
+      await store.close();
+    }
+    const forwarded = proxy.log().filter((e) => e.url.startsWith(`http://${plainHost}/`));
+    const methods = new Set(forwarded.map((e) => e.method));
+    for (const m of ["POST", "PUT", "GET"]) assert.ok(methods.has(m), `${m} in ${[...methods]}`);
+    assert.ok(
+      forwarded.some((e) => e.method === "PUT" && e.url.includes("/v2/proxy/forward/manifests/")),
+    );
+  });
+});
+
+describe("a proxy that requires Basic authentication (squid with basic_ncsa_auth)", () => {
+  let guarded: TestProxy;
+  const USER = "alice";
+  const PASSWORD = "pr0xy-s3cret";
+
+  before(async () => {
+    guarded = await startProxy({
+      hosts: { [TLS_NAME]: "127.0.0.1", [PLAIN_NAME]: "127.0.0.1" },
+      users: { [USER]: PASSWORD },
+    });
+  });
+
+  after(async () => {
+    await guarded?.stop();
+  });
+
+  const withCredentials = (user: string, password: string): string =>
+    guarded.url.replace("//", `//${user}:${encodeURIComponent(password)}@`);
+
+  test("the credentials in HTTPS_PROXY open the tunnel, and the proxy logs the user", async () => {
+    const store = tlsStore("proxy/auth", { httpsProxy: withCredentials(USER, PASSWORD) });
+    try {
+      await pushImage(store, image("amd64"));
+    } finally {
+      await store.close();
+    }
+    const tunnels = await guarded.waitForLog(isTunnelTo(tlsHost));
+    assert.ok(tunnels.some((e) => e.user === USER && e.result === "TCP_TUNNEL/200"));
+  });
+
+  test("the credentials in HTTP_PROXY go with forwarded requests", async () => {
+    const img = image("riscv64");
+    const store = createRegistryStore({
+      registry: plainHost,
+      repository: "proxy/auth",
+      plainHttp: true,
+      proxy: { httpProxy: withCredentials(USER, PASSWORD) },
+    });
+    try {
+      await pushImage(store, img);
+      assert.equal(await store.exists(img.manifest.desc), true);
+    } finally {
+      await store.close();
+    }
+    assert.ok(
+      guarded.log().some((e) => e.user === USER && e.url.startsWith(`http://${plainHost}/`)),
+    );
+  });
+
+  test("without credentials: an AUTH error that says where to put them, for tunnels and forwarding", async () => {
+    const tunnel = tlsStore("proxy/auth", { httpsProxy: guarded.url });
+    const forward = createRegistryStore({
+      registry: plainHost,
+      repository: "proxy/auth",
+      plainHttp: true,
+      proxy: { httpProxy: guarded.url },
+      retry: { maxAttempts: 1 },
+    });
+    try {
+      await rejectsWith(
+        tunnel.exists(image("amd64").manifest.desc),
+        "AUTH",
+        /the proxy http:\/\/127\.0\.0\.1:\d+ \(from HTTPS_PROXY\) asks for credentials; give them in HTTPS_PROXY as http:\/\/USER:PASSWORD@127\.0\.0\.1:\d+ \(407/,
+      );
+      await rejectsWith(
+        forward.exists(image("amd64").manifest.desc),
+        "AUTH",
+        /\(from HTTP_PROXY\) asks for credentials; give them in HTTP_PROXY/,
+      );
+    } finally {
+      await tunnel.close();
+      await forward.close();
+    }
+  });
+
+  test("wrong credentials are refused, and the password is never in the message", async () => {
+    const store = tlsStore("proxy/auth", { httpsProxy: withCredentials(USER, "not-it") });
+    try {
+      await assert.rejects(store.exists(image("amd64").manifest.desc), (err: unknown) => {
+        assert.ok(err instanceof RegistryError, String(err));
+        assert.equal(err.code, "AUTH");
+        assert.match(err.message, /refused the credentials in HTTPS_PROXY \(407/);
+        assert.doesNotMatch(err.message, /not-it/);
+        return true;
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("hosts that are never proxied", () => {
+  test("a loopback registry is reached directly whatever HTTPS_PROXY and HTTP_PROXY say", async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const img = image("amd64");
+    const store = createRegistryStore({
+      registry: plain.host,
+      repository: "proxy/loopback",
+      proxy: { httpProxy: nobody, httpsProxy: nobody },
+    });
+    try {
+      await pushImage(store, img);
+      assert.equal(await store.exists(img.manifest.desc), true);
+    } finally {
+      await store.close();
+    }
+  });
+});
