@@ -41,6 +41,16 @@ export const COMMON_ENV: readonly EnvVar[] = [
   },
 ];
 
+/** Commands that contact a registry: which proxy, as Go's container tools read it. */
+export const PROXY_ENV: readonly EnvVar[] = [
+  {
+    name: "HTTPS_PROXY",
+    meaning: "the proxy for https registries (or https_proxy; loopback never)",
+  },
+  { name: "HTTP_PROXY", meaning: "the proxy for plain-HTTP registries (or http_proxy)" },
+  { name: "NO_PROXY", meaning: "hosts, domains and CIDR ranges reached directly (or no_proxy)" },
+];
+
 /** Commands that read or write a registry. */
 export const REGISTRY_ENV: readonly EnvVar[] = [
   { name: "OCICOMPAT_CREDS", meaning: "USER:PASSWORD, as --creds (not visible in ps)" },
@@ -54,6 +64,7 @@ export const REGISTRY_ENV: readonly EnvVar[] = [
     name: "DOCKER_CONFIG",
     meaning: "then $DOCKER_CONFIG/config.json (else ~/.docker/config.json), then ~/.dockercfg",
   },
+  ...PROXY_ENV,
 ];
 
 /** The auth file login and logout edit. */
