@@ -91,7 +91,8 @@ export function proxyTransport(
             callback(new ProxyFailure(proxy, target, { status: statusCode }), null);
             return;
           }
-          // The tunnel is a plain TCP socket to the proxy, now carrying bytes to the origin.
+          // The socket to the proxy (TLS for an https:// proxy) now carries the origin's bytes;
+          // the origin's own TLS handshake runs over it.
           options.endpoint({ ...params, httpSocket: socket as Socket }, callback);
         },
         (err: unknown) => callback(new ProxyFailure(proxy, target, { cause: err }), null),
