@@ -12,7 +12,9 @@ export function connectOptions(
   options: RegistryClientOptions,
 ): BuildConnector.BuildOptions | BuildConnector.connector {
   const tlsOptions = tlsOptionsOf(options, options.http2 === true);
-  return options.caFile === undefined ? tlsOptions : trustingAlso(readCaFile(options.caFile), tlsOptions);
+  return options.caFile === undefined
+    ? tlsOptions
+    : trustingAlso(readCaFile(options.caFile), tlsOptions);
 }
 
 /**

@@ -99,7 +99,11 @@ export function proxySettings(source: ProxyEnvironment): ProxySettings | undefin
 /** The proxy for a request to `url`, or undefined to connect directly. */
 export function proxyFor(settings: ProxySettings, url: URL): Proxy | undefined {
   const proxy =
-    url.protocol === "https:" ? settings.https : url.protocol === "http:" ? settings.http : undefined;
+    url.protocol === "https:"
+      ? settings.https
+      : url.protocol === "http:"
+        ? settings.http
+        : undefined;
   if (proxy === undefined || !useProxy(settings, url)) return undefined;
   if (url.protocol === "http:" && settings.cgi) {
     throw new OcicompatError(
@@ -113,11 +117,9 @@ export function proxyFor(settings: ProxySettings, url: URL): Proxy | undefined {
 
 function parseProxy(value: string, variable: string): Proxy {
   const bad = (why: string): OcicompatError =>
-    new OcicompatError(
-      "USAGE",
-      `${JSON.stringify(redactUserInfo(value))} ${why}`,
-      { subject: variable },
-    );
+    new OcicompatError("USAGE", `${JSON.stringify(redactUserInfo(value))} ${why}`, {
+      subject: variable,
+    });
   // A bare `host:port` (or IP address) is taken as http://, as Go does.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== "http" && scheme !== "https") {
@@ -230,7 +232,8 @@ function useProxy(settings: ProxySettings, url: URL): boolean {
   if (family !== 0) {
     const type = family === 4 ? "ipv4" : "ipv6";
     for (const rule of settings.addressRules) {
-      if (rule.addresses.check(host, type) && (rule.port === "" || rule.port === port)) return false;
+      if (rule.addresses.check(host, type) && (rule.port === "" || rule.port === port))
+        return false;
     }
   }
   for (const rule of settings.domainRules) {

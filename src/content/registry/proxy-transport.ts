@@ -73,8 +73,7 @@ export function proxyTransport(
   };
 
   const connect: Connector = (params, callback) => {
-    const proxy =
-      params.protocol === "https:" ? proxyFor(settings, originUrl(params)) : undefined;
+    const proxy = params.protocol === "https:" ? proxyFor(settings, originUrl(params)) : undefined;
     if (proxy === undefined) {
       options.endpoint(params, callback);
       return;
