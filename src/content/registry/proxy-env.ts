@@ -244,12 +244,17 @@ function useProxy(settings: ProxySettings, url: URL): boolean {
   return true;
 }
 
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
-LOOPBACK.addAddress("::1", "ipv6");
+/** 127.0.0.0/8 and ::1; made at the first use, since a run without proxies never needs it. */
+let loopback: BlockList | undefined;
 
 function isLoopbackHost(host: string): boolean {
   if (host === "localhost" || host.endsWith(".localhost")) return true;
   const family = isIP(host);
-  return family !== 0 && LOOPBACK.check(host, family === 4 ? "ipv4" : "ipv6");
+  if (family === 0) return false;
+  if (loopback === undefined) {
+    loopback = new BlockList();
+    loopback.addSubnet("127.0.0.0", 8, "ipv4");
+    loopback.addAddress("::1", "ipv6");
+  }
+  return loopback.check(host, family === 4 ? "ipv4" : "ipv6");
 }
