@@ -24,14 +24,8 @@ import type { Dispatcher } from "undici";
 import { OcicompatError } from "../../oci/errors.js";
 import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
-import {
-  errorFromNetwork,
-  errorFromResponse,
-  isNetworkFailure,
-  isTemporaryStatus,
-  redactUrl,
-  type ErrorContext,
-} from "./errors.js";
+import { errorFromResponse, isTemporaryStatus, redactUrl, type ErrorContext } from "./errors.js";
+import { errorFromNetwork, isNetworkFailure } from "./network-errors.js";
 import { apiHostOf, headerOf, isLoopbackRegistry, isPlainHttpToTls, readText } from "./http.js";
 import { connectOptions, endpointConnector } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";

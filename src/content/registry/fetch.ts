@@ -11,7 +11,8 @@ import {
   type ContentDescriptor,
 } from "../store.js";
 import type { RegistryResponse } from "./client.js";
-import { isNetworkFailure, networkReason, RegistryError } from "./errors.js";
+import { RegistryError } from "./errors.js";
+import { isNetworkFailure, networkReason } from "./network-errors.js";
 import { isManifestLike, isVerifiable, manifestMediaType } from "./documents.js";
 import { bareMediaType, numberHeader, rangeStart, readCapped } from "./http.js";
 import { backoffDelay } from "./retry.js";

@@ -12,7 +12,8 @@
 import type { Socket } from "node:net";
 import type { Dispatcher, buildConnector } from "undici";
 import { OcicompatError } from "../../oci/errors.js";
-import { networkReason, RegistryError } from "./errors.js";
+import { RegistryError } from "./errors.js";
+import { networkReason } from "./network-errors.js";
 import { proxyFor, type Proxy, type ProxySettings } from "./proxy-env.js";
 import { Pool } from "./undici-agent.js";
 

@@ -5,12 +5,8 @@ import { isDigest, verifyContent } from "../../oci/digest.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { MediaType } from "../../oci/media-types.js";
 import type { RegistryClient, RegistryRequest, RegistryResponse } from "./client.js";
-import {
-  errorFromNetwork,
-  isNetworkFailure,
-  isTemporaryNetworkFailure,
-  RegistryError,
-} from "./errors.js";
+import { RegistryError } from "./errors.js";
+import { errorFromNetwork, isNetworkFailure, isTemporaryNetworkFailure } from "./network-errors.js";
 import { backoffDelay, mayRetry } from "./retry.js";
 import { cancellableSleep } from "../cancel.js";
 import { carryVerification } from "../store.js";
