@@ -64,6 +64,11 @@ export const REGISTRY_ENV: readonly EnvVar[] = [
     name: "DOCKER_CONFIG",
     meaning: "then $DOCKER_CONFIG/config.json (else ~/.docker/config.json), then ~/.dockercfg",
   },
+  {
+    name: "HOME",
+    meaning:
+      "TLS material: $HOME/.config/containers/certs.d/HOST:PORT, else /etc/containers/certs.d, /etc/docker/certs.d",
+  },
   ...PROXY_ENV,
 ];
 

@@ -11,6 +11,7 @@ export interface RegistryFlags {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
+  certDir?: string;
   username?: string;
   passwordStdin?: boolean;
   /** `USER:PASSWORD` (also from $OCICOMPAT_CREDS). */
@@ -25,7 +26,7 @@ export interface RegistryFlags {
   http2?: boolean;
 }
 
-/** --timeout, --[no-]plain-http, --insecure, --ca-file: how to reach a registry. */
+/** --timeout, --[no-]plain-http, --insecure, --ca-file, --cert-dir: how to reach a registry. */
 export function addConnectionOptions(command: Command, defaultTimeout: string): Command {
   return command
     .addOption(timeoutOption(defaultTimeout))
@@ -34,7 +35,13 @@ export function addConnectionOptions(command: Command, defaultTimeout: string): 
     )
     .addOption(new Option("--no-plain-http", "use HTTPS, even for a loopback registry"))
     .addOption(new Option("--insecure", "do not verify the registry's TLS certificate"))
-    .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"));
+    .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
+    .addOption(
+      new Option(
+        "--cert-dir <dir>",
+        "use the certificates in this directory (*.crt CAs, *.cert/*.key client certificates) instead of the registry's certs.d directory",
+      ),
+    );
 }
 
 /**
@@ -123,6 +130,7 @@ export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOpti
     ...(flags.plainHttp === undefined ? {} : { plainHttp: flags.plainHttp }),
     ...(flags.insecure ? { insecure: true } : {}),
     ...(flags.caFile ? { caFile: flags.caFile } : {}),
+    ...(flags.certDir ? { certDir: flags.certDir } : {}),
     ...(flags.authfile ? { authFile: flags.authfile } : {}),
     ...(explicit ?? {}),
   };
@@ -163,6 +171,8 @@ export interface CopySideFlags {
   destCreds?: string;
   srcAuthfile?: string;
   destAuthfile?: string;
+  srcCertDir?: string;
+  destCertDir?: string;
 }
 
 export function addCopySideOptions(command: Command): Command {
@@ -178,7 +188,13 @@ export function addCopySideOptions(command: Command): Command {
       ),
     )
     .addOption(new Option("--src-authfile <file>", "the auth file for the source registry"))
-    .addOption(new Option("--dest-authfile <file>", "the auth file for the destination registry"));
+    .addOption(new Option("--dest-authfile <file>", "the auth file for the destination registry"))
+    .addOption(
+      new Option("--src-cert-dir <dir>", "the certificate directory for the source registry"),
+    )
+    .addOption(
+      new Option("--dest-cert-dir <dir>", "the certificate directory for the destination registry"),
+    );
 }
 
 export interface CopyOpeners {
@@ -227,18 +243,28 @@ export async function copyOpenersFrom(
     srcCreds !== undefined ||
     destCreds !== undefined ||
     flags.srcAuthfile !== undefined ||
-    flags.destAuthfile !== undefined;
+    flags.destAuthfile !== undefined ||
+    flags.srcCertDir !== undefined ||
+    flags.destCertDir !== undefined;
   if (!sided) {
     const shared = createStoreOpener(base);
     return { src: shared, dst: shared, close: () => shared.close() };
   }
-  const side = (creds: string | undefined, authfile: string | undefined, flag: string) => ({
+  const side = (
+    creds: string | undefined,
+    authfile: string | undefined,
+    certDir: string | undefined,
+    flag: string,
+  ) => ({
     ...base,
     ...(creds === undefined ? {} : parseCreds(creds, flag)),
     ...(authfile === undefined ? {} : { authFile: authfile }),
+    ...(certDir === undefined ? {} : { certDir }),
   });
-  const src = createStoreOpener(side(srcCreds, flags.srcAuthfile, "--src-creds"));
-  const dst = createStoreOpener(side(destCreds, flags.destAuthfile, "--dest-creds"));
+  const src = createStoreOpener(side(srcCreds, flags.srcAuthfile, flags.srcCertDir, "--src-creds"));
+  const dst = createStoreOpener(
+    side(destCreds, flags.destAuthfile, flags.destCertDir, "--dest-creds"),
+  );
   return {
     src,
     dst,

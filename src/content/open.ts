@@ -34,6 +34,8 @@ export interface RegistryAccess {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
+  /** A certs.d directory used as it is; default: each registry's own (RegistryClientOptions). */
+  certDir?: string;
   /**
    * Explicit credentials (`--creds`, `--username` with `--password-stdin`), for the one registry
    * the opened references name; tried before the auth files. Opening a reference to a second
@@ -194,6 +196,7 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
               ...(options.plainHttp === undefined ? {} : { plainHttp: options.plainHttp }),
               ...(options.insecure ? { insecure: true } : {}),
               ...(options.caFile ? { caFile: options.caFile } : {}),
+              ...(options.certDir ? { certDir: options.certDir } : {}),
               ...(options.onRequest ? { onRequest: options.onRequest } : {}),
               ...(options.headersTimeoutMs === undefined
                 ? {}

@@ -51,6 +51,7 @@ export interface RegistryConnection {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
+  certDir?: string;
 }
 
 export interface LoginRequest extends AuthFileOptions {
@@ -80,6 +81,7 @@ export async function login(request: LoginRequest): Promise<LoginResult> {
     ...(connection.plainHttp === undefined ? {} : { plainHttp: connection.plainHttp }),
     ...(connection.insecure ? { insecure: true } : {}),
     ...(connection.caFile ? { caFile: connection.caFile } : {}),
+    ...(connection.certDir ? { certDir: connection.certDir } : {}),
   });
   try {
     await client.ping(request.signal === undefined ? {} : { signal: request.signal });

@@ -23,7 +23,12 @@ export interface RegistryOptions {
   /** An htpasswd file's content (bcrypt entries) to require Basic auth. */
   htpasswd?: string;
   /** Serve HTTPS with this certificate and key (PEM files; test/support/certificate.ts). */
-  tls?: { cert: string; key: string };
+  tls?: {
+    cert: string;
+    key: string;
+    /** Require client certificates issued by this CA (mutual TLS); `cert`/`key` are one. */
+    client?: { ca: string; cert: string; key: string };
+  };
 }
 
 const BINARY = "/usr/bin/docker-registry";
@@ -58,6 +63,8 @@ function writeConfig(dir: string, storage: string, port: number, options: Regist
   ];
   if (options.tls !== undefined) {
     lines.push("  tls:", `    certificate: ${options.tls.cert}`, `    key: ${options.tls.key}`);
+    if (options.tls.client !== undefined)
+      lines.push("    clientcas:", `      - ${options.tls.client.ca}`);
   }
   if (options.htpasswd !== undefined) {
     const file = join(dir, "htpasswd");
@@ -69,12 +76,19 @@ function writeConfig(dir: string, storage: string, port: number, options: Regist
   return config;
 }
 
-/** The status of `GET url`, trusting `ca` for HTTPS (fetch cannot be given a CA). */
-function statusOf(url: string, ca: Buffer | undefined): Promise<number> {
+/** How the readiness probe speaks TLS: the CA it trusts, and a client certificate if needed. */
+interface TlsProbe {
+  ca: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** The status of `GET url`, with `tls` for HTTPS (fetch cannot be given a CA). */
+function statusOf(url: string, tls: TlsProbe | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = (url.startsWith("https:") ? httpsGet : httpGet)(
       url,
-      { agent: false, ...(ca ? { ca } : {}) },
+      { agent: false, ...tls },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -88,14 +102,14 @@ async function waitUntilServing(
   url: string,
   child: ChildProcess,
   stderr: () => string,
-  ca?: Buffer,
+  tls?: TlsProbe,
 ): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null)
       throw new Error(`docker-registry exited with ${child.exitCode}: ${stderr()}`);
     try {
-      const status = await statusOf(`${url}/v2/`, ca);
+      const status = await statusOf(`${url}/v2/`, tls);
       if (status === 200 || status === 401) return;
     } catch {
       // not listening yet
@@ -131,9 +145,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   const config = writeConfig(dir, storage, port, options);
   const host = `127.0.0.1:${port}`;
   const url = `${options.tls ? "https" : "http"}://${host}`;
-  const ca = options.tls && readFileSync(options.tls.cert);
+  const client = options.tls?.client;
+  const probe: TlsProbe | undefined = options.tls && {
+    ca: readFileSync(options.tls.cert),
+    ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
+  };
   let running = launch(config);
-  await waitUntilServing(url, running.child, running.stderr, ca);
+  await waitUntilServing(url, running.child, running.stderr, probe);
   const registry: TestRegistry = {
     host,
     url,
@@ -151,7 +169,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       const result = spawnSync(BINARY, args, { encoding: "utf8" });
       if (result.status !== 0) throw new Error(`garbage-collect failed: ${result.stderr}`);
       running = launch(config);
-      await waitUntilServing(url, running.child, running.stderr, ca);
+      await waitUntilServing(url, running.child, running.stderr, probe);
       return result.stdout;
     },
   };

@@ -19,6 +19,7 @@ interface LoginFlags {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
+  certDir?: string;
   timeout?: string;
 }
 
@@ -136,6 +137,7 @@ export function loginCommand(run: (code: Code) => void): Command {
           ...(flags.plainHttp === undefined ? {} : { plainHttp: flags.plainHttp }),
           ...(flags.insecure ? { insecure: true } : {}),
           ...(flags.caFile ? { caFile: flags.caFile } : {}),
+          ...(flags.certDir ? { certDir: flags.certDir } : {}),
         },
         ...(signal ? { signal } : {}),
       });

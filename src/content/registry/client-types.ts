@@ -16,6 +16,12 @@ export interface RegistryClientOptions {
   insecure?: boolean;
   /** A PEM file of CA certificates to trust besides the system's. */
   caFile?: string;
+  /**
+   * A certs.d directory (`*.crt` CAs, `*.cert`/`*.key` client certificates) to use as it is.
+   * Default: the registry's directory in $HOME/.config/containers/certs.d, /etc/containers/certs.d
+   * or /etc/docker/certs.d, as podman and skopeo look it up (cert-dir.ts); false: none.
+   */
+  certDir?: string | false;
   /** Where credentials come from; default: none (anonymous). */
   credentials?: CredentialProvider;
   /** Default: `ocicompat/VERSION`. */

@@ -121,11 +121,17 @@ export function errorFromNetwork(
   const plainHttp = url.startsWith("http:") && options.beforeAnswer === true;
   const reason = networkReason(err);
   const tries = attempts > 1 ? ` (after ${attempts} attempts)` : "";
-  // A TLS server hangs up on a plain-HTTP request without a word.
-  const hint =
-    plainHttp && (code === "UND_ERR_SOCKET" || code === "ECONNRESET")
+  // A TLS server hangs up on a plain-HTTP request without a word, and so does one that wants a
+  // client certificate it was not given (Go's TLS 1.3 server, after the handshake).
+  const hungUp =
+    options.beforeAnswer === true && (code === "UND_ERR_SOCKET" || code === "ECONNRESET");
+  const hint = !hungUp
+    ? ""
+    : plainHttp
       ? "; if the registry speaks HTTPS, do not use plain HTTP"
-      : "";
+      : url.startsWith("https:")
+        ? "; if the registry requires a client certificate, put NAME.cert and NAME.key in its certs.d directory, or pass --cert-dir"
+        : "";
   return new RegistryError({
     // A deadline that passed is a TIMEOUT, like the transfer floor and --timeout.
     code: DEADLINES.has(code) ? "TIMEOUT" : "UNREACHABLE",
