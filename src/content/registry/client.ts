@@ -25,13 +25,14 @@ import { OcicompatError } from "../../oci/errors.js";
 import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
 import { errorFromResponse, isTemporaryStatus, redactUrl, type ErrorContext } from "./errors.js";
-import { errorFromNetwork, isNetworkFailure } from "./network-errors.js";
+import { errorFromNetwork, isNetworkFailure, isTrustFailure } from "./network-errors.js";
 import { apiHostOf, headerOf, isLoopbackRegistry, isPlainHttpToTls, readText } from "./http.js";
-import { connectOptions, endpointConnector } from "./connector.js";
+import { endpointConnector } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
 import { proxyEnvironment, proxySettings } from "./proxy-env.js";
 import { proxyError, proxyTransport, type ProxyTransport } from "./proxy-transport.js";
+import { enableSystemTrust, systemTrustEnabled } from "./system-ca.js";
 import { Agent } from "./undici-agent.js";
 import { backoffDelay, mayRetry, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
 import { DEFAULT_TRANSFER_FLOOR, transferFloorInterceptor } from "./transfer-guard.js";
@@ -110,7 +111,7 @@ export class RegistryClient {
             connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
           });
     this.agent = new Agent({
-      connect: this.proxy?.connect ?? connectOptions(options),
+      connect: this.proxy?.connect ?? endpointConnector(options),
       headersTimeout: this.headersTimeout,
       bodyTimeout: this.bodyTimeout,
       ...(options.http2 === true ? multiplexingOptions() : {}),
@@ -187,9 +188,15 @@ export class RegistryClient {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       let answer: { res: Dispatcher.ResponseData; url: URL };
+      const withSystemCas = systemTrustEnabled();
       try {
         answer = await this.attempt(req, signal);
       } catch (err) {
+        // A certificate Node's CAs do not vouch for: once more with the system's (system-ca.ts).
+        if (!withSystemCas && isTrustFailure(err) && enableSystemTrust()) {
+          attempt--;
+          continue;
+        }
         const url = this.resolve(req.url).href;
         const where = hostContext(context, req, this.origin);
         const failure =

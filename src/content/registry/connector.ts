@@ -1,13 +1,15 @@
 // How a client's connections are made (undici's `connect` option): connect timeout, certificate
 // checks, and the client's TLS material: a CA file (--ca-file) and the registry's certs.d
 // directory (cert-dir.ts: more CAs, and client certificates for mutual TLS), on top of Node's
-// roots. client.ts only hands the result to its Agent.
+// roots, and the system's CAs once a certificate needed them (system-ca.ts). client.ts only
+// hands the result to its Agent.
 import { readFileSync } from "node:fs";
 import type { SecureContext } from "node:tls";
 import type { buildConnector as BuildConnector } from "undici";
 import { OcicompatError } from "../../oci/errors.js";
 import { certDirMaterial } from "./cert-dir.js";
 import type { RegistryClientOptions } from "./client-types.js";
+import { nodeExtraCas, systemCas, systemTrustEnabled } from "./system-ca.js";
 import { buildConnector } from "./undici-agent.js";
 
 /** What a client's TLS connections trust and present, besides Node's roots. */
@@ -19,27 +21,31 @@ interface TlsMaterial {
   sources: string[];
 }
 
-/** undici's `connect` option for the Agent of a client made with `options`. */
-export function connectOptions(
-  options: RegistryClientOptions,
-): BuildConnector.BuildOptions | BuildConnector.connector {
-  const tlsOptions = tlsOptionsOf(options, options.http2 === true);
-  const material = tlsMaterialOf(options);
-  return material === undefined ? tlsOptions : withMaterial(material, tlsOptions);
-}
-
 /**
- * The same as a function, for connections that proxy-transport.ts makes itself: to a registry
- * through a tunnel (`http2` as the client offers it), or to a proxy (no HTTP/2).
+ * undici's `connect` for a client made with `options`: `http2` as the client offers it; without
+ * it for connections to a proxy (proxy-transport.ts). Until the system's CAs are turned on, a
+ * client without material of its own connects with Node's default TLS context.
  */
 export function endpointConnector(
   options: RegistryClientOptions,
-  http2: boolean,
+  http2: boolean = options.http2 === true,
 ): BuildConnector.connector {
   const tlsOptions = tlsOptionsOf(options, http2);
   const material = tlsMaterialOf(options);
-  return material === undefined ? buildConnector(tlsOptions) : withMaterial(material, tlsOptions);
+  const usual =
+    material === undefined ? buildConnector(tlsOptions) : withMaterial(material, tlsOptions, false);
+  let withSystem: BuildConnector.connector | undefined;
+  return (params, callback) => {
+    if (!systemTrustEnabled() || params.protocol !== "https:") {
+      usual(params, callback);
+      return;
+    }
+    withSystem ??= withMaterial(material ?? NO_MATERIAL, tlsOptions, true);
+    withSystem(params, callback);
+  };
 }
+
+const NO_MATERIAL: TlsMaterial = { cas: [], clientCerts: [], sources: [] };
 
 function tlsOptionsOf(options: RegistryClientOptions, http2: boolean): BuildConnector.BuildOptions {
   return {
@@ -83,22 +89,25 @@ function readCaFile(caFile: string): string {
 }
 
 /**
- * Node's roots with the material's CAs, and its client certificates, as one TLS context for the
- * whole process. Building it parses ~140 certificates, ~25 ms: given as a `ca` option, Node built
- * it again for every connection, and one per client would still pay it once per registry host.
+ * Node's roots with the material's CAs (and the system's, when `system`), and its client
+ * certificates, as one TLS context for the whole process. Building it parses ~140 certificates,
+ * ~25 ms: given as a `ca` option, Node built it again for every connection, and one per client
+ * would still pay it once per registry host.
  */
 const contexts = new Map<string, Promise<SecureContext>>();
 
-function contextOf(material: TlsMaterial): Promise<SecureContext> {
-  const key = JSON.stringify([material.cas, material.clientCerts]);
+function contextOf(material: TlsMaterial, system: boolean): Promise<SecureContext> {
+  const cas = [...material.cas, ...(system ? (systemCas()?.pems ?? []) : [])];
+  const sources = [...material.sources, ...(system ? (systemCas()?.sources ?? []) : [])];
+  const key = JSON.stringify([cas, material.clientCerts]);
   let context = contexts.get(key);
   if (context === undefined) {
     context = import("node:tls").then(({ rootCertificates, createSecureContext }) => {
       try {
         return createSecureContext({
-          // A `ca` option replaces the roots, so they are given too; without CAs of its own the
-          // context keeps Node's.
-          ...(material.cas.length > 0 ? { ca: [...rootCertificates, ...material.cas] } : {}),
+          // A `ca` option replaces Node's roots (and NODE_EXTRA_CA_CERTS'), so they are given
+          // too; without CAs of its own the context keeps Node's.
+          ...(cas.length > 0 ? { ca: [...rootCertificates, ...nodeExtraCas(), ...cas] } : {}),
           ...(material.clientCerts.length > 0
             ? {
                 cert: material.clientCerts.map((c) => c.cert),
@@ -109,8 +118,8 @@ function contextOf(material: TlsMaterial): Promise<SecureContext> {
       } catch (err) {
         throw new OcicompatError(
           "USAGE",
-          `the TLS certificates or keys in ${material.sources.join(" and ")} cannot be used: ${(err as Error).message}`,
-          { subject: material.sources[0] as string, cause: err },
+          `the TLS certificates or keys in ${sources.join(" and ")} cannot be used: ${(err as Error).message}`,
+          { subject: sources[0] as string, cause: err },
         );
       }
     });
@@ -127,10 +136,11 @@ function contextOf(material: TlsMaterial): Promise<SecureContext> {
 function withMaterial(
   material: TlsMaterial,
   tlsOptions: BuildConnector.BuildOptions,
+  system: boolean,
 ): BuildConnector.connector {
   let ready: Promise<BuildConnector.connector> | undefined;
   return (options, callback) => {
-    ready ??= contextOf(material).then((secureContext) =>
+    ready ??= contextOf(material, system).then((secureContext) =>
       buildConnector({ ...tlsOptions, secureContext }),
     );
     ready.then(

@@ -3,6 +3,7 @@
 // request that met one ends with. errors.ts holds the error type and the answers' failures.
 import { OcicompatError } from "../../oci/errors.js";
 import { RegistryError, type ErrorContext } from "./errors.js";
+import { systemCas, systemTrustEnabled } from "./system-ca.js";
 
 export interface NetworkReason {
   text: string;
@@ -63,6 +64,21 @@ export function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Trust failures that another set of CAs may cure (not an expired or misnamed certificate). */
+const UNKNOWN_ISSUER = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "CERT_UNTRUSTED",
+]);
+
+/** Whether a connection failed because no trusted CA vouches for the certificate. */
+export function isTrustFailure(err: unknown): boolean {
+  return UNKNOWN_ISSUER.has(networkCode(err) ?? "");
+}
+
 /** Whether a thrown error is a transport failure (as opposed to ours or the caller's). */
 export function isNetworkFailure(err: unknown): boolean {
   if (err instanceof OcicompatError) return false;
@@ -84,8 +100,11 @@ export function networkReason(err: unknown): NetworkReason {
   const code = networkCode(err) ?? "";
   if (Object.hasOwn(NETWORK_REASONS, code)) return NETWORK_REASONS[code] as NetworkReason;
   if (TLS_TRUST.has(code)) {
+    const system = systemTrustEnabled() ? systemCas() : undefined;
+    const tried =
+      system === undefined ? "" : ` (the system's CAs, from ${system.sources.join(" and ")}, too)`;
     return {
-      text: `its TLS certificate is not trusted (${code}); pass --ca-file with the CA, or --insecure to skip verification`,
+      text: `its TLS certificate is not trusted${tried} (${code}); pass --ca-file with the CA, or --insecure to skip verification`,
       temporary: false,
     };
   }
