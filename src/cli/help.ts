@@ -65,6 +65,12 @@ export const REGISTRY_ENV: readonly EnvVar[] = [
     meaning: "then $DOCKER_CONFIG/config.json (else ~/.docker/config.json), then ~/.dockercfg",
   },
   {
+    name: "SSL_CERT_FILE",
+    meaning:
+      "the system's CA list (else the distribution's bundle), tried when Node's does not vouch",
+  },
+  { name: "SSL_CERT_DIR", meaning: "directories of more system CA files (colon-separated)" },
+  {
     name: "HOME",
     meaning:
       "TLS material: $HOME/.config/containers/certs.d/HOST:PORT, else /etc/containers/certs.d, /etc/docker/certs.d",
