@@ -193,7 +193,8 @@ export class RegistryClient {
         answer = await this.attempt(req, signal);
       } catch (err) {
         // A certificate Node's CAs do not vouch for: once more with the system's (system-ca.ts).
-        if (!withSystemCas && isTrustFailure(err) && enableSystemTrust()) {
+        // A streamed body cannot be sent twice; the switch stays on for what follows anyway.
+        if (!withSystemCas && isTrustFailure(err) && enableSystemTrust() && !isStream(req.body)) {
           attempt--;
           continue;
         }

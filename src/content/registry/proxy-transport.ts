@@ -21,8 +21,8 @@ type Connector = buildConnector.connector;
 
 /** Reaching a proxy, or what it answered, failed. */
 export class ProxyFailure extends Error {
-  /** Not a network code: undici must hand this to the request as it is. */
-  readonly code = "OCICOMPAT_PROXY";
+  // No `code` of its own: what the failure's cause says (a refused connection, an untrusted
+  // certificate) is what the registry client's rules (retries, the system's CAs) look at.
   constructor(
     readonly proxy: Proxy,
     /** `host:port` the proxy was to reach. */
