@@ -24,7 +24,7 @@ after(async () => {
 });
 
 describe("ocicompat through a proxy named by the environment (spawned, real squid and registry)", () => {
-  test("copy, ls and select reach a registry only the proxy can resolve, through HTTPS_PROXY", () => {
+  test("copy, ls and select reach a registry only the proxy can resolve, through HTTPS_PROXY", async () => {
     const env = { HTTPS_PROXY: proxy.url };
     const tls = ["--ca-file", served.caFile];
     const copied = runCli(
@@ -43,7 +43,8 @@ describe("ocicompat through a proxy named by the environment (spawned, real squi
     );
     assert.equal(selected.status, 0, selected.stderr);
     assert.match(selected.stdout, /^sha256:[0-9a-f]{64}$/m);
-    assert.ok(proxy.log().some((e) => e.method === "CONNECT" && e.url === host));
+    const tunnels = await proxy.waitForLog((e) => e.method === "CONNECT" && e.url === host);
+    assert.ok(tunnels.length >= 1);
   });
 
   test("the lower-case https_proxy works too, and NO_PROXY sends the host direct", () => {

@@ -40,7 +40,11 @@ export interface TestProxy {
   /** What the access log holds now (squid writes a tunnel's line when the tunnel closes). */
   log(): ProxyLogEntry[];
   /** Waits until the log holds at least `count` lines matching `filter` (5 s at most). */
-  waitForLog(filter: (e: ProxyLogEntry) => boolean, count?: number): Promise<ProxyLogEntry[]>;
+  waitForLog(
+    filter: (e: ProxyLogEntry) => boolean,
+    count?: number,
+    timeoutMs?: number,
+  ): Promise<ProxyLogEntry[]>;
   stop(): Promise<void>;
 }
 
@@ -122,8 +126,8 @@ export async function startProxy(options: ProxyOptions): Promise<TestProxy> {
     url: `http://127.0.0.1:${port}`,
     ...(tlsPort === undefined ? {} : { httpsUrl: `https://127.0.0.1:${tlsPort}` }),
     log,
-    async waitForLog(filter, count = 1) {
-      const deadline = Date.now() + 5000;
+    async waitForLog(filter, count = 1, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = log().filter(filter);
         if (found.length >= count || Date.now() > deadline) return found;
