@@ -71,6 +71,7 @@ export {
   isRegistryError,
   type RegistryClientOptions,
   type RegistryStoreOptions,
+  type ProxyEnvironment,
   DEFAULT_TRANSFER_FLOOR,
   type TransferFloor,
 } from "../content/registry/index.js";

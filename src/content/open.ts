@@ -26,7 +26,7 @@ import {
   saveReferrersMemo,
   type ReferrersMemo,
 } from "./cache/referrers-memo.js";
-import type { RegistryClient, TransferFloor } from "./registry/index.js";
+import type { ProxyEnvironment, RegistryClient, TransferFloor } from "./registry/index.js";
 import type { Store } from "./store.js";
 
 export interface RegistryAccess {
@@ -36,6 +36,8 @@ export interface RegistryAccess {
   caFile?: string;
   /** A certs.d directory used as it is; default: each registry's own (RegistryClientOptions). */
   certDir?: string;
+  /** Proxies: default from HTTPS_PROXY, HTTP_PROXY, NO_PROXY; false: none (RegistryClientOptions). */
+  proxy?: ProxyEnvironment | false;
   /**
    * Explicit credentials (`--creds`, `--username` with `--password-stdin`), for the one registry
    * the opened references name; tried before the auth files. Opening a reference to a second
@@ -197,6 +199,7 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
               ...(options.insecure ? { insecure: true } : {}),
               ...(options.caFile ? { caFile: options.caFile } : {}),
               ...(options.certDir ? { certDir: options.certDir } : {}),
+              ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
               ...(options.onRequest ? { onRequest: options.onRequest } : {}),
               ...(options.headersTimeoutMs === undefined
                 ? {}

@@ -25,6 +25,7 @@ export {
 } from "./errors.js";
 export { DEFAULT_RETRY_POLICY, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
 export { isLoopbackRegistry } from "./http.js";
+export type { ProxyEnvironment } from "./proxy-env.js";
 export { DEFAULT_MONOLITHIC_SIZE } from "./upload.js";
 export { DEFAULT_TRANSFER_FLOOR, type TransferFloor } from "./transfer-guard.js";
 export { referrersTag } from "./documents.js";
