@@ -8,12 +8,11 @@ import { after, before, describe, test } from "node:test";
 import { certDirMaterial } from "../../../src/content/registry/cert-dir.js";
 import { createRegistryStore } from "../../../src/content/registry/index.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
-import { fetchBytes } from "../../../src/content/store.js";
 import { OcicompatError } from "../../../src/oci/errors.js";
 import { makeCertificate, makeClientCertificate } from "../../support/certificate.js";
 import { startRegistry, type TestRegistry } from "../../support/registry.js";
 import { tempDir } from "../layout-support.js";
-import { image, pushImage } from "./helpers.js";
+import { image, pushAndReadBack } from "./helpers.js";
 
 const work = tempDir("ocicompat-certs-d-");
 
@@ -136,13 +135,7 @@ describe("a registry that requires client certificates (the real registry with c
       plainHttp: false,
       certDir: certsDir,
     });
-    try {
-      await pushImage(store, img);
-      const bytes = await fetchBytes(store, img.manifest.desc);
-      assert.deepEqual(Buffer.from(bytes), Buffer.from(img.manifest.bytes));
-    } finally {
-      await store.close();
-    }
+    await pushAndReadBack(store, img);
   });
 
   test("without a client certificate the error says where one goes", async () => {
