@@ -4,12 +4,12 @@
 // copy's --src-cert-dir.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { tempDir } from "../content/layout-support.js";
-import { makeCertificate, makeClientCertificate } from "../support/certificate.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import type { TestRegistry } from "../support/registry.js";
+import { startMutualTlsRegistry } from "../support/tls-registry.js";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
 const work = tempDir("ocicompat-cli-certs-d-");
@@ -19,17 +19,11 @@ let home: string;
 let certDir: string;
 
 before(async () => {
-  const keys = join(work.path, "keys");
-  mkdirSync(keys);
-  const server = makeCertificate(keys);
-  const client = makeClientCertificate(keys);
-  registry = await startRegistry({ tls: { ...server, client } });
   home = join(work.path, "home");
-  certDir = join(home, ".config/containers/certs.d", registry.host);
-  mkdirSync(certDir, { recursive: true });
-  copyFileSync(server.cert, join(certDir, "ca.crt"));
-  copyFileSync(client.cert, join(certDir, "client.cert"));
-  copyFileSync(client.key, join(certDir, "client.key"));
+  ({ registry, certDir } = await startMutualTlsRegistry(
+    join(work.path, "keys"),
+    join(home, ".config/containers/certs.d"),
+  ));
 });
 
 after(async () => {

@@ -1,9 +1,9 @@
 // The real registry serving HTTPS with a throwaway certificate (certificate.ts), and the CA file
 // a client trusts it through: the setup every TLS registry test shares.
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeCertificate } from "./certificate.js";
+import { makeCertificate, makeClientCertificate } from "./certificate.js";
 import { startRegistry, type RegistryOptions, type TestRegistry } from "./registry.js";
 
 export interface TlsRegistry {
@@ -39,4 +39,32 @@ export async function startTlsRegistry(
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+export interface MutualTlsRegistry {
+  registry: TestRegistry;
+  /** The server's certificate, its own CA. */
+  serverCa: string;
+  /** `certsRoot/HOST:PORT`, as a user makes it: ca.crt, client.cert and client.key. */
+  certDir: string;
+}
+
+/**
+ * The real registry requiring client certificates from a throwaway client CA (mutual TLS), and a
+ * certs.d directory for it under `certsRoot`. Keys and certificates are made in `dir`.
+ */
+export async function startMutualTlsRegistry(
+  dir: string,
+  certsRoot: string,
+): Promise<MutualTlsRegistry> {
+  mkdirSync(dir, { recursive: true });
+  const server = makeCertificate(dir);
+  const client = makeClientCertificate(dir);
+  const registry = await startRegistry({ tls: { ...server, client } });
+  const certDir = join(certsRoot, registry.host);
+  mkdirSync(certDir, { recursive: true });
+  copyFileSync(server.cert, join(certDir, "ca.crt"));
+  copyFileSync(client.cert, join(certDir, "client.cert"));
+  copyFileSync(client.key, join(certDir, "client.key"));
+  return { registry, serverCa: server.cert, certDir };
 }

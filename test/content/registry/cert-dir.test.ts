@@ -2,15 +2,15 @@
 // from it and the errors of a half pair; then the real registry requiring client certificates
 // (distribution's `clientcas`), reached with its directory and refused without it.
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { certDirMaterial } from "../../../src/content/registry/cert-dir.js";
 import { createRegistryStore } from "../../../src/content/registry/index.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
 import { OcicompatError } from "../../../src/oci/errors.js";
-import { makeCertificate, makeClientCertificate } from "../../support/certificate.js";
-import { startRegistry, type TestRegistry } from "../../support/registry.js";
+import type { TestRegistry } from "../../support/registry.js";
+import { startMutualTlsRegistry } from "../../support/tls-registry.js";
 import { tempDir } from "../layout-support.js";
 import { image, pushAndReadBack } from "./helpers.js";
 
@@ -111,16 +111,11 @@ describe("a registry that requires client certificates (the real registry with c
 
   before(async () => {
     const dir = join(work.path, "mtls");
-    mkdirSync(dir);
-    const server = makeCertificate(dir);
-    const client = makeClientCertificate(dir);
-    registry = await startRegistry({ tls: { ...server, client } });
-    serverCa = server.cert;
-    // A certs.d directory as a user makes it: the registry's CA, and the client pair.
-    certsDir = dirWith(join(dir, "certs.d", registry.host), {});
-    copyFileSync(server.cert, join(certsDir, "ca.crt"));
-    copyFileSync(client.cert, join(certsDir, "client.cert"));
-    copyFileSync(client.key, join(certsDir, "client.key"));
+    ({
+      registry,
+      serverCa,
+      certDir: certsDir,
+    } = await startMutualTlsRegistry(dir, join(dir, "certs.d")));
   });
 
   after(async () => {
