@@ -7,12 +7,11 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { certDirMaterial } from "../../../src/content/registry/cert-dir.js";
 import { createRegistryStore } from "../../../src/content/registry/index.js";
-import { RegistryError } from "../../../src/content/registry/errors.js";
 import { OcicompatError } from "../../../src/oci/errors.js";
 import type { TestRegistry } from "../../support/registry.js";
 import { startMutualTlsRegistry } from "../../support/tls-registry.js";
 import { tempDir } from "../layout-support.js";
-import { image, pushAndReadBack } from "./helpers.js";
+import { image, pushAndReadBack, rejectsWithRegistryError } from "./helpers.js";
 
 const work = tempDir("ocicompat-certs-d-");
 
@@ -143,15 +142,11 @@ describe("a registry that requires client certificates (the real registry with c
       retry: { maxAttempts: 1 },
     });
     try {
-      await assert.rejects(store.exists(image("amd64").manifest.desc), (err: unknown) => {
-        assert.ok(err instanceof RegistryError, String(err));
-        assert.equal(err.code, "UNREACHABLE");
-        assert.match(
-          err.message,
-          /if the registry requires a client certificate, put NAME\.cert and NAME\.key in its certs\.d directory, or pass --cert-dir$/,
-        );
-        return true;
-      });
+      await rejectsWithRegistryError(
+        store.exists(image("amd64").manifest.desc),
+        "UNREACHABLE",
+        /if the registry requires a client certificate, put NAME\.cert and NAME\.key in its certs\.d directory, or pass --cert-dir$/,
+      );
     } finally {
       await store.close();
     }

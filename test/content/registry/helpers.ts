@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { RegistryError } from "../../../src/content/registry/errors.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import { fetchBytes, type ContentDescriptor, type Store } from "../../../src/content/store.js";
@@ -87,6 +88,20 @@ export async function pushAndReadBack(
   } finally {
     await store.close();
   }
+}
+
+/** Fails unless `run` rejects with a RegistryError of `code` whose message matches `message`. */
+export async function rejectsWithRegistryError(
+  run: Promise<unknown>,
+  code: string,
+  message: RegExp,
+): Promise<void> {
+  await assert.rejects(run, (err: unknown) => {
+    assert.ok(err instanceof RegistryError, String(err));
+    assert.equal(err.code, code);
+    assert.match(err.message, message);
+    return true;
+  });
 }
 
 export async function readStream(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -14,7 +14,7 @@ import { MediaType } from "../../../src/oci/media-types.js";
 import { startProxy, type ProxyLogEntry, type TestProxy } from "../../support/proxy.js";
 import { freePort, startRegistry, type TestRegistry } from "../../support/registry.js";
 import { startTlsRegistry, type TlsRegistry } from "../../support/tls-registry.js";
-import { content, image, pushAndReadBack, pushImage } from "./helpers.js";
+import { content, image, pushAndReadBack, pushImage, rejectsWithRegistryError } from "./helpers.js";
 
 const TLS_NAME = "registry.ocicompat.test";
 const PLAIN_NAME = "plain.ocicompat.test";
@@ -71,16 +71,6 @@ function isTunnelTo(host: string): (e: ProxyLogEntry) => boolean {
   return (e) => e.method === "CONNECT" && e.url === host;
 }
 
-/** Fails unless `run` rejects with a RegistryError of `code` whose message matches `message`. */
-async function rejectsWith(run: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  await assert.rejects(run, (err: unknown) => {
-    assert.ok(err instanceof RegistryError, String(err));
-    assert.equal(err.code, code);
-    assert.match(err.message, message);
-    return true;
-  });
-}
-
 describe("a TLS registry through a proxy (real squid, real registry)", () => {
   test("content is pushed and read back through CONNECT tunnels; the proxy sees only host and port", async () => {
     const img = image("amd64");
@@ -115,7 +105,7 @@ describe("a TLS registry through a proxy (real squid, real registry)", () => {
         retry: { maxAttempts: 1 },
       });
       try {
-        await rejectsWith(
+        await rejectsWithRegistryError(
           store.exists(image("amd64").manifest.desc),
           "UNREACHABLE",
           /host name not found/,
@@ -182,7 +172,7 @@ describe("a TLS registry through a proxy (real squid, real registry)", () => {
     const nobody = `http://127.0.0.1:${await freePort()}`;
     const store = tlsStore("proxy/tunnel", { httpsProxy: nobody });
     try {
-      await rejectsWith(
+      await rejectsWithRegistryError(
         store.exists(image("amd64").manifest.desc),
         "UNREACHABLE",
         new RegExp(`^cannot reach the proxy ${nobody} \\(from HTTPS_PROXY\\): connection refused$`),
@@ -280,12 +270,12 @@ describe("a proxy that requires Basic authentication (squid with basic_ncsa_auth
       retry: { maxAttempts: 1 },
     });
     try {
-      await rejectsWith(
+      await rejectsWithRegistryError(
         tunnel.exists(image("amd64").manifest.desc),
         "AUTH",
         /the proxy http:\/\/127\.0\.0\.1:\d+ \(from HTTPS_PROXY\) asks for credentials; give them in HTTPS_PROXY as http:\/\/USER:PASSWORD@127\.0\.0\.1:\d+ \(407/,
       );
-      await rejectsWith(
+      await rejectsWithRegistryError(
         forward.exists(image("amd64").manifest.desc),
         "AUTH",
         /\(from HTTP_PROXY\) asks for credentials; give them in HTTP_PROXY/,

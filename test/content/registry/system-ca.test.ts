@@ -6,7 +6,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createRegistryStore } from "../../../src/content/registry/index.js";
-import { RegistryError } from "../../../src/content/registry/errors.js";
 import {
   nodeExtraCas,
   readSystemCas,
@@ -14,7 +13,7 @@ import {
 } from "../../../src/content/registry/system-ca.js";
 import { startTlsRegistry, type TlsRegistry } from "../../support/tls-registry.js";
 import { tempDir } from "../layout-support.js";
-import { image, pushAndReadBack } from "./helpers.js";
+import { image, pushAndReadBack, rejectsWithRegistryError } from "./helpers.js";
 
 const work = tempDir("ocicompat-system-ca-");
 const PEM = (name: string): string =>
@@ -108,17 +107,13 @@ describe("a registry certificate only the system's CAs vouch for (the real regis
       retry: { maxAttempts: 1 },
     });
     try {
-      await assert.rejects(store.exists(image("amd64").manifest.desc), (err: unknown) => {
-        assert.ok(err instanceof RegistryError, String(err));
-        assert.equal(err.code, "UNREACHABLE");
-        assert.match(
-          err.message,
-          new RegExp(
-            `its TLS certificate is not trusted \\(the system's CAs, from ${bundle}, too\\) \\(DEPTH_ZERO_SELF_SIGNED_CERT\\); pass --ca-file`,
-          ),
-        );
-        return true;
-      });
+      await rejectsWithRegistryError(
+        store.exists(image("amd64").manifest.desc),
+        "UNREACHABLE",
+        new RegExp(
+          `its TLS certificate is not trusted \\(the system's CAs, from ${bundle}, too\\) \\(DEPTH_ZERO_SELF_SIGNED_CERT\\); pass --ca-file`,
+        ),
+      );
     } finally {
       await store.close();
     }
