@@ -51,6 +51,22 @@ export const PROXY_ENV: readonly EnvVar[] = [
   { name: "NO_PROXY", meaning: "hosts, domains and CIDR ranges reached directly (or no_proxy)" },
 ];
 
+/** Commands that contact a registry: TLS material and proxies. */
+export const CONNECTION_ENV: readonly EnvVar[] = [
+  {
+    name: "SSL_CERT_FILE",
+    meaning:
+      "the system's CA list (else the distribution's bundle), tried when Node's does not vouch",
+  },
+  { name: "SSL_CERT_DIR", meaning: "directories of more system CA files (colon-separated)" },
+  {
+    name: "HOME",
+    meaning:
+      "TLS material: $HOME/.config/containers/certs.d/HOST:PORT, else /etc/containers/certs.d, /etc/docker/certs.d",
+  },
+  ...PROXY_ENV,
+];
+
 /** Commands that read or write a registry. */
 export const REGISTRY_ENV: readonly EnvVar[] = [
   { name: "OCICOMPAT_CREDS", meaning: "USER:PASSWORD, as --creds (not visible in ps)" },
@@ -64,18 +80,7 @@ export const REGISTRY_ENV: readonly EnvVar[] = [
     name: "DOCKER_CONFIG",
     meaning: "then $DOCKER_CONFIG/config.json (else ~/.docker/config.json), then ~/.dockercfg",
   },
-  {
-    name: "SSL_CERT_FILE",
-    meaning:
-      "the system's CA list (else the distribution's bundle), tried when Node's does not vouch",
-  },
-  { name: "SSL_CERT_DIR", meaning: "directories of more system CA files (colon-separated)" },
-  {
-    name: "HOME",
-    meaning:
-      "TLS material: $HOME/.config/containers/certs.d/HOST:PORT, else /etc/containers/certs.d, /etc/docker/certs.d",
-  },
-  ...PROXY_ENV,
+  ...CONNECTION_ENV,
 ];
 
 /** The auth file login and logout edit. */

@@ -6,7 +6,7 @@ import { login, logout, storedLogin } from "../../ops/login.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { deadlineSignal, DEFAULT_TIMEOUTS } from "../deadline.js";
-import { AUTH_FILE_ENV, EXIT_ERROR, PROXY_ENV, withHelp, type CommandHelp } from "../help.js";
+import { AUTH_FILE_ENV, CONNECTION_ENV, EXIT_ERROR, withHelp, type CommandHelp } from "../help.js";
 import { canPrompt, promptLine } from "../prompt.js";
 import { addConnectionOptions } from "../registry-options.js";
 
@@ -43,7 +43,7 @@ const LOGIN_HELP: CommandHelp = {
     },
   ],
   exit: { 0: "logged in (or, with --get-login, a user name is stored)", 2: EXIT_ERROR },
-  env: [...AUTH_FILE_ENV, ...PROXY_ENV],
+  env: [...AUTH_FILE_ENV, ...CONNECTION_ENV],
 };
 
 const LOGOUT_HELP: CommandHelp = {
