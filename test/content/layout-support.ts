@@ -1,6 +1,6 @@
 // Test support for the layout, archive and memory store tests: a small multi-platform image built
-// in memory (two configs, two gzipped tar layers, two manifests, an index), and helpers to push it
-// to a store and to check that a store holds all of it.
+// in memory (two configs, two gzipped tar layers, two manifests, an index), helpers to push it
+// to a store and to check that a store holds all of it, and fresh layout directories to test in.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { computeDigest } from "../../src/oci/digest.js";
 import { MediaType } from "../../src/oci/media-types.js";
-import { openLayout } from "../../src/content/layout.js";
+import { openLayout, type LayoutStore } from "../../src/content/layout.js";
 import type { ContentDescriptor, Store } from "../../src/content/store.js";
 import { readAll } from "../../src/content/store.js";
 
@@ -126,6 +126,26 @@ export async function rejectsWith(
 export function tempDir(prefix = "ocicompat-test-"): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** The index.json of a layout just created, byte for byte. */
+export const EMPTY_INDEX =
+  '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}';
+
+/**
+ * A scratch directory for the layout tests: `freshDir` names a new, not yet existing directory
+ * in it, `newLayout` creates a layout there. The caller removes it, as `after(remove)`.
+ */
+export function layoutScratch(prefix = "ocicompat-layout-"): {
+  freshDir: () => string;
+  newLayout: () => Promise<LayoutStore>;
+  remove: () => void;
+} {
+  const scratch = tempDir(prefix);
+  let counter = 0;
+  const freshDir = (): string => join(scratch.path, `l${counter++}`);
+  const newLayout = (): Promise<LayoutStore> => openLayout(freshDir(), { create: true });
+  return { freshDir, newLayout, remove: scratch.remove };
 }
 
 export function skopeo(...args: string[]): string {
