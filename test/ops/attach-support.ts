@@ -87,6 +87,16 @@ export function platformOf(entry: Json | undefined): Json {
   return (entry?.["platform"] ?? {}) as Json;
 }
 
+/** The mediaType, digest and size of a descriptor (or index entry) read from JSON. */
+export function descriptorOf(d: unknown): { mediaType: string; digest: string; size: number } {
+  const x = d as Json;
+  return {
+    mediaType: x["mediaType"] as string,
+    digest: x["digest"] as string,
+    size: x["size"] as number,
+  };
+}
+
 /**
  * The write requests of a request log (`PUT /v2/.../manifests/x`), without query strings, upload
  * sessions as `ID`.
