@@ -106,6 +106,11 @@ export function proxyTransport(
     const headers: Record<string, string> = { ...(opts.headers as Record<string, string>) };
     headers["host"] ??= origin.host;
     if (proxy.authorization !== undefined) headers["proxy-authorization"] = proxy.authorization;
+    // A streamed body (a blob upload) goes chunked, as Go's client sends it: squid 5 drops a
+    // forwarded request whose large Content-Length body arrives faster than it passes it on
+    // (curl fails the same way, skopeo's chunked uploads pass). The blob's size and digest are
+    // still checked as it is read (upload.ts), and by the registry at the closing PUT.
+    if (isStreamed(opts.body)) delete headers["content-length"];
     return poolFor(proxy).dispatch(
       { ...opts, origin: proxy.origin, path: `${origin.origin}${opts.path}`, headers },
       new ForwardedHandler(handler, proxy, origin.host),
@@ -119,6 +124,12 @@ export function proxyTransport(
       await Promise.all([...pools.values()].map((p) => p.close()));
     },
   };
+}
+
+function isStreamed(body: unknown): boolean {
+  return (
+    body !== null && body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)
+  );
 }
 
 /** The origin a connection is for, as a URL (what NO_PROXY is matched against). */

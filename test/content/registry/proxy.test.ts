@@ -19,9 +19,11 @@ import {
   image,
   pushAndReadBack,
   pushImage,
+  randomBytes,
   rejectsWithRegistryError,
   sendJson,
   startServer,
+  streamOf,
   type TestServer,
 } from "./helpers.js";
 
@@ -216,6 +218,37 @@ describe("a plain-HTTP registry through a proxy (forwarded requests)", () => {
     assert.ok(
       forwarded.some((e) => e.method === "PUT" && e.url.includes("/v2/proxy/forward/manifests/")),
     );
+  });
+});
+
+describe("a large streamed blob through a proxy (real squid, real registry)", () => {
+  // 24 MiB in 64 KiB pieces: an upload and a download that outlast any buffer on the way.
+  const big = content(MediaType.ImageLayerGzip, randomBytes(24 * 1024 * 1024, 9));
+
+  test("goes up and comes back whole through a CONNECT tunnel and through forwarding", async () => {
+    const tunnelled = tlsStore("proxy/big", { httpsProxy: proxy.url });
+    // Forwarded, the upload goes chunked: squid 5 drops a fast large Content-Length body.
+    const forwarded = createRegistryStore({
+      registry: plainHost,
+      repository: "proxy/big",
+      plainHttp: true,
+      proxy: { httpProxy: proxy.url },
+    });
+    try {
+      for (const store of [tunnelled, forwarded]) {
+        await store.push(big.desc, streamOf(big.bytes, 384));
+        // fetchBytes verifies the digest of what arrives.
+        const back = await fetchBytes(store, big.desc, big.desc.size);
+        assert.ok(Buffer.from(back).equals(Buffer.from(big.bytes)));
+      }
+    } finally {
+      await tunnelled.close();
+      await forwarded.close();
+    }
+    const patches = await proxy.waitForLog(
+      (e) => e.method === "PATCH" && e.url.startsWith(`http://${plainHost}/v2/proxy/big/blobs/`),
+    );
+    assert.ok(patches.length >= 1 && patches.every((e) => e.result === "TCP_MISS/202"));
   });
 });
 
