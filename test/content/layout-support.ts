@@ -1,14 +1,16 @@
 // Test support for the layout, archive and memory store tests: a small multi-platform image built
 // in memory (two configs, two gzipped tar layers, two manifests, an index), helpers to push it
-// to a store and to check that a store holds all of it, and fresh layout directories to test in.
+// to a store (or write it to an archive) and to check that a store holds all of it, and fresh
+// layout directories and archive paths to test in.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { computeDigest } from "../../src/oci/digest.js";
 import { MediaType } from "../../src/oci/media-types.js";
+import { openArchive } from "../../src/content/archive.js";
 import { openLayout, type LayoutStore } from "../../src/content/layout.js";
 import type { ContentDescriptor, Store } from "../../src/content/store.js";
 import { readAll } from "../../src/content/store.js";
@@ -146,6 +148,48 @@ export function layoutScratch(prefix = "ocicompat-layout-"): {
   const freshDir = (): string => join(scratch.path, `l${counter++}`);
   const newLayout = (): Promise<LayoutStore> => openLayout(freshDir(), { create: true });
   return { freshDir, newLayout, remove: scratch.remove };
+}
+
+/**
+ * A scratch directory for the archive tests: `fresh` gives a path for an archive in a new, empty
+ * directory of its own, `workArea` a new directory for an archive's working copy (so a test can
+ * see that it is cleaned up). The caller removes it, as `after(remove)`.
+ */
+export function archiveScratch(prefix = "ocicompat-archive-"): {
+  path: string;
+  fresh: (name?: string) => string;
+  workArea: () => string;
+  remove: () => void;
+} {
+  const scratch = tempDir(prefix);
+  let counter = 0;
+  const fresh = (name = "image.tar"): string => {
+    const dir = join(scratch.path, `a${counter++}`);
+    mkdirSync(dir);
+    return join(dir, name);
+  };
+  const workArea = (): string => {
+    const dir = join(scratch.path, `w${counter++}`);
+    mkdirSync(dir);
+    return dir;
+  };
+  return { path: scratch.path, fresh, workArea, remove: scratch.remove };
+}
+
+/** Writes `image` to a new archive at `file`, its index tagged `tag`. */
+export async function writeImageArchive(
+  file: string,
+  image = sampleImage(),
+  tag = "v1",
+): Promise<SampleImage> {
+  const store = await openArchive(file, { create: true });
+  try {
+    await pushAll(store, image.blobs);
+    await store.tag(image.index.desc, tag);
+  } finally {
+    await store.close();
+  }
+  return image;
 }
 
 export function skopeo(...args: string[]): string {
