@@ -11,7 +11,8 @@ import { OcicompatError } from "../../../src/oci/errors.js";
 import type { TestRegistry } from "../../support/registry.js";
 import { startMutualTlsRegistry } from "../../support/tls-registry.js";
 import { tempDir } from "../layout-support.js";
-import { image, pushAndReadBack, rejectsWithRegistryError } from "./helpers.js";
+import { pushAndReadBack, rejectsWithRegistryError } from "./checks.js";
+import { image } from "./helpers.js";
 
 const work = tempDir("ocicompat-certs-d-");
 

@@ -1,12 +1,10 @@
 // Shared by the registry and auth tests: content builders, stream reading, and a small in-memory
 // registry over node:http for what distribution 2.8 lacks (referrers API, token auth, faults).
-import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { RegistryError } from "../../../src/content/registry/errors.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { MediaType } from "../../../src/oci/media-types.js";
-import { fetchBytes, type ContentDescriptor, type Store } from "../../../src/content/store.js";
+import type { ContentDescriptor, Store } from "../../../src/content/store.js";
 
 export interface Content {
   desc: ContentDescriptor;
@@ -74,34 +72,6 @@ export async function pushImage(store: Store, img: Image): Promise<void> {
   await store.push(img.config.desc, img.config.bytes);
   await store.push(img.layer.desc, img.layer.bytes);
   await store.push(img.manifest.desc, img.manifest.bytes);
-}
-
-/** Pushes `img` through `store`, reads its manifest back and compares the bytes, then closes it. */
-export async function pushAndReadBack(
-  store: Store & { close(): Promise<void> },
-  img: Image,
-): Promise<void> {
-  try {
-    await pushImage(store, img);
-    const bytes = await fetchBytes(store, img.manifest.desc);
-    assert.deepEqual(Buffer.from(bytes), Buffer.from(img.manifest.bytes));
-  } finally {
-    await store.close();
-  }
-}
-
-/** Fails unless `run` rejects with a RegistryError of `code` whose message matches `message`. */
-export async function rejectsWithRegistryError(
-  run: Promise<unknown>,
-  code: string,
-  message: RegExp,
-): Promise<void> {
-  await assert.rejects(run, (err: unknown) => {
-    assert.ok(err instanceof RegistryError, String(err));
-    assert.equal(err.code, code);
-    assert.match(err.message, message);
-    return true;
-  });
 }
 
 export async function readStream(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -13,7 +13,8 @@ import {
 } from "../../../src/content/registry/system-ca.js";
 import { startTlsRegistry, type TlsRegistry } from "../../support/tls-registry.js";
 import { tempDir } from "../layout-support.js";
-import { image, pushAndReadBack, rejectsWithRegistryError } from "./helpers.js";
+import { pushAndReadBack, rejectsWithRegistryError } from "./checks.js";
+import { image } from "./helpers.js";
 
 const work = tempDir("ocicompat-system-ca-");
 const PEM = (name: string): string =>
