@@ -27,7 +27,7 @@ import { Authenticator } from "../auth/authenticator.js";
 import { errorFromResponse, isTemporaryStatus, redactUrl, type ErrorContext } from "./errors.js";
 import { errorFromNetwork, isNetworkFailure, isTrustFailure } from "./network-errors.js";
 import { apiHostOf, headerOf, isLoopbackRegistry, isPlainHttpToTls, readText } from "./http.js";
-import { endpointConnector } from "./connector.js";
+import { clientConnectors } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
 import { proxyEnvironment, proxySettings } from "./proxy-env.js";
@@ -98,6 +98,7 @@ export class RegistryClient {
     this.headersTimeout = options.headersTimeoutMs ?? 30_000;
     this.bodyTimeout = options.bodyTimeoutMs ?? 60_000;
     this.maxRedirects = options.maxRedirects ?? 5;
+    const connector = clientConnectors(options);
     const proxies =
       options.proxy === false
         ? undefined
@@ -106,12 +107,12 @@ export class RegistryClient {
       proxies === undefined
         ? undefined
         : proxyTransport(proxies, {
-            endpoint: endpointConnector(options, options.http2 === true),
-            proxyEndpoint: endpointConnector(options, false),
+            endpoint: connector(options.http2 === true),
+            proxyEndpoint: connector(false),
             connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
           });
     this.agent = new Agent({
-      connect: this.proxy?.connect ?? endpointConnector(options),
+      connect: this.proxy?.connect ?? connector(options.http2 === true),
       headersTimeout: this.headersTimeout,
       bodyTimeout: this.bodyTimeout,
       ...(options.http2 === true ? multiplexingOptions() : {}),

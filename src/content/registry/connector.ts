@@ -22,26 +22,31 @@ interface TlsMaterial {
 }
 
 /**
- * undici's `connect` for a client made with `options`: `http2` as the client offers it; without
- * it for connections to a proxy (proxy-transport.ts). Until the system's CAs are turned on, a
- * client without material of its own connects with Node's default TLS context.
+ * The connectors of a client made with `options`: undici's `connect`, with `http2` as the client
+ * offers it, or without it for connections to a proxy (proxy-transport.ts). The CA file and the
+ * certs.d directory are read once, here, for every connector the client makes. Until the
+ * system's CAs are turned on, a client without material of its own connects with Node's default
+ * TLS context.
  */
-export function endpointConnector(
+export function clientConnectors(
   options: RegistryClientOptions,
-  http2: boolean = options.http2 === true,
-): BuildConnector.connector {
-  const tlsOptions = tlsOptionsOf(options, http2);
+): (http2: boolean) => BuildConnector.connector {
   const material = tlsMaterialOf(options);
-  const usual =
-    material === undefined ? buildConnector(tlsOptions) : withMaterial(material, tlsOptions, false);
-  let withSystem: BuildConnector.connector | undefined;
-  return (params, callback) => {
-    if (!systemTrustEnabled() || params.protocol !== "https:") {
-      usual(params, callback);
-      return;
-    }
-    withSystem ??= withMaterial(material ?? NO_MATERIAL, tlsOptions, true);
-    withSystem(params, callback);
+  return (http2) => {
+    const tlsOptions = tlsOptionsOf(options, http2);
+    const usual =
+      material === undefined
+        ? buildConnector(tlsOptions)
+        : withMaterial(material, tlsOptions, false);
+    let withSystem: BuildConnector.connector | undefined;
+    return (params, callback) => {
+      if (!systemTrustEnabled() || params.protocol !== "https:") {
+        usual(params, callback);
+        return;
+      }
+      withSystem ??= withMaterial(material ?? NO_MATERIAL, tlsOptions, true);
+      withSystem(params, callback);
+    };
   };
 }
 
