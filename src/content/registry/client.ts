@@ -26,7 +26,14 @@ import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
 import { errorFromResponse, isTemporaryStatus, redactUrl, type ErrorContext } from "./errors.js";
 import { errorFromNetwork, isNetworkFailure, isTrustFailure } from "./network-errors.js";
-import { apiHostOf, headerOf, isLoopbackRegistry, isPlainHttpToTls, readText } from "./http.js";
+import {
+  apiHostOf,
+  headerOf,
+  isLoopbackRegistry,
+  isPlainHttpToTls,
+  isStreamBody,
+  readText,
+} from "./http.js";
 import { clientConnectors } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
@@ -184,7 +191,7 @@ export class RegistryClient {
     signal: AbortSignal | undefined,
   ): Promise<RegistryResponse> {
     const context: ErrorContext = { registry: this.registry, ...req.context };
-    const retryable = !isStream(req.body) && (req.retry ?? IDEMPOTENT.has(req.method));
+    const retryable = !isStreamBody(req.body) && (req.retry ?? IDEMPOTENT.has(req.method));
     const policy = this.retryPolicy;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -195,7 +202,12 @@ export class RegistryClient {
       } catch (err) {
         // A certificate Node's CAs do not vouch for: once more with the system's (system-ca.ts).
         // A streamed body cannot be sent twice; the switch stays on for what follows anyway.
-        if (!withSystemCas && isTrustFailure(err) && enableSystemTrust() && !isStream(req.body)) {
+        if (
+          !withSystemCas &&
+          isTrustFailure(err) &&
+          enableSystemTrust() &&
+          !isStreamBody(req.body)
+        ) {
           attempt--;
           continue;
         }
@@ -216,7 +228,7 @@ export class RegistryClient {
       }
       const { res, url } = answer;
       const status = res.statusCode;
-      if (this.mayUpgrade && this.scheme === "http" && !isStream(req.body)) {
+      if (this.mayUpgrade && this.scheme === "http" && !isStreamBody(req.body)) {
         if (url.origin === this.origin && isPlainHttpToTls(status, res.headers)) {
           await res.body.dump().catch(() => undefined);
           this.scheme = "https";
@@ -288,7 +300,7 @@ export class RegistryClient {
       await first.res.body.dump().catch(() => undefined);
       throw err;
     }
-    if (retry === undefined || isStream(req.body)) return first;
+    if (retry === undefined || isStreamBody(req.body)) return first;
     await first.res.body.dump().catch(() => undefined);
     return this.follow(req, retry, signal);
   }
@@ -306,7 +318,7 @@ export class RegistryClient {
     if (this.closed)
       throw new OcicompatError("INTERNAL", `the client for ${this.registry} is closed`);
     const followRedirects =
-      !isStream(req.body) &&
+      !isStreamBody(req.body) &&
       (req.followRedirects ?? (req.method === "GET" || req.method === "HEAD"));
     let url = this.resolve(req.url);
     const firstOrigin = url.origin;
@@ -363,10 +375,6 @@ export class RegistryClient {
       }
     }
   }
-}
-
-function isStream(body: RegistryRequest["body"]): body is AsyncIterable<Uint8Array> {
-  return body !== undefined && !(body instanceof Uint8Array);
 }
 
 /** Errors about a token service or storage host name that host, not the registry. */

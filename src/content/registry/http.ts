@@ -172,3 +172,13 @@ export function redactUrl(url: string): string {
 export function isPlainHttpToTls(status: number, headers: Record<string, unknown>): boolean {
   return status === 400 && Object.keys(headers).length === 0;
 }
+
+/**
+ * Whether a request body is a stream (a blob upload read as it is sent), as opposed to bytes in
+ * hand: a stream cannot be sent twice, and goes chunked when a proxy forwards it.
+ */
+export function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array> {
+  return (
+    body !== null && body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)
+  );
+}

@@ -14,6 +14,7 @@ import type { Dispatcher, buildConnector } from "undici";
 import { OcicompatError } from "../../oci/errors.js";
 import { RegistryError } from "./errors.js";
 import { networkReason } from "./network-errors.js";
+import { isStreamBody } from "./http.js";
 import { proxyFor, type Proxy, type ProxySettings } from "./proxy-env.js";
 import { Pool } from "./undici-agent.js";
 
@@ -110,7 +111,7 @@ export function proxyTransport(
     // forwarded request whose large Content-Length body arrives faster than it passes it on
     // (curl fails the same way, skopeo's chunked uploads pass). The blob's size and digest are
     // still checked as it is read (upload.ts), and by the registry at the closing PUT.
-    if (isStreamed(opts.body)) delete headers["content-length"];
+    if (isStreamBody(opts.body)) delete headers["content-length"];
     return poolFor(proxy).dispatch(
       { ...opts, origin: proxy.origin, path: `${origin.origin}${opts.path}`, headers },
       new ForwardedHandler(handler, proxy, origin.host),
@@ -124,12 +125,6 @@ export function proxyTransport(
       await Promise.all([...pools.values()].map((p) => p.close()));
     },
   };
-}
-
-function isStreamed(body: unknown): boolean {
-  return (
-    body !== null && body !== undefined && typeof body !== "string" && !(body instanceof Uint8Array)
-  );
 }
 
 /** The origin a connection is for, as a URL (what NO_PROXY is matched against). */
