@@ -11,9 +11,8 @@ import { attach } from "../../src/ops/attach.js";
 import { detach } from "../../src/ops/detach.js";
 import { parseReference } from "../../src/oci/reference.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
-import { entries, jsonOf, platformOf, pushSample, tagged } from "./attach-support.js";
+import { SETS, entries, jsonOf, platformOf, pushSample, tagged } from "./attach-support.js";
 
-const SETS = [{ "oci.cpu.features": "AVX2" }];
 let registry: TestRegistry;
 
 before(async () => {

@@ -10,6 +10,8 @@ import { blob, rejectsWith, tempDir } from "../content/layout-support.js";
 import { ociError, startServer } from "../content/registry/helpers.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import {
+  SETS,
+  CREATED,
   descriptorOf,
   entries,
   jsonOf,
@@ -19,9 +21,6 @@ import {
   tagged,
   writeFile,
 } from "./attach-support.js";
-
-const SETS = [{ "oci.cpu.features": "AVX2" }];
-const CREATED = "2026-02-01T10:00:00Z";
 
 let registry: TestRegistry;
 const work = tempDir("ocicompat-attach-formats-");

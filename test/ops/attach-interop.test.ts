@@ -14,6 +14,7 @@ import { rejectsWith, tempDir } from "../content/layout-support.js";
 import { FakeRegistry, requestLog, startServer } from "../content/registry/helpers.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import {
+  SETS,
   AUTHORING_YAML,
   bytesOf,
   descriptorOf,
@@ -27,8 +28,6 @@ import {
   writesOf,
   type Json,
 } from "./attach-support.js";
-
-const SETS = [{ "oci.cpu.features": "AVX2" }];
 
 let registry: TestRegistry;
 const work = tempDir("ocicompat-attach-interop-");

@@ -16,6 +16,7 @@ import { detach, detachReference } from "../../src/ops/detach.js";
 import { inspect } from "../../src/ops/inspect.js";
 import { blob, pushAll, sampleImage, tempDir } from "../content/layout-support.js";
 import {
+  SETS,
   AUTHORING_YAML,
   entries,
   jsonOf,
@@ -27,8 +28,6 @@ import {
 
 const work = tempDir("ocicompat-attach-layout-");
 after(() => work.remove());
-
-const SETS = [{ "oci.cpu.features": "AVX2" }];
 
 async function layoutWithImage(name: string, label = name) {
   const image = sampleImage(label);

@@ -10,6 +10,12 @@ import { pushAll, sampleImage, type SampleImage } from "../content/layout-suppor
 
 export type Json = Record<string, unknown>;
 
+/** One compatibility set, for tests where its content does not matter. */
+export const SETS = [{ "oci.cpu.features": "AVX2" }];
+
+/** A fixed `created` time, so that written documents do not depend on the clock. */
+export const CREATED = "2026-02-01T10:00:00Z";
+
 export const AUTHORING_YAML = `# written by hand
 compatibilities:
   - oci.cpu.vendor: "GenuineIntel|AuthenticAMD"

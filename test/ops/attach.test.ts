@@ -9,6 +9,8 @@ import { blob, tempDir } from "../content/layout-support.js";
 import { requestLog } from "../content/registry/helpers.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import {
+  SETS,
+  CREATED,
   AUTHORING_YAML,
   SECOND_YAML,
   bytesOf,
@@ -23,9 +25,6 @@ import {
   writesOf,
   type Json,
 } from "./attach-support.js";
-
-const SETS = [{ "oci.cpu.features": "AVX2" }];
-const CREATED = "2026-02-01T10:00:00Z";
 
 let registry: TestRegistry;
 const work = tempDir("ocicompat-attach-");
