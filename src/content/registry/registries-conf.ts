@@ -1,0 +1,392 @@
+// containers-registries.conf(5), read as containers/image v5 (pkg/sysregistriesv2) reads it, so
+// that ocicompat and podman, skopeo, buildah and CRI-O see the same registries, mirrors and blocks
+// on one machine. Parsing and merging only; matching a name to an entry is in
+// registries-conf-match.ts. Pure: text in, values out; finding the files is the caller's job.
+//
+// Where this departs from containers/image it is in the messages only (file and entry named), plus:
+// * `unqualified-search-registries`, `short-name-mode`, `credential-helpers`,
+//   `additional-layer-store-auth-helper` and `[aliases]` are type-checked and otherwise ignored;
+//   ocicompat only takes fully qualified names.
+// * Two spellings of one key in one table (`location` and `Location`) are an error; Go's decoder
+//   takes either, whichever its map iteration meets last.
+import { parse, TomlDate, TomlError } from "smol-toml";
+import { OcicompatError } from "../../oci/errors.js";
+
+export type PullFromMirror = "all" | "digest-only" | "tag-only";
+
+export interface RegistryEndpoint {
+  /** host[:port][/path], no scheme, trailing "/" removed; "" only for a wildcard prefix's primary. */
+  location: string;
+  insecure: boolean;
+  /** mirrors only; undefined = "all" */
+  pullFromMirror?: PullFromMirror;
+}
+
+export interface RegistryEntry extends RegistryEndpoint {
+  /** as written, trailing "/" removed; defaults to location; may be "*.example.com" */
+  prefix: string;
+  blocked: boolean;
+  mirrorByDigestOnly: boolean;
+  mirrors: RegistryEndpoint[];
+  /** the file this entry came from, for messages */
+  file: string;
+}
+
+export interface RegistriesConf {
+  /** unique by prefix, sorted by prefix (string order), as containers/image keeps them */
+  registries: RegistryEntry[];
+}
+
+const PULL_FROM_MIRROR: readonly string[] = ["all", "digest-only", "tag-only"];
+
+type Table = Record<string, unknown>;
+
+/** One endpoint as written, before normalisation; `at` names it in messages. */
+interface RawEndpoint {
+  location: string;
+  insecure: boolean;
+  pullFromMirror: string;
+  at: string;
+}
+
+interface RawEntry extends RawEndpoint {
+  prefix: string;
+  blocked: boolean;
+  mirrorByDigestOnly: boolean;
+  mirrors: RawEndpoint[];
+}
+
+function fail(file: string, at: string, message: string): never {
+  const where = at === "" ? "" : `${at}: `;
+  throw new OcicompatError("USAGE", `${file}: ${where}${message}`, { subject: file });
+}
+
+function isTable(value: unknown): value is Table {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof TomlDate)
+  );
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "boolean") return `the boolean ${String(value)}`;
+  if (typeof value === "number" || typeof value === "bigint") return `the number ${value}`;
+  if (value instanceof TomlDate) return `the date ${value.toISOString()}`;
+  if (Array.isArray(value)) return "an array";
+  return "a table";
+}
+
+/** Reads the keys of one TOML table, typed, and names what is wrong when a type is. */
+function reader(table: Table, file: string, at: string) {
+  // BurntSushi/toml, which containers/image decodes with, falls back to a case-insensitive match
+  // when no key matches a field exactly: `Blocked = true` blocks there, so it must here too.
+  const get = (key: string): unknown => {
+    const names = Object.keys(table).filter((k) => k.toLowerCase() === key);
+    if (names.length > 1) {
+      fail(file, at, `${key} is set more than once (as ${names.map((n) => `"${n}"`).join(", ")})`);
+    }
+    return names[0] === undefined ? undefined : table[names[0]];
+  };
+  const wrong = (key: string, want: string, value: unknown): never =>
+    fail(file, at, `${key} must be ${want}, not ${describe(value)}`);
+  return {
+    has: (key: string): boolean => get(key) !== undefined,
+    string(key: string): string {
+      const value = get(key);
+      if (value === undefined || typeof value === "string") return value ?? "";
+      return wrong(key, "a string", value);
+    },
+    bool(key: string): boolean {
+      const value = get(key);
+      if (value === undefined || typeof value === "boolean") return value ?? false;
+      return wrong(key, "true or false", value);
+    },
+    strings(key: string): string[] | undefined {
+      const value = get(key);
+      if (value === undefined) return undefined;
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+        wrong(key, "an array of strings", value);
+      }
+      return value as string[];
+    },
+    table(key: string): Table | undefined {
+      const value = get(key);
+      if (value !== undefined && !isTable(value)) wrong(key, "a table", value);
+      return value as Table | undefined;
+    },
+    tables(key: string, want: string): Table[] | undefined {
+      const value = get(key);
+      if (value === undefined) return undefined;
+      if (!Array.isArray(value) || !value.every(isTable)) wrong(key, want, value);
+      return value as Table[];
+    },
+  };
+}
+
+function parseToml(text: string, file: string): Table {
+  try {
+    return parse(text);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const first = err.message.split("\n", 1)[0] ?? "";
+      fail(file, "", `line ${err.line}:${err.column}: ${first}`);
+    }
+    fail(file, "", `not valid TOML: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function registryLabel(index: number, prefix: string, location: string): string {
+  const base = `[[registry]] ${index + 1}`;
+  if (prefix !== "") return `${base} (prefix ${JSON.stringify(prefix)})`;
+  if (location !== "") return `${base} (location ${JSON.stringify(location)})`;
+  return base;
+}
+
+function readV2(tables: Table[], file: string): RawEntry[] {
+  return tables.map((table, index) => {
+    // The label needs prefix and location before their types are checked; take strings only.
+    const text = (key: string): string => {
+      const value = Object.entries(table).find(([k]) => k.toLowerCase() === key)?.[1];
+      return typeof value === "string" ? value : "";
+    };
+    const at = registryLabel(index, text("prefix"), text("location"));
+    const r = reader(table, file, at);
+    const mirrorTables = r.tables("mirror", "an array of tables ([[registry.mirror]])") ?? [];
+    const mirrors = mirrorTables.map((mirror, j): RawEndpoint => {
+      const mirrorAt = `${at}: [[registry.mirror]] ${j + 1}`;
+      const m = reader(mirror, file, mirrorAt);
+      return {
+        location: m.string("location"),
+        insecure: m.bool("insecure"),
+        pullFromMirror: m.string("pull-from-mirror"),
+        at: mirrorAt,
+      };
+    });
+    return {
+      prefix: r.string("prefix"),
+      location: r.string("location"),
+      insecure: r.bool("insecure"),
+      blocked: r.bool("blocked"),
+      mirrorByDigestOnly: r.bool("mirror-by-digest-only"),
+      pullFromMirror: r.string("pull-from-mirror"),
+      mirrors,
+      at,
+    };
+  });
+}
+
+/** The v1 lists that are present (an empty array counts: containers/image tests key presence). */
+function readV1(top: ReturnType<typeof reader>, file: string): Map<string, string[]> {
+  const lists = new Map<string, string[]>();
+  const v1 = top.table("registries");
+  if (v1 === undefined) return lists;
+  const r = reader(v1, file, "[registries]");
+  for (const name of ["search", "insecure", "block"]) {
+    const list = r.table(name);
+    if (list === undefined) continue;
+    const values = reader(list, file, `[registries.${name}]`).strings("registries");
+    if (values !== undefined) lists.set(name, values);
+  }
+  return lists;
+}
+
+/** v1 block and insecure lists as v2 entries, merged by location, block list first. */
+function convertV1(lists: Map<string, string[]>, file: string): RawEntry[] {
+  const byLocation = new Map<string, RawEntry>();
+  for (const [name, flag] of [
+    ["block", "blocked"],
+    ["insecure", "insecure"],
+  ] as const) {
+    (lists.get(name) ?? []).forEach((value, index) => {
+      const at = `[registries.${name}] registries entry ${index + 1}`;
+      const location = parseLocation(value, "location", file, at);
+      const entry = byLocation.get(location) ?? {
+        prefix: location,
+        location,
+        insecure: false,
+        blocked: false,
+        mirrorByDigestOnly: false,
+        pullFromMirror: "",
+        mirrors: [],
+        at,
+      };
+      entry[flag] = true;
+      byLocation.set(location, entry);
+    });
+  }
+  return [...byLocation.values()];
+}
+
+/** containers/image's parseLocation: trailing "/" dropped, no http:// or https://. */
+function parseLocation(value: string, key: string, file: string, at: string): string {
+  const trimmed = value.replace(/\/+$/, "");
+  if (trimmed.startsWith("http://") || trimmed.startsWith("https://")) {
+    fail(
+      file,
+      at,
+      `${key} ${JSON.stringify(value)} must not have a URI scheme (URI schemes are not supported; write host[:port][/path])`,
+    );
+  }
+  return trimmed;
+}
+
+function normalise(raw: RawEntry, file: string): RegistryEntry {
+  const at = raw.at;
+  const location = parseLocation(raw.location, "location", file, at);
+  let prefix: string;
+  if (raw.prefix === "") {
+    if (location === "") fail(file, at, "neither prefix nor location is set");
+    prefix = location;
+  } else {
+    prefix = parseLocation(raw.prefix, "prefix", file, at);
+    // Only a wildcard prefix may go without a location: its names are pulled as they are.
+    if (!prefix.startsWith("*.") && location === "") {
+      fail(
+        file,
+        at,
+        `location is not set, which only a wildcard prefix ("*.example.com") allows, and prefix ${JSON.stringify(prefix)} is not one`,
+      );
+    }
+  }
+  if (prefix.startsWith("*.") && /[/@:]/.test(prefix)) {
+    fail(
+      file,
+      at,
+      `wildcard prefix ${JSON.stringify(prefix)} must be "*.example.com": no "/", "@" or ":"`,
+    );
+  }
+  if (raw.pullFromMirror !== "") {
+    fail(file, at, "pull-from-mirror is for [[registry.mirror]] entries, not the registry itself");
+  }
+  const mirrors = raw.mirrors.map((mirror): RegistryEndpoint => {
+    const mirrorLocation = parseLocation(mirror.location, "location", file, mirror.at);
+    if (mirrorLocation === "") fail(file, mirror.at, "location is not set");
+    if (raw.mirrorByDigestOnly && mirror.pullFromMirror !== "") {
+      fail(
+        file,
+        mirror.at,
+        "pull-from-mirror cannot be set when the registry sets mirror-by-digest-only = true",
+      );
+    }
+    const endpoint: RegistryEndpoint = { location: mirrorLocation, insecure: mirror.insecure };
+    if (mirror.pullFromMirror !== "") {
+      if (!PULL_FROM_MIRROR.includes(mirror.pullFromMirror)) {
+        fail(
+          file,
+          mirror.at,
+          `pull-from-mirror ${JSON.stringify(mirror.pullFromMirror)} is not one of "all", "digest-only", "tag-only"`,
+        );
+      }
+      endpoint.pullFromMirror = mirror.pullFromMirror as PullFromMirror;
+    }
+    return endpoint;
+  });
+  return {
+    prefix,
+    location,
+    insecure: raw.insecure,
+    blocked: raw.blocked,
+    mirrorByDigestOnly: raw.mirrorByDigestOnly,
+    mirrors,
+    file,
+  };
+}
+
+/**
+ * One registry may back several prefixes (each with its own mirrors), but it is either secure or
+ * not, blocked or not: entries sharing a location (or, without one, a prefix) must agree.
+ */
+function checkConflicts(entries: RegistryEntry[], raws: RawEntry[], file: string): void {
+  const seen = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    const key = entry.location === "" ? entry.prefix : entry.location;
+    const firstIndex = seen.get(key);
+    if (firstIndex === undefined) {
+      seen.set(key, index);
+      return;
+    }
+    const first = entries[firstIndex] as RegistryEntry;
+    for (const setting of ["insecure", "blocked"] as const) {
+      if (first[setting] !== entry[setting]) {
+        const firstAt = (raws[firstIndex] as RawEntry).at;
+        fail(
+          file,
+          (raws[index] as RawEntry).at,
+          `registry ${JSON.stringify(key)} is defined multiple times with conflicting '${setting}' setting (${setting} = ${entry[setting]} here, ${first[setting]} in ${firstAt})`,
+        );
+      }
+    }
+  });
+}
+
+/** Unique by prefix and sorted, as containers/image keeps registries. */
+function sortedByPrefix(entries: Iterable<RegistryEntry>): RegistryEntry[] {
+  return [...entries].sort((a, b) => (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+}
+
+/** Parse one file. dropIn: true for files from a registries.conf.d directory (v1 format refused there). */
+export function parseRegistriesConf(
+  text: string,
+  file: string,
+  options?: { dropIn?: boolean },
+): RegistriesConf {
+  const top = reader(parseToml(text, file), file, "");
+  const registryTables = top.tables("registry", "an array of tables ([[registry]])");
+  // Read for their types only: a value Go could not decode fails the whole file there.
+  top.strings("unqualified-search-registries");
+  top.strings("credential-helpers");
+  const shortNameMode = top.string("short-name-mode");
+  const layerStoreHelper = top.string("additional-layer-store-auth-helper");
+  const aliases = top.table("aliases");
+  for (const [name, value] of Object.entries(aliases ?? {})) {
+    if (typeof value !== "string") {
+      fail(file, "[aliases]", `${JSON.stringify(name)} must be a string, not ${describe(value)}`);
+    }
+  }
+
+  const v1 = readV1(top, file);
+  let raws: RawEntry[];
+  if (v1.size > 0) {
+    const v1Keys = [...v1.keys()].map((name) => `[registries.${name}]`).join(", ");
+    if (options?.dropIn === true) {
+      fail(file, "", `a registries.conf.d drop-in must use the v2 format, but sets ${v1Keys} (v1)`);
+    }
+    // Go's "is it set" test: an empty string is unset, a present array or table is set.
+    const v2Keys = [
+      ...["registry", "unqualified-search-registries", "credential-helpers", "aliases"].filter(
+        (key) => top.has(key),
+      ),
+      ...(shortNameMode === "" ? [] : ["short-name-mode"]),
+      ...(layerStoreHelper === "" ? [] : ["additional-layer-store-auth-helper"]),
+    ];
+    if (v2Keys.length > 0) {
+      fail(
+        file,
+        "",
+        `mixing v1 (${v1Keys}) and v2 (${v2Keys.join(", ")}) keys is not supported; use the v2 format only`,
+      );
+    }
+    raws = convertV1(v1, file);
+  } else {
+    raws = readV2(registryTables ?? [], file);
+  }
+
+  const entries = raws.map((raw) => normalise(raw, file));
+  checkConflicts(entries, raws, file);
+  // The first entry for a prefix wins; containers/image drops later ones without a word.
+  const byPrefix = new Map<string, RegistryEntry>();
+  for (const entry of entries) {
+    if (!byPrefix.has(entry.prefix)) byPrefix.set(entry.prefix, entry);
+  }
+  return { registries: sortedByPrefix(byPrefix.values()) };
+}
+
+/** A drop-in's entries replace the base's entries with the same prefix; the rest are kept; result sorted by prefix. */
+export function mergeRegistriesConf(base: RegistriesConf, dropIn: RegistriesConf): RegistriesConf {
+  const byPrefix = new Map<string, RegistryEntry>();
+  for (const entry of [...base.registries, ...dropIn.registries]) byPrefix.set(entry.prefix, entry);
+  return { registries: sortedByPrefix(byPrefix.values()) };
+}
