@@ -17,6 +17,8 @@ export interface RegistryFlags {
   /** `USER:PASSWORD` (also from $OCICOMPAT_CREDS). */
   creds?: string;
   authfile?: string;
+  /** registries.conf to read instead of the machine's (also $CONTAINERS_REGISTRIES_CONF). */
+  registriesConf?: string;
   /** The command's overall deadline (see deadline.ts); every registry command has one. */
   timeout?: string;
   /**
@@ -68,7 +70,13 @@ export function addRegistryOptions(
       ).env("OCICOMPAT_CREDS"),
     )
     .addOption(new Option("--username <name>", "registry user name (with --password-stdin)"))
-    .addOption(new Option("--password-stdin", "read the registry password from standard input"));
+    .addOption(new Option("--password-stdin", "read the registry password from standard input"))
+    .addOption(
+      new Option(
+        "--registries-conf <file>",
+        "read mirrors, rewrites, blocked and insecure registries from this registries.conf (default: $CONTAINERS_REGISTRIES_CONF, else podman's files)",
+      ),
+    );
   if (reads.http2 === true)
     command.addOption(
       new Option("--no-http2", "speak HTTP/1.1 only (HTTP/2 is offered to TLS registries)"),
@@ -132,6 +140,8 @@ export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOpti
     ...(flags.caFile ? { caFile: flags.caFile } : {}),
     ...(flags.certDir ? { certDir: flags.certDir } : {}),
     ...(flags.authfile ? { authFile: flags.authfile } : {}),
+    ...(flags.registriesConf ? { registriesConf: flags.registriesConf } : {}),
+    onSourceWarning: (message: string) => process.stderr.write(`ocicompat: warning: ${message}\n`),
     ...(explicit ?? {}),
   };
 }

@@ -26,7 +26,14 @@ import {
   saveReferrersMemo,
   type ReferrersMemo,
 } from "./cache/referrers-memo.js";
-import type { ProxyEnvironment, RegistryClient, TransferFloor } from "./registry/index.js";
+import type {
+  LoadedRegistriesConf,
+  ProxyEnvironment,
+  RegistryClient,
+  RegistrySource,
+  TransferFloor,
+} from "./registry/index.js";
+import type * as RegistryBackend from "./registry/index.js";
 import type { Store } from "./store.js";
 
 export interface RegistryAccess {
@@ -62,6 +69,16 @@ export interface RegistryAccess {
    * manifests and small blobs, as select, check and inspect do. Default false.
    */
   http2?: boolean;
+  /**
+   * containers-registries.conf(5): mirrors and location rewrites for reads, blocked and insecure
+   * registries. Default: the machine's files, as podman reads them (CONTAINERS_REGISTRIES_CONF,
+   * else $HOME/.config/containers/registries.conf, else /etc/containers/registries.conf, with
+   * their registries.conf.d drop-ins); a path: that file as the main one (`--registries-conf`);
+   * false: none.
+   */
+  registriesConf?: string | false;
+  /** A source that failed before another answered (a mirror that was down), for a warning. */
+  onSourceWarning?: (message: string) => void;
 }
 
 export interface OpenOptions extends RegistryAccess {
@@ -85,12 +102,44 @@ export interface OpenedStore {
   store: Store;
   /** The tag or digest the reference names inside the store, if any. */
   reference?: string;
+  /** Where a registry reference is read from, when registries.conf sent it elsewhere. */
+  source?: { registry: string; repository: string; mirror: boolean };
+}
+
+export interface OpenStoreOptions {
+  /** Create a missing layout or archive (destinations of a copy). */
+  create?: boolean;
+  /**
+   * The command only reads this reference: registries.conf's mirrors and location rewrites
+   * apply, as they do to podman's pulls. Otherwise (writes, tag lists) it is used as written.
+   */
+  pull?: boolean;
+  /** Cancels the search for a source that answers (pull). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface StoreOpener {
-  open(ref: Reference, options?: { create?: boolean }): Promise<OpenedStore>;
+  open(ref: Reference, options?: OpenStoreOptions): Promise<OpenedStore>;
   /** Closes clients, and writes and cleans up archives. */
   close(): Promise<void>;
+}
+
+type RegistryModule = typeof RegistryBackend;
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function withSource(
+  opened: OpenedStore,
+  source: RegistrySource,
+  written: { registry: string; repository: string },
+): OpenedStore {
+  if (source.registry === written.registry && source.repository === written.repository) {
+    return opened;
+  }
+  const { registry, repository, mirror } = source;
+  return { ...opened, source: { registry, repository, mirror } };
 }
 
 function credentialsFor(
@@ -175,6 +224,68 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
     );
   };
 
+  // registries.conf, read at the first registry opened.
+  let conf: Promise<LoadedRegistriesConf | undefined> | undefined;
+  const registriesConf = (registry: RegistryModule): Promise<LoadedRegistriesConf | undefined> =>
+    (conf ??= Promise.resolve().then(() => {
+      if (options.registriesConf === false) return undefined;
+      const named = options.registriesConf ?? nonEmpty(process.env.CONTAINERS_REGISTRIES_CONF);
+      return registry.loadRegistriesConf(
+        registry.registriesConfPaths(named === undefined ? {} : { named }),
+      );
+    }));
+
+  // One client per host (or auth-file namespace) and TLS strictness; the store per repository.
+  const registryStore = async (
+    registry: RegistryModule,
+    source: RegistrySource,
+    written: { registry: string },
+  ): Promise<Store> => {
+    const scope =
+      options.credentials === undefined
+        ? await authFiles().scope(source.registry, source.repository)
+        : source.registry;
+    const key = source.insecure ? `${scope} insecure` : scope;
+    let client = clients.get(key);
+    if (!client) {
+      const fromFiles = authFiles().provider(
+        scope === source.registry ? undefined : source.repository,
+      );
+      client = new registry.RegistryClient({
+        registry: source.registry,
+        // Explicit credentials stay scoped to the registry as written: never sent to a mirror.
+        credentials: options.credentials ?? credentialsFor(written, options, fromFiles),
+        ...(options.plainHttp === undefined ? {} : { plainHttp: options.plainHttp }),
+        ...(options.insecure || source.insecure ? { insecure: true } : {}),
+        ...(source.insecure && options.plainHttp === undefined ? { plainHttpFallback: true } : {}),
+        ...(options.caFile ? { caFile: options.caFile } : {}),
+        ...(options.certDir ? { certDir: options.certDir } : {}),
+        ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
+        ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+        ...(options.headersTimeoutMs === undefined
+          ? {}
+          : { headersTimeoutMs: options.headersTimeoutMs }),
+        ...(options.transferFloor ? { transferFloor: options.transferFloor } : {}),
+        ...(options.http2 === true ? { http2: true } : {}),
+      });
+      clients.set(key, client);
+      const known = await referrersMemo();
+      for (const [memoKey, entry] of known ?? []) {
+        if (memoKey.startsWith(`${source.registry}/`)) {
+          client.referrersApi.set(memoKey.slice(source.registry.length + 1), entry.api);
+        }
+      }
+    }
+    const memory = await blobLocations();
+    return cached(
+      registry.createRegistryStore({
+        repository: source.repository,
+        client,
+        ...(memory === undefined ? {} : { blobLocations: memory }),
+      }),
+    );
+  };
+
   return {
     async open(ref, openOptions = {}) {
       const create = openOptions.create ?? options.create ?? false;
@@ -182,46 +293,29 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
         case "registry": {
           checkExplicitCredentials(ref.registry);
           // Loaded on first use too: layout and archive commands skip the HTTP and TLS stack.
-          const { createRegistryStore, RegistryClient } = await import("./registry/index.js");
-          const scope =
-            options.credentials === undefined
-              ? await authFiles().scope(ref.registry, ref.repository)
-              : ref.registry;
-          let client = clients.get(scope);
-          if (!client) {
-            const fromFiles = authFiles().provider(
-              scope === ref.registry ? undefined : ref.repository,
-            );
-            client = new RegistryClient({
-              registry: ref.registry,
-              credentials: options.credentials ?? credentialsFor(ref, options, fromFiles),
-              ...(options.plainHttp === undefined ? {} : { plainHttp: options.plainHttp }),
-              ...(options.insecure ? { insecure: true } : {}),
-              ...(options.caFile ? { caFile: options.caFile } : {}),
-              ...(options.certDir ? { certDir: options.certDir } : {}),
-              ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
-              ...(options.onRequest ? { onRequest: options.onRequest } : {}),
-              ...(options.headersTimeoutMs === undefined
-                ? {}
-                : { headersTimeoutMs: options.headersTimeoutMs }),
-              ...(options.transferFloor ? { transferFloor: options.transferFloor } : {}),
-              ...(options.http2 === true ? { http2: true } : {}),
-            });
-            clients.set(scope, client);
-            const known = await referrersMemo();
-            for (const [key, entry] of known ?? []) {
-              if (key.startsWith(`${ref.registry}/`)) {
-                client.referrersApi.set(key.slice(ref.registry.length + 1), entry.api);
-              }
-            }
-          }
-          const memory = await blobLocations();
-          const store = createRegistryStore({
-            repository: ref.repository,
-            client,
-            ...(memory === undefined ? {} : { blobLocations: memory }),
+          const registry = await import("./registry/index.js");
+          const sources = registry.registrySources(await registriesConf(registry), ref, {
+            pull: openOptions.pull === true,
           });
-          return withTarget(cached(store), ref.tag, ref.digest);
+          const target = ref.digest ?? ref.tag;
+          const [only] = sources;
+          if (only !== undefined && (sources.length === 1 || target === undefined)) {
+            if (only.blocked) throw only.blocked;
+            const store = await registryStore(registry, only, ref);
+            return withSource(withTarget(store, ref.tag, ref.digest), only, ref);
+          }
+          const found = await registry.firstAnswering(
+            sources,
+            target ?? "",
+            (source) => registryStore(registry, source, ref),
+            openOptions.signal,
+          );
+          for (const { source, error } of found.failed) {
+            options.onSourceWarning?.(
+              `${source.registry}/${source.repository} did not answer for ${target}, so ${found.source.registry}/${found.source.repository} was read instead: ${registry.messageOf(error)}`,
+            );
+          }
+          return withSource(withTarget(found.store, ref.tag, ref.digest), found.source, ref);
         }
         case "oci-layout": {
           const { openLayout } = await import("./layout.js");

@@ -79,7 +79,10 @@ export async function resolveImage(
   reference: string,
   signal?: AbortSignal,
 ): Promise<{ store: Store; root: ContentDescriptor }> {
-  const { store, reference: inStore } = await opener.open(parseReference(reference));
+  const { store, reference: inStore } = await opener.open(parseReference(reference), {
+    pull: true,
+    signal,
+  });
   if (inStore === undefined) {
     throw new OcicompatError("USAGE", "names no tag or digest", { subject: reference });
   }

@@ -124,7 +124,10 @@ async function selectWith(options: ResolvedOptions): Promise<ImageSelection> {
   throwIfCancelled(options.signal);
   const early = await loadProfileOption(options);
 
-  const { store, reference } = await options.opener.open(ref);
+  const { store, reference } = await options.opener.open(ref, {
+    pull: true,
+    signal: options.signal,
+  });
   if (reference === undefined) {
     throw new OcicompatError("USAGE", "names no tag or digest", { subject: options.reference });
   }

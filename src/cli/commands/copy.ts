@@ -180,7 +180,7 @@ export function copyCommand(run: (code: Code) => void): Command {
       const relief = startMemoryRelief();
       // An archive is written when the opener closes; the summary follows a complete copy.
       const result = await withOpener(openers, async () => {
-        const { store: src, reference } = await openers.src.open(srcRef);
+        const { store: src, reference } = await openers.src.open(srcRef, { pull: true, signal });
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${srcInput} names no tag or digest`);
         const { store: dst } = await openers.dst.open(dstRef, { create: true });

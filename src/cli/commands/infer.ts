@@ -129,7 +129,7 @@ export function inferCommand(run: (code: Code) => void): Command {
       const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       const result = await withOpener(opener, async () => {
-        const { store, reference } = await opener.open(ref);
+        const { store, reference } = await opener.open(ref, { pull: true, signal });
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${input} names no tag or digest`);
         return infer(store, reference, {

@@ -55,7 +55,7 @@ export function inspectCommand(run: (code: Code) => void): Command {
       const signal = deadlineSignal(opts.timeout, input);
       const opener = await openerFrom(opts);
       await withOpener(opener, async () => {
-        const { store, reference } = await opener.open(ref);
+        const { store, reference } = await opener.open(ref, { pull: true, signal });
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${input} names no tag or digest`);
         if (opts.raw) {

@@ -14,6 +14,12 @@ export interface RegistryClientOptions {
   plainHttp?: boolean;
   /** Skip TLS certificate verification. */
   insecure?: boolean;
+  /**
+   * HTTPS first, and plain HTTP from then on if the registry refuses the HTTPS connection or does
+   * not speak TLS: what containers/image does for a registry marked `insecure` in
+   * registries.conf. Ignored with `plainHttp` set.
+   */
+  plainHttpFallback?: boolean;
   /** A PEM file of CA certificates to trust besides the system's. */
   caFile?: string;
   /**

@@ -5,7 +5,9 @@
 // * Scheme: loopback hosts (localhost, 127.0.0.0/8, ::1) default to plain HTTP; any other host
 //   only with `plainHttp: true`. A loopback registry on the default that answers as a TLS server
 //   answers plain HTTP (Go's bare `400`) is spoken to over HTTPS from then on, as Docker tries
-//   HTTPS first for such hosts; certificates are checked as for any HTTPS registry.
+//   HTTPS first for such hosts; certificates are checked as for any HTTPS registry. With
+//   `plainHttpFallback` (registries.conf `insecure`), HTTPS that is refused or not TLS moves the
+//   client to plain HTTP, as containers/image does.
 // * Retries: 408/429/500/502/503/504 and connection resets/timeouts, for requests marked
 //   retryable (GET, HEAD, PUT, DELETE by default; upload steps are restarted by the store
 //   instead). Exponential backoff with jitter, `Retry-After` honoured (capped), attempts and total
@@ -24,16 +26,20 @@ import type { Dispatcher } from "undici";
 import { OcicompatError } from "../../oci/errors.js";
 import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
-import { errorFromResponse, isTemporaryStatus, redactUrl, type ErrorContext } from "./errors.js";
-import { errorFromNetwork, isNetworkFailure, isTrustFailure } from "./network-errors.js";
 import {
-  apiHostOf,
-  headerOf,
-  isLoopbackRegistry,
-  isPlainHttpToTls,
-  isStreamBody,
-  readText,
-} from "./http.js";
+  errorFromResponse,
+  hostContext,
+  isTemporaryStatus,
+  redactUrl,
+  type ErrorContext,
+} from "./errors.js";
+import {
+  errorFromNetwork,
+  isNetworkFailure,
+  isNotTlsEndpoint,
+  isTrustFailure,
+} from "./network-errors.js";
+import { apiHostOf, headerOf, schemeOf, isPlainHttpToTls, isStreamBody, readText } from "./http.js";
 import { clientConnectors } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
@@ -79,8 +85,8 @@ export class RegistryClient {
   readonly referrersApi = new Map<string, boolean>();
   private readonly apiHost: string;
   private scheme: "http" | "https";
-  /** Plain HTTP by default (a loopback host, no `plainHttp`): may move to HTTPS once. */
-  private readonly mayUpgrade: boolean;
+  /** The one change of scheme this client may still make (schemeOf). */
+  private switchTo: "http" | "https" | undefined;
   private readonly agent: Agent;
   /** How proxied requests travel; undefined when nothing is proxied. */
   private readonly proxy: ProxyTransport | undefined;
@@ -95,10 +101,8 @@ export class RegistryClient {
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
-    const plain = options.plainHttp ?? isLoopbackRegistry(options.registry);
     this.apiHost = apiHostOf(options.registry);
-    this.scheme = plain ? "http" : "https";
-    this.mayUpgrade = plain && options.plainHttp === undefined;
+    ({ scheme: this.scheme, switchTo: this.switchTo } = schemeOf(options));
     this.retryPolicy = retryPolicy(options.retry);
     this.userAgent = options.userAgent ?? `ocicompat/${VERSION}`;
     this.onRequest = options.onRequest;
@@ -211,6 +215,10 @@ export class RegistryClient {
           attempt--;
           continue;
         }
+        if (this.switchTo === "http" && isNotTlsEndpoint(err) && this.switchScheme(req)) {
+          attempt = 0; // the HTTP attempts count from one
+          continue;
+        }
         const url = this.resolve(req.url).href;
         const where = hostContext(context, req, this.origin);
         const failure =
@@ -228,10 +236,9 @@ export class RegistryClient {
       }
       const { res, url } = answer;
       const status = res.statusCode;
-      if (this.mayUpgrade && this.scheme === "http" && !isStreamBody(req.body)) {
-        if (url.origin === this.origin && isPlainHttpToTls(status, res.headers)) {
+      if (this.switchTo === "https" && isPlainHttpToTls(status, res.headers)) {
+        if (this.switchScheme(req, url)) {
           await res.body.dump().catch(() => undefined);
-          this.scheme = "https";
           attempt = 0; // the HTTPS attempts count from one
           continue;
         }
@@ -275,6 +282,16 @@ export class RegistryClient {
 
   private get origin(): string {
     return new URL(this.baseUrl).origin;
+  }
+
+  /** Makes the one scheme switch, for a request to the registry itself that can be sent again. */
+  private switchScheme(req: RegistryRequest, url: URL = this.resolve(req.url)): boolean {
+    if (this.switchTo === undefined || isStreamBody(req.body) || url.origin !== this.origin) {
+      return false;
+    }
+    this.scheme = this.switchTo;
+    this.switchTo = undefined;
+    return true;
   }
 
   /** Absolute URL for a request path or Location. */
@@ -375,19 +392,4 @@ export class RegistryClient {
       }
     }
   }
-}
-
-/** Errors about a token service or storage host name that host, not the registry. */
-function hostContext(
-  context: ErrorContext,
-  req: RegistryRequest,
-  registryOrigin: string,
-): ErrorContext {
-  try {
-    const url = new URL(req.url, `${registryOrigin}/`);
-    if (url.origin !== registryOrigin) return { ...context, registry: url.host };
-  } catch {
-    // keep the registry
-  }
-  return context;
 }

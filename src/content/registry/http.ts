@@ -97,6 +97,23 @@ export function isLoopbackRegistry(registry: string): boolean {
   return m !== null && m.slice(1).every((p) => Number(p) <= 255);
 }
 
+/**
+ * The scheme a client starts with, and the one switch it may make: a loopback host on the default
+ * from HTTP to HTTPS (it answered as a TLS server answers HTTP), a registry with
+ * `plainHttpFallback` from HTTPS to HTTP (it refused HTTPS or did not speak TLS).
+ */
+export function schemeOf(options: {
+  registry: string;
+  plainHttp?: boolean | undefined;
+  plainHttpFallback?: boolean | undefined;
+}): { scheme: "http" | "https"; switchTo: "http" | "https" | undefined } {
+  const plain = options.plainHttp ?? isLoopbackRegistry(options.registry);
+  const scheme = plain ? "http" : "https";
+  if (options.plainHttp !== undefined) return { scheme, switchTo: undefined };
+  if (plain) return { scheme, switchTo: "https" };
+  return { scheme, switchTo: options.plainHttpFallback === true ? "http" : undefined };
+}
+
 /** Docker Hub's API lives on another host than its name. */
 export function apiHostOf(registry: string): string {
   const host = registry.toLowerCase();

@@ -29,3 +29,17 @@ export type { ProxyEnvironment } from "./proxy-env.js";
 export { DEFAULT_MONOLITHIC_SIZE } from "./upload.js";
 export { DEFAULT_TRANSFER_FLOOR, type TransferFloor } from "./transfer-guard.js";
 export { referrersTag } from "./documents.js";
+export {
+  loadRegistriesConf,
+  registriesConfPaths,
+  type LoadedRegistriesConf,
+  type RegistriesConfPaths,
+} from "./registries-conf-files.js";
+export type { RegistriesConf, RegistryEntry } from "./registries-conf.js";
+export {
+  firstAnswering,
+  messageOf,
+  registrySources,
+  type FailedSource,
+  type RegistrySource,
+} from "./sources.js";

@@ -79,6 +79,15 @@ export function isTrustFailure(err: unknown): boolean {
   return UNKNOWN_ISSUER.has(networkCode(err) ?? "");
 }
 
+/**
+ * Whether an HTTPS connection failed in a way plain HTTP may not: refused, or answered by a
+ * server that does not speak TLS (its HTTP reply read as a TLS record).
+ */
+export function isNotTlsEndpoint(err: unknown): boolean {
+  const code = networkCode(err) ?? "";
+  return code === "ECONNREFUSED" || code === "EPROTO" || code.startsWith("ERR_SSL");
+}
+
 /** Whether a thrown error is a transport failure (as opposed to ours or the caller's). */
 export function isNetworkFailure(err: unknown): boolean {
   if (err instanceof OcicompatError) return false;

@@ -46,7 +46,7 @@ async function readOne(
   const signal = run.controller.signal;
   try {
     const ref = parseReference(reference);
-    const { store, reference: name } = await options.opener.open(ref);
+    const { store, reference: name } = await options.opener.open(ref, { pull: true, signal });
     if (name === undefined) {
       throw new OcicompatError("USAGE", "names no tag or digest", { subject: reference });
     }
