@@ -21,12 +21,14 @@ if (files.length === 0) {
 }
 // Registry clients honour the proxy variables (src/content/registry/proxy-env.ts). The tests set
 // them where they test proxies; one set on the machine (for npm and apt) must not send the other
-// tests' made-up host names to it.
+// tests' made-up host names to it. A registries.conf named in the environment is dropped for
+// the same reason; the tests that read one name their own.
 const env = { ...process.env };
 for (const name of ["HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY"]) {
   delete env[name];
   delete env[name.toLowerCase()];
 }
+delete env.CONTAINERS_REGISTRIES_CONF;
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-reporter=spec", ...files],

@@ -80,6 +80,11 @@ export const REGISTRY_ENV: readonly EnvVar[] = [
     name: "DOCKER_CONFIG",
     meaning: "then $DOCKER_CONFIG/config.json (else ~/.docker/config.json), then ~/.dockercfg",
   },
+  {
+    name: "CONTAINERS_REGISTRIES_CONF",
+    meaning:
+      "the registries.conf to read (as --registries-conf); else $HOME/.config/containers/registries.conf, else /etc/containers/registries.conf, with their .d drop-ins",
+  },
   ...CONNECTION_ENV,
 ];
 

@@ -333,6 +333,8 @@ export function parseRegistriesConf(
   file: string,
   options?: { dropIn?: boolean },
 ): RegistriesConf {
+  // Debian's registries.conf is all comments, and read by every registry command: not parsed.
+  if (text.split("\n").every(isBlankOrComment)) return { registries: [] };
   const top = reader(parseToml(text, file), file, "");
   const registryTables = top.tables("registry", "an array of tables ([[registry]])");
   // Read for their types only: a value Go could not decode fails the whole file there.
@@ -389,4 +391,9 @@ export function mergeRegistriesConf(base: RegistriesConf, dropIn: RegistriesConf
   const byPrefix = new Map<string, RegistryEntry>();
   for (const entry of [...base.registries, ...dropIn.registries]) byPrefix.set(entry.prefix, entry);
   return { registries: sortedByPrefix(byPrefix.values()) };
+}
+
+function isBlankOrComment(line: string): boolean {
+  const trimmed = line.trim();
+  return trimmed === "" || trimmed.startsWith("#");
 }
