@@ -17,8 +17,8 @@ export interface RegistryFlags {
   /** `USER:PASSWORD` (also from $OCICOMPAT_CREDS). */
   creds?: string;
   authfile?: string;
-  /** registries.conf to read instead of the machine's (also $CONTAINERS_REGISTRIES_CONF). */
-  registriesConf?: string;
+  /** registries.conf to read instead of the machine's (also $CONTAINERS_REGISTRIES_CONF); false: none. */
+  registriesConf?: string | false;
   /** The command's overall deadline (see deadline.ts); every registry command has one. */
   timeout?: string;
   /**
@@ -76,6 +76,9 @@ export function addRegistryOptions(
         "--registries-conf <file>",
         "read mirrors, rewrites, blocked and insecure registries from this registries.conf (default: $CONTAINERS_REGISTRIES_CONF, else podman's files)",
       ),
+    )
+    .addOption(
+      new Option("--no-registries-conf", "read no registries.conf: every reference as written"),
     );
   if (reads.http2 === true)
     command.addOption(
@@ -140,7 +143,7 @@ export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOpti
     ...(flags.caFile ? { caFile: flags.caFile } : {}),
     ...(flags.certDir ? { certDir: flags.certDir } : {}),
     ...(flags.authfile ? { authFile: flags.authfile } : {}),
-    ...(flags.registriesConf ? { registriesConf: flags.registriesConf } : {}),
+    ...(flags.registriesConf === undefined ? {} : { registriesConf: flags.registriesConf }),
     onSourceWarning: (message: string) => process.stderr.write(`ocicompat: warning: ${message}\n`),
     ...(explicit ?? {}),
   };

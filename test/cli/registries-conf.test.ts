@@ -84,7 +84,7 @@ describe("registries.conf on the command line", () => {
     assert.equal(inspectedDigest(direct.stdout), primaryImage.index.desc.digest);
   });
 
-  test("CONTAINERS_REGISTRIES_CONF is read, as podman reads it, and the flag wins over it", () => {
+  test("CONTAINERS_REGISTRIES_CONF is read, as podman reads it; --registries-conf and --no-registries-conf win over it", () => {
     const reference = `${primary.host}/team/app:1`;
     const fromEnv = runCli(["inspect", reference, "-o", "json"], {
       env: { CONTAINERS_REGISTRIES_CONF: conf },
@@ -96,6 +96,11 @@ describe("registries.conf on the command line", () => {
       { env: { CONTAINERS_REGISTRIES_CONF: conf } },
     );
     assert.equal(inspectedDigest(flagWins.stdout), primaryImage.index.desc.digest);
+    const none = runCli(["inspect", reference, "-o", "json", "--no-registries-conf"], {
+      env: { CONTAINERS_REGISTRIES_CONF: conf },
+    });
+    assert.equal(none.status, 0, none.stderr);
+    assert.equal(inspectedDigest(none.stdout), primaryImage.index.desc.digest);
   });
 
   test("podman pulls from the mirror with the same file, the index ocicompat read", () => {
