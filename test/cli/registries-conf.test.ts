@@ -127,6 +127,18 @@ describe("registries.conf on the command line", () => {
     assert.equal(digest, mirrorImage.index.desc.digest);
   });
 
+  test("copy reads its source through the mirror, and mounts the blobs from where it read them", () => {
+    const source = `${primary.host}/team/app:1`;
+    const target = `${mirror.host}/copies/app:1`;
+    const result = runCli(["copy", "--registries-conf", conf, "--no-mount-memory", source, target]);
+    assert.equal(result.status, 0, result.stderr);
+    // Every blob of the mirror's image is already in the mirror's cache/team/app: all mounted.
+    const blobs = mirrorImage.blobs.filter((b) => !/manifest|index/.test(b.desc.mediaType)).length;
+    assert.match(result.stdout + result.stderr, new RegExp(`\\(${blobs} mounted,`));
+    const copied = runCli(["inspect", "--no-registries-conf", target, "-o", "json"]);
+    assert.equal(inspectedDigest(copied.stdout), mirrorImage.index.desc.digest);
+  });
+
   test("a mirror that is down is passed over with a warning on stderr, and the command succeeds", () => {
     const down = write(
       "down.conf",

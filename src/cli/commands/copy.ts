@@ -27,13 +27,20 @@ interface CopyFlags extends RegistryFlags, CopySideFlags {
   mountMemory?: boolean;
 }
 
-function sameRegistry(a: Reference, b: Reference): a is Reference & { scheme: "registry" } {
-  return (
-    a.scheme === "registry" &&
-    b.scheme === "registry" &&
-    a.registry === b.registry &&
-    a.repository !== b.repository
-  );
+/**
+ * Mount SRC's blobs from the repository of DST's registry they were read from: SRC's own, or
+ * where registries.conf sent the read.
+ */
+function mountFrom(
+  src: Reference,
+  readFrom: { registry: string; repository: string } | undefined,
+  dst: Reference,
+): { mountFrom?: string } {
+  if (src.scheme !== "registry" || dst.scheme !== "registry") return {};
+  const { registry, repository } = readFrom ?? src;
+  return registry === dst.registry && repository !== dst.repository
+    ? { mountFrom: repository }
+    : {};
 }
 
 /** The bar (cli-progress, loaded only on a terminal) on standard error; the text is progress.ts'. */
@@ -180,7 +187,8 @@ export function copyCommand(run: (code: Code) => void): Command {
       const relief = startMemoryRelief();
       // An archive is written when the opener closes; the summary follows a complete copy.
       const result = await withOpener(openers, async () => {
-        const { store: src, reference } = await openers.src.open(srcRef, { pull: true, signal });
+        const opened = await openers.src.open(srcRef, { pull: true, signal });
+        const { store: src, reference } = opened;
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${srcInput} names no tag or digest`);
         const { store: dst } = await openers.dst.open(dstRef, { create: true });
@@ -203,7 +211,7 @@ export function copyCommand(run: (code: Code) => void): Command {
             ...(tag !== undefined ? { tag } : {}),
             ...(opts.referrers ? { referrers: true } : {}),
             ...(opts.platform?.length ? { platforms: opts.platform } : {}),
-            ...(sameRegistry(srcRef, dstRef) ? { mountFrom: srcRef.repository } : {}),
+            ...mountFrom(srcRef, opened.source, dstRef),
             ...(bar ? { progress: bar.hooks } : {}),
             ...(signal ? { signal } : {}),
           });
