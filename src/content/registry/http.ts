@@ -2,6 +2,7 @@
 // objects, bounded body reads, `Link` paging, registry host names.
 import type { IncomingHttpHeaders } from "node:http";
 import { OcicompatError } from "../../oci/errors.js";
+import { isLoopbackHost } from "./loopback.js";
 
 export type HeaderMap = IncomingHttpHeaders | Record<string, string | string[] | undefined>;
 
@@ -88,13 +89,9 @@ export function hostnameOf(registry: string): string {
   return (colon < 0 ? registry : registry.slice(0, colon)).toLowerCase();
 }
 
-/** Loopback hosts default to plain HTTP: localhost (and *.localhost), 127.0.0.0/8, ::1. */
+/** Loopback hosts default to plain HTTP: localhost (and *.localhost), 127.0.0.0/8, ::1 (loopback.ts). */
 export function isLoopbackRegistry(registry: string): boolean {
-  const host = hostnameOf(registry);
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
-  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return m !== null && m.slice(1).every((p) => Number(p) <= 255);
+  return isLoopbackHost(hostnameOf(registry));
 }
 
 /**

@@ -20,6 +20,7 @@
 import { BlockList, isIP } from "node:net";
 import { domainToASCII } from "node:url";
 import { OcicompatError } from "../../oci/errors.js";
+import { isLoopbackHost } from "./loopback.js";
 
 /** The proxy variables as read from an environment (see `proxyEnvironment`). */
 export interface ProxyEnvironment {
@@ -242,19 +243,4 @@ function useProxy(settings: ProxySettings, url: URL): boolean {
     if (matches && (rule.port === "" || rule.port === port)) return false;
   }
   return true;
-}
-
-/** 127.0.0.0/8 and ::1; made at the first use, since a run without proxies never needs it. */
-let loopback: BlockList | undefined;
-
-function isLoopbackHost(host: string): boolean {
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  const family = isIP(host);
-  if (family === 0) return false;
-  if (loopback === undefined) {
-    loopback = new BlockList();
-    loopback.addSubnet("127.0.0.0", 8, "ipv4");
-    loopback.addAddress("::1", "ipv6");
-  }
-  return loopback.check(host, family === 4 ? "ipv4" : "ipv6");
 }
