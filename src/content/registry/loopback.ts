@@ -4,8 +4,8 @@
 // (proxy-env.ts). Names are not resolved: only what is written counts.
 import { BlockList, isIP } from "node:net";
 
-/** Made at the first address asked about: names never need it. */
-let loopback: BlockList | undefined;
+/** Made for the rare IPv6 spellings only: loading it costs ~4 ms of a short command. */
+let loopbackV6: BlockList | undefined;
 
 /** `host` without port or brackets, in any case. */
 export function isLoopbackHost(host: string): boolean {
@@ -13,10 +13,13 @@ export function isLoopbackHost(host: string): boolean {
   if (name === "localhost" || name.endsWith(".localhost")) return true;
   const family = isIP(name);
   if (family === 0) return false;
-  if (loopback === undefined) {
-    loopback = new BlockList();
-    loopback.addSubnet("127.0.0.0", 8, "ipv4");
-    loopback.addAddress("::1", "ipv6");
+  // isIP accepts only the four-part dotted form, so the first part is the first octet.
+  if (family === 4) return name.startsWith("127.");
+  if (name === "::1") return true;
+  if (loopbackV6 === undefined) {
+    loopbackV6 = new BlockList();
+    loopbackV6.addAddress("::1", "ipv6");
+    loopbackV6.addSubnet("::ffff:127.0.0.0", 104, "ipv6");
   }
-  return loopback.check(name, family === 4 ? "ipv4" : "ipv6");
+  return loopbackV6.check(name, "ipv6");
 }

@@ -11,6 +11,7 @@
 //   takes either, whichever its map iteration meets last.
 import { parse, TomlDate, TomlError } from "smol-toml";
 import { OcicompatError } from "../../oci/errors.js";
+import { definesNoRegistries } from "./registries-conf-scan.js";
 
 export type PullFromMirror = "all" | "digest-only" | "tag-only";
 
@@ -333,8 +334,8 @@ export function parseRegistriesConf(
   file: string,
   options?: { dropIn?: boolean },
 ): RegistriesConf {
-  // Debian's registries.conf is all comments, and read by every registry command: not parsed.
-  if (text.split("\n").every(isBlankOrComment)) return { registries: [] };
+  // Debian's registries.conf (all comments) and podman's shortnames.conf define no registry.
+  if (definesNoRegistries(text)) return { registries: [] };
   const top = reader(parseToml(text, file), file, "");
   const registryTables = top.tables("registry", "an array of tables ([[registry]])");
   // Read for their types only: a value Go could not decode fails the whole file there.
@@ -391,9 +392,4 @@ export function mergeRegistriesConf(base: RegistriesConf, dropIn: RegistriesConf
   const byPrefix = new Map<string, RegistryEntry>();
   for (const entry of [...base.registries, ...dropIn.registries]) byPrefix.set(entry.prefix, entry);
   return { registries: sortedByPrefix(byPrefix.values()) };
-}
-
-function isBlankOrComment(line: string): boolean {
-  const trimmed = line.trim();
-  return trimmed === "" || trimmed.startsWith("#");
 }
