@@ -1,22 +1,12 @@
 // Issue #12 for selectImage: per-image budgets, the same answer from a warm and a cold cache when
-// the registry lost compat content, descriptors checked before they are followed, errors that name
-// their document, and cancellation. Against the real CNCF distribution registry, except where the
-// registry would refuse the document (then an OCI layout) or a server must hang on purpose.
+// the registry lost compat content, and cancellation. Against the real CNCF distribution registry,
+// except where a server must hang on purpose. Malformed documents: select-trust-malformed.test.ts;
+// helpers in select-trust-support.ts.
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { BudgetError, type SelectionBudgets } from "../../src/compat/budget.js";
-import { createCatalog } from "../../src/compat/catalog.js";
-import type { NodeProfile } from "../../src/compat/node-profile.js";
-import { openCache } from "../../src/content/cache.js";
-import { openLayout } from "../../src/content/layout.js";
-import { createStoreOpener } from "../../src/content/open.js";
-import { computeDigest } from "../../src/oci/digest.js";
-import { isOcicompatError, OcicompatError, ValidationError } from "../../src/oci/errors.js";
-import { loadNodeProfile } from "../../src/node/profile-file.js";
-import { MediaType } from "../../src/oci/media-types.js";
-import { selectImage, type ImageSelection } from "../../src/ops/select.js";
-import { blob, tempDir, type Blob } from "../content/layout-support.js";
+import { OcicompatError } from "../../src/oci/errors.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import {
   compatBlob,
@@ -29,69 +19,11 @@ import {
   pushToRegistry,
   variantImage,
 } from "./select-support.js";
+import { select, selectError, work } from "./select-trust-support.js";
 
-const catalog = createCatalog();
-const work = tempDir("ocicompat-select-trust-");
 let registry: TestRegistry;
-let cacheCount = 0;
-
-/** The demo's Intel node: the demo image gives it the AVX-512 entry. */
-let node: NodeProfile;
-
-interface Run {
-  selection: ImageSelection;
-  requests: string[];
-}
-
-async function select(
-  reference: string,
-  options: { cacheDir?: string; budgets?: Partial<SelectionBudgets>; signal?: AbortSignal } = {},
-  requests: string[] = [],
-): Promise<Run> {
-  const opener = createStoreOpener({
-    cache: openCache({ dir: options.cacheDir ?? `${work.path}/cache-${cacheCount++}` }),
-    onRequest: (method, url) => requests.push(`${method} ${new URL(url).pathname}`),
-  });
-  try {
-    const selection = await selectImage({
-      reference,
-      opener,
-      catalog,
-      profile: node,
-      ...(options.budgets ? { budgets: options.budgets } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return { selection, requests };
-  } finally {
-    await opener.close();
-  }
-}
-
-/** The error selectImage rejects with; fails the test if it resolves. */
-async function selectError(
-  reference: string,
-  options: Parameters<typeof select>[1] = {},
-  requests: string[] = [],
-): Promise<OcicompatError> {
-  try {
-    const { selection } = await select(reference, options, requests);
-    assert.fail(`expected an error, got ${selection.chosen?.digest ?? "no choice"}`);
-  } catch (err) {
-    if (!isOcicompatError(err)) throw err;
-    return err;
-  }
-}
-
-async function layoutImage(name: string, blobs: readonly Blob[], root: Blob): Promise<string> {
-  const dir = `${work.path}/${name}`;
-  const layout = await openLayout(dir, { create: true });
-  for (const b of blobs) await layout.push(b.desc, b.bytes);
-  await layout.tag(root.desc, "v1");
-  return `oci:${dir}:v1`;
-}
 
 before(async () => {
-  node = await loadNodeProfile("examples/nodes/intel-spr.json", catalog);
   registry = await startRegistry();
 });
 
@@ -252,154 +184,6 @@ describe("the same tag gives the same answer on a warm and a cold node", () => {
     }
     // The warm node read nothing but the tag and the presence checks.
     assert.ok(!warm.requests.some((r) => r.startsWith("GET")), warm.requests.join("\n"));
-  });
-});
-
-describe("descriptors are checked before they are followed", () => {
-  const generic = variantImage("follow generic", { os: "linux", architecture: "amd64" });
-  const tuned = variantImage("follow tuned", { os: "linux", architecture: "amd64", variant: "v3" });
-  const hex = tuned.manifest.desc.digest.slice("sha256:".length);
-
-  test("an index entry with a malformed digest or size fails the whole image with its JSON path, never a selected digest", async () => {
-    const cases: [string, Record<string, unknown>, RegExp][] = [
-      [
-        "short",
-        { digest: "sha256:abc" },
-        /\$\.manifests\[1\]\.digest: sha256 digest must be 64 lowercase hex/,
-      ],
-      [
-        "upper",
-        { digest: `sha256:${hex.toUpperCase()}` },
-        /\$\.manifests\[1\]\.digest: sha256 digest must be 64/,
-      ],
-      ["md5", { digest: "md5:" }, /\$\.manifests\[1\]\.digest: /],
-      [
-        "sha512",
-        { digest: `sha512:${hex}` },
-        /\$\.manifests\[1\]\.digest: sha512 digest must be 128/,
-      ],
-      ["huge", { digest: `sha256:${"a".repeat(1_000_000)}` }, /\$\.manifests\[1\]\.digest: /],
-      ["size", { size: "100" }, /\$\.manifests\[1\]\.size: must be a non-negative integer/],
-    ];
-    for (const [name, change, message] of cases) {
-      const index = blob(
-        MediaType.ImageIndex,
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ImageIndex,
-          manifests: [
-            { ...generic.manifest.desc, platform: { os: "linux", architecture: "amd64" } },
-            {
-              ...tuned.manifest.desc,
-              ...change,
-              platform: { os: "linux", architecture: "amd64", variant: "v4" },
-            },
-          ],
-        }),
-      );
-      // A registry refuses such an index; a layout (or a hostile registry) can hold it.
-      const ref = await layoutImage(
-        `malformed-${name}`,
-        [...generic.blobs, ...tuned.blobs, index],
-        index,
-      );
-      const err = await selectError(ref);
-      assert.ok(err instanceof ValidationError, `${name}: ${String(err)}`);
-      assert.equal(err.subject, ref);
-      assert.match(err.issues.map((i) => `${i.path}: ${i.message}`).join("\n"), message, name);
-      assert.ok(err.message.length < 400, `${name}: the message stays short`);
-    }
-  });
-
-  test("a malformed compatibilities descriptor excludes only its entry, with a warning naming its JSON path", async () => {
-    const index = indexBlob([
-      { descriptor: generic.manifest.desc, platform: { os: "linux", architecture: "amd64" } },
-      {
-        descriptor: tuned.manifest.desc,
-        platform: {
-          os: "linux",
-          architecture: "amd64",
-          variant: "v3",
-          compatibilities: { mediaType: MediaType.ImageManifest, digest: "sha256:abc", size: 10 },
-        },
-      },
-    ]);
-    // The registry accepts it: nothing checks inside platform.
-    await pushRaw(
-      registry.host,
-      "follow/compat",
-      [...generic.blobs, ...tuned.blobs, index],
-      index.desc,
-      "v1",
-    );
-    const { selection } = await select(`${registry.host}/follow/compat:v1`);
-    assert.equal(selection.chosen?.digest, generic.manifest.desc.digest);
-    assert.equal(selection.entries[1]?.excludedBy, "compatibilities");
-    assert.match(
-      selection.warnings[0] ?? "",
-      /\$\.manifests\[1\]\.platform\.compatibilities\.digest: sha256 digest must be 64/,
-    );
-  });
-
-  test("a manifest whose config descriptor is malformed fails the image", async () => {
-    const config = blob(
-      MediaType.ImageConfig,
-      JSON.stringify({ os: "linux", architecture: "amd64" }),
-    );
-    const manifest = blob(
-      MediaType.ImageManifest,
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.ImageManifest,
-        config: { ...config.desc, digest: `sha512:${config.desc.digest.slice(7)}` },
-        layers: [],
-      }),
-    );
-    const ref = await layoutImage("bad-config", [config, manifest], manifest);
-    const err = await selectError(ref);
-    assert.ok(err instanceof ValidationError);
-    assert.match(err.subject ?? "", new RegExp(`manifest ${manifest.desc.digest}`));
-    assert.equal(err.issues[0]?.path, "$.config.digest");
-  });
-});
-
-describe("errors name the document they are about", () => {
-  test("an index that is not JSON: the error names its digest", async () => {
-    const junk = blob(MediaType.ImageIndex, "{ not json");
-    const ref = await layoutImage("junk-index", [junk], junk);
-    const err = await selectError(ref);
-    assert.equal(err.code, "INVALID_JSON");
-    assert.equal(err.subject, junk.desc.digest);
-  });
-
-  test("a compatibilities config that is not JSON: the warning names the config's digest", async () => {
-    const a = variantImage("junk config", { os: "linux", architecture: "amd64" });
-    const config = blob(MediaType.ImageConfig, "{ not json");
-    const manifest = blob(
-      MediaType.ImageManifest,
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.ImageManifest,
-        artifactType: MediaType.Compatibilities,
-        config: config.desc,
-        layers: [{ mediaType: MediaType.Empty, digest: computeDigest(Buffer.from("{}")), size: 2 }],
-      }),
-    );
-    const empty = blob(MediaType.Empty, "{}");
-    const index = indexBlob([
-      {
-        descriptor: a.manifest.desc,
-        platform: { os: "linux", architecture: "amd64", compatibilities: manifest.desc },
-      },
-    ]);
-    const ref = await layoutImage(
-      "junk-config",
-      [...a.blobs, config, empty, manifest, index],
-      index,
-    );
-    const { selection } = await select(ref);
-    assert.equal(selection.chosen, null);
-    assert.match(selection.warnings[0] ?? "", new RegExp(`${config.desc.digest}: `));
   });
 });
 
