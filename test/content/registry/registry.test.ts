@@ -1,54 +1,22 @@
 // The registry store against a real CNCF distribution registry (Debian's docker-registry 2.8),
-// anonymous, started once for the file.
+// anonymous, started once for the file: round trips, reads, copies, tag lists, what is unknown
+// or refused, the referrers fallback and deletion. Blob uploads are in registry-uploads.test.ts.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { RegistryClient } from "../../../src/content/registry/client.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
-import { createRegistryStore, type RegistryStore } from "../../../src/content/registry/store.js";
+import { createRegistryStore } from "../../../src/content/registry/store.js";
 import { referrersTag } from "../../../src/content/registry/documents.js";
 import { copyImage } from "../../../src/ops/copy.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { OcicompatError } from "../../../src/oci/errors.js";
 import { EmptyDescriptor, MediaType } from "../../../src/oci/media-types.js";
-import { startRegistry, type TestRegistry } from "../../support/registry.js";
-import {
-  content,
-  fastRetry,
-  image,
-  index,
-  pushImage,
-  randomBytes,
-  readStream,
-  requestLog,
-  streamOf,
-} from "./helpers.js";
+import { content, fastRetry, image, index, pushImage, readStream } from "./helpers.js";
+import { client, log, registry, since, startDistribution, store } from "./registry-support.js";
 
-let registry: TestRegistry;
-let client: RegistryClient;
-const { log, onRequest } = requestLog();
-
-function store(
-  repository: string,
-  extra: { chunkSize?: number; tagPageSize?: number } = {},
-): RegistryStore {
-  return createRegistryStore({ repository, client, ...extra });
-}
-
-function since(mark: number): string[] {
-  return log.slice(mark);
-}
-
-before(async () => {
-  registry = await startRegistry();
-  client = new RegistryClient({ registry: registry.host, onRequest, retry: fastRetry });
-});
-
-after(async () => {
-  await client?.close();
-  await registry?.stop();
-});
+startDistribution();
 
 describe("registry store against distribution 2.8", () => {
   const amd64 = image("amd64");
@@ -159,131 +127,6 @@ describe("registry store against distribution 2.8", () => {
     const missing = content(MediaType.ImageLayerGzip, "not pushed");
     assert.equal(await s.exists(missing.desc), false);
     assert.equal(await s.exists(content(MediaType.ImageManifest, "{}").desc), false);
-  });
-
-  test("a blob larger than the chunk size goes up in PATCH chunks, from a stream", async () => {
-    const s = store("team/chunked", { chunkSize: 1000 });
-    const blob = content(MediaType.ImageLayerGzip, randomBytes(4500, 3));
-    const mark = log.length;
-    await s.push(blob.desc, streamOf(blob.bytes, 11));
-    const methods = since(mark).map((l) => l.split(" ")[0]);
-    assert.deepEqual(methods, ["POST", "PATCH", "PATCH", "PATCH", "PATCH", "PATCH", "PUT"]);
-    assert.deepEqual(await readStream(await s.fetch(blob.desc)), Buffer.from(blob.bytes));
-  });
-
-  test("a blob up to the chunk size goes up monolithically: POST then PUT ?digest=", async () => {
-    const s = store("team/chunked", { chunkSize: 1000 });
-    const blob = content(MediaType.ImageLayerGzip, randomBytes(1000, 4));
-    const mark = log.length;
-    await s.push(blob.desc, blob.bytes);
-    const lines = since(mark);
-    assert.equal(lines.length, 2);
-    assert.match(lines[0] as string, /^POST \/v2\/team\/chunked\/blobs\/uploads\/$/);
-    assert.match(
-      lines[1] as string,
-      /^PUT \/v2\/team\/chunked\/blobs\/uploads\/.+[?&]digest=sha256/,
-    );
-    assert.equal(await s.exists(blob.desc), true);
-  });
-
-  test("without a chunk size, a blob above 1 MiB goes up streamed: POST, one PATCH, PUT ?digest=", async () => {
-    const s = store("team/streamed");
-    const blob = content(MediaType.ImageLayerGzip, randomBytes(3 * 1024 * 1024 + 17, 21));
-    let read = 0;
-    async function* counted(): AsyncIterable<Uint8Array> {
-      for await (const piece of streamOf(blob.bytes, 50)) {
-        read += piece.byteLength;
-        yield piece;
-      }
-    }
-    const mark = log.length;
-    await s.push(blob.desc, counted());
-    assert.deepEqual(
-      since(mark).map((l) => l.split(" ")[0]),
-      ["POST", "PATCH", "PUT"],
-    );
-    assert.equal(read, blob.bytes.byteLength);
-    assert.deepEqual(await readStream(await s.fetch(blob.desc)), Buffer.from(blob.bytes));
-  });
-
-  test("a streamed upload whose bytes do not match is refused mid-PATCH: session cancelled, nothing stored", async () => {
-    const s = store("team/streamed");
-    const claimed = content(MediaType.ImageLayerGzip, randomBytes(2 * 1024 * 1024, 22));
-    const mark = log.length;
-    await assert.rejects(s.push(claimed.desc, streamOf(randomBytes(2 * 1024 * 1024, 23), 9)), {
-      code: "DIGEST_MISMATCH",
-    });
-    assert.deepEqual(
-      since(mark).map((l) => l.split(" ")[0]),
-      ["POST", "PATCH", "DELETE"],
-    );
-    assert.equal(await s.exists(claimed.desc), false);
-  });
-
-  test("a streamed upload stops when its signal aborts: the push fails with the reason, nothing stored", async () => {
-    const s = store("team/streamed");
-    const blob = content(MediaType.ImageLayerGzip, randomBytes(4 * 1024 * 1024, 24));
-    const controller = new AbortController();
-    const why = new OcicompatError("TIMEOUT", "the test's deadline");
-    let pieces = 0;
-    async function* aborting(): AsyncIterable<Uint8Array> {
-      for await (const piece of streamOf(blob.bytes, 64)) {
-        if (++pieces === 8) controller.abort(why);
-        yield piece;
-      }
-    }
-    await assert.rejects(
-      s.push(blob.desc, aborting(), { signal: controller.signal }),
-      (err) => err === why,
-    );
-    assert.ok(pieces < 64, `all ${pieces} pieces were read`);
-    assert.equal(await s.exists(blob.desc), false);
-  });
-
-  test("a stream that does not match its descriptor is refused and nothing is stored", async () => {
-    const s = store("team/chunked", { chunkSize: 1000 });
-    const real = randomBytes(3000, 5);
-    const claimed = content(MediaType.ImageLayerGzip, randomBytes(3000, 6));
-    await assert.rejects(s.push(claimed.desc, streamOf(real, 4)), (err: unknown) => {
-      assert.ok(err instanceof OcicompatError);
-      assert.equal(err.code, "DIGEST_MISMATCH");
-      return true;
-    });
-    assert.equal(await s.exists(claimed.desc), false);
-    const short = content(MediaType.ImageLayerGzip, randomBytes(500, 7));
-    await assert.rejects(s.push(short.desc, streamOf(randomBytes(400, 7))), {
-      code: "SIZE_MISMATCH",
-    });
-    assert.equal(await s.exists(short.desc), false);
-  });
-
-  test("cross-repository mount links a blob without uploading it", async () => {
-    const target = store("team/mounted");
-    const mark = log.length;
-    assert.equal(await target.mount(amd64.layer.desc, "team/app"), true);
-    const lines = since(mark);
-    assert.equal(lines.length, 1);
-    assert.match(
-      lines[0] as string,
-      /^POST \/v2\/team\/mounted\/blobs\/uploads\/\?mount=sha256%3A[0-9a-f]{64}&from=team%2Fapp$/,
-    );
-    assert.ok(!lines.some((l) => l.startsWith("PATCH") || l.startsWith("PUT")));
-    assert.equal(await target.exists(amd64.layer.desc), true);
-    assert.deepEqual(
-      await readStream(await target.fetch(amd64.layer.desc)),
-      Buffer.from(amd64.layer.bytes),
-    );
-  });
-
-  test("a refused mount leaves an upload session that the next push of the blob reuses", async () => {
-    const target = store("team/mounted");
-    const blob = content(MediaType.ImageLayerGzip, randomBytes(700, 8));
-    const mark = log.length;
-    assert.equal(await target.mount(blob.desc, "team/app"), false);
-    await target.push(blob.desc, blob.bytes);
-    const methods = since(mark).map((l) => l.split(" ")[0]);
-    assert.deepEqual(methods, ["POST", "PUT"]);
-    assert.equal(await target.exists(blob.desc), true);
   });
 
   test("tag listing with a page size of 2 returns every tag even though 2.8 ignores n", async () => {
