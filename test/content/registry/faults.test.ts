@@ -1,77 +1,27 @@
 // Faults distribution 2.8 cannot be made to produce, from an in-test HTTP server: 5xx and 429
-// answers, connections dropped mid-body, servers that lie about content, unreachable hosts.
+// answers, connections dropped mid-body, unreachable hosts. Servers that lie about content are in
+// faults-lying.test.ts.
 import assert from "node:assert/strict";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { after, before, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { RegistryClient } from "../../../src/content/registry/client.js";
 import { RegistryError } from "../../../src/content/registry/errors.js";
-import { createRegistryStore, type RegistryStore } from "../../../src/content/registry/store.js";
-import { computeDigest } from "../../../src/oci/digest.js";
-import { OcicompatError } from "../../../src/oci/errors.js";
+import { createRegistryStore } from "../../../src/content/registry/store.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import { freePort } from "../../support/registry.js";
+import { content, randomBytes, readStream, requestLog, startServer } from "./helpers.js";
 import {
-  content,
-  FakeRegistry,
-  fastRetry,
-  image,
-  randomBytes,
-  readStream,
-  requestLog,
-  startServer,
-  type TestServer,
-} from "./helpers.js";
+  blob,
+  client,
+  failing,
+  fake,
+  img,
+  isBlobGet,
+  log,
+  startFakeRegistry,
+  store,
+} from "./faults-support.js";
 
-const fake = new FakeRegistry();
-let server: TestServer;
-let client: RegistryClient;
-let store: RegistryStore;
-const { log, onRequest } = requestLog();
-
-const blob = content(MediaType.ImageLayerGzip, randomBytes(256 * 1024, 9));
-const img = image("amd64");
-
-before(async () => {
-  server = await startServer(fake.handler);
-  client = new RegistryClient({ registry: server.host, onRequest, retry: fastRetry });
-  store = createRegistryStore({ repository: "team/app", client });
-  fake.blobs.set(blob.desc.digest, Buffer.from(blob.bytes));
-  fake.blobs.set(img.config.desc.digest, Buffer.from(img.config.bytes));
-  fake.manifests.set(img.manifest.desc.digest, {
-    mediaType: MediaType.ImageManifest,
-    bytes: Buffer.from(img.manifest.bytes),
-  });
-  fake.tags.set("v1", img.manifest.desc.digest);
-});
-
-after(async () => {
-  await client?.close();
-  await server?.close();
-});
-
-beforeEach(() => {
-  fake.intercept = undefined;
-  log.length = 0;
-});
-
-/** Intercepts matching requests while `times` lasts (Infinity: always). */
-function failing(
-  match: (req: IncomingMessage) => boolean,
-  times: number,
-  answer: (req: IncomingMessage, res: ServerResponse) => void,
-): { hits: () => number } {
-  let hits = 0;
-  fake.intercept = (req, res) => {
-    if (!match(req) || hits >= times) return false;
-    hits++;
-    answer(req, res);
-    return true;
-  };
-  return { hits: () => hits };
-}
-
-const isBlobGet = (req: IncomingMessage) =>
-  req.method === "GET" && (req.url ?? "").includes(`/blobs/${blob.desc.digest}`);
+startFakeRegistry();
 
 describe("(in-test server: faults) retries", () => {
   test("a 503 is retried and the request then succeeds", async () => {
@@ -252,138 +202,6 @@ describe("(in-test server: faults) broken downloads", () => {
       readStream(await store.fetch(blob.desc)),
       /resumed blob .* at byte 10 instead of/,
     );
-  });
-});
-
-describe("(in-test server: faults) lying servers", () => {
-  test("a blob whose bytes do not match the digest fails with DIGEST_MISMATCH", async () => {
-    failing(isBlobGet, 1, (_req, res) => {
-      res.writeHead(200, { "content-length": String(blob.desc.size) });
-      res.end(Buffer.from(randomBytes(blob.desc.size, 99)));
-    });
-    await assert.rejects(readStream(await store.fetch(blob.desc)), (err: unknown) => {
-      assert.ok(err instanceof OcicompatError);
-      assert.equal(err.code, "DIGEST_MISMATCH");
-      assert.equal(err.subject, blob.desc.digest);
-      assert.match(
-        err.message,
-        /content digest is sha256:[0-9a-f]{64}, expected sha256:.*\(blob from 127\.0\.0\.1:\d+\/team\/app\)/,
-      );
-      return true;
-    });
-  });
-
-  test("a Content-Length other than the descriptor's size fails with SIZE_MISMATCH before reading", async () => {
-    failing(isBlobGet, 1, (_req, res) => {
-      res.writeHead(200, { "content-length": String(blob.desc.size + 5) });
-      res.end(Buffer.concat([Buffer.from(blob.bytes), Buffer.alloc(5)]));
-    });
-    await assert.rejects(store.fetch(blob.desc), {
-      code: "SIZE_MISMATCH",
-      message: /is sending 262149 bytes for blob sha256:[0-9a-f]+; the descriptor says 262144/,
-    });
-  });
-
-  test("a blob longer than its descriptor without Content-Length fails with SIZE_MISMATCH", async () => {
-    failing(isBlobGet, 1, (_req, res) => {
-      res.writeHead(200, { "transfer-encoding": "chunked" });
-      res.end(Buffer.concat([Buffer.from(blob.bytes), Buffer.alloc(100)]));
-    });
-    await assert.rejects(readStream(await store.fetch(blob.desc)), { code: "SIZE_MISMATCH" });
-  });
-
-  test("a manifest fetched by digest whose bytes differ fails with DIGEST_MISMATCH", async () => {
-    const other = image("arm64").manifest;
-    failing(
-      (r) => r.method === "GET" && (r.url ?? "").includes("/manifests/"),
-      1,
-      (_req, res) => {
-        res.writeHead(200, { "content-type": MediaType.ImageManifest });
-        res.end(Buffer.from(other.bytes));
-      },
-    );
-    const s = createRegistryStore({ repository: "team/app", client });
-    await assert.rejects(s.fetch(img.manifest.desc), { code: "DIGEST_MISMATCH" });
-  });
-
-  test("a tag whose Docker-Content-Digest disagrees with the bytes fails with DIGEST_MISMATCH", async () => {
-    failing(
-      (r) => r.method === "GET" && (r.url ?? "").includes("/manifests/v1"),
-      1,
-      (_req, res) => {
-        res.writeHead(200, {
-          "content-type": MediaType.ImageManifest,
-          "docker-content-digest": computeDigest(new TextEncoder().encode("something else")),
-        });
-        res.end(Buffer.from(img.manifest.bytes));
-      },
-    );
-    await assert.rejects(store.getManifest("v1"), { code: "DIGEST_MISMATCH" });
-  });
-
-  test("a HEAD without Docker-Content-Digest falls back to a GET and computes the digest", async () => {
-    failing(
-      (r) => r.method === "HEAD",
-      1,
-      (_req, res) => {
-        res.writeHead(200, { "content-type": MediaType.ImageManifest });
-        res.end();
-      },
-    );
-    assert.deepEqual(await store.resolve("v1"), img.manifest.desc);
-    assert.deepEqual(
-      log.map((l) => l.split(" ")[0]),
-      ["HEAD", "GET"],
-    );
-  });
-
-  test("a manifest over 4 MiB announced by Content-Length is refused before it is read", async () => {
-    const size = 5 * 1024 * 1024;
-    let written = 0;
-    failing(
-      (r) => r.method === "GET" && (r.url ?? "").includes("/manifests/"),
-      1,
-      (_req, res) => {
-        res.writeHead(200, {
-          "content-type": MediaType.ImageIndex,
-          "content-length": String(size),
-        });
-        const piece = Buffer.alloc(64 * 1024, 0x20);
-        const pump = () => {
-          while (written < size) {
-            written += piece.byteLength;
-            if (!res.write(piece)) return void res.once("drain", pump);
-          }
-          res.end();
-        };
-        res.on("error", () => undefined);
-        pump();
-      },
-    );
-    await assert.rejects(store.getManifest("v1"), {
-      code: "TOO_LARGE",
-      message: /is 5242880 bytes; ocicompat refuses manifests and indexes over 4194304 bytes/,
-    });
-    assert.ok(written < size, "the server could not send it all");
-  });
-
-  test("a manifest over 4 MiB without Content-Length is cut off at the limit", async () => {
-    failing(
-      (r) => r.method === "GET" && (r.url ?? "").includes("/manifests/"),
-      1,
-      (_req, res) => {
-        res.writeHead(200, {
-          "content-type": MediaType.ImageIndex,
-          "transfer-encoding": "chunked",
-        });
-        res.on("error", () => undefined);
-        res.end(Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
-      },
-    );
-    await assert.rejects(store.getManifest("v1"), {
-      code: "TOO_LARGE",
-      message: /4194304-byte limit/,
-    });
   });
 });
 

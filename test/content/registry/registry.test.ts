@@ -195,7 +195,7 @@ describe("registry store against distribution 2.8", () => {
 
   test("manifests over the size cap are refused before their body is read", async () => {
     // 2.8 itself refuses manifest bodies over 4 MiB, so the cap is lowered to 1 MiB here; the
-    // default 4 MiB cap is exercised against the in-test server (faults.test.ts).
+    // default 4 MiB cap is exercised against the in-test server (faults-lying.test.ts).
     const big = content(MediaType.ImageIndex, {
       schemaVersion: 2,
       mediaType: MediaType.ImageIndex,
