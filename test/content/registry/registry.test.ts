@@ -131,7 +131,7 @@ describe("registry store against distribution 2.8", () => {
 
   test("tag listing with a page size of 2 returns every tag even though 2.8 ignores n", async () => {
     // distribution 2.8 answers `?n=` with the whole list and no Link header; Link paging is
-    // covered against the in-test server (paging.test.ts).
+    // covered against the in-test server (units.test.ts).
     const s = store("team/app", { tagPageSize: 2 });
     const names = ["a1", "a2", "b1", "b2", "c1", "c2", "d1"];
     for (const name of names) await s.tag(amd64.manifest.desc, name);
