@@ -91,6 +91,8 @@ export interface ImageSelection extends Omit<SelectionResult, "nodePlatform"> {
   reference: string;
   /** What the reference names: an index, or a single manifest (then one entry). */
   root: { mediaType: string; digest: string; size: number; kind: "index" | "manifest" };
+  /** Where the image was read from, when registries.conf sent the read to a mirror or location. */
+  readFrom?: { registry: string; repository: string; mirror: boolean };
   node: SelectionNodeSummary;
   /** Diagnostics of live discovery (probes that could not read something). */
   diagnostics: Diagnostic[];
@@ -124,10 +126,11 @@ async function selectWith(options: ResolvedOptions): Promise<ImageSelection> {
   throwIfCancelled(options.signal);
   const early = await loadProfileOption(options);
 
-  const { store, reference } = await options.opener.open(ref, {
-    pull: true,
-    signal: options.signal,
-  });
+  const {
+    store,
+    reference,
+    source: readFrom,
+  } = await options.opener.open(ref, { pull: true, signal: options.signal });
   if (reference === undefined) {
     throw new OcicompatError("USAGE", "names no tag or digest", { subject: options.reference });
   }
@@ -192,6 +195,7 @@ async function selectWith(options: ResolvedOptions): Promise<ImageSelection> {
     compatible: result.compatible,
     reference: options.reference,
     root: { ...root, kind: image.kind },
+    ...(readFrom === undefined ? {} : { readFrom }),
     chosen: result.chosen,
     node: summary,
     ranking: result.ranking,

@@ -84,6 +84,56 @@ describe("registries.conf on the command line", () => {
     assert.equal(inspectedDigest(direct.stdout), primaryImage.index.desc.digest);
   });
 
+  test("select -o json and check say where the image was read from when a mirror answered", () => {
+    const reference = `${primary.host}/team/app:1`;
+    const selected = runCli([
+      "select",
+      "--registries-conf",
+      conf,
+      "--platform",
+      "linux/amd64",
+      reference,
+      "-o",
+      "json",
+    ]);
+    assert.equal(selected.status, 0, selected.stderr);
+    const doc = JSON.parse(selected.stdout) as {
+      reference: string;
+      readFrom?: object;
+      root: { digest: string };
+    };
+    assert.equal(doc.reference, reference);
+    assert.equal(doc.root.digest, mirrorImage.index.desc.digest);
+    assert.deepEqual(doc.readFrom, {
+      registry: mirror.host,
+      repository: "cache/team/app",
+      mirror: true,
+    });
+    const checked = runCli([
+      "check",
+      "--registries-conf",
+      conf,
+      "--platform",
+      "linux/amd64",
+      reference,
+    ]);
+    assert.equal(checked.status, 0, checked.stderr);
+    assert.match(
+      checked.stdout,
+      new RegExp(`^read from ${mirror.host}/cache/team/app \\(registries.conf mirror\\)$`, "m"),
+    );
+    const direct = runCli([
+      "select",
+      "--no-registries-conf",
+      "--platform",
+      "linux/amd64",
+      reference,
+      "-o",
+      "json",
+    ]);
+    assert.equal((JSON.parse(direct.stdout) as { readFrom?: object }).readFrom, undefined);
+  });
+
   test("CONTAINERS_REGISTRIES_CONF is read, as podman reads it; --registries-conf and --no-registries-conf win over it", () => {
     const reference = `${primary.host}/team/app:1`;
     const fromEnv = runCli(["inspect", reference, "-o", "json"], {

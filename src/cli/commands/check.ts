@@ -320,9 +320,14 @@ function renderSelection(s: ImageSelection): string {
   const entries = s.entries.filter((e) => e.path.length === 1).length;
   out.push(
     `${s.reference}  ${s.root.kind} ${s.root.digest}${s.root.kind === "index" ? `, ${entries} entr${entries === 1 ? "y" : "ies"}` : ""}`,
-    nodeLine(s),
-    "",
   );
+  if (s.readFrom) {
+    const { registry, repository, mirror } = s.readFrom;
+    out.push(
+      `read from ${registry}/${repository} (registries.conf ${mirror ? "mirror" : "location"})`,
+    );
+  }
+  out.push(nodeLine(s), "");
   for (const e of s.entries) out.push(...renderEntry(e), "");
   const chosen = s.chosen ? s.entries[s.chosen.index] : undefined;
   if (chosen) {
