@@ -243,6 +243,30 @@ blocked = true
     }
   });
 
+  test("a location that rewrites a name into a blocked prefix is refused, naming that entry", async () => {
+    const file = conf(`[[registry]]
+prefix = "registry.example/dept"
+location = "${primary.host}/team"
+
+[[registry]]
+location = "${primary.host}/team"
+blocked = true
+`);
+    const { opener, hosts } = openerOn(file);
+    try {
+      await assert.rejects(
+        opener.open(parseReference("registry.example/dept/app:v1"), { pull: true }),
+        (err: unknown) =>
+          isOcicompatError(err) &&
+          err.message.startsWith(`${primary.host}/team/app is blocked`) &&
+          err.message.includes(`prefix "${primary.host}/team"`),
+      );
+      assert.deepEqual(hosts, []);
+    } finally {
+      await opener.close();
+    }
+  });
+
   test("a mirror under a blocked prefix is passed over, and the primary answers", async () => {
     const file = conf(`[[registry]]
 prefix = "${primary.host}/team"

@@ -5,9 +5,9 @@
 //   first source that answers for the reference serves everything read afterwards, so one
 //   image's manifests and blobs come from one place.
 // * Writing, and listing tags: the reference as written, never a mirror or a rewritten location.
-// * Everywhere: an entry marked `blocked` refuses the reference, and so does a source whose own
-//   location falls under a blocked entry; an `insecure` entry (or mirror) skips TLS verification
-//   and may fall back to plain HTTP.
+// * Everywhere: an entry marked `blocked` refuses the reference, and so does a source (a mirror,
+//   a rewritten location) whose own location falls under a blocked entry; an `insecure` entry
+//   (or mirror) skips TLS verification and may fall back to plain HTTP.
 // Stricter than containers/image: a reference whose entry is blocked is refused even when its
 // location rewrites it to an unblocked name (containers/image checks only the rewritten name).
 import { OcicompatError, isOcicompatError } from "../../oci/errors.js";
@@ -39,8 +39,12 @@ export function registrySources(
   options: { pull: boolean },
 ): RegistrySource[] {
   const name = `${ref.registry}/${ref.repository}`;
-  const asWritten: RegistrySource = { ...ref, insecure: false, mirror: false };
-  delete (asWritten as { digest?: string }).digest;
+  const asWritten: RegistrySource = {
+    registry: ref.registry,
+    repository: ref.repository,
+    insecure: false,
+    mirror: false,
+  };
   if (loaded === undefined) return [asWritten];
   const entry = findRegistry(loaded.conf, name);
   const blockedEntry = entry?.blocked === true ? blocked(entry, name, loaded) : undefined;
@@ -55,7 +59,8 @@ export function registrySources(
   }
   return pullSources(entry, name, ref.digest !== undefined).map((source) => {
     const { registry, repository } = splitName(source.name, entry);
-    const own = source.mirror ? findRegistry(loaded.conf, source.name) : undefined;
+    // A mirror or rewritten location under a blocked prefix of its own is refused too.
+    const own = source.name === name ? undefined : findRegistry(loaded.conf, source.name);
     const refusal =
       blockedEntry ?? (own?.blocked === true ? blocked(own, source.name, loaded) : undefined);
     return {
