@@ -249,7 +249,7 @@ prefix = "registry.example/dept"
 location = "${primary.host}/team"
 
 [[registry]]
-location = "${primary.host}/team"
+location = "${primary.host}"
 blocked = true
 `);
     const { opener, hosts } = openerOn(file);
@@ -259,7 +259,7 @@ blocked = true
         (err: unknown) =>
           isOcicompatError(err) &&
           err.message.startsWith(`${primary.host}/team/app is blocked`) &&
-          err.message.includes(`prefix "${primary.host}/team"`),
+          err.message.includes(`prefix "${primary.host}"`),
       );
       assert.deepEqual(hosts, []);
     } finally {
