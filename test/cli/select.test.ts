@@ -7,7 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { freePort } from "../support/registry.js";
 import {
   compatBlob,
-  compatManifest,
+  danglingCompatImage,
   indexBlob,
   pushRaw,
   runCliAsync,
@@ -163,30 +163,8 @@ describe("ocicompat select (spawned, real registry)", () => {
   });
 
   test("a dangling compatibilities descriptor: a loud warning naming the digest, the entry excluded", async () => {
-    const generic = variantImage("cli dangling generic", { os: "linux", architecture: "amd64" });
-    const tuned = variantImage("cli dangling tuned", {
-      os: "linux",
-      architecture: "amd64",
-      variant: "v3",
-    });
-    const ghost = compatManifest([{ "oci.cpu.features": "AVX2" }], {
-      os: "linux",
-      architecture: "amd64",
-    }).descriptor;
-    const index = indexBlob([
-      { descriptor: generic.manifest.desc, platform: { os: "linux", architecture: "amd64" } },
-      {
-        descriptor: tuned.manifest.desc,
-        platform: { os: "linux", architecture: "amd64", variant: "v3", compatibilities: ghost },
-      },
-    ]);
-    await pushRaw(
-      registry.host,
-      "demo/dangling",
-      [...generic.blobs, ...tuned.blobs, index],
-      index.desc,
-      "v1",
-    );
+    const { generic, ghost, index, blobs } = danglingCompatImage("cli dangling");
+    await pushRaw(registry.host, "demo/dangling", blobs, index.desc, "v1");
     const r = await runCliAsync(["select", ref("demo/dangling"), "--node", INTEL], freshCache());
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `${generic.manifest.desc.digest}\n`);

@@ -15,7 +15,7 @@ import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { loadExampleProfiles, selectRunner } from "./select-run-support.js";
 import {
   compatBlob,
-  compatManifest,
+  danglingCompatImage,
   demoImage,
   indexBlob,
   pushGraph,
@@ -44,31 +44,9 @@ after(async () => {
 
 describe("content that cannot be read", () => {
   test("a dangling compatibilities descriptor excludes its entry with a warning naming the digest", async () => {
-    const generic = variantImage("dangling generic", { os: "linux", architecture: "amd64" });
-    const tuned = variantImage("dangling tuned", {
-      os: "linux",
-      architecture: "amd64",
-      variant: "v3",
-    });
-    const ghost = compatManifest([{ "oci.cpu.features": "AVX2" }], {
-      os: "linux",
-      architecture: "amd64",
-    }).descriptor;
-    const index = indexBlob([
-      { descriptor: generic.manifest.desc, platform: { os: "linux", architecture: "amd64" } },
-      {
-        descriptor: tuned.manifest.desc,
-        platform: { os: "linux", architecture: "amd64", variant: "v3", compatibilities: ghost },
-      },
-    ]);
+    const { generic, ghost, index, blobs } = danglingCompatImage("dangling");
     // The registry accepts the index although the compat manifest was never pushed.
-    await pushRaw(
-      registry.host,
-      "demo/dangling",
-      [...generic.blobs, ...tuned.blobs, index],
-      index.desc,
-      "v1",
-    );
+    await pushRaw(registry.host, "demo/dangling", blobs, index.desc, "v1");
     const { selection } = await select(`${registry.host}/demo/dangling:v1`);
     const tunedReport = selection.entries[1];
     assert.equal(tunedReport?.status, "excluded");

@@ -125,6 +125,36 @@ export function indexBlob(
   );
 }
 
+/**
+ * A generic amd64 image and an amd64/v3 one whose compatibilities descriptor names a manifest
+ * that is never pushed (`ghost`): the dangling case. `blobs` holds everything else, index last.
+ */
+export function danglingCompatImage(label: string): {
+  generic: Variant;
+  ghost: ContentDescriptor;
+  index: Blob;
+  blobs: Blob[];
+} {
+  const generic = variantImage(`${label} generic`, { os: "linux", architecture: "amd64" });
+  const tuned = variantImage(`${label} tuned`, {
+    os: "linux",
+    architecture: "amd64",
+    variant: "v3",
+  });
+  const ghost = compatManifest([{ "oci.cpu.features": "AVX2" }], {
+    os: "linux",
+    architecture: "amd64",
+  }).descriptor;
+  const index = indexBlob([
+    { descriptor: generic.manifest.desc, platform: { os: "linux", architecture: "amd64" } },
+    {
+      descriptor: tuned.manifest.desc,
+      platform: { os: "linux", architecture: "amd64", variant: "v3", compatibilities: ghost },
+    },
+  ]);
+  return { generic, ghost, index, blobs: [...generic.blobs, ...tuned.blobs, index] };
+}
+
 export interface DemoImage {
   index: Blob;
   /** Everything, children before parents, the index last. */
