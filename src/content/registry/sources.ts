@@ -110,7 +110,8 @@ export interface FailedSource {
 /**
  * The first of `sources` whose store resolves `reference`, with that resolution kept (the store
  * answers it again without a request). All failing: the last source's error, with the others'
- * named, as containers/image reports it. Cancellation and usage errors stop the search.
+ * named, as containers/image reports it. Only cancellation stops the search: any other failure
+ * (blocked, unreachable, not found, refused credentials) passes on to the next source.
  */
 export async function firstAnswering(
   sources: readonly RegistrySource[],
