@@ -7,7 +7,9 @@
 // Then issue #19's paired cases: a warm `ocicompat select` of the demo (4 entries) and of a wide
 // index (2,000 entries, bench/select-images.ts) as processes, their CPU time (user + system) above
 // `node -e 0`'s, beside `skopeo inspect --raw` of the same tag (the nearest skopeo operation: it
-// resolves the tag and reads the index), all run alternately. Needs `npm run build` and skopeo.
+// resolves the tag and reads the index), all run alternately; and the 4-entry select with
+// --no-registries-conf, whose difference is what reading the machine's registries.conf costs.
+// Needs `npm run build` and skopeo.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -234,6 +236,8 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
     ["skopeo inspect --raw, 4 entries", skopeo("demo")],
     [`ocicompat select, ${WIDE} entries`, select("wide", ["--max-entries", String(WIDE)])],
     [`skopeo inspect --raw, ${WIDE} entries`, skopeo("wide")],
+    // What reading the machine's registries.conf costs: the difference from the 4-entry case.
+    ["ocicompat select --no-registries-conf, 4 entries", select("demo", ["--no-registries-conf"])],
   ];
   // The first runs fill the content cache and the code cache: what follows is warm.
   for (const [, run] of cases) run();
@@ -243,7 +247,8 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
   const cpu = (c: number): number => medianOf(costs[c]!.map((x) => x.cpuMs));
   const floor = cpu(0);
   return cases.map(([name], c) => {
-    const pair = name.startsWith("ocicompat") ? c + 1 : undefined;
+    const next = cases[c + 1]?.[0] ?? "";
+    const pair = name.startsWith("ocicompat") && next.startsWith("skopeo") ? c + 1 : undefined;
     const above =
       c === 0
         ? " (the floor)"
