@@ -120,12 +120,12 @@ export async function mutate(
         images: pinned,
       };
     };
-    if (images.length === 0) {
-      // Our terms stay only as long as an image asks for them.
-      if (previous !== undefined && own !== current)
-        return patchTo(own, undefined, "affinity-removed");
-      return { review: answer(request.uid, {}), outcome: "no-images", images: {} };
-    }
+    // Our terms stay only as long as an image asks for them.
+    const withoutOurTerms = (outcome: Outcome): MutateResult =>
+      previous !== undefined && own !== current
+        ? patchTo(own, undefined, "affinity-removed")
+        : { review: answer(request.uid, {}), outcome, images: pinned };
+    if (images.length === 0) return withoutOurTerms("no-images");
     // An update keeps the digests it recorded for images it did not change, so an unrelated
     // change of a workload (replicas, a label) does not rewrite its pod template and roll it out.
     const recorded = request.operation === "UPDATE" ? (previous?.images ?? {}) : {};
@@ -135,11 +135,7 @@ export async function mutate(
     for (const [i, r] of resolved.entries()) pinned[images[i] as string] = r.digest;
     // Images without compatibility data say nothing a node label could add.
     const withCompat = resolved.filter((r) => r.affinity.hasCompat).map((r) => r.affinity);
-    if (withCompat.length === 0) {
-      if (previous !== undefined && own !== current)
-        return patchTo(own, undefined, "affinity-removed");
-      return { review: answer(request.uid, {}), outcome: "no-compat-data", images: pinned };
-    }
+    if (withCompat.length === 0) return withoutOurTerms("no-compat-data");
     const result = combineImages(withCompat);
     const warnings = result.findings.map(
       (f) =>
