@@ -1,0 +1,248 @@
+// containerd's hosts.toml (in a registry's directory under a hosts dir, such as
+// /etc/containerd/certs.d/docker.io/hosts.toml), read as containerd v2's hosts.go reads it, so that
+// ocicompat sends a registry's requests to the same mirrors, with the same TLS files, as containerd.
+// Pure: text in, values out; reading the file and the certificate files it names is the caller's.
+//
+// Where this departs from containerd:
+// * A file that does not parse (syntax, types, unknown capability) is refused; containerd logs it and
+//   falls back to the directory's *.crt/*.cert files, sending requests elsewhere unnoticed.
+// * A non-empty `header` is UNSUPPORTED: ocicompat does not send configured headers yet.
+// * A URL with user info, no host, a non-numeric port or a scheme other than http/https is refused;
+//   Go's url.Parse lets these through and containerd fails later, or silently drops the part.
+// * Hosts written as dotted keys or inline tables count, in file order; containerd only uses hosts
+//   that have a `[host."…"]` table header.
+import { posix } from "node:path";
+import { parse, TomlDate, TomlError } from "smol-toml";
+import { OcicompatError, type ErrorCode } from "../../oci/errors.js";
+
+export type HostCapability = "pull" | "resolve" | "push" | "referrers";
+
+export interface HostsTomlHost {
+  /** Where this entry was written, for messages: `server`, or `[host."https://mirror.example"]`. */
+  at: string;
+  /** From the URL; "https" when the value has no scheme. */
+  scheme: "http" | "https";
+  /** host[:port] from the URL; "" for the server entry when `server` is not set (the registry itself). */
+  host: string;
+  /** The API root: "/v2" by default; URL path + "/v2" (path.Clean'ed, no double "/v2"); with override_path = true, the URL path as it is (cleaned), "" for no path: the server root, as containerd leaves it. */
+  apiRoot: string;
+  /** Default (key absent or empty array): all four. */
+  capabilities: HostCapability[];
+  /** `ca`: a string or an array of strings; relative paths are joined to `dir`. */
+  caFiles: string[];
+  /** `client`: a string (cert and key in one file: key undefined), an array of strings (each such a file), or an array of [cert, key] pairs (key "" also means: in the cert file). Relative paths joined to `dir`. */
+  clientCerts: { cert: string; key?: string }[];
+  /** `skip_verify`; undefined when absent. */
+  skipVerify?: boolean;
+}
+
+export interface HostsToml {
+  file: string;
+  /** The [host."URL"] tables in the order they appear in the file. */
+  hosts: HostsTomlHost[];
+  /** The top-level entry: `server` and the top-level keys (capabilities, ca, client, skip_verify, override_path). */
+  server: HostsTomlHost;
+}
+
+/** In the order ocicompat keeps them, whatever order the file lists them in. */
+export const HOST_CAPABILITIES = ["pull", "resolve", "push", "referrers"] as const;
+
+type Table = Record<string, unknown>;
+
+function fail(file: string, at: string, message: string, code: ErrorCode = "USAGE"): never {
+  const where = at === "" ? "" : `${at}: `;
+  throw new OcicompatError(code, `${file}: ${where}${message}`, { subject: file });
+}
+
+function absolute(path: string, dir: string): string {
+  return posix.isAbsolute(path) ? path : posix.join(dir, path);
+}
+
+function isTable(value: unknown): value is Table {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof TomlDate)
+  );
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "boolean") return `the boolean ${String(value)}`;
+  if (typeof value === "number" || typeof value === "bigint") return `the number ${value}`;
+  if (value instanceof TomlDate) return `the date ${value.toISOString()}`;
+  if (Array.isArray(value)) return "an array";
+  return "a table";
+}
+
+function parseToml(text: string, file: string): Table {
+  try {
+    return parse(text);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const first = err.message.split("\n", 1)[0] ?? "";
+      fail(file, "", `line ${err.line}:${err.column}: ${first}`);
+    }
+    fail(file, "", `not valid TOML: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Reads one table's keys, typed; `at` names the table in messages ("" for the top level). */
+function reader(table: Table, file: string, at: string) {
+  // go-toml v2, which containerd decodes with, matches struct fields case-insensitively when no
+  // key matches exactly: `Skip_Verify = true` counts there, so it must here too.
+  const get = (key: string): unknown => {
+    const names = Object.keys(table).filter((k) => k.toLowerCase() === key);
+    if (names.length > 1) {
+      fail(file, at, `${key} is set more than once (as ${names.map((n) => `"${n}"`).join(", ")})`);
+    }
+    return names[0] === undefined ? undefined : table[names[0]];
+  };
+  const wrong = (key: string, want: string, value: unknown): never =>
+    fail(file, at, `${key} must be ${want}, not ${describe(value)}`);
+  return {
+    get,
+    wrong,
+    fail: (message: string): never => fail(file, at, message),
+    bool(key: string): boolean | undefined {
+      const value = get(key);
+      if (value === undefined || typeof value === "boolean") return value;
+      return wrong(key, "true or false", value);
+    },
+    string(key: string): string | undefined {
+      const value = get(key);
+      if (value === undefined || typeof value === "string") return value;
+      return wrong(key, "a string", value);
+    },
+    /** With `want` given, a lone string is an array of one (as `ca` and `client` have it). */
+    strings(key: string, want?: string): string[] | undefined {
+      const value = get(key);
+      if (value === undefined) return undefined;
+      if (typeof value === "string" && want !== undefined) return [value];
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+        wrong(key, want ?? "an array of strings", value);
+      }
+      return value as string[];
+    },
+  };
+}
+
+type Reader = ReturnType<typeof reader>;
+
+const URL_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/;
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::[0-9]+)?$/;
+
+function apiRootOf(path: string, overridePath: boolean): string {
+  if (path === "") return overridePath ? "" : "/v2";
+  // Go's path.Clean, for a path that starts with "/": normalize keeps a trailing "/", Clean does not.
+  const clean = posix.normalize(path).replace(/(?<=.)\/$/, "");
+  if (overridePath || clean.endsWith("/v2")) return clean;
+  // containerd appends to "/" as well, making "//v2", which is not the registry's /v2 root.
+  return clean === "/" ? "/v2" : `${clean}/v2`;
+}
+
+function parseServerUrl(raw: string, overridePath: boolean, file: string, at: string) {
+  const bad = (why: string): never => fail(file, at, `${JSON.stringify(raw)}${why}`);
+  const shape = URL_SHAPE.exec(raw.startsWith("http") ? raw : `https://${raw}`);
+  if (shape === null) return bad(" is not a URL");
+  const [, rawScheme = "", host = "", rawPath = ""] = shape;
+  const scheme = rawScheme.toLowerCase();
+  if (scheme !== "http" && scheme !== "https") bad(`: the scheme must be http or https`);
+  if (host.includes("@")) bad(": user info is not used; remove it");
+  if (!HOST_PORT.test(host)) bad(`: "${host}" is not a host name with an optional port`);
+  // Kept escaped, as it goes into request URLs; Go refuses a broken escape, so this does too.
+  if (/%(?![0-9A-Fa-f]{2})/.test(rawPath)) bad(": the path has an invalid %-escape");
+  return { scheme: scheme as "http" | "https", host, apiRoot: apiRootOf(rawPath, overridePath) };
+}
+
+function readCapabilities(r: Reader): HostCapability[] {
+  // containerd decodes into []string: a lone string is a type error there, unlike for `ca`.
+  const written = r.strings("capabilities") ?? [];
+  if (written.length === 0) return [...HOST_CAPABILITIES];
+  const wanted = new Set<string>();
+  for (const name of written) {
+    const lower = name.toLowerCase();
+    if (!(HOST_CAPABILITIES as readonly string[]).includes(lower)) {
+      r.fail(`unknown capability "${name}" (${HOST_CAPABILITIES.join(", ")})`);
+    }
+    wanted.add(lower);
+  }
+  return HOST_CAPABILITIES.filter((c) => wanted.has(c));
+}
+
+function readClient(r: Reader, dir: string): HostsTomlHost["clientCerts"] {
+  const value = r.get("client");
+  if (value === undefined) return [];
+  const abs = (p: string): string => absolute(p, dir);
+  if (typeof value === "string") return [{ cert: abs(value) }];
+  if (!Array.isArray(value)) return r.wrong("client", "a file name or an array", value);
+  return value.map((item: unknown, index) => {
+    if (typeof item === "string") return { cert: abs(item) };
+    if (Array.isArray(item) && item.length === 2 && item.every((v) => typeof v === "string")) {
+      const [cert, key] = item as [string, string];
+      return key === "" ? { cert: abs(cert) } : { cert: abs(cert), key: abs(key) };
+    }
+    const what = `${describe(item)}${Array.isArray(item) ? ` of ${item.length}` : ""}`;
+    return r.fail(`client[${index}] must be a file name or a [cert, key] pair, not ${what}`);
+  });
+}
+
+// `at` names the table in key messages ("" for the top level), `entryAt` the entry (`server` or
+// `[host."URL"]`); `url` is undefined for the top level without `server`.
+type Entry = { table: Table; at: string; entryAt: string; url: string | undefined };
+
+function readEntry({ table, at, entryAt, url }: Entry, file: string, dir: string): HostsTomlHost {
+  const r = reader(table, file, at);
+  const overridePath = r.bool("override_path") ?? false;
+  const capabilities = readCapabilities(r);
+  const ca = r.strings("ca", "a file name or an array of file names") ?? [];
+  const clientCerts = readClient(r, dir);
+  const skipVerify = r.bool("skip_verify");
+  // Only the type is checked: ocicompat's own connect timeout applies to every host.
+  r.string("dial_timeout");
+  const header = r.get("header");
+  if (header !== undefined && !isTable(header)) return r.wrong("header", "a table", header);
+  if (header !== undefined && Object.keys(header).length > 0) {
+    const why = "it would send these headers to the host";
+    const message = `[header] is not supported by ocicompat yet (${why}); remove it or use containerd's own tools for this host`;
+    fail(file, at, message, "UNSUPPORTED");
+  }
+  // With no `server`, containerd's ConfigureHosts makes this entry the registry itself at "/v2"
+  // with every capability, whatever override_path and capabilities say; TLS settings stay.
+  const place =
+    url === undefined
+      ? { scheme: "https" as const, host: "", apiRoot: "/v2" }
+      : parseServerUrl(url, overridePath, file, entryAt);
+  return {
+    at: entryAt,
+    ...place,
+    capabilities: url === undefined ? [...HOST_CAPABILITIES] : capabilities,
+    caFiles: ca.map((p) => absolute(p, dir)),
+    clientCerts,
+    ...(skipVerify === undefined ? {} : { skipVerify }),
+  };
+}
+
+/** `dir` is the directory holding the file (relative paths in it are relative to that directory). */
+export function parseHostsToml(text: string, file: string, dir: string): HostsToml {
+  const top = parseToml(text, file);
+  const server = reader(top, file, "").string("server");
+  // containerd orders hosts by their `[host."…"]` headers and looks them up in `host` exactly:
+  // a `Host` table never becomes a host there, so it is an unknown key here.
+  const hostTable = top["host"];
+  if (hostTable !== undefined && !isTable(hostTable)) {
+    fail(file, "", `host must be a table of [host."URL"] tables, not ${describe(hostTable)}`);
+  }
+  // smol-toml keeps keys in the order they are first written, which is the headers' file order
+  // (integer-like keys aside, which JavaScript lists first; no URL looks like one).
+  const hosts = Object.entries(hostTable ?? {}).map(([url, value]) => {
+    const at = `[host.${JSON.stringify(url)}]`;
+    if (!isTable(value)) fail(file, at, `must be a table, not ${describe(value)}`);
+    if (url === "") fail(file, at, "the host URL is empty");
+    return readEntry({ table: value, at, entryAt: at, url }, file, dir);
+  });
+  const url = server === "" ? undefined : server;
+  const serverEntry = readEntry({ table: top, at: "", entryAt: "server", url }, file, dir);
+  return { file, hosts, server: serverEntry };
+}
