@@ -17,6 +17,8 @@ export interface RegistryFlags {
   /** `USER:PASSWORD` (also from $OCICOMPAT_CREDS). */
   creds?: string;
   authfile?: string;
+  /** containerd host directories (repeatable --hosts-dir), as `ctr --hosts-dir` reads them. */
+  hostsDir?: string[];
   /** registries.conf to read instead of the machine's (also $CONTAINERS_REGISTRIES_CONF); false: none. */
   registriesConf?: string | false;
   /** The command's overall deadline (see deadline.ts); every registry command has one. */
@@ -79,6 +81,12 @@ export function addRegistryOptions(
     )
     .addOption(
       new Option("--no-registries-conf", "read no registries.conf: every reference as written"),
+    )
+    .addOption(
+      new Option(
+        "--hosts-dir <dir>",
+        "read registries through containerd's hosts.toml in DIR/HOST (as ctr --hosts-dir; repeatable)",
+      ).argParser((dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir]),
     );
   if (reads.http2 === true)
     command.addOption(
@@ -144,6 +152,7 @@ export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOpti
     ...(flags.certDir ? { certDir: flags.certDir } : {}),
     ...(flags.authfile ? { authFile: flags.authfile } : {}),
     ...(flags.registriesConf === undefined ? {} : { registriesConf: flags.registriesConf }),
+    ...(flags.hostsDir === undefined ? {} : { hostsDirs: flags.hostsDir }),
     onSourceWarning: (message: string) => process.stderr.write(`ocicompat: warning: ${message}\n`),
     ...(explicit ?? {}),
   };

@@ -27,6 +27,7 @@ import {
   type ReferrersMemo,
 } from "./cache/referrers-memo.js";
 import type {
+  HostDirConfig,
   LoadedRegistriesConf,
   ProxyEnvironment,
   RegistryClient,
@@ -79,6 +80,11 @@ export interface RegistryAccess {
   registriesConf?: string | false;
   /** A source that failed before another answered (a mirror that was down), for a warning. */
   onSourceWarning?: (message: string) => void;
+  /**
+   * containerd host directories (`ctr --hosts-dir`): a registry with a directory in one of them
+   * is read through its hosts.toml (mirrors, TLS) instead of registries.conf. Default: none.
+   */
+  hostsDirs?: readonly string[];
 }
 
 export interface OpenOptions extends RegistryAccess {
@@ -128,6 +134,22 @@ type RegistryModule = typeof RegistryBackend;
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
+}
+
+/**
+ * The scheme options: `plainHttp` as given; else, for a registries.conf `insecure` source, HTTPS
+ * with the fallback to plain HTTP that podman allows it.
+ */
+function plainHttpOf(
+  plainHttp: boolean | undefined,
+  insecureConf: boolean,
+): { plainHttp?: boolean; plainHttpFallback?: boolean } {
+  if (plainHttp !== undefined) return { plainHttp };
+  return insecureConf ? { plainHttpFallback: true } : {};
+}
+
+function certDirOf(certDir: string | undefined): { certDir?: string } {
+  return certDir === undefined || certDir === "" ? {} : { certDir };
 }
 
 function withSource(
@@ -235,7 +257,15 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
       );
     }));
 
-  // One client per host (or auth-file namespace) and TLS strictness; the store per repository.
+  // Each registry's containerd host directory, looked up once.
+  const hostDirs = new Map<string, HostDirConfig | undefined>();
+  const hostDirOf = (registry: RegistryModule, host: string): HostDirConfig | undefined => {
+    if (options.hostsDirs === undefined || options.hostsDirs.length === 0) return undefined;
+    if (!hostDirs.has(host)) hostDirs.set(host, registry.hostDirConfig(options.hostsDirs, host));
+    return hostDirs.get(host);
+  };
+
+  // One client per host (or auth-file namespace) and way of reaching it; the store per repository.
   const registryStore = async (
     registry: RegistryModule,
     source: RegistrySource,
@@ -245,7 +275,8 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
       options.credentials === undefined
         ? await authFiles().scope(source.registry, source.repository)
         : source.registry;
-    const key = source.insecure ? `${scope} insecure` : scope;
+    const how = source.connection;
+    const key = JSON.stringify([scope, source.insecure, how ?? null]);
     let client = clients.get(key);
     if (!client) {
       const fromFiles = authFiles().provider(
@@ -255,11 +286,13 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
         registry: source.registry,
         // Explicit credentials stay scoped to the registry as written: never sent to a mirror.
         credentials: options.credentials ?? credentialsFor(written, options, fromFiles),
-        ...(options.plainHttp === undefined ? {} : { plainHttp: options.plainHttp }),
+        ...plainHttpOf(options.plainHttp ?? how?.plainHttp, source.insecure && how === undefined),
         ...(options.insecure || source.insecure ? { insecure: true } : {}),
-        ...(source.insecure && options.plainHttp === undefined ? { plainHttpFallback: true } : {}),
         ...(options.caFile ? { caFile: options.caFile } : {}),
-        ...(options.certDir ? { certDir: options.certDir } : {}),
+        ...certDirOf(options.certDir ?? how?.certDir),
+        ...(how?.apiRoot === undefined ? {} : { apiRoot: how.apiRoot }),
+        ...(how?.query === undefined ? {} : { query: how.query }),
+        ...(how?.tlsFiles === undefined ? {} : { tlsFiles: how.tlsFiles }),
         ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
         ...(options.onRequest ? { onRequest: options.onRequest } : {}),
         ...(options.headersTimeoutMs === undefined
@@ -294,9 +327,12 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
           checkExplicitCredentials(ref.registry);
           // Loaded on first use too: layout and archive commands skip the HTTP and TLS stack.
           const registry = await import("./registry/index.js");
-          const sources = registry.registrySources(await registriesConf(registry), ref, {
-            pull: openOptions.pull === true,
-          });
+          const pull = openOptions.pull === true;
+          const hostDir = hostDirOf(registry, ref.registry);
+          const sources =
+            hostDir === undefined
+              ? registry.registrySources(await registriesConf(registry), ref, { pull })
+              : registry.hostDirSources(hostDir, ref, { pull });
           const target = ref.digest ?? ref.tag;
           const [only] = sources;
           if (only !== undefined && (sources.length === 1 || target === undefined)) {

@@ -28,6 +28,15 @@ export interface RegistryClientOptions {
    * or /etc/docker/certs.d, as podman and skopeo look it up (cert-dir.ts); false: none.
    */
   certDir?: string | false;
+  /**
+   * Where the distribution API lives on the host: "/v2" by default. A mirror may serve it under a
+   * prefix (containerd's hosts.toml); paths the client is given start with "/v2" either way.
+   */
+  apiRoot?: string;
+  /** Query parameters added to every API request (containerd's `ns`, naming a mirror's upstream). */
+  query?: Readonly<Record<string, string>>;
+  /** More TLS material from files: CAs, and client certificates (a key in the cert file if none). */
+  tlsFiles?: { cas: readonly string[]; clientCerts: readonly { cert: string; key?: string }[] };
   /** Where credentials come from; default: none (anonymous). */
   credentials?: CredentialProvider;
   /** Default: `ocicompat/VERSION`. */

@@ -39,12 +39,19 @@ import {
   isNotTlsEndpoint,
   isTrustFailure,
 } from "./network-errors.js";
-import { apiHostOf, headerOf, schemeOf, isPlainHttpToTls, isStreamBody, readText } from "./http.js";
+import {
+  apiHostOf,
+  headerOf,
+  isPlainHttpToTls,
+  isStreamBody,
+  readText,
+  registryUrl,
+  schemeOf,
+} from "./http.js";
 import { clientConnectors } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
-import { proxyEnvironment, proxySettings } from "./proxy-env.js";
-import { proxyError, proxyTransport, type ProxyTransport } from "./proxy-transport.js";
+import { clientProxyTransport, proxyError, type ProxyTransport } from "./proxy-transport.js";
 import { enableSystemTrust, systemTrustEnabled } from "./system-ca.js";
 import { Agent } from "./undici-agent.js";
 import { backoffDelay, mayRetry, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
@@ -84,6 +91,8 @@ export class RegistryClient {
   /** Per repository: whether the referrers API answered (true) or is missing (false). */
   readonly referrersApi = new Map<string, boolean>();
   private readonly apiHost: string;
+  private readonly apiRoot: string | undefined;
+  private readonly query: Readonly<Record<string, string>> | undefined;
   private scheme: "http" | "https";
   /** The one change of scheme this client may still make (schemeOf). */
   private switchTo: "http" | "https" | undefined;
@@ -102,6 +111,8 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     this.apiHost = apiHostOf(options.registry);
+    this.apiRoot = options.apiRoot;
+    this.query = options.query;
     ({ scheme: this.scheme, switchTo: this.switchTo } = schemeOf(options));
     this.retryPolicy = retryPolicy(options.retry);
     this.userAgent = options.userAgent ?? `ocicompat/${VERSION}`;
@@ -110,18 +121,7 @@ export class RegistryClient {
     this.bodyTimeout = options.bodyTimeoutMs ?? 60_000;
     this.maxRedirects = options.maxRedirects ?? 5;
     const connector = clientConnectors(options);
-    const proxies =
-      options.proxy === false
-        ? undefined
-        : proxySettings(options.proxy ?? proxyEnvironment(process.env));
-    this.proxy =
-      proxies === undefined
-        ? undefined
-        : proxyTransport(proxies, {
-            endpoint: connector(options.http2 === true),
-            proxyEndpoint: connector(false),
-            connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-          });
+    this.proxy = clientProxyTransport(options, connector);
     this.agent = new Agent({
       connect: this.proxy?.connect ?? connector(options.http2 === true),
       headersTimeout: this.headersTimeout,
@@ -296,7 +296,7 @@ export class RegistryClient {
 
   /** Absolute URL for a request path or Location. */
   resolve(url: string): URL {
-    return new URL(url, `${this.baseUrl}/`);
+    return registryUrl(this.baseUrl, url, this.apiRoot, this.query);
   }
 
   private async attempt(

@@ -61,11 +61,14 @@ function tlsOptionsOf(options: RegistryClientOptions, http2: boolean): BuildConn
   };
 }
 
-/** --ca-file's certificates and the registry's certs.d material; undefined when neither has any. */
+/**
+ * --ca-file's certificates, the registry's certs.d material and the files a hosts.toml names;
+ * undefined when none has any.
+ */
 function tlsMaterialOf(options: RegistryClientOptions): TlsMaterial | undefined {
   const material: TlsMaterial = { cas: [], clientCerts: [], sources: [] };
   if (options.caFile !== undefined) {
-    material.cas.push(readCaFile(options.caFile));
+    material.cas.push(readTlsFile(options.caFile, "CA file"));
     material.sources.push(options.caFile);
   }
   if (options.certDir !== false) {
@@ -79,15 +82,27 @@ function tlsMaterialOf(options: RegistryClientOptions): TlsMaterial | undefined 
       material.sources.push(found.dir);
     }
   }
+  for (const file of options.tlsFiles?.cas ?? []) {
+    material.cas.push(readTlsFile(file, "CA file"));
+    material.sources.push(file);
+  }
+  for (const { cert, key } of options.tlsFiles?.clientCerts ?? []) {
+    const certText = readTlsFile(cert, "client certificate");
+    material.clientCerts.push({
+      cert: certText,
+      key: key === undefined ? certText : readTlsFile(key, "client key"),
+    });
+    material.sources.push(cert);
+  }
   return material.sources.length === 0 ? undefined : material;
 }
 
-function readCaFile(caFile: string): string {
+function readTlsFile(file: string, what: string): string {
   try {
-    return readFileSync(caFile, "utf8");
+    return readFileSync(file, "utf8");
   } catch (err) {
-    throw new OcicompatError("IO", `cannot read the CA file ${caFile}: ${(err as Error).message}`, {
-      subject: caFile,
+    throw new OcicompatError("IO", `cannot read the ${what} ${file}: ${(err as Error).message}`, {
+      subject: file,
       cause: err,
     });
   }

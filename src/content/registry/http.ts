@@ -111,6 +111,26 @@ export function schemeOf(options: {
   return { scheme, switchTo: options.plainHttpFallback === true ? "http" : undefined };
 }
 
+/**
+ * The URL of `path` (an API path, "/v2/...", or any other path or absolute URL, such as an
+ * upload Location) on `base`: API paths move under `apiRoot` and carry `query`.
+ */
+export function registryUrl(
+  base: string,
+  path: string,
+  apiRoot = "/v2",
+  query?: Readonly<Record<string, string>>,
+): URL {
+  const isApiPath = path === "/v2" || path.startsWith("/v2/");
+  const moved =
+    isApiPath && apiRoot !== "/v2" ? `${apiRoot.replace(/\/$/, "")}${path.slice(3)}` : path;
+  const url = new URL(moved, `${base}/`);
+  if (isApiPath && query !== undefined) {
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  }
+  return url;
+}
+
 /** Docker Hub's API lives on another host than its name. */
 export function apiHostOf(registry: string): string {
   const host = registry.toLowerCase();

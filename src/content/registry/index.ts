@@ -43,3 +43,5 @@ export {
   type FailedSource,
   type RegistrySource,
 } from "./sources.js";
+export { hostDirConfig, type HostDirConfig } from "./hosts-dir.js";
+export { hostDirSources } from "./hosts-sources.js";

@@ -15,7 +15,14 @@ import { OcicompatError } from "../../oci/errors.js";
 import { RegistryError } from "./errors.js";
 import { networkReason } from "./network-errors.js";
 import { isStreamBody } from "./http.js";
-import { proxyFor, type Proxy, type ProxySettings } from "./proxy-env.js";
+import {
+  proxyEnvironment,
+  proxyFor,
+  proxySettings,
+  type Proxy,
+  type ProxyEnvironment,
+  type ProxySettings,
+} from "./proxy-env.js";
 import { Pool } from "./undici-agent.js";
 
 type Connector = buildConnector.connector;
@@ -55,6 +62,24 @@ export interface ProxyTransportOptions {
   proxyEndpoint: Connector;
   /** The wait for a proxy's answer to CONNECT. */
   connectTimeoutMs: number;
+}
+
+/**
+ * The transport for the proxies a client is given (`proxy`), or those the environment names;
+ * undefined when nothing is proxied. `connector` makes connections with or without HTTP/2.
+ */
+export function clientProxyTransport(
+  options: { proxy?: ProxyEnvironment | false; http2?: boolean; connectTimeoutMs?: number },
+  connector: (http2: boolean) => Connector,
+): ProxyTransport | undefined {
+  if (options.proxy === false) return undefined;
+  const settings = proxySettings(options.proxy ?? proxyEnvironment(process.env));
+  if (settings === undefined) return undefined;
+  return proxyTransport(settings, {
+    endpoint: connector(options.http2 === true),
+    proxyEndpoint: connector(false),
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+  });
 }
 
 export function proxyTransport(

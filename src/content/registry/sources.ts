@@ -27,6 +27,19 @@ export interface RegistrySource {
   mirror: boolean;
   /** Why the source may not be used: it is blocked (an error naming the entry and the files). */
   blocked?: OcicompatError;
+  /** A containerd host directory's settings (hosts-sources.ts); unset: the client's defaults. */
+  connection?: SourceConnection;
+}
+
+/** How to reach a source that a containerd hosts.toml describes. */
+export interface SourceConnection {
+  /** true: HTTP; false: HTTPS; unset: the usual rule (loopback hosts speak HTTP). */
+  plainHttp?: boolean;
+  apiRoot?: string;
+  query?: Record<string, string>;
+  tlsFiles?: { cas: string[]; clientCerts: { cert: string; key?: string }[] };
+  /** A directory of Docker-style certificate files, used as --cert-dir is. */
+  certDir?: string;
 }
 
 /**
