@@ -13,6 +13,7 @@ import {
   isLoopbackRegistry,
   nextLink,
   withQueryParam,
+  registryUrl,
 } from "../../../src/content/registry/http.js";
 import {
   backoffDelay,
@@ -208,5 +209,40 @@ describe("registry errors", () => {
     });
     assert.equal(err.url, "https://s3.example/b/o?sig=…");
     assert.equal(err.temporary, true);
+  });
+});
+
+describe("API paths on a mirror (containerd's hosts.toml)", () => {
+  const base = "https://mirror.example";
+  test("API paths move under the API root and carry the query; other URLs are left alone", () => {
+    const ns = { ns: "registry.example:5000" };
+    assert.equal(
+      registryUrl(base, "/v2/team/app/manifests/v1", "/prefix/v2", ns).href,
+      "https://mirror.example/prefix/v2/team/app/manifests/v1?ns=registry.example%3A5000",
+    );
+    assert.equal(
+      registryUrl(base, "/v2/team/app/tags/list?n=2&last=a", "/root", ns).href,
+      "https://mirror.example/root/team/app/tags/list?n=2&last=a&ns=registry.example%3A5000",
+    );
+    assert.equal(
+      registryUrl(base, "/v2/", "", ns).href,
+      "https://mirror.example/?ns=registry.example%3A5000",
+    );
+    // An upload Location or a redirect is the server's own URL: neither moved nor extended.
+    assert.equal(
+      registryUrl(base, "/uploads/abc?_state=x", "/prefix/v2", ns).href,
+      "https://mirror.example/uploads/abc?_state=x",
+    );
+    assert.equal(
+      registryUrl(base, "https://storage.example/blob?sig=1", "/prefix/v2", ns).href,
+      "https://storage.example/blob?sig=1",
+    );
+  });
+
+  test("without an API root or query, paths are as given", () => {
+    assert.equal(
+      registryUrl(base, "/v2/team/app/blobs/sha256:ab").href,
+      `${base}/v2/team/app/blobs/sha256:ab`,
+    );
   });
 });
