@@ -5,85 +5,42 @@
 // linux/amd64 entry; through the mirror it takes what `ocicompat select` chooses for the node.
 // If this machine cannot run the containerd daemon, the tests say which call failed and skip.
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { createStoreOpener } from "../../../src/content/open.js";
 import { selectImage } from "../../../src/ops/select.js";
 import { tempDir } from "../../content/layout-support.js";
+import {
+  skipWithoutContainerd,
+  startContainerd,
+  type Containerd,
+} from "../../support/containerd.js";
 import { startRegistry, type TestRegistry } from "../../support/registry.js";
 import { pushToRegistry } from "../select-support.js";
 import { catalog, levelsImage, mirrorFor, profile, type TestMirror } from "./support.js";
 
-// Asynchronous: the mirror runs in this process, so a synchronous spawn would starve it.
-const exec = promisify(execFile);
 const image = levelsImage("containerd");
 const NAMESPACE = "ocicompat-test";
 let registry: TestRegistry;
 let work: ReturnType<typeof tempDir>;
-let daemon: ChildProcess | undefined;
-let socket = "";
+let containerd: Containerd | undefined;
 /** Why the daemon could not run here: the call that failed and its message. */
 let cannotRun: string | undefined;
 let run = 0;
-
-async function startContainerd(dir: string): Promise<void> {
-  socket = join(dir, "containerd.sock");
-  const config = join(dir, "config.toml");
-  writeFileSync(
-    config,
-    [
-      "version = 2",
-      `root = "${join(dir, "root")}"`,
-      `state = "${join(dir, "state")}"`,
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.overlayfs"]',
-      "[grpc]",
-      `  address = "${socket}"`,
-      "[ttrpc]",
-      `  address = "${join(dir, "ttrpc.sock")}"`,
-      "",
-    ].join("\n"),
-  );
-  let log = "";
-  daemon = spawn("containerd", ["--config", config], { stdio: ["ignore", "ignore", "pipe"] });
-  daemon.stderr?.on("data", (d: Buffer) => {
-    log = (log + d.toString()).slice(-2000);
-  });
-  const deadline = Date.now() + 20_000;
-  let last = "";
-  while (Date.now() < deadline) {
-    if (daemon.exitCode !== null) {
-      throw new Error(`\`containerd --config\` exited with ${daemon.exitCode}: ${log}`);
-    }
-    try {
-      await exec("ctr", ["--address", socket, "version"], { timeout: 5000 });
-      return;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`\`ctr version\` never reached the daemon: ${last}; containerd said: ${log}`);
-}
 
 before(async () => {
   registry = await startRegistry();
   await pushToRegistry(registry.host, "team/app", image.blobs, image.index.desc, "1.0");
   work = tempDir("ocicompat-ctrd-");
   try {
-    await startContainerd(work.path);
+    containerd = await startContainerd(work.path);
   } catch (err) {
     cannotRun = (err as Error).message;
   }
 });
 after(async () => {
-  if (daemon?.pid !== undefined && daemon.exitCode === null) {
-    const exited = new Promise((r) => daemon?.once("exit", r));
-    daemon.kill("SIGTERM");
-    await exited;
-  }
+  await containerd?.stop();
   await registry?.stop();
   work?.remove();
 });
@@ -104,13 +61,11 @@ async function ctrPull(mirror: string | undefined): Promise<Pulled> {
     lines.push(`[host."http://${mirror}"]`, '  capabilities = ["pull", "resolve"]');
   }
   writeFileSync(join(hostsDir, registry.host, "hosts.toml"), `${lines.join("\n")}\n`);
-  const ctr = ["--address", socket, "--namespace", `${NAMESPACE}-${run}`];
+  const daemon = containerd!;
+  const namespace = `${NAMESPACE}-${run}`;
   const ref = `${registry.host}/team/app:1.0`;
-  const options = { timeout: 120_000, encoding: "utf8" as const };
-  await exec(
-    "ctr",
+  await daemon.ctr(
     [
-      ...ctr,
       "images",
       "pull",
       "--hosts-dir",
@@ -121,23 +76,17 @@ async function ctrPull(mirror: string | undefined): Promise<Pulled> {
       "native",
       ref,
     ],
-    options,
+    { namespace },
   );
-  const listed = await exec("ctr", [...ctr, "images", "ls"], options);
-  const row = listed.stdout.split("\n").find((l) => l.startsWith(`${ref} `));
-  const target = /sha256:[0-9a-f]{64}/.exec(row ?? "")?.[0] ?? "";
-  const content = await exec("ctr", [...ctr, "content", "ls", "-q"], options);
+  const target = await daemon.target(namespace, ref);
+  const content = await daemon.ctr(["content", "ls", "-q"], { namespace });
   return { target, content: new Set(content.stdout.split("\n").filter(Boolean)) };
 }
 
 const configOf = (variant: { blobs: { desc: { digest: string } }[] }): string =>
   variant.blobs[0]?.desc.digest ?? "";
 
-function skipIfNoDaemon(t: TestContext): boolean {
-  if (cannotRun === undefined) return false;
-  t.skip(`this machine cannot run the containerd daemon: ${cannotRun}`);
-  return true;
-}
+const skipIfNoDaemon = (t: TestContext): boolean => skipWithoutContainerd(t, cannotRun);
 
 describe("containerd (Debian's package) through the mirror", () => {
   let v3Mirror: TestMirror;
