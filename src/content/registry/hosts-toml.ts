@@ -12,8 +12,14 @@
 // * Hosts written as dotted keys or inline tables count, in file order; containerd only uses hosts
 //   that have a `[host."…"]` table header.
 import { posix } from "node:path";
-import { parse, TomlDate, TomlError } from "smol-toml";
-import { OcicompatError, type ErrorCode } from "../../oci/errors.js";
+import {
+  describeTomlValue,
+  isTomlTable,
+  parseTomlFile,
+  tomlFail,
+  tomlKey,
+  type TomlTable,
+} from "./toml.js";
 
 export type HostCapability = "pull" | "resolve" | "push" | "referrers";
 
@@ -47,64 +53,21 @@ export interface HostsToml {
 /** In the order ocicompat keeps them, whatever order the file lists them in. */
 export const HOST_CAPABILITIES = ["pull", "resolve", "push", "referrers"] as const;
 
-type Table = Record<string, unknown>;
-
-function fail(file: string, at: string, message: string, code: ErrorCode = "USAGE"): never {
-  const where = at === "" ? "" : `${at}: `;
-  throw new OcicompatError(code, `${file}: ${where}${message}`, { subject: file });
-}
+type Table = TomlTable;
 
 function absolute(path: string, dir: string): string {
   return posix.isAbsolute(path) ? path : posix.join(dir, path);
 }
 
-function isTable(value: unknown): value is Table {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof TomlDate)
-  );
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (typeof value === "boolean") return `the boolean ${String(value)}`;
-  if (typeof value === "number" || typeof value === "bigint") return `the number ${value}`;
-  if (value instanceof TomlDate) return `the date ${value.toISOString()}`;
-  if (Array.isArray(value)) return "an array";
-  return "a table";
-}
-
-function parseToml(text: string, file: string): Table {
-  try {
-    return parse(text);
-  } catch (err) {
-    if (err instanceof TomlError) {
-      const first = err.message.split("\n", 1)[0] ?? "";
-      fail(file, "", `line ${err.line}:${err.column}: ${first}`);
-    }
-    fail(file, "", `not valid TOML: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
 /** Reads one table's keys, typed; `at` names the table in messages ("" for the top level). */
 function reader(table: Table, file: string, at: string) {
-  // go-toml v2, which containerd decodes with, matches struct fields case-insensitively when no
-  // key matches exactly: `Skip_Verify = true` counts there, so it must here too.
-  const get = (key: string): unknown => {
-    const names = Object.keys(table).filter((k) => k.toLowerCase() === key);
-    if (names.length > 1) {
-      fail(file, at, `${key} is set more than once (as ${names.map((n) => `"${n}"`).join(", ")})`);
-    }
-    return names[0] === undefined ? undefined : table[names[0]];
-  };
+  const get = (key: string): unknown => tomlKey(table, key, file, at);
   const wrong = (key: string, want: string, value: unknown): never =>
-    fail(file, at, `${key} must be ${want}, not ${describe(value)}`);
+    tomlFail(file, at, `${key} must be ${want}, not ${describeTomlValue(value)}`);
   return {
     get,
     wrong,
-    fail: (message: string): never => fail(file, at, message),
+    fail: (message: string): never => tomlFail(file, at, message),
     bool(key: string): boolean | undefined {
       const value = get(key);
       if (value === undefined || typeof value === "boolean") return value;
@@ -143,7 +106,7 @@ function apiRootOf(path: string, overridePath: boolean): string {
 }
 
 function parseServerUrl(raw: string, overridePath: boolean, file: string, at: string) {
-  const bad = (why: string): never => fail(file, at, `${JSON.stringify(raw)}${why}`);
+  const bad = (why: string): never => tomlFail(file, at, `${JSON.stringify(raw)}${why}`);
   const shape = URL_SHAPE.exec(raw.startsWith("http") ? raw : `https://${raw}`);
   if (shape === null) return bad(" is not a URL");
   const [, rawScheme = "", host = "", rawPath = ""] = shape;
@@ -183,7 +146,7 @@ function readClient(r: Reader, dir: string): HostsTomlHost["clientCerts"] {
       const [cert, key] = item as [string, string];
       return key === "" ? { cert: abs(cert) } : { cert: abs(cert), key: abs(key) };
     }
-    const what = `${describe(item)}${Array.isArray(item) ? ` of ${item.length}` : ""}`;
+    const what = `${describeTomlValue(item)}${Array.isArray(item) ? ` of ${item.length}` : ""}`;
     return r.fail(`client[${index}] must be a file name or a [cert, key] pair, not ${what}`);
   });
 }
@@ -202,11 +165,11 @@ function readEntry({ table, at, entryAt, url }: Entry, file: string, dir: string
   // Only the type is checked: ocicompat's own connect timeout applies to every host.
   r.string("dial_timeout");
   const header = r.get("header");
-  if (header !== undefined && !isTable(header)) return r.wrong("header", "a table", header);
+  if (header !== undefined && !isTomlTable(header)) return r.wrong("header", "a table", header);
   if (header !== undefined && Object.keys(header).length > 0) {
     const why = "it would send these headers to the host";
     const message = `[header] is not supported by ocicompat yet (${why}); remove it or use containerd's own tools for this host`;
-    fail(file, at, message, "UNSUPPORTED");
+    tomlFail(file, at, message, "UNSUPPORTED");
   }
   // With no `server`, containerd's ConfigureHosts makes this entry the registry itself at "/v2"
   // with every capability, whatever override_path and capabilities say; TLS settings stay.
@@ -226,20 +189,24 @@ function readEntry({ table, at, entryAt, url }: Entry, file: string, dir: string
 
 /** `dir` is the directory holding the file (relative paths in it are relative to that directory). */
 export function parseHostsToml(text: string, file: string, dir: string): HostsToml {
-  const top = parseToml(text, file);
+  const top = parseTomlFile(text, file);
   const server = reader(top, file, "").string("server");
   // containerd orders hosts by their `[host."…"]` headers and looks them up in `host` exactly:
   // a `Host` table never becomes a host there, so it is an unknown key here.
   const hostTable = top["host"];
-  if (hostTable !== undefined && !isTable(hostTable)) {
-    fail(file, "", `host must be a table of [host."URL"] tables, not ${describe(hostTable)}`);
+  if (hostTable !== undefined && !isTomlTable(hostTable)) {
+    tomlFail(
+      file,
+      "",
+      `host must be a table of [host."URL"] tables, not ${describeTomlValue(hostTable)}`,
+    );
   }
   // smol-toml keeps keys in the order they are first written, which is the headers' file order
   // (integer-like keys aside, which JavaScript lists first; no URL looks like one).
   const hosts = Object.entries(hostTable ?? {}).map(([url, value]) => {
     const at = `[host.${JSON.stringify(url)}]`;
-    if (!isTable(value)) fail(file, at, `must be a table, not ${describe(value)}`);
-    if (url === "") fail(file, at, "the host URL is empty");
+    if (!isTomlTable(value)) tomlFail(file, at, `must be a table, not ${describeTomlValue(value)}`);
+    if (url === "") tomlFail(file, at, "the host URL is empty");
     return readEntry({ table: value, at, entryAt: at, url }, file, dir);
   });
   const url = server === "" ? undefined : server;

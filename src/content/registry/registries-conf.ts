@@ -9,9 +9,15 @@
 //   ocicompat only takes fully qualified names.
 // * Two spellings of one key in one table (`location` and `Location`) are an error; Go's decoder
 //   takes either, whichever its map iteration meets last.
-import { parse, TomlDate, TomlError } from "smol-toml";
-import { OcicompatError } from "../../oci/errors.js";
 import { definesNoRegistries } from "./registries-conf-scan.js";
+import {
+  describeTomlValue,
+  isTomlTable,
+  parseTomlFile,
+  tomlFail,
+  tomlKey,
+  type TomlTable,
+} from "./toml.js";
 
 export type PullFromMirror = "all" | "digest-only" | "tag-only";
 
@@ -40,7 +46,7 @@ export interface RegistriesConf {
 
 const PULL_FROM_MIRROR: readonly string[] = ["all", "digest-only", "tag-only"];
 
-type Table = Record<string, unknown>;
+type Table = TomlTable;
 
 /** One endpoint as written, before normalisation; `at` names it in messages. */
 interface RawEndpoint {
@@ -57,42 +63,11 @@ interface RawEntry extends RawEndpoint {
   mirrors: RawEndpoint[];
 }
 
-function fail(file: string, at: string, message: string): never {
-  const where = at === "" ? "" : `${at}: `;
-  throw new OcicompatError("USAGE", `${file}: ${where}${message}`, { subject: file });
-}
-
-function isTable(value: unknown): value is Table {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    !(value instanceof TomlDate)
-  );
-}
-
-function describe(value: unknown): string {
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (typeof value === "boolean") return `the boolean ${String(value)}`;
-  if (typeof value === "number" || typeof value === "bigint") return `the number ${value}`;
-  if (value instanceof TomlDate) return `the date ${value.toISOString()}`;
-  if (Array.isArray(value)) return "an array";
-  return "a table";
-}
-
 /** Reads the keys of one TOML table, typed, and names what is wrong when a type is. */
 function reader(table: Table, file: string, at: string) {
-  // BurntSushi/toml, which containers/image decodes with, falls back to a case-insensitive match
-  // when no key matches a field exactly: `Blocked = true` blocks there, so it must here too.
-  const get = (key: string): unknown => {
-    const names = Object.keys(table).filter((k) => k.toLowerCase() === key);
-    if (names.length > 1) {
-      fail(file, at, `${key} is set more than once (as ${names.map((n) => `"${n}"`).join(", ")})`);
-    }
-    return names[0] === undefined ? undefined : table[names[0]];
-  };
+  const get = (key: string): unknown => tomlKey(table, key, file, at);
   const wrong = (key: string, want: string, value: unknown): never =>
-    fail(file, at, `${key} must be ${want}, not ${describe(value)}`);
+    tomlFail(file, at, `${key} must be ${want}, not ${describeTomlValue(value)}`);
   return {
     has: (key: string): boolean => get(key) !== undefined,
     string(key: string): string {
@@ -115,28 +90,16 @@ function reader(table: Table, file: string, at: string) {
     },
     table(key: string): Table | undefined {
       const value = get(key);
-      if (value !== undefined && !isTable(value)) wrong(key, "a table", value);
+      if (value !== undefined && !isTomlTable(value)) wrong(key, "a table", value);
       return value as Table | undefined;
     },
     tables(key: string, want: string): Table[] | undefined {
       const value = get(key);
       if (value === undefined) return undefined;
-      if (!Array.isArray(value) || !value.every(isTable)) wrong(key, want, value);
+      if (!Array.isArray(value) || !value.every(isTomlTable)) wrong(key, want, value);
       return value as Table[];
     },
   };
-}
-
-function parseToml(text: string, file: string): Table {
-  try {
-    return parse(text);
-  } catch (err) {
-    if (err instanceof TomlError) {
-      const first = err.message.split("\n", 1)[0] ?? "";
-      fail(file, "", `line ${err.line}:${err.column}: ${first}`);
-    }
-    fail(file, "", `not valid TOML: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 function registryLabel(index: number, prefix: string, location: string): string {
@@ -225,7 +188,7 @@ function convertV1(lists: Map<string, string[]>, file: string): RawEntry[] {
 function parseLocation(value: string, key: string, file: string, at: string): string {
   const trimmed = value.replace(/\/+$/, "");
   if (trimmed.startsWith("http://") || trimmed.startsWith("https://")) {
-    fail(
+    tomlFail(
       file,
       at,
       `${key} ${JSON.stringify(value)} must not have a URI scheme (URI schemes are not supported; write host[:port][/path])`,
@@ -239,13 +202,13 @@ function normalise(raw: RawEntry, file: string): RegistryEntry {
   const location = parseLocation(raw.location, "location", file, at);
   let prefix: string;
   if (raw.prefix === "") {
-    if (location === "") fail(file, at, "neither prefix nor location is set");
+    if (location === "") tomlFail(file, at, "neither prefix nor location is set");
     prefix = location;
   } else {
     prefix = parseLocation(raw.prefix, "prefix", file, at);
     // Only a wildcard prefix may go without a location: its names are pulled as they are.
     if (!prefix.startsWith("*.") && location === "") {
-      fail(
+      tomlFail(
         file,
         at,
         `location is not set, which only a wildcard prefix ("*.example.com") allows, and prefix ${JSON.stringify(prefix)} is not one`,
@@ -253,20 +216,24 @@ function normalise(raw: RawEntry, file: string): RegistryEntry {
     }
   }
   if (prefix.startsWith("*.") && /[/@:]/.test(prefix)) {
-    fail(
+    tomlFail(
       file,
       at,
       `wildcard prefix ${JSON.stringify(prefix)} must be "*.example.com": no "/", "@" or ":"`,
     );
   }
   if (raw.pullFromMirror !== "") {
-    fail(file, at, "pull-from-mirror is for [[registry.mirror]] entries, not the registry itself");
+    tomlFail(
+      file,
+      at,
+      "pull-from-mirror is for [[registry.mirror]] entries, not the registry itself",
+    );
   }
   const mirrors = raw.mirrors.map((mirror): RegistryEndpoint => {
     const mirrorLocation = parseLocation(mirror.location, "location", file, mirror.at);
-    if (mirrorLocation === "") fail(file, mirror.at, "location is not set");
+    if (mirrorLocation === "") tomlFail(file, mirror.at, "location is not set");
     if (raw.mirrorByDigestOnly && mirror.pullFromMirror !== "") {
-      fail(
+      tomlFail(
         file,
         mirror.at,
         "pull-from-mirror cannot be set when the registry sets mirror-by-digest-only = true",
@@ -275,7 +242,7 @@ function normalise(raw: RawEntry, file: string): RegistryEntry {
     const endpoint: RegistryEndpoint = { location: mirrorLocation, insecure: mirror.insecure };
     if (mirror.pullFromMirror !== "") {
       if (!PULL_FROM_MIRROR.includes(mirror.pullFromMirror)) {
-        fail(
+        tomlFail(
           file,
           mirror.at,
           `pull-from-mirror ${JSON.stringify(mirror.pullFromMirror)} is not one of "all", "digest-only", "tag-only"`,
@@ -313,7 +280,7 @@ function checkConflicts(entries: RegistryEntry[], raws: RawEntry[], file: string
     for (const setting of ["insecure", "blocked"] as const) {
       if (first[setting] !== entry[setting]) {
         const firstAt = (raws[firstIndex] as RawEntry).at;
-        fail(
+        tomlFail(
           file,
           (raws[index] as RawEntry).at,
           `registry ${JSON.stringify(key)} is defined multiple times with conflicting '${setting}' setting (${setting} = ${entry[setting]} here, ${first[setting]} in ${firstAt})`,
@@ -336,7 +303,7 @@ export function parseRegistriesConf(
 ): RegistriesConf {
   // Debian's registries.conf (all comments) and podman's shortnames.conf define no registry.
   if (definesNoRegistries(text)) return { registries: [] };
-  const top = reader(parseToml(text, file), file, "");
+  const top = reader(parseTomlFile(text, file), file, "");
   const registryTables = top.tables("registry", "an array of tables ([[registry]])");
   // Read for their types only: a value Go could not decode fails the whole file there.
   top.strings("unqualified-search-registries");
@@ -346,7 +313,11 @@ export function parseRegistriesConf(
   const aliases = top.table("aliases");
   for (const [name, value] of Object.entries(aliases ?? {})) {
     if (typeof value !== "string") {
-      fail(file, "[aliases]", `${JSON.stringify(name)} must be a string, not ${describe(value)}`);
+      tomlFail(
+        file,
+        "[aliases]",
+        `${JSON.stringify(name)} must be a string, not ${describeTomlValue(value)}`,
+      );
     }
   }
 
@@ -355,7 +326,11 @@ export function parseRegistriesConf(
   if (v1.size > 0) {
     const v1Keys = [...v1.keys()].map((name) => `[registries.${name}]`).join(", ");
     if (options?.dropIn === true) {
-      fail(file, "", `a registries.conf.d drop-in must use the v2 format, but sets ${v1Keys} (v1)`);
+      tomlFail(
+        file,
+        "",
+        `a registries.conf.d drop-in must use the v2 format, but sets ${v1Keys} (v1)`,
+      );
     }
     // Go's "is it set" test: an empty string is unset, a present array or table is set.
     const v2Keys = [
@@ -366,7 +341,7 @@ export function parseRegistriesConf(
       ...(layerStoreHelper === "" ? [] : ["additional-layer-store-auth-helper"]),
     ];
     if (v2Keys.length > 0) {
-      fail(
+      tomlFail(
         file,
         "",
         `mixing v1 (${v1Keys}) and v2 (${v2Keys.join(", ")}) keys is not supported; use the v2 format only`,
