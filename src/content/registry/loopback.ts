@@ -4,7 +4,7 @@
 // (proxy-env.ts). Names are not resolved: only what is written counts.
 import { BlockList, isIP } from "node:net";
 
-/** Made for the rare IPv6 spellings only: loading it costs ~4 ms of a short command. */
+/** Made for the rare IPv6 spellings only: a short command need not build it. */
 let loopbackV6: BlockList | undefined;
 
 /** `host` without port or brackets, in any case. */
