@@ -12,6 +12,9 @@
 // skopeo; the built CLI and skopeo), latency-pair (a small copy against skopeo over HTTPS with
 // 0, 2, 10 and 20 ms of round-trip time added, and a warm select beside skopeo inspect --raw;
 // the built CLI and skopeo).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { printTable, type Measurement } from "./harness.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
@@ -52,9 +55,23 @@ const suites: [string, Suite][] = [
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];
+// The CLI keeps V8's compiled code in a cache that grows with every kind of run it sees, and what
+// it holds changes a short command's time by a few ms. Each suite gets an empty cache of its own,
+// which its warm-up runs fill, so figures compare across builds and sessions. A cache directory
+// set by the caller (or "" for none) is kept.
+const ownCodeCache = process.env["OCICOMPAT_CODE_CACHE_DIR"] === undefined;
 for (const [name, suite] of suites) {
   if (only.length > 0 && !only.includes(name)) continue;
-  rows.push(...(await suite()));
+  const codeCache = ownCodeCache ? mkdtempSync(join(tmpdir(), "ocicompat-bench-code-")) : undefined;
+  if (codeCache !== undefined) process.env["OCICOMPAT_CODE_CACHE_DIR"] = codeCache;
+  try {
+    rows.push(...(await suite()));
+  } finally {
+    if (codeCache !== undefined) {
+      delete process.env["OCICOMPAT_CODE_CACHE_DIR"];
+      rmSync(codeCache, { recursive: true, force: true });
+    }
+  }
 }
 console.log(`ocicompat bench, node ${process.version}, ${new Date().toISOString()}`);
 printTable(rows);
