@@ -293,6 +293,7 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
         ...(how?.apiRoot === undefined ? {} : { apiRoot: how.apiRoot }),
         ...(how?.query === undefined ? {} : { query: how.query }),
         ...(how?.tlsFiles === undefined ? {} : { tlsFiles: how.tlsFiles }),
+        ...(how?.headers === undefined ? {} : { headers: how.headers }),
         ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
         ...(options.onRequest ? { onRequest: options.onRequest } : {}),
         ...(options.headersTimeoutMs === undefined

@@ -255,7 +255,7 @@ describe("TLS from a host directory", () => {
     }
   });
 
-  test("a hosts directory that does not exist, and a [header] table, are refused by name", async () => {
+  test("a hosts directory that does not exist is refused by name", async () => {
     const missing = join(work.path, "no-such-dir");
     const { opener } = openerOn(missing);
     await assert.rejects(
@@ -263,14 +263,66 @@ describe("TLS from a host directory", () => {
       (err: unknown) => isOcicompatError(err) && err.code === "IO" && err.message.includes(missing),
     );
     await opener.close();
-    const root = hostsDir({
-      [`${dirName(primary.host)}/hosts.toml`]: `[host."http://${mirror.host}"]\n  [host."http://${mirror.host}".header]\n    x-token = "secret"\n`,
+  });
+});
+
+describe("[header] (in-test servers: a front that redirects blobs to a storage host)", () => {
+  test("configured headers go with every request to the host, never to a redirect target", async () => {
+    const seen: { front: (string | undefined)[]; storage: (string | undefined)[] } = {
+      front: [],
+      storage: [],
+    };
+    const token = (req: { headers: Record<string, unknown> }) =>
+      req.headers["x-site-token"] as string | undefined;
+    const storage = await startServer(async (req, res) => {
+      seen.storage.push(token(req));
+      const answer = await fetch(`${mirror.url}/v2/team/app/blobs/${(req.url ?? "").slice(6)}`);
+      res.writeHead(answer.status);
+      res.end(Buffer.from(await answer.arrayBuffer()));
     });
-    const withHeader = openerOn(root);
-    await assert.rejects(
-      withHeader.opener.open(parseReference(`${primary.host}/team/app:v1`), { pull: true }),
-      (err: unknown) => isOcicompatError(err) && err.code === "UNSUPPORTED",
-    );
-    await withHeader.opener.close();
+    const front = await startServer(async (req, res, body) => {
+      seen.front.push(token(req));
+      const path = req.url ?? "";
+      const blob = /^\/v2\/team\/app\/blobs\/(sha256:[0-9a-f]+)/.exec(path);
+      if (blob && req.method === "GET") {
+        res.writeHead(307, { location: `${storage.url}/blob/${blob[1]}` });
+        res.end();
+        return;
+      }
+      const answer = await fetch(`${mirror.url}${path}`, {
+        method: req.method ?? "GET",
+        headers: { accept: String(req.headers.accept ?? "*/*") },
+        ...(body.length > 0 ? { body } : {}),
+      });
+      const headers: Record<string, string> = {};
+      answer.headers.forEach((value, key) => (headers[key] = value));
+      res.writeHead(answer.status, headers);
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+    const root = hostsDir({
+      [`${dirName(primary.host)}/hosts.toml`]: `[host."http://${front.host}"]
+  capabilities = ["pull", "resolve"]
+  [host."http://${front.host}".header]
+    x-site-token = "s3cret"
+`,
+    });
+    const { opener } = openerOn(root);
+    try {
+      const opened = await opener.open(parseReference(`${primary.host}/team/app:v1`), {
+        pull: true,
+      });
+      assert.equal((await opened.store.resolve("v1")).digest, amd.manifest.desc.digest);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of await opened.store.fetch(amd.config.desc)) chunks.push(chunk);
+      assert.deepEqual(Buffer.concat(chunks), Buffer.from(amd.config.bytes));
+      assert.ok(
+        seen.front.length >= 2 && seen.front.every((t) => t === "s3cret"),
+        String(seen.front),
+      );
+      assert.deepEqual(seen.storage, [undefined]);
+    } finally {
+      await opener.close();
+      await Promise.all([front.close(), storage.close()]);
+    }
   });
 });

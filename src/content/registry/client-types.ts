@@ -35,6 +35,12 @@ export interface RegistryClientOptions {
   apiRoot?: string;
   /** Query parameters added to every API request (containerd's `ns`, naming a mirror's upstream). */
   query?: Readonly<Record<string, string>>;
+  /**
+   * Headers sent with every request to the registry and to the token service its 401 names
+   * (containerd's hosts.toml [header]); never to a redirect target on another origin. The
+   * client's own headers (Authorization, User-Agent, Accept, ...) win over them.
+   */
+  headers?: Readonly<Record<string, readonly string[]>>;
   /** More TLS material from files: CAs, and client certificates (a key in the cert file if none). */
   tlsFiles?: { cas: readonly string[]; clientCerts: readonly { cert: string; key?: string }[] };
   /** Where credentials come from; default: none (anonymous). */

@@ -42,6 +42,7 @@ import {
 import {
   apiHostOf,
   headerOf,
+  hopHeaders,
   isPlainHttpToTls,
   isStreamBody,
   readText,
@@ -91,8 +92,8 @@ export class RegistryClient {
   /** Per repository: whether the referrers API answered (true) or is missing (false). */
   readonly referrersApi = new Map<string, boolean>();
   private readonly apiHost: string;
-  private readonly apiRoot: string | undefined;
-  private readonly query: Readonly<Record<string, string>> | undefined;
+  /** Where the API lives on the host, and what every request to it carries (hosts.toml). */
+  private readonly endpoint: Pick<RegistryClientOptions, "apiRoot" | "query" | "headers">;
   private scheme: "http" | "https";
   /** The one change of scheme this client may still make (schemeOf). */
   private switchTo: "http" | "https" | undefined;
@@ -111,8 +112,7 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     this.apiHost = apiHostOf(options.registry);
-    this.apiRoot = options.apiRoot;
-    this.query = options.query;
+    this.endpoint = options;
     ({ scheme: this.scheme, switchTo: this.switchTo } = schemeOf(options));
     this.retryPolicy = retryPolicy(options.retry);
     this.userAgent = options.userAgent ?? `ocicompat/${VERSION}`;
@@ -296,7 +296,7 @@ export class RegistryClient {
 
   /** Absolute URL for a request path or Location. */
   resolve(url: string): URL {
-    return registryUrl(this.baseUrl, url, this.apiRoot, this.query);
+    return registryUrl(this.baseUrl, url, this.endpoint.apiRoot, this.endpoint.query);
   }
 
   private async attempt(
@@ -344,15 +344,17 @@ export class RegistryClient {
     let method: HttpMethod = req.method;
     let body = req.body;
     for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = { "user-agent": this.userAgent };
-      for (const [name, value] of Object.entries(req.headers ?? {})) {
-        const lower = name.toLowerCase();
-        if (lower === "authorization" && url.origin !== firstOrigin) continue;
-        headers[lower] = value;
-      }
-      if (authorization !== undefined && url.origin === firstOrigin && url.origin === this.origin) {
-        headers.authorization = authorization;
-      }
+      const onFirstOrigin = url.origin === firstOrigin;
+      // Configured headers go to the registry, and to the token service its 401 named.
+      const configuredGo =
+        url.origin === this.origin || (req.context?.what === "token" && onFirstOrigin);
+      const headers = hopHeaders({
+        userAgent: this.userAgent,
+        configured: configuredGo ? this.endpoint.headers : undefined,
+        requested: req.headers,
+        onFirstOrigin,
+        authorization: onFirstOrigin && url.origin === this.origin ? authorization : undefined,
+      });
       this.onRequest?.(method, redactUrl(url.href));
       const res = await this.dispatcher.request({
         origin: url.origin,

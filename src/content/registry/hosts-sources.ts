@@ -33,7 +33,7 @@ export function hostDirSources(
       {
         ...asWritten,
         insecure: serverIsRegistry && server.skipVerify === true,
-        ...(serverIsRegistry ? { connection: tlsOnly(server) } : {}),
+        ...(serverIsRegistry ? { connection: hostSettings(server) } : {}),
       },
     ];
   }
@@ -48,7 +48,7 @@ export function hostDirSources(
         insecure: h.skipVerify === true,
         mirror,
         connection: {
-          ...tlsOnly(h),
+          ...hostSettings(h),
           // The server entry without `server = ...` is the registry, spoken to as usual.
           ...(h.host === "" ? {} : { plainHttp: h.scheme === "http" }),
           apiRoot: h.apiRoot,
@@ -66,10 +66,12 @@ export function hostDirSources(
   return sources;
 }
 
-function tlsOnly(host: HostsTomlHost): SourceConnection {
+/** A host's TLS files and headers: what goes with it whichever way it is reached. */
+function hostSettings(host: HostsTomlHost): SourceConnection {
+  const headers = Object.keys(host.headers).length === 0 ? {} : { headers: host.headers };
   return host.caFiles.length === 0 && host.clientCerts.length === 0
-    ? {}
-    : { tlsFiles: { cas: [...host.caFiles], clientCerts: [...host.clientCerts] } };
+    ? headers
+    : { ...headers, tlsFiles: { cas: [...host.caFiles], clientCerts: [...host.clientCerts] } };
 }
 
 /** containerd's isProxy: any host but the registry's own (Docker Hub's API host included). */

@@ -6,7 +6,8 @@
 // Where this departs from containerd:
 // * A file that does not parse (syntax, types, unknown capability) is refused; containerd logs it and
 //   falls back to the directory's *.crt/*.cert files, sending requests elsewhere unnoticed.
-// * A non-empty `header` is UNSUPPORTED: ocicompat does not send configured headers yet.
+// * `[header]` values go to the host and the token service it names, not to a redirect target on
+//   another origin (Go's client copies them there).
 // * A URL with user info, no host, a non-numeric port or a scheme other than http/https is refused;
 //   Go's url.Parse lets these through and containerd fails later, or silently drops the part.
 // * Hosts written as dotted keys or inline tables count, in file order; containerd only uses hosts
@@ -40,6 +41,8 @@ export interface HostsTomlHost {
   clientCerts: { cert: string; key?: string }[];
   /** `skip_verify`; undefined when absent. */
   skipVerify?: boolean;
+  /** `[header]`, names in lower case: sent with every request to this host and its token service. */
+  headers: Record<string, string[]>;
 }
 
 export interface HostsToml {
@@ -151,6 +154,42 @@ function readClient(r: Reader, dir: string): HostsTomlHost["clientCerts"] {
   });
 }
 
+// An HTTP field name (RFC 9110 token).
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A header value without control characters (tab allowed), as HTTP requires. */
+function isFieldValue(value: string): boolean {
+  for (const char of value) {
+    const code = char.charCodeAt(0);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return false;
+  }
+  return true;
+}
+
+/** `[header]`: each key a string or an array of strings, as containerd reads it. */
+function readHeaders(r: Reader, file: string, at: string): Record<string, string[]> {
+  const header = r.get("header");
+  if (header === undefined) return {};
+  if (!isTomlTable(header)) return r.wrong("header", "a table", header);
+  const headers: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(header)) {
+    const values = typeof value === "string" ? [value] : value;
+    if (!Array.isArray(values) || !values.every((v) => typeof v === "string")) {
+      tomlFail(
+        file,
+        at,
+        `header ${JSON.stringify(name)} must be a string or an array of strings, not ${describeTomlValue(value)}`,
+      );
+    }
+    if (!FIELD_NAME.test(name))
+      tomlFail(file, at, `header ${JSON.stringify(name)} is not an HTTP header name`);
+    const bad = (values as string[]).find((v) => !isFieldValue(v));
+    if (bad !== undefined)
+      tomlFail(file, at, `header ${JSON.stringify(name)} has a value with a control character`);
+    headers[name.toLowerCase()] = values as string[];
+  }
+  return headers;
+}
+
 // `at` names the table in key messages ("" for the top level), `entryAt` the entry (`server` or
 // `[host."URL"]`); `url` is undefined for the top level without `server`.
 type Entry = { table: Table; at: string; entryAt: string; url: string | undefined };
@@ -164,13 +203,7 @@ function readEntry({ table, at, entryAt, url }: Entry, file: string, dir: string
   const skipVerify = r.bool("skip_verify");
   // Only the type is checked: ocicompat's own connect timeout applies to every host.
   r.string("dial_timeout");
-  const header = r.get("header");
-  if (header !== undefined && !isTomlTable(header)) return r.wrong("header", "a table", header);
-  if (header !== undefined && Object.keys(header).length > 0) {
-    const why = "it would send these headers to the host";
-    const message = `[header] is not supported by ocicompat yet (${why}); remove it or use containerd's own tools for this host`;
-    tomlFail(file, at, message, "UNSUPPORTED");
-  }
+  const headers = readHeaders(r, file, at);
   // With no `server`, containerd's ConfigureHosts makes this entry the registry itself at "/v2"
   // with every capability, whatever override_path and capabilities say; TLS settings stay.
   const place =
@@ -184,6 +217,7 @@ function readEntry({ table, at, entryAt, url }: Entry, file: string, dir: string
     caFiles: ca.map((p) => absolute(p, dir)),
     clientCerts,
     ...(skipVerify === undefined ? {} : { skipVerify }),
+    headers,
   };
 }
 

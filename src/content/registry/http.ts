@@ -131,6 +131,32 @@ export function registryUrl(
   return url;
 }
 
+/**
+ * The headers of one hop: the configured ones (when they may go to this hop), then the user
+ * agent, the request's own (its Authorization only on the request's first origin) and the
+ * client's Authorization, each winning over what came before.
+ */
+export function hopHeaders(parts: {
+  userAgent: string;
+  configured: Readonly<Record<string, readonly string[]>> | undefined;
+  requested: Readonly<Record<string, string>> | undefined;
+  onFirstOrigin: boolean;
+  authorization: string | undefined;
+}): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, values] of Object.entries(parts.configured ?? {})) {
+    headers[name.toLowerCase()] = [...values];
+  }
+  headers["user-agent"] = parts.userAgent;
+  for (const [name, value] of Object.entries(parts.requested ?? {})) {
+    const lower = name.toLowerCase();
+    if (lower === "authorization" && !parts.onFirstOrigin) continue;
+    headers[lower] = value;
+  }
+  if (parts.authorization !== undefined) headers["authorization"] = parts.authorization;
+  return headers;
+}
+
 /** Docker Hub's API lives on another host than its name. */
 export function apiHostOf(registry: string): string {
   const host = registry.toLowerCase();

@@ -38,6 +38,8 @@ export interface SourceConnection {
   apiRoot?: string;
   query?: Record<string, string>;
   tlsFiles?: { cas: string[]; clientCerts: { cert: string; key?: string }[] };
+  /** Sent with every request to the host and its token service (hosts.toml [header]). */
+  headers?: Record<string, string[]>;
   /** A directory of Docker-style certificate files, used as --cert-dir is. */
   certDir?: string;
 }

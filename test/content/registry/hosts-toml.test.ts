@@ -1,6 +1,6 @@
 // containerd's hosts.toml as containerd v2's hosts.go reads it: hosts in file order, URLs turned
 // into scheme, host and API root, capabilities and TLS files per entry, and an error naming file
-// and entry for everything containerd refuses (and for `header`, which ocicompat cannot honour yet).
+// and entry for everything containerd refuses.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
@@ -63,6 +63,7 @@ server = "https://registry-1.docker.io"
           capabilities: ["pull"],
           caFiles: [],
           clientCerts: [],
+          headers: {},
         },
         {
           at: '[host."https://docker-mirror.internal"]',
@@ -72,6 +73,7 @@ server = "https://registry-1.docker.io"
           capabilities: ["pull", "resolve"],
           caFiles: [`${DIR}/docker-mirror.internal/ca.crt`],
           clientCerts: [],
+          headers: {},
         },
       ],
       server: {
@@ -82,6 +84,7 @@ server = "https://registry-1.docker.io"
         capabilities: ALL,
         caFiles: [],
         clientCerts: [],
+        headers: {},
       },
     });
   });
@@ -101,6 +104,7 @@ server = "https://registry-1.docker.io"
       capabilities: ALL,
       caFiles: [],
       clientCerts: [],
+      headers: {},
     });
   });
 
@@ -270,13 +274,23 @@ describe("types, unsupported and ignored keys", () => {
     assert.equal(host.skipVerify, true);
   });
 
-  test("a non-empty header table is UNSUPPORTED, naming the entry", () => {
-    assertRefused(
-      `[host."https://m.example"]\n[host."https://m.example".header]\nx-custom = "1"\n`,
-      [/\[host\."https:\/\/m\.example"\]: \[header\] is not supported by ocicompat yet/],
-      "UNSUPPORTED",
+  test("header values are a string or an array of strings, kept per host with lower-case names", () => {
+    const host = onlyHost(
+      `[host."https://m.example"]\n[host."https://m.example".header]\nX-Custom = "1"\nx-list = ["a", "b"]\n`,
     );
-    assertRefused(`[header]\nauthorization = "Basic x"\n`, [/: \[header\] is not/], "UNSUPPORTED");
+    assert.deepEqual(host.headers, { "x-custom": ["1"], "x-list": ["a", "b"] });
+    assert.deepEqual(parsed(`[header]\nx-top = "t"\n`).server.headers, { "x-top": ["t"] });
+    assert.deepEqual(onlyHost(`[host."https://m.example"]\n`).headers, {});
+  });
+
+  test("a header that is not a string, not a header name, or has a control character is refused", () => {
+    assertRefused(`[header]\nx-n = 1\n`, [
+      /header "x-n" must be a string or an array of strings, not the number 1/,
+    ]);
+    assertRefused(`[header]\n"bad name" = "v"\n`, [/header "bad name" is not an HTTP header name/]);
+    assertRefused(`[header]\nx-v = "a\\nb"\n`, [
+      /header "x-v" has a value with a control character/,
+    ]);
   });
 
   test("an empty header table is accepted", () => {
