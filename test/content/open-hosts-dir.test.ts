@@ -5,6 +5,7 @@
 // API root under a path (an in-test forwarding server, since distribution serves only /v2).
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createStoreOpener, type OpenOptions } from "../../src/content/open.js";
@@ -48,6 +49,24 @@ function hostsDir(files: Record<string, string>): string {
   return root;
 }
 
+/** Sends an in-test server's request on to `url` (the real mirror) and its answer back. */
+async function forward(
+  url: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+): Promise<void> {
+  const answer = await fetch(url, {
+    method: req.method ?? "GET",
+    headers: { accept: String(req.headers.accept ?? "*/*") },
+    ...(body.length > 0 ? { body } : {}),
+  });
+  const headers: Record<string, string> = {};
+  answer.headers.forEach((value, key) => (headers[key] = value));
+  res.writeHead(answer.status, headers);
+  res.end(Buffer.from(await answer.arrayBuffer()));
+}
+
 /** containerd's directory name for host:port. */
 const dirName = (host: string): string => host.replace(/:(\d+)$/, "_$1_");
 
@@ -79,15 +98,7 @@ before(async () => {
   prefixed = await startServer(async (req, res, body) => {
     forwarded.push(req.url ?? "");
     const path = (req.url ?? "").replace(/^\/prefix\/v2/, "/v2").replace(/^\/custom/, "/v2");
-    const answer = await fetch(`${mirror.url}${path}`, {
-      method: req.method ?? "GET",
-      headers: { accept: String(req.headers.accept ?? "*/*") },
-      ...(body.length > 0 ? { body } : {}),
-    });
-    const headers: Record<string, string> = {};
-    answer.headers.forEach((value, key) => (headers[key] = value));
-    res.writeHead(answer.status, headers);
-    res.end(Buffer.from(await answer.arrayBuffer()));
+    await forward(`${mirror.url}${path}`, req, res, body);
   });
 });
 
@@ -289,15 +300,7 @@ describe("[header] (in-test servers: a front that redirects blobs to a storage h
         res.end();
         return;
       }
-      const answer = await fetch(`${mirror.url}${path}`, {
-        method: req.method ?? "GET",
-        headers: { accept: String(req.headers.accept ?? "*/*") },
-        ...(body.length > 0 ? { body } : {}),
-      });
-      const headers: Record<string, string> = {};
-      answer.headers.forEach((value, key) => (headers[key] = value));
-      res.writeHead(answer.status, headers);
-      res.end(Buffer.from(await answer.arrayBuffer()));
+      await forward(`${mirror.url}${path}`, req, res, body);
     });
     const root = hostsDir({
       [`${dirName(primary.host)}/hosts.toml`]: `[host."http://${front.host}"]
