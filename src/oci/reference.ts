@@ -225,6 +225,24 @@ function analyseRegistry(input: string): Result {
   return { ref };
 }
 
+/**
+ * A fully qualified name, `host[:port]/path` with no tag or digest (what a registries.conf
+ * rewrite produces), split into registry and repository with no Docker Hub defaulting; or why it
+ * is not one: its first component is not a host by docker's rule, or a part is invalid.
+ */
+export function qualifiedNameParts(
+  name: string,
+): { registry: string; repository: string } | { problem: string } {
+  const { registry, remainder } = splitRegistry(name);
+  if (registry === undefined) {
+    return {
+      problem: `"${name.split("/")[0] ?? ""}" is not a registry host (one with a "." or a ":PORT", or localhost)`,
+    };
+  }
+  const problem = registryProblem(registry) ?? repositoryProblem(remainder);
+  return problem === undefined ? { registry, repository: remainder } : { problem };
+}
+
 // docker's rule: the first component names a registry only if it looks like a host (has "." or
 // ":", or is "localhost"), or has uppercase letters, which repository names never do. A single
 // component is always a repository, so "localhost:5000" is the repository "localhost", tag "5000".

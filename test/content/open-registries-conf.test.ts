@@ -243,6 +243,29 @@ blocked = true
     }
   });
 
+  test("a location that rewrites a name into one without a registry host is refused, naming the entry", async () => {
+    const file = conf(`[[registry]]
+prefix = "registry.example/dept"
+location = "dept"
+`);
+    const { opener, hosts } = openerOn(file);
+    try {
+      await assert.rejects(
+        opener.open(parseReference("registry.example/dept/app:v1"), { pull: true }),
+        (err: unknown) =>
+          isOcicompatError(err) &&
+          err.code === "USAGE" &&
+          err.message.startsWith(`${file}: the [[registry]] with prefix "registry.example/dept"`) &&
+          err.message.includes(
+            'rewrites the reference to dept/app, which is not a valid image name: "dept" is not a registry host',
+          ),
+      );
+      assert.deepEqual(hosts, []);
+    } finally {
+      await opener.close();
+    }
+  });
+
   test("a location that rewrites a name into a blocked prefix is refused, naming that entry", async () => {
     const file = conf(`[[registry]]
 prefix = "registry.example/dept"

@@ -8,6 +8,7 @@ import {
   formatReference,
   parseReference,
   parseRepositoryReference,
+  qualifiedNameParts,
   referenceProblem,
   writtenTag,
   type Reference,
@@ -313,6 +314,29 @@ describe("generated references", () => {
           assert.deepEqual(parseReference(formatReference(ref)), ref);
         },
       ),
+    );
+  });
+});
+
+describe("qualifiedNameParts: a name as registries.conf rewrites it, never defaulted to Docker Hub", () => {
+  test("a name whose first component is a host splits into registry and repository", () => {
+    assert.deepEqual(qualifiedNameParts("mirror.example:5000/cache/team/app"), {
+      registry: "mirror.example:5000",
+      repository: "cache/team/app",
+    });
+    assert.deepEqual(qualifiedNameParts("localhost/app"), {
+      registry: "localhost",
+      repository: "app",
+    });
+  });
+
+  test("a first component that is not a host, or an invalid part, is a problem", () => {
+    assert.deepEqual(qualifiedNameParts("team/app"), {
+      problem: '"team" is not a registry host (one with a "." or a ":PORT", or localhost)',
+    });
+    assert.match(
+      (qualifiedNameParts("mirror.example/Team") as { problem: string }).problem,
+      /must be lowercase/,
     );
   });
 });

@@ -11,7 +11,7 @@
 // Stricter than containers/image: a reference whose entry is blocked is refused even when its
 // location rewrites it to an unblocked name (containers/image checks only the rewritten name).
 import { OcicompatError, isOcicompatError } from "../../oci/errors.js";
-import { registryProblem, repositoryProblem } from "../../oci/reference-parts.js";
+import { qualifiedNameParts } from "../../oci/reference.js";
 import type { ContentDescriptor, Store } from "../store.js";
 import { findRegistry, pullSources } from "./registries-conf-match.js";
 import type { RegistryEntry } from "./registries-conf.js";
@@ -98,22 +98,15 @@ function blocked(entry: RegistryEntry, name: string, loaded: LoadedRegistriesCon
 
 // A rewritten name must still start with a registry host, as containers/image requires of it.
 function splitName(name: string, entry: RegistryEntry): { registry: string; repository: string } {
-  const slash = name.indexOf("/");
-  const registry = slash < 0 ? name : name.slice(0, slash);
-  const repository = slash < 0 ? "" : name.slice(slash + 1);
-  const hostLike = registry.includes(".") || registry.includes(":") || registry === "localhost";
-  const problem = !hostLike
-    ? `"${registry}" is not a registry host (one with a "." or a ":PORT", or localhost)`
-    : (registryProblem(registry) ??
-      (repository === "" ? "it names no repository" : repositoryProblem(repository)));
-  if (problem !== undefined) {
+  const parts = qualifiedNameParts(name);
+  if ("problem" in parts) {
     throw new OcicompatError(
       "USAGE",
-      `${entry.file}: the [[registry]] with prefix "${entry.prefix}" rewrites the reference to ${name}, which is not a valid image name: ${problem}`,
+      `${entry.file}: the [[registry]] with prefix "${entry.prefix}" rewrites the reference to ${name}, which is not a valid image name: ${parts.problem}`,
       { subject: entry.file },
     );
   }
-  return { registry, repository };
+  return parts;
 }
 
 /** What was tried before a source answered, for a warning. */
