@@ -62,7 +62,8 @@ export function certDirMaterial(
   return material.cas.length === 0 && material.clientCerts.length === 0 ? undefined : material;
 }
 
-function isDirectory(path: string): boolean {
+/** Whether `path` is a directory this process can see; anything else (absent, unreadable) is no. */
+export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

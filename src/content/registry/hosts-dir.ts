@@ -6,9 +6,10 @@
 // (`*.crt`, `*.cert`/`*.key`) are the registry's TLS material, as containerd falls back to them.
 // Stricter than containerd: a hosts directory that does not exist, or a hosts.toml that cannot be
 // parsed, is an error naming it (containerd logs the latter and goes on without it).
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { OcicompatError } from "../../oci/errors.js";
+import { isDirectory } from "./cert-dir.js";
 import { parseHostsToml, type HostsToml } from "./hosts-toml.js";
 
 /** A registry's host directory and its hosts.toml, if it has one. */
@@ -63,13 +64,5 @@ function readHostsFile(file: string): string | undefined {
       subject: file,
       cause: err,
     });
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
