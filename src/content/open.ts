@@ -136,16 +136,13 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-/**
- * The scheme options: `plainHttp` as given; else, for a registries.conf `insecure` source, HTTPS
- * with the fallback to plain HTTP that podman allows it.
- */
+/** The scheme options: `plainHttp` as given, else the fallback when the source allows it. */
 function plainHttpOf(
   plainHttp: boolean | undefined,
-  insecureConf: boolean,
+  fallback: boolean,
 ): { plainHttp?: boolean; plainHttpFallback?: boolean } {
   if (plainHttp !== undefined) return { plainHttp };
-  return insecureConf ? { plainHttpFallback: true } : {};
+  return fallback ? { plainHttpFallback: true } : {};
 }
 
 function certDirOf(certDir: string | undefined): { certDir?: string } {
@@ -286,7 +283,7 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
         registry: source.registry,
         // Explicit credentials stay scoped to the registry as written: never sent to a mirror.
         credentials: options.credentials ?? credentialsFor(written, options, fromFiles),
-        ...plainHttpOf(options.plainHttp ?? how?.plainHttp, source.insecure && how === undefined),
+        ...plainHttpOf(options.plainHttp ?? how?.plainHttp, how?.plainHttpFallback === true),
         ...(options.insecure || source.insecure ? { insecure: true } : {}),
         ...(options.caFile ? { caFile: options.caFile } : {}),
         ...certDirOf(options.certDir ?? how?.certDir),

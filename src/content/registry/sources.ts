@@ -21,20 +21,22 @@ import type { LoadedRegistriesConf } from "./registries-conf-files.js";
 export interface RegistrySource {
   registry: string;
   repository: string;
-  /** Skip TLS verification and allow plain HTTP (registries.conf `insecure`). */
+  /** Skip TLS verification (registries.conf `insecure`, hosts.toml `skip_verify`). */
   insecure: boolean;
   /** A mirror, not the entry's own location. */
   mirror: boolean;
   /** Why the source may not be used: it is blocked (an error naming the entry and the files). */
   blocked?: OcicompatError;
-  /** A containerd host directory's settings (hosts-sources.ts); unset: the client's defaults. */
+  /** How to reach it, where that differs from the client's defaults. */
   connection?: SourceConnection;
 }
 
-/** How to reach a source that a containerd hosts.toml describes. */
+/** How to reach a source: registries.conf's `insecure`, or what a containerd hosts.toml says. */
 export interface SourceConnection {
   /** true: HTTP; false: HTTPS; unset: the usual rule (loopback hosts speak HTTP). */
   plainHttp?: boolean;
+  /** HTTPS, then plain HTTP if refused or not TLS: a registries.conf `insecure` registry. */
+  plainHttpFallback?: boolean;
   apiRoot?: string;
   query?: Record<string, string>;
   tlsFiles?: { cas: string[]; clientCerts: { cert: string; key?: string }[] };
@@ -67,7 +69,7 @@ export function registrySources(
     return [
       {
         ...asWritten,
-        insecure: entry?.insecure === true,
+        ...insecurity(entry?.insecure === true),
         ...(blockedEntry === undefined ? {} : { blocked: blockedEntry }),
       },
     ];
@@ -81,11 +83,16 @@ export function registrySources(
     return {
       registry,
       repository,
-      insecure: source.endpoint.insecure,
+      ...insecurity(source.endpoint.insecure),
       mirror: source.mirror,
       ...(refusal === undefined ? {} : { blocked: refusal }),
     };
   });
+}
+
+/** registries.conf's `insecure`: no certificate checks, and podman's fallback to plain HTTP. */
+function insecurity(insecure: boolean): Pick<RegistrySource, "insecure" | "connection"> {
+  return insecure ? { insecure, connection: { plainHttpFallback: true } } : { insecure };
 }
 
 function blocked(entry: RegistryEntry, name: string, loaded: LoadedRegistriesConf) {
