@@ -12,6 +12,7 @@
 // Pure: the parsed directory comes in.
 import { OcicompatError } from "../../oci/errors.js";
 import type { HostDirConfig } from "./hosts-dir.js";
+import { apiHostOf } from "./http.js";
 import type { HostsTomlHost } from "./hosts-toml.js";
 import type { RegistrySource, SourceConnection } from "./sources.js";
 
@@ -41,7 +42,9 @@ export function hostDirSources(
   const sources = [...hosts.hosts.map((h) => ({ h, mirror: true })), { h: server, mirror: false }]
     .filter(({ h }) => h.capabilities.includes(wanted))
     .map(({ h, mirror }): RegistrySource => {
-      const registry = h.host === "" ? ref.registry : h.host;
+      // The registry's own API host (Docker Hub's registry-1.docker.io) is the registry, under
+      // its name: its credentials are stored under that name.
+      const registry = h.host === "" || !isProxy(ref.registry, h.host) ? ref.registry : h.host;
       return {
         registry,
         repository: ref.repository,
@@ -74,7 +77,7 @@ function hostSettings(host: HostsTomlHost): SourceConnection {
     : { ...headers, tlsFiles: { cas: [...host.caFiles], clientCerts: [...host.clientCerts] } };
 }
 
-/** containerd's isProxy: any host but the registry's own (Docker Hub's API host included). */
+/** containerd's isProxy: any host but the registry's own API host (http.ts's apiHostOf). */
 function isProxy(registry: string, host: string): boolean {
-  return host !== registry && !(registry === "docker.io" && host === "registry-1.docker.io");
+  return apiHostOf(host) !== apiHostOf(registry);
 }
