@@ -122,13 +122,14 @@ export function registryUrl(
   query?: Readonly<Record<string, string>>,
 ): URL {
   const isApiPath = path === "/v2" || path.startsWith("/v2/");
-  const moved =
-    isApiPath && apiRoot !== "/v2" ? `${apiRoot.replace(/\/$/, "")}${path.slice(3)}` : path;
-  const url = new URL(moved, `${base}/`);
-  if (isApiPath && query !== undefined) {
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  if (!isApiPath) return new URL(path, `${base}/`);
+  let moved = apiRoot === "/v2" ? path : `${apiRoot.replace(/\/$/, "")}${path.slice(3)}`;
+  for (const [key, value] of Object.entries(query ?? {})) {
+    // A next-page Link made from an earlier request may carry the parameter already.
+    const asked = new URLSearchParams(moved.split("?")[1] ?? "");
+    if (asked.get(key) !== value) moved = withQueryParam(moved, key, value);
   }
-  return url;
+  return new URL(moved, `${base}/`);
 }
 
 /**

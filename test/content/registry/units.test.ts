@@ -228,6 +228,12 @@ describe("API paths on a mirror (containerd's hosts.toml)", () => {
       registryUrl(base, "/v2/", "", ns).href,
       "https://mirror.example/?ns=registry.example%3A5000",
     );
+    // A next page the mirror linked with the parameter already in it keeps its query as it is.
+    assert.equal(
+      registryUrl(base, "/v2/team/app/tags/list?last=a%2Fb&ns=registry.example%3A5000", "/v2", ns)
+        .href,
+      "https://mirror.example/v2/team/app/tags/list?last=a%2Fb&ns=registry.example%3A5000",
+    );
     // An upload Location or a redirect is the server's own URL: neither moved nor extended.
     assert.equal(
       registryUrl(base, "/uploads/abc?_state=x", "/prefix/v2", ns).href,
