@@ -181,8 +181,9 @@ async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
         await streamBlobAgainOnTemporaryFailure(run, desc);
       }
     } finally {
-      // A refused mount's upload session serves the push; if the push never came, close it.
-      await run.mounter?.closeMountSession?.(desc).catch(() => undefined);
+      // A session opened before the push (a refused mount's, or one opened while the source
+      // was asked) serves the push; if the push never came, close it.
+      await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
     }
     copied(walk, desc);
   });

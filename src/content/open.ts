@@ -365,8 +365,9 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
       }
     },
     async close() {
-      const cacheDir = cache?.dir;
-      if (memo !== undefined && cacheDir !== undefined) {
+      const saveReferrersApi = async (): Promise<void> => {
+        const cacheDir = cache?.dir;
+        if (memo === undefined || cacheDir === undefined) return;
         const learnt = new Map<string, boolean>();
         for (const client of clients.values()) {
           for (const [repository, api] of client.referrersApi) {
@@ -376,11 +377,15 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
         const loaded = await memo;
         const news = [...learnt].some(([key, api]) => loaded.get(key)?.api !== api);
         if (news) await saveReferrersMemo(cacheDir, mergeReferrersMemo(loaded, learnt));
-      }
-      if (locations !== undefined && locationsDir !== undefined) {
+      };
+      const saveLocations = async (): Promise<void> => {
+        if (locations === undefined || locationsDir === undefined) return;
         await saveBlobLocations(locationsDir, await locations);
-      }
+      };
+      // The memos are written while the stores close: neither waits for the other.
       const results = await Promise.allSettled([
+        saveReferrersApi(),
+        saveLocations(),
         ...closers.map((c) => c()),
         ...[...clients.values()].map((c) => c.close()),
       ]);

@@ -122,8 +122,16 @@ export function canTagComplete(store: Store): store is Store & CompleteTagCapabl
 export interface MountCapable {
   /** Asks the store to link a blob from another repository of the same registry. */
   mount(desc: ContentDescriptor, fromRepository: string, options?: CallOptions): Promise<boolean>;
-  /** Closes what a refused mount left open (an upload session) when no push of `desc` follows. */
-  closeMountSession?(desc: ContentDescriptor, options?: CallOptions): Promise<void>;
+  /**
+   * Opens the upload session the next push of `desc` uses, so that the destination is ready when
+   * the bytes are (a copy opens it while it waits for the source); a no-op when one is open.
+   */
+  openUploadSession?(desc: ContentDescriptor, options?: CallOptions): Promise<void>;
+  /**
+   * Closes the upload session opened for `desc` before its push (by a refused mount or by
+   * `openUploadSession`) when no push of `desc` follows.
+   */
+  closeUploadSession?(desc: ContentDescriptor, options?: CallOptions): Promise<void>;
   /** Repositories the store knows to hold `desc` (a blob location memory), best first. */
   mountCandidates?(desc: ContentDescriptor): readonly string[];
 }

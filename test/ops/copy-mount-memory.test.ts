@@ -221,22 +221,22 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
     assert.deepEqual(openSessions("lost/dst"), []);
   });
 
-  test("the store's closeMountSession closes what a refused mount opened; a failing close is no error", async () => {
+  test("the store's closeUploadSession closes what a refused mount opened; a failing close is no error", async () => {
     const { blobs } = await layoutWithImage("direct");
     const dst = store("direct/dst");
     proxy.reset();
     assert.equal(await dst.mount(blobs[0]!.desc, "direct/nowhere"), false);
     assert.equal(openSessions("direct/dst").length, 1);
-    await dst.closeMountSession(blobs[0]!.desc);
+    await dst.closeUploadSession(blobs[0]!.desc);
     assert.equal(sessionDeletes(proxy.seen).length, 1);
     assert.deepEqual(openSessions("direct/dst"), []);
     // Nothing left to close: no request.
-    await dst.closeMountSession(blobs[0]!.desc);
+    await dst.closeUploadSession(blobs[0]!.desc);
     assert.equal(sessionDeletes(proxy.seen).length, 1);
     // The registry refuses the DELETE: still no error.
     assert.equal(await dst.mount(blobs[1]!.desc, "direct/nowhere"), false);
     proxy.rule = (m) => (m === "DELETE" ? { kind: "status", status: 500 } : undefined);
-    await dst.closeMountSession(blobs[1]!.desc);
+    await dst.closeUploadSession(blobs[1]!.desc);
     assert.equal(sessionDeletes(proxy.seen).at(-1)?.status, 500);
   });
 });

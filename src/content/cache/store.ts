@@ -55,8 +55,11 @@ export function withCache(inner: Store, cache: ContentCache): Store & CacheAnswe
   if (canMount(inner)) {
     Object.assign(store, {
       mount: inner.mount.bind(inner),
-      ...(inner.closeMountSession
-        ? { closeMountSession: inner.closeMountSession.bind(inner) }
+      ...(inner.openUploadSession
+        ? { openUploadSession: inner.openUploadSession.bind(inner) }
+        : {}),
+      ...(inner.closeUploadSession
+        ? { closeUploadSession: inner.closeUploadSession.bind(inner) }
         : {}),
       ...(inner.mountCandidates ? { mountCandidates: inner.mountCandidates.bind(inner) } : {}),
     });

@@ -62,7 +62,7 @@ async function streamBlob(
   desc: ContentDescriptor,
   read: { bytes: number },
 ): Promise<void> {
-  const body = await onSide(run, "source", desc, (o) => run.src.fetch(desc, o));
+  const body = await fetchWithSessionOpen(run, desc);
   // Each wrapper passes the bytes through unchanged, so the source's verification still covers
   // them and the destination need not hash them again.
   const stream = carryVerification(
@@ -76,6 +76,28 @@ async function streamBlob(
     await release(body).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * The source's stream of `desc`, with the destination's upload session opened while the source
+ * answers: the push then sends bytes at once instead of asking for a session first, one round
+ * trip less per blob. A source that fails leaves the session to the caller's close.
+ */
+async function fetchWithSessionOpen(
+  run: Run,
+  desc: ContentDescriptor,
+): Promise<AsyncIterable<Uint8Array>> {
+  const open = run.mounter?.openUploadSession?.bind(run.mounter);
+  const [fetched, opened] = await Promise.allSettled([
+    onSide(run, "source", desc, (o) => run.src.fetch(desc, o)),
+    open && onSide(run, "destination", desc, (o) => open(desc, o)),
+  ]);
+  if (fetched.status === "rejected") throw fetched.reason;
+  if (opened.status === "rejected") {
+    await release(fetched.value).catch(() => undefined);
+    throw opened.reason;
+  }
+  return fetched.value;
 }
 
 async function* counted(

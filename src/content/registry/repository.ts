@@ -28,6 +28,12 @@ const TAG = /^\w[\w.-]{0,127}$/;
 const MANIFEST_CACHE_ENTRIES = 128;
 export const MAX_PAGES = 10_000;
 
+/** An open upload session: where to send the bytes, and the smallest chunk the registry takes. */
+export interface UploadSession {
+  location: string;
+  minChunk: number | undefined;
+}
+
 export interface RepositoryContext {
   /** `host[:port]/team/app` */
   readonly name: string;
@@ -40,8 +46,11 @@ export interface RepositoryContext {
   readonly maxManifestBytes: number;
   /** Recently seen manifest bytes by digest, oldest first. */
   readonly manifests: Map<string, { mediaType: string; bytes: Uint8Array }>;
-  /** Upload sessions a refused mount left open, by digest; the next push of the blob uses one. */
-  readonly pendingUploads: Map<string, string>;
+  /**
+   * Upload sessions opened before their push (a refused mount's, or one a copy opened while the
+   * source's answer was on its way), by digest; the next push of the blob uses one.
+   */
+  readonly pendingUploads: Map<string, UploadSession>;
   /** Where blobs were seen, when the store was given a memory (cache/blob-locations.ts). */
   readonly blobLocations: BlobLocations | undefined;
 }

@@ -34,7 +34,7 @@ import { exists, fetchContent, getManifest, resolve, type FetchedManifest } from
 import { referrers } from "./referrers.js";
 import { checkManifestSize, type RepositoryContext } from "./repository.js";
 import { deleteContent, listTags, pushManifest, tag, type ManifestPushResult } from "./tags.js";
-import { closeMountSession, mount, pushBlob } from "./upload.js";
+import { closeUploadSession, mount, openUploadSession, pushBlob } from "./upload.js";
 import { blobLocationsOn, type BlobLocations } from "../cache/blob-locations.js";
 
 export { MANIFEST_ACCEPT } from "./repository.js";
@@ -220,15 +220,23 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
   /**
    * Links a blob from another repository of this registry. A refused mount (false) leaves an
    * upload session open, which the next push of the blob uses; without one, call
-   * {@link closeMountSession}.
+   * {@link closeUploadSession}.
    */
   mount(desc: ContentDescriptor, fromRepository: string, options?: CallOptions): Promise<boolean> {
     return mount(this.ctx, desc, fromRepository, options);
   }
 
-  /** Closes the upload session a refused mount of `desc` left open, if no push used it. */
-  closeMountSession(desc: ContentDescriptor, options?: CallOptions): Promise<void> {
-    return closeMountSession(this.ctx, desc, options?.signal);
+  /**
+   * Opens the upload session the next push of `desc` uses (a POST), unless a refused mount left
+   * one; without a push, call {@link closeUploadSession}.
+   */
+  openUploadSession(desc: ContentDescriptor, options?: CallOptions): Promise<void> {
+    return openUploadSession(this.ctx, desc, options?.signal);
+  }
+
+  /** Closes the upload session opened for `desc` before its push, if no push used it. */
+  closeUploadSession(desc: ContentDescriptor, options?: CallOptions): Promise<void> {
+    return closeUploadSession(this.ctx, desc, options?.signal);
   }
 
   /** Other repositories of this registry where the memory saw `desc`, most recent first. */
