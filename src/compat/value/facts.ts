@@ -3,7 +3,7 @@
 import { keySpellings, nameKey, type NameForm } from "../canonical-names.js";
 import type { Fact, LabelType } from "../label-types.js";
 import { readBool } from "./bool.js";
-import { globbableNames } from "./glob.js";
+import { globbableNames, type GlobbableNames } from "./glob.js";
 import { parseQuantity } from "./quantity.js";
 import type { PreparedFact } from "./types.js";
 import { parseVersion } from "./version.js";
@@ -30,14 +30,20 @@ export function prepareFact(
         typeof fact === "string" ? [fact] : Array.isArray(fact) ? fact.slice() : undefined;
       if (items === undefined || items.some((i) => typeof i !== "string")) return undefined;
       const lowerList = items.map((i) => nameKey(form, i));
-      const globNames =
-        form === "cpu-feature" ? lowerList.flatMap((k) => keySpellings(form, k)) : lowerList;
+      // Sorting a set twice for globs costs more than a whole selection when no glob asks (a
+      // kernel config is ~1,600 names): built at the first glob, then kept.
+      let globbable: GlobbableNames | undefined;
       return {
         type,
         items,
         lowerList,
         lower: new Set(lowerList),
-        globbable: globbableNames(globNames),
+        get globbable() {
+          globbable ??= globbableNames(
+            form === "cpu-feature" ? lowerList.flatMap((k) => keySpellings(form, k)) : lowerList,
+          );
+          return globbable;
+        },
         form,
       };
     }
