@@ -7,6 +7,7 @@
 //
 // This module is the pure part (record, look up, merge, bound, read and write the JSON shape);
 // blob-locations-file.ts keeps it beside the on-disk cache.
+import { recordOf } from "../../compat/own-record.js";
 import { isDigest } from "../../oci/digest.js";
 
 /** Locations kept in all, newest first; at ~130 bytes each, about 1.3 MB of JSON. */
@@ -138,8 +139,9 @@ export function boundBlobLocations(memory: BlobLocations, max = BLOB_LOCATIONS_M
 
 /** The JSON document: `{"version": 1, "blobs": {digest: {"registry/repository": ms}}}`. */
 export function blobLocationsToJson(memory: BlobLocations): unknown {
-  const blobs: Record<string, Record<string, number>> = {};
-  for (const [digest, places] of memory.seen) blobs[digest] = Object.fromEntries(places);
+  const blobs = recordOf(
+    [...memory.seen].map(([digest, places]) => [digest, Object.fromEntries(places)] as const),
+  );
   return { version: 1, blobs };
 }
 
