@@ -56,10 +56,30 @@ export async function copyGraph(
   const run = startRun(src, dst, root, options);
   throwIfCancelled(options.signal);
   followableDescriptor(root, "$", `the root of the copy from ${src.name}`);
+  if (alreadyTagged(run, root)) {
+    // Parents are written after their children, so what a tag names is complete below it, and
+    // writing the tag again would change nothing (a registry's tag write is a GET and a PUT).
+    options.onDiscovered?.(root);
+    run.stats.skipped++;
+    run.stats.bytesSkipped += root.size;
+    options.onSkipped?.(root);
+    return run.stats;
+  }
   await walkGraph(run, root, "copy");
   if (run.referrerSource !== undefined && run.found.size > 0) await writeReferrersTags(run);
   if (options.tag !== undefined && !run.root.tagged) await tagRoot(run, root, options.tag);
   return run.stats;
+}
+
+/** Whether the destination's tag already names the root, and nothing else is asked for. */
+function alreadyTagged(run: Run, root: ContentDescriptor): boolean {
+  const { options } = run;
+  return (
+    options.tag !== undefined &&
+    options.taggedAtDestination === root.digest &&
+    run.referrerSource === undefined &&
+    !canTagComplete(run.dst)
+  );
 }
 
 async function walkGraph(

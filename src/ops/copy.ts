@@ -8,6 +8,7 @@ import { canAbandon } from "../content/abandon.js";
 import { copyGraph } from "../content/copy.js";
 import type { CopyOptions, CopyStats } from "../content/copy/options.js";
 import {
+  canTagComplete,
   fetchBytes,
   hasReferrers,
   type ContentDescriptor,
@@ -116,7 +117,19 @@ async function copyOnce(request: CopyRequest): Promise<CopyResult> {
   // A HEAD, not a GET with the bytes: a copy the destination already holds then costs no
   // manifest GET, which registries that meter pulls (Docker Hub) count (docs/design.md, "A
   // copy's requests").
-  const sourceRoot = await src.resolve(request.reference, call);
+  // The destination's tag is asked for at the same time: a copy the destination already holds
+  // under it then ends after these two requests, and a new one finds its connection to the
+  // destination open (and its credentials there fetched) when it needs them.
+  const [sourceRoot, taggedAtDestination] = await Promise.all([
+    src.resolve(request.reference, call),
+    request.tag === undefined || canTagComplete(dst)
+      ? undefined
+      : dst.resolve(request.tag, call).then(
+          (d) => d.digest,
+          // Absent, or any other answer: the copy itself asks again and says what is wrong.
+          () => undefined,
+        ),
+  ]);
   let source = src;
   let root = sourceRoot;
   let kept: string[] | undefined;
@@ -164,6 +177,7 @@ async function copyOnce(request: CopyRequest): Promise<CopyResult> {
   const stats = await copyGraph(source, dst, root, {
     ...(request.concurrency !== undefined ? { concurrency: request.concurrency } : {}),
     ...(request.tag !== undefined ? { tag: request.tag } : {}),
+    ...(taggedAtDestination !== undefined ? { taggedAtDestination } : {}),
     ...(request.referrers ? { referrers: true } : {}),
     ...(request.mountFrom !== undefined ? { mountFrom: request.mountFrom } : {}),
     ...call,

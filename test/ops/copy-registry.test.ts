@@ -151,6 +151,8 @@ describe("copy on the real registry", () => {
     // Again: nothing new to write, the fallback tag is left as it is.
     const again = await copyImage({ src, reference: "v1", dst, tag: "v1", referrers: true });
     assert.deepEqual([again.stats.copied, again.stats.referrersTags], [0, []]);
+    // The tag already named the root, but referrers were asked for: the graph was still searched.
+    assert.equal(again.stats.referrers, 1);
   });
 
   test("--referrers from an OCI layout reaches the registry's fallback tag", async () => {

@@ -13,6 +13,13 @@ export interface CopyOptions {
   /** Tag to write at the destination once the graph is complete. */
   tag?: string;
   /**
+   * The digest `tag` names at the destination now, when the caller has asked already (`copyImage`
+   * asks while it resolves the source). When that is the root, no referrers are asked for and the
+   * destination does not check a graph as it tags it (a registry; a layout does), the copy is
+   * complete as it stands: nothing is read or written, and the root counts as skipped.
+   */
+  taggedAtDestination?: string;
+  /**
    * Where blobs can be mounted from (`POST ?mount=&from=`) rather than uploaded, when the
    * destination is a registry repository: the source repository's name when source and
    * destination are repositories of the same registry, or a chooser naming candidates per blob.

@@ -1,0 +1,116 @@
+// copyImage asks the destination for its tag while it resolves the source (real registry, Debian
+// docker-registry, behind the counting proxy): a copy the destination already holds under that
+// tag ends with those two requests; a tag naming something else is moved as before; a layout,
+// which checks the graph as it tags, is not asked early and still repairs what went missing.
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { openLayout } from "../../src/content/layout.js";
+import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import { copyImage } from "../../src/ops/copy.js";
+import { tempDir } from "../content/layout-support.js";
+import { startRegistry, type TestRegistry } from "../support/registry.js";
+import { imageWithCompat } from "../support/sample-image.js";
+import { startFaultProxy, type FaultProxy } from "./copy-support.js";
+import { pushToRegistry } from "./select-support.js";
+
+let registry: TestRegistry;
+let proxy: FaultProxy;
+const first = imageWithCompat("destination-tag-a");
+const second = imageWithCompat("destination-tag-b");
+const work = tempDir("copy-destination-tag-");
+const stores: RegistryStore[] = [];
+
+function store(repository: string, host = proxy.host): RegistryStore {
+  const s = createRegistryStore({ registry: host, repository });
+  stores.push(s);
+  return s;
+}
+
+before(async () => {
+  registry = await startRegistry();
+  proxy = await startFaultProxy(registry.host);
+  await pushToRegistry(registry.host, "dtag/src", first.blobs, first.index.desc, "a");
+  await pushToRegistry(registry.host, "dtag/src", second.blobs, second.index.desc, "b");
+});
+
+after(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  await proxy?.close();
+  await registry?.stop();
+  work.remove();
+});
+
+describe("the destination's tag, asked at the start of a copy", () => {
+  test("a copy the destination holds under its tag sends two requests at once, and nothing else", async () => {
+    await copyImage({ src: store("dtag/src"), reference: "a", dst: store("dtag/held"), tag: "v1" });
+    proxy.reset();
+    // The source's answer is held back: the destination's HEAD must arrive before it comes.
+    const arrived = new Map<string, number>();
+    proxy.rule = (method, url) => {
+      arrived.set(`${method} ${url}`, Date.now());
+      return url.startsWith("/v2/dtag/src/") ? { kind: "delay", ms: 400 } : undefined;
+    };
+    const result = await copyImage({
+      src: store("dtag/src"),
+      reference: "a",
+      dst: store("dtag/held"),
+      tag: "v1",
+    });
+    assert.deepEqual(proxy.seen.map((s) => `${s.method} ${s.url} ${s.status}`).sort(), [
+      "HEAD /v2/dtag/held/manifests/v1 200",
+      "HEAD /v2/dtag/src/manifests/a 200",
+    ]);
+    const asked = arrived.get("HEAD /v2/dtag/held/manifests/v1")!;
+    const resolved = arrived.get("HEAD /v2/dtag/src/manifests/a")!;
+    assert.ok(asked < resolved + 400, "the destination was asked before the source answered");
+    assert.equal(result.root.digest, first.index.desc.digest);
+    assert.deepEqual(
+      [result.stats.copied, result.stats.skipped, result.stats.bytesSkipped],
+      [0, 1, first.index.desc.size],
+    );
+  });
+
+  test("a destination tag that names another image: the copy writes what is missing and moves the tag", async () => {
+    await copyImage({
+      src: store("dtag/src"),
+      reference: "a",
+      dst: store("dtag/moved"),
+      tag: "v1",
+    });
+    proxy.reset();
+    const result = await copyImage({
+      src: store("dtag/src"),
+      reference: "b",
+      dst: store("dtag/moved"),
+      tag: "v1",
+    });
+    assert.ok(result.stats.copied > 0);
+    assert.ok(proxy.seen.some((s) => s.method === "PUT" && s.url.endsWith("/manifests/v1")));
+    const check = store("dtag/moved", registry.host);
+    assert.equal((await check.resolve("v1")).digest, second.index.desc.digest);
+  });
+
+  test("a copy without a tag does not ask the destination for one", async () => {
+    proxy.reset();
+    await copyImage({ src: store("dtag/src"), reference: "a", dst: store("dtag/untagged") });
+    const byTag = proxy.seen.filter(
+      (s) => s.url.startsWith("/v2/dtag/untagged/manifests/") && !s.url.includes("sha256:"),
+    );
+    assert.deepEqual(byTag, []);
+    assert.ok(proxy.seen.some((s) => s.url.startsWith("/v2/dtag/untagged/manifests/sha256:")));
+  });
+
+  test("a layout destination whose tag names the root still has its graph checked: a lost blob is sent again", async () => {
+    const dir = join(work.path, "layout");
+    const dst = await openLayout(dir, { create: true });
+    await copyImage({ src: store("dtag/src"), reference: "a", dst, tag: "v1" });
+    const layer = first.blobs.find((b) => b.desc.mediaType.includes("layer"))!;
+    const [algorithm, hex] = layer.desc.digest.split(":") as [string, string];
+    rmSync(join(dir, "blobs", algorithm, hex));
+    const again = await copyImage({ src: store("dtag/src"), reference: "a", dst, tag: "v1" });
+    assert.equal(again.stats.repaired, 1);
+    assert.equal(await dst.exists(layer.desc), true);
+  });
+});
