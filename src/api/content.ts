@@ -6,11 +6,13 @@ export {
   readAll,
   hasReferrers,
   canMount,
+  canPeekTag,
   type Store,
   type CallOptions,
   type ContentDescriptor,
   type ReferrersCapable,
   type MountCapable,
+  type TagPeekCapable,
   type Body,
 } from "../content/store.js";
 export { successors } from "../content/graph.js";

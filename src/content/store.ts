@@ -96,6 +96,15 @@ export interface ReferrersCapable {
   ): Promise<Descriptor[]>;
 }
 
+/** A store that can say what a tag names with one cheap request (a registry's HEAD). */
+export interface TagPeekCapable {
+  /**
+   * The digest `tag` names now; undefined when the tag is absent or the answer does not say
+   * (then ask with `resolve`, which explains).
+   */
+  taggedDigest(tag: string, options?: CallOptions): Promise<string | undefined>;
+}
+
 export interface TagCompleteOptions {
   /** Check only `desc` and these, not the whole graph below `desc`. */
   only?: readonly ContentDescriptor[];
@@ -156,6 +165,10 @@ export function isManifestPusher(store: Store): store is Store & ManifestPusher 
 
 export function hasReferrers(store: Store): store is Store & ReferrersCapable {
   return typeof (store as Partial<ReferrersCapable>).referrers === "function";
+}
+
+export function canPeekTag(store: Store): store is Store & TagPeekCapable {
+  return typeof (store as Partial<TagPeekCapable>).taggedDigest === "function";
 }
 
 /**

@@ -8,6 +8,7 @@ import { canAbandon } from "../content/abandon.js";
 import { copyGraph } from "../content/copy.js";
 import type { CopyOptions, CopyStats } from "../content/copy/options.js";
 import {
+  canPeekTag,
   canTagComplete,
   fetchBytes,
   hasReferrers,
@@ -122,13 +123,10 @@ async function copyOnce(request: CopyRequest): Promise<CopyResult> {
   // destination open (and its credentials there fetched) when it needs them.
   const [sourceRoot, taggedAtDestination] = await Promise.all([
     src.resolve(request.reference, call),
-    request.tag === undefined || canTagComplete(dst)
+    request.tag === undefined || !canPeekTag(dst) || canTagComplete(dst)
       ? undefined
-      : dst.resolve(request.tag, call).then(
-          (d) => d.digest,
-          // Absent, or any other answer: the copy itself asks again and says what is wrong.
-          () => undefined,
-        ),
+      : // Any failure: the copy itself asks the destination again and says what is wrong.
+        dst.taggedDigest(request.tag, call).catch(() => undefined),
   ]);
   let source = src;
   let root = sourceRoot;

@@ -92,6 +92,33 @@ describe("the destination's tag, asked at the start of a copy", () => {
     assert.equal((await check.resolve("v1")).digest, second.index.desc.digest);
   });
 
+  test("a first copy asks for the destination's tag with one HEAD, which answers 404: no GET follows it", async () => {
+    proxy.reset();
+    await copyImage({
+      src: store("dtag/src"),
+      reference: "a",
+      dst: store("dtag/first"),
+      tag: "v1",
+    });
+    const byTag = proxy.seen
+      .filter((s) => s.url === "/v2/dtag/first/manifests/v1")
+      .map((s) => `${s.method} ${s.status}`);
+    assert.deepEqual(byTag, ["HEAD 404", "PUT 201"]);
+  });
+
+  test("taggedDigest: the digest from one HEAD; undefined for an absent tag or repository", async () => {
+    const held = store("dtag/peek");
+    await copyImage({ src: store("dtag/src"), reference: "a", dst: held, tag: "v1" });
+    proxy.reset();
+    assert.equal(await held.taggedDigest("v1"), first.index.desc.digest);
+    assert.equal(await held.taggedDigest("absent"), undefined);
+    assert.equal(await store("dtag/nowhere").taggedDigest("v1"), undefined);
+    assert.deepEqual(
+      proxy.seen.map((s) => s.method),
+      ["HEAD", "HEAD", "HEAD"],
+    );
+  });
+
   test("a copy without a tag does not ask the destination for one", async () => {
     proxy.reset();
     await copyImage({ src: store("dtag/src"), reference: "a", dst: store("dtag/untagged") });

@@ -5,7 +5,7 @@
 // on the cache's word would leave a dangling reference behind. Every call's options (its
 // AbortSignal) go on to the inner store; a cache hit is cancelled like any other stream.
 import { cancellable, throwIfCancelled } from "../cancel.js";
-import { canMount, hasReferrers, knowsReferrersApi, verifying } from "../store.js";
+import { canMount, canPeekTag, hasReferrers, knowsReferrersApi, verifying } from "../store.js";
 import type { Body, CacheAnswering, ContentDescriptor, Store } from "../store.js";
 import { isCacheableDigest } from "./cache-dir.js";
 import type { ContentCache } from "./disk.js";
@@ -63,6 +63,9 @@ export function withCache(inner: Store, cache: ContentCache): Store & CacheAnswe
         : {}),
       ...(inner.mountCandidates ? { mountCandidates: inner.mountCandidates.bind(inner) } : {}),
     });
+  }
+  if (canPeekTag(inner)) {
+    Object.assign(store, { taggedDigest: inner.taggedDigest.bind(inner) });
   }
   // Whether a registry's referrers API works is learnt as it is used: read it live.
   if (knowsReferrersApi(inner)) {

@@ -46,8 +46,45 @@ export async function resolve(
   options?: CallOptions,
 ): Promise<ContentDescriptor> {
   checkReference(ctx, reference);
-  const byDigest = isDigest(reference);
-  const signal = options?.signal;
+  const head = await headManifest(ctx, reference, options?.signal);
+  if (head !== undefined) {
+    if (isDigest(reference) && head.digest !== reference) {
+      throw new OcicompatError(
+        "DIGEST_MISMATCH",
+        `${ctx.name} answered a request for ${reference} with ${head.digest}`,
+        { subject: reference },
+      );
+    }
+    return head;
+  }
+  // A HEAD that says too little, or a 404 whose reason (unknown repository or manifest) only
+  // a GET's body tells.
+  return (await getManifest(ctx, reference, options)).descriptor;
+}
+
+/**
+ * What `tag` names, from one HEAD (which registries that meter pulls do not count): undefined
+ * when the tag is absent, or when the answer does not say enough (see headManifest).
+ */
+export async function taggedDigest(
+  ctx: RepositoryContext,
+  tag: string,
+  options?: CallOptions,
+): Promise<string | undefined> {
+  checkReference(ctx, tag);
+  return (await headManifest(ctx, tag, options?.signal))?.digest;
+}
+
+/**
+ * One HEAD of a manifest: its descriptor when the answer is 200 with a digest, a manifest media
+ * type and a length; undefined otherwise (404, or too little said). A length over the limit is
+ * refused here.
+ */
+async function headManifest(
+  ctx: RepositoryContext,
+  reference: string,
+  signal: AbortSignal | undefined,
+): Promise<ContentDescriptor | undefined> {
   const res = await send(ctx, {
     method: "HEAD",
     url: manifestPath(ctx, reference),
@@ -58,31 +95,18 @@ export async function resolve(
     signal,
   });
   await res.body.dump().catch(() => undefined);
-  if (res.status === 200) {
-    const length = numberHeader(res.header("content-length"));
-    if (length !== undefined) checkManifestSize(ctx, length, reference);
-    const digest = res.header("docker-content-digest");
-    const mediaType = bareMediaType(res.header("content-type"));
-    if (
-      digest !== undefined &&
-      isDigest(digest) &&
-      mediaType !== undefined &&
-      isManifestLike(mediaType) &&
-      length !== undefined
-    ) {
-      if (byDigest && digest !== reference) {
-        throw new OcicompatError(
-          "DIGEST_MISMATCH",
-          `${ctx.name} answered a request for ${reference} with ${digest}`,
-          { subject: reference },
-        );
-      }
-      return { mediaType, digest, size: length };
-    }
-  }
-  // A HEAD that says too little, or a 404 whose reason (unknown repository or manifest) only
-  // a GET's body tells.
-  return (await getManifest(ctx, reference, options)).descriptor;
+  if (res.status !== 200) return undefined;
+  const length = numberHeader(res.header("content-length"));
+  if (length !== undefined) checkManifestSize(ctx, length, reference);
+  const digest = res.header("docker-content-digest");
+  const mediaType = bareMediaType(res.header("content-type"));
+  const known =
+    digest !== undefined &&
+    isDigest(digest) &&
+    mediaType !== undefined &&
+    isManifestLike(mediaType) &&
+    length !== undefined;
+  return known ? { mediaType, digest, size: length } : undefined;
 }
 
 /** A manifest or index by tag or digest, in one GET, verified. */

@@ -27,10 +27,18 @@ import {
   type MountCapable,
   type ReferrersCapable,
   type Store,
+  type TagPeekCapable,
 } from "../store.js";
 import { cancellable } from "../cancel.js";
 import { RegistryClient, type RegistryClientOptions } from "./client.js";
-import { exists, fetchContent, getManifest, resolve, type FetchedManifest } from "./fetch.js";
+import {
+  exists,
+  fetchContent,
+  getManifest,
+  resolve,
+  taggedDigest,
+  type FetchedManifest,
+} from "./fetch.js";
 import { referrers } from "./referrers.js";
 import { checkManifestSize, type RepositoryContext } from "./repository.js";
 import { deleteContent, listTags, pushManifest, tag, type ManifestPushResult } from "./tags.js";
@@ -84,7 +92,7 @@ export function createRegistryStore(options: RegistryStoreOptions): RegistryStor
   return new RegistryStore(options);
 }
 
-export class RegistryStore implements Store, ReferrersCapable, MountCapable {
+export class RegistryStore implements Store, ReferrersCapable, MountCapable, TagPeekCapable {
   readonly name: string;
   readonly registry: string;
   readonly repository: string;
@@ -145,6 +153,11 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable {
 
   resolve(reference: string, options?: CallOptions): Promise<ContentDescriptor> {
     return resolve(this.ctx, reference, options);
+  }
+
+  /** What `tag` names, from one HEAD; undefined when absent or when the answer does not say. */
+  taggedDigest(tag: string, options?: CallOptions): Promise<string | undefined> {
+    return taggedDigest(this.ctx, tag, options);
   }
 
   /** A manifest or index by tag or digest, in one GET, verified. */
