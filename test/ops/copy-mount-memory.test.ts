@@ -3,7 +3,7 @@
 // mounted from the first, not uploaded; a stale location falls back to an upload into the session
 // the refused mount opened; sessions no push uses are closed.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
@@ -20,6 +20,8 @@ import { pushAll, tempDir } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import {
   bigImage,
+  openSessions,
+  sessionDeletes,
   startFaultProxy,
   uploadRequests,
   type FaultProxy,
@@ -57,18 +59,6 @@ const plainPosts = (seen: readonly Seen[]) =>
   seen.filter(
     (s) => s.method === "POST" && s.url.includes("/blobs/uploads/") && !s.url.includes("mount="),
   );
-const sessionDeletes = (seen: readonly Seen[]) =>
-  seen.filter((s) => s.method === "DELETE" && s.url.includes("/blobs/uploads/"));
-
-/**
- * Upload sessions the registry holds open for `repository`, in distribution's filesystem layout:
- * `_uploads/<uuid>/data`. (A cancelled session loses its `data`; 2.8 leaves the rest behind.)
- */
-function openSessions(repository: string): string[] {
-  const dir = join(registry.storage, "docker/registry/v2/repositories", repository, "_uploads");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((uuid) => existsSync(join(dir, uuid, "data")));
-}
 
 before(async () => {
   registry = await startRegistry();
@@ -158,7 +148,7 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
       ["stale/b"],
       "stale/a forgotten",
     );
-    assert.deepEqual(openSessions("stale/b"), []);
+    assert.deepEqual(openSessions(registry, "stale/b"), []);
   });
 
   test("when a second remembered repository lends the blob, the first one's refused-mount session is closed", async () => {
@@ -190,7 +180,7 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
     assert.equal(sessionDeletes(proxy.seen).length, 1);
     assert.ok(sessionDeletes(proxy.seen).every((d) => d.status === 204));
     assert.deepEqual(uploadRequests(proxy.seen), []);
-    assert.deepEqual(openSessions("second/dst"), []);
+    assert.deepEqual(openSessions(registry, "second/dst"), []);
   });
 
   test("a refused mount whose push never comes (the source lost the blob) has its session closed", async () => {
@@ -218,7 +208,7 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
     // Every session a refused mount opened was either used by a push or closed.
     const closed = sessionDeletes(proxy.seen);
     assert.ok(closed.length >= 1, JSON.stringify(proxy.seen));
-    assert.deepEqual(openSessions("lost/dst"), []);
+    assert.deepEqual(openSessions(registry, "lost/dst"), []);
   });
 
   test("the store's closeUploadSession closes what a refused mount opened; a failing close is no error", async () => {
@@ -226,10 +216,10 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
     const dst = store("direct/dst");
     proxy.reset();
     assert.equal(await dst.mount(blobs[0]!.desc, "direct/nowhere"), false);
-    assert.equal(openSessions("direct/dst").length, 1);
+    assert.equal(openSessions(registry, "direct/dst").length, 1);
     await dst.closeUploadSession(blobs[0]!.desc);
     assert.equal(sessionDeletes(proxy.seen).length, 1);
-    assert.deepEqual(openSessions("direct/dst"), []);
+    assert.deepEqual(openSessions(registry, "direct/dst"), []);
     // Nothing left to close: no request.
     await dst.closeUploadSession(blobs[0]!.desc);
     assert.equal(sessionDeletes(proxy.seen).length, 1);

@@ -3,9 +3,12 @@
 // status, and a rule may answer a request itself (a status burst, 429 with Retry-After) or spoil
 // the registry's answer (drop the connection mid-body, end it early, flip a byte, delay it).
 import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import { join } from "node:path";
 import { MediaType } from "../../src/oci/media-types.js";
 import { blob, type Blob } from "../content/layout-support.js";
+import type { TestRegistry } from "../support/registry.js";
 import { indexBlob } from "./select-support.js";
 
 export interface BigImage {
@@ -179,4 +182,19 @@ export function uploadRequests(seen: readonly Seen[]): Seen[] {
       !s.url.includes("mount=") &&
       (s.method === "PUT" || s.method === "PATCH" || s.method === "POST"),
   );
+}
+
+/** Upload sessions closed with a DELETE. */
+export function sessionDeletes(seen: readonly Seen[]): Seen[] {
+  return seen.filter((s) => s.method === "DELETE" && s.url.includes("/blobs/uploads/"));
+}
+
+/**
+ * Upload sessions the registry holds open for `repository`, in distribution's filesystem layout:
+ * `_uploads/<uuid>/data`. (A cancelled session loses its `data`; 2.8 leaves the rest behind.)
+ */
+export function openSessions(registry: TestRegistry, repository: string): string[] {
+  const dir = join(registry.storage, "docker/registry/v2/repositories", repository, "_uploads");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((uuid) => existsSync(join(dir, uuid, "data")));
 }

@@ -4,7 +4,7 @@
 // bytes come, used by the push, closed when the source fails, and a refused session leaves the
 // source's stream released.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { isCopyError } from "../../src/content/copy.js";
@@ -19,7 +19,14 @@ import {
 import { copyImage } from "../../src/ops/copy.js";
 import { pushAll, tempDir } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
-import { bigImage, startFaultProxy, type FaultProxy, type Seen } from "./copy-support.js";
+import {
+  bigImage,
+  openSessions,
+  sessionDeletes,
+  startFaultProxy,
+  type FaultProxy,
+  type Seen,
+} from "./copy-support.js";
 
 let registry: TestRegistry;
 let proxy: FaultProxy;
@@ -43,15 +50,6 @@ async function layoutWithImage(name: string) {
 
 const sessionPosts = (seen: readonly Seen[]) =>
   seen.filter((s) => s.method === "POST" && s.url.includes("/blobs/uploads/"));
-const sessionDeletes = (seen: readonly Seen[]) =>
-  seen.filter((s) => s.method === "DELETE" && s.url.includes("/blobs/uploads/"));
-
-/** Sessions distribution still holds for `repository` (`_uploads/<uuid>/data`). */
-function openSessions(repository: string): string[] {
-  const dir = join(registry.storage, "docker/registry/v2/repositories", repository, "_uploads");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((uuid) => existsSync(join(dir, uuid, "data")));
-}
 
 /** `src` whose blob reads go through `around` (manifests are read as they are). */
 function wrapFetch(
@@ -71,6 +69,14 @@ function wrapFetch(
         ? src.fetch(d, o)
         : (around(d, () => src.fetch(d, o)) as Promise<AsyncIterable<Uint8Array>>),
   };
+}
+
+/** The error a copy that must fail rejects with. */
+function failureOf(copy: Promise<unknown>): Promise<unknown> {
+  return copy.then(
+    () => assert.fail("the copy should fail"),
+    (e: unknown) => e,
+  );
 }
 
 async function until(what: string, ok: () => boolean): Promise<void> {
@@ -117,7 +123,7 @@ describe("a copy's upload sessions (real registry, counting proxy)", () => {
     assert.equal(asked, blobs.length);
     assert.equal(sessionPosts(proxy.seen).length, blobs.length, "one session per blob");
     assert.deepEqual(sessionDeletes(proxy.seen), []);
-    assert.deepEqual(openSessions("early/dst"), []);
+    assert.deepEqual(openSessions(registry, "early/dst"), []);
     const check = createRegistryStore({ registry: registry.host, repository: "early/dst" });
     stores.push(check);
     for (const b of blobs) assert.equal(await check.exists(b.desc), true);
@@ -129,15 +135,14 @@ describe("a copy's upload sessions (real registry, counting proxy)", () => {
     const [algorithm, hex] = gone.digest.split(":") as [string, string];
     rmSync(join(work.path, "lost", "blobs", algorithm, hex));
     proxy.reset();
-    const err = await copyImage({
-      src: layout,
-      reference: "v1",
-      dst: store("lost/dst"),
-      tag: "v1",
-      concurrency: 1,
-    }).then(
-      () => assert.fail("the copy should fail"),
-      (e: unknown) => e,
+    const err = await failureOf(
+      copyImage({
+        src: layout,
+        reference: "v1",
+        dst: store("lost/dst"),
+        tag: "v1",
+        concurrency: 1,
+      }),
     );
     assert.ok(isCopyError(err), String(err));
     assert.equal(err.side, "source");
@@ -145,7 +150,7 @@ describe("a copy's upload sessions (real registry, counting proxy)", () => {
     const closed = sessionDeletes(proxy.seen);
     assert.ok(closed.length >= 1, JSON.stringify(proxy.seen));
     assert.ok(closed.every((d) => d.status === 204));
-    assert.deepEqual(openSessions("lost/dst"), []);
+    assert.deepEqual(openSessions(registry, "lost/dst"), []);
   });
 
   test("a destination that refuses to open a session: the error is the destination's, and the source's stream is released", async () => {
@@ -173,15 +178,14 @@ describe("a copy's upload sessions (real registry, counting proxy)", () => {
       method === "POST" && url.includes("/blobs/uploads/")
         ? { kind: "status", status: 403 }
         : undefined;
-    const err = await copyImage({
-      src,
-      reference: "v1",
-      dst: store("refused/dst"),
-      tag: "v1",
-      concurrency: 1,
-    }).then(
-      () => assert.fail("the copy should fail"),
-      (e: unknown) => e,
+    const err = await failureOf(
+      copyImage({
+        src,
+        reference: "v1",
+        dst: store("refused/dst"),
+        tag: "v1",
+        concurrency: 1,
+      }),
     );
     assert.ok(isCopyError(err), String(err));
     assert.equal(err.side, "destination");
@@ -201,7 +205,7 @@ describe("a copy's upload sessions (real registry, counting proxy)", () => {
     assert.equal(sessionPosts(proxy.seen).length, 1, "only the mount's POST");
     await dst.push(one, await fetchBytes(layout, one));
     assert.equal(sessionPosts(proxy.seen).length, 1);
-    assert.deepEqual(openSessions("mounted/dst"), []);
+    assert.deepEqual(openSessions(registry, "mounted/dst"), []);
     assert.equal(await dst.exists(one), true);
   });
 });
