@@ -119,6 +119,25 @@ describe("the destination's tag, asked at the start of a copy", () => {
     );
   });
 
+  test("a destination that fails: its tag is asked once, not again on a 503; the copy's own requests report the failure", async () => {
+    proxy.reset();
+    proxy.rule = (_method, url) =>
+      url.startsWith("/v2/dtag/down/") ? { kind: "status", status: 503 } : undefined;
+    const dst = createRegistryStore({
+      registry: proxy.host,
+      repository: "dtag/down",
+      retry: { maxAttempts: 2, baseDelayMs: 1 },
+    });
+    stores.push(dst);
+    await assert.rejects(copyImage({ src: store("dtag/src"), reference: "a", dst, tag: "v1" }));
+    const peeks = proxy.seen.filter((s) => s.url === "/v2/dtag/down/manifests/v1");
+    assert.equal(peeks.length, 1);
+    assert.ok(
+      proxy.seen.filter((s) => s.url.startsWith("/v2/dtag/down/manifests/sha256:")).length >= 2,
+      "the copy's own HEAD was retried",
+    );
+  });
+
   test("a copy without a tag does not ask the destination for one", async () => {
     proxy.reset();
     await copyImage({ src: store("dtag/src"), reference: "a", dst: store("dtag/untagged") });

@@ -64,7 +64,8 @@ export async function resolve(
 
 /**
  * What `tag` names, from one HEAD (which registries that meter pulls do not count): undefined
- * when the tag is absent, or when the answer does not say enough (see headManifest).
+ * when the tag is absent, or when the answer does not say enough (see headManifest); a failure
+ * is thrown as it came.
  */
 export async function taggedDigest(
   ctx: RepositoryContext,
@@ -72,7 +73,10 @@ export async function taggedDigest(
   options?: CallOptions,
 ): Promise<string | undefined> {
   checkReference(ctx, tag);
-  return (await headManifest(ctx, tag, options?.signal))?.digest;
+  // Not repeated on a temporary failure: the caller only saves work with the answer, and asks
+  // again (with retries) when it has none; repeating here would double the wait for a registry
+  // that is down.
+  return (await headManifest(ctx, tag, options?.signal, false))?.digest;
 }
 
 /**
@@ -84,9 +88,11 @@ async function headManifest(
   ctx: RepositoryContext,
   reference: string,
   signal: AbortSignal | undefined,
+  retry = true,
 ): Promise<ContentDescriptor | undefined> {
   const res = await send(ctx, {
     method: "HEAD",
+    retry,
     url: manifestPath(ctx, reference),
     headers: { accept: MANIFEST_ACCEPT },
     scopes: [pullScope(ctx.repository)],
