@@ -82,6 +82,16 @@ function alreadyTagged(run: Run, root: ContentDescriptor): boolean {
   );
 }
 
+function rootLikelyAbsent(walk: Walk, desc: ContentDescriptor): boolean {
+  const tagged = walk.run.options.taggedAtDestination;
+  return (
+    !walk.repair &&
+    desc.digest === walk.run.root.digest &&
+    tagged !== undefined &&
+    tagged !== desc.digest
+  );
+}
+
 async function walkGraph(
   run: Run,
   root: ContentDescriptor,
@@ -124,6 +134,13 @@ function copyNode(walk: Walk, desc: ContentDescriptor): Promise<void> {
 /** A manifest or an index: its children first, then itself; then its referrers, if asked. */
 async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> {
   const { run } = walk;
+  const read = (): Promise<Uint8Array> =>
+    onSide(run, "source", desc, (o) => run.limit(() => fetchBytes(run.src, desc, undefined, o)));
+  // A root the destination's tag does not name is most likely new there: its bytes are asked for
+  // beside its presence, one round trip sooner. (Otherwise presence comes first, so that a copy
+  // the destination holds reads no manifest: registries that meter pulls count each GET.)
+  const early = rootLikelyAbsent(walk, desc) ? read() : undefined;
+  early?.catch(() => undefined); // awaited below unless the root turns out present
   const present = await onSide(run, "destination", desc, (o) =>
     run.limit(() => run.dst.exists(desc, o)),
   );
@@ -133,9 +150,7 @@ async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> 
     skipped(walk, desc);
     return;
   }
-  const bytes = await onSide(run, "source", desc, (o) =>
-    run.limit(() => fetchBytes(run.src, desc, undefined, o)),
-  );
+  const bytes = await (early ?? read());
   const children = await onSide(run, "source", desc, () =>
     Promise.resolve(successors(desc, bytes).children),
   );

@@ -99,10 +99,10 @@ export interface ReferrersCapable {
 /** A store that can say what a tag names with one cheap request (a registry's HEAD). */
 export interface TagPeekCapable {
   /**
-   * The digest `tag` names now; undefined when the tag is absent or the answer does not say
-   * (then ask with `resolve`, which explains).
+   * The digest `tag` names now; null when the tag is absent; undefined when the answer does not
+   * say (then ask with `resolve`, which explains).
    */
-  taggedDigest(tag: string, options?: CallOptions): Promise<string | undefined>;
+  taggedDigest(tag: string, options?: CallOptions): Promise<string | null | undefined>;
 }
 
 export interface TagCompleteOptions {

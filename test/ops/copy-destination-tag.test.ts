@@ -106,13 +106,37 @@ describe("the destination's tag, asked at the start of a copy", () => {
     assert.deepEqual(byTag, ["HEAD 404", "PUT 201"]);
   });
 
-  test("taggedDigest: the digest from one HEAD; undefined for an absent tag or repository", async () => {
+  test("when the destination's tag is absent, the root's bytes are asked of the source beside the destination's presence check", async () => {
+    proxy.reset();
+    const arrived = new Map<string, number>();
+    // The destination's answer about the root is held back: the source's GET must come before it.
+    proxy.rule = (method, url) => {
+      arrived.set(`${method} ${url}`, Date.now());
+      return method === "HEAD" && url === `/v2/dtag/early/manifests/${first.index.desc.digest}`
+        ? { kind: "delay", ms: 400 }
+        : undefined;
+    };
+    await copyImage({
+      src: store("dtag/src"),
+      reference: "a",
+      dst: store("dtag/early"),
+      tag: "v1",
+    });
+    const asked = arrived.get(`HEAD /v2/dtag/early/manifests/${first.index.desc.digest}`)!;
+    const read = arrived.get(`GET /v2/dtag/src/manifests/${first.index.desc.digest}`)!;
+    assert.ok(asked !== undefined && read !== undefined, JSON.stringify([...arrived.keys()]));
+    assert.ok(read < asked + 400, "the source was read before the destination answered");
+    const check = store("dtag/early", registry.host);
+    assert.equal((await check.resolve("v1")).digest, first.index.desc.digest);
+  });
+
+  test("taggedDigest: the digest from one HEAD; null for an absent tag or repository", async () => {
     const held = store("dtag/peek");
     await copyImage({ src: store("dtag/src"), reference: "a", dst: held, tag: "v1" });
     proxy.reset();
     assert.equal(await held.taggedDigest("v1"), first.index.desc.digest);
-    assert.equal(await held.taggedDigest("absent"), undefined);
-    assert.equal(await store("dtag/nowhere").taggedDigest("v1"), undefined);
+    assert.equal(await held.taggedDigest("absent"), null);
+    assert.equal(await store("dtag/nowhere").taggedDigest("v1"), null);
     assert.deepEqual(
       proxy.seen.map((s) => s.method),
       ["HEAD", "HEAD", "HEAD"],

@@ -13,12 +13,14 @@ export interface CopyOptions {
   /** Tag to write at the destination once the graph is complete. */
   tag?: string;
   /**
-   * The digest `tag` names at the destination now, when the caller has asked already (`copyImage`
-   * asks while it resolves the source). When that is the root, no referrers are asked for and the
-   * destination does not check a graph as it tags it (a registry; a layout does), the copy is
-   * complete as it stands: nothing is read or written, and the root counts as skipped.
+   * The digest `tag` names at the destination now (null: the tag is absent), when the caller has
+   * asked already (`copyImage` asks while it resolves the source). When that is the root, no
+   * referrers are asked for and the destination does not check a graph as it tags it (a
+   * registry; a layout does), the copy is complete as it stands: nothing is read or written, and
+   * the root counts as skipped. When it is something else, the root is most likely absent, so
+   * its bytes are asked of the source while the destination is asked whether it has it.
    */
-  taggedAtDestination?: string;
+  taggedAtDestination?: string | null;
   /**
    * Where blobs can be mounted from (`POST ?mount=&from=`) rather than uploaded, when the
    * destination is a registry repository: the source repository's name when source and

@@ -47,7 +47,7 @@ export async function resolve(
 ): Promise<ContentDescriptor> {
   checkReference(ctx, reference);
   const head = await headManifest(ctx, reference, options?.signal);
-  if (head !== undefined) {
+  if (head !== undefined && head !== "absent") {
     if (isDigest(reference) && head.digest !== reference) {
       throw new OcicompatError(
         "DIGEST_MISMATCH",
@@ -63,33 +63,34 @@ export async function resolve(
 }
 
 /**
- * What `tag` names, from one HEAD (which registries that meter pulls do not count): undefined
- * when the tag is absent, or when the answer does not say enough (see headManifest); a failure
- * is thrown as it came.
+ * What `tag` names, from one HEAD (which registries that meter pulls do not count): null when
+ * the registry answers 404, undefined when the answer does not say enough (see headManifest); a
+ * failure is thrown as it came.
  */
 export async function taggedDigest(
   ctx: RepositoryContext,
   tag: string,
   options?: CallOptions,
-): Promise<string | undefined> {
+): Promise<string | null | undefined> {
   checkReference(ctx, tag);
   // Not repeated on a temporary failure: the caller only saves work with the answer, and asks
   // again (with retries) when it has none; repeating here would double the wait for a registry
   // that is down.
-  return (await headManifest(ctx, tag, options?.signal, false))?.digest;
+  const head = await headManifest(ctx, tag, options?.signal, false);
+  return head === "absent" ? null : head?.digest;
 }
 
 /**
  * One HEAD of a manifest: its descriptor when the answer is 200 with a digest, a manifest media
- * type and a length; undefined otherwise (404, or too little said). A length over the limit is
- * refused here.
+ * type and a length; "absent" for a 404; undefined when a 200 says too little. A length over the
+ * limit is refused here.
  */
 async function headManifest(
   ctx: RepositoryContext,
   reference: string,
   signal: AbortSignal | undefined,
   retry = true,
-): Promise<ContentDescriptor | undefined> {
+): Promise<ContentDescriptor | "absent" | undefined> {
   const res = await send(ctx, {
     method: "HEAD",
     retry,
@@ -101,7 +102,7 @@ async function headManifest(
     signal,
   });
   await res.body.dump().catch(() => undefined);
-  if (res.status !== 200) return undefined;
+  if (res.status === 404) return "absent";
   const length = numberHeader(res.header("content-length"));
   if (length !== undefined) checkManifestSize(ctx, length, reference);
   const digest = res.header("docker-content-digest");

@@ -155,8 +155,8 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable, Tag
     return resolve(this.ctx, reference, options);
   }
 
-  /** What `tag` names, from one HEAD; undefined when absent or when the answer does not say. */
-  taggedDigest(tag: string, options?: CallOptions): Promise<string | undefined> {
+  /** What `tag` names, from one HEAD: null when absent, undefined when the answer does not say. */
+  taggedDigest(tag: string, options?: CallOptions): Promise<string | null | undefined> {
     return taggedDigest(this.ctx, tag, options);
   }
 
