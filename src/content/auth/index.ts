@@ -43,6 +43,12 @@ export {
   storeAuthEntry,
 } from "./auth-file-write.js";
 export { runCredentialHelper, type CredentialHelperOptions } from "./credential-helper.js";
+export {
+  AUTH_FILES_HELPER,
+  withCredentialHelpers,
+  type ConfiguredHelpers,
+  type HelperListOptions,
+} from "./helper-list.js";
 export { parseChallenges, type Challenge } from "./challenge.js";
 export {
   mergeScopes,

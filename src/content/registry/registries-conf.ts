@@ -4,9 +4,9 @@
 // registries-conf-match.ts. Pure: text in, values out; finding the files is the caller's job.
 //
 // Where this departs from containers/image it is in the messages only (file and entry named), plus:
-// * `unqualified-search-registries`, `short-name-mode`, `credential-helpers`,
-//   `additional-layer-store-auth-helper` and `[aliases]` are type-checked and otherwise ignored;
-//   ocicompat only takes fully qualified names.
+// * `unqualified-search-registries`, `short-name-mode`, `additional-layer-store-auth-helper` and
+//   `[aliases]` are type-checked and otherwise ignored; ocicompat only takes fully qualified names.
+//   `credential-helpers` is kept, with the file that set it (content/auth/helper-list.ts).
 // * Two spellings of one key in one table (`location` and `Location`) are an error; Go's decoder
 //   takes either, whichever its map iteration meets last.
 import { definesNoRegistries } from "./registries-conf-scan.js";
@@ -42,6 +42,8 @@ export interface RegistryEntry extends RegistryEndpoint {
 export interface RegistriesConf {
   /** unique by prefix, sorted by prefix (string order), as containers/image keeps them */
   registries: RegistryEntry[];
+  /** `credential-helpers`, when a file sets a non-empty list (the last such file wins) */
+  credentialHelpers?: { names: string[]; file: string };
 }
 
 const PULL_FROM_MIRROR: readonly string[] = ["all", "digest-only", "tag-only"];
@@ -307,7 +309,7 @@ export function parseRegistriesConf(
   const registryTables = top.tables("registry", "an array of tables ([[registry]])");
   // Read for their types only: a value Go could not decode fails the whole file there.
   top.strings("unqualified-search-registries");
-  top.strings("credential-helpers");
+  const helpers = top.strings("credential-helpers");
   const shortNameMode = top.string("short-name-mode");
   const layerStoreHelper = top.string("additional-layer-store-auth-helper");
   const aliases = top.table("aliases");
@@ -359,12 +361,25 @@ export function parseRegistriesConf(
   for (const entry of entries) {
     if (!byPrefix.has(entry.prefix)) byPrefix.set(entry.prefix, entry);
   }
-  return { registries: sortedByPrefix(byPrefix.values()) };
+  // An empty list counts as unset, as in containers/image (which then reads the auth files).
+  return {
+    registries: sortedByPrefix(byPrefix.values()),
+    ...(helpers === undefined || helpers.length === 0
+      ? {}
+      : { credentialHelpers: { names: helpers, file } }),
+  };
 }
 
-/** A drop-in's entries replace the base's entries with the same prefix; the rest are kept; result sorted by prefix. */
+/**
+ * A drop-in's entries replace the base's entries with the same prefix; the rest are kept; result
+ * sorted by prefix. A drop-in's `credential-helpers` replaces the base's.
+ */
 export function mergeRegistriesConf(base: RegistriesConf, dropIn: RegistriesConf): RegistriesConf {
   const byPrefix = new Map<string, RegistryEntry>();
   for (const entry of [...base.registries, ...dropIn.registries]) byPrefix.set(entry.prefix, entry);
-  return { registries: sortedByPrefix(byPrefix.values()) };
+  const helpers = dropIn.credentialHelpers ?? base.credentialHelpers;
+  return {
+    registries: sortedByPrefix(byPrefix.values()),
+    ...(helpers === undefined ? {} : { credentialHelpers: helpers }),
+  };
 }

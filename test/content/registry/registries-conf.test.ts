@@ -148,6 +148,27 @@ insecure = true
     assert.deepEqual(parsed("# nothing here\n\n  # really\n"), { registries: [] });
   });
 
+  test("credential-helpers is kept with the file that set it; an empty list is unset; a drop-in's list replaces", () => {
+    const set = parsed(`credential-helpers = ["ecr-login", "containers-auth.json"]\n`);
+    assert.deepEqual(set.credentialHelpers, {
+      names: ["ecr-login", "containers-auth.json"],
+      file: FILE,
+    });
+    assert.equal(parsed(`credential-helpers = []\n`).credentialHelpers, undefined);
+    const dropIn = parseRegistriesConf(`credential-helpers = ["pass"]\n`, "/etc/d/1.conf", {
+      dropIn: true,
+    });
+    assert.deepEqual(mergeRegistriesConf(set, dropIn).credentialHelpers, {
+      names: ["pass"],
+      file: "/etc/d/1.conf",
+    });
+    assert.deepEqual(
+      mergeRegistriesConf(set, { registries: [] }).credentialHelpers,
+      set.credentialHelpers,
+    );
+    assert.throws(() => parsed(`credential-helpers = "pass"\n`), /credential-helpers/);
+  });
+
   test("the other top-level keys of the format are accepted and ignored", () => {
     const conf = parsed(`
 unqualified-search-registries = ["docker.io", "quay.io"]
