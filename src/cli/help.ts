@@ -68,6 +68,12 @@ export const CONNECTION_ENV: readonly EnvVar[] = [
 ];
 
 /** Commands that read or write a registry. */
+const REGISTRIES_CONF_ENV: EnvVar = {
+  name: "CONTAINERS_REGISTRIES_CONF",
+  meaning:
+    "the registries.conf to read (as --registries-conf); else $HOME/.config/containers/registries.conf, else /etc/containers/registries.conf, with their .d drop-ins",
+};
+
 export const REGISTRY_ENV: readonly EnvVar[] = [
   { name: "OCICOMPAT_CREDS", meaning: "USER:PASSWORD, as --creds (not visible in ps)" },
   {
@@ -80,16 +86,13 @@ export const REGISTRY_ENV: readonly EnvVar[] = [
     name: "DOCKER_CONFIG",
     meaning: "then $DOCKER_CONFIG/config.json (else ~/.docker/config.json), then ~/.dockercfg",
   },
-  {
-    name: "CONTAINERS_REGISTRIES_CONF",
-    meaning:
-      "the registries.conf to read (as --registries-conf); else $HOME/.config/containers/registries.conf, else /etc/containers/registries.conf, with their .d drop-ins",
-  },
+  REGISTRIES_CONF_ENV,
   ...CONNECTION_ENV,
 ];
 
-/** The auth file login and logout edit. */
+/** The auth file login and logout edit, and the registries.conf whose credential-helpers apply. */
 export const AUTH_FILE_ENV: readonly EnvVar[] = [
+  REGISTRIES_CONF_ENV,
   {
     name: "REGISTRY_AUTH_FILE",
     meaning: "the auth file to use instead of $XDG_RUNTIME_DIR/containers/auth.json",

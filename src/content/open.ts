@@ -40,10 +40,6 @@ export type {
 
 type RegistryModule = typeof RegistryBackend;
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
-}
-
 /** The scheme options: `plainHttp` as given, else the fallback when the source allows it. */
 function plainHttpOf(
   plainHttp: boolean | undefined,
@@ -154,13 +150,7 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
   // registries.conf, read at the first registry opened.
   let conf: Promise<LoadedRegistriesConf | undefined> | undefined;
   const registriesConf = (registry: RegistryModule): Promise<LoadedRegistriesConf | undefined> =>
-    (conf ??= Promise.resolve().then(() => {
-      if (options.registriesConf === false) return undefined;
-      const named = options.registriesConf ?? nonEmpty(process.env.CONTAINERS_REGISTRIES_CONF);
-      return registry.loadRegistriesConf(
-        registry.registriesConfPaths(named === undefined ? {} : { named }),
-      );
-    }));
+    (conf ??= Promise.resolve().then(() => registry.machineRegistriesConf(options.registriesConf)));
 
   // Each registry's containerd host directory, looked up once.
   const hostDirs = new Map<string, HostDirConfig | undefined>();

@@ -1,20 +1,25 @@
 // `login` and `logout` as podman does them: login checks the credentials against the registry
-// (`GET /v2/` with them) and only then stores them in the primary auth file; logout removes the
-// entry again. Both edit one file only (content/auth: --authfile, else $REGISTRY_AUTH_FILE, else
-// $XDG_RUNTIME_DIR/containers/auth.json); credentials that `docker login` put in docker's config
-// are read but never written.
+// (`GET /v2/` with them) and only then stores them; logout removes them again. Where: through
+// registries.conf's credential-helpers when set, else (and where the list says
+// `containers-auth.json`) in one auth file (content/auth: --authfile, else $REGISTRY_AUTH_FILE,
+// else $XDG_RUNTIME_DIR/containers/auth.json); credentials that `docker login` put in docker's
+// config are read but never written.
 import {
+  AUTH_FILES_HELPER,
   authEntryKeys,
   authFileChain,
+  eraseAllLogins,
+  eraseLogin,
   primaryAuthFile,
-  removeAllAuthEntries,
-  removeAuthEntry,
   staticCredentials,
-  storeAuthEntry,
   storedCredentials,
+  storeLogin,
+  withCredentialHelpers,
   type AuthFileOptions,
+  type ConfiguredHelpers,
+  type LoginStoreOptions,
 } from "../content/auth/index.js";
-import { RegistryClient } from "../content/registry/index.js";
+import { machineRegistriesConf, RegistryClient } from "../content/registry/index.js";
 import { OcicompatError } from "../oci/errors.js";
 
 /** Where a login is stored: the auth file's key and the host it is for. */
@@ -54,7 +59,12 @@ export interface RegistryConnection {
   certDir?: string;
 }
 
-export interface LoginRequest extends AuthFileOptions {
+/** Which registries.conf gives credential-helpers: a path, false for none, unset for podman's. */
+export interface HelperSetting {
+  registriesConf?: string | false;
+}
+
+export interface LoginRequest extends AuthFileOptions, HelperSetting {
   registry: string;
   username: string;
   password: string;
@@ -64,8 +74,21 @@ export interface LoginRequest extends AuthFileOptions {
 
 export interface LoginResult {
   key: string;
-  /** The auth file written. */
-  file: string;
+  /** Where the credentials went: the auth file's path, or `docker-credential-NAME`. */
+  storedIn: string;
+}
+
+function helpersOf(request: HelperSetting): ConfiguredHelpers | undefined {
+  return machineRegistriesConf(request.registriesConf)?.conf.credentialHelpers;
+}
+
+function storeOptions(request: AuthFileOptions & HelperSetting): LoginStoreOptions {
+  const helpers = helpersOf(request);
+  return {
+    file: primaryAuthFile(request),
+    ...(helpers === undefined ? {} : { helpers }),
+    ...(request.env === undefined ? {} : { env: request.env }),
+  };
 }
 
 /** Checks the credentials with `GET /v2/`, then stores them; a refused login writes nothing. */
@@ -88,36 +111,34 @@ export async function login(request: LoginRequest): Promise<LoginResult> {
   } finally {
     await client.close();
   }
-  const file = primaryAuthFile(request);
-  await storeAuthEntry(file, key, { username: request.username, password: request.password });
-  return { key, file };
+  const credential = { username: request.username, password: request.password };
+  return { key, storedIn: await storeLogin(key, credential, storeOptions(request)) };
 }
 
-export interface LogoutRequest extends AuthFileOptions {
+export interface LogoutRequest extends AuthFileOptions, HelperSetting {
   /** The key to remove; ignored with `all`. */
   registry?: string;
   all?: boolean;
 }
 
 export interface LogoutResult {
-  file: string;
-  /** The keys removed; with `all`, every key the file had. */
+  /** Where credentials were removed from: auth files and `docker-credential-NAME` helpers. */
+  from: string[];
+  /** The keys removed; with `all`, every key the places had. */
   removed: string[];
 }
 
-/** Removes one key (or, with `all`, every `auths` entry) from the primary auth file. */
+/** Removes one key (or, with `all`, every login) from where login keeps them. */
 export async function logout(request: LogoutRequest): Promise<LogoutResult> {
-  const file = primaryAuthFile(request);
-  if (request.all) {
-    const keys = await authEntryKeys(file);
-    await removeAllAuthEntries(file);
-    return { file, removed: keys };
-  }
+  const options = storeOptions(request);
+  if (request.all) return eraseAllLogins(options);
   if (request.registry === undefined) {
     throw new OcicompatError("USAGE", "logout needs a REGISTRY, or --all");
   }
   const { key } = parseAuthKey(request.registry);
-  if (await removeAuthEntry(file, key)) return { file, removed: [key] };
+  const from = await eraseLogin(key, options);
+  if (from.length > 0) return { from, removed: [key] };
+  const file = options.file;
   // Say where the credentials are, when another file of the read list holds them.
   const elsewhere: string[] = [];
   for (const { path } of authFileChain(request)) {
@@ -129,21 +150,29 @@ export async function logout(request: LogoutRequest): Promise<LogoutResult> {
     elsewhere.length === 0
       ? ""
       : `; ${elsewhere.join(" and ")} ${elsewhere.length === 1 ? "has" : "have"} credentials for it, which logout does not edit (docker logout removes docker's)`;
-  throw new OcicompatError(
-    "NOT_FOUND",
-    `not logged in to ${key}: ${file} has no entry for it${hint}`,
-    {
-      subject: key,
-    },
+  const places = (options.helpers?.names ?? [AUTH_FILES_HELPER]).map((name) =>
+    name === AUTH_FILES_HELPER ? file : `docker-credential-${name}`,
   );
+  const none =
+    places.length === 1
+      ? `${file} has no entry for it`
+      : `none of ${places.join(", ")} has credentials for it`;
+  throw new OcicompatError("NOT_FOUND", `not logged in to ${key}: ${none}${hint}`, {
+    subject: key,
+  });
 }
 
 /** The user name stored for REGISTRY (what `podman login --get-login` prints). */
 export async function storedLogin(
-  request: AuthFileOptions & { registry: string },
+  request: AuthFileOptions & HelperSetting & { registry: string },
 ): Promise<string> {
   const { host, repository } = parseAuthKey(request.registry);
-  const provider = storedCredentials(request).provider(repository);
+  const helpers = helpersOf(request);
+  const provider = withCredentialHelpers(
+    storedCredentials(request).provider(repository),
+    () => Promise.resolve(helpers),
+    request.env === undefined ? {} : { env: request.env },
+  );
   const credential = await provider(host);
   if (credential === undefined || credential.kind !== "basic") {
     const searched = (await provider.searched?.(host)) ?? [];

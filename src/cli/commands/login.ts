@@ -11,6 +11,7 @@ import { canPrompt, promptLine } from "../prompt.js";
 import { addConnectionOptions } from "../registry-options.js";
 
 interface LoginFlags {
+  registriesConf?: string | false;
   username?: string;
   password?: string;
   passwordStdin?: boolean;
@@ -117,9 +118,13 @@ export function loginCommand(run: (code: Code) => void): Command {
     .addOption(
       new Option("--get-login", "print the user name stored for REGISTRY, and change nothing"),
     );
+  addRegistriesConfOptions(command);
   return addConnectionOptions(command, DEFAULT_TIMEOUTS.inspect).action(
     async (registry: string, flags: LoginFlags) => {
-      const file = flags.authfile === undefined ? {} : { authFile: flags.authfile };
+      const file = {
+        ...(flags.authfile === undefined ? {} : { authFile: flags.authfile }),
+        ...(flags.registriesConf === undefined ? {} : { registriesConf: flags.registriesConf }),
+      };
       if (flags.getLogin) {
         process.stdout.write(`${await storedLogin({ registry, ...file })}\n`);
         run(ExitCode.Ok);
@@ -141,14 +146,28 @@ export function loginCommand(run: (code: Code) => void): Command {
         },
         ...(signal ? { signal } : {}),
       });
-      process.stdout.write(`Login Succeeded! (${result.key} in ${result.file})\n`);
+      process.stdout.write(`Login Succeeded! (${result.key} in ${result.storedIn})\n`);
       run(ExitCode.Ok);
     },
   );
 }
 
+/** registries.conf's credential-helpers say where login stores and logout removes credentials. */
+function addRegistriesConfOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        "--registries-conf <file>",
+        "the registries.conf whose credential-helpers say where credentials go (default: $CONTAINERS_REGISTRIES_CONF, else podman's files)",
+      ),
+    )
+    .addOption(
+      new Option("--no-registries-conf", "ignore registries.conf: only the auth file is used"),
+    );
+}
+
 export function logoutCommand(run: (code: Code) => void): Command {
-  return withHelp(new Command("logout"), LOGOUT_HELP)
+  const command = withHelp(new Command("logout"), LOGOUT_HELP)
     .description("remove the credentials that login stored for a registry (or all of them)")
     .argument("[registry]", "HOST[:PORT] or HOST[:PORT]/NAMESPACE, as given to login")
     .addOption(new Option("--all", "remove the credentials of every registry in the auth file"))
@@ -157,8 +176,9 @@ export function logoutCommand(run: (code: Code) => void): Command {
         "--authfile <file>",
         "the auth file to edit (default: $REGISTRY_AUTH_FILE, else podman's)",
       ),
-    )
-    .action(async (registry: string | undefined, flags: { all?: boolean; authfile?: string }) => {
+    );
+  return addRegistriesConfOptions(command).action(
+    async (registry: string | undefined, flags: LogoutFlags) => {
       if (flags.all && registry !== undefined) {
         throw new OcicompatError("USAGE", "give a REGISTRY or --all, not both");
       }
@@ -166,12 +186,21 @@ export function logoutCommand(run: (code: Code) => void): Command {
         ...(registry === undefined ? {} : { registry }),
         ...(flags.all ? { all: true } : {}),
         ...(flags.authfile === undefined ? {} : { authFile: flags.authfile }),
+        ...(flags.registriesConf === undefined ? {} : { registriesConf: flags.registriesConf }),
       });
+      const from = result.from.join(", ");
       process.stdout.write(
         flags.all
-          ? `Removed login credentials for all registries (${result.removed.length} in ${result.file})\n`
-          : `Removed login credentials for ${result.removed.join(", ")} (${result.file})\n`,
+          ? `Removed login credentials for all registries (${result.removed.length} in ${from})\n`
+          : `Removed login credentials for ${result.removed.join(", ")} (${from})\n`,
       );
       run(ExitCode.Ok);
-    });
+    },
+  );
+}
+
+interface LogoutFlags {
+  all?: boolean;
+  authfile?: string;
+  registriesConf?: string | false;
 }

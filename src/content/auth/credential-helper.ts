@@ -1,7 +1,8 @@
-// The docker-credential-helpers protocol, `get` only: run `docker-credential-NAME get`, write the
-// server URL to its stdin, read `{"ServerURL","Username","Secret"}` from its stdout. A helper
-// that has nothing for the server exits non-zero saying "credentials not found"; that is "no
-// credentials", not an error. The user name `<token>` marks the secret as an identity token.
+// The docker-credential-helpers protocol: `get` writes the server URL to the helper's stdin and
+// reads `{"ServerURL","Username","Secret"}` from its stdout; `store` writes that object; `erase`
+// writes the server URL; `list` reads `{"SERVER": "USER"}`. A helper that has nothing for the
+// server exits non-zero saying "credentials not found"; that is "no credentials", not an error.
+// The user name `<token>` marks the secret as an identity token.
 import { OcicompatError } from "../../oci/errors.js";
 import type { Credential } from "./credentials.js";
 
@@ -23,48 +24,127 @@ export async function runCredentialHelper(
   serverUrl: string,
   options: CredentialHelperOptions = {},
 ): Promise<Credential | undefined> {
-  const program = `docker-credential-${helper}`;
-  const where = options.configuredBy ? ` (${options.configuredBy})` : "";
-  if (!HELPER_NAME.test(helper)) {
-    throw new OcicompatError("AUTH", `credential helper name "${helper}" is not valid${where}`);
+  const { code, stdout, stderr } = await invoke(helper, "get", serverUrl, serverUrl, options);
+  if (code !== 0) {
+    if (isNotFound(stdout, stderr)) return undefined;
+    throw failure(helper, "get", serverUrl, stderr, code, options);
   }
-  const { code, stdout, stderr, spawnError, timedOut } = await run(
-    program,
-    serverUrl,
-    options.env ?? process.env,
-    options.timeoutMs ?? 30_000,
+  return parseHelperAnswer(`docker-credential-${helper}`, serverUrl, stdout);
+}
+
+/** `docker-credential-NAME store`: keeps `username` and `secret` for `serverUrl` in the helper. */
+export async function storeInCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  credential: { username: string; secret: string },
+  options: CredentialHelperOptions = {},
+): Promise<void> {
+  const input = JSON.stringify({
+    ServerURL: serverUrl,
+    Username: credential.username,
+    Secret: credential.secret,
+  });
+  const { code, stderr } = await invoke(helper, "store", input, serverUrl, options);
+  if (code !== 0) throw failure(helper, "store", serverUrl, stderr, code, options);
+}
+
+/** `docker-credential-NAME erase`: false when the helper held nothing for `serverUrl`. */
+export async function eraseFromCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  options: CredentialHelperOptions = {},
+): Promise<boolean> {
+  const { code, stdout, stderr } = await invoke(helper, "erase", serverUrl, serverUrl, options);
+  if (code === 0) return true;
+  if (isNotFound(stdout, stderr)) return false;
+  throw failure(helper, "erase", serverUrl, stderr, code, options);
+}
+
+/** `docker-credential-NAME list`: the servers the helper holds credentials for. */
+export async function listCredentialHelper(
+  helper: string,
+  options: CredentialHelperOptions = {},
+): Promise<string[]> {
+  const program = `docker-credential-${helper}`;
+  const { code, stdout, stderr } = await invoke(helper, "list", "", program, options);
+  if (code !== 0) throw failure(helper, "list", "its entries", stderr, code, options);
+  let answer: unknown;
+  try {
+    answer = JSON.parse(stdout);
+  } catch {
+    throw new OcicompatError(
+      "AUTH",
+      `credential helper ${program} listed something that is not JSON`,
+    );
+  }
+  if (answer === null || typeof answer !== "object" || Array.isArray(answer)) {
+    throw new OcicompatError("AUTH", `credential helper ${program} did not list a JSON object`);
+  }
+  return Object.keys(answer);
+}
+
+// The helpers print this exact phrase (credentials.ErrCredentialsNotFound) on stdout.
+function isNotFound(stdout: string, stderr: string): boolean {
+  return /credentials not found/i.test(stdout) || /credentials not found/i.test(stderr);
+}
+
+function where(options: CredentialHelperOptions): string {
+  return options.configuredBy ? ` (${options.configuredBy})` : "";
+}
+
+function failure(
+  helper: string,
+  action: string,
+  subject: string,
+  stderr: string,
+  code: number | null,
+  options: CredentialHelperOptions,
+): OcicompatError {
+  // Only the helper's diagnostics are shown; its stdout could hold a secret.
+  const reason = firstLine(stderr) || `exit status ${code}`;
+  const what = action === "get" ? "" : ` ${action}`;
+  return new OcicompatError(
+    "AUTH",
+    `credential helper docker-credential-${helper}${what} failed for ${subject}${where(options)}: ${reason}`,
+    { subject },
   );
-  if (spawnError !== undefined) {
-    const missing = (spawnError as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+/** Runs the helper with `action`, `input` on stdin; a helper that cannot run is an error. */
+async function invoke(
+  helper: string,
+  action: "get" | "store" | "erase" | "list",
+  input: string,
+  subject: string,
+  options: CredentialHelperOptions,
+): Promise<RunResult> {
+  const program = `docker-credential-${helper}`;
+  if (!HELPER_NAME.test(helper)) {
+    throw new OcicompatError(
+      "AUTH",
+      `credential helper name "${helper}" is not valid${where(options)}`,
+    );
+  }
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const result = await run(program, action, input, options.env ?? process.env, timeoutMs);
+  if (result.spawnError !== undefined) {
+    const missing = (result.spawnError as NodeJS.ErrnoException).code === "ENOENT";
     throw new OcicompatError(
       "AUTH",
       missing
-        ? `credential helper ${program} is not on PATH${where}`
-        : `credential helper ${program} could not be started${where}: ${spawnError.message}`,
-      { subject: serverUrl, cause: spawnError },
+        ? `credential helper ${program} is not on PATH${where(options)}`
+        : `credential helper ${program} could not be started${where(options)}: ${result.spawnError.message}`,
+      { subject, cause: result.spawnError },
     );
   }
-  if (timedOut) {
+  if (result.timedOut) {
     throw new OcicompatError(
       "AUTH",
-      `credential helper ${program} did not answer within ${options.timeoutMs ?? 30_000} ms${where}`,
-      { subject: serverUrl },
+      `credential helper ${program} did not answer within ${timeoutMs} ms${where(options)}`,
+      { subject },
     );
   }
-  if (code !== 0) {
-    // The helpers print this exact phrase (credentials.ErrCredentialsNotFound) on stdout.
-    if (/credentials not found/i.test(stdout) || /credentials not found/i.test(stderr)) {
-      return undefined;
-    }
-    // Only the helper's diagnostics are shown; its stdout could hold a secret.
-    const reason = firstLine(stderr) || `exit status ${code}`;
-    throw new OcicompatError(
-      "AUTH",
-      `credential helper ${program} failed for ${serverUrl}${where}: ${reason}`,
-      { subject: serverUrl },
-    );
-  }
-  return parseHelperAnswer(program, serverUrl, stdout);
+  return result;
 }
 
 function parseHelperAnswer(
@@ -112,6 +192,7 @@ interface RunResult {
 
 async function run(
   program: string,
+  action: string,
   input: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
@@ -119,7 +200,7 @@ async function run(
   // Loaded on first use: most runs need no helper, and child_process adds to every start-up.
   const { spawn } = await import("node:child_process");
   return new Promise((resolve) => {
-    const child = spawn(program, ["get"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(program, [action], { env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let timedOut = false;

@@ -43,6 +43,7 @@ export {
   storeAuthEntry,
 } from "./auth-file-write.js";
 export { runCredentialHelper, type CredentialHelperOptions } from "./credential-helper.js";
+export { eraseAllLogins, eraseLogin, storeLogin, type LoginStoreOptions } from "./login-store.js";
 export {
   AUTH_FILES_HELPER,
   withCredentialHelpers,

@@ -31,6 +31,7 @@ export { DEFAULT_TRANSFER_FLOOR, type TransferFloor } from "./transfer-guard.js"
 export { referrersTag } from "./documents.js";
 export {
   loadRegistriesConf,
+  machineRegistriesConf,
   registriesConfPaths,
   type LoadedRegistriesConf,
   type RegistriesConfPaths,

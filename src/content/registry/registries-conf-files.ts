@@ -57,6 +57,21 @@ export function registriesConfPaths(
   };
 }
 
+/**
+ * The configuration a command reads: `setting` is a path (`--registries-conf`, the main file),
+ * false for none (`--no-registries-conf`), or undefined for CONTAINERS_REGISTRIES_CONF, else
+ * the usual lookup.
+ */
+export function machineRegistriesConf(
+  setting: string | false | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedRegistriesConf | undefined {
+  if (setting === false) return undefined;
+  const fromEnv = env["CONTAINERS_REGISTRIES_CONF"];
+  const named = setting ?? (fromEnv === undefined || fromEnv === "" ? undefined : fromEnv);
+  return loadRegistriesConf(registriesConfPaths(named === undefined ? {} : { named }));
+}
+
 /** Reads and merges the files of `paths`. */
 export function loadRegistriesConf(paths: RegistriesConfPaths): LoadedRegistriesConf {
   const files: string[] = [];
