@@ -5,15 +5,12 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import bcrypt from "bcryptjs";
-import { staticCredentials } from "../../src/content/auth/credentials.js";
 import { sampleImage, tempDir } from "../content/layout-support.js";
-import { createRegistryStore } from "../../src/content/registry/index.js";
-import { pushGraph } from "../ops/select-support.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import { knowingHelper, startRegistryWithImage, writeHelper } from "../support/auth-registry.js";
+import type { TestRegistry } from "../support/registry.js";
 import { runCli } from "./run-cli.js";
 
 const USER = "alice";
@@ -81,32 +78,14 @@ function podmanPull(file: string, reference: string) {
 }
 
 before(async () => {
-  registry = await startRegistry({ htpasswd: `${USER}:${bcrypt.hashSync(PASSWORD, 4)}\n` });
-  const store = createRegistryStore({
-    registry: registry.host,
-    repository: "team/app",
-    credentials: staticCredentials({ username: USER, password: PASSWORD }),
-  });
-  await pushGraph(store, image.blobs, image.index.desc, "1");
-  await store.close();
+  registry = await startRegistryWithImage(
+    { user: USER, password: PASSWORD },
+    { blobs: image.blobs, root: image.index.desc },
+    { repository: "team/app", tag: "1" },
+  );
   const bin = join(work.path, "bin");
   mkdirSync(bin);
-  const helper = join(bin, "docker-credential-fake");
-  writeFileSync(
-    helper,
-    [
-      "#!/bin/sh",
-      'read -r server || [ -n "$server" ]',
-      `if [ "$server" = "${registry.host}" ]; then`,
-      `  printf '{"ServerURL":"%s","Username":"${USER}","Secret":"${PASSWORD}"}' "$server"`,
-      "  exit 0",
-      "fi",
-      'echo "credentials not found in native keychain"',
-      "exit 1",
-      "",
-    ].join("\n"),
-  );
-  chmodSync(helper, 0o755);
+  writeHelper(bin, "fake", knowingHelper(registry.host, { user: USER, password: PASSWORD }));
   env = {
     PATH: `${bin}:${process.env.PATH ?? ""}`,
     // An auth file with nothing in it: only the helper knows the password.

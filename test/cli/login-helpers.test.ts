@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
-  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -17,12 +16,9 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import bcrypt from "bcryptjs";
-import { staticCredentials } from "../../src/content/auth/credentials.js";
-import { createRegistryStore } from "../../src/content/registry/index.js";
 import { sampleImage, tempDir } from "../content/layout-support.js";
-import { pushGraph } from "../ops/select-support.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import { startRegistryWithImage, writeHelper } from "../support/auth-registry.js";
+import type { TestRegistry } from "../support/registry.js";
 import { runCli } from "./run-cli.js";
 
 const USER = "alice";
@@ -35,7 +31,6 @@ let counter = 0;
 
 /** The fake helper: one file per server in $FAKE_STORE, holding what `store` was given. */
 const FAKE_HELPER = [
-  "#!/bin/sh",
   'store="$FAKE_STORE"',
   'case "$1" in',
   "  store)",
@@ -56,8 +51,7 @@ const FAKE_HELPER = [
   '      printf \'%s"%s":"x"\' "$sep" "$(basename "$f")"; sep=","; done',
   "    printf '}' ;;",
   "esac",
-  "",
-].join("\n");
+];
 
 /** A fresh HOME, XDG_RUNTIME_DIR and helper store, and a registries.conf listing `helpers`. */
 function sandbox(helpers: readonly string[]) {
@@ -93,22 +87,15 @@ function login(env: Record<string, string>, key = registry.host) {
 }
 
 before(async () => {
-  registry = await startRegistry({ htpasswd: `${USER}:${bcrypt.hashSync(PASSWORD, 4)}\n` });
-  const store = createRegistryStore({
-    registry: registry.host,
-    repository: "team/app",
-    credentials: staticCredentials({ username: USER, password: PASSWORD }),
-  });
-  await pushGraph(store, image.blobs, image.index.desc, "1");
-  await store.close();
+  registry = await startRegistryWithImage(
+    { user: USER, password: PASSWORD },
+    { blobs: image.blobs, root: image.index.desc },
+    { repository: "team/app", tag: "1" },
+  );
   bin = join(work.path, "bin");
   mkdirSync(bin);
-  writeFileSync(join(bin, "docker-credential-fake"), FAKE_HELPER);
-  writeFileSync(
-    join(bin, "docker-credential-broken"),
-    '#!/bin/sh\necho "keychain locked" >&2\nexit 3\n',
-  );
-  for (const name of ["fake", "broken"]) chmodSync(join(bin, `docker-credential-${name}`), 0o755);
+  writeHelper(bin, "fake", FAKE_HELPER);
+  writeHelper(bin, "broken", ['echo "keychain locked" >&2', "exit 3"]);
 });
 
 after(async () => {

@@ -2,7 +2,7 @@
 // order, `containers-auth.json` standing for the auth files. Against a real distribution registry
 // with htpasswd (bcrypt), fake docker-credential helpers on PATH, and an auth file per test.
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +12,7 @@ import { createRegistryStore } from "../../src/content/registry/index.js";
 import { staticCredentials } from "../../src/content/auth/credentials.js";
 import { isOcicompatError } from "../../src/oci/errors.js";
 import { parseReference } from "../../src/oci/reference.js";
+import { knowingHelper, writeHelper } from "../support/auth-registry.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { image, pushImage } from "./registry/helpers.js";
 
@@ -59,24 +60,13 @@ before(async () => {
   const bin = join(dir, "bin");
   mkdirSync(bin);
   helperLog = join(dir, "helper.log");
-  const script = (name: string, body: string[]) => {
-    const file = join(bin, `docker-credential-${name}`);
-    writeFileSync(file, ["#!/bin/sh", ...body, ""].join("\n"));
-    chmodSync(file, 0o755);
-  };
-  // Knows the registry; logs each call with the server it was asked for.
-  script("fake", [
-    'read -r server || [ -n "$server" ]',
-    `echo "$1 $server" >> '${helperLog}'`,
-    `if [ "$server" = "${registry.host}" ]; then`,
-    `  printf '{"ServerURL":"%s","Username":"${USER}","Secret":"${PASSWORD}"}' "$server"`,
-    "  exit 0",
-    "fi",
-    'echo "credentials not found in native keychain"',
-    "exit 1",
-  ]);
-  script("broken", ['echo "keychain locked" >&2', "exit 3"]);
-  script("empty", ['echo "credentials not found in native keychain"', "exit 1"]);
+  writeHelper(
+    bin,
+    "fake",
+    knowingHelper(registry.host, { user: USER, password: PASSWORD }, helperLog),
+  );
+  writeHelper(bin, "broken", ['echo "keychain locked" >&2', "exit 3"]);
+  writeHelper(bin, "empty", ['echo "credentials not found in native keychain"', "exit 1"]);
   // The helpers run with this process's environment.
   savedPath = process.env.PATH;
   process.env.PATH = `${bin}:${savedPath ?? ""}`;

@@ -68,19 +68,29 @@ export async function listCredentialHelper(
   const program = `docker-credential-${helper}`;
   const { code, stdout, stderr } = await invoke(helper, "list", "", program, options);
   if (code !== 0) throw failure(helper, "list", "its entries", stderr, code, options);
+  return Object.keys(jsonObjectFrom(program, program, stdout));
+}
+
+/** The helper's stdout as a JSON object, else an error that does not show it (it may be secret). */
+function jsonObjectFrom(program: string, subject: string, stdout: string): Record<string, unknown> {
   let answer: unknown;
   try {
     answer = JSON.parse(stdout);
   } catch {
     throw new OcicompatError(
       "AUTH",
-      `credential helper ${program} listed something that is not JSON`,
+      `credential helper ${program} printed something that is not JSON`,
+      {
+        subject,
+      },
     );
   }
   if (answer === null || typeof answer !== "object" || Array.isArray(answer)) {
-    throw new OcicompatError("AUTH", `credential helper ${program} did not list a JSON object`);
+    throw new OcicompatError("AUTH", `credential helper ${program} did not print a JSON object`, {
+      subject,
+    });
   }
-  return Object.keys(answer);
+  return answer as Record<string, unknown>;
 }
 
 // The helpers print this exact phrase (credentials.ErrCredentialsNotFound) on stdout.
@@ -152,24 +162,8 @@ function parseHelperAnswer(
   serverUrl: string,
   stdout: string,
 ): Credential | undefined {
-  let answer: unknown;
-  try {
-    answer = JSON.parse(stdout);
-  } catch {
-    throw new OcicompatError(
-      "AUTH",
-      `credential helper ${program} printed something that is not JSON`,
-      {
-        subject: serverUrl,
-      },
-    );
-  }
-  if (answer === null || typeof answer !== "object" || Array.isArray(answer)) {
-    throw new OcicompatError("AUTH", `credential helper ${program} did not print a JSON object`, {
-      subject: serverUrl,
-    });
-  }
-  const { Username: username, Secret: secret } = answer as Record<string, unknown>;
+  const answer = jsonObjectFrom(program, serverUrl, stdout);
+  const { Username: username, Secret: secret } = answer;
   if (typeof secret !== "string" || (username !== undefined && typeof username !== "string")) {
     throw new OcicompatError(
       "AUTH",
