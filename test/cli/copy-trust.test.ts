@@ -309,7 +309,9 @@ describe("crash leftovers", () => {
       const configFile = join(dir, "blobs", "sha256", config.desc.digest.slice("sha256:".length));
       for (let i = 0; i < 2000; i++) {
         const mine = temps(dir).filter((t) => !before.has(t));
-        if (mine.some((t) => statSync(t).size >= 1024 * 1024) && existsSync(configFile)) break;
+        // A temp file listed may be renamed into place before it is looked at: no size then.
+        const size = (t: string) => statSync(t, { throwIfNoEntry: false })?.size ?? 0;
+        if (mine.some((t) => size(t) >= 1024 * 1024) && existsSync(configFile)) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     } finally {
