@@ -94,6 +94,9 @@ function storeOptions(request: AuthFileOptions & HelperSetting): LoginStoreOptio
 /** Checks the credentials with `GET /v2/`, then stores them; a refused login writes nothing. */
 export async function login(request: LoginRequest): Promise<LoginResult> {
   const { key, host } = parseAuthKey(request.registry);
+  // Where the credentials will go is settled before the registry is asked (a broken
+  // registries.conf fails the login without a request).
+  const options = storeOptions(request);
   const connection = request.connection ?? {};
   const client = new RegistryClient({
     registry: host,
@@ -112,7 +115,7 @@ export async function login(request: LoginRequest): Promise<LoginResult> {
     await client.close();
   }
   const credential = { username: request.username, password: request.password };
-  return { key, storedIn: await storeLogin(key, credential, storeOptions(request)) };
+  return { key, storedIn: await storeLogin(key, credential, options) };
 }
 
 export interface LogoutRequest extends AuthFileOptions, HelperSetting {
@@ -154,7 +157,7 @@ export async function logout(request: LogoutRequest): Promise<LogoutResult> {
     name === AUTH_FILES_HELPER ? file : `docker-credential-${name}`,
   );
   const none =
-    places.length === 1
+    places.length === 1 && places[0] === file
       ? `${file} has no entry for it`
       : `none of ${places.join(", ")} has credentials for it`;
   throw new OcicompatError("NOT_FOUND", `not logged in to ${key}: ${none}${hint}`, {

@@ -53,15 +53,8 @@ export function withCredentialHelpers(
         failures.push(err);
       }
     }
-    if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) {
-      throw new OcicompatError(
-        "AUTH",
-        `no credential helper of ${list.file} answered for ${registry}: ${failures
-          .map((f) => (f instanceof Error ? f.message : String(f)))
-          .join("; ")}`,
-        { subject: registry },
-      );
+    if (failures.length > 0) {
+      throw oneFailure(failures, `no credential helper of ${list.file} answered for ${registry}`);
     }
     return undefined;
   };
@@ -77,4 +70,11 @@ export function withCredentialHelpers(
     return places;
   };
   return provider;
+}
+
+/** The one failure as it came, or several as one AUTH error after `what`. */
+export function oneFailure(failures: readonly unknown[], what: string): unknown {
+  if (failures.length === 1) return failures[0];
+  const reasons = failures.map((f) => (f instanceof Error ? f.message : String(f)));
+  return new OcicompatError("AUTH", `${what}: ${reasons.join("; ")}`);
 }

@@ -20,6 +20,7 @@ import {
 import { loadDockerConfig, readConfigText } from "./docker-config.js";
 import {
   AUTH_FILES_HELPER,
+  oneFailure,
   type ConfiguredHelpers,
   type HelperListOptions,
 } from "./helper-list.js";
@@ -55,15 +56,6 @@ async function fileHelperFor(file: string, key: string): Promise<string | undefi
   const text = await readConfigText(file);
   if (text === undefined || text.trim() === "") return undefined;
   return (await loadDockerConfig(file))?.credHelpers[key];
-}
-
-/** All failures as one error, or the one failure as it came. */
-function failed(failures: readonly unknown[], what: string): unknown {
-  if (failures.length === 1) return failures[0];
-  return new OcicompatError(
-    "AUTH",
-    `${what}: ${failures.map((f) => (f instanceof Error ? f.message : String(f))).join("; ")}`,
-  );
 }
 
 /**
@@ -102,7 +94,7 @@ export async function storeLogin(
       failures.push(err);
     }
   }
-  throw failed(failures, `no place in ${listedBy(options)} took the credentials for ${key}`);
+  throw oneFailure(failures, `no place in ${listedBy(options)} took the credentials for ${key}`);
 }
 
 /** Removes `key` from every place of the list that holds it; returns those places. */
@@ -127,7 +119,7 @@ export async function eraseLogin(key: string, options: LoginStoreOptions): Promi
       failures.push(err);
     }
   }
-  if (failures.length > 0) throw failed(failures, `removing the credentials for ${key}`);
+  if (failures.length > 0) throw oneFailure(failures, `removing the credentials for ${key}`);
   return from;
 }
 
@@ -159,6 +151,6 @@ export async function eraseAllLogins(
       failures.push(err);
     }
   }
-  if (failures.length > 0) throw failed(failures, "removing every login");
+  if (failures.length > 0) throw oneFailure(failures, "removing every login");
   return { removed: [...new Set(removed)], from };
 }
