@@ -1,6 +1,6 @@
 // The one place outcomes and errors become exit statuses, grep-style:
 // 0 ok / compatible, 1 not compatible / check failed / invalid, 2 error.
-import { isOcicompatError, ValidationError } from "../oci/errors.js";
+import { isOcicompatError, ValidationError, errorMessage } from "../oci/errors.js";
 
 export const ExitCode = { Ok: 0, Failed: 1, Error: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -36,7 +36,7 @@ function describeOne(err: unknown): string[] {
     );
   }
   if (isOcicompatError(err)) return [err.subject ? `${err.subject}: ${err.message}` : err.message];
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return [`internal error: ${message}`];
 }
 

@@ -2,7 +2,7 @@
 // One opener per command keeps one HTTP client per registry host and closes everything at the end.
 // Layout, archive and registry code load on first use, so a command loads only the stack its
 // references need (registry-only commands skip the tar stack, layout-only ones HTTP and TLS).
-import { OcicompatError } from "../oci/errors.js";
+import { errorMessage, OcicompatError } from "../oci/errors.js";
 import {
   firstOf,
   staticCredentials,
@@ -246,7 +246,7 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
           );
           for (const { source, error } of found.failed) {
             options.onSourceWarning?.(
-              `${source.registry}/${source.repository} did not answer for ${target}, so ${found.source.registry}/${found.source.repository} was read instead: ${registry.messageOf(error)}`,
+              `${source.registry}/${source.repository} did not answer for ${target}, so ${found.source.registry}/${found.source.repository} was read instead: ${errorMessage(error)}`,
             );
           }
           return withSource(withTarget(found.store, ref.tag, ref.digest), found.source, ref);

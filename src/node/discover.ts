@@ -15,7 +15,7 @@ import {
   nodeProfileIssues,
   type NodeProfile,
 } from "../compat/node-profile.js";
-import { OcicompatError } from "../oci/errors.js";
+import { OcicompatError, errorMessage } from "../oci/errors.js";
 import { formatJsonPath } from "../oci/json-path.js";
 import { HostRoot } from "./host-root.js";
 import { detectHostname, detectPlatform } from "./platform.js";
@@ -109,7 +109,7 @@ async function runProbe(
     return await probe.run({ root, note });
   } catch (err) {
     // One probe failing costs only its own facts.
-    note(err instanceof Error ? err.message : String(err));
+    note(errorMessage(err));
     return undefined;
   }
 }
@@ -175,7 +175,7 @@ export async function discover(options: DiscoverOptions = {}): Promise<Discovery
   probesRun.push("platform");
   const { platform, problem } = await detectPlatform(root).catch((err: unknown) => ({
     platform: { os: "linux", architecture: "unknown" },
-    problem: err instanceof Error ? err.message : String(err),
+    problem: errorMessage(err),
   }));
   if (problem !== undefined) diagnostics.push({ probe: "platform", message: problem });
   const name = await detectHostname(root).catch(() => "localhost");
@@ -295,7 +295,7 @@ class SiteRun {
       );
       this.accept("features.d", output);
     } catch (err) {
-      note(err instanceof Error ? err.message : String(err));
+      note(errorMessage(err));
     }
   }
 
@@ -303,7 +303,7 @@ class SiteRun {
     try {
       return await listHooks(this.options.hooksDir as string);
     } catch (err) {
-      this.note("hooks")(err instanceof Error ? err.message : String(err));
+      this.note("hooks")(errorMessage(err));
       return [];
     }
   }

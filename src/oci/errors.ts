@@ -68,3 +68,8 @@ export class ValidationError extends OcicompatError {
 export function isOcicompatError(err: unknown): err is OcicompatError {
   return err instanceof OcicompatError;
 }
+
+/** What went wrong, in one line: an error's message, or anything else as a string. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

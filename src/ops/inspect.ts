@@ -10,7 +10,7 @@ import {
   type ContentDescriptor,
   type Store,
 } from "../content/store.js";
-import { isOcicompatError, OcicompatError } from "../oci/errors.js";
+import { isOcicompatError, OcicompatError, errorMessage } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { IndexMediaTypes, ManifestMediaTypes, MediaType } from "../oci/media-types.js";
 import type { NfdCompatibility } from "../compat/nfd/spec.js";
@@ -80,7 +80,7 @@ async function readJson(
  */
 function problemOf(err: unknown): string {
   if (isOcicompatError(err) && (err.code === "TIMEOUT" || err.code === "CANCELLED")) throw err;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 async function compatSummary(

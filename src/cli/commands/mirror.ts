@@ -6,7 +6,7 @@ import { loadCatalog } from "../../ops/load-catalog.js";
 import { loadMirrorConfig, parseListen, type MirrorFileConfig } from "../../ops/mirror/config.js";
 import { mirrorNodeLoader } from "../../ops/mirror/node.js";
 import { DEFAULT_MIRROR_HOST, DEFAULT_MIRROR_PORT, startMirror } from "../../ops/mirror/server.js";
-import { OcicompatError } from "../../oci/errors.js";
+import { OcicompatError, errorMessage } from "../../oci/errors.js";
 import { parseDuration } from "../deadline.js";
 import type { ExitCode } from "../exit-codes.js";
 import {
@@ -222,7 +222,7 @@ export function mirrorCommand(run: (code: ExitCode) => void): Command {
               time: new Date().toISOString(),
               level: "error",
               event: "node-reload-failed",
-              message: err instanceof Error ? err.message : String(err),
+              message: errorMessage(err),
             }),
         );
       };

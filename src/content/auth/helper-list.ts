@@ -4,7 +4,7 @@
 // one `--authfile` names); any other name is a docker-credential-NAME program, asked for the host
 // only (helpers hold no per-repository credentials). A helper that fails does not stop the search;
 // when none answers, the failures are the error. Without the setting, the auth files alone answer.
-import { OcicompatError } from "../../oci/errors.js";
+import { OcicompatError, errorMessage } from "../../oci/errors.js";
 import { runCredentialHelper } from "./credential-helper.js";
 import type { Credential, CredentialProvider } from "./credentials.js";
 
@@ -75,6 +75,6 @@ export function withCredentialHelpers(
 /** The one failure as it came, or several as one AUTH error after `what`. */
 export function oneFailure(failures: readonly unknown[], what: string): unknown {
   if (failures.length === 1) return failures[0];
-  const reasons = failures.map((f) => (f instanceof Error ? f.message : String(f)));
+  const reasons = failures.map((f) => errorMessage(f));
   return new OcicompatError("AUTH", `${what}: ${reasons.join("; ")}`);
 }

@@ -1,5 +1,6 @@
 // What went wrong in the on-disk cache. A broken cache must not break a check, so its failures
 // become warnings instead: the most recent 100 kept, each I/O failure once, passed to `onWarning`.
+import { errorMessage } from "../../oci/errors.js";
 const MAX_DIAGNOSTICS = 100;
 
 export interface CacheWarning {
@@ -44,7 +45,7 @@ export class CacheWarnings {
     const key = `${operation}:${code}`;
     if (this.#reported.has(key)) return;
     this.#reported.add(key);
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorMessage(err);
     const warning: CacheWarning = {
       kind: "io",
       operation,

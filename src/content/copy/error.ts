@@ -1,7 +1,12 @@
 // What a failed copy says: which side failed (the source could not give the content, or the
 // destination would not take it) and for which descriptor, as oras-go's CopyError does. The code
 // is the cause's, so exit codes and retry decisions do not change because a copy was involved.
-import { isOcicompatError, OcicompatError, type ErrorCode } from "../../oci/errors.js";
+import {
+  isOcicompatError,
+  OcicompatError,
+  type ErrorCode,
+  errorMessage,
+} from "../../oci/errors.js";
 import type { ContentDescriptor } from "../store.js";
 
 export type CopySide = "source" | "destination";
@@ -15,7 +20,7 @@ export class CopyError extends OcicompatError {
 
   constructor(side: CopySide, store: string, descriptor: ContentDescriptor, cause: unknown) {
     const code: ErrorCode = isOcicompatError(cause) ? cause.code : "INTERNAL";
-    const why = cause instanceof Error ? cause.message : String(cause);
+    const why = errorMessage(cause);
     super(code, `${side} ${store}: ${why}`, {
       subject: (isOcicompatError(cause) ? cause.subject : undefined) ?? descriptor.digest,
       cause,

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { link, open, readdir, rename, rm, stat, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { OcicompatError } from "../../oci/errors.js";
+import { OcicompatError, errorMessage } from "../../oci/errors.js";
 
 export function errnoOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -158,7 +158,7 @@ export async function createFileExclusive(
 export function ioError(err: unknown, action: string, path: string): OcicompatError {
   if (err instanceof OcicompatError) return err;
   const code = errnoOf(err);
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorMessage(err);
   return new OcicompatError(code === "ENOENT" ? "NOT_FOUND" : "IO", `cannot ${action}: ${reason}`, {
     subject: path,
     cause: err,

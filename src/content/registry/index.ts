@@ -39,7 +39,6 @@ export {
 export type { RegistriesConf, RegistryEntry } from "./registries-conf.js";
 export {
   firstAnswering,
-  messageOf,
   registrySources,
   type FailedSource,
   type RegistrySource,

@@ -1,7 +1,7 @@
 // Failures without an HTTP answer (refused, DNS, TLS, reset, timeout): which of them are transport
 // failures, what they mean in words, whether trying again may help, and the RegistryError a
 // request that met one ends with. errors.ts holds the error type and the answers' failures.
-import { OcicompatError } from "../../oci/errors.js";
+import { OcicompatError, errorMessage } from "../../oci/errors.js";
 import { RegistryError, type ErrorContext } from "./errors.js";
 import { systemCas, systemTrustEnabled } from "./system-ca.js";
 
@@ -129,7 +129,7 @@ export function networkReason(err: unknown): NetworkReason {
       temporary: false,
     };
   }
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   return { text: code ? `${text} (${code})` : text, temporary: false };
 }
 

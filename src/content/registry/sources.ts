@@ -10,7 +10,7 @@
 //   (or mirror) skips TLS verification and may fall back to plain HTTP.
 // Stricter than containers/image: a reference whose entry is blocked is refused even when its
 // location rewrites it to an unblocked name (containers/image checks only the rewritten name).
-import { OcicompatError, isOcicompatError } from "../../oci/errors.js";
+import { OcicompatError, isOcicompatError, errorMessage } from "../../oci/errors.js";
 import { qualifiedNameParts } from "../../oci/reference.js";
 import type { ContentDescriptor, Store } from "../store.js";
 import { findRegistry, pullSources } from "./registries-conf-match.js";
@@ -151,7 +151,7 @@ export async function firstAnswering(
   if (failed.length === 1 || !isOcicompatError(last.error)) throw last.error;
   const others = failed
     .slice(0, -1)
-    .map((f) => `[${f.source.registry}/${f.source.repository}: ${messageOf(f.error)}]`)
+    .map((f) => `[${f.source.registry}/${f.source.repository}: ${errorMessage(f.error)}]`)
     .join(" ");
   throw new OcicompatError(
     last.error.code,
@@ -161,10 +161,6 @@ export async function firstAnswering(
       cause: last.error,
     },
   );
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function pinned(store: Store, reference: string, desc: ContentDescriptor): Store {

@@ -5,7 +5,7 @@
 // cases is refused: Go would take whichever its map iteration met last. Shared by
 // registries-conf.ts and hosts-toml.ts. Pure.
 import { parse, TomlDate, TomlError } from "smol-toml";
-import { OcicompatError, type ErrorCode } from "../../oci/errors.js";
+import { OcicompatError, type ErrorCode, errorMessage } from "../../oci/errors.js";
 
 export type TomlTable = Record<string, unknown>;
 
@@ -47,7 +47,7 @@ export function parseTomlFile(text: string, file: string): TomlTable {
       const first = err.message.split("\n", 1)[0] ?? "";
       tomlFail(file, "", `line ${err.line}:${err.column}: ${first}`);
     }
-    tomlFail(file, "", `not valid TOML: ${err instanceof Error ? err.message : String(err)}`);
+    tomlFail(file, "", `not valid TOML: ${errorMessage(err)}`);
   }
 }
 

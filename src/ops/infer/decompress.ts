@@ -4,7 +4,7 @@
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { Decompress } from "fzstd";
-import { OcicompatError } from "../../oci/errors.js";
+import { OcicompatError, errorMessage } from "../../oci/errors.js";
 import { MediaType } from "../../oci/media-types.js";
 
 export type LayerCompression = "gzip" | "zstd" | "none";
@@ -75,7 +75,7 @@ export function decompressed(
 /** A decompressor's own error (corrupt data) as what it means for the layer. */
 export function layerError(err: unknown, compression: LayerCompression, subject: string): unknown {
   if (err instanceof OcicompatError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return new OcicompatError(
     "VALIDATION",
     `the layer could not be read as ${compression === "none" ? "a tar" : `${compression}-compressed tar`}: ${message}`,

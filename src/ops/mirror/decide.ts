@@ -13,7 +13,7 @@ import type { LabelCatalog } from "../../compat/catalog.js";
 import type { NodeProfile } from "../../compat/node-profile.js";
 import type { StoreOpener } from "../../content/open.js";
 import { fetchBytes, type ContentDescriptor, type Store } from "../../content/store.js";
-import { isOcicompatError } from "../../oci/errors.js";
+import { errorMessage } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { isObject } from "../../oci/json-value.js";
 import { IndexMediaTypes } from "../../oci/media-types.js";
@@ -174,7 +174,7 @@ export function createDecider(options: DeciderOptions): Decider {
       return {
         kind: "failed",
         index,
-        reason: `the index is not strict JSON (${err instanceof Error ? err.message : String(err)})`,
+        reason: `the index is not strict JSON (${errorMessage(err)})`,
       };
     }
     if (!isSelectable(doc)) {
@@ -198,7 +198,7 @@ export function createDecider(options: DeciderOptions): Decider {
     } catch (err) {
       // The request's own deadline or a client that went away: nothing to answer.
       if (signal.aborted) throw err;
-      const message = isOcicompatError(err) || err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       return { kind: "failed", index, reason: `the selection failed: ${message}` };
     }
     if (selection.chosen === null) {

@@ -2,7 +2,7 @@
 // runtime pulling through the mirror prints a message that says what went wrong upstream. The
 // mirror only reads, so an upstream's refusal is never UNAUTHORIZED here: the client has no
 // credentials to offer the mirror, and asking for them would only confuse it.
-import { isOcicompatError } from "../../oci/errors.js";
+import { isOcicompatError, errorMessage } from "../../oci/errors.js";
 import { isRegistryError } from "../../content/registry/index.js";
 import type { DistributionErrorAnswer } from "./route.js";
 
@@ -19,7 +19,7 @@ export function distributionErrorOf(
   upstream: string,
   kind: ContentKind,
 ): DistributionErrorAnswer {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const from = `upstream ${upstream}: ${message}`;
   if (isRegistryError(err) && err.status !== undefined) {
     if (err.status === 404) {

@@ -10,7 +10,7 @@ import type { SelectionBudgets } from "../../compat/budget.js";
 import type { LabelCatalog } from "../../compat/catalog.js";
 import type { NodeProfile } from "../../compat/node-profile.js";
 import type { ContentCache } from "../../content/cache.js";
-import { OcicompatError } from "../../oci/errors.js";
+import { OcicompatError, errorMessage } from "../../oci/errors.js";
 import { answerBlob } from "./blob.js";
 import { createDecider, type Content, type NodeState } from "./decide.js";
 import { distributionErrorOf, errorBody, type ContentKind } from "./errors.js";
@@ -347,6 +347,6 @@ function failureEntry(route: MirrorRoute, err: unknown): Record<string, unknown>
     ...(route.kind === "manifest" ? { reference: route.reference } : {}),
     ...(route.kind === "blob" ? { digest: route.digest } : {}),
     code: err instanceof OcicompatError ? err.code : "INTERNAL",
-    message: err instanceof Error ? err.message : String(err),
+    message: errorMessage(err),
   };
 }

@@ -2,7 +2,7 @@
 // and answer with a patch. A failure answers by the --on-error policy: allow (fail-open, with a
 // warning the client shows) or deny.
 import { combineImages } from "../../compat/affinity/index.js";
-import { OcicompatError } from "../../oci/errors.js";
+import { OcicompatError, errorMessage } from "../../oci/errors.js";
 import { isObject } from "../../oci/json-value.js";
 import {
   affinityDigest,
@@ -59,7 +59,7 @@ function warningsField(warnings: readonly string[]): { warnings?: string[] } {
 function errorText(err: unknown): string {
   if (err instanceof OcicompatError)
     return err.subject ? `${err.subject}: ${err.message}` : err.message;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 function deadline(ms: number): { signal: AbortSignal; dispose(): void } {

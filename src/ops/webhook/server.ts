@@ -11,6 +11,7 @@ import type { ImageCache } from "./images.js";
 import { createMetrics, type WebhookMetrics } from "./metrics.js";
 import { mutate, type OnError } from "./mutate.js";
 import { MalformedReview, parseReview } from "./review.js";
+import { errorMessage } from "../../oci/errors.js";
 
 /** Kubernetes sends at most 3 MiB objects; a review wraps one (two on UPDATE). */
 const MAX_BODY = 8 * 1024 * 1024;
@@ -101,7 +102,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       const message =
         err instanceof BodyTooLarge
           ? `the review is larger than ${MAX_BODY} bytes`
-          : `the body is not JSON: ${err instanceof Error ? err.message : String(err)}`;
+          : `the body is not JSON: ${errorMessage(err)}`;
       log({ level: "warn", msg: "malformed review", error: message });
       metrics.reviews.inc({ outcome: "malformed" });
       return send(res, 400, "text/plain; charset=utf-8", `${message}\n`);
@@ -170,7 +171,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       log({
         level: "error",
         msg: "internal error",
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       });
       if (!res.headersSent) send(res, 500, "text/plain", "internal error\n");
       else res.destroy();
@@ -193,7 +194,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       log({
         level: "warn",
         msg: "certificate reload failed; serving the previous one",
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       });
     }
     metrics.tlsReloads.inc({ result });
@@ -218,7 +219,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     log({
       level: "error",
       msg: "server error",
-      error: err instanceof Error ? err.message : String(err),
+      error: errorMessage(err),
     }),
   );
   ready = true;
