@@ -18,7 +18,8 @@ import {
   isTomlTable,
   parseTomlFile,
   tomlFail,
-  tomlKey,
+  tomlReader,
+  type TomlReader,
   type TomlTable,
 } from "./toml.js";
 
@@ -62,39 +63,7 @@ function absolute(path: string, dir: string): string {
   return posix.isAbsolute(path) ? path : posix.join(dir, path);
 }
 
-/** Reads one table's keys, typed; `at` names the table in messages ("" for the top level). */
-function reader(table: Table, file: string, at: string) {
-  const get = (key: string): unknown => tomlKey(table, key, file, at);
-  const wrong = (key: string, want: string, value: unknown): never =>
-    tomlFail(file, at, `${key} must be ${want}, not ${describeTomlValue(value)}`);
-  return {
-    get,
-    wrong,
-    fail: (message: string): never => tomlFail(file, at, message),
-    bool(key: string): boolean | undefined {
-      const value = get(key);
-      if (value === undefined || typeof value === "boolean") return value;
-      return wrong(key, "true or false", value);
-    },
-    string(key: string): string | undefined {
-      const value = get(key);
-      if (value === undefined || typeof value === "string") return value;
-      return wrong(key, "a string", value);
-    },
-    /** With `want` given, a lone string is an array of one (as `ca` and `client` have it). */
-    strings(key: string, want?: string): string[] | undefined {
-      const value = get(key);
-      if (value === undefined) return undefined;
-      if (typeof value === "string" && want !== undefined) return [value];
-      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-        wrong(key, want ?? "an array of strings", value);
-      }
-      return value as string[];
-    },
-  };
-}
-
-type Reader = ReturnType<typeof reader>;
+type Reader = TomlReader;
 
 const URL_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/;
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(?::[0-9]+)?$/;
@@ -195,7 +164,7 @@ function readHeaders(r: Reader, file: string, at: string): Record<string, string
 type Entry = { table: Table; at: string; entryAt: string; url: string | undefined };
 
 function readEntry({ table, at, entryAt, url }: Entry, file: string, dir: string): HostsTomlHost {
-  const r = reader(table, file, at);
+  const r = tomlReader(table, file, at);
   const overridePath = r.bool("override_path") ?? false;
   const capabilities = readCapabilities(r);
   const ca = r.strings("ca", "a file name or an array of file names") ?? [];
@@ -224,7 +193,7 @@ function readEntry({ table, at, entryAt, url }: Entry, file: string, dir: string
 /** `dir` is the directory holding the file (relative paths in it are relative to that directory). */
 export function parseHostsToml(text: string, file: string, dir: string): HostsToml {
   const top = parseTomlFile(text, file);
-  const server = reader(top, file, "").string("server");
+  const server = tomlReader(top, file, "").string("server");
   // containerd orders hosts by their `[host."…"]` headers and looks them up in `host` exactly:
   // a `Host` table never becomes a host there, so it is an unknown key here.
   const hostTable = top["host"];

@@ -12,10 +12,10 @@
 import { definesNoRegistries } from "./registries-conf-scan.js";
 import {
   describeTomlValue,
-  isTomlTable,
   parseTomlFile,
   tomlFail,
-  tomlKey,
+  tomlReader,
+  type TomlReader,
   type TomlTable,
 } from "./toml.js";
 
@@ -65,45 +65,6 @@ interface RawEntry extends RawEndpoint {
   mirrors: RawEndpoint[];
 }
 
-/** Reads the keys of one TOML table, typed, and names what is wrong when a type is. */
-function reader(table: Table, file: string, at: string) {
-  const get = (key: string): unknown => tomlKey(table, key, file, at);
-  const wrong = (key: string, want: string, value: unknown): never =>
-    tomlFail(file, at, `${key} must be ${want}, not ${describeTomlValue(value)}`);
-  return {
-    has: (key: string): boolean => get(key) !== undefined,
-    string(key: string): string {
-      const value = get(key);
-      if (value === undefined || typeof value === "string") return value ?? "";
-      return wrong(key, "a string", value);
-    },
-    bool(key: string): boolean {
-      const value = get(key);
-      if (value === undefined || typeof value === "boolean") return value ?? false;
-      return wrong(key, "true or false", value);
-    },
-    strings(key: string): string[] | undefined {
-      const value = get(key);
-      if (value === undefined) return undefined;
-      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-        wrong(key, "an array of strings", value);
-      }
-      return value as string[];
-    },
-    table(key: string): Table | undefined {
-      const value = get(key);
-      if (value !== undefined && !isTomlTable(value)) wrong(key, "a table", value);
-      return value as Table | undefined;
-    },
-    tables(key: string, want: string): Table[] | undefined {
-      const value = get(key);
-      if (value === undefined) return undefined;
-      if (!Array.isArray(value) || !value.every(isTomlTable)) wrong(key, want, value);
-      return value as Table[];
-    },
-  };
-}
-
 function registryLabel(index: number, prefix: string, location: string): string {
   const base = `[[registry]] ${index + 1}`;
   if (prefix !== "") return `${base} (prefix ${JSON.stringify(prefix)})`;
@@ -119,25 +80,25 @@ function readV2(tables: Table[], file: string): RawEntry[] {
       return typeof value === "string" ? value : "";
     };
     const at = registryLabel(index, text("prefix"), text("location"));
-    const r = reader(table, file, at);
+    const r = tomlReader(table, file, at);
     const mirrorTables = r.tables("mirror", "an array of tables ([[registry.mirror]])") ?? [];
     const mirrors = mirrorTables.map((mirror, j): RawEndpoint => {
       const mirrorAt = `${at}: [[registry.mirror]] ${j + 1}`;
-      const m = reader(mirror, file, mirrorAt);
+      const m = tomlReader(mirror, file, mirrorAt);
       return {
-        location: m.string("location"),
-        insecure: m.bool("insecure"),
-        pullFromMirror: m.string("pull-from-mirror"),
+        location: m.string("location") ?? "",
+        insecure: m.bool("insecure") ?? false,
+        pullFromMirror: m.string("pull-from-mirror") ?? "",
         at: mirrorAt,
       };
     });
     return {
-      prefix: r.string("prefix"),
-      location: r.string("location"),
-      insecure: r.bool("insecure"),
-      blocked: r.bool("blocked"),
-      mirrorByDigestOnly: r.bool("mirror-by-digest-only"),
-      pullFromMirror: r.string("pull-from-mirror"),
+      prefix: r.string("prefix") ?? "",
+      location: r.string("location") ?? "",
+      insecure: r.bool("insecure") ?? false,
+      blocked: r.bool("blocked") ?? false,
+      mirrorByDigestOnly: r.bool("mirror-by-digest-only") ?? false,
+      pullFromMirror: r.string("pull-from-mirror") ?? "",
       mirrors,
       at,
     };
@@ -145,15 +106,15 @@ function readV2(tables: Table[], file: string): RawEntry[] {
 }
 
 /** The v1 lists that are present (an empty array counts: containers/image tests key presence). */
-function readV1(top: ReturnType<typeof reader>, file: string): Map<string, string[]> {
+function readV1(top: TomlReader, file: string): Map<string, string[]> {
   const lists = new Map<string, string[]>();
   const v1 = top.table("registries");
   if (v1 === undefined) return lists;
-  const r = reader(v1, file, "[registries]");
+  const r = tomlReader(v1, file, "[registries]");
   for (const name of ["search", "insecure", "block"]) {
     const list = r.table(name);
     if (list === undefined) continue;
-    const values = reader(list, file, `[registries.${name}]`).strings("registries");
+    const values = tomlReader(list, file, `[registries.${name}]`).strings("registries");
     if (values !== undefined) lists.set(name, values);
   }
   return lists;
@@ -305,13 +266,13 @@ export function parseRegistriesConf(
 ): RegistriesConf {
   // Debian's registries.conf (all comments) and podman's shortnames.conf define no registry.
   if (definesNoRegistries(text)) return { registries: [] };
-  const top = reader(parseTomlFile(text, file), file, "");
+  const top = tomlReader(parseTomlFile(text, file), file, "");
   const registryTables = top.tables("registry", "an array of tables ([[registry]])");
   // Read for their types only: a value Go could not decode fails the whole file there.
   top.strings("unqualified-search-registries");
   const helpers = top.strings("credential-helpers");
-  const shortNameMode = top.string("short-name-mode");
-  const layerStoreHelper = top.string("additional-layer-store-auth-helper");
+  const shortNameMode = top.string("short-name-mode") ?? "";
+  const layerStoreHelper = top.string("additional-layer-store-auth-helper") ?? "";
   const aliases = top.table("aliases");
   for (const [name, value] of Object.entries(aliases ?? {})) {
     if (typeof value !== "string") {

@@ -63,3 +63,52 @@ export function tomlKey(table: TomlTable, key: string, file: string, at: string)
   }
   return names[0] === undefined ? undefined : table[names[0]];
 }
+
+/**
+ * Reads one table's keys, typed; a key of the wrong type is an error naming the file, the table
+ * (`at`, "" for the top level), the key, what it must be and what it is. Absent keys are undefined.
+ */
+export function tomlReader(table: TomlTable, file: string, at: string) {
+  const get = (key: string): unknown => tomlKey(table, key, file, at);
+  const wrong = (key: string, want: string, value: unknown): never =>
+    tomlFail(file, at, `${key} must be ${want}, not ${describeTomlValue(value)}`);
+  return {
+    get,
+    wrong,
+    fail: (message: string): never => tomlFail(file, at, message),
+    has: (key: string): boolean => get(key) !== undefined,
+    bool(key: string): boolean | undefined {
+      const value = get(key);
+      if (value === undefined || typeof value === "boolean") return value;
+      return wrong(key, "true or false", value);
+    },
+    string(key: string): string | undefined {
+      const value = get(key);
+      if (value === undefined || typeof value === "string") return value;
+      return wrong(key, "a string", value);
+    },
+    /** With `want` given, a lone string is an array of one (as hosts.toml's `ca` has it). */
+    strings(key: string, want?: string): string[] | undefined {
+      const value = get(key);
+      if (value === undefined) return undefined;
+      if (typeof value === "string" && want !== undefined) return [value];
+      if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+        wrong(key, want ?? "an array of strings", value);
+      }
+      return value as string[];
+    },
+    table(key: string): TomlTable | undefined {
+      const value = get(key);
+      if (value !== undefined && !isTomlTable(value)) wrong(key, "a table", value);
+      return value as TomlTable | undefined;
+    },
+    tables(key: string, want: string): TomlTable[] | undefined {
+      const value = get(key);
+      if (value === undefined) return undefined;
+      if (!Array.isArray(value) || !value.every(isTomlTable)) wrong(key, want, value);
+      return value as TomlTable[];
+    },
+  };
+}
+
+export type TomlReader = ReturnType<typeof tomlReader>;
