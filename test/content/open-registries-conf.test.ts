@@ -55,6 +55,18 @@ function openerOn(file: string, extra: OpenOptions = {}) {
   return { opener, hosts, warnings };
 }
 
+/** Runs `fn` with an opener made by openerOn, and closes it whatever `fn` does. */
+async function withOpenerOn(
+  made: ReturnType<typeof openerOn>,
+  fn: (made: ReturnType<typeof openerOn>) => Promise<void>,
+): Promise<void> {
+  try {
+    await fn(made);
+  } finally {
+    await made.opener.close();
+  }
+}
+
 before(async () => {
   writeFileSync(join(work.path, "no-auth.json"), "{}");
   const htpasswd = `${USER}:${bcrypt.hashSync(PASSWORD, 4)}\n`;
@@ -90,8 +102,7 @@ location = "${mirror.host}/cache/team"
 
 describe("reads through registries.conf mirrors", () => {
   test("a read goes to the mirror that has the image, and the primary is not asked", async () => {
-    const { opener, hosts, warnings } = openerOn(mirrored());
-    try {
+    await withOpenerOn(openerOn(mirrored()), async ({ opener, hosts, warnings }) => {
       const opened = await opener.open(parseReference(`${primary.host}/team/app:v1`), {
         pull: true,
       });
@@ -105,28 +116,22 @@ describe("reads through registries.conf mirrors", () => {
       assert.equal(await opened.store.exists(amd.layer.desc), true);
       assert.deepEqual([...new Set(hosts)], [mirror.host]);
       assert.deepEqual(warnings, []);
-    } finally {
-      await opener.close();
-    }
+    });
   });
 
   test("the tag was resolved once: the store answers it again without a request", async () => {
-    const { opener, hosts } = openerOn(mirrored());
-    try {
+    await withOpenerOn(openerOn(mirrored()), async ({ opener, hosts }) => {
       const opened = await opener.open(parseReference(`${primary.host}/team/app:v1`), {
         pull: true,
       });
       const before = hosts.length;
       await opened.store.resolve("v1");
       assert.equal(hosts.length, before);
-    } finally {
-      await opener.close();
-    }
+    });
   });
 
   test("a mirror without the image is passed over with a warning, and the primary answers", async () => {
-    const { opener, warnings } = openerOn(mirrored());
-    try {
+    await withOpenerOn(openerOn(mirrored()), async ({ opener, warnings }) => {
       const opened = await opener.open(parseReference(`${primary.host}/team/only-primary:v1`), {
         pull: true,
       });
@@ -135,14 +140,11 @@ describe("reads through registries.conf mirrors", () => {
       assert.equal(warnings.length, 1);
       assert.match(warnings[0] ?? "", new RegExp(`${mirror.host}/cache/team/only-primary`));
       assert.match(warnings[0] ?? "", new RegExp(`${primary.host}/team/only-primary was read`));
-    } finally {
-      await opener.close();
-    }
+    });
   });
 
   test("when every source fails, the primary's error is reported with the mirrors' named", async () => {
-    const { opener } = openerOn(mirrored());
-    try {
+    await withOpenerOn(openerOn(mirrored()), async ({ opener }) => {
       await assert.rejects(
         opener.open(parseReference(`${primary.host}/team/nowhere:v1`), { pull: true }),
         (err: unknown) =>
@@ -151,42 +153,37 @@ describe("reads through registries.conf mirrors", () => {
           err.message.includes("mirrors also failed") &&
           err.message.includes(`${mirror.host}/cache/team/nowhere`),
       );
-    } finally {
-      await opener.close();
-    }
+    });
   });
 
   test("with mirror-by-digest-only, a tag goes to the primary and a digest to the mirror", async () => {
-    const { opener, hosts } = openerOn(mirrored("mirror-by-digest-only = true"));
-    try {
-      const byTag = await opener.open(parseReference(`${primary.host}/team/by-digest:v1`), {
-        pull: true,
-      });
-      assert.equal((await byTag.store.resolve("v1")).digest, arm.manifest.desc.digest);
-      assert.deepEqual([...new Set(hosts)], [primary.host]);
-      const digest = amd.manifest.desc.digest;
-      const byDigest = await opener.open(
-        parseReference(`${primary.host}/team/by-digest@${digest}`),
-        { pull: true },
-      );
-      assert.equal(byDigest.source?.registry, mirror.host);
-    } finally {
-      await opener.close();
-    }
+    await withOpenerOn(
+      openerOn(mirrored("mirror-by-digest-only = true")),
+      async ({ opener, hosts }) => {
+        const byTag = await opener.open(parseReference(`${primary.host}/team/by-digest:v1`), {
+          pull: true,
+        });
+        assert.equal((await byTag.store.resolve("v1")).digest, arm.manifest.desc.digest);
+        assert.deepEqual([...new Set(hosts)], [primary.host]);
+        const digest = amd.manifest.desc.digest;
+        const byDigest = await opener.open(
+          parseReference(`${primary.host}/team/by-digest@${digest}`),
+          { pull: true },
+        );
+        assert.equal(byDigest.source?.registry, mirror.host);
+      },
+    );
   });
 
   test("a write, and a tag list, use the reference as written, never the mirror", async () => {
-    const { opener, hosts } = openerOn(mirrored());
-    try {
+    await withOpenerOn(openerOn(mirrored()), async ({ opener, hosts }) => {
       const { store, source } = await opener.open(parseReference(`${primary.host}/team/app:v2`));
       assert.equal(source, undefined);
       await pushImage(store, amd);
       await store.tag(amd.manifest.desc, "v2");
       assert.deepEqual(await store.listTags(), ["v1", "v2"]);
       assert.deepEqual([...new Set(hosts)], [primary.host]);
-    } finally {
-      await opener.close();
-    }
+    });
   });
 });
 
@@ -196,8 +193,7 @@ describe("rewrites, blocked entries and credentials", () => {
 prefix = "registry.example/dept"
 location = "${primary.host}/team"
 `);
-    const { opener, hosts } = openerOn(file);
-    try {
+    await withOpenerOn(openerOn(file), async ({ opener, hosts }) => {
       const opened = await opener.open(parseReference("registry.example/dept/app:v1"), {
         pull: true,
       });
@@ -208,9 +204,7 @@ location = "${primary.host}/team"
       });
       assert.equal((await opened.store.resolve("v1")).digest, arm.manifest.desc.digest);
       assert.deepEqual([...new Set(hosts)], [primary.host]);
-    } finally {
-      await opener.close();
-    }
+    });
   });
 
   test("a blocked registry is refused before any request, for reads and writes, naming the file", async () => {
@@ -218,8 +212,7 @@ location = "${primary.host}/team"
 location = "${primary.host}/team"
 blocked = true
 `);
-    const { opener, hosts } = openerOn(file);
-    try {
+    await withOpenerOn(openerOn(file), async ({ opener, hosts }) => {
       for (const pull of [true, false]) {
         await assert.rejects(
           opener.open(parseReference(`${primary.host}/team/app:v1`), { pull }),
@@ -238,9 +231,7 @@ blocked = true
         (err: unknown) => isOcicompatError(err) && err.code === "NOT_FOUND",
       );
       assert.deepEqual([...new Set(hosts)], [primary.host]);
-    } finally {
-      await opener.close();
-    }
+    });
   });
 
   test("a location that rewrites a name into one without a registry host is refused, naming the entry", async () => {
@@ -248,8 +239,7 @@ blocked = true
 prefix = "registry.example/dept"
 location = "dept"
 `);
-    const { opener, hosts } = openerOn(file);
-    try {
+    await withOpenerOn(openerOn(file), async ({ opener, hosts }) => {
       await assert.rejects(
         opener.open(parseReference("registry.example/dept/app:v1"), { pull: true }),
         (err: unknown) =>
@@ -261,9 +251,7 @@ location = "dept"
           ),
       );
       assert.deepEqual(hosts, []);
-    } finally {
-      await opener.close();
-    }
+    });
   });
 
   test("a location that rewrites a name into a blocked prefix is refused, naming that entry", async () => {
@@ -275,8 +263,7 @@ location = "${primary.host}/team"
 location = "${primary.host}"
 blocked = true
 `);
-    const { opener, hosts } = openerOn(file);
-    try {
+    await withOpenerOn(openerOn(file), async ({ opener, hosts }) => {
       await assert.rejects(
         opener.open(parseReference("registry.example/dept/app:v1"), { pull: true }),
         (err: unknown) =>
@@ -285,9 +272,7 @@ blocked = true
           err.message.includes(`prefix "${primary.host}"`),
       );
       assert.deepEqual(hosts, []);
-    } finally {
-      await opener.close();
-    }
+    });
   });
 
   test("a mirror under a blocked prefix is passed over, and the primary answers", async () => {
@@ -301,17 +286,14 @@ location = "${mirror.host}/cache/team"
 location = "${mirror.host}/cache"
 blocked = true
 `);
-    const { opener, hosts, warnings } = openerOn(file);
-    try {
+    await withOpenerOn(openerOn(file), async ({ opener, hosts, warnings }) => {
       const opened = await opener.open(parseReference(`${primary.host}/team/app:v1`), {
         pull: true,
       });
       assert.equal(opened.source, undefined);
       assert.equal(hosts.includes(mirror.host), false);
       assert.match(warnings[0] ?? "", /is blocked/);
-    } finally {
-      await opener.close();
-    }
+    });
   });
 
   test("command-line credentials go to the registry as written, never to a mirror on another host", async () => {
@@ -323,16 +305,16 @@ location = "${primary.host}/team"
 [[registry.mirror]]
 location = "${locked.host}/cache/team"
 `);
-    const { opener, warnings } = openerOn(file, { username: USER, password: PASSWORD });
-    try {
-      const opened = await opener.open(parseReference(`${primary.host}/team/app:v1`), {
-        pull: true,
-      });
-      assert.equal(opened.source, undefined, "the primary served the read");
-      assert.match(warnings[0] ?? "", /authentication required/);
-    } finally {
-      await opener.close();
-    }
+    await withOpenerOn(
+      openerOn(file, { username: USER, password: PASSWORD }),
+      async ({ opener, warnings }) => {
+        const opened = await opener.open(parseReference(`${primary.host}/team/app:v1`), {
+          pull: true,
+        });
+        assert.equal(opened.source, undefined, "the primary served the read");
+        assert.match(warnings[0] ?? "", /authentication required/);
+      },
+    );
   });
 });
 
