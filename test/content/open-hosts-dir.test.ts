@@ -14,7 +14,14 @@ import { parseReference } from "../../src/oci/reference.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { startTlsRegistry, type TlsRegistry } from "../support/tls-registry.js";
 import { tempDir } from "./layout-support.js";
-import { image, pushImage, startServer, type Image, type TestServer } from "./registry/helpers.js";
+import {
+  image,
+  pushImage,
+  putTagged,
+  startServer,
+  type Image,
+  type TestServer,
+} from "./registry/helpers.js";
 
 let primary: TestRegistry;
 let mirror: TestRegistry;
@@ -27,15 +34,8 @@ const amd = image("amd64");
 const arm = image("arm64");
 let dirs = 0;
 
-async function put(host: string, img: Image, caFile?: string): Promise<void> {
-  const opener = createStoreOpener({ registriesConf: false, ...(caFile ? { caFile } : {}) });
-  try {
-    const { store } = await opener.open(parseReference(`${host}/team/app:v1`));
-    await pushImage(store, img);
-    await store.tag(img.manifest.desc, "v1");
-  } finally {
-    await opener.close();
-  }
+function put(host: string, img: Image, caFile?: string): Promise<void> {
+  return putTagged(`${host}/team/app:v1`, img, caFile ? { caFile } : {});
 }
 
 /** A hosts directory with `files` (path under it → text); returns its root. */

@@ -12,7 +12,7 @@ import { isOcicompatError } from "../../src/oci/errors.js";
 import { parseReference } from "../../src/oci/reference.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { tempDir } from "./layout-support.js";
-import { image, pushImage, type Image } from "./registry/helpers.js";
+import { image, pushImage, putTagged, type Image } from "./registry/helpers.js";
 
 let primary: TestRegistry;
 let mirror: TestRegistry;
@@ -23,15 +23,8 @@ const arm = image("arm64");
 const USER = "alice";
 const PASSWORD = "correct-horse";
 
-async function put(registry: TestRegistry, repository: string, img: Image, tag: string) {
-  const opener = createStoreOpener({ registriesConf: false });
-  try {
-    const { store } = await opener.open(parseReference(`${registry.host}/${repository}:${tag}`));
-    await pushImage(store, img);
-    await store.tag(img.manifest.desc, tag);
-  } finally {
-    await opener.close();
-  }
+function put(registry: TestRegistry, repository: string, img: Image, tag: string) {
+  return putTagged(`${registry.host}/${repository}:${tag}`, img);
 }
 
 let confCount = 0;
@@ -318,13 +311,9 @@ location = "${locked.host}/cache/team"
   });
 });
 
-async function putWithCredentials(registry: TestRegistry, repository: string): Promise<void> {
-  const opener = createStoreOpener({ registriesConf: false, username: USER, password: PASSWORD });
-  try {
-    const { store } = await opener.open(parseReference(`${registry.host}/${repository}:v1`));
-    await pushImage(store, amd);
-    await store.tag(amd.manifest.desc, "v1");
-  } finally {
-    await opener.close();
-  }
+function putWithCredentials(registry: TestRegistry, repository: string): Promise<void> {
+  return putTagged(`${registry.host}/${repository}:v1`, amd, {
+    username: USER,
+    password: PASSWORD,
+  });
 }

@@ -5,6 +5,8 @@ import type { AddressInfo, Socket } from "node:net";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import type { ContentDescriptor, Store } from "../../../src/content/store.js";
+import { createStoreOpener, type OpenOptions } from "../../../src/content/open.js";
+import { parseReference } from "../../../src/oci/reference.js";
 
 export interface Content {
   desc: ContentDescriptor;
@@ -72,6 +74,26 @@ export async function pushImage(store: Store, img: Image): Promise<void> {
   await store.push(img.config.desc, img.config.bytes);
   await store.push(img.layer.desc, img.layer.bytes);
   await store.push(img.manifest.desc, img.manifest.bytes);
+}
+
+/**
+ * Pushes `img` and tags it as `reference` (`host/repo:tag`) says, through a store opener that
+ * reads no registries.conf, given `options` (credentials, a CA file).
+ */
+export async function putTagged(
+  reference: string,
+  img: Image,
+  options: OpenOptions = {},
+): Promise<void> {
+  const ref = parseReference(reference);
+  const opener = createStoreOpener({ registriesConf: false, ...options });
+  try {
+    const { store, reference: tag } = await opener.open(ref);
+    await pushImage(store, img);
+    await store.tag(img.manifest.desc, tag ?? "latest");
+  } finally {
+    await opener.close();
+  }
 }
 
 export async function readStream(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

@@ -12,7 +12,7 @@ import { parseReference } from "../../../src/oci/reference.js";
 import { startRegistry, type TestRegistry } from "../../support/registry.js";
 import { startTlsRegistry, type TlsRegistry } from "../../support/tls-registry.js";
 import { tempDir } from "../layout-support.js";
-import { image, pushImage } from "./helpers.js";
+import { image, putTagged } from "./helpers.js";
 
 let plain: TestRegistry;
 let secure: TlsRegistry;
@@ -25,14 +25,7 @@ before(async () => {
     [plain.host, undefined],
     [secure.registry.host, secure.caFile],
   ] as const) {
-    const opener = createStoreOpener({ registriesConf: false, ...(caFile ? { caFile } : {}) });
-    try {
-      const { store } = await opener.open(parseReference(`${host}/team/app:v1`));
-      await pushImage(store, img);
-      await store.tag(img.manifest.desc, "v1");
-    } finally {
-      await opener.close();
-    }
+    await putTagged(`${host}/team/app:v1`, img, caFile ? { caFile } : {});
   }
 });
 
