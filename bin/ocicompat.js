@@ -121,6 +121,46 @@ function headerToWrite(cached, accepted, code, modulesRun) {
   return { complete: complete || cached.header.complete, modules: [...known, ...fresh] };
 }
 
+// The directory's bound: a build's caches of every command take ~30 MB, so four builds fit.
+const CACHE_DIR_MAX_BYTES = 128 * 1024 * 1024;
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * A cache of another build is never offered to this one. It may still serve another install (a
+ * global one beside npx's): removing it at once would make two builds recompile by turns, so only
+ * what no build has written for a week goes, and a temp file a killed run left. Past the bound
+ * (many builds within a week, or runs under many engine flag sets), the least recently written
+ * files go too; the one just written stays.
+ */
+function pruneCacheDir(cache) {
+  const now = Date.now();
+  const kept = [];
+  let total = 0;
+  for (const name of readdirSync(cache.dir)) {
+    const path = join(cache.dir, name);
+    let info;
+    try {
+      info = statSync(path);
+    } catch {
+      continue; // another run removed it meanwhile
+    }
+    const age = now - info.mtimeMs;
+    const ours = name.startsWith(`${cache.id}-`) && !name.endsWith(".tmp");
+    if ((!ours && age > WEEK_MS) || (name.endsWith(".tmp") && age > 3600 * 1000)) {
+      rmSync(path, { force: true });
+    } else {
+      total += info.size;
+      if (path !== cache.file) kept.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+    }
+  }
+  kept.sort((a, b) => a.mtimeMs - b.mtimeMs);
+  for (const file of kept) {
+    if (total <= CACHE_DIR_MAX_BYTES) break;
+    rmSync(file.path, { force: true });
+    total -= file.size;
+  }
+}
+
 function writeCache(cache, script, header) {
   try {
     mkdirSync(cache.dir, { recursive: true, mode: 0o700 });
@@ -128,15 +168,7 @@ function writeCache(cache, script, header) {
     const head = Buffer.from(`${HEADER_MAGIC}${JSON.stringify(header)}\n`, "utf8");
     writeFileSync(temp, Buffer.concat([head, script.createCachedData()]), { mode: 0o600 });
     renameSync(temp, cache.file);
-    // A cache of another build is never offered to this one. It may still serve another install
-    // (a global one beside npx's): removing it at once would make two builds recompile by turns,
-    // so only what no build has written for a week goes.
-    const cutoff = Date.now() - 7 * 24 * 3600 * 1000;
-    for (const name of readdirSync(cache.dir)) {
-      if (name.startsWith(`${cache.id}-`)) continue;
-      const path = join(cache.dir, name);
-      if (statSync(path).mtimeMs < cutoff) rmSync(path, { force: true });
-    }
+    pruneCacheDir(cache);
   } catch {
     // A cache that cannot be written costs the next run a compile, nothing more.
   }

@@ -1,6 +1,7 @@
 // Runs every test/**/*.test.ts file with Node's own test runner (Node 20 has no glob for --test).
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 function collect(dir) {
@@ -29,9 +30,18 @@ for (const name of ["HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "ALL_PROXY"]) {
   delete env[name.toLowerCase()];
 }
 delete env.CONTAINERS_REGISTRIES_CONF;
-const result = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", ...files],
-  { stdio: "inherit", env },
-);
+// The CLI runs the tests start keep their V8 code cache (bin/ocicompat.js) in a directory of this
+// run, not in the user's ~/.cache: each build of a working tree would leave a set there.
+const codeCache = mkdtempSync(join(tmpdir(), "ocicompat-test-code-"));
+env.OCICOMPAT_CODE_CACHE_DIR = codeCache;
+let result;
+try {
+  result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--test", "--test-reporter=spec", ...files],
+    { stdio: "inherit", env },
+  );
+} finally {
+  rmSync(codeCache, { recursive: true, force: true });
+}
 process.exit(result.status ?? 2);

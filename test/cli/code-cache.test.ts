@@ -3,7 +3,7 @@
 // it; a broken one costs a compile, never a failure.
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { utimesSync, writeFileSync } from "node:fs";
+import { truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -149,6 +149,32 @@ describe("the CLI's code cache", () => {
     writeFileSync(join(dir, recent), "another install's build", { mode: 0o600 });
     run(dir);
     assert.deepEqual(files(dir).sort(), [name, recent].sort());
+  });
+
+  test("past 128 MiB the least recently written caches go, whatever their build, and the one just written stays; a killed run's old temp file goes", () => {
+    const dir = join(work, "bounded");
+    run(dir);
+    const name = files(dir)[0] as string;
+    rmSync(join(dir, name));
+    const MiB = 1024 * 1024;
+    const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 3600 * 1000);
+    const other = (n: number) => `${String(n).repeat(32)}${name.slice(32)}`;
+    // Sparse files: their size counts, without writing 180 MiB.
+    for (const [n, days] of [
+      [1, 3],
+      [2, 2],
+      [3, 1],
+    ] as const) {
+      writeFileSync(join(dir, other(n)), "", { mode: 0o600 });
+      truncateSync(join(dir, other(n)), 60 * MiB);
+      utimesSync(join(dir, other(n)), daysAgo(days), daysAgo(days));
+    }
+    const temp = `${name}.12345.tmp`;
+    writeFileSync(join(dir, temp), "a killed run's", { mode: 0o600 });
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(join(dir, temp), twoHoursAgo, twoHoursAgo);
+    run(dir);
+    assert.deepEqual(files(dir), [other(2), other(3), name].sort());
   });
 
   test('the bundle with its module marks is still strict code: "use strict" is its first statement', () => {
