@@ -106,3 +106,21 @@ test("a mirror without an upstream is a usage error (status 2)", () => {
   assert.equal(result.status, 2);
   assert.match(result.stderr, /needs at least one upstream/);
 });
+
+test("--registries-conf names the file whose credential-helpers apply: one that does not exist is refused at start with status 2, naming it; the configuration file's registriesConf does the same", () => {
+  const missing = join(work.path, "no-such-registries.conf");
+  const args = ["--upstream", registry.host, "--node", "examples/nodes/intel-spr.json"];
+  const flag = runCli(["mirror", ...args, "--listen", "127.0.0.1:0", "--registries-conf", missing]);
+  assert.equal(flag.status, 2, flag.stderr);
+  assert.ok(flag.stderr.includes(missing), flag.stderr);
+  assert.ok(!hasStackTrace(flag.stderr));
+  const config = join(work.path, "conf.yaml");
+  writeFileSync(config, `listen: 127.0.0.1:0\nregistriesConf: ${missing}\n`);
+  const file = runCli(["mirror", ...args, "--config", config]);
+  assert.equal(file.status, 2, file.stderr);
+  assert.ok(file.stderr.includes(missing), file.stderr);
+  writeFileSync(config, "registriesConf: true\n");
+  const wrong = runCli(["mirror", ...args, "--config", config]);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /\$\.registriesConf: must be a file name, or false/);
+});

@@ -64,6 +64,7 @@ function merged(flags: MirrorFlags, file: MirrorFileConfig): MirrorFileConfig {
   set("plainHttp", pick(flags.plainHttp, file.plainHttp));
   set("insecure", pick(flags.insecure, file.insecure));
   set("caFile", pick(flags.caFile, file.caFile));
+  set("registriesConf", pick(flags.registriesConf, file.registriesConf));
   return result;
 }
 
@@ -151,6 +152,18 @@ export function mirrorCommand(run: (code: ExitCode) => void): Command {
     .addOption(new Option("--insecure", "do not verify upstream TLS certificates"))
     .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
     .addOption(
+      new Option(
+        "--registries-conf <file>",
+        "follow this registries.conf's credential-helpers for upstream credentials, and nothing else of it (default: $CONTAINERS_REGISTRIES_CONF, else podman's files)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--no-registries-conf",
+        "read no registries.conf: upstream credentials from the auth files alone",
+      ),
+    )
+    .addOption(
       new Option("--labels <file>", "a label pack declaring community labels (repeatable)")
         .argParser(repeatable)
         .default([]),
@@ -193,6 +206,7 @@ export function mirrorCommand(run: (code: ExitCode) => void): Command {
           ...(config.plainHttp === undefined ? {} : { plainHttp: config.plainHttp }),
           ...(config.insecure ? { insecure: true } : {}),
           ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
+          ...(config.registriesConf === undefined ? {} : { registriesConf: config.registriesConf }),
         },
         log: writeLine,
       });

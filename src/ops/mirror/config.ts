@@ -20,10 +20,12 @@ export interface MirrorFileConfig {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
+  /** Whose credential-helpers the upstream credentials follow; false: no registries.conf. */
+  registriesConf?: string | false;
   labels?: string[];
 }
 
-type Kind = "string" | "strings" | "boolean" | "policy";
+type Kind = "string" | "strings" | "boolean" | "policy" | "fileOrFalse";
 
 const KEYS: Record<keyof MirrorFileConfig, Kind> = {
   listen: "string",
@@ -38,6 +40,7 @@ const KEYS: Record<keyof MirrorFileConfig, Kind> = {
   plainHttp: "boolean",
   insecure: "boolean",
   caFile: "string",
+  registriesConf: "fileOrFalse",
   labels: "strings",
 };
 
@@ -51,6 +54,8 @@ function fits(kind: Kind, value: unknown): boolean {
       return typeof value === "boolean";
     case "policy":
       return value === "passthrough" || value === "fail";
+    case "fileOrFalse":
+      return value === false || (typeof value === "string" && value !== "");
   }
 }
 
@@ -59,6 +64,7 @@ const EXPECTED: Record<Kind, string> = {
   strings: "a list of non-empty strings",
   boolean: "true or false",
   policy: "passthrough or fail",
+  fileOrFalse: "a file name, or false",
 };
 
 /** Checks a parsed configuration document; `file` is named in every error. */

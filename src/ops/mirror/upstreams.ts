@@ -1,11 +1,17 @@
 // The configured upstream registries: one HTTP client per host (connections pooled across every
 // repository and request), and the stores the selection reads through, with the on-disk cache for
 // what is addressed by digest. Credentials are the node's (containers auth file, docker config,
-// credential helpers); nothing of the client's request is ever forwarded.
-import { nodeCredentials, type CredentialProvider } from "../../content/auth/index.js";
+// credential helpers, and registries.conf's credential-helpers); nothing of the client's request
+// is ever forwarded.
+import {
+  nodeCredentials,
+  withCredentialHelpers,
+  type CredentialProvider,
+} from "../../content/auth/index.js";
 import { withCache, type ContentCache } from "../../content/cache.js";
 import {
   createRegistryStore,
+  machineRegistriesConf,
   RegistryClient,
   type RegistryStore,
   type TransferFloor,
@@ -18,8 +24,18 @@ export interface UpstreamAccess {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
-  /** Default: the containers auth file, then the docker config (and their helpers). */
+  /**
+   * Default: the containers auth file, then the docker config (and their helpers), in the order
+   * registries.conf's `credential-helpers` gives, as for podman and CRI-O.
+   */
   credentials?: CredentialProvider;
+  /**
+   * The registries.conf whose `credential-helpers` the default credentials follow; false: none.
+   * Default: the machine's ($CONTAINERS_REGISTRIES_CONF, else the containers paths). Only that
+   * setting is read: the file's mirrors and rewrites send the runtime to this mirror, and would
+   * send the mirror to itself.
+   */
+  registriesConf?: string | false;
   headersTimeoutMs?: number;
   transferFloor?: Partial<TransferFloor>;
 }
@@ -43,12 +59,21 @@ export interface Upstreams {
  */
 const REPOSITORIES_KEPT = 32;
 
+/**
+ * The node's credentials in registries.conf's order. The file is read now, so that a broken one
+ * stops the mirror at start, with its name, instead of failing every pull.
+ */
+function nodeCredentialsFor(registriesConf: string | false | undefined): CredentialProvider {
+  const helpers = machineRegistriesConf(registriesConf)?.conf.credentialHelpers;
+  return withCredentialHelpers(nodeCredentials(), () => Promise.resolve(helpers));
+}
+
 export function createUpstreams(
   names: readonly string[],
   access: UpstreamAccess,
   cache: ContentCache | undefined,
 ): Upstreams {
-  const credentials = access.credentials ?? nodeCredentials();
+  const credentials = access.credentials ?? nodeCredentialsFor(access.registriesConf);
   const clients = new Map<string, RegistryClient>();
   const repositories = new Map<string, UpstreamRepository>();
   const clientFor = (upstream: string): RegistryClient => {
