@@ -78,7 +78,7 @@ describe("the mirror's upstream credentials (real registry, htpasswd)", () => {
 
   test("without registries.conf (or with only containers-auth.json listed) the empty auth file gives no login, and the runtime gets DENIED", async () => {
     for (const setting of [
-      false,
+      false as const,
       conf("files", ['credential-helpers = ["containers-auth.json"]']),
     ]) {
       const answer = await tagThrough(setting);
