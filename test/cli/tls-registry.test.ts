@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { tempDir } from "../content/layout-support.js";
+import { makeCertificate } from "../support/certificate.js";
 import type { TestRegistry } from "../support/registry.js";
 import { startTlsRegistry, type TlsRegistry } from "../support/tls-registry.js";
 import { hasStackTrace, runCli } from "./run-cli.js";
@@ -94,6 +95,20 @@ describe("ocicompat against a loopback registry that speaks HTTPS (spawned, real
     const result = runCli(["ls", "--ca-file", caFile, `${registry.host}/demo/app`]);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /^v1$/m);
+  });
+
+  test("NODE_EXTRA_CA_CERTS stays trusted when --ca-file adds an unrelated CA, and both together trust each one's registry", () => {
+    const unrelated = makeCertificate(work.path, "unrelated").cert;
+    // The system's list is one that vouches for nothing here, so only Node's lists decide.
+    const env = { NODE_EXTRA_CA_CERTS: caFile, SSL_CERT_FILE: unrelated, SSL_CERT_DIR: "" };
+    const https = ["--no-plain-http", "--ca-file", unrelated];
+    const listed = runCli(["ls", ...https, `${registry.host}/demo/app`], { env });
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.match(listed.stdout, /^v1$/m);
+    const refused = runCli(["ls", ...https, `${registry.host}/demo/app`], {
+      env: { ...env, NODE_EXTRA_CA_CERTS: unrelated },
+    });
+    assert.equal(refused.status, 2, "a CA neither list holds is refused");
   });
 
   test("with --plain-http, one line says the registry speaks HTTPS and names the flag (exit 2)", () => {

@@ -4,6 +4,7 @@
 // roots, and the system's CAs once a certificate needed them (system-ca.ts). client.ts only
 // hands the result to its Agent.
 import { readFileSync } from "node:fs";
+import type * as TlsModule from "node:tls";
 import type { SecureContext } from "node:tls";
 import type { buildConnector as BuildConnector } from "undici";
 import { OcicompatError } from "../../oci/errors.js";
@@ -110,9 +111,8 @@ function readTlsFile(file: string, what: string): string {
 
 /**
  * Node's roots with the material's CAs (and the system's, when `system`), and its client
- * certificates, as one TLS context for the whole process. Building it parses ~140 certificates,
- * ~25 ms: given as a `ca` option, Node built it again for every connection, and one per client
- * would still pay it once per registry host.
+ * certificates, as one TLS context for the whole process: given as connection options, Node built
+ * a context again for every connection, and one per client would pay for it once per host.
  */
 const contexts = new Map<string, Promise<SecureContext>>();
 
@@ -122,19 +122,9 @@ function contextOf(material: TlsMaterial, system: boolean): Promise<SecureContex
   const key = JSON.stringify([cas, material.clientCerts]);
   let context = contexts.get(key);
   if (context === undefined) {
-    context = import("node:tls").then(({ rootCertificates, createSecureContext }) => {
+    context = import("node:tls").then((tls) => {
       try {
-        return createSecureContext({
-          // A `ca` option replaces Node's roots (and NODE_EXTRA_CA_CERTS'), so they are given
-          // too; without CAs of its own the context keeps Node's.
-          ...(cas.length > 0 ? { ca: [...rootCertificates, ...nodeExtraCas(), ...cas] } : {}),
-          ...(material.clientCerts.length > 0
-            ? {
-                cert: material.clientCerts.map((c) => c.cert),
-                key: material.clientCerts.map((c) => c.key),
-              }
-            : {}),
-        });
+        return trustingContext(tls, cas, material.clientCerts);
       } catch (err) {
         throw new OcicompatError(
           "USAGE",
@@ -145,6 +135,38 @@ function contextOf(material: TlsMaterial, system: boolean): Promise<SecureContex
     });
     contexts.set(key, context);
   }
+  return context;
+}
+
+/** The native context's own method, which Node's `ca` option calls for each PEM text. */
+interface NativeContext {
+  addCACert?: (pem: string) => void;
+}
+
+/**
+ * A context trusting Node's roots, NODE_EXTRA_CA_CERTS' and `cas`. A `ca` option would replace
+ * Node's roots, and listing them again (`tls.rootCertificates`) parses ~140 PEM certificates,
+ * ~20 ms. Adding `cas` to a context built without `ca` copies Node's roots as parsed, ~1 ms; that
+ * copy lacks NODE_EXTRA_CA_CERTS' certificates, so they are added back. The method is Node's
+ * own (its `ca` option and TLS libraries call it); where a Node.js lacks it, `ca` lists them all.
+ */
+function trustingContext(
+  tls: typeof TlsModule,
+  cas: readonly string[],
+  clientCerts: TlsMaterial["clientCerts"],
+): SecureContext {
+  const client =
+    clientCerts.length > 0
+      ? { cert: clientCerts.map((c) => c.cert), key: clientCerts.map((c) => c.key) }
+      : {};
+  if (cas.length === 0) return tls.createSecureContext(client);
+  const added = [...nodeExtraCas(), ...cas];
+  const context = tls.createSecureContext(client);
+  const native = (context as { context?: NativeContext }).context;
+  if (typeof native?.addCACert !== "function") {
+    return tls.createSecureContext({ ...client, ca: [...tls.rootCertificates, ...added] });
+  }
+  for (const pem of added) native.addCACert(pem);
   return context;
 }
 
