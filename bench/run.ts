@@ -74,4 +74,13 @@ for (const [name, suite] of suites) {
   }
 }
 console.log(`ocicompat bench, node ${process.version}, ${new Date().toISOString()}`);
+// Node.js parses NODE_EXTRA_CA_CERTS at start-up, before any code runs: a bundle of the system's
+// CAs there costs every Node.js process (node -e 0 included) ~40 ms of CPU on the reference
+// machine, and no Go tool anything. The figures are only comparable with that said.
+const extraCas = process.env["NODE_EXTRA_CA_CERTS"];
+if (extraCas) {
+  console.log(
+    `NODE_EXTRA_CA_CERTS=${extraCas}: every Node.js process above parsed it at start-up; run with it unset to measure as a machine without it`,
+  );
+}
 printTable(rows);
