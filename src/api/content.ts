@@ -87,3 +87,16 @@ export {
   type Credential,
   type CredentialProvider,
 } from "../content/auth/index.js";
+export {
+  enforceSourcePolicy,
+  loadSignaturePolicy,
+  policyFilePath,
+} from "../content/policy/policy-file.js";
+export {
+  enforceSignaturePolicy,
+  parseSignaturePolicy,
+  requirementsFor,
+  type SignaturePolicy,
+  type RequirementType,
+  type PolicyDecision,
+} from "../content/policy/signature-policy.js";

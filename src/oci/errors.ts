@@ -27,6 +27,11 @@ export type ErrorCode =
   | "UNREACHABLE"
   /** A deadline passed: the command's --timeout, a request's header deadline, a stalled body. */
   | "TIMEOUT"
+  /**
+   * The signature policy (containers-policy.json) rejects the image, or requires signatures,
+   * which ocicompat does not verify.
+   */
+  | "POLICY"
   /** The caller aborted the operation through its AbortSignal. */
   | "CANCELLED"
   | "INTERNAL";

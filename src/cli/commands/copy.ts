@@ -1,5 +1,6 @@
 // `ocicompat copy SRC DST`: parsing, the progress bar (TTY only) and the summary.
 import { Command, Option } from "commander";
+import { enforceSourcePolicy } from "../../content/policy/policy-file.js";
 import { copyImage, type CopyRequest, type CopyResult } from "../../ops/copy.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { parseReference, writtenTag, type Reference } from "../../oci/reference.js";
@@ -25,6 +26,8 @@ interface CopyFlags extends RegistryFlags, CopySideFlags {
   output: OutputFormat;
   progress?: boolean;
   mountMemory?: boolean;
+  policy?: string;
+  insecurePolicy?: boolean;
 }
 
 /**
@@ -162,6 +165,15 @@ export function copyCommand(run: (code: Code) => void): Command {
         "neither use nor update the memory of where blobs were seen (blob-locations.json in the cache directory), which lets a copy mount blobs from other repositories of the destination registry",
       ),
     )
+    .addOption(
+      new Option(
+        "--policy <file>",
+        "the signature policy (containers-policy.json) SRC must satisfy (default: ~/.config/containers/policy.json, else /etc/containers/policy.json)",
+      ),
+    )
+    .addOption(
+      new Option("--insecure-policy", "copy without consulting the signature policy, as skopeo's"),
+    )
     .addOption(outputOption());
   return addCopySideOptions(addRegistryOptions(command, DEFAULT_TIMEOUTS.transfer)).action(
     async (srcInput: string, dstInput: string, opts: CopyFlags) => {
@@ -174,6 +186,8 @@ export function copyCommand(run: (code: Code) => void): Command {
       const signal = deadlineSignal(opts.timeout, `${srcInput} -> ${dstInput}`);
       const srcRef = parseReference(srcInput);
       const dstRef = parseReference(dstInput);
+      // Before any request: what the policy refuses is not read either.
+      enforceSourcePolicy(srcRef, srcInput, opts.insecurePolicy === true ? false : opts.policy);
       if (dstRef.scheme !== "oci-archive" && dstRef.digest !== undefined)
         throw new OcicompatError(
           "USAGE",
