@@ -12,6 +12,7 @@ import {
 } from "../store.js";
 import type { RegistryResponse } from "./client.js";
 import { RegistryError } from "./errors.js";
+import { recallManifest } from "./manifest-memo.js";
 import { isNetworkFailure, networkReason } from "./network-errors.js";
 import { isManifestLike, isVerifiable, manifestMediaType } from "./documents.js";
 import { bareMediaType, numberHeader, rangeStart, readCapped } from "./http.js";
@@ -127,7 +128,7 @@ export async function getManifest(
   const signal = options?.signal;
   throwIfCancelled(signal);
   if (byDigest) {
-    const cached = ctx.manifests.get(reference);
+    const cached = recallManifest(ctx.manifests, reference);
     if (cached !== undefined) {
       return {
         descriptor: {

@@ -15,6 +15,7 @@ import {
   recordBlobLocation,
   type BlobLocations,
 } from "../cache/blob-locations.js";
+import { rememberManifest as keepManifest, type ManifestMemo } from "./manifest-memo.js";
 
 /** The Accept header for manifests: OCI and Docker, image and index. */
 export const MANIFEST_ACCEPT = [
@@ -25,7 +26,6 @@ export const MANIFEST_ACCEPT = [
 ].join(", ");
 
 const TAG = /^\w[\w.-]{0,127}$/;
-const MANIFEST_CACHE_ENTRIES = 128;
 export const MAX_PAGES = 10_000;
 
 /** An open upload session: where to send the bytes, and the smallest chunk the registry takes. */
@@ -44,8 +44,8 @@ export interface RepositoryContext {
   readonly chunkSize: number | undefined;
   readonly tagPageSize: number | undefined;
   readonly maxManifestBytes: number;
-  /** Recently seen manifest bytes by digest, oldest first. */
-  readonly manifests: Map<string, { mediaType: string; bytes: Uint8Array }>;
+  /** Recently seen manifests by digest (manifest-memo.ts). */
+  readonly manifests: ManifestMemo;
   /**
    * Upload sessions opened before their push (a refused mount's, or one a copy opened while the
    * source's answer was on its way), by digest; the next push of the blob uses one.
@@ -199,12 +199,7 @@ export function rememberManifest(
   mediaType: string,
   bytes: Uint8Array,
 ): void {
-  ctx.manifests.delete(digest);
-  ctx.manifests.set(digest, { mediaType, bytes });
-  if (ctx.manifests.size > MANIFEST_CACHE_ENTRIES) {
-    const oldest = ctx.manifests.keys().next().value;
-    if (oldest !== undefined) ctx.manifests.delete(oldest);
-  }
+  keepManifest(ctx.manifests, digest, { mediaType, bytes });
 }
 
 /**

@@ -39,6 +39,7 @@ import {
   taggedDigest,
   type FetchedManifest,
 } from "./fetch.js";
+import { createManifestMemo } from "./manifest-memo.js";
 import { referrers } from "./referrers.js";
 import { checkManifestSize, type RepositoryContext } from "./repository.js";
 import { deleteContent, listTags, pushManifest, tag, type ManifestPushResult } from "./tags.js";
@@ -140,7 +141,7 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable, Tag
       chunkSize: options.chunkSize === undefined ? undefined : Math.max(1, options.chunkSize),
       tagPageSize: options.tagPageSize,
       maxManifestBytes: options.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES,
-      manifests: new Map(),
+      manifests: createManifestMemo(),
       pendingUploads: new Map(),
       blobLocations: options.blobLocations,
     };

@@ -5,6 +5,7 @@ import { pullScope, pushScope } from "../auth/scope.js";
 import { isManifestType, type CallOptions, type ContentDescriptor } from "../store.js";
 import { parseTagList } from "./documents.js";
 import { nextLink, readCapped } from "./http.js";
+import { forgetManifest } from "./manifest-memo.js";
 import { getManifest } from "./fetch.js";
 import {
   blobPath,
@@ -113,7 +114,7 @@ export async function deleteContent(
     signal: options?.signal,
   });
   await res.body.dump().catch(() => undefined);
-  ctx.manifests.delete(desc.digest);
+  forgetManifest(ctx.manifests, desc.digest);
 }
 
 export async function listTags(ctx: RepositoryContext, options?: CallOptions): Promise<string[]> {

@@ -54,8 +54,9 @@ export interface Upstreams {
 }
 
 /**
- * Stores per repository kept for reuse. Each remembers up to 128 recently read manifests (by
- * count, not bytes), so few are kept: a node pulls from few repositories at a time.
+ * Stores per repository kept for reuse. Each remembers recently read manifests, up to 128 and
+ * 2 MiB (registry/manifest-memo.ts), so these hold at most 64 MiB: a node pulls from few
+ * repositories at a time.
  */
 const REPOSITORIES_KEPT = 32;
 
