@@ -35,6 +35,9 @@ function refusal(text: string): string {
 
 describe("parsing a signature policy", () => {
   test("Debian's and Fedora's shipped policies parse; the transports and scopes are kept", () => {
+    const debian = policy({ default: ACCEPT });
+    assert.deepEqual(debian.default, ["insecureAcceptAnything"]);
+    assert.equal(debian.transports.size, 0);
     const fedora = policy({
       default: ACCEPT,
       transports: {
