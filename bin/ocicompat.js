@@ -124,6 +124,10 @@ function headerToWrite(cached, accepted, code, modulesRun) {
 // The directory's bound: a build's caches of every command take ~30 MB, so four builds fit.
 const CACHE_DIR_MAX_BYTES = 128 * 1024 * 1024;
 const WEEK_MS = 7 * 24 * 3600 * 1000;
+// The names codeCacheFile gives (build id, Node.js version, architecture, flags hash, command), and
+// the temp names writeCache renames from.
+const CACHE_FILE_NAME = /^[0-9a-f]{32}-v\d[^/]*-[0-9a-f]{8}-[a-z]+\.bin$/;
+const CACHE_TEMP_NAME = /^[0-9a-f]{32}-v\d[^/]*-[0-9a-f]{8}-[a-z]+\.bin\.\d+\.tmp$/;
 
 /**
  * A cache of another build is never offered to this one. It may still serve another install (a
@@ -136,7 +140,19 @@ function pruneCacheDir(cache) {
   const now = Date.now();
   const kept = [];
   let total = 0;
+  const remove = (path) => {
+    try {
+      rmSync(path, { force: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
   for (const name of readdirSync(cache.dir)) {
+    // Only what a run of some build wrote: the directory may be one the user shares with other
+    // files (OCICOMPAT_CODE_CACHE_DIR=~/.cache), and those are never ours to remove.
+    const temp = CACHE_TEMP_NAME.test(name);
+    if (!temp && !CACHE_FILE_NAME.test(name)) continue;
     const path = join(cache.dir, name);
     let info;
     try {
@@ -144,20 +160,19 @@ function pruneCacheDir(cache) {
     } catch {
       continue; // another run removed it meanwhile
     }
+    if (!info.isFile()) continue;
     const age = now - info.mtimeMs;
-    const ours = name.startsWith(`${cache.id}-`) && !name.endsWith(".tmp");
-    if ((!ours && age > WEEK_MS) || (name.endsWith(".tmp") && age > 3600 * 1000)) {
-      rmSync(path, { force: true });
-    } else {
-      total += info.size;
-      if (path !== cache.file) kept.push({ path, size: info.size, mtimeMs: info.mtimeMs });
+    const ours = !temp && name.startsWith(`${cache.id}-`);
+    if ((temp && age > 3600 * 1000) || (!temp && !ours && age > WEEK_MS)) {
+      if (remove(path)) continue;
     }
+    total += info.size;
+    if (path !== cache.file) kept.push({ path, size: info.size, mtimeMs: info.mtimeMs });
   }
   kept.sort((a, b) => a.mtimeMs - b.mtimeMs);
   for (const file of kept) {
     if (total <= CACHE_DIR_MAX_BYTES) break;
-    rmSync(file.path, { force: true });
-    total -= file.size;
+    if (remove(file.path)) total -= file.size;
   }
 }
 

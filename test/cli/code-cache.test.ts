@@ -3,7 +3,7 @@
 // it; a broken one costs a compile, never a failure.
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { truncateSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -175,6 +175,33 @@ describe("the CLI's code cache", () => {
     utimesSync(join(dir, temp), twoHoursAgo, twoHoursAgo);
     run(dir);
     assert.deepEqual(files(dir), [other(2), other(3), name].sort());
+  });
+
+  test("in a directory shared with other files, only cache files are ever removed, and a subdirectory stops nothing", () => {
+    const dir = join(work, "shared");
+    run(dir);
+    const name = files(dir)[0] as string;
+    const MiB = 1024 * 1024;
+    const monthAgo = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+    const notes = join(dir, "my-notes.txt");
+    writeFileSync(notes, "");
+    truncateSync(notes, 200 * MiB);
+    utimesSync(notes, monthAgo, monthAgo);
+    const oldTmp = join(dir, "download.tmp");
+    writeFileSync(oldTmp, "someone else's");
+    utimesSync(oldTmp, monthAgo, monthAgo);
+    const sub = join(dir, `${"4".repeat(32)}${name.slice(32)}`);
+    mkdirSync(sub);
+    utimesSync(sub, monthAgo, monthAgo);
+    const stale = `${"5".repeat(32)}${name.slice(32)}`;
+    writeFileSync(join(dir, stale), "old build", { mode: 0o600 });
+    utimesSync(join(dir, stale), monthAgo, monthAgo);
+    rmSync(join(dir, name));
+    run(dir);
+    assert.deepEqual(
+      files(dir),
+      [name, "my-notes.txt", "download.tmp", `${"4".repeat(32)}${name.slice(32)}`].sort(),
+    );
   });
 
   test('the bundle with its module marks is still strict code: "use strict" is its first statement', () => {
