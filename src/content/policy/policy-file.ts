@@ -32,6 +32,7 @@ export function loadSignaturePolicy(
   setting: string | false | undefined,
 ): SignaturePolicy | undefined {
   if (setting === false) return undefined;
+  if (setting === "") throw new OcicompatError("USAGE", "--policy needs a file name");
   const file = policyFilePath(setting);
   if (file === undefined) return undefined;
   let text: string;

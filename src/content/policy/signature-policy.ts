@@ -171,6 +171,29 @@ export function enforceSignaturePolicy(
   shown: string,
   resolvedPath?: string,
 ): void {
+  // containers/image refuses `name:tag@digest` outright; here it must pass under both names, so
+  // that neither a tag's scope nor a digest's can be stepped around by writing the other too.
+  const named: Reference[] =
+    ref.scheme === "registry" && ref.tag !== undefined && ref.digest !== undefined
+      ? [
+          { scheme: "registry", registry: ref.registry, repository: ref.repository, tag: ref.tag },
+          {
+            scheme: "registry",
+            registry: ref.registry,
+            repository: ref.repository,
+            digest: ref.digest,
+          },
+        ]
+      : [ref];
+  for (const one of named) enforceOne(policy, one, shown, resolvedPath);
+}
+
+function enforceOne(
+  policy: SignaturePolicy,
+  ref: Reference,
+  shown: string,
+  resolvedPath: string | undefined,
+): void {
   const { section, requirements } = requirementsFor(policy, ref, resolvedPath);
   const where = `${section} of ${policy.file}`;
   if (requirements.includes("reject")) {

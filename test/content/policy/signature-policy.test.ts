@@ -164,6 +164,24 @@ describe("the verdict for a copy's source", () => {
     assert.equal(verdict("free.example/app:1"), "accepted");
   });
 
+  test("a reference with a tag and a digest must pass under both: a tag's scope cannot be stepped around", () => {
+    const digest = `sha256:${"b".repeat(64)}`;
+    const tagged = policy({
+      default: ACCEPT,
+      transports: { docker: { "free.example/app:1": REJECT } },
+    });
+    const byDigest = policy({
+      default: ACCEPT,
+      transports: { docker: { [`free.example/app@${digest}`]: REJECT } },
+    });
+    for (const p of [tagged, byDigest]) {
+      assert.throws(
+        () => enforceSignaturePolicy(p, parseReference(`free.example/app:1@${digest}`), "SRC"),
+        /rejects it/,
+      );
+    }
+  });
+
   test("reject refuses, naming the section and the file", () => {
     assert.equal(
       verdict("blocked.example/app:1"),
@@ -217,6 +235,13 @@ describe("finding and applying the policy file", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("an empty --policy is a usage error, not a file named ''", () => {
+    assert.throws(
+      () => enforceSourcePolicy(parseReference("a.example/b:1"), "SRC", ""),
+      (err: unknown) => isOcicompatError(err) && err.code === "USAGE",
+    );
   });
 
   test("a named policy file that cannot be read is an IO error naming it", () => {
