@@ -110,6 +110,44 @@ describe("copy and the signature policy (spawned, real registry, skopeo beside)"
     assert.equal(insecure.status, 0, insecure.stderr);
   });
 
+  test("a policy file containers/image refuses is refused by both, whatever scope the source falls under", () => {
+    const invalid: unknown[] = [
+      {
+        default: ACCEPT,
+        transports: { docker: { "x.example": [{ type: "signedBy", keyType: "GPGKeys" }] } },
+      },
+      {
+        default: ACCEPT,
+        transports: {
+          docker: {
+            "x.example": [{ type: "signedBy", keyType: "GPGKeys", keyPath: "/k", bogus: 1 }],
+          },
+        },
+      },
+      {
+        default: ACCEPT,
+        transports: {
+          docker: {
+            "x.example": [
+              { type: "sigstoreSigned", keyPath: "/k", signedIdentity: { type: "matchRepo" } },
+            ],
+          },
+        },
+      },
+      { default: ACCEPT, transports: { dir: { foo: ACCEPT } } },
+      { default: ACCEPT, transports: { "docker-archive": { "/x": ACCEPT } } },
+    ];
+    for (const doc of invalid) {
+      const policy = policyFile(doc);
+      const { ours, theirs } = bothCopy(`${registry.host}/team/other:1`, policy);
+      assert.equal(ours.status, 2, `${JSON.stringify(doc)}: ${ours.stderr}`);
+      assert.match(ours.stderr, /invalid signature policy: /);
+      assert.ok(!hasStackTrace(ours.stderr));
+      assert.notEqual(theirs.status, 0, `skopeo accepted ${JSON.stringify(doc)}`);
+      assert.match(theirs.stderr, /polic/i);
+    }
+  });
+
   test("a layout source is looked up by its directory in the oci section, by both", () => {
     const layout = join(work.path, "layout");
     assert.equal(runCli(["copy", "oci:examples/demo-layout:demo", `oci:${layout}:1`]).status, 0);

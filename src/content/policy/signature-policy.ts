@@ -9,6 +9,11 @@ import { OcicompatError } from "../../oci/errors.js";
 import { parseIJsonText } from "../../oci/ijson.js";
 import { isObject } from "../../oci/json-value.js";
 import type { Reference } from "../../oci/reference.js";
+import {
+  checkRequirement,
+  checkTransportScope,
+  invalidPolicy as invalid,
+} from "./policy-checks.js";
 
 /** The requirement types containers/image knows. */
 const REQUIREMENT_TYPES = [
@@ -32,12 +37,6 @@ export function transportOf(ref: Reference): string {
   return ref.scheme === "registry" ? "docker" : ref.scheme === "oci-layout" ? "oci" : "oci-archive";
 }
 
-function invalid(file: string, message: string): OcicompatError {
-  return new OcicompatError("VALIDATION", `invalid signature policy: ${message}`, {
-    subject: file,
-  });
-}
-
 /** The requirement list at `at`: a non-empty list of objects with a known `type`. */
 function requirementsAt(value: unknown, at: string, file: string): RequirementType[] {
   if (!Array.isArray(value) || value.length === 0) {
@@ -51,12 +50,7 @@ function requirementsAt(value: unknown, at: string, file: string): RequirementTy
         `${at}[${i}].type: ${JSON.stringify(type)} is not a requirement type (${REQUIREMENT_TYPES.join(", ")})`,
       );
     }
-    // These two take no other key; the signature types' keys are theirs to check, and an image
-    // under them is refused anyway.
-    if ((type === "insecureAcceptAnything" || type === "reject") && isObject(item)) {
-      const other = Object.keys(item).find((k) => k !== "type");
-      if (other !== undefined) throw invalid(file, `${at}[${i}].${other}: unknown key`);
-    }
+    checkRequirement(item as Record<string, unknown>, type as string, `${at}[${i}]`, file);
     return type as RequirementType;
   });
 }
@@ -86,26 +80,12 @@ export function parseSignaturePolicy(text: string, file: string): SignaturePolic
     const byScope = new Map<string, RequirementType[]>();
     for (const [scope, reqs] of Object.entries(scopes)) {
       const at = `$.transports.${name}[${JSON.stringify(scope)}]`;
-      if ((name === "oci" || name === "oci-archive") && scope !== "")
-        checkPathScope(scope, at, file);
+      checkTransportScope(name, scope, at, file);
       byScope.set(scope, requirementsAt(reqs, at, file));
     }
     policy.transports.set(name, byScope);
   }
   return policy;
-}
-
-/** containers/image's rule for directory and file scopes: absolute, canonical, not "/". */
-function checkPathScope(scope: string, at: string, file: string): void {
-  const canonical =
-    scope.startsWith("/") &&
-    scope !== "/" &&
-    !scope.endsWith("/") &&
-    !scope
-      .split("/")
-      .slice(1)
-      .some((part) => part === "" || part === "." || part === "..");
-  if (!canonical) throw invalid(file, `${at}: must be an absolute, canonical path other than "/"`);
 }
 
 /**

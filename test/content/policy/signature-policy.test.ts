@@ -52,6 +52,43 @@ describe("parsing a signature policy", () => {
     );
   });
 
+  test("every requirement and identity kind containers/image accepts is accepted", () => {
+    const id = (identity: Record<string, unknown>) => ({
+      type: "sigstoreSigned",
+      keyData: "AAAA",
+      signedIdentity: identity,
+    });
+    const p = policy({
+      default: [
+        { type: "signedBy", keyType: "signedByGPGKeys", keyPaths: ["/a", "/b"] },
+        { type: "signedBy", keyType: "X509Certificates", keyData: "AAAA" },
+        {
+          type: "sigstoreSigned",
+          fulcio: { caData: "AAAA", oidcIssuer: "https://issuer", subjectEmail: "a@b" },
+          rekorPublicKeyPath: "/rekor.pub",
+        },
+        {
+          type: "sigstoreSigned",
+          pki: { caRootsPath: "/roots.pem", subjectHostname: "build.example" },
+        },
+        { type: "sigstoreSigned", keyDatas: ["AAAA", "BBBB"], rekorPublicKeyDatas: ["AAAA"] },
+        id({ type: "matchExact" }),
+        id({ type: "matchRepository" }),
+        id({ type: "exactReference", dockerReference: "example.com/app:1" }),
+        id({ type: "exactRepository", dockerRepository: "example.com/app" }),
+        id({ type: "remapIdentity", prefix: "mirror.example", signedPrefix: "example.com" }),
+        { type: "signedBaseLayer", baseLayerIdentity: { type: "matchRepoDigestOrExact" } },
+      ],
+      transports: {
+        "docker-daemon": { "": ACCEPT, "busybox:latest": ACCEPT },
+        "containers-storage": { "[overlay@/var/lib/containers/storage]": ACCEPT },
+        dir: { "/srv/dirs": ACCEPT },
+        "some-future-transport": { anything: ACCEPT },
+      },
+    });
+    assert.equal(p.default.length, 11);
+  });
+
   test("what containers/image refuses is refused, naming the JSON path", () => {
     const cases: [string, RegExp][] = [
       ["{}", /\$\.default: missing/],
@@ -73,6 +110,53 @@ describe("parsing a signature policy", () => {
       ],
       ['{"default": [{"type": "reject"}], "transports": {"docker": {"x": []}}}', /non-empty list/],
       ["not json", /invalid signature policy/],
+      // The signature requirements' own fields, as containers/image checks them.
+      [
+        '{"default": [{"type": "signedBy", "keyType": "GPGKeys"}]}',
+        /exactly one of keyPath, keyPaths, keyData/,
+      ],
+      [
+        '{"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/k", "bogus": 1}]}',
+        /\$\.default\[0\]\.bogus: unknown key/,
+      ],
+      [
+        '{"default": [{"type": "signedBy", "keyType": "PGP", "keyPath": "/k"}]}',
+        /keyType: "PGP" is not one of/,
+      ],
+      [
+        '{"default": [{"type": "sigstoreSigned", "keyPath": "/k", "signedIdentity": {"type": "matchRepo"}}]}',
+        /signedIdentity\.type: "matchRepo" is not one of/,
+      ],
+      [
+        '{"default": [{"type": "sigstoreSigned", "keyPath": "/k", "keyData": "AAAA"}]}',
+        /exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio, pki/,
+      ],
+      [
+        '{"default": [{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca", "oidcIssuer": "https://i", "subjectEmail": "a@b"}}]}',
+        /fulcio needs a rekorPublicKey/,
+      ],
+      [
+        '{"default": [{"type": "sigstoreSigned", "keyPath": "/k", "signedIdentity": {"type": "exactReference", "dockerReference": "example.com/app"}}]}',
+        /dockerReference: must be an image name with a tag or digest/,
+      ],
+      ['{"default": [{"type": "signedBaseLayer"}]}', /baseLayerIdentity: missing/],
+      // Each known transport's scope rules.
+      [
+        '{"default": [{"type": "reject"}], "transports": {"dir": {"foo": [{"type": "reject"}]}}}',
+        /transports\.dir\["foo"\]: must be an absolute/,
+      ],
+      [
+        '{"default": [{"type": "reject"}], "transports": {"docker-archive": {"/x": [{"type": "reject"}]}}}',
+        /docker-archive takes no scope but ""/,
+      ],
+      [
+        `{"default": [{"type": "reject"}], "transports": {"docker-daemon": {"sha256:${"a".repeat(64)}": [{"type": "reject"}]}}}`,
+        /a digest is not a docker-daemon scope/,
+      ],
+      [
+        '{"default": [{"type": "reject"}], "transports": {"containers-storage": {"overlay@/var": [{"type": "reject"}]}}}',
+        /must start with \[STORE\]/,
+      ],
     ];
     for (const [text, expected] of cases) assert.match(refusal(text), expected, text);
   });
