@@ -17,6 +17,8 @@ export interface RegistryFlags {
   /** `USER:PASSWORD` (also from $OCICOMPAT_CREDS). */
   creds?: string;
   authfile?: string;
+  /** `--tls-verify=false`: no certificate check, and plain HTTP where TLS is refused (skopeo's). */
+  tlsVerify?: boolean;
   /** containerd host directories (repeatable --hosts-dir), as `ctr --hosts-dir` reads them. */
   hostsDir?: string[];
   /** registries.conf to read instead of the machine's (also $CONTAINERS_REGISTRIES_CONF); false: none. */
@@ -30,7 +32,33 @@ export interface RegistryFlags {
   http2?: boolean;
 }
 
-/** --timeout, --[no-]plain-http, --insecure, --ca-file, --cert-dir: how to reach a registry. */
+/** `true`/`false` (and skopeo's other spellings of them) as a flag's value. */
+function parseBoolean(flag: string): (value: string) => boolean {
+  return (value) => {
+    const v = value.toLowerCase();
+    if (["true", "t", "1"].includes(v)) return true;
+    if (["false", "f", "0"].includes(v)) return false;
+    throw new OcicompatError("USAGE", `${flag} takes true or false, not ${JSON.stringify(value)}`);
+  };
+}
+
+/**
+ * skopeo's `--tls-verify=false`: the certificate is not checked, and a registry that refuses
+ * HTTPS or does not speak TLS is spoken to over plain HTTP (containers/image's behaviour).
+ */
+function tlsVerifyOption(flag: string, whose: string): Option {
+  return new Option(
+    `${flag} [bool]`,
+    `false: as skopeo's, do not verify ${whose} TLS certificate, and fall back to plain HTTP where it does not speak TLS`,
+  ).argParser(parseBoolean(flag));
+}
+
+/** The opener options a `--tls-verify` value asks for: none unless it is false. */
+export function tlsVerifyAccess(verify: boolean | undefined): Partial<OpenOptions> {
+  return verify === false ? { insecure: true, plainHttpFallback: true } : {};
+}
+
+/** --timeout, --[no-]plain-http, --insecure, --tls-verify, --ca-file, --cert-dir: how to reach a registry. */
 export function addConnectionOptions(command: Command, defaultTimeout: string): Command {
   return command
     .addOption(timeoutOption(defaultTimeout))
@@ -39,6 +67,7 @@ export function addConnectionOptions(command: Command, defaultTimeout: string): 
     )
     .addOption(new Option("--no-plain-http", "use HTTPS, even for a loopback registry"))
     .addOption(new Option("--insecure", "do not verify the registry's TLS certificate"))
+    .addOption(tlsVerifyOption("--tls-verify", "the registry's"))
     .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
     .addOption(
       new Option(
@@ -148,6 +177,7 @@ export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOpti
   return {
     ...(flags.plainHttp === undefined ? {} : { plainHttp: flags.plainHttp }),
     ...(flags.insecure ? { insecure: true } : {}),
+    ...tlsVerifyAccess(flags.tlsVerify),
     ...(flags.caFile ? { caFile: flags.caFile } : {}),
     ...(flags.certDir ? { certDir: flags.certDir } : {}),
     ...(flags.authfile ? { authFile: flags.authfile } : {}),
@@ -195,6 +225,8 @@ export interface CopySideFlags {
   destAuthfile?: string;
   srcCertDir?: string;
   destCertDir?: string;
+  srcTlsVerify?: boolean;
+  destTlsVerify?: boolean;
 }
 
 export function addCopySideOptions(command: Command): Command {
@@ -216,7 +248,9 @@ export function addCopySideOptions(command: Command): Command {
     )
     .addOption(
       new Option("--dest-cert-dir <dir>", "the certificate directory for the destination registry"),
-    );
+    )
+    .addOption(tlsVerifyOption("--src-tls-verify", "the source registry's"))
+    .addOption(tlsVerifyOption("--dest-tls-verify", "the destination registry's"));
 }
 
 export interface CopyOpeners {
@@ -267,7 +301,9 @@ export async function copyOpenersFrom(
     flags.srcAuthfile !== undefined ||
     flags.destAuthfile !== undefined ||
     flags.srcCertDir !== undefined ||
-    flags.destCertDir !== undefined;
+    flags.destCertDir !== undefined ||
+    flags.srcTlsVerify !== undefined ||
+    flags.destTlsVerify !== undefined;
   if (!sided) {
     const shared = createStoreOpener(base);
     return { src: shared, dst: shared, close: () => shared.close() };
@@ -276,16 +312,20 @@ export async function copyOpenersFrom(
     creds: string | undefined,
     authfile: string | undefined,
     certDir: string | undefined,
+    tlsVerify: boolean | undefined,
     flag: string,
   ) => ({
     ...base,
     ...(creds === undefined ? {} : parseCreds(creds, flag)),
     ...(authfile === undefined ? {} : { authFile: authfile }),
     ...(certDir === undefined ? {} : { certDir }),
+    ...tlsVerifyAccess(tlsVerify),
   });
-  const src = createStoreOpener(side(srcCreds, flags.srcAuthfile, flags.srcCertDir, "--src-creds"));
+  const src = createStoreOpener(
+    side(srcCreds, flags.srcAuthfile, flags.srcCertDir, flags.srcTlsVerify, "--src-creds"),
+  );
   const dst = createStoreOpener(
-    side(destCreds, flags.destAuthfile, flags.destCertDir, "--dest-creds"),
+    side(destCreds, flags.destAuthfile, flags.destCertDir, flags.destTlsVerify, "--dest-creds"),
   );
   return {
     src,

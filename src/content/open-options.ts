@@ -11,6 +11,11 @@ export interface RegistryAccess {
   /** true: HTTP to every registry; false: HTTPS to every one; unset: HTTP for loopback hosts only. */
   plainHttp?: boolean;
   insecure?: boolean;
+  /**
+   * HTTPS first, and plain HTTP from then on where a registry refuses HTTPS or does not speak TLS,
+   * as containers/image does for `--tls-verify=false` and registries.conf's `insecure`.
+   */
+  plainHttpFallback?: boolean;
   caFile?: string;
   /** A certs.d directory used as it is; default: each registry's own (RegistryClientOptions). */
   certDir?: string;

@@ -183,7 +183,10 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
         registry: source.registry,
         // Explicit credentials stay scoped to the registry as written: never sent to a mirror.
         credentials: options.credentials ?? credentialsFor(written, options, fromFiles),
-        ...plainHttpOf(options.plainHttp ?? how?.plainHttp, how?.plainHttpFallback === true),
+        ...plainHttpOf(
+          options.plainHttp ?? how?.plainHttp,
+          options.plainHttpFallback === true || how?.plainHttpFallback === true,
+        ),
         ...(options.insecure || source.insecure ? { insecure: true } : {}),
         ...(options.caFile ? { caFile: options.caFile } : {}),
         ...certDirOf(options.certDir ?? how?.certDir),

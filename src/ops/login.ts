@@ -55,6 +55,8 @@ export function parseAuthKey(input: string): AuthKey {
 export interface RegistryConnection {
   plainHttp?: boolean;
   insecure?: boolean;
+  /** HTTPS first, plain HTTP where the registry does not speak TLS (`--tls-verify=false`). */
+  plainHttpFallback?: boolean;
   caFile?: string;
   certDir?: string;
 }
@@ -106,6 +108,7 @@ export async function login(request: LoginRequest): Promise<LoginResult> {
     ),
     ...(connection.plainHttp === undefined ? {} : { plainHttp: connection.plainHttp }),
     ...(connection.insecure ? { insecure: true } : {}),
+    ...(connection.plainHttpFallback ? { plainHttpFallback: true } : {}),
     ...(connection.caFile ? { caFile: connection.caFile } : {}),
     ...(connection.certDir ? { certDir: connection.certDir } : {}),
   });

@@ -8,7 +8,7 @@ import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { deadlineSignal, DEFAULT_TIMEOUTS } from "../deadline.js";
 import { AUTH_FILE_ENV, CONNECTION_ENV, EXIT_ERROR, withHelp, type CommandHelp } from "../help.js";
 import { canPrompt, promptLine } from "../prompt.js";
-import { addConnectionOptions } from "../registry-options.js";
+import { addConnectionOptions, tlsVerifyAccess } from "../registry-options.js";
 
 interface LoginFlags {
   registriesConf?: string | false;
@@ -19,6 +19,7 @@ interface LoginFlags {
   getLogin?: boolean;
   plainHttp?: boolean;
   insecure?: boolean;
+  tlsVerify?: boolean;
   caFile?: string;
   certDir?: string;
   timeout?: string;
@@ -141,6 +142,7 @@ export function loginCommand(run: (code: Code) => void): Command {
         connection: {
           ...(flags.plainHttp === undefined ? {} : { plainHttp: flags.plainHttp }),
           ...(flags.insecure ? { insecure: true } : {}),
+          ...tlsVerifyAccess(flags.tlsVerify),
           ...(flags.caFile ? { caFile: flags.caFile } : {}),
           ...(flags.certDir ? { certDir: flags.certDir } : {}),
         },
