@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { describeError, ExitCode, exitCodeForError } from "./exit-codes.js";
 import { PROGRAM_HELP, withHelp } from "./help.js";
+import { skopeoBooleanFlags } from "./skopeo-booleans.js";
 
 type CommandFactory = (run: (code: number) => void) => Command;
 
@@ -52,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   for (const command of program.commands) command.exitOverride();
 
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(skopeoBooleanFlags(argv), { from: "user" });
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -32,42 +32,44 @@ export interface RegistryFlags {
   http2?: boolean;
 }
 
-/** `true`/`false` (and skopeo's other spellings of them) as a flag's value. */
-function parseBoolean(flag: string): (value: string) => boolean {
-  return (value) => {
-    const v = value.toLowerCase();
-    if (["true", "t", "1"].includes(v)) return true;
-    if (["false", "f", "0"].includes(v)) return false;
-    throw new OcicompatError("USAGE", `${flag} takes true or false, not ${JSON.stringify(value)}`);
-  };
-}
-
 /**
- * skopeo's `--tls-verify=false`: the certificate is not checked, and a registry that refuses
- * HTTPS or does not speak TLS is spoken to over plain HTTP (containers/image's behaviour).
+ * skopeo's `--tls-verify`, as a pair commander reads: `--tls-verify` (checks on, overriding
+ * registries.conf's `insecure`) and `--no-tls-verify` (skopeo's `--tls-verify=false`: no
+ * certificate check, and plain HTTP where TLS is refused). `--tls-verify=false` is rewritten to
+ * the latter before parsing (skopeoBooleanFlags), so a value is only ever taken after `=` and
+ * never swallows the reference that follows the flag, as in skopeo.
  */
-function tlsVerifyOption(flag: string, whose: string): Option {
-  return new Option(
-    `${flag} [bool]`,
-    `false: as skopeo's, do not verify ${whose} TLS certificate, and fall back to plain HTTP where it does not speak TLS`,
-  ).argParser(parseBoolean(flag));
+export function addTlsVerifyOptions(command: Command, flag: string, whose: string): Command {
+  return command
+    .addOption(
+      new Option(
+        `--${flag}`,
+        `check ${whose} TLS certificate (the default; wins over insecure settings)`,
+      ),
+    )
+    .addOption(
+      new Option(
+        `--no-${flag}`,
+        `as skopeo's --${flag}=false: do not check ${whose} TLS certificate, and use plain HTTP where it does not speak TLS`,
+      ),
+    );
 }
 
-/** The opener options a `--tls-verify` value asks for: none unless it is false. */
+/** The opener options a `--tls-verify` setting asks for. */
 export function tlsVerifyAccess(verify: boolean | undefined): Partial<OpenOptions> {
-  return verify === false ? { insecure: true, plainHttpFallback: true } : {};
+  return verify === undefined ? {} : { tlsVerify: verify };
 }
 
 /** --timeout, --[no-]plain-http, --insecure, --tls-verify, --ca-file, --cert-dir: how to reach a registry. */
 export function addConnectionOptions(command: Command, defaultTimeout: string): Command {
-  return command
+  command
     .addOption(timeoutOption(defaultTimeout))
     .addOption(
       new Option("--plain-http", "use HTTP, not HTTPS (loopback registries use HTTP anyway)"),
     )
     .addOption(new Option("--no-plain-http", "use HTTPS, even for a loopback registry"))
-    .addOption(new Option("--insecure", "do not verify the registry's TLS certificate"))
-    .addOption(tlsVerifyOption("--tls-verify", "the registry's"))
+    .addOption(new Option("--insecure", "do not verify the registry's TLS certificate"));
+  return addTlsVerifyOptions(command, "tls-verify", "the registry's")
     .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
     .addOption(
       new Option(
@@ -230,7 +232,7 @@ export interface CopySideFlags {
 }
 
 export function addCopySideOptions(command: Command): Command {
-  return command
+  command
     .addOption(
       new Option("--src-creds <user:password>", "credentials for the source registry").env(
         "OCICOMPAT_SRC_CREDS",
@@ -248,9 +250,9 @@ export function addCopySideOptions(command: Command): Command {
     )
     .addOption(
       new Option("--dest-cert-dir <dir>", "the certificate directory for the destination registry"),
-    )
-    .addOption(tlsVerifyOption("--src-tls-verify", "the source registry's"))
-    .addOption(tlsVerifyOption("--dest-tls-verify", "the destination registry's"));
+    );
+  addTlsVerifyOptions(command, "src-tls-verify", "the source registry's");
+  return addTlsVerifyOptions(command, "dest-tls-verify", "the destination registry's");
 }
 
 export interface CopyOpeners {

@@ -12,10 +12,13 @@ export interface RegistryAccess {
   plainHttp?: boolean;
   insecure?: boolean;
   /**
-   * HTTPS first, and plain HTTP from then on where a registry refuses HTTPS or does not speak TLS,
-   * as containers/image does for `--tls-verify=false` and registries.conf's `insecure`.
+   * skopeo's `--tls-verify`. false: certificates are not checked, and a registry that refuses
+   * HTTPS or does not speak TLS before HTTPS has answered is spoken to over plain HTTP, as for
+   * registries.conf's `insecure`. true: certificates are checked and HTTPS is kept, whatever
+   * `insecure`, registries.conf or hosts.toml say (an explicit setting wins, as in
+   * containers/image). Unset: as those say.
    */
-  plainHttpFallback?: boolean;
+  tlsVerify?: boolean;
   caFile?: string;
   /** A certs.d directory used as it is; default: each registry's own (RegistryClientOptions). */
   certDir?: string;

@@ -185,9 +185,13 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
         credentials: options.credentials ?? credentialsFor(written, options, fromFiles),
         ...plainHttpOf(
           options.plainHttp ?? how?.plainHttp,
-          options.plainHttpFallback === true || how?.plainHttpFallback === true,
+          options.tlsVerify === undefined
+            ? how?.plainHttpFallback === true
+            : options.tlsVerify === false,
         ),
-        ...(options.insecure || source.insecure ? { insecure: true } : {}),
+        ...((options.tlsVerify ?? !(options.insecure || source.insecure))
+          ? {}
+          : { insecure: true }),
         ...(options.caFile ? { caFile: options.caFile } : {}),
         ...certDirOf(options.certDir ?? how?.certDir),
         ...(how?.apiRoot === undefined ? {} : { apiRoot: how.apiRoot }),

@@ -58,7 +58,7 @@ describe("--tls-verify=false and its per-side forms (spawned, real registries, s
       { encoding: "utf8", env: { ...process.env, ...env } },
     );
     assert.equal(theirs.status, 0, theirs.stderr);
-    const listed = runCli(["ls", "--tls-verify", "false", `${host}/demo/skopeo`], { env });
+    const listed = runCli(["ls", "--no-tls-verify", `${host}/demo/skopeo`], { env });
     assert.equal(listed.status, 0, listed.stderr);
     assert.match(listed.stdout, /^v1$/m);
   });
@@ -88,9 +88,37 @@ describe("--tls-verify=false and its per-side forms (spawned, real registries, s
     assert.match(listed.stdout, /^v1$/m);
   });
 
-  test("a value other than true or false is a usage error naming the flag", () => {
+  test("a value other than true or false is a usage error naming the flag; the flag alone takes no value, so the reference after it stays the reference", () => {
     const result = runCli(["ls", "--tls-verify=maybe", `${plain.host}/demo/app`]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /--tls-verify takes true or false, not "maybe"/);
+    const bare = runCli(["ls", "--tls-verify", `${plain.host}/demo/app`]);
+    assert.equal(bare.status, 0, bare.stderr);
+    assert.match(bare.stdout, /^v1$/m);
+  });
+
+  test("an explicit true wins over --insecure or --tls-verify=false on its side: --tls-verify=false --src-tls-verify=true still checks the source, as skopeo does", () => {
+    const src = `${secure.registry.host}/demo/app:v1`;
+    for (const relaxed of [["--tls-verify=false"], ["--insecure"]]) {
+      const result = runCli(
+        ["copy", ...relaxed, "--src-tls-verify=true", src, `oci:${work.path}/c-${relaxed[0]}:1`],
+        { env },
+      );
+      assert.equal(result.status, 2, `${relaxed[0]}: ${result.stderr}`);
+      assert.match(result.stderr, /not trusted/);
+    }
+    const theirs = spawnSync(
+      "skopeo",
+      [
+        "--tls-verify=false",
+        "copy",
+        "--src-tls-verify=true",
+        `docker://${src}`,
+        `oci:${work.path}/c-skopeo:1`,
+      ],
+      { encoding: "utf8", env: { ...process.env, ...env } },
+    );
+    assert.notEqual(theirs.status, 0, "skopeo checks the source too");
+    assert.match(theirs.stderr, /x509|certificate/i);
   });
 });

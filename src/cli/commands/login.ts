@@ -8,7 +8,7 @@ import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { deadlineSignal, DEFAULT_TIMEOUTS } from "../deadline.js";
 import { AUTH_FILE_ENV, CONNECTION_ENV, EXIT_ERROR, withHelp, type CommandHelp } from "../help.js";
 import { canPrompt, promptLine } from "../prompt.js";
-import { addConnectionOptions, tlsVerifyAccess } from "../registry-options.js";
+import { addConnectionOptions } from "../registry-options.js";
 
 interface LoginFlags {
   registriesConf?: string | false;
@@ -141,8 +141,9 @@ export function loginCommand(run: (code: Code) => void): Command {
         ...file,
         connection: {
           ...(flags.plainHttp === undefined ? {} : { plainHttp: flags.plainHttp }),
-          ...(flags.insecure ? { insecure: true } : {}),
-          ...tlsVerifyAccess(flags.tlsVerify),
+          // An explicit --tls-verify wins over --insecure; false also allows plain HTTP.
+          ...((flags.tlsVerify ?? !flags.insecure) ? {} : { insecure: true }),
+          ...(flags.tlsVerify === false ? { plainHttpFallback: true } : {}),
           ...(flags.caFile ? { caFile: flags.caFile } : {}),
           ...(flags.certDir ? { certDir: flags.certDir } : {}),
         },

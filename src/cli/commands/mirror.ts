@@ -63,6 +63,7 @@ function merged(flags: MirrorFlags, file: MirrorFileConfig): MirrorFileConfig {
   set("cacheBlobs", pick(flags.cacheBlobs, file.cacheBlobs));
   set("plainHttp", pick(flags.plainHttp, file.plainHttp));
   set("insecure", pick(flags.insecure, file.insecure));
+  set("tlsVerify", pick(flags.tlsVerify, file.tlsVerify));
   set("caFile", pick(flags.caFile, file.caFile));
   set("registriesConf", pick(flags.registriesConf, file.registriesConf));
   return result;
@@ -150,6 +151,18 @@ export function mirrorCommand(run: (code: ExitCode) => void): Command {
     )
     .addOption(new Option("--no-plain-http", "use HTTPS, even for loopback upstreams"))
     .addOption(new Option("--insecure", "do not verify upstream TLS certificates"))
+    .addOption(
+      new Option(
+        "--tls-verify",
+        "check upstream TLS certificates (the default; wins over insecure)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--no-tls-verify",
+        "as skopeo's --tls-verify=false: do not check upstream TLS certificates, and use plain HTTP where an upstream does not speak TLS",
+      ),
+    )
     .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
     .addOption(
       new Option(
@@ -205,6 +218,7 @@ export function mirrorCommand(run: (code: ExitCode) => void): Command {
         access: {
           ...(config.plainHttp === undefined ? {} : { plainHttp: config.plainHttp }),
           ...(config.insecure ? { insecure: true } : {}),
+          ...(config.tlsVerify === undefined ? {} : { tlsVerify: config.tlsVerify }),
           ...(config.caFile === undefined ? {} : { caFile: config.caFile }),
           ...(config.registriesConf === undefined ? {} : { registriesConf: config.registriesConf }),
         },

@@ -236,6 +236,9 @@ export class RegistryClient {
       }
       const { res, url } = answer;
       const status = res.statusCode;
+      // An answer over HTTPS settles the scheme: containers/image falls back to plain HTTP only
+      // when its first HTTPS exchange fails, never later, where credentials would go in clear.
+      if (this.switchTo === "http" && url.origin === this.origin) this.switchTo = undefined;
       if (this.switchTo === "https" && isPlainHttpToTls(status, res.headers)) {
         if (this.switchScheme(req, url)) {
           await res.body.dump().catch(() => undefined);

@@ -19,6 +19,7 @@ export interface MirrorFileConfig {
   cacheBlobs?: boolean;
   plainHttp?: boolean;
   insecure?: boolean;
+  tlsVerify?: boolean;
   caFile?: string;
   /** Whose credential-helpers the upstream credentials follow; false: no registries.conf. */
   registriesConf?: string | false;
@@ -39,6 +40,7 @@ const KEYS: Record<keyof MirrorFileConfig, Kind> = {
   cacheBlobs: "boolean",
   plainHttp: "boolean",
   insecure: "boolean",
+  tlsVerify: "boolean",
   caFile: "string",
   registriesConf: "fileOrFalse",
   labels: "strings",

@@ -23,6 +23,8 @@ export interface UpstreamAccess {
   /** HTTP to non-loopback upstreams too (loopback upstreams always speak HTTP). */
   plainHttp?: boolean;
   insecure?: boolean;
+  /** skopeo's `--tls-verify`: false as `insecure` plus plain HTTP where TLS is refused; true wins. */
+  tlsVerify?: boolean;
   caFile?: string;
   /**
    * Default: the containers auth file, then the docker config (and their helpers), in the order
@@ -87,7 +89,8 @@ export function createUpstreams(
         registry: upstream,
         credentials,
         ...(access.plainHttp === undefined ? {} : { plainHttp: access.plainHttp }),
-        ...(access.insecure ? { insecure: true } : {}),
+        ...((access.tlsVerify ?? !access.insecure) ? {} : { insecure: true }),
+        ...(access.tlsVerify === false ? { plainHttpFallback: true } : {}),
         ...(access.caFile === undefined ? {} : { caFile: access.caFile }),
         ...(access.headersTimeoutMs === undefined
           ? {}

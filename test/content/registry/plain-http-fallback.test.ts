@@ -1,0 +1,117 @@
+// The plain-HTTP fallback of `--tls-verify=false` and registries.conf's `insecure` happens only
+// before HTTPS has answered, as in containers/image: a later TLS failure is an error, never a
+// switch to plain HTTP with the credentials in clear. Mock server (a port that serves TLS, then
+// plain HTTP, on demand): no registry changes protocol under a client.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server,
+  type Socket,
+} from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer as createTlsServer } from "node:tls";
+import { after, before, describe, test } from "node:test";
+import { staticCredentials } from "../../../src/content/auth/credentials.js";
+import { RegistryClient } from "../../../src/content/registry/index.js";
+import { makeCertificate } from "../../support/certificate.js";
+
+let server: Server;
+let port: number;
+let mode: "tls" | "plain" = "tls";
+const sockets = new Set<Socket>();
+const seen: { scheme: string; auth: string | undefined }[] = [];
+const dir = mkdtempSync(join(tmpdir(), "ocicompat-fallback-"));
+
+/** Serves from now on as `next`, dropping every open connection. */
+function serveAs(next: "tls" | "plain"): void {
+  mode = next;
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
+}
+
+before(async () => {
+  const { cert, key } = makeCertificate(dir);
+  // A registry that wants Basic credentials, as one behind htpasswd does.
+  const answer = (scheme: string) => (req: IncomingMessage, res: ServerResponse) => {
+    seen.push({ scheme, auth: req.headers.authorization });
+    const headers = { "docker-distribution-api-version": "registry/2.0" };
+    if (req.headers.authorization === undefined) {
+      res.writeHead(401, { ...headers, "www-authenticate": 'Basic realm="test"' });
+    } else {
+      res.writeHead(200, { ...headers, "content-type": "application/json" });
+    }
+    res.end("{}");
+  };
+  const http = createHttpServer(answer("http"));
+  const https = createHttpServer(answer("https"));
+  const tls = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (socket) =>
+    https.emit("connection", socket),
+  );
+  server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    if (mode === "tls") tls.emit("connection", socket);
+    else http.emit("connection", socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+});
+after(async () => {
+  for (const socket of sockets) socket.destroy();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A client as `--tls-verify=false` makes one; 127.1 is not taken for loopback, so HTTPS first. */
+function fallbackClient(): RegistryClient {
+  return new RegistryClient({
+    registry: `127.1:${port}`,
+    insecure: true,
+    plainHttpFallback: true,
+    credentials: staticCredentials({ username: "alice", password: "secret" }),
+  });
+}
+
+describe("the plain-HTTP fallback (mock server: a port that switches from TLS to plain HTTP)", () => {
+  test("after an answer over HTTPS, a port that stops speaking TLS is an error, and no credentials go out over plain HTTP", async () => {
+    serveAs("tls");
+    seen.length = 0;
+    const client = fallbackClient();
+    try {
+      await client.ping();
+      assert.ok(seen.some((s) => s.scheme === "https" && s.auth !== undefined));
+      serveAs("plain");
+      // Let the client see its pooled connection closed, so the next request opens a new one.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await assert.rejects(client.request({ method: "GET", url: "/v2/x/tags/list" }));
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    assert.deepEqual(
+      seen.filter((s) => s.scheme === "http"),
+      [],
+      "nothing was sent over plain HTTP",
+    );
+  });
+
+  test("before any HTTPS answer, a registry that does not speak TLS is read over plain HTTP", async () => {
+    serveAs("plain");
+    seen.length = 0;
+    const client = fallbackClient();
+    try {
+      await client.ping();
+    } finally {
+      await client.close();
+    }
+    assert.ok(seen.length > 0);
+    assert.ok(seen.every((s) => s.scheme === "http"));
+  });
+});
