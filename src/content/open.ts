@@ -28,6 +28,7 @@ import type {
   RegistrySource,
 } from "./registry/index.js";
 import type * as RegistryBackend from "./registry/index.js";
+import { tlsLeniency } from "./registry/tls-verify.js";
 import type { Store } from "./store.js";
 
 export type {
@@ -179,19 +180,16 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
         authFiles().provider(scope === source.registry ? undefined : source.repository),
         async () => (await registriesConf(registry))?.conf.credentialHelpers,
       );
+      const lenient = tlsLeniency(options.tlsVerify, {
+        insecure: options.insecure === true || source.insecure === true,
+        plainHttpFallback: how?.plainHttpFallback,
+      });
       client = new registry.RegistryClient({
         registry: source.registry,
         // Explicit credentials stay scoped to the registry as written: never sent to a mirror.
         credentials: options.credentials ?? credentialsFor(written, options, fromFiles),
-        ...plainHttpOf(
-          options.plainHttp ?? how?.plainHttp,
-          options.tlsVerify === undefined
-            ? how?.plainHttpFallback === true
-            : options.tlsVerify === false,
-        ),
-        ...((options.tlsVerify ?? !(options.insecure || source.insecure))
-          ? {}
-          : { insecure: true }),
+        ...plainHttpOf(options.plainHttp ?? how?.plainHttp, lenient.plainHttpFallback === true),
+        ...(lenient.insecure ? { insecure: true } : {}),
         ...(options.caFile ? { caFile: options.caFile } : {}),
         ...certDirOf(options.certDir ?? how?.certDir),
         ...(how?.apiRoot === undefined ? {} : { apiRoot: how.apiRoot }),

@@ -19,7 +19,7 @@ import {
   type ConfiguredHelpers,
   type LoginStoreOptions,
 } from "../content/auth/index.js";
-import { machineRegistriesConf, RegistryClient } from "../content/registry/index.js";
+import { machineRegistriesConf, RegistryClient, tlsLeniency } from "../content/registry/index.js";
 import { OcicompatError } from "../oci/errors.js";
 
 /** Where a login is stored: the auth file's key and the host it is for. */
@@ -55,8 +55,8 @@ export function parseAuthKey(input: string): AuthKey {
 export interface RegistryConnection {
   plainHttp?: boolean;
   insecure?: boolean;
-  /** HTTPS first, plain HTTP where the registry does not speak TLS (`--tls-verify=false`). */
-  plainHttpFallback?: boolean;
+  /** skopeo's `--tls-verify`: false also skips the check and allows plain HTTP; true wins. */
+  tlsVerify?: boolean;
   caFile?: string;
   certDir?: string;
 }
@@ -107,8 +107,7 @@ export async function login(request: LoginRequest): Promise<LoginResult> {
       [host],
     ),
     ...(connection.plainHttp === undefined ? {} : { plainHttp: connection.plainHttp }),
-    ...(connection.insecure ? { insecure: true } : {}),
-    ...(connection.plainHttpFallback ? { plainHttpFallback: true } : {}),
+    ...tlsLeniency(connection.tlsVerify, { insecure: connection.insecure }),
     ...(connection.caFile ? { caFile: connection.caFile } : {}),
     ...(connection.certDir ? { certDir: connection.certDir } : {}),
   });

@@ -141,9 +141,8 @@ export function loginCommand(run: (code: Code) => void): Command {
         ...file,
         connection: {
           ...(flags.plainHttp === undefined ? {} : { plainHttp: flags.plainHttp }),
-          // An explicit --tls-verify wins over --insecure; false also allows plain HTTP.
-          ...((flags.tlsVerify ?? !flags.insecure) ? {} : { insecure: true }),
-          ...(flags.tlsVerify === false ? { plainHttpFallback: true } : {}),
+          ...(flags.insecure ? { insecure: true } : {}),
+          ...(flags.tlsVerify === undefined ? {} : { tlsVerify: flags.tlsVerify }),
           ...(flags.caFile ? { caFile: flags.caFile } : {}),
           ...(flags.certDir ? { certDir: flags.certDir } : {}),
         },

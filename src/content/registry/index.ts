@@ -45,3 +45,4 @@ export {
 } from "./sources.js";
 export { hostDirConfig, type HostDirConfig } from "./hosts-dir.js";
 export { hostDirSources } from "./hosts-sources.js";
+export { tlsLeniency, type TlsLeniency } from "./tls-verify.js";

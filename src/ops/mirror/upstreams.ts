@@ -12,6 +12,7 @@ import { withCache, type ContentCache } from "../../content/cache.js";
 import {
   createRegistryStore,
   machineRegistriesConf,
+  tlsLeniency,
   RegistryClient,
   type RegistryStore,
   type TransferFloor,
@@ -89,8 +90,7 @@ export function createUpstreams(
         registry: upstream,
         credentials,
         ...(access.plainHttp === undefined ? {} : { plainHttp: access.plainHttp }),
-        ...((access.tlsVerify ?? !access.insecure) ? {} : { insecure: true }),
-        ...(access.tlsVerify === false ? { plainHttpFallback: true } : {}),
+        ...tlsLeniency(access.tlsVerify, { insecure: access.insecure }),
         ...(access.caFile === undefined ? {} : { caFile: access.caFile }),
         ...(access.headersTimeoutMs === undefined
           ? {}
