@@ -7,43 +7,38 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import type { RegistryStore } from "../../src/content/registry/index.js";
 import { openArchive } from "../../src/content/archive.js";
 import { openLayout } from "../../src/content/layout.js";
 import { fetchAll, pushAll, rejectsWith, tempDir } from "../content/layout-support.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import type { TestRegistry } from "../support/registry.js";
 import { imageWithCompat } from "../support/sample-image.js";
 import {
   bigImage,
-  startFaultProxy,
-  uploadedDigests,
   type FaultProxy,
+  type ProxiedRegistry,
+  startProxiedRegistry,
+  uploadedDigests,
 } from "../ops/copy-support.js";
 import { pushToRegistry, runCliAsync } from "../ops/select-support.js";
 import { hasStackTrace, isolatedEnv, runCli } from "./run-cli.js";
 
+let fixture: ProxiedRegistry;
 let registry: TestRegistry;
 let proxy: FaultProxy;
 const work = tempDir("ocicompat-cli-copy-");
 const image = imageWithCompat("cli-copy");
-const stores: RegistryStore[] = [];
-
-function store(repository: string, host = registry.host): RegistryStore {
-  const s = createRegistryStore({ registry: host, repository });
-  stores.push(s);
-  return s;
-}
+const store = (repository: string, host = registry.host): RegistryStore =>
+  fixture.store(repository, host);
 
 before(async () => {
-  registry = await startRegistry();
-  proxy = await startFaultProxy(registry.host);
+  fixture = await startProxiedRegistry();
+  ({ registry, proxy } = fixture);
   await pushToRegistry(registry.host, "cli/src", image.blobs, image.index.desc, "v1");
 });
 
 after(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  await proxy?.close();
-  await registry?.stop();
+  await fixture?.close();
   work.remove();
 });
 

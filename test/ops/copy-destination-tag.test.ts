@@ -7,38 +7,32 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openLayout } from "../../src/content/layout.js";
-import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import type { RegistryStore } from "../../src/content/registry/index.js";
 import { copyImage } from "../../src/ops/copy.js";
 import { tempDir } from "../content/layout-support.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import type { TestRegistry } from "../support/registry.js";
 import { imageWithCompat } from "../support/sample-image.js";
-import { startFaultProxy, type FaultProxy } from "./copy-support.js";
+import { type FaultProxy, type ProxiedRegistry, startProxiedRegistry } from "./copy-support.js";
 import { pushToRegistry } from "./select-support.js";
 
+let fixture: ProxiedRegistry;
 let registry: TestRegistry;
 let proxy: FaultProxy;
 const first = imageWithCompat("destination-tag-a");
 const second = imageWithCompat("destination-tag-b");
 const work = tempDir("copy-destination-tag-");
-const stores: RegistryStore[] = [];
-
-function store(repository: string, host = proxy.host): RegistryStore {
-  const s = createRegistryStore({ registry: host, repository });
-  stores.push(s);
-  return s;
-}
+const store = (repository: string, host = proxy.host): RegistryStore =>
+  fixture.store(repository, host);
 
 before(async () => {
-  registry = await startRegistry();
-  proxy = await startFaultProxy(registry.host);
+  fixture = await startProxiedRegistry();
+  ({ registry, proxy } = fixture);
   await pushToRegistry(registry.host, "dtag/src", first.blobs, first.index.desc, "a");
   await pushToRegistry(registry.host, "dtag/src", second.blobs, second.index.desc, "b");
 });
 
 after(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  await proxy?.close();
-  await registry?.stop();
+  await fixture?.close();
   work.remove();
 });
 
@@ -147,12 +141,9 @@ describe("the destination's tag, asked at the start of a copy", () => {
     proxy.reset();
     proxy.rule = (_method, url) =>
       url.startsWith("/v2/dtag/down/") ? { kind: "status", status: 503 } : undefined;
-    const dst = createRegistryStore({
-      registry: proxy.host,
-      repository: "dtag/down",
+    const dst = fixture.store("dtag/down", proxy.host, {
       retry: { maxAttempts: 2, baseDelayMs: 1 },
     });
-    stores.push(dst);
     await assert.rejects(copyImage({ src: store("dtag/src"), reference: "a", dst, tag: "v1" }));
     const peeks = proxy.seen.filter((s) => s.url === "/v2/dtag/down/manifests/v1");
     assert.equal(peeks.length, 1);

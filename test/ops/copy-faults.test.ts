@@ -7,25 +7,27 @@ import { createRegistryStore, type RegistryStore } from "../../src/content/regis
 import { isOcicompatError } from "../../src/oci/errors.js";
 import { copyImage } from "../../src/ops/copy.js";
 import { rejectsWith } from "../content/layout-support.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
-import { bigImage, startFaultProxy, type Fault, type FaultProxy } from "./copy-support.js";
+import type { TestRegistry } from "../support/registry.js";
+import {
+  bigImage,
+  type Fault,
+  type FaultProxy,
+  type ProxiedRegistry,
+  startProxiedRegistry,
+} from "./copy-support.js";
 import { pushToRegistry } from "./select-support.js";
 
+let fixture: ProxiedRegistry;
 let registry: TestRegistry;
 let proxy: FaultProxy;
 const image = bigImage(2, 2, 256 * 1024);
 const layer = image.layers[0]!;
-const stores: RegistryStore[] = [];
 let n = 0;
 
 function store(repository: string, host: string): RegistryStore {
-  const s = createRegistryStore({
-    registry: host,
-    repository,
+  return fixture.store(repository, host, {
     retry: { baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 2000 },
   });
-  stores.push(s);
-  return s;
 }
 
 /** The first `count` requests matching `method` and `path` get `fault`; the rest pass. */
@@ -65,15 +67,13 @@ async function assertUntagged(repository: string): Promise<void> {
 }
 
 before(async () => {
-  registry = await startRegistry();
-  proxy = await startFaultProxy(registry.host);
+  fixture = await startProxiedRegistry();
+  ({ registry, proxy } = fixture);
   await pushToRegistry(registry.host, "faults/src", image.blobs, image.index.desc, "v1");
 });
 
 after(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  await proxy?.close();
-  await registry?.stop();
+  await fixture?.close();
 });
 
 describe("copy (loopback fault proxy)", () => {

@@ -13,34 +13,28 @@ import {
   type BlobLocations,
 } from "../../src/content/cache/blob-locations.js";
 import { openLayout } from "../../src/content/layout.js";
-import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import type { RegistryStore } from "../../src/content/registry/index.js";
 import { isManifestType } from "../../src/content/store.js";
 import { copyImage } from "../../src/ops/copy.js";
 import { pushAll, tempDir } from "../content/layout-support.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import type { TestRegistry } from "../support/registry.js";
 import {
   bigImage,
-  openSessions,
-  sessionDeletes,
-  startFaultProxy,
-  uploadRequests,
   type FaultProxy,
+  openSessions,
+  type ProxiedRegistry,
   type Seen,
+  sessionDeletes,
+  startProxiedRegistry,
+  uploadRequests,
 } from "./copy-support.js";
 
+let fixture: ProxiedRegistry;
 let registry: TestRegistry;
 let proxy: FaultProxy;
 const work = tempDir("copy-mount-memory-");
-const stores: RegistryStore[] = [];
-
 function store(repository: string, memory?: BlobLocations, host = proxy.host): RegistryStore {
-  const s = createRegistryStore({
-    registry: host,
-    repository,
-    ...(memory ? { blobLocations: memory } : {}),
-  });
-  stores.push(s);
-  return s;
+  return fixture.store(repository, host, memory ? { blobLocations: memory } : {});
 }
 
 /** A layout holding a fresh image (random layers, so no other test shares its digests). */
@@ -61,14 +55,12 @@ const plainPosts = (seen: readonly Seen[]) =>
   );
 
 before(async () => {
-  registry = await startRegistry();
-  proxy = await startFaultProxy(registry.host);
+  fixture = await startProxiedRegistry();
+  ({ registry, proxy } = fixture);
 });
 
 after(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  await proxy?.close();
-  await registry?.stop();
+  await fixture?.close();
   work.remove();
 });
 

@@ -3,7 +3,7 @@
 // referrers and their fallback tag come along with --referrers, from a registry or a layout.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import type { RegistryStore } from "../../src/content/registry/index.js";
 import { referrersTag } from "../../src/content/registry/index.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { copyImage } from "../../src/ops/copy.js";
@@ -18,32 +18,31 @@ import {
   skopeo,
   tempDir,
 } from "../content/layout-support.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import type { TestRegistry } from "../support/registry.js";
 import { imageWithCompat } from "../support/sample-image.js";
-import { startFaultProxy, uploadRequests, type FaultProxy } from "./copy-support.js";
+import {
+  type FaultProxy,
+  type ProxiedRegistry,
+  startProxiedRegistry,
+  uploadRequests,
+} from "./copy-support.js";
 import { indexBlob, pushToRegistry } from "./select-support.js";
 
+let fixture: ProxiedRegistry;
 let registry: TestRegistry;
 let proxy: FaultProxy;
 const image = imageWithCompat("copy-registry");
-const stores: RegistryStore[] = [];
-
-function store(repository: string, host = registry.host): RegistryStore {
-  const s = createRegistryStore({ registry: host, repository });
-  stores.push(s);
-  return s;
-}
+const store = (repository: string, host = registry.host): RegistryStore =>
+  fixture.store(repository, host);
 
 before(async () => {
-  registry = await startRegistry();
-  proxy = await startFaultProxy(registry.host);
+  fixture = await startProxiedRegistry();
+  ({ registry, proxy } = fixture);
   await pushToRegistry(registry.host, "copy/src", image.blobs, image.index.desc, "v1");
 });
 
 after(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  await proxy?.close();
-  await registry?.stop();
+  await fixture?.close();
 });
 
 describe("copy on the real registry", () => {

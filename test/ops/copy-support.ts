@@ -8,7 +8,12 @@ import { createServer, request, type IncomingMessage, type Server } from "node:h
 import { join } from "node:path";
 import { MediaType } from "../../src/oci/media-types.js";
 import { blob, type Blob } from "../content/layout-support.js";
-import type { TestRegistry } from "../support/registry.js";
+import {
+  createRegistryStore,
+  type RegistryStore,
+  type RegistryStoreOptions,
+} from "../../src/content/registry/index.js";
+import { startRegistry, type TestRegistry } from "../support/registry.js";
 import { indexBlob } from "./select-support.js";
 
 export interface BigImage {
@@ -197,4 +202,34 @@ export function openSessions(registry: TestRegistry, repository: string): string
   const dir = join(registry.storage, "docker/registry/v2/repositories", repository, "_uploads");
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((uuid) => existsSync(join(dir, uuid, "data")));
+}
+
+/** A real registry behind the fault proxy, and the registry stores a test file opens. */
+export interface ProxiedRegistry {
+  registry: TestRegistry;
+  proxy: FaultProxy;
+  /** A store of `repository` at `host`, closed with the rest by `close`. */
+  store(repository: string, host: string, options?: Partial<RegistryStoreOptions>): RegistryStore;
+  /** Closes every store it made, then the proxy, then the registry. */
+  close(): Promise<void>;
+}
+
+export async function startProxiedRegistry(): Promise<ProxiedRegistry> {
+  const registry = await startRegistry();
+  const proxy = await startFaultProxy(registry.host);
+  const stores: RegistryStore[] = [];
+  return {
+    registry,
+    proxy,
+    store(repository, host, options = {}) {
+      const s = createRegistryStore({ ...options, registry: host, repository });
+      stores.push(s);
+      return s;
+    },
+    async close() {
+      await Promise.all(stores.map((s) => s.close()));
+      await proxy.close();
+      await registry.stop();
+    },
+  };
 }

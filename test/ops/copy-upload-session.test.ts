@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { isCopyError } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
-import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
+import type { RegistryStore } from "../../src/content/registry/index.js";
 import {
   fetchBytes,
   isManifestType,
@@ -18,26 +18,22 @@ import {
 } from "../../src/content/store.js";
 import { copyImage } from "../../src/ops/copy.js";
 import { pushAll, tempDir } from "../content/layout-support.js";
-import { startRegistry, type TestRegistry } from "../support/registry.js";
+import type { TestRegistry } from "../support/registry.js";
 import {
   bigImage,
-  openSessions,
-  sessionDeletes,
-  startFaultProxy,
   type FaultProxy,
+  openSessions,
+  type ProxiedRegistry,
   type Seen,
+  sessionDeletes,
+  startProxiedRegistry,
 } from "./copy-support.js";
 
+let fixture: ProxiedRegistry;
 let registry: TestRegistry;
 let proxy: FaultProxy;
 const work = tempDir("copy-upload-session-");
-const stores: RegistryStore[] = [];
-
-function store(repository: string): RegistryStore {
-  const s = createRegistryStore({ registry: proxy.host, repository });
-  stores.push(s);
-  return s;
-}
+const store = (repository: string): RegistryStore => fixture.store(repository, proxy.host);
 
 async function layoutWithImage(name: string) {
   const image = bigImage(1, 2, 64 * 1024);
@@ -88,14 +84,12 @@ async function until(what: string, ok: () => boolean): Promise<void> {
 }
 
 before(async () => {
-  registry = await startRegistry();
-  proxy = await startFaultProxy(registry.host);
+  fixture = await startProxiedRegistry();
+  ({ registry, proxy } = fixture);
 });
 
 after(async () => {
-  await Promise.all(stores.map((s) => s.close()));
-  await proxy?.close();
-  await registry?.stop();
+  await fixture?.close();
   work.remove();
 });
 
@@ -124,8 +118,7 @@ describe("a copy's upload sessions (real registry, counting proxy)", () => {
     assert.equal(sessionPosts(proxy.seen).length, blobs.length, "one session per blob");
     assert.deepEqual(sessionDeletes(proxy.seen), []);
     assert.deepEqual(openSessions(registry, "early/dst"), []);
-    const check = createRegistryStore({ registry: registry.host, repository: "early/dst" });
-    stores.push(check);
+    const check = fixture.store("early/dst", registry.host);
     for (const b of blobs) assert.equal(await check.exists(b.desc), true);
   });
 
