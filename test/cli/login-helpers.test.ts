@@ -19,6 +19,7 @@ import { after, before, describe, test } from "node:test";
 import { sampleImage, tempDir } from "../content/layout-support.js";
 import { startRegistryWithImage, writeHelper } from "../support/auth-registry.js";
 import type { TestRegistry } from "../support/registry.js";
+import { credentialSandbox } from "../support/cli-env.js";
 import { runCli } from "./run-cli.js";
 
 const USER = "alice";
@@ -56,10 +57,9 @@ const FAKE_HELPER = [
 /** A fresh HOME, XDG_RUNTIME_DIR and helper store, and a registries.conf listing `helpers`. */
 function sandbox(helpers: readonly string[]) {
   const dir = join(work.path, `s${counter++}`);
-  const home = join(dir, "home");
-  const runtime = join(dir, "run");
+  const { runtime, env } = credentialSandbox(dir);
   const store = join(dir, "keychain");
-  for (const d of [home, runtime, store]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  mkdirSync(store, { recursive: true, mode: 0o700 });
   const conf = join(dir, "registries.conf");
   writeFileSync(
     conf,
@@ -69,12 +69,7 @@ function sandbox(helpers: readonly string[]) {
     store,
     authFile: join(runtime, "containers", "auth.json"),
     env: {
-      HOME: home,
-      XDG_RUNTIME_DIR: runtime,
-      XDG_CONFIG_HOME: "",
-      DOCKER_CONFIG: "",
-      REGISTRY_AUTH_FILE: "",
-      OCICOMPAT_CREDS: "",
+      ...env,
       CONTAINERS_REGISTRIES_CONF: conf,
       FAKE_STORE: store,
       PATH: `${bin}:${process.env.PATH ?? ""}`,

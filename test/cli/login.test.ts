@@ -11,6 +11,7 @@ import bcrypt from "bcryptjs";
 import { openLayout } from "../../src/content/layout.js";
 import { pushAll, sampleImage, tempDir } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
+import { credentialSandbox } from "../support/cli-env.js";
 import { hasStackTrace, runCli, type CliResult } from "./run-cli.js";
 
 const ALICE = { user: "alice", password: "alice-s3cret" };
@@ -31,26 +32,14 @@ function b64(text: string): string {
 /** A fresh HOME and XDG_RUNTIME_DIR; nothing of the real user's environment leaks in. */
 function sandbox() {
   const dir = join(work.path, `s${counter++}`);
-  const home = join(dir, "home");
-  const runtime = join(dir, "run");
-  mkdirSync(home, { recursive: true });
-  mkdirSync(runtime, { recursive: true, mode: 0o700 });
+  const { home, runtime, env } = credentialSandbox(dir);
   return {
     dir,
     home,
     primary: join(runtime, "containers", "auth.json"),
     configHome: join(home, ".config", "containers", "auth.json"),
     docker: join(home, ".docker", "config.json"),
-    env: {
-      HOME: home,
-      XDG_RUNTIME_DIR: runtime,
-      XDG_CONFIG_HOME: "",
-      DOCKER_CONFIG: "",
-      REGISTRY_AUTH_FILE: "",
-      OCICOMPAT_CREDS: "",
-      OCICOMPAT_SRC_CREDS: "",
-      OCICOMPAT_DEST_CREDS: "",
-    } as Record<string, string>,
+    env,
   };
 }
 

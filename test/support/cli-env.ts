@@ -1,5 +1,5 @@
 // The environment of a CLI process a test starts.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -16,4 +16,32 @@ export function isolatedEnv(env: Record<string, string> = {}): Record<string, st
     scratch = dir;
   }
   return { OCICOMPAT_CACHE_DIR: join(scratch, String(runs++)), ...env };
+}
+
+/**
+ * A fresh HOME and XDG_RUNTIME_DIR under `dir`, and the environment of a CLI run in which none of
+ * the real user's credential settings leak in (auth files, docker's config, --creds variables).
+ */
+export function credentialSandbox(dir: string): {
+  home: string;
+  runtime: string;
+  env: Record<string, string>;
+} {
+  const home = join(dir, "home");
+  const runtime = join(dir, "run");
+  for (const d of [home, runtime]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  return {
+    home,
+    runtime,
+    env: {
+      HOME: home,
+      XDG_RUNTIME_DIR: runtime,
+      XDG_CONFIG_HOME: "",
+      DOCKER_CONFIG: "",
+      REGISTRY_AUTH_FILE: "",
+      OCICOMPAT_CREDS: "",
+      OCICOMPAT_SRC_CREDS: "",
+      OCICOMPAT_DEST_CREDS: "",
+    },
+  };
 }
