@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import bcrypt from "bcryptjs";
 import { tempDir } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
+import { credentialSandbox } from "../support/cli-env.js";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
 const USER = "bob";
@@ -14,14 +15,7 @@ const PASSWORD = "tr0ub4dor&3";
 let registry: TestRegistry;
 const work = tempDir("ocicompat-cli-auth-");
 // Never the real user's auth files: a temporary HOME and runtime directory for every run.
-const isolated = () => ({
-  HOME: work.path,
-  XDG_RUNTIME_DIR: work.path,
-  XDG_CONFIG_HOME: "",
-  DOCKER_CONFIG: "",
-  REGISTRY_AUTH_FILE: "",
-  OCICOMPAT_CREDS: "",
-});
+const isolated = () => credentialSandbox(join(work.path, "sandbox")).env;
 
 before(async () => {
   registry = await startRegistry({ htpasswd: `${USER}:${bcrypt.hashSync(PASSWORD, 4)}\n` });
