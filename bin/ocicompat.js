@@ -127,7 +127,7 @@ const WEEK_MS = 7 * 24 * 3600 * 1000;
 // The names codeCacheFile gives (build id, Node.js version, architecture, flags hash, command), and
 // the temp names writeCache renames from.
 const CACHE_FILE_NAME = /^[0-9a-f]{32}-v\d[^/]*-[0-9a-f]{8}-[a-z]+\.bin$/;
-const CACHE_TEMP_NAME = /^[0-9a-f]{32}-v\d[^/]*-[0-9a-f]{8}-[a-z]+\.bin\.\d+\.tmp$/;
+const CACHE_TEMP_NAME = new RegExp(`${CACHE_FILE_NAME.source.slice(0, -1)}\\.\\d+\\.tmp$`);
 
 /**
  * A cache of another build is never offered to this one. It may still serve another install (a
