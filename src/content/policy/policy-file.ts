@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { OcicompatError } from "../../oci/errors.js";
+import { errorMessage, OcicompatError } from "../../oci/errors.js";
 import type { Reference } from "../../oci/reference.js";
 import {
   enforceSignaturePolicy,
@@ -39,7 +39,7 @@ export function loadSignaturePolicy(
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new OcicompatError("IO", `cannot read the signature policy: ${(err as Error).message}`, {
+    throw new OcicompatError("IO", `cannot read the signature policy: ${errorMessage(err)}`, {
       subject: file,
       cause: err,
     });

@@ -5,7 +5,7 @@
 // `insecureAcceptAnything`: `reject` refuses it, and a signature requirement (`signedBy`,
 // `sigstoreSigned`, `signedBaseLayer`) refuses it too, saying so, instead of copying content the
 // site wants verified without verifying it. Pure: the caller reads the file and resolves paths.
-import { OcicompatError } from "../../oci/errors.js";
+import { errorMessage, OcicompatError } from "../../oci/errors.js";
 import { parseIJsonText } from "../../oci/ijson.js";
 import { isObject } from "../../oci/json-value.js";
 import type { Reference } from "../../oci/reference.js";
@@ -61,7 +61,7 @@ export function parseSignaturePolicy(text: string, file: string): SignaturePolic
   try {
     value = parseIJsonText(text);
   } catch (err) {
-    throw invalid(file, (err as Error).message);
+    throw invalid(file, errorMessage(err));
   }
   if (!isObject(value)) throw invalid(file, "$: must be an object");
   const other = Object.keys(value).find((k) => k !== "default" && k !== "transports");
