@@ -66,6 +66,17 @@ describe("duplicate keys", () => {
     );
   });
 
+  test("rejects a duplicate key even when an escaped colon makes up the colon it lost", () => {
+    // JSON.parse keeps one "a" and one ":", as many colons as the text shows unescaped.
+    assert.match(textFailure('{"a":1,"a":"\\u003a"}').message, /^duplicate key "a"/);
+    assert.match(textFailure('{"a":1,"a":"\\u003A"}').message, /^duplicate key "a"/);
+  });
+
+  test("accepts colons in keys and strings, raw or escaped", () => {
+    const text = '{"a:b":"c:d","e":["\\u003a",":"],"f":"\\\\u003a","g":{"h:":":"}}';
+    assert.deepEqual(parseIJsonText(text), JSON.parse(text));
+  });
+
   test("accepts the same key in sibling and nested objects", () => {
     const text = '{"a":{"a":1},"b":[{"a":1},{"a":2}]}';
     assert.deepEqual(parseIJsonText(text), JSON.parse(text));
