@@ -66,9 +66,10 @@ describe("ocicompat with certs.d directories (spawned, real registry with mutual
       { env: { HOME: empty } },
     );
     assert.equal(refused.status, 2);
+    // The source's own flag: --cert-dir would give the certificate to both sides.
     assert.match(
       refused.stderr,
-      /if the registry requires a client certificate, put NAME\.cert and NAME\.key in its certs\.d directory, or pass --cert-dir\n$/,
+      /if the registry requires a client certificate, put NAME\.cert and NAME\.key in its certs\.d directory, or pass --src-cert-dir\n$/,
     );
     assert.ok(!hasStackTrace(refused.stderr));
   });

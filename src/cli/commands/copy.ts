@@ -18,6 +18,7 @@ import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
 import { formatProgress, showsProgress, type ProgressState } from "../progress.js";
 import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 import { startMemoryRelief } from "../memory.js";
+import { withSideHints } from "../copy-hints.js";
 
 interface CopyFlags extends RegistryFlags, CopySideFlags {
   concurrency: string;
@@ -193,9 +194,10 @@ export function copyCommand(run: (code: Code) => void): Command {
           "USAGE",
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
+      const sides = { src: registryOf(srcRef), dst: registryOf(dstRef) };
       const openers = await copyOpenersFrom(opts, {
         blobLocations: opts.mountMemory !== false,
-        registries: { src: registryOf(srcRef), dst: registryOf(dstRef) },
+        registries: sides,
       });
       // Dead read buffers are freed while data moves, the archive's extraction and packing included.
       const relief = startMemoryRelief();
@@ -232,7 +234,11 @@ export function copyCommand(run: (code: Code) => void): Command {
         } finally {
           bar?.stop();
         }
-      }).finally(() => relief.stop());
+      })
+        .catch((err: unknown) => {
+          throw withSideHints(err, sides);
+        })
+        .finally(() => relief.stop());
       for (const w of result.stats.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table")
         process.stdout.write(summary({ src: srcInput, dst: dstInput }, result));

@@ -44,6 +44,19 @@ const TLS_TRUST = new Set([
   "CERT_UNTRUSTED",
 ]);
 
+/**
+ * The ways out a failure's message names, in the command line's words. A command whose sides
+ * have their own flags (copy's `--src-tls-verify`) puts the side's flag in their place
+ * (cli/copy-hints.ts), so both come from here.
+ */
+export function untrustedCertificateHint(skipFlag = "--insecure"): string {
+  return `pass --ca-file with the CA, or ${skipFlag} to skip verification`;
+}
+
+export function clientCertificateHint(certDirFlag = "--cert-dir"): string {
+  return `if the registry requires a client certificate, put NAME.cert and NAME.key in its certs.d directory, or pass ${certDirFlag}`;
+}
+
 /** The error code of a low-level failure, looking through `cause` chains. */
 export function networkCode(err: unknown): string | undefined {
   let current: unknown = err;
@@ -113,7 +126,7 @@ export function networkReason(err: unknown): NetworkReason {
     const tried =
       system === undefined ? "" : ` (the system's CAs, from ${system.sources.join(" and ")}, too)`;
     return {
-      text: `its TLS certificate is not trusted${tried} (${code}); pass --ca-file with the CA, or --insecure to skip verification`,
+      text: `its TLS certificate is not trusted${tried} (${code}); ${untrustedCertificateHint()}`,
       temporary: false,
     };
   }
@@ -158,7 +171,7 @@ export function errorFromNetwork(
     : plainHttp
       ? "; if the registry speaks HTTPS, do not use plain HTTP"
       : url.startsWith("https:")
-        ? "; if the registry requires a client certificate, put NAME.cert and NAME.key in its certs.d directory, or pass --cert-dir"
+        ? `; ${clientCertificateHint()}`
         : "";
   return new RegistryError({
     // A deadline that passed is a TIMEOUT, like the transfer floor and --timeout.
