@@ -111,14 +111,14 @@ function isCompleteRun(code) {
 }
 
 /** The header a rewrite would carry, or undefined when the cache already covers this run. */
-function headerToWrite(cached, accepted, code, modulesRun) {
+function headerToWrite(cachedHeader, accepted, code, modulesRun) {
   const complete = isCompleteRun(code);
   const ran = [...new Set(modulesRun)];
   if (!accepted) return { complete, modules: ran };
-  const known = new Set(cached.header.modules);
+  const known = new Set(cachedHeader.modules);
   const fresh = ran.filter((name) => !known.has(name));
-  if (fresh.length === 0 && (cached.header.complete || !complete)) return undefined;
-  return { complete: complete || cached.header.complete, modules: [...known, ...fresh] };
+  if (fresh.length === 0 && (cachedHeader.complete || !complete)) return undefined;
+  return { complete: complete || cachedHeader.complete, modules: [...known, ...fresh] };
 }
 
 // The directory's bound: a build's caches of every command take ~30 MB, so four builds fit.
@@ -190,21 +190,23 @@ function writeCache(cache, script, header) {
 }
 
 const cache = codeCacheFile();
-const cached = cache && parseCache(readOwn(cache.file));
-const cachedData = cached?.data;
+const { header: cachedHeader, data: cachedData } = (cache && parseCache(readOwn(cache.file))) ?? {};
 // esbuild writes ASCII only (its default charset), so Latin-1 decoding gives the same string
-// without UTF-8 validation: ~2 ms of a 1.2 MB file.
-const source = readFileSync(bundle, "latin1");
-const script = new Script(
-  `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
-  { filename: bundle, ...(cachedData ? { cachedData } : {}) },
-);
+// without UTF-8 validation: ~2 ms of a 1.2 MB file. The file is already the function Node wraps a
+// CommonJS module in (scripts/bundle-cli.mjs), so this string is the one compiled and kept.
+const script = new Script(readFileSync(bundle, "latin1"), {
+  filename: bundle,
+  ...(cachedData ? { cachedData } : {}),
+});
+// What the callback below needs of the cache is its header and whether it was offered: the data
+// (~1 MB) is not kept alive past the compile.
+const offered = cachedData !== undefined;
 const cli = { exports: {} };
 script.runInThisContext()(cli.exports, createRequire(bundle), cli, bundle, dirname(bundle));
 void cli.exports.main(argv).then((code) => {
   process.exitCode = code;
   if (cache === undefined) return;
-  const accepted = cachedData !== undefined && !script.cachedDataRejected;
-  const header = headerToWrite(cached, accepted, code, cli.exports.modulesRun ?? []);
+  const accepted = offered && !script.cachedDataRejected;
+  const header = headerToWrite(cachedHeader, accepted, code, cli.exports.modulesRun ?? []);
   if (header !== undefined) writeCache(cache, script, header);
 });
