@@ -1,8 +1,10 @@
 // Paired copies against skopeo (issue #19): the built CLI and `skopeo copy` move the same images
 // on one local CNCF registry, alternately, PAIR_RUNS times per case; the table gives medians, the
 // ratio ocicompat/skopeo and both tools' peak RSS (from /usr/bin/time), and both again above each
-// tool's own idle run (ocicompat's `copy --help`, `skopeo --version`). No proxy sits between the
-// tools and the registry: a proxy in this process would be the bottleneck of both. Cases:
+// tool's own idle run (ocicompat's `copy --help`, `skopeo --version`). Peak RSS counts the pages
+// of the executable too, most of Node.js's; the private memory beside it is each tool's own
+// (bench/proc-memory.ts). No proxy sits between the tools and the registry: a proxy in this
+// process would be the bottleneck of both. Cases:
 // - OCI layout -> registry, one 200 MiB layer, and a multi-layer image (12 layers of 1-24 MiB);
 // - a small single-platform image registry -> registry, start-up dominated, beside `node -e 0`;
 // - registry -> oci-archive and registry -> OCI layout, a 256 MiB layer.
@@ -20,6 +22,7 @@ import { createRegistryStore } from "../src/content/registry/index.js";
 import { startRegistry } from "../test/support/registry.js";
 import { median, type Measurement } from "./harness.js";
 import { pushRandomImage } from "./generated-content.js";
+import { sampleMemory, type MemorySample } from "./proc-memory.js";
 
 const MiB = 1024 * 1024;
 const PAIR_RUNS = Number(process.env.PAIR_RUNS ?? 3);
@@ -29,9 +32,14 @@ const TIME = "/usr/bin/time";
 interface Run {
   ms: number;
   rssKiB: number;
+  /** Private memory (RssAnon) and mapped files (RssFile) at their peaks, sampled. */
+  memory: MemorySample;
 }
 
-/** Runs a command under /usr/bin/time; resolves with its wall time and peak RSS. */
+/**
+ * Runs a command under /usr/bin/time; resolves with its wall time, peak RSS, and the peaks of
+ * its private memory and mapped files (bench/proc-memory.ts).
+ */
 function timed(cmd: string, args: string[], rssFile: string): Promise<Run> {
   // Each run starts on a quiet disk: what the previous run wrote without fsync, and what it
   // deleted, would otherwise be flushed during this one, whose own fsyncs would wait for it
@@ -42,19 +50,36 @@ function timed(cmd: string, args: string[], rssFile: string): Promise<Run> {
     const child = spawn(TIME, ["-f", "%M", "-o", rssFile, cmd, ...args], {
       stdio: ["ignore", "ignore", "pipe"],
     });
+    const sampling = child.pid === undefined ? undefined : sampleMemory(child.pid);
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("error", reject);
     child.on("close", (status) => {
       const ms = performance.now() - t0;
+      const memory = sampling?.stop() ?? { anonKiB: 0, fileKiB: 0 };
       if (status !== 0) {
         reject(new Error(`${cmd} ${args.join(" ")} failed (${status}): ${err}`));
         return;
       }
       const lines = readFileSync(rssFile, "utf8").trim().split("\n");
-      resolve({ ms, rssKiB: Number(lines[lines.length - 1]) });
+      resolve({ ms, rssKiB: Number(lines[lines.length - 1]), memory });
     });
   });
+}
+
+/** The peaks of private memory and of mapped files over `runs`, MiB. */
+function privateMiB(runs: readonly Run[]): { anon: number; file: number } {
+  return {
+    anon: Math.max(...runs.map((r) => r.memory.anonKiB)) / 1024,
+    file: Math.max(...runs.map((r) => r.memory.fileKiB)) / 1024,
+  };
+}
+
+/** A floor's private memory and mapped files; a run too short to sample says so. */
+function filesOf(floor: { anon: number; file: number }): string {
+  return floor.anon === 0
+    ? "too short to sample its private memory"
+    : `private memory ${floor.anon.toFixed(0)} MiB, mapped files ${floor.file.toFixed(0)} MiB`;
 }
 
 interface PairCase {
@@ -174,6 +199,7 @@ export async function run(): Promise<Measurement[]> {
     const floor = (runs: Run[]) => ({
       ms: median(runs.map((r) => r.ms)),
       rss: Math.max(...runs.map((r) => r.rssKiB)) / 1024,
+      ...privateMiB(runs),
     });
     const [idleOurs, idleTheirs, idleNode] = [
       floor(idle.ours),
@@ -219,6 +245,8 @@ export async function run(): Promise<Measurement[]> {
       const msTheirs = median(theirs.map((r) => r.ms));
       const rssOurs = Math.max(...ours.map((r) => r.rssKiB)) / 1024;
       const rssTheirs = Math.max(...theirs.map((r) => r.rssKiB)) / 1024;
+      const memOurs = privateMiB(ours);
+      const memTheirs = privateMiB(theirs);
       rows.push(
         {
           name: `pair ${c.name}: ocicompat`,
@@ -226,13 +254,14 @@ export async function run(): Promise<Measurement[]> {
           medianMs: msOurs,
           figure:
             `time ocicompat/skopeo ${(msOurs / msTheirs).toFixed(2)}; peak RSS ${rssOurs.toFixed(0)} MiB (${(rssOurs / rssTheirs).toFixed(2)}x skopeo's); ` +
-            `above idle: time ${((msOurs - idleOurs.ms) / (msTheirs - idleTheirs.ms)).toFixed(2)}x, RSS ${((rssOurs - idleOurs.rss) / (rssTheirs - idleTheirs.rss)).toFixed(2)}x`,
+            `above idle: time ${((msOurs - idleOurs.ms) / (msTheirs - idleTheirs.ms)).toFixed(2)}x, RSS ${((rssOurs - idleOurs.rss) / (rssTheirs - idleTheirs.rss)).toFixed(2)}x; ` +
+            `private memory ${memOurs.anon.toFixed(0)} MiB (${(memOurs.anon / memTheirs.anon).toFixed(2)}x skopeo's), mapped files ${memOurs.file.toFixed(0)} MiB`,
         },
         {
           name: `pair ${c.name}: skopeo`,
           runs: c.runs,
           medianMs: msTheirs,
-          figure: `peak RSS ${rssTheirs.toFixed(0)} MiB`,
+          figure: `peak RSS ${rssTheirs.toFixed(0)} MiB; private memory ${memTheirs.anon.toFixed(0)} MiB, mapped files ${memTheirs.file.toFixed(0)} MiB`,
         },
       );
     }
@@ -241,19 +270,19 @@ export async function run(): Promise<Measurement[]> {
         name: "pair idle: ocicompat copy --help (registry stack loaded)",
         runs: SMALL_RUNS,
         medianMs: idleOurs.ms,
-        figure: `peak RSS ${idleOurs.rss.toFixed(0)} MiB: ocicompat's floor`,
+        figure: `peak RSS ${idleOurs.rss.toFixed(0)} MiB: ocicompat's floor; ${filesOf(idleOurs)}`,
       },
       {
         name: "pair idle: skopeo --version",
         runs: SMALL_RUNS,
         medianMs: idleTheirs.ms,
-        figure: `peak RSS ${idleTheirs.rss.toFixed(0)} MiB: skopeo's floor`,
+        figure: `peak RSS ${idleTheirs.rss.toFixed(0)} MiB: skopeo's floor; ${filesOf(idleTheirs)}`,
       },
       {
         name: "pair idle: node -e 0 (Node.js start-up alone)",
         runs: SMALL_RUNS,
         medianMs: idleNode.ms,
-        figure: `peak RSS ${idleNode.rss.toFixed(0)} MiB: under every ocicompat figure above`,
+        figure: `peak RSS ${idleNode.rss.toFixed(0)} MiB: under every ocicompat figure above; ${filesOf(idleNode)}`,
       },
     );
     return rows;
