@@ -78,6 +78,35 @@ describe("the I-JSON fast path", () => {
     );
   });
 
+  test("does not hand JSON.parse containers opened one inside the next past the limit: it would build them all", () => {
+    const parse = JSON.parse;
+    let calls = 0;
+    JSON.parse = ((text: string) => {
+      calls++;
+      return parse(text) as unknown;
+    }) as typeof JSON.parse;
+    try {
+      for (const text of [
+        `${"[".repeat(300_000)}${"]".repeat(300_000)}`,
+        `${'{"a" : '.repeat(300)}1${"}".repeat(300)}`,
+        `${'[ {"k":'.repeat(200)}1${"}]".repeat(200)}`,
+      ]) {
+        assert.equal(parseNative(text, 1000), NOT_SHOWN);
+      }
+      assert.equal(calls, 0);
+      // A long string is no nesting, and one with brackets in it is still parsed right.
+      const text = JSON.stringify(["x".repeat(100_000), "[[[{{{", { a: [[["["]]] }]);
+      assert.deepEqual(parseNative(text, 1000), parse(text));
+      assert.equal(calls, 1);
+    } finally {
+      JSON.parse = parse;
+    }
+  });
+
+  test("refuses a depth limit that is not a number instead of recursing without one", () => {
+    assert.equal(parseNative("[[1]]", Number.NaN), NOT_SHOWN);
+  });
+
   test("leaves nesting past the limit to the strict parser, which words it", () => {
     assert.notEqual(parseNative("[[[]]]", 3), NOT_SHOWN);
     assert.equal(parseNative("[[[[]]]]", 3), NOT_SHOWN);
