@@ -6,6 +6,7 @@
 // archive that received nothing is removed or not written; one holding content stays, for a re-run.
 import { canAbandon } from "../content/abandon.js";
 import { copyGraph } from "../content/copy.js";
+import { isCopyError, type CopySide } from "../content/copy/error.js";
 import type { CopyOptions, CopyStats } from "../content/copy/options.js";
 import {
   canPeekTag,
@@ -101,6 +102,15 @@ function withExtra(src: Store, desc: ContentDescriptor, bytes: Uint8Array): Stor
   };
   if (hasReferrers(src)) overlay.referrers = (s, a, o) => src.referrers(s, a, o);
   return overlay;
+}
+
+/**
+ * Which side a failure of copyImage is about. The graph's reads and writes fail as CopyErrors
+ * naming their side; the calls outside it are the source's (resolving the reference, reading the
+ * index to keep platforms), bar the destination's tag peek, whose failure never fails the copy.
+ */
+export function failedSide(err: unknown): CopySide {
+  return isCopyError(err) ? err.side : "source";
 }
 
 export async function copyImage(request: CopyRequest): Promise<CopyResult> {

@@ -1,8 +1,8 @@
-// Which side of a copy a failure is about, and the side's own flags in its hints: --insecure and
-// --cert-dir reach both sides of a copy, --src-/--dest-tls-verify and --src-/--dest-cert-dir one.
+// The failed side's own flags in a copy's hints: --insecure and --cert-dir reach both sides of a
+// copy, --src-/--dest-tls-verify and --src-/--dest-cert-dir one.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { sideOfFailure, withSideHints } from "../../src/cli/copy-hints.js";
+import { failedOn, withSideHints } from "../../src/cli/copy-hints.js";
 import { CopyError } from "../../src/content/copy/error.js";
 import { RegistryError } from "../../src/content/registry/errors.js";
 import {
@@ -29,41 +29,35 @@ function unreachable(registry: string, hint: string): RegistryError {
 }
 
 describe("copy's failure hints", () => {
-  const sides = { src: "src.example", dst: "dst.example" };
-
-  test("a copy error names its side; any other error is placed by the registry it names", () => {
-    const cause = unreachable("dst.example", untrustedCertificateHint());
-    assert.equal(
-      sideOfFailure(new CopyError("destination", "dst", DESC, cause), sides),
-      "destination",
-    );
-    assert.equal(sideOfFailure(unreachable("src.example", "x"), sides), "source");
-    assert.equal(sideOfFailure(unreachable("dst.example", "x"), sides), "destination");
-    assert.equal(sideOfFailure(unreachable("other.example", "x"), sides), undefined);
-    assert.equal(sideOfFailure(new Error("plain"), sides), undefined);
-  });
-
-  test("a registry on both sides places nothing: the hint for both sides stays", () => {
-    const same = { src: "one.example", dst: "one.example" };
-    const err = unreachable("one.example", untrustedCertificateHint());
-    assert.equal(sideOfFailure(err, same), undefined);
-    assert.match((withSideHints(err, same) as Error).message, /or --insecure to skip/);
-  });
-
   test("an untrusted certificate names the side's --tls-verify=false, a client certificate its --cert-dir", () => {
-    const src = withSideHints(unreachable("src.example", untrustedCertificateHint()), sides);
+    const src = withSideHints(unreachable("a.example", untrustedCertificateHint()), "source");
     assert.match((src as Error).message, /, or --src-tls-verify=false to skip verification$/);
     const dst = new CopyError(
       "destination",
-      "dst.example/app",
+      "b.example/app",
       DESC,
-      unreachable("dst.example", clientCertificateHint()),
+      unreachable("b.example", clientCertificateHint()),
     );
-    assert.match((withSideHints(dst, sides) as Error).message, /or pass --dest-cert-dir$/);
+    assert.match((withSideHints(dst, "destination") as Error).message, /or pass --dest-cert-dir$/);
   });
 
-  test("other failures keep their words", () => {
-    const err = new OcicompatError("NOT_FOUND", "manifest unknown", { subject: "src.example" });
-    assert.equal((withSideHints(err, sides) as Error).message, "manifest unknown");
+  test("every hint in the message is the side's, a mirror's quoted failure included", () => {
+    const hint = untrustedCertificateHint();
+    const err = new OcicompatError(
+      "UNREACHABLE",
+      `cannot reach a.example: not trusted; ${hint} (mirrors also failed: [m.example/x: not trusted; ${hint}])`,
+    );
+    const message = (withSideHints(err, "source") as Error).message;
+    assert.equal(message.split("--src-tls-verify=false").length, 3);
+    assert.doesNotMatch(message, /--insecure/);
+  });
+
+  test("other failures keep their words, and the error stays the same object", () => {
+    const err = new OcicompatError("NOT_FOUND", "manifest unknown", { subject: "a.example" });
+    assert.throws(
+      () => failedOn("source")(err),
+      (thrown) => thrown === err,
+    );
+    assert.equal(err.message, "manifest unknown");
   });
 });

@@ -4,6 +4,7 @@
 // reached as 127.1 (not taken for loopback, so HTTPS is tried first), and skopeo beside.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import bcrypt from "bcryptjs";
@@ -77,6 +78,22 @@ describe("--tls-verify=false and its per-side forms (spawned, real registries, s
       env,
     });
     assert.equal(srcOnly.status, 0, srcOnly.stderr);
+  });
+
+  test("a source that registries.conf sends to the destination's host is still named as the source in the hint", () => {
+    // The source's traffic goes to the destination's host: only the failed call tells the side.
+    const conf = join(work.path, "registries.conf");
+    writeFileSync(
+      conf,
+      `[[registry]]\nprefix = "example.invalid/demo"\nlocation = "${secure.registry.host}/demo"\n`,
+    );
+    const failed = runCli(
+      ["copy", "example.invalid/demo/app:v1", `${secure.registry.host}/demo/copy:v1`],
+      { env: { ...env, CONTAINERS_REGISTRIES_CONF: conf } },
+    );
+    assert.equal(failed.status, 2);
+    assert.match(failed.stderr, /not trusted.*or --src-tls-verify=false to skip verification/);
+    assert.doesNotMatch(failed.stderr, /--dest-tls-verify|--insecure/);
   });
 
   test("a registry that speaks only plain HTTP is read over HTTP after HTTPS fails, with --tls-verify=false only", () => {

@@ -12,7 +12,7 @@ import type { ContentDescriptor, Store } from "../../src/content/store.js";
 import { OcicompatError } from "../../src/oci/errors.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { referrersTag } from "../../src/oci/referrers.js";
-import { copyImage } from "../../src/ops/copy.js";
+import { copyImage, failedSide } from "../../src/ops/copy.js";
 import {
   blob,
   fetchAll,
@@ -203,6 +203,40 @@ describe("copyImage (memory and layout)", () => {
     const rerun = await copyGraph(src, dst, image.index.desc, { tag: "v1" });
     assert.ok(rerun.skipped > 0, "what the first run wrote is skipped");
     assert.equal((await dst.resolve("v1")).digest, image.index.desc.digest);
+  });
+
+  test("failedSide: a reference the source cannot resolve is the source's failure, a refused write the destination's", async () => {
+    const { src } = await source();
+    /** `store` with one of its calls replaced. */
+    const with_ = (store: Store, name: string, change: Partial<Store>): Store => ({
+      ...store,
+      name,
+      resolve: (r, o) => store.resolve(r, o),
+      exists: (d, o) => store.exists(d, o),
+      fetch: (d, o) => store.fetch(d, o),
+      push: (d, b, o) => store.push(d, b, o),
+      tag: (d, t, o) => store.tag(d, t, o),
+      listTags: (o) => store.listTags(o),
+      ...change,
+    });
+    const unresolvable = with_(src, "src", {
+      resolve: () => Promise.reject(new OcicompatError("UNREACHABLE", "no answer")),
+    });
+    const resolveFailure = await copyImage({
+      src: unresolvable,
+      reference: "v1",
+      dst: createMemoryStore("dst"),
+    }).catch((err: unknown) => err);
+    assert.match(String(resolveFailure), /no answer/);
+    assert.equal(failedSide(resolveFailure), "source");
+    const refusing = with_(createMemoryStore("dst"), "dst", {
+      push: () => Promise.reject(new OcicompatError("AUTH", "read-only")),
+    });
+    const writeFailure = await copyImage({ src, reference: "v1", dst: refusing }).catch(
+      (err: unknown) => err,
+    );
+    assert.match(String(writeFailure), /destination dst: read-only/);
+    assert.equal(failedSide(writeFailure), "destination");
   });
 
   test("--referrers from a layout: oras-style referrers reach an archive's fallback tag", async () => {

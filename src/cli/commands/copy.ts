@@ -1,7 +1,7 @@
 // `ocicompat copy SRC DST`: parsing, the progress bar (TTY only) and the summary.
 import { Command, Option } from "commander";
 import { enforceSourcePolicy } from "../../content/policy/policy-file.js";
-import { copyImage, type CopyRequest, type CopyResult } from "../../ops/copy.js";
+import { copyImage, failedSide, type CopyRequest, type CopyResult } from "../../ops/copy.js";
 import { OcicompatError } from "../../oci/errors.js";
 import { parseReference, writtenTag, type Reference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
@@ -18,7 +18,7 @@ import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
 import { formatProgress, showsProgress, type ProgressState } from "../progress.js";
 import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 import { startMemoryRelief } from "../memory.js";
-import { withSideHints } from "../copy-hints.js";
+import { failedOn } from "../copy-hints.js";
 
 interface CopyFlags extends RegistryFlags, CopySideFlags {
   concurrency: string;
@@ -194,20 +194,23 @@ export function copyCommand(run: (code: Code) => void): Command {
           "USAGE",
           `the destination ${dstInput} names a digest; give a tag or none`,
         );
-      const sides = { src: registryOf(srcRef), dst: registryOf(dstRef) };
       const openers = await copyOpenersFrom(opts, {
         blobLocations: opts.mountMemory !== false,
-        registries: sides,
+        registries: { src: registryOf(srcRef), dst: registryOf(dstRef) },
       });
       // Dead read buffers are freed while data moves, the archive's extraction and packing included.
       const relief = startMemoryRelief();
       // An archive is written when the opener closes; the summary follows a complete copy.
       const result = await withOpener(openers, async () => {
-        const opened = await openers.src.open(srcRef, { pull: true, signal });
+        const opened = await openers.src
+          .open(srcRef, { pull: true, signal })
+          .catch(failedOn("source"));
         const { store: src, reference } = opened;
         if (reference === undefined)
           throw new OcicompatError("USAGE", `${srcInput} names no tag or digest`);
-        const { store: dst } = await openers.dst.open(dstRef, { create: true });
+        const { store: dst } = await openers.dst
+          .open(dstRef, { create: true })
+          .catch(failedOn("destination"));
         // A registry DST without a tag takes SRC's, not docker's default `latest`.
         const tag = writtenTag(dstInput) ?? srcRef.tag;
         const bar = showsProgress({
@@ -230,15 +233,11 @@ export function copyCommand(run: (code: Code) => void): Command {
             ...mountFrom(srcRef, opened.source, dstRef),
             ...(bar ? { progress: bar.hooks } : {}),
             ...(signal ? { signal } : {}),
-          });
+          }).catch((err: unknown) => failedOn(failedSide(err))(err));
         } finally {
           bar?.stop();
         }
-      })
-        .catch((err: unknown) => {
-          throw withSideHints(err, sides);
-        })
-        .finally(() => relief.stop());
+      }).finally(() => relief.stop());
       for (const w of result.stats.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
       if (opts.output === "table")
         process.stdout.write(summary({ src: srcInput, dst: dstInput }, result));
