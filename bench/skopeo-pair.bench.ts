@@ -75,11 +75,21 @@ function privateMiB(runs: readonly Run[]): { anon: number; file: number } {
   };
 }
 
-/** A floor's private memory and mapped files; a run too short to sample says so. */
-function filesOf(floor: { anon: number; file: number }): string {
-  return floor.anon === 0
-    ? "too short to sample its private memory"
-    : `private memory ${floor.anon.toFixed(0)} MiB, mapped files ${floor.file.toFixed(0)} MiB`;
+/**
+ * Private memory and mapped files, as sampled. A run shorter than a few samples may end before
+ * its peak is read (an idle run takes 20-120 ms), so its figures are lower bounds; a system
+ * without /proc/PID/task/PID/children gives no samples at all.
+ */
+function sampled(memory: { anon: number; file: number }, short = false): string {
+  if (memory.anon === 0) return "private memory not sampled";
+  const atLeast = short ? "at least " : "";
+  return `private memory ${atLeast}${memory.anon.toFixed(0)} MiB, mapped files ${atLeast}${memory.file.toFixed(0)} MiB`;
+}
+
+/** ocicompat's private memory against skopeo's, or why there is no ratio. */
+function privateRatio(ours: { anon: number; file: number }, theirs: { anon: number }): string {
+  if (ours.anon === 0 || theirs.anon === 0) return "private memory not sampled";
+  return `private memory ${ours.anon.toFixed(0)} MiB (${(ours.anon / theirs.anon).toFixed(2)}x skopeo's), mapped files ${ours.file.toFixed(0)} MiB`;
 }
 
 interface PairCase {
@@ -255,13 +265,13 @@ export async function run(): Promise<Measurement[]> {
           figure:
             `time ocicompat/skopeo ${(msOurs / msTheirs).toFixed(2)}; peak RSS ${rssOurs.toFixed(0)} MiB (${(rssOurs / rssTheirs).toFixed(2)}x skopeo's); ` +
             `above idle: time ${((msOurs - idleOurs.ms) / (msTheirs - idleTheirs.ms)).toFixed(2)}x, RSS ${((rssOurs - idleOurs.rss) / (rssTheirs - idleTheirs.rss)).toFixed(2)}x; ` +
-            `private memory ${memOurs.anon.toFixed(0)} MiB (${(memOurs.anon / memTheirs.anon).toFixed(2)}x skopeo's), mapped files ${memOurs.file.toFixed(0)} MiB`,
+            privateRatio(memOurs, memTheirs),
         },
         {
           name: `pair ${c.name}: skopeo`,
           runs: c.runs,
           medianMs: msTheirs,
-          figure: `peak RSS ${rssTheirs.toFixed(0)} MiB; private memory ${memTheirs.anon.toFixed(0)} MiB, mapped files ${memTheirs.file.toFixed(0)} MiB`,
+          figure: `peak RSS ${rssTheirs.toFixed(0)} MiB; ${sampled(memTheirs)}`,
         },
       );
     }
@@ -270,19 +280,19 @@ export async function run(): Promise<Measurement[]> {
         name: "pair idle: ocicompat copy --help (registry stack loaded)",
         runs: SMALL_RUNS,
         medianMs: idleOurs.ms,
-        figure: `peak RSS ${idleOurs.rss.toFixed(0)} MiB: ocicompat's floor; ${filesOf(idleOurs)}`,
+        figure: `peak RSS ${idleOurs.rss.toFixed(0)} MiB: ocicompat's floor; ${sampled(idleOurs, true)}`,
       },
       {
         name: "pair idle: skopeo --version",
         runs: SMALL_RUNS,
         medianMs: idleTheirs.ms,
-        figure: `peak RSS ${idleTheirs.rss.toFixed(0)} MiB: skopeo's floor; ${filesOf(idleTheirs)}`,
+        figure: `peak RSS ${idleTheirs.rss.toFixed(0)} MiB: skopeo's floor; ${sampled(idleTheirs, true)}`,
       },
       {
         name: "pair idle: node -e 0 (Node.js start-up alone)",
         runs: SMALL_RUNS,
         medianMs: idleNode.ms,
-        figure: `peak RSS ${idleNode.rss.toFixed(0)} MiB: under every ocicompat figure above; ${filesOf(idleNode)}`,
+        figure: `peak RSS ${idleNode.rss.toFixed(0)} MiB: under every ocicompat figure above; ${sampled(idleNode, true)}`,
       },
     );
     return rows;

@@ -36,6 +36,7 @@ process.stdout.on("error", (err) => {
 // turns it off. Only a file this user owns and only this user can write is read; any failure
 // just means compiling as usual.
 const bundle = join(__dirname, "..", "dist", "cli", "main.cjs");
+const BUNDLE_START = "(function (exports, require, module, __filename, __dirname) {";
 const argv = process.argv.slice(2);
 
 function codeCacheFile() {
@@ -194,7 +195,14 @@ const { header: cachedHeader, data: cachedData } = (cache && parseCache(readOwn(
 // esbuild writes ASCII only (its default charset), so Latin-1 decoding gives the same string
 // without UTF-8 validation: ~2 ms of a 1.2 MB file. The file is already the function Node wraps a
 // CommonJS module in (scripts/bundle-cli.mjs), so this string is the one compiled and kept.
-const script = new Script(readFileSync(bundle, "latin1"), {
+const source = readFileSync(bundle, "latin1");
+// A checkout's bin/ beside a dist/ built before the bundle was written wrapped: say so, rather than
+// fail inside minified code.
+if (!source.startsWith(BUNDLE_START)) {
+  process.stderr.write(`ocicompat: ${bundle} is from another build; run \`npm run build\`\n`);
+  process.exit(2);
+}
+const script = new Script(source, {
   filename: bundle,
   ...(cachedData ? { cachedData } : {}),
 });

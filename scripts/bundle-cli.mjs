@@ -80,7 +80,9 @@ await build({
   // import() of a Node built-in becomes require(): vm.Script code has no module loader of its own.
   supported: { "dynamic-import": false },
   minify: true,
-  sourcemap: "linked", // used only under `node --enable-source-maps`
+  // For tools (a profile's or a stack's main.cjs:LINE:COLUMN mapped back to dist/src): Node 20
+  // applies no source map to code compiled by vm.Script, --enable-source-maps or not.
+  sourcemap: "linked",
   sourcesContent: false, // the sources are dist/src, shipped beside it
   legalComments: "linked",
   logLevel: "warning",

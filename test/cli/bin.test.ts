@@ -1,6 +1,10 @@
-// The process around the CLI (bin/ocicompat.js): a closed standard output, the bundled build.
+// The process around the CLI (bin/ocicompat.js): a closed standard output, the bundled build, and
+// a bundle of another build.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { hasStackTrace, runCli } from "./run-cli.js";
 
@@ -44,4 +48,29 @@ test("help lists every command, each loaded from the bundle", () => {
     assert.match(out.stdout, new RegExp(`^  ${name}\\b`, "m"));
   for (const name of ["verify", "protect", "gc", "validate", "labels", "explain"])
     assert.match(out.stdout, new RegExp(`^  ${name}\\b`, "m"));
+});
+
+test("a bin beside a bundle of another build says to rebuild, with no stack trace", () => {
+  // A checkout pulled without `npm run build`: dist/ still holds a bundle not written for this bin.
+  const dir = mkdtempSync(join(tmpdir(), "ocicompat-bin-skew-"));
+  try {
+    mkdirSync(join(dir, "bin"));
+    mkdirSync(join(dir, "dist", "cli"), { recursive: true });
+    copyFileSync("bin/ocicompat.js", join(dir, "bin", "ocicompat.js"));
+    copyFileSync("bin/package.json", join(dir, "bin", "package.json"));
+    writeFileSync(join(dir, "dist", "cli", "main.cjs"), '"use strict";module.exports.main=1;\n');
+    writeFileSync(join(dir, "dist", "cli", "main.id"), `${"0".repeat(32)}\n`);
+    const run = spawnSync(process.execPath, [join(dir, "bin", "ocicompat.js"), "--version"], {
+      encoding: "utf8",
+      env: { ...process.env, OCICOMPAT_CODE_CACHE_DIR: "" },
+    });
+    assert.equal(run.status, 2);
+    assert.match(
+      run.stderr,
+      /^ocicompat: .*main\.cjs is from another build; run `npm run build`\n$/,
+    );
+    assert.ok(!hasStackTrace(run.stderr));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
