@@ -1,5 +1,6 @@
 // The library API, part three: what the CLI's commands do, as functions: attach and detach,
-// selection, fleets, the mirror, verify, protect, gc and inference. src/index.ts re-exports it.
+// selection, copy, fleets, the mirror, verify, protect, gc and inference. src/index.ts re-exports
+// it.
 export { attach, attachFile, AnchorPolicies, type AnchorPolicy } from "../ops/attach.js";
 export { readCompatFile, type CompatFile } from "../ops/attach/compat-file.js";
 export type { AttachOptions } from "../ops/attach/options.js";
@@ -18,6 +19,13 @@ export {
  * without `nodeFile`/`profile` this host is discovered.
  */
 export { selectImage, type ImageSelection, type SelectImageOptions } from "../ops/select.js";
+/**
+ * `ocicompat copy` on opened stores: the whole graph (compat content included), `platforms` as a
+ * new index of the kept entries, the tag written last, and a destination it made itself left
+ * empty on failure. No signature policy applies: call `enforceSourcePolicy` first, as the CLI
+ * does. `failedSide` says which store a failure is about.
+ */
+export { copyImage, failedSide, type CopyRequest, type CopyResult } from "../ops/copy.js";
 /** Fleets (docs/fleet.md): node groups × workloads, a migration comparison, an HTML report. */
 export { runFleet, type FleetOptions, type FleetRun } from "../ops/fleet.js";
 export {
