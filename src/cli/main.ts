@@ -62,7 +62,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     for (const line of describeError(err)) process.stderr.write(`ocicompat: ${line}\n`);
     if (process.env["OCICOMPAT_DEBUG"] && err instanceof Error && err.stack) {
-      process.stderr.write(`${err.stack}\n`);
+      const { mappedStack } = await import("./debug-stack.js");
+      process.stderr.write(`${mappedStack(err.stack)}\n`);
     }
     return exitCodeForError(err);
   }
