@@ -1,5 +1,6 @@
 // npm run bench [suite...]: every benchmark in bench/, one table. Suites: validate-index,
-// evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), fleet (matrices
+// evaluate, extreme (valid but extreme compat content: 100k alternatives, 10k sets), hostile-json
+// (4 MiB documents nested to make a parser build deep structures, at a tenth and full size), fleet (matrices
 // of 10k and 100k distinct nodes, before/after), discover, pull (starts a local registry; needs
 // docker-registry and skopeo), nfd (select on an NFD artifact; starts a local registry), select
 // (starts a local registry), copy (local registry and skopeo), startup (the built CLI as a
@@ -20,6 +21,7 @@ import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
 import { run as extreme } from "./extreme-content.bench.js";
+import { run as hostileJson } from "./hostile-json.bench.js";
 import { run as inferScan } from "./infer.bench.js";
 import { run as latencyPair } from "./latency-pair.bench.js";
 import { run as fleet } from "./fleet.bench.js";
@@ -39,6 +41,7 @@ const suites: [string, Suite][] = [
   ["validate-index", validateIndex],
   ["evaluate", evaluate],
   ["extreme", extreme],
+  ["hostile-json", hostileJson],
   ["fleet", fleet],
   ["discover", discover],
   ["pull", pull],

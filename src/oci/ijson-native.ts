@@ -11,18 +11,22 @@ const NATIVE_MAX_DEPTH = 256;
  * before `u` matches too: that only sends the text to the strict parser.
  */
 const UNJUDGED_ESCAPE = /\\u(?:[dD][89a-fA-F]|003[aA])/;
+/** A JSON string, matched whole: the lookahead and back-reference stand in for an atomic group. */
+const STRING = String.raw`(?=("[^"\\]*(?:\\.[^"\\]*)*"))\1`;
+/** A JSON string read backwards, as a lookbehind reads it. */
+const STRING_BEHIND = String.raw`"(?:[^"\\]|\\.)*"`;
 /**
  * More than NATIVE_MAX_DEPTH containers opened one inside the next (an array's first item, an
  * object's first value), as hostile nesting is written. JSON.parse would build them all before
  * the depth could be judged (4 MiB of brackets: ~0.8 s and ~300 MiB), where the strict parser
- * stops at the limit. Nesting written any other way holds fewer containers per byte, which costs
- * JSON.parse no more than a document of as many small containers side by side, which every parser
- * must build. A string is matched whole (the lookahead and back-reference stand in for an atomic
- * group), so a long one is never scanned again; a match inside a string only sends the text to
- * the strict parser.
+ * stops at the limit. A match starts only where such a chain starts (the lookbehind), so each
+ * chain is read once: starting inside one too made 4 MiB of chains 255 deep cost seconds. Nesting
+ * written any other way (`[0,[0,…`) holds fewer containers per byte, and costs JSON.parse about
+ * what a document of as many small containers side by side costs, which every parser must build.
+ * A match inside a string only sends the text to the strict parser.
  */
 const DEEP_OPENING = new RegExp(
-  `[[{](?:\\s*(?:(?=("[^"\\\\]*(?:\\\\.[^"\\\\]*)*"))\\1\\s*:\\s*)?[[{]){${NATIVE_MAX_DEPTH}}`,
+  String.raw`(?<![[{]\s*(?:${STRING_BEHIND}\s*:)?\s*)[[{](?:\s*(?:${STRING}\s*:\s*)?[[{]){${NATIVE_MAX_DEPTH}}`,
 );
 
 /**

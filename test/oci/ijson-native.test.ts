@@ -90,6 +90,7 @@ describe("the I-JSON fast path", () => {
         `${"[".repeat(300_000)}${"]".repeat(300_000)}`,
         `${'{"a" : '.repeat(300)}1${"}".repeat(300)}`,
         `${'[ {"k":'.repeat(200)}1${"}]".repeat(200)}`,
+        `{"x":1,"a":${'{"a":'.repeat(300)}1${"}".repeat(301)}`,
       ]) {
         assert.equal(parseNative(text, 1000), NOT_SHOWN);
       }
@@ -98,6 +99,11 @@ describe("the I-JSON fast path", () => {
       const text = JSON.stringify(["x".repeat(100_000), "[[[{{{", { a: [[["["]]] }]);
       assert.deepEqual(parseNative(text, 1000), parse(text));
       assert.equal(calls, 1);
+      // Chains within the limit, side by side, are no hostile nesting: parsed as they are.
+      const chains = `[${Array(50)
+        .fill(`${"[".repeat(255)}${"]".repeat(255)}`)
+        .join(",")}]`;
+      assert.deepEqual(parseNative(chains, 1000), parse(chains));
     } finally {
       JSON.parse = parse;
     }
