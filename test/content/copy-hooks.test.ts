@@ -5,24 +5,10 @@ import { describe, test } from "node:test";
 import { copyGraph, CopyError } from "../../src/content/copy.js";
 import { openLayout } from "../../src/content/layout.js";
 import { createMemoryStore } from "../../src/content/memory.js";
-import type { ContentDescriptor, MountCapable, Store } from "../../src/content/store.js";
+import type { ContentDescriptor, Store } from "../../src/content/store.js";
 import { isOcicompatError, OcicompatError } from "../../src/oci/errors.js";
 import { imageWithCompat } from "../support/sample-image.js";
-import { blob, pushAll, tempDir } from "./layout-support.js";
-
-/** `store` with `change` applied over its methods (bound, so private fields keep working). */
-function over(store: Store, change: Partial<Store> & Partial<MountCapable>): Store {
-  return {
-    name: store.name,
-    resolve: (r, o) => store.resolve(r, o),
-    fetch: (d, o) => store.fetch(d, o),
-    exists: (d, o) => store.exists(d, o),
-    push: (d, b, o) => store.push(d, b, o),
-    tag: (d, t, o) => store.tag(d, t, o),
-    listTags: (o) => store.listTags(o),
-    ...change,
-  } as Store;
-}
+import { blob, pushAll, storeWith, tempDir } from "./layout-support.js";
 
 async function source() {
   const image = imageWithCompat();
@@ -70,7 +56,7 @@ describe("copyGraph hooks", () => {
     const { blobs, index, src } = await source();
     const inner = createMemoryStore("dst");
     const asked: string[] = [];
-    const dst = over(inner, {
+    const dst = storeWith(inner, {
       mount: async (d: ContentDescriptor, from: string) => {
         asked.push(`${from} ${d.digest}`);
         if (from !== "second") return false;
@@ -116,7 +102,7 @@ describe("CopyError", () => {
 
   test("a destination that refuses a push is the destination's failure", async () => {
     const { index, src } = await source();
-    const dst = over(createMemoryStore("dst"), {
+    const dst = storeWith(createMemoryStore("dst"), {
       push: () => Promise.reject(new OcicompatError("REGISTRY", "denied")),
     });
     await assert.rejects(
@@ -151,7 +137,7 @@ describe("copyGraph cancellation", () => {
     const controller = new AbortController();
     const reason = new OcicompatError("TIMEOUT", "gave up (--timeout)");
     // A source that sends the layer in small chunks, aborting after the first.
-    const src = over(inner, {
+    const src = storeWith(inner, {
       fetch: async (d, o) => {
         if (d.digest !== big.desc.digest) return (inner as Store).fetch(d, o);
         return (async function* () {

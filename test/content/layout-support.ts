@@ -12,7 +12,7 @@ import { computeDigest } from "../../src/oci/digest.js";
 import { MediaType } from "../../src/oci/media-types.js";
 import { openArchive } from "../../src/content/archive.js";
 import { openLayout, type LayoutStore } from "../../src/content/layout.js";
-import type { ContentDescriptor, Store } from "../../src/content/store.js";
+import type { ContentDescriptor, MountCapable, Store } from "../../src/content/store.js";
 import { readAll } from "../../src/content/store.js";
 
 export interface Blob {
@@ -93,6 +93,23 @@ export function sampleImage(label = "app"): SampleImage {
     }),
   );
   return { blobs: [...blobs, ...manifests, index], index, manifests };
+}
+
+/**
+ * `store` with `change` applied over its methods (each bound to the store, so a class's private
+ * fields keep working): a store whose one call fails or is watched.
+ */
+export function storeWith(store: Store, change: Partial<Store> & Partial<MountCapable>): Store {
+  return {
+    name: store.name,
+    resolve: (r, o) => store.resolve(r, o),
+    fetch: (d, o) => store.fetch(d, o),
+    exists: (d, o) => store.exists(d, o),
+    push: (d, b, o) => store.push(d, b, o),
+    tag: (d, t, o) => store.tag(d, t, o),
+    listTags: (o) => store.listTags(o),
+    ...change,
+  } as Store;
 }
 
 export async function pushAll(store: Store, blobs: readonly Blob[]): Promise<void> {

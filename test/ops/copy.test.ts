@@ -19,6 +19,7 @@ import {
   layoutWithSignedImage,
   pushAll,
   rejectsWith,
+  storeWith,
   tempDir,
 } from "../content/layout-support.js";
 import { demoImage } from "./select-support.js";
@@ -207,19 +208,7 @@ describe("copyImage (memory and layout)", () => {
 
   test("failedSide: a reference the source cannot resolve is the source's failure, a refused write the destination's", async () => {
     const { src } = await source();
-    /** `store` with one of its calls replaced. */
-    const with_ = (store: Store, name: string, change: Partial<Store>): Store => ({
-      ...store,
-      name,
-      resolve: (r, o) => store.resolve(r, o),
-      exists: (d, o) => store.exists(d, o),
-      fetch: (d, o) => store.fetch(d, o),
-      push: (d, b, o) => store.push(d, b, o),
-      tag: (d, t, o) => store.tag(d, t, o),
-      listTags: (o) => store.listTags(o),
-      ...change,
-    });
-    const unresolvable = with_(src, "src", {
+    const unresolvable = storeWith(src, {
       resolve: () => Promise.reject(new OcicompatError("UNREACHABLE", "no answer")),
     });
     const resolveFailure = await copyImage({
@@ -229,7 +218,7 @@ describe("copyImage (memory and layout)", () => {
     }).catch((err: unknown) => err);
     assert.match(String(resolveFailure), /no answer/);
     assert.equal(failedSide(resolveFailure), "source");
-    const refusing = with_(createMemoryStore("dst"), "dst", {
+    const refusing = storeWith(createMemoryStore("dst"), {
       push: () => Promise.reject(new OcicompatError("AUTH", "read-only")),
     });
     const writeFailure = await copyImage({ src, reference: "v1", dst: refusing }).catch(
