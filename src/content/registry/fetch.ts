@@ -12,7 +12,7 @@ import {
 } from "../store.js";
 import type { RegistryResponse } from "./client.js";
 import { RegistryError } from "./errors.js";
-import { recallManifest } from "./manifest-memo.js";
+import { recallManifest, rememberManifest } from "./manifest-memo.js";
 import { isNetworkFailure, networkReason } from "./network-errors.js";
 import { isManifestLike, isVerifiable, manifestMediaType } from "./documents.js";
 import { bareMediaType, numberHeader, rangeStart, readCapped } from "./http.js";
@@ -28,7 +28,6 @@ import {
   manifestPath,
   missedBlob,
   reading,
-  rememberManifest,
   sawBlob,
   send,
   verify,
@@ -178,7 +177,7 @@ export async function getManifest(
     digest = computeDigest(bytes);
   }
   const mediaType = manifestMediaType(res.header("content-type"), bytes, `${ctx.name}@${digest}`);
-  rememberManifest(ctx, digest, mediaType, bytes);
+  rememberManifest(ctx.manifests, digest, { mediaType, bytes });
   noteManifestBlobs(ctx, mediaType, bytes);
   return { descriptor: { mediaType, digest, size: bytes.byteLength }, bytes };
 }

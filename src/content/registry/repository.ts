@@ -15,7 +15,7 @@ import {
   recordBlobLocation,
   type BlobLocations,
 } from "../cache/blob-locations.js";
-import { rememberManifest as keepManifest, type ManifestMemo } from "./manifest-memo.js";
+import type { ManifestMemo } from "./manifest-memo.js";
 
 /** The Accept header for manifests: OCI and Docker, image and index. */
 export const MANIFEST_ACCEPT = [
@@ -191,15 +191,6 @@ async function* contextualized(
   } catch (err) {
     throw contextualize(err, `${what} from ${ctx.name}`);
   }
-}
-
-export function rememberManifest(
-  ctx: RepositoryContext,
-  digest: string,
-  mediaType: string,
-  bytes: Uint8Array,
-): void {
-  keepManifest(ctx.manifests, digest, { mediaType, bytes });
 }
 
 /**

@@ -5,7 +5,7 @@ import { pullScope, pushScope } from "../auth/scope.js";
 import { isManifestType, type CallOptions, type ContentDescriptor } from "../store.js";
 import { parseTagList } from "./documents.js";
 import { nextLink, readCapped } from "./http.js";
-import { forgetManifest } from "./manifest-memo.js";
+import { forgetManifest, rememberManifest } from "./manifest-memo.js";
 import { getManifest } from "./fetch.js";
 import {
   blobPath,
@@ -14,7 +14,6 @@ import {
   manifestPath,
   MAX_PAGES,
   reading,
-  rememberManifest,
   send,
   verify,
   type RepositoryContext,
@@ -67,7 +66,7 @@ export async function pushManifest(
       { subject: desc.digest },
     );
   }
-  rememberManifest(ctx, desc.digest, desc.mediaType, bytes);
+  rememberManifest(ctx.manifests, desc.digest, { mediaType: desc.mediaType, bytes });
   const subject = res.header("oci-subject");
   if (subject !== undefined) ctx.client.referrersApi.set(ctx.repository, true);
   const result: ManifestPushResult = {
