@@ -8,6 +8,7 @@ import { mirrorNodeLoader } from "../../ops/mirror/node.js";
 import { DEFAULT_MIRROR_HOST, DEFAULT_MIRROR_PORT, startMirror } from "../../ops/mirror/server.js";
 import { OcicompatError, errorMessage } from "../../oci/errors.js";
 import { parseDuration } from "../deadline.js";
+import { addTlsVerifyOptions } from "../registry-options.js";
 import type { ExitCode } from "../exit-codes.js";
 import {
   CACHE_ENV,
@@ -92,7 +93,7 @@ const MIRROR_HELP: CommandHelp = {
 };
 
 export function mirrorCommand(run: (code: ExitCode) => void): Command {
-  return withHelp(new Command("mirror"), MIRROR_HELP)
+  const command = withHelp(new Command("mirror"), MIRROR_HELP)
     .description(
       "serve a node-local, read-only registry mirror that answers a tag with the index entry that fits this node",
     )
@@ -150,19 +151,8 @@ export function mirrorCommand(run: (code: ExitCode) => void): Command {
       ),
     )
     .addOption(new Option("--no-plain-http", "use HTTPS, even for loopback upstreams"))
-    .addOption(new Option("--insecure", "do not verify upstream TLS certificates"))
-    .addOption(
-      new Option(
-        "--tls-verify",
-        "check upstream TLS certificates (the default; wins over insecure)",
-      ),
-    )
-    .addOption(
-      new Option(
-        "--no-tls-verify",
-        "as skopeo's --tls-verify=false: do not check upstream TLS certificates, and use plain HTTP where an upstream does not speak TLS",
-      ),
-    )
+    .addOption(new Option("--insecure", "do not verify upstream TLS certificates"));
+  return addTlsVerifyOptions(command, "tls-verify", "each upstream registry's")
     .addOption(new Option("--ca-file <pem>", "also trust the CA certificates in this PEM file"))
     .addOption(
       new Option(
