@@ -18,6 +18,11 @@ type FieldKind = "string" | "strings" | "bytes" | "bytesList" | "object";
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/** Go's []byte in JSON: standard base64, padded. */
+function isBase64(value: unknown): boolean {
+  return typeof value === "string" && value.length % 4 === 0 && BASE64.test(value);
+}
+
 function fits(kind: FieldKind, value: unknown): boolean {
   const nonEmptyList = (check: (v: unknown) => boolean) =>
     Array.isArray(value) && value.length > 0 && value.every(check);
@@ -27,9 +32,9 @@ function fits(kind: FieldKind, value: unknown): boolean {
     case "strings":
       return nonEmptyList((v) => typeof v === "string");
     case "bytes":
-      return typeof value === "string" && value.length % 4 === 0 && BASE64.test(value);
+      return isBase64(value);
     case "bytesList":
-      return nonEmptyList((v) => typeof v === "string" && v.length % 4 === 0 && BASE64.test(v));
+      return nonEmptyList(isBase64);
     case "object":
       return isObject(value);
   }
