@@ -25,7 +25,13 @@ export { selectImage, type ImageSelection, type SelectImageOptions } from "../op
  * empty on failure. No signature policy applies: call `enforceSourcePolicy` first, as the CLI
  * does. `failedSide` says which store a failure is about.
  */
-export { copyImage, failedSide, type CopyRequest, type CopyResult } from "../ops/copy.js";
+export {
+  copyImage,
+  failedSide,
+  type CopyRequest,
+  type CopyResult,
+  type CopyRetry,
+} from "../ops/copy.js";
 /** Fleets (docs/fleet.md): node groups × workloads, a migration comparison, an HTML report. */
 export { runFleet, type FleetOptions, type FleetRun } from "../ops/fleet.js";
 export {

@@ -20,17 +20,17 @@ export const DEFAULT_TIMEOUTS = {
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `30s`, `1.5m`, `500ms`, `2h`; a bare number is seconds; `0` is no deadline. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, flag = "--timeout"): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
   if (!m) {
     throw new OcicompatError(
       "USAGE",
-      `--timeout ${JSON.stringify(text)} is not a duration (like 30s, 2m, 500ms, or 0 for none)`,
+      `${flag} ${JSON.stringify(text)} is not a duration (like 30s, 2m, 500ms${flag === "--timeout" ? ", or 0 for none" : ""})`,
     );
   }
   const ms = Number(m[1]) * (UNITS[m[2] ?? "s"] ?? 1000);
   if (!Number.isFinite(ms) || ms > 2 ** 31 - 1) {
-    throw new OcicompatError("USAGE", `--timeout ${text} is too long`);
+    throw new OcicompatError("USAGE", `${flag} ${text} is too long`);
   }
   return Math.round(ms);
 }

@@ -2,6 +2,7 @@
 import { text } from "node:stream/consumers";
 import type { Command } from "commander";
 import { Option } from "commander";
+import type { CredentialProvider } from "../content/auth/credentials.js";
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
 import { OcicompatError } from "../oci/errors.js";
 import { timeoutOption } from "./deadline.js";
@@ -14,8 +15,8 @@ export interface RegistryFlags {
   certDir?: string;
   username?: string;
   passwordStdin?: boolean;
-  /** `USER:PASSWORD` (also from $OCICOMPAT_CREDS). */
-  creds?: string;
+  /** `USER:PASSWORD` (also from $OCICOMPAT_CREDS); false: `--no-creds`, anonymous requests. */
+  creds?: string | false;
   authfile?: string;
   /** `--tls-verify=false`: no certificate check, and plain HTTP where TLS is refused (skopeo's). */
   tlsVerify?: boolean;
@@ -102,6 +103,12 @@ export function addRegistryOptions(
         "credentials for the one registry this command reads (visible in ps: prefer $OCICOMPAT_CREDS or --password-stdin)",
       ).env("OCICOMPAT_CREDS"),
     )
+    .addOption(
+      new Option(
+        "--no-creds",
+        "send no credentials, from the command line or any file: every request is anonymous (as skopeo's)",
+      ),
+    )
     .addOption(new Option("--username <name>", "registry user name (with --password-stdin)"))
     .addOption(new Option("--password-stdin", "read the registry password from standard input"))
     .addOption(
@@ -141,8 +148,22 @@ export function parseCreds(value: string, flag: string): { username: string; pas
 }
 
 /** An empty value (`OCICOMPAT_CREDS=`) means none, as an unset variable does. */
-function given(value: string | undefined): string | undefined {
-  return value === "" ? undefined : value;
+function given(value: string | false | undefined): string | undefined {
+  return value === "" || value === false ? undefined : value;
+}
+
+/**
+ * `--no-creds` (or a side's `--src-no-creds`): no credential of any kind, so a stale or wrong
+ * entry in an auth file cannot stop a read that anonymous access allows. `others` are the side's
+ * other credential flags that were given, which contradict it.
+ */
+function noCredentials(flag: string, others: Record<string, unknown>): Partial<OpenOptions> {
+  const clash = Object.entries(others).find(([, v]) => v !== undefined && v !== false);
+  if (clash !== undefined)
+    throw new OcicompatError("USAGE", `give ${flag} or ${clash[0]}, not both`);
+  const provider: CredentialProvider = () => Promise.resolve(undefined);
+  provider.searched = () => Promise.resolve([`none (${flag} was given)`]);
+  return { credentials: provider };
 }
 
 /** Whether the flags (or $OCICOMPAT_CREDS) give credentials for one registry. */
@@ -175,7 +196,14 @@ async function explicitCredentials(
 
 /** The opener options the registry flags ask for (credentials, TLS, plain HTTP). */
 export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOptions> {
-  const explicit = await explicitCredentials(flags);
+  const explicit =
+    flags.creds === false
+      ? noCredentials("--no-creds", {
+          "--username": flags.username,
+          "--password-stdin": flags.passwordStdin,
+          "--authfile": flags.authfile,
+        })
+      : await explicitCredentials(flags);
   return {
     ...(flags.plainHttp === undefined ? {} : { plainHttp: flags.plainHttp }),
     ...(flags.insecure ? { insecure: true } : {}),
@@ -229,6 +257,8 @@ export interface CopySideFlags {
   destCertDir?: string;
   srcTlsVerify?: boolean;
   destTlsVerify?: boolean;
+  srcNoCreds?: boolean;
+  destNoCreds?: boolean;
 }
 
 export function addCopySideOptions(command: Command): Command {
@@ -245,6 +275,10 @@ export function addCopySideOptions(command: Command): Command {
     )
     .addOption(new Option("--src-authfile <file>", "the auth file for the source registry"))
     .addOption(new Option("--dest-authfile <file>", "the auth file for the destination registry"))
+    .addOption(new Option("--src-no-creds", "read the source registry anonymously (as skopeo's)"))
+    .addOption(
+      new Option("--dest-no-creds", "write to the destination registry anonymously (as skopeo's)"),
+    )
     .addOption(
       new Option("--src-cert-dir <dir>", "the certificate directory for the source registry"),
     )
@@ -284,6 +318,8 @@ export async function copyOpenersFrom(
     hasCommandLineCredentials(flags) &&
     srcCreds === undefined &&
     destCreds === undefined &&
+    flags.srcNoCreds !== true &&
+    flags.destNoCreds !== true &&
     srcRegistry !== undefined &&
     dstRegistry !== undefined &&
     srcRegistry !== dstRegistry
@@ -305,29 +341,52 @@ export async function copyOpenersFrom(
     flags.srcCertDir !== undefined ||
     flags.destCertDir !== undefined ||
     flags.srcTlsVerify !== undefined ||
-    flags.destTlsVerify !== undefined;
+    flags.destTlsVerify !== undefined ||
+    flags.srcNoCreds === true ||
+    flags.destNoCreds === true;
   if (!sided) {
     const shared = createStoreOpener(base);
     return { src: shared, dst: shared, close: () => shared.close() };
   }
   const side = (
+    name: "src" | "dest",
     creds: string | undefined,
     authfile: string | undefined,
     certDir: string | undefined,
     tlsVerify: boolean | undefined,
-    flag: string,
+    noCreds: boolean | undefined,
   ) => ({
     ...base,
-    ...(creds === undefined ? {} : parseCreds(creds, flag)),
+    ...(creds === undefined ? {} : parseCreds(creds, `--${name}-creds`)),
     ...(authfile === undefined ? {} : { authFile: authfile }),
+    ...(noCreds === true
+      ? noCredentials(`--${name}-no-creds`, {
+          [`--${name}-creds`]: creds,
+          [`--${name}-authfile`]: authfile,
+        })
+      : {}),
     ...(certDir === undefined ? {} : { certDir }),
     ...tlsVerifyAccess(tlsVerify),
   });
   const src = createStoreOpener(
-    side(srcCreds, flags.srcAuthfile, flags.srcCertDir, flags.srcTlsVerify, "--src-creds"),
+    side(
+      "src",
+      srcCreds,
+      flags.srcAuthfile,
+      flags.srcCertDir,
+      flags.srcTlsVerify,
+      flags.srcNoCreds,
+    ),
   );
   const dst = createStoreOpener(
-    side(destCreds, flags.destAuthfile, flags.destCertDir, flags.destTlsVerify, "--dest-creds"),
+    side(
+      "dest",
+      destCreds,
+      flags.destAuthfile,
+      flags.destCertDir,
+      flags.destTlsVerify,
+      flags.destNoCreds,
+    ),
   );
   return {
     src,

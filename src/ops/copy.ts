@@ -5,6 +5,7 @@
 // A failed copy leaves no empty destination it made itself (content/abandon.ts): a new layout or
 // archive that received nothing is removed or not written; one holding content stays, for a re-run.
 import { canAbandon } from "../content/abandon.js";
+import { cancellableSleep } from "../content/cancel.js";
 import { copyGraph } from "../content/copy.js";
 import { isCopyError, type CopySide } from "../content/copy/error.js";
 import type { CopyOptions, CopyStats } from "../content/copy/options.js";
@@ -18,6 +19,7 @@ import {
   type Store,
 } from "../content/store.js";
 import { computeDigest } from "../oci/digest.js";
+import { mayPass, retryDelayMs } from "./copy-retry.js";
 import { OcicompatError } from "../oci/errors.js";
 import { parseIndexDocument } from "../compat/index-edit.js";
 import { IndexMediaTypes } from "../oci/media-types.js";
@@ -37,6 +39,11 @@ export interface CopyRequest {
   tag?: string;
   /** `os/arch[/variant]`: keep only the index entries of these platforms. */
   platforms?: readonly string[];
+  /**
+   * Refuse to write anything under a digest the source does not have (skopeo's
+   * `--preserve-digests`): only `platforms` keeping some entries makes one, a new index.
+   */
+  preserveDigests?: boolean;
   concurrency?: number;
   referrers?: boolean;
   /** The source repository, when source and destination are repositories of one registry. */
@@ -47,6 +54,25 @@ export interface CopyRequest {
     CopyOptions,
     "onDiscovered" | "onProgress" | "onCopied" | "onMounted" | "onSkipped"
   >;
+  /**
+   * Copy again after a failure that may pass (copy-retry.ts: a registry's 429 or 5xx, a reset, a
+   * refused connection), up to this many times, as skopeo's `--retry-times`. Default 0. What the
+   * destination already holds is skipped on the next attempt.
+   */
+  retries?: number;
+  /** The wait before each retry; default 1 s, then 2 s, 4 s, … as skopeo's. */
+  retryDelayMs?: number;
+  /** Told before each retry's wait. The progress reported by the failed attempt is void. */
+  onRetry?: (retry: CopyRetry) => void;
+}
+
+export interface CopyRetry {
+  /** 1 for the first retry. */
+  attempt: number;
+  retries: number;
+  delayMs: number;
+  /** Why the previous attempt failed. */
+  error: unknown;
 }
 
 export interface CopyResult {
@@ -114,8 +140,18 @@ export function failedSide(err: unknown): CopySide {
 }
 
 export async function copyImage(request: CopyRequest): Promise<CopyResult> {
+  const retries = Math.max(0, Math.floor(request.retries ?? 0));
   try {
-    return await copyOnce(request);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await copyOnce(request);
+      } catch (err) {
+        if (attempt > retries || request.signal?.aborted === true || !mayPass(err)) throw err;
+        const delayMs = retryDelayMs(attempt, request.retryDelayMs);
+        request.onRetry?.({ attempt, retries, delayMs, error: err });
+        await cancellableSleep(delayMs, request.signal);
+      }
+    }
   } catch (err) {
     if (canAbandon(request.dst)) await request.dst.abandon().catch(() => undefined);
     throw err;
@@ -177,6 +213,13 @@ async function copyOnce(request: CopyRequest): Promise<CopyResult> {
     // When every entry is kept the index is copied as it is, so its digest (and any signature
     // on it) stays.
     if (keep.length < entries.length) {
+      if (request.preserveDigests === true) {
+        throw new OcicompatError(
+          "USAGE",
+          `keeping ${kept.join(", ")} of ${src.name}@${sourceRoot.digest} writes a new index, under a new digest, and --preserve-digests forbids that`,
+          { subject: request.reference },
+        );
+      }
       const bytes = new TextEncoder().encode(JSON.stringify({ ...doc, manifests: keep }));
       root = { mediaType: sourceRoot.mediaType, digest: computeDigest(bytes), size: bytes.length };
       source = withExtra(src, root, bytes);

@@ -17,6 +17,10 @@ export interface TestRegistry {
   stop(): Promise<void>;
   /** Stops the registry, runs `docker-registry garbage-collect`, starts it again on the same port. */
   garbageCollect(options?: { deleteUntagged?: boolean }): Promise<string>;
+  /** Stops the process and keeps its storage: connections are refused until `resume`. */
+  suspend(): Promise<void>;
+  /** Starts it again on the same port and storage, and waits until it serves. */
+  resume(): Promise<void>;
 }
 
 export interface RegistryOptions {
@@ -171,6 +175,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       running = launch(config);
       await waitUntilServing(url, running.child, running.stderr, probe);
       return result.stdout;
+    },
+    async suspend() {
+      await stopChild(running.child);
+    },
+    async resume() {
+      running = launch(config);
+      await waitUntilServing(url, running.child, running.stderr, probe);
     },
   };
   return registry;

@@ -2,7 +2,7 @@
 import { Command, Option } from "commander";
 import { enforceSourcePolicy } from "../../content/policy/policy-file.js";
 import { copyImage, failedSide, type CopyRequest, type CopyResult } from "../../ops/copy.js";
-import { OcicompatError } from "../../oci/errors.js";
+import { errorMessage, OcicompatError } from "../../oci/errors.js";
 import { parseReference, writtenTag, type Reference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { outputOption, renderData, type OutputFormat, formatBytes as size } from "../output.js";
@@ -19,8 +19,14 @@ import { formatProgress, showsProgress, type ProgressState } from "../progress.j
 import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 import { startMemoryRelief } from "../memory.js";
 import { failedOn } from "../copy-hints.js";
+import {
+  addSkopeoCopyOptions,
+  skopeoCopyChoices,
+  writeDigestFile,
+  type SkopeoCopyFlags,
+} from "../copy-skopeo.js";
 
-interface CopyFlags extends RegistryFlags, CopySideFlags {
+interface CopyFlags extends RegistryFlags, CopySideFlags, SkopeoCopyFlags {
   concurrency: string;
   referrers?: boolean;
   platform?: string[];
@@ -50,10 +56,12 @@ function mountFrom(
 /** The bar (cli-progress, loaded only on a terminal) on standard error; the text is progress.ts'. */
 async function progressBar(): Promise<{
   hooks: NonNullable<CopyRequest["progress"]>;
+  /** A retry starts over: what the failed attempt counted is void. */
+  restart(): void;
   stop(): void;
 }> {
   const { default: cliProgress } = await import("cli-progress");
-  const started = Date.now();
+  let started = Date.now();
   const state: ProgressState = { total: 0, done: 0, sent: 0, items: 0, elapsedMs: 0 };
   const bar = new cliProgress.SingleBar({
     format: () => formatProgress({ ...state, elapsedMs: Date.now() - started }),
@@ -92,6 +100,11 @@ async function progressBar(): Promise<{
         state.items++;
         update();
       },
+    },
+    restart: () => {
+      Object.assign(state, { total: 0, done: 0, sent: 0, items: 0 });
+      started = Date.now();
+      update();
     },
     stop: () => bar.stop(),
   };
@@ -136,6 +149,12 @@ const COPY_HELP: CommandHelp = {
         "ocicompat copy --platform linux/amd64 --referrers oci:app-layout:1.4 oci-archive:app.tar",
       explains: "only the amd64 entries, with signatures and SBOMs, into an archive",
     },
+    {
+      command:
+        "ocicompat copy -a -q --retry-times 3 --digestfile app.digest docker://registry.example/app:1.4 docker://mirror.example/app:1.4",
+      explains:
+        "a skopeo copy command line, as is: up to 3 retries, the digest written for the next step",
+    },
   ],
   exit: { 0: "copied; DST is tagged", 2: `${EXIT_ERROR}; DST is then left untagged` },
   env: [...REGISTRY_ENV],
@@ -176,8 +195,10 @@ export function copyCommand(run: (code: Code) => void): Command {
       new Option("--insecure-policy", "copy without consulting the signature policy, as skopeo's"),
     )
     .addOption(outputOption());
+  addSkopeoCopyOptions(command);
   return addCopySideOptions(addRegistryOptions(command, DEFAULT_TIMEOUTS.transfer)).action(
-    async (srcInput: string, dstInput: string, opts: CopyFlags) => {
+    async (srcInput: string, dstInput: string, opts: CopyFlags, cmd: Command) => {
+      const skopeo = skopeoCopyChoices(opts, cmd);
       const concurrency = Number(opts.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
         throw new OcicompatError(
@@ -215,7 +236,7 @@ export function copyCommand(run: (code: Code) => void): Command {
         const tag = writtenTag(dstInput) ?? srcRef.tag;
         const bar = showsProgress({
           isTTY: process.stderr.isTTY,
-          progressFlag: opts.progress,
+          progressFlag: skopeo.quiet ? false : opts.progress,
           output: opts.output,
           env: process.env,
         })
@@ -233,18 +254,37 @@ export function copyCommand(run: (code: Code) => void): Command {
             ...mountFrom(srcRef, opened.source, dstRef),
             ...(bar ? { progress: bar.hooks } : {}),
             ...(signal ? { signal } : {}),
+            ...(skopeo.preserveDigests ? { preserveDigests: true } : {}),
+            retries: skopeo.retries,
+            ...(skopeo.retryDelayMs === undefined ? {} : { retryDelayMs: skopeo.retryDelayMs }),
+            onRetry: ({ attempt, retries, delayMs, error }) => {
+              bar?.restart();
+              process.stderr.write(
+                `ocicompat: warning: ${errorMessage(error)}; copying again in ${seconds(delayMs)} (retry ${attempt} of ${retries})\n`,
+              );
+            },
           }).catch((err: unknown) => failedOn(failedSide(err))(err));
         } finally {
           bar?.stop();
         }
       }).finally(() => relief.stop());
       for (const w of result.stats.warnings) process.stderr.write(`ocicompat: warning: ${w}\n`);
+      if (opts.digestfile !== undefined)
+        await writeDigestFile(opts.digestfile, result.root.digest, dstInput);
+      if (skopeo.quiet) {
+        run(ExitCode.Ok);
+        return;
+      }
       if (opts.output === "table")
         process.stdout.write(summary({ src: srcInput, dst: dstInput }, result));
       else process.stdout.write(await renderData(opts.output, result));
       run(ExitCode.Ok);
     },
   );
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${Math.round(ms / 100) / 10}s`;
 }
 
 function registryOf(ref: Reference): string | undefined {

@@ -1,0 +1,107 @@
+// Which failures a whole-copy retry (--retry-times) tries again, and how long it waits.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { CopyError } from "../../src/content/copy/error.js";
+import { RegistryError } from "../../src/content/registry/errors.js";
+import { OcicompatError } from "../../src/oci/errors.js";
+import { mayPass, retryDelayMs } from "../../src/ops/copy-retry.js";
+
+const layer = {
+  mediaType: "application/octet-stream",
+  digest: `sha256:${"a".repeat(64)}`,
+  size: 1,
+};
+
+function registryError(status: number | undefined, temporary: boolean): RegistryError {
+  return new RegistryError({
+    code: status === undefined ? "UNREACHABLE" : "REGISTRY",
+    message: "registry said no",
+    ...(status === undefined ? {} : { status }),
+    temporary,
+    method: "PUT",
+    url: "http://127.0.0.1:5000/v2/app/blobs/uploads/",
+  });
+}
+
+function socketError(code: string): Error {
+  return Object.assign(new Error(`connect ${code}`), { code });
+}
+
+describe("mayPass", () => {
+  test("a registry's temporary answer may pass, inside a CopyError or not", () => {
+    assert.equal(mayPass(registryError(503, true)), true);
+    assert.equal(
+      mayPass(new CopyError("destination", "reg/app", layer, registryError(429, true))),
+      true,
+    );
+  });
+
+  test("a registry's refusal does not, even with a socket error further down", () => {
+    for (const status of [400, 401, 403, 404])
+      assert.equal(mayPass(registryError(status, false)), false);
+    const refusal = new RegistryError({
+      code: "AUTH",
+      message: "denied",
+      status: 403,
+      temporary: false,
+      method: "GET",
+      url: "http://127.0.0.1:5000/v2/",
+      cause: socketError("ECONNRESET"),
+    });
+    assert.equal(mayPass(refusal), false);
+  });
+
+  test("a refused or reset connection may pass; a certificate failure and an unknown host do not", () => {
+    const unreachable = (cause: unknown) =>
+      new RegistryError({
+        code: "UNREACHABLE",
+        message: "cannot reach",
+        temporary: false,
+        method: "GET",
+        url: "https://registry.example/v2/",
+        cause,
+      });
+    assert.equal(mayPass(unreachable(socketError("ECONNREFUSED"))), true);
+    assert.equal(
+      mayPass(new CopyError("source", "reg/app", layer, unreachable(socketError("ECONNRESET")))),
+      true,
+    );
+    assert.equal(mayPass(unreachable(socketError("ENOTFOUND"))), false);
+    assert.equal(mayPass(unreachable(socketError("UNABLE_TO_VERIFY_LEAF_SIGNATURE"))), false);
+  });
+
+  test("a cancellation, a usage error and bad content never pass", () => {
+    const cancelled = new OcicompatError("CANCELLED", "cancelled", {
+      cause: registryError(503, true),
+    });
+    assert.equal(mayPass(cancelled), false);
+    assert.equal(
+      mayPass(new OcicompatError("USAGE", "no", { cause: socketError("ECONNRESET") })),
+      false,
+    );
+    assert.equal(mayPass(new OcicompatError("DIGEST_MISMATCH", "bytes differ")), false);
+    assert.equal(mayPass(new Error("boom")), false);
+    assert.equal(mayPass(undefined), false);
+  });
+
+  test("a cycle of causes ends the walk", () => {
+    const a = new Error("a") as Error & { cause?: unknown };
+    const b = new Error("b", { cause: a });
+    a.cause = b;
+    assert.equal(mayPass(a), false);
+  });
+});
+
+describe("retryDelayMs", () => {
+  test("doubles from 1 s by default, as skopeo's, and takes a fixed delay when given", () => {
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => retryDelayMs(n, undefined)),
+      [1000, 2000, 4000, 8000],
+    );
+    assert.deepEqual(
+      [1, 2, 3].map((n) => retryDelayMs(n, 250)),
+      [250, 250, 250],
+    );
+    assert.equal(retryDelayMs(2, 0), 2000, "0 is skopeo's 'not set'");
+  });
+});
