@@ -50,8 +50,9 @@ export default tseslint.config(
   },
   ...layers.filter((l) => l === "oci" || above[l].length > 0).map(boundary),
   {
-    // The CLI's entry (bin/package.json) and the bundle's stand-ins are CommonJS (docs/design.md).
-    files: ["bin/**/*.js", "scripts/**/*.cjs"],
+    // The CLI's entry (bin/package.json), the bundle's stand-ins and the bench's floor programs
+    // are CommonJS (docs/design.md).
+    files: ["bin/**/*.js", "scripts/**/*.cjs", "bench/**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

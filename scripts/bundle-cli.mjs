@@ -10,38 +10,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { fileURLToPath } from "node:url";
-
-// Stand-ins for Node built-ins that a dependency loads at start but a command rarely or never
-// uses (each file in scripts/bundle-shims/ says what it serves and why): [built-in, importers].
-const standIns = [
-  // undici's HTTP/2 client: node:http2.
-  ["http2", /undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/],
-  // undici: node:http's IncomingMessage and maxHeaderSize only.
-  ["http", /undici[\\/]lib[\\/](core[\\/]util|dispatcher[\\/]client)\.js$/],
-  // undici: only assert(value, message).
-  ["assert", /undici[\\/]lib[\\/]/],
-  // commander: node:child_process, for executable subcommands.
-  ["child_process", /commander[\\/]lib[\\/]command\.js$/],
-];
-const shimFile = { child_process: "child-process" };
-const lazyBuiltins = {
-  name: "lazy-builtins",
-  setup(build) {
-    for (const [builtin, importer] of standIns) {
-      const filter = new RegExp(`^(node:)?${builtin}$`);
-      build.onResolve({ filter }, (args) =>
-        importer.test(args.importer)
-          ? {
-              path: fileURLToPath(
-                new URL(`bundle-shims/${shimFile[builtin] ?? builtin}.cjs`, import.meta.url),
-              ),
-            }
-          : undefined,
-      );
-    }
-  },
-};
+import { lazyBuiltins } from "./bundle-shims/plugin.mjs";
 
 // Each bundled module records, when its body runs, a short name (a hash of its path) in one array
 // that the bundle exports as `modulesRun`. bin/ocicompat.js keeps in a command's code cache which
