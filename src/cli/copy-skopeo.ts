@@ -2,6 +2,7 @@
 // around one) runs as `ocicompat copy` with the same result: --all, --multi-arch, --quiet,
 // --digestfile, --preserve-digests, --retry-times, --retry-delay. Flags whose result ocicompat
 // would not honour are refused with the reason, never accepted and ignored.
+import { lstat, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { errnoOf, writeFileAtomic } from "../content/layout/files.js";
@@ -35,7 +36,7 @@ export function addSkopeoCopyOptions(command: Command): Command {
     .addOption(
       new Option(
         "--preserve-digests",
-        "fail rather than write anything under a new digest; copy never converts, so only a --platform that drops entries does (skopeo's)",
+        "fail rather than write the image under a new digest; copy never converts, so only a --platform that drops entries does (skopeo's)",
       ),
     )
     .addOption(
@@ -105,10 +106,23 @@ export function skopeoCopyChoices(flags: SkopeoCopyFlags, command: Command): Sko
   };
 }
 
-/** skopeo's --digestfile: the digest alone, no newline, replaced atomically. */
+/**
+ * skopeo's --digestfile: the digest alone, no newline. A regular file (or none yet) is replaced
+ * atomically, so a reader never sees it half written; anything else (a symbolic link, a pipe,
+ * /dev/stdout) is written through, as skopeo's os.WriteFile does, instead of being replaced.
+ */
 export async function writeDigestFile(path: string, digest: string, dst: string): Promise<void> {
+  const bytes = new TextEncoder().encode(digest);
   try {
-    await writeFileAtomic(path, new TextEncoder().encode(digest), { durable: false });
+    const kind = await lstat(path).then(
+      (info) => (info.isFile() ? "file" : "other"),
+      (err: unknown) => {
+        if (errnoOf(err) === "ENOENT") return "file";
+        throw err;
+      },
+    );
+    if (kind === "file") await writeFileAtomic(path, bytes, { durable: false });
+    else await writeFile(path, bytes);
   } catch (err) {
     const errno = errnoOf(err);
     const why =

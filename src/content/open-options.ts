@@ -32,6 +32,15 @@ export interface RegistryAccess {
   username?: string;
   password?: string;
   /**
+   * A bearer token for the one registry the opened references name (`--registry-token`, as
+   * skopeo's): sent when it asks for a bearer token, instead of asking its token service. Like
+   * `username`, never sent to a second registry.
+   */
+  registryToken?: {
+    token: string;
+    /** For messages: `--registry-token`, by default. */ source?: string;
+  };
+  /**
    * Read credentials from this file only (`--authfile`), as podman does. Default:
    * $REGISTRY_AUTH_FILE, else the containers auth files and docker's config (content/auth).
    */

@@ -71,6 +71,18 @@ function credentialsFor(
   access: RegistryAccess,
   stored: CredentialProvider,
 ): CredentialProvider {
+  if (access.registryToken !== undefined) {
+    // The token replaces every other credential: a Basic fallback would send a password the
+    // user did not give for this run.
+    return staticCredentials(
+      {
+        kind: "registry-token",
+        token: access.registryToken.token,
+        source: access.registryToken.source ?? "--registry-token",
+      },
+      [ref.registry],
+    );
+  }
   if (access.username === undefined) return stored;
   const explicit = staticCredentials(
     {
@@ -138,7 +150,8 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
   // The registry explicit credentials are for: the first one opened.
   let explicitFor: string | undefined;
   const checkExplicitCredentials = (registry: string): void => {
-    if (options.username === undefined || options.credentials !== undefined) return;
+    const explicit = options.username !== undefined || options.registryToken !== undefined;
+    if (!explicit || options.credentials !== undefined) return;
     explicitFor ??= registry;
     if (registry === explicitFor) return;
     throw new OcicompatError(

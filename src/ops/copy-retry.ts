@@ -37,9 +37,10 @@ function causes(err: unknown): unknown[] {
 }
 
 /**
- * Whether trying the copy again may succeed: a registry's temporary answer (429, 5xx, a reset, a
- * stalled body) or a socket failure of the kind a restart causes. Never a refusal (auth, 4xx,
- * policy, bad content), a certificate problem, a cancellation or the command's own deadline.
+ * Whether trying the copy again may succeed: a registry's temporary answer (408, 429, 500, 502,
+ * 503, 504, a reset), a stalled transfer, or a socket failure of the kind a restart causes. Never
+ * a refusal (auth, other 4xx, policy, bad content), a certificate problem, a server that hangs up
+ * before answering, a cancellation, or the command's own deadline.
  */
 export function mayPass(err: unknown): boolean {
   const chain = causes(err);
@@ -49,11 +50,15 @@ export function mayPass(err: unknown): boolean {
     // A RegistryError, told by its shape: importing its module would load the registry stack
     // (node:net) into copies between layouts and archives.
     if (isOcicompatError(cause) && "temporary" in cause) {
+      if ((cause as { hungUp?: unknown }).hungUp === true) return false;
       if (cause.temporary === true) return true;
       if ((cause as { status?: unknown }).status !== undefined) return false;
       continue;
     }
     const code = (cause as { code?: unknown }).code;
+    // A transfer below the rate floor (the command's own --timeout never gets here: the caller
+    // stops on its aborted signal first).
+    if (isOcicompatError(cause) && code === "TIMEOUT") return true;
     if (typeof code === "string" && PASSING_ERRNOS.has(code)) return true;
   }
   return false;

@@ -3,7 +3,7 @@
 // --preserve-digests, and --no-creds / --src-no-creds / --dest-no-creds on an htpasswd registry.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openLayout } from "../../src/content/layout.js";
@@ -163,6 +163,37 @@ describe("copy --digestfile, --quiet, --all", () => {
     assert.equal(readFileSync(ours, "utf8"), readFileSync(theirs, "utf8"));
   });
 
+  test("--digestfile writes through a symbolic link and to /dev/stdout, as skopeo does", async () => {
+    const target = join(work.path, "digest-target");
+    const link = join(work.path, "digest-link");
+    writeFileSync(target, "old");
+    symlinkSync(target, link);
+    const out = await runCliAsync([
+      "copy",
+      "--digestfile",
+      link,
+      `${src.host}/app/src:v1`,
+      `${dst.host}/app/digest-link:v1`,
+    ]);
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(lstatSync(link).isSymbolicLink(), true, "the link is kept");
+    assert.equal(readFileSync(target, "utf8"), root.digest);
+    // Through a real pipe: Node's own child pipes are sockets, which /dev/stdout cannot open.
+    const piped = spawnSync(
+      "bash",
+      [
+        "-c",
+        'node bin/ocicompat.js copy -q --digestfile /dev/stdout "$1" "$2" | cat',
+        "bash",
+        `${src.host}/app/src:v1`,
+        `${dst.host}/app/digest-stdout:v1`,
+      ],
+      { encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...isolatedEnv() } },
+    );
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(piped.stdout, root.digest);
+  });
+
   test("a --digestfile that cannot be written fails the run, and says the copy is complete", async () => {
     const out = await runCliAsync([
       "copy",
@@ -180,7 +211,7 @@ describe("copy --digestfile, --quiet, --all", () => {
     assert.equal(await taggedDigest(dst.host, "app/digest-dir", "v1"), root.digest);
   });
 
-  test("-q prints nothing at all and still copies; -a is accepted as what copy always does", async () => {
+  test("-q prints nothing on stdout or stderr and still copies; -a is accepted as what copy always does", async () => {
     const dir = join(work.path, "quiet");
     const out = await runCliAsync(["copy", "-q", "-a", `${src.host}/app/src:v1`, `oci:${dir}`]);
     assert.equal(out.status, 0, out.stderr);
@@ -280,7 +311,10 @@ describe("--no-creds, --src-no-creds, --dest-no-creds", () => {
       `oci:${join(work.path, "locked-anon")}`,
     ]);
     assert.equal(anonymous.status, 2);
-    assert.match(anonymous.stderr, /authentication required .*none \(--src-no-creds was given\)/);
+    assert.match(
+      anonymous.stderr,
+      /authentication required for .*: --src-no-creds sent no credentials \(drop it to send those of the auth files\)/,
+    );
   });
 
   test("--dest-no-creds writes anonymously, while the source keeps its credentials", async () => {
@@ -303,17 +337,61 @@ describe("--no-creds, --src-no-creds, --dest-no-creds", () => {
       `${locked.host}/app/pushed:v1`,
     ]);
     assert.equal(refused.status, 2);
-    assert.match(refused.stderr, /none \(--dest-no-creds was given\)/);
+    assert.match(refused.stderr, /--dest-no-creds sent no credentials/);
   });
 
   test("--no-creds on a reading command sends none either, not even $REGISTRY_AUTH_FILE's", async () => {
     const env = { REGISTRY_AUTH_FILE: authFile() };
     const out = await runCliAsync(["ls", "--no-creds", `${locked.host}/app/locked`], env);
     assert.equal(out.status, 2);
-    assert.match(out.stderr, /none \(--no-creds was given\)/);
+    assert.match(out.stderr, /--no-creds sent no credentials/);
     const ok = await runCliAsync(["ls", `${locked.host}/app/locked`], env);
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /v1/);
+  });
+
+  test("a side's own credentials replace --no-creds on that side; the other side stays anonymous", async () => {
+    const out = await runCliAsync([
+      "copy",
+      "--no-creds",
+      "--src-creds",
+      `${LOGIN.user}:${LOGIN.password}`,
+      `${locked.host}/app/locked:v1`,
+      `oci:${join(work.path, "no-creds-but-src")}`,
+    ]);
+    assert.equal(out.status, 0, out.stderr);
+    const refused = await runCliAsync([
+      "copy",
+      "--no-creds",
+      "--src-creds",
+      `${LOGIN.user}:${LOGIN.password}`,
+      "oci:examples/demo-layout:demo",
+      `${locked.host}/app/anonymous-push:v1`,
+    ]);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /--no-creds sent no credentials/);
+  });
+
+  test("a variable yields to its side's flags: $OCICOMPAT_SRC_CREDS with --src-no-creds is anonymous", async () => {
+    const out = await runCliAsync(
+      ["copy", "--src-no-creds", `${locked.host}/app/locked:v1`, `oci:${join(work.path, "env")}`],
+      { OCICOMPAT_SRC_CREDS: `${LOGIN.user}:${LOGIN.password}` },
+    );
+    assert.equal(out.status, 2);
+    assert.match(out.stderr, /--src-no-creds sent no credentials/);
+    assert.doesNotMatch(out.stderr, /not both/);
+  });
+
+  test("--creds with --no-creds is a usage error, in either order", async () => {
+    for (const args of [
+      ["--creds", "a:b", "--no-creds"],
+      ["--no-creds", "--creds", "a:b"],
+    ]) {
+      const out = await runCliAsync(["ls", ...args, `${locked.host}/app/locked`]);
+      assert.equal(out.status, 2, args.join(" "));
+      assert.match(out.stderr, /give --creds or --no-creds, not both/);
+      assert.equal(hasStackTrace(out.stderr), false);
+    }
   });
 
   test("a side's --no-creds beside its own credentials is a usage error", async () => {

@@ -1,10 +1,15 @@
 // Which failures a whole-copy retry (--retry-times) tries again, and how long it waits.
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
 import { CopyError } from "../../src/content/copy/error.js";
 import { RegistryError } from "../../src/content/registry/errors.js";
 import { OcicompatError } from "../../src/oci/errors.js";
+import { openLayout } from "../../src/content/layout.js";
+import type { Store } from "../../src/content/store.js";
+import { copyImage } from "../../src/ops/copy.js";
 import { mayPass, retryDelayMs } from "../../src/ops/copy-retry.js";
+import { storeWith, tempDir } from "../content/layout-support.js";
 
 const layer = {
   mediaType: "application/octet-stream",
@@ -70,6 +75,21 @@ describe("mayPass", () => {
     assert.equal(mayPass(unreachable(socketError("UNABLE_TO_VERIFY_LEAF_SIGNATURE"))), false);
   });
 
+  test("a stalled transfer may pass; a server that hung up before answering does not", () => {
+    const stalled = new OcicompatError("TIMEOUT", "the GET stalled below 1024 bytes/s");
+    assert.equal(mayPass(new CopyError("source", "reg/app", layer, stalled)), true);
+    const hungUp = new RegistryError({
+      code: "UNREACHABLE",
+      message: "cannot reach: the server closed the connection",
+      temporary: true,
+      hungUp: true,
+      method: "GET",
+      url: "https://127.0.0.1:5000/v2/",
+      cause: socketError("UND_ERR_SOCKET"),
+    });
+    assert.equal(mayPass(new CopyError("source", "reg/app", layer, hungUp)), false);
+  });
+
   test("a cancellation, a usage error and bad content never pass", () => {
     const cancelled = new OcicompatError("CANCELLED", "cancelled", {
       cause: registryError(503, true),
@@ -103,5 +123,99 @@ describe("retryDelayMs", () => {
       [250, 250, 250],
     );
     assert.equal(retryDelayMs(2, 0), 2000, "0 is skopeo's 'not set'");
+  });
+});
+
+describe("copyImage with retries", () => {
+  const work = tempDir("ocicompat-copy-retry-");
+  after(() => work.remove());
+
+  /**
+   * The demo layout, whose layer reads fail in the first `failures` attempts as a registry
+   * restarting would (connection refused: the copy itself does not retry that).
+   */
+  async function flakySource(failures: number): Promise<Store> {
+    const src = await openLayout("examples/demo-layout");
+    let attempt = 0;
+    return storeWith(src, {
+      // Each attempt resolves the reference once, first.
+      resolve: (r, o) => {
+        attempt++;
+        return src.resolve(r, o);
+      },
+      fetch: (d, o) => {
+        if (d.mediaType.includes("layer") && attempt <= failures) {
+          return Promise.reject(
+            new RegistryError({
+              code: "UNREACHABLE",
+              message: "cannot reach 127.0.0.1:5000: connection refused",
+              temporary: false,
+              method: "GET",
+              url: "http://127.0.0.1:5000/v2/app/blobs/x",
+              cause: socketError("ECONNREFUSED"),
+            }),
+          );
+        }
+        return src.fetch(d, o);
+      },
+    });
+  }
+
+  test("copies again after a failure that may pass, into the new layout the first attempt made", async () => {
+    const dir = join(work.path, "retried");
+    const dst = await openLayout(dir, { create: true });
+    const retries: number[] = [];
+    const result = await copyImage({
+      src: await flakySource(2),
+      reference: "demo",
+      dst,
+      tag: "v1",
+      retries: 3,
+      retryDelayMs: 1,
+      onRetry: (r) => retries.push(r.attempt),
+    });
+    assert.deepEqual(retries, [1, 2]);
+    assert.equal((await dst.resolve("v1")).digest, result.root.digest);
+  });
+
+  test("gives up after the retries it was given, with the last failure", async () => {
+    const dst = await openLayout(join(work.path, "exhausted"), { create: true });
+    const retries: number[] = [];
+    await assert.rejects(
+      copyImage({
+        src: await flakySource(5),
+        reference: "demo",
+        dst,
+        tag: "v1",
+        retries: 2,
+        retryDelayMs: 1,
+        onRetry: (r) => retries.push(r.attempt),
+      }),
+      (err: unknown) => err instanceof CopyError && err.side === "source",
+    );
+    assert.deepEqual(retries, [1, 2]);
+  });
+
+  test("a cancellation during the wait ends the copy: no further attempt", async () => {
+    const controller = new AbortController();
+    const dst = await openLayout(join(work.path, "cancelled"), { create: true });
+    let attempts = 0;
+    await assert.rejects(
+      copyImage({
+        src: await flakySource(5),
+        reference: "demo",
+        dst,
+        tag: "v1",
+        retries: 5,
+        retryDelayMs: 60_000,
+        signal: controller.signal,
+        onRetry: () => {
+          attempts++;
+          controller.abort();
+        },
+      }),
+      (err: unknown) => err instanceof OcicompatError && err.code === "CANCELLED",
+    );
+    assert.equal(attempts, 1);
   });
 });

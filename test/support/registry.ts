@@ -1,5 +1,6 @@
 // A real CNCF distribution registry (Debian's docker-registry) for tests: 127.0.0.1, a free
-// port, temporary storage, stopped by PID. Optionally with htpasswd Basic auth, and with TLS.
+// port, temporary storage, stopped by PID. Optionally with htpasswd Basic auth or bearer tokens, and
+// with TLS.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
@@ -26,6 +27,11 @@ export interface TestRegistry {
 export interface RegistryOptions {
   /** An htpasswd file's content (bcrypt entries) to require Basic auth. */
   htpasswd?: string;
+  /**
+   * Require bearer tokens (the docker token spec) from this token service, whose tokens are
+   * signed by the certificate in `rootCertBundle` (test/support/token-service.ts).
+   */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
   /** Serve HTTPS with this certificate and key (PEM files; test/support/certificate.ts). */
   tls?: {
     cert: string;
@@ -74,6 +80,17 @@ function writeConfig(dir: string, storage: string, port: number, options: Regist
     const file = join(dir, "htpasswd");
     writeFileSync(file, options.htpasswd);
     lines.push("auth:", "  htpasswd:", "    realm: ocicompat-test", `    path: ${file}`);
+  }
+  if (options.token !== undefined) {
+    const t = options.token;
+    lines.push(
+      "auth:",
+      "  token:",
+      `    realm: ${t.realm}`,
+      `    service: ${t.service}`,
+      `    issuer: ${t.issuer}`,
+      `    rootcertbundle: ${t.rootCertBundle}`,
+    );
   }
   const config = join(dir, "config.yml");
   writeFileSync(config, `${lines.join("\n")}\n`);

@@ -6,19 +6,13 @@ import { errorMessage, OcicompatError } from "../../oci/errors.js";
 import { parseReference, writtenTag, type Reference } from "../../oci/reference.js";
 import { ExitCode, type ExitCode as Code } from "../exit-codes.js";
 import { outputOption, renderData, type OutputFormat, formatBytes as size } from "../output.js";
-import {
-  addCopySideOptions,
-  addRegistryOptions,
-  copyOpenersFrom,
-  withOpener,
-  type CopySideFlags,
-  type RegistryFlags,
-} from "../registry-options.js";
+import { addCopySideOptions, copyOpenersFrom, type CopySideFlags } from "../copy-openers.js";
+import { addRegistryOptions, withOpener, type RegistryFlags } from "../registry-options.js";
 import { DEFAULT_TIMEOUTS, deadlineSignal } from "../deadline.js";
 import { formatProgress, showsProgress, type ProgressState } from "../progress.js";
 import { type CommandHelp, EXIT_ERROR, REGISTRY_ENV, withHelp } from "../help.js";
 import { startMemoryRelief } from "../memory.js";
-import { failedOn } from "../copy-hints.js";
+import { failedOn, withSideHints } from "../copy-hints.js";
 import {
   addSkopeoCopyOptions,
   skopeoCopyChoices,
@@ -260,7 +254,7 @@ export function copyCommand(run: (code: Code) => void): Command {
             onRetry: ({ attempt, retries, delayMs, error }) => {
               bar?.restart();
               process.stderr.write(
-                `ocicompat: warning: ${errorMessage(error)}; copying again in ${seconds(delayMs)} (retry ${attempt} of ${retries})\n`,
+                `ocicompat: warning: ${errorMessage(withSideHints(error, failedSide(error)))}; copying again in ${seconds(delayMs)} (retry ${attempt} of ${retries})\n`,
               );
             },
           }).catch((err: unknown) => failedOn(failedSide(err))(err));

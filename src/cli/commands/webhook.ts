@@ -11,12 +11,8 @@ import {
 import { parseDuration } from "../deadline.js";
 import { ExitCode } from "../exit-codes.js";
 import { labelsOption } from "../output.js";
-import {
-  addRegistryOptions,
-  hasCommandLineCredentials,
-  openerFrom,
-  type RegistryFlags,
-} from "../registry-options.js";
+import { addRegistryOptions, openerFrom, type RegistryFlags } from "../registry-options.js";
+import { hasCommandLineCredentials } from "../credential-flags.js";
 import { type CommandHelp, EXIT_ERROR, LABEL_PACK_ENV, REGISTRY_ENV, withHelp } from "../help.js";
 
 interface WebhookFlags extends RegistryFlags {

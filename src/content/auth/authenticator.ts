@@ -88,6 +88,11 @@ export class Authenticator {
     return describeCredential(await this.credential());
   }
 
+  /** The option that withholds credentials from this registry on purpose (`--no-creds`), if any. */
+  withheldBy(): string | undefined {
+    return this.sources?.withheldBy;
+  }
+
   /** For "authentication required" messages: where credentials were looked for, in vain. */
   async searched(): Promise<string[]> {
     return (await this.sources?.searched?.(this.registry).catch(() => [])) ?? [];
@@ -96,8 +101,17 @@ export class Authenticator {
   /** The Authorization header for a request needing `scopes`, or undefined to go anonymous. */
   async authorization(scopes: readonly string[]): Promise<string | undefined> {
     if (this.mode === "basic") return this.basicHeader();
-    if (this.mode === "bearer") return `Bearer ${(await this.token(scopes, false)).token}`;
+    if (this.mode === "bearer") {
+      const given = await this.registryToken();
+      return `Bearer ${given ?? (await this.token(scopes, false)).token}`;
+    }
     return undefined;
+  }
+
+  /** The bearer token given for this registry (`--registry-token`), which replaces any other. */
+  private async registryToken(): Promise<string | undefined> {
+    const credential = await this.credential();
+    return credential?.kind === "registry-token" ? credential.token : undefined;
   }
 
   /**
@@ -123,6 +137,9 @@ export class Authenticator {
       if (bearer.params.error === "insufficient_scope" && sent?.startsWith("Bearer ")) {
         return undefined;
       }
+      // A given token is all there is: refused once, it is refused.
+      const given = await this.registryToken();
+      if (given !== undefined) return sent === `Bearer ${given}` ? undefined : `Bearer ${given}`;
       return `Bearer ${(await this.token(wanted, true)).token}`;
     }
     if (challenges.some((c) => c.scheme === "basic")) {
@@ -141,7 +158,7 @@ export class Authenticator {
     if (credential.kind !== "basic") {
       throw new OcicompatError(
         "AUTH",
-        `${this.registry} asks for a user name and password, but the credentials found are an identity token`,
+        `${this.registry} asks for a user name and password, but the credentials found are ${describeCredential(credential)}`,
         { subject: this.registry },
       );
     }
@@ -205,6 +222,9 @@ export class Authenticator {
       if (bearer.service !== undefined) url.searchParams.set("service", bearer.service);
       for (const scope of scopes) url.searchParams.append("scope", scope);
       const headers: Record<string, string> = {};
+      if (credential?.kind === "registry-token") {
+        throw new OcicompatError("INTERNAL", "a given registry token is never exchanged");
+      }
       if (credential !== undefined) {
         this.refuseCleartext(url);
         headers.authorization = basicAuthorization(credential.username, credential.password);
@@ -222,6 +242,7 @@ export class Authenticator {
         context,
         credentials: describeCredential(credential),
         ...(credential === undefined ? { searched: await this.searched() } : {}),
+        ...(credential === undefined ? withheld(this.withheldBy()) : {}),
         ...(response.statusText === undefined ? {} : { statusText: response.statusText }),
       });
       if (response.status === 401 || response.status === 403) throw failure;
@@ -287,4 +308,8 @@ function parseTokenResponse(text: string): { token: string; expiresIn: number } 
       ? expiresIn
       : DEFAULT_TOKEN_LIFETIME_S;
   return { token: chosen, expiresIn: lifetime };
+}
+
+function withheld(by: string | undefined): { withheldBy?: string } {
+  return by === undefined ? {} : { withheldBy: by };
 }

@@ -23,7 +23,18 @@ export interface IdentityTokenCredential {
   source?: string;
 }
 
-export type Credential = BasicCredential | IdentityTokenCredential;
+/**
+ * A bearer token for the registry itself (skopeo's `--registry-token`), already issued by its
+ * token service: sent as `Authorization: Bearer` once the registry asks for a bearer token,
+ * without asking the token service for another. It cannot answer a Basic challenge.
+ */
+export interface RegistryTokenCredential {
+  kind: "registry-token";
+  token: string;
+  source?: string;
+}
+
+export type Credential = BasicCredential | IdentityTokenCredential | RegistryTokenCredential;
 
 /**
  * Credentials for `registry` (`host[:port]`, as in a reference: `docker.io`, `127.0.0.1:5000`),
@@ -35,6 +46,11 @@ export type CredentialProvider = ((registry: string) => Promise<Credential | und
    * and not found (`/run/user/1000/containers/auth.json (no entry for HOST)`). Optional.
    */
   searched?: (registry: string) => Promise<string[]>;
+  /**
+   * Set when this provider withholds credentials on purpose (`--no-creds`): the option that did,
+   * which an "authentication required" message names instead of the places searched.
+   */
+  withheldBy?: string;
 };
 
 /** No credentials anywhere: every request is anonymous. */
@@ -95,6 +111,7 @@ export function describeCredential(credential: Credential | undefined): string {
   if (credential === undefined) return "no credentials";
   const from = credential.source === undefined ? "" : ` from ${credential.source}`;
   if (credential.kind === "basic") return `user "${credential.username}"${from}`;
+  if (credential.kind === "registry-token") return `the bearer token${from}`;
   return credential.username
     ? `an identity token of "${credential.username}"${from}`
     : `an identity token${from}`;

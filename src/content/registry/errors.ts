@@ -20,6 +20,8 @@ export interface RegistryErrorInit {
   registryCodes?: readonly string[];
   errors?: readonly RegistryErrorEntry[];
   temporary: boolean;
+  /** The server closed the connection before answering (see RegistryError.hungUp). */
+  hungUp?: boolean;
   method: string;
   url: string;
   subject?: string;
@@ -34,6 +36,12 @@ export class RegistryError extends OcicompatError {
   readonly errors: readonly RegistryErrorEntry[];
   /** Whether the same request may succeed later (429, 5xx, resets, timeouts). */
   readonly temporary: boolean;
+  /**
+   * The server closed the connection before any answer. The request is retried (a keep-alive
+   * connection the server had just closed), but a whole-copy retry is not: what hangs up that
+   * way every time is a TLS server given plain HTTP or no client certificate.
+   */
+  readonly hungUp: boolean;
   readonly method: string;
   /** The request URL, query values redacted. */
   readonly url: string;
@@ -48,6 +56,7 @@ export class RegistryError extends OcicompatError {
     this.registryCodes = init.registryCodes ?? [];
     this.errors = init.errors ?? [];
     this.temporary = init.temporary;
+    this.hungUp = init.hungUp ?? false;
     this.method = init.method;
     this.url = redactUrl(init.url);
   }
@@ -121,6 +130,8 @@ export interface ResponseFailure {
   credentials?: string;
   /** For 401 without credentials: where they were looked for (files read, with what they held). */
   searched?: string[];
+  /** For 401: the option that withheld credentials on purpose (`--no-creds`). */
+  withheldBy?: string;
   /** For 401: the scope a Bearer challenge said was missing (`error="insufficient_scope"`). */
   insufficientScope?: string;
   /** The answer carried no header at all. */
@@ -168,6 +179,9 @@ export function errorFromResponse(failure: ResponseFailure): RegistryError {
   } else if (status === 401 && failure.insufficientScope !== undefined) {
     code = "AUTH";
     message = `access denied to ${where}: ${failure.insufficientScope || "the access needed"} was not granted (${failure.credentials ?? "no credentials"})`;
+  } else if (status === 401 && failure.withheldBy !== undefined) {
+    code = "AUTH";
+    message = `authentication required for ${context.registry}: ${failure.withheldBy} sent no credentials (drop it to send those of the auth files)`;
   } else if (status === 401) {
     code = "AUTH";
     message =

@@ -43,7 +43,8 @@ import { createManifestMemo } from "./manifest-memo.js";
 import { referrers } from "./referrers.js";
 import { checkManifestSize, type RepositoryContext } from "./repository.js";
 import { deleteContent, listTags, pushManifest, tag, type ManifestPushResult } from "./tags.js";
-import { closeUploadSession, mount, openUploadSession, pushBlob } from "./upload.js";
+import { pushBlob } from "./upload.js";
+import { closeUploadSession, mount, openUploadSession } from "./upload-session.js";
 import { blobLocationsOn, type BlobLocations } from "../cache/blob-locations.js";
 
 export { MANIFEST_ACCEPT } from "./repository.js";

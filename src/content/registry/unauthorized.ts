@@ -12,16 +12,23 @@ import { headerOf } from "./http.js";
 export async function unauthorized(
   auth: Authenticator,
   headers: Dispatcher.ResponseData["headers"],
-): Promise<{ credentials: string; searched?: string[]; insufficientScope?: string }> {
+): Promise<{
+  credentials: string;
+  searched?: string[];
+  withheldBy?: string;
+  insufficientScope?: string;
+}> {
   const credential = await auth.credential();
   const credentials = describeCredential(credential);
   const searched = credential === undefined ? await auth.searched() : undefined;
   const bearer = parseChallenges(headerOf(headers, "www-authenticate")).find(
     (c) => c.scheme === "bearer" && c.params.error === "insufficient_scope",
   );
+  const withheldBy = auth.withheldBy();
   return {
     credentials,
     ...(searched === undefined ? {} : { searched }),
+    ...(withheldBy === undefined ? {} : { withheldBy }),
     ...(bearer === undefined ? {} : { insufficientScope: bearer.params.scope ?? "" }),
   };
 }

@@ -1,7 +1,7 @@
 // Putting blobs into a repository: monolithic uploads (POST, PUT ?digest=) of small blobs,
 // streamed uploads (POST, one PATCH read from the source as it is sent, PUT ?digest=) of larger
 // ones, chunked uploads (POST, PATCH with Content-Range per chunk, PUT ?digest=) when the store has
-// a chunk size, cross-repository mounts, and the upload sessions all of these open and close.
+// a chunk size (the sessions they use, and cross-repository mounts, are upload-session.ts').
 //
 // Why streamed: a chunked upload holds each chunk in memory and sends the next only after the
 // registry has answered the last, so the reader (file, hash) and the registry (write, hash) take
@@ -9,103 +9,21 @@
 // copy and 16 MiB per upload in flight (docs/design.md, "Blob uploads").
 import { isDigest } from "../../oci/digest.js";
 import { OcicompatError } from "../../oci/errors.js";
-import { referenceProblem } from "../../oci/reference.js";
-import { pullScope, pushScope } from "../auth/scope.js";
-import {
-  chunksOf,
-  readAll,
-  verifying,
-  type Body,
-  type CallOptions,
-  type ContentDescriptor,
-} from "../store.js";
-import type { RegistryResponse } from "./client.js";
-import { isRegistryError, redactUrl } from "./errors.js";
-import { numberHeader, withQueryParam } from "./http.js";
+import { pushScope } from "../auth/scope.js";
+import { chunksOf, readAll, verifying, type Body, type ContentDescriptor } from "../store.js";
+import { isRegistryError } from "./errors.js";
+import { withQueryParam } from "./http.js";
 import { backoffDelay, mayRetry } from "./retry.js";
 import { cancellable, cancellableSleep } from "../cancel.js";
-import {
-  debugNote,
-  missedBlob,
-  sawBlob,
-  send,
-  verify,
-  type RepositoryContext,
-  type UploadSession,
-} from "./repository.js";
-
-export async function mount(
-  ctx: RepositoryContext,
-  desc: ContentDescriptor,
-  fromRepository: string,
-  options?: CallOptions,
-): Promise<boolean> {
-  const problem = referenceProblem(`${ctx.registry}/${fromRepository}`);
-  if (problem !== undefined) {
-    throw new OcicompatError("INVALID_REFERENCE", problem, { subject: fromRepository });
-  }
-  const res = await send(ctx, {
-    method: "POST",
-    url: `/v2/${ctx.repository}/blobs/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(fromRepository)}`,
-    scopes: [pushScope(ctx.repository), pullScope(fromRepository)],
-    accept: [201, 202],
-    retry: true,
-    context: { reference: desc.digest, what: "blob mount" },
-    signal: options?.signal,
-  });
-  await res.body.dump().catch(() => undefined);
-  // An earlier session is not needed now: mounted, or the new one replaces it.
-  await closeUploadSession(ctx, desc, options?.signal);
-  if (res.status === 201) {
-    sawBlob(ctx, desc.digest);
-    sawBlob(ctx, desc.digest, fromRepository);
-    return true;
-  }
-  // 202: not mounted (the blob is not there, or these credentials may not pull it from there),
-  // and an upload session is open; the push that follows uses it.
-  missedBlob(ctx, desc.digest, fromRepository);
-  if (res.header("location") !== undefined) ctx.pendingUploads.set(desc.digest, uploadSession(res));
-  return false;
-}
-
-/**
- * Opens the session the next push of `desc` uses, unless one is open already (a refused mount's).
- * A copy calls this while the source's answer is on its way, so the upload's POST does not wait
- * for it: one round trip less per blob. Closed by {@link closeUploadSession} if no push comes.
- */
-export async function openUploadSession(
-  ctx: RepositoryContext,
-  desc: ContentDescriptor,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (ctx.pendingUploads.has(desc.digest)) return;
-  const session = await startUpload(ctx, signal);
-  // Two opens of one digest at once: keep one session, close the other.
-  if (ctx.pendingUploads.has(desc.digest)) await cancelUpload(ctx, session.location, signal);
-  else ctx.pendingUploads.set(desc.digest, session);
-}
+import type { RegistryResponse } from "./client.js";
+import { sawBlob, send, verify, type RepositoryContext, type UploadSession } from "./repository.js";
+import { cancelUpload, startUpload } from "./upload-session.js";
 
 /**
  * Without a chunk size, blobs up to this size are read into memory and go up in one request,
  * which can be repeated when it fails; larger ones are streamed. 1 MiB.
  */
 export const DEFAULT_MONOLITHIC_SIZE = 1024 * 1024;
-
-/**
- * Closes the upload session opened for `desc` before its push (by a refused mount, or by
- * {@link openUploadSession}), if no push used it: after a mount from another repository worked,
- * or when the push does not come.
- */
-export async function closeUploadSession(
-  ctx: RepositoryContext,
-  desc: ContentDescriptor,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const session = ctx.pendingUploads.get(desc.digest);
-  if (session === undefined) return;
-  ctx.pendingUploads.delete(desc.digest);
-  await cancelUpload(ctx, session.location, signal);
-}
 
 export async function pushBlob(
   ctx: RepositoryContext,
@@ -162,34 +80,6 @@ export async function pushBlob(
       await cancellableSleep(delay, signal);
     }
   }
-}
-
-async function startUpload(
-  ctx: RepositoryContext,
-  signal: AbortSignal | undefined,
-): Promise<UploadSession> {
-  const res = await send(ctx, {
-    method: "POST",
-    url: `/v2/${ctx.repository}/blobs/uploads/`,
-    scopes: [pushScope(ctx.repository)],
-    accept: [202],
-    retry: true,
-    context: { what: "upload" },
-    signal,
-  });
-  await res.body.dump().catch(() => undefined);
-  if (res.header("location") === undefined) {
-    throw new OcicompatError("REGISTRY", `${ctx.name} opened an upload without a Location header`);
-  }
-  return uploadSession(res);
-}
-
-/** The session a 202 answer opened (its Location is checked by the caller). */
-function uploadSession(res: RegistryResponse): UploadSession {
-  return {
-    location: new URL(res.header("location") ?? "", res.url).href,
-    minChunk: numberHeader(res.header("oci-chunk-min-length")),
-  };
 }
 
 async function monolithicUpload(
@@ -332,37 +222,6 @@ function checkUploaded(
       `${ctx.name} stored the blob as ${announced}, not ${desc.digest}`,
       { subject: desc.digest },
     );
-  }
-}
-
-/**
- * Best effort: a session that cannot be cancelled expires on the registry. After the caller's
- * signal aborted, the DELETE still goes out, but nobody waits for it.
- */
-async function cancelUpload(
-  ctx: RepositoryContext,
-  location: string,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (signal?.aborted) {
-    void cancelUpload(ctx, location, undefined);
-    return;
-  }
-  try {
-    const res = await send(ctx, {
-      method: "DELETE",
-      url: location,
-      scopes: [pushScope(ctx.repository)],
-      accept: "any",
-      retry: false,
-      context: { what: "upload" },
-    });
-    await res.body.dump().catch(() => undefined);
-    if (res.status >= 300)
-      debugNote(ctx, `closing upload session ${redactUrl(location)}: HTTP ${res.status}`);
-  } catch (err) {
-    // The session expires on the registry anyway.
-    debugNote(ctx, `closing upload session ${redactUrl(location)}: ${String(err)}`);
   }
 }
 

@@ -1,0 +1,215 @@
+// copy's two sides: the per-side flags (credentials, auth files, certificates, TLS checks) and
+// the openers they make, one per side when any is given.
+import type { Command } from "commander";
+import { Option } from "commander";
+import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
+import { OcicompatError } from "../oci/errors.js";
+import {
+  given,
+  hasCommandLineCredentials,
+  noCredentials,
+  parseCreds,
+  registryTokenAccess,
+} from "./credential-flags.js";
+import {
+  addTlsVerifyOptions,
+  blobLocationOptions,
+  registryAccessFrom,
+  tlsVerifyAccess,
+  type RegistryFlags,
+} from "./registry-options.js";
+
+/** copy's per-side credentials; each overrides --creds / --authfile on its side. */
+export interface CopySideFlags {
+  srcCreds?: string;
+  destCreds?: string;
+  srcAuthfile?: string;
+  destAuthfile?: string;
+  srcCertDir?: string;
+  destCertDir?: string;
+  srcTlsVerify?: boolean;
+  destTlsVerify?: boolean;
+  srcNoCreds?: boolean;
+  destNoCreds?: boolean;
+  srcRegistryToken?: string;
+  destRegistryToken?: string;
+}
+
+export function addCopySideOptions(command: Command): Command {
+  command
+    .addOption(
+      new Option("--src-creds <user:password>", "credentials for the source registry").env(
+        "OCICOMPAT_SRC_CREDS",
+      ),
+    )
+    .addOption(
+      new Option("--dest-creds <user:password>", "credentials for the destination registry").env(
+        "OCICOMPAT_DEST_CREDS",
+      ),
+    )
+    .addOption(new Option("--src-authfile <file>", "the auth file for the source registry"))
+    .addOption(new Option("--dest-authfile <file>", "the auth file for the destination registry"))
+    .addOption(new Option("--src-no-creds", "read the source registry anonymously (as skopeo's)"))
+    .addOption(
+      new Option("--dest-no-creds", "write to the destination registry anonymously (as skopeo's)"),
+    )
+    .addOption(
+      new Option(
+        "--src-registry-token <token>",
+        "a bearer token for the source registry (as skopeo's)",
+      ).env("OCICOMPAT_SRC_REGISTRY_TOKEN"),
+    )
+    .addOption(
+      new Option(
+        "--dest-registry-token <token>",
+        "a bearer token for the destination registry (as skopeo's)",
+      ).env("OCICOMPAT_DEST_REGISTRY_TOKEN"),
+    )
+    .addOption(
+      new Option("--src-cert-dir <dir>", "the certificate directory for the source registry"),
+    )
+    .addOption(
+      new Option("--dest-cert-dir <dir>", "the certificate directory for the destination registry"),
+    );
+  addTlsVerifyOptions(command, "src-tls-verify", "the source registry's");
+  return addTlsVerifyOptions(command, "dest-tls-verify", "the destination registry's");
+}
+
+export interface CopyOpeners {
+  src: StoreOpener;
+  dst: StoreOpener;
+  /** Closes both (the destination first: it writes an archive), or the one they share. */
+  close(): Promise<void>;
+}
+
+/**
+ * The openers for copy's two sides. Without per-side flags both sides share one opener (one
+ * client per registry); with them, each side has its own, so a registry named on both sides
+ * gets each side's credentials on that side only. `registries` names the sides' registries
+ * (none for a layout or an archive): command-line credentials are for one registry
+ * (content/open.ts), so `--creds` alone between two registries is refused before anything is
+ * read, standard input included.
+ */
+export async function copyOpenersFrom(
+  flags: RegistryFlags & CopySideFlags,
+  extra: {
+    blobLocations?: boolean;
+    registries?: { src: string | undefined; dst: string | undefined };
+  } = {},
+): Promise<CopyOpeners> {
+  const srcCreds = given(flags.srcCreds);
+  const destCreds = given(flags.destCreds);
+  const srcToken = given(flags.srcRegistryToken);
+  const destToken = given(flags.destRegistryToken);
+  const { src: srcRegistry, dst: dstRegistry } = extra.registries ?? {};
+  if (
+    hasCommandLineCredentials(flags) &&
+    srcCreds === undefined &&
+    destCreds === undefined &&
+    flags.srcNoCreds !== true &&
+    flags.destNoCreds !== true &&
+    srcToken === undefined &&
+    destToken === undefined &&
+    srcRegistry !== undefined &&
+    dstRegistry !== undefined &&
+    srcRegistry !== dstRegistry
+  ) {
+    throw new OcicompatError(
+      "USAGE",
+      `--creds (or --username, --registry-token) would go to both ${srcRegistry} and ${dstRegistry}: give each side its own, --src-creds and --dest-creds (or --src-authfile and --dest-authfile, --src-registry-token and --dest-registry-token)`,
+    );
+  }
+  const base = {
+    ...(await registryAccessFrom(flags)),
+    ...blobLocationOptions(extra.blobLocations),
+  };
+  const sided =
+    srcCreds !== undefined ||
+    destCreds !== undefined ||
+    flags.srcAuthfile !== undefined ||
+    flags.destAuthfile !== undefined ||
+    flags.srcCertDir !== undefined ||
+    flags.destCertDir !== undefined ||
+    flags.srcTlsVerify !== undefined ||
+    flags.destTlsVerify !== undefined ||
+    flags.srcNoCreds === true ||
+    flags.destNoCreds === true ||
+    srcToken !== undefined ||
+    destToken !== undefined;
+  if (!sided) {
+    const shared = createStoreOpener(base);
+    return { src: shared, dst: shared, close: () => shared.close() };
+  }
+  // A side's own credentials replace the shared ones (--creds, --registry-token, --no-creds)
+  // on that side; the shared auth file stays the fallback of its explicit credentials.
+  const sharedCredentialsUnless = (own: boolean): OpenOptions => {
+    if (!own) return base;
+    const rest = { ...base };
+    delete rest.credentials;
+    delete rest.registryToken;
+    delete rest.username;
+    delete rest.password;
+    return rest;
+  };
+  const side = (
+    name: "src" | "dest",
+    creds: string | undefined,
+    authfile: string | undefined,
+    certDir: string | undefined,
+    tlsVerify: boolean | undefined,
+    noCreds: boolean | undefined,
+    token: string | undefined,
+  ) => ({
+    ...sharedCredentialsUnless(
+      creds !== undefined || token !== undefined || authfile !== undefined,
+    ),
+    ...(creds === undefined ? {} : parseCreds(creds, `--${name}-creds`)),
+    ...(authfile === undefined ? {} : { authFile: authfile }),
+    ...(noCreds === true
+      ? noCredentials(`--${name}-no-creds`, {
+          [`--${name}-creds`]: creds,
+          [`--${name}-authfile`]: authfile,
+          [`--${name}-registry-token`]: token,
+        })
+      : {}),
+    ...registryTokenAccess(token, `--${name}-registry-token`, {
+      [`--${name}-creds`]: creds,
+      [`--${name}-authfile`]: authfile,
+    }),
+    ...(certDir === undefined ? {} : { certDir }),
+    ...tlsVerifyAccess(tlsVerify),
+  });
+  const src = createStoreOpener(
+    side(
+      "src",
+      srcCreds,
+      flags.srcAuthfile,
+      flags.srcCertDir,
+      flags.srcTlsVerify,
+      flags.srcNoCreds,
+      srcToken,
+    ),
+  );
+  const dst = createStoreOpener(
+    side(
+      "dest",
+      destCreds,
+      flags.destAuthfile,
+      flags.destCertDir,
+      flags.destTlsVerify,
+      flags.destNoCreds,
+      destToken,
+    ),
+  );
+  return {
+    src,
+    dst,
+    async close() {
+      try {
+        await dst.close();
+      } finally {
+        await src.close();
+      }
+    },
+  };
+}
