@@ -77,6 +77,10 @@ const REGISTRIES_CONF_ENV: EnvVar = {
 export const REGISTRY_ENV: readonly EnvVar[] = [
   { name: "OCICOMPAT_CREDS", meaning: "USER:PASSWORD, as --creds (not visible in ps)" },
   {
+    name: "OCICOMPAT_REGISTRY_TOKEN",
+    meaning: "a bearer token, as --registry-token (not visible in ps)",
+  },
+  {
     name: "REGISTRY_AUTH_FILE",
     meaning: "the auth file to read instead of the default list (as --authfile)",
   },
