@@ -105,6 +105,22 @@ describe("copy's progress bar, spawned", () => {
     }
   });
 
+  test("-q draws nothing on a terminal either, and prints no summary", () => {
+    const work = tempDir("ocicompat-progress-");
+    try {
+      const command = `${process.execPath} bin/ocicompat.js copy -q ${SOURCE} oci:${join(work.path, "dst")}`;
+      const r = spawnSync("script", ["-qec", command, "/dev/null"], {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", TERM: "xterm" },
+        timeout: 60_000,
+      });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal(r.stdout.trim(), "");
+    } finally {
+      work.remove();
+    }
+  });
+
   test("stays quiet when stderr is not a terminal", () => {
     const work = tempDir("ocicompat-progress-");
     try {
