@@ -3,7 +3,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { describeError, ExitCode, exitCodeForError } from "./exit-codes.js";
 import { PROGRAM_HELP, withHelp } from "./help.js";
-import { skopeoBooleanFlags } from "./skopeo-booleans.js";
+import { skopeoBooleanFlags, skopeoGlobalFlags } from "./skopeo-booleans.js";
 
 type CommandFactory = (run: (code: number) => void) => Command;
 
@@ -34,7 +34,8 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<CommandFac
   ["logout", async () => (await import("./commands/login.js")).logoutCommand],
 ];
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(given: readonly string[]): Promise<number> {
+  const argv = skopeoGlobalFlags(given);
   let exitCode: number = ExitCode.Ok;
   const program = withHelp(
     new Command("ocicompat")

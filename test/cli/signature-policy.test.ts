@@ -108,6 +108,30 @@ describe("copy and the signature policy (spawned, real registry, skopeo beside)"
       `oci:${work.path}/insecure:1`,
     ]);
     assert.equal(insecure.status, 0, insecure.stderr);
+    // skopeo's own order, its global options before the command, runs as it is in both.
+    const globals = ["--policy", policy, "--insecure-policy", "copy"];
+    const ours = runCli([...globals, `${registry.host}/team/app:1`, `oci:${work.path}/global:1`]);
+    assert.equal(ours.status, 0, ours.stderr);
+    const theirs = spawnSync(
+      "skopeo",
+      [
+        ...globals,
+        "--src-tls-verify=false",
+        `docker://${registry.host}/team/app:1`,
+        `oci:${work.path}/global-skopeo:1`,
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(theirs.status, 0, theirs.stderr);
+    const stillRefused = runCli([
+      "--policy",
+      policy,
+      "copy",
+      `${registry.host}/team/app:1`,
+      `oci:${work.path}/global-refused:1`,
+    ]);
+    assert.equal(stillRefused.status, 2, "without --insecure-policy the global --policy applies");
+    assert.match(stillRefused.stderr, /requires signedBy signatures/);
   });
 
   test("a policy file containers/image refuses is refused by both, whatever scope the source falls under", () => {

@@ -1,7 +1,7 @@
 // skopeo's `--tls-verify=V` spellings rewritten to the --X / --no-X pair commander reads.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { skopeoBooleanFlags } from "../../src/cli/skopeo-booleans.js";
+import { skopeoBooleanFlags, skopeoGlobalFlags } from "../../src/cli/skopeo-booleans.js";
 import { isOcicompatError } from "../../src/oci/errors.js";
 
 describe("skopeo's boolean flags", () => {
@@ -32,5 +32,41 @@ describe("skopeo's boolean flags", () => {
         err.code === "USAGE" &&
         err.message === '--dest-tls-verify takes true or false, not "yes"',
     );
+  });
+});
+
+describe("skopeo's global options before the command", () => {
+  test("move after the command name, under ocicompat's names", () => {
+    assert.deepEqual(
+      skopeoGlobalFlags([
+        "--insecure-policy",
+        "--command-timeout",
+        "2m",
+        "--policy=/etc/p.json",
+        "copy",
+        "a",
+        "b",
+      ]),
+      ["copy", "--insecure-policy", "--timeout", "2m", "--policy=/etc/p.json", "a", "b"],
+    );
+    assert.deepEqual(skopeoGlobalFlags(["--insecure-policy=false", "copy", "a", "b"]), [
+      "copy",
+      "a",
+      "b",
+    ]);
+  });
+
+  test("anything else is left as it is: no command after them, other options, a bad value", () => {
+    for (const argv of [
+      ["copy", "--insecure-policy", "a", "b"],
+      ["--insecure-policy"],
+      ["--policy"],
+      ["--insecure-policy", "--help"],
+      ["--version"],
+      ["--insecure-policy=maybe", "copy", "a", "b"],
+      ["--debug", "copy", "a", "b"],
+    ]) {
+      assert.deepEqual(skopeoGlobalFlags(argv), argv, argv.join(" "));
+    }
   });
 });
