@@ -5,6 +5,8 @@ import { Option } from "commander";
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
 import { OcicompatError } from "../oci/errors.js";
 import {
+  CREDENTIAL_VARIABLES,
+  credentialLabel,
   given,
   hasCommandLineCredentials,
   noCredentials,
@@ -119,6 +121,7 @@ export async function copyOpenersFrom(
       `--creds (or --username, --registry-token) would go to both ${srcRegistry} and ${dstRegistry}: give each side its own, --src-creds and --dest-creds (or --src-authfile and --dest-authfile, --src-registry-token and --dest-registry-token)`,
     );
   }
+  refuseAmbientSharedCredentials(flags, srcRegistry, dstRegistry);
   const base = {
     ...(await registryAccessFrom(flags)),
     ...blobLocationOptions(extra.blobLocations),
@@ -172,10 +175,14 @@ export async function copyOpenersFrom(
           [`--${name}-registry-token`]: token,
         })
       : {}),
-    ...registryTokenAccess(token, `--${name}-registry-token`, {
-      [`--${name}-creds`]: creds,
-      [`--${name}-authfile`]: authfile,
-    }),
+    ...registryTokenAccess(
+      token,
+      credentialLabel(`${name}RegistryToken`, `--${name}-registry-token`, flags.credentialsFromEnv),
+      {
+        [`--${name}-creds`]: creds,
+        [`--${name}-authfile`]: authfile,
+      },
+    ),
     ...(certDir === undefined ? {} : { certDir }),
     ...tlsVerifyAccess(tlsVerify),
   });
@@ -212,4 +219,34 @@ export async function copyOpenersFrom(
       }
     },
   };
+}
+
+/**
+ * Shared credentials from a variable ($OCICOMPAT_CREDS, $OCICOMPAT_REGISTRY_TOKEN) are for one
+ * registry. Between two registries, once a side has credentials of its own, they would go to the
+ * other side: typed on the command line that is what the user asked for, but a variable set for
+ * some other run would reach a registry it was not meant for. So that is refused.
+ */
+function refuseAmbientSharedCredentials(
+  flags: RegistryFlags & CopySideFlags,
+  srcRegistry: string | undefined,
+  dstRegistry: string | undefined,
+): void {
+  if (srcRegistry === undefined || dstRegistry === undefined || srcRegistry === dstRegistry) return;
+  const ambient = (flags.credentialsFromEnv ?? []).filter(
+    (key) => key === "creds" || key === "registryToken",
+  );
+  if (ambient.length === 0) return;
+  const own = (side: "src" | "dest") =>
+    given(side === "src" ? flags.srcCreds : flags.destCreds) !== undefined ||
+    given(side === "src" ? flags.srcRegistryToken : flags.destRegistryToken) !== undefined ||
+    (side === "src" ? flags.srcAuthfile : flags.destAuthfile) !== undefined ||
+    (side === "src" ? flags.srcNoCreds : flags.destNoCreds) === true;
+  if (own("src") === own("dest")) return; // both: unused; neither: the check above refuses
+  const other = own("src") ? "dest" : "src";
+  const variable = CREDENTIAL_VARIABLES[ambient[0] as string] ?? "";
+  throw new OcicompatError(
+    "USAGE",
+    `${variable} would go to ${other === "src" ? srcRegistry : dstRegistry}, the side without credentials of its own: give that side its own (--${other}-creds, --${other}-registry-token, --${other}-no-creds), or unset ${variable}`,
+  );
 }

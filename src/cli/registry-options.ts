@@ -6,6 +6,7 @@ import {
   explicitCredentials,
   given,
   noCredentials,
+  credentialLabel,
   registryTokenAccess,
   settleCredentialFlags,
 } from "./credential-flags.js";
@@ -24,6 +25,8 @@ export interface RegistryFlags {
   authfile?: string;
   /** A bearer token for the one registry the command reads (also $OCICOMPAT_REGISTRY_TOKEN). */
   registryToken?: string;
+  /** The credential options whose value came from a variable (settleCredentialFlags). */
+  credentialsFromEnv?: string[];
   /** `--tls-verify=false`: no certificate check, and plain HTTP where TLS is refused (skopeo's). */
   tlsVerify?: boolean;
   /** containerd host directories (repeatable --hosts-dir), as `ctr --hosts-dir` reads them. */
@@ -148,7 +151,8 @@ export function addRegistryOptions(
 
 /** The opener options the registry flags ask for (credentials, TLS, plain HTTP). */
 export async function registryAccessFrom(flags: RegistryFlags): Promise<OpenOptions> {
-  const token = registryTokenAccess(given(flags.registryToken), "--registry-token", {
+  const tokenLabel = credentialLabel("registryToken", "--registry-token", flags.credentialsFromEnv);
+  const token = registryTokenAccess(given(flags.registryToken), tokenLabel, {
     "--creds": given(flags.creds),
     "--no-creds": flags.creds === false,
     "--username": flags.username,

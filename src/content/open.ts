@@ -72,9 +72,10 @@ function credentialsFor(
   stored: CredentialProvider,
 ): CredentialProvider {
   if (access.registryToken !== undefined) {
-    // The token replaces every other credential: a Basic fallback would send a password the
-    // user did not give for this run.
-    return staticCredentials(
+    // The token replaces every other credential of its registry: a Basic fallback would send a
+    // password the user did not give for this run. Other hosts (a registries.conf mirror) keep
+    // what the auth files hold for them, as with --creds.
+    const token = staticCredentials(
       {
         kind: "registry-token",
         token: access.registryToken.token,
@@ -82,6 +83,13 @@ function credentialsFor(
       },
       [ref.registry],
     );
+    const provider: CredentialProvider = (host) =>
+      host === ref.registry ? token(host) : stored(host);
+    provider.searched = (host) =>
+      host === ref.registry
+        ? Promise.resolve([])
+        : (stored.searched?.(host) ?? Promise.resolve([]));
+    return provider;
   }
   if (access.username === undefined) return stored;
   const explicit = staticCredentials(

@@ -39,8 +39,9 @@ function causes(err: unknown): unknown[] {
 /**
  * Whether trying the copy again may succeed: a registry's temporary answer (408, 429, 500, 502,
  * 503, 504, a reset), a stalled transfer, or a socket failure of the kind a restart causes. Never
- * a refusal (auth, other 4xx, policy, bad content), a certificate problem, a server that hangs up
- * before answering, a cancellation, or the command's own deadline.
+ * a refusal (auth, other 4xx, policy, bad content), a certificate problem, a cancellation, or the
+ * command's own deadline. A TLS registry that hangs up on a missing client certificate looks like
+ * a reset, and is tried again: each retry's warning carries the hint, and --retry-times bounds it.
  */
 export function mayPass(err: unknown): boolean {
   const chain = causes(err);
@@ -50,7 +51,6 @@ export function mayPass(err: unknown): boolean {
     // A RegistryError, told by its shape: importing its module would load the registry stack
     // (node:net) into copies between layouts and archives.
     if (isOcicompatError(cause) && "temporary" in cause) {
-      if ((cause as { hungUp?: unknown }).hungUp === true) return false;
       if (cause.temporary === true) return true;
       if ((cause as { status?: unknown }).status !== undefined) return false;
       continue;

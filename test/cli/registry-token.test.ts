@@ -5,6 +5,7 @@
 // service.
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import bcrypt from "bcryptjs";
 import { after, before, describe, test } from "node:test";
 import { openLayout } from "../../src/content/layout.js";
 import { tempDir } from "../content/layout-support.js";
@@ -17,12 +18,14 @@ const work = tempDir("ocicompat-cli-registry-token-");
 const LOGIN = "alice:token-s3cret";
 let tokens: TokenRegistry;
 let open: TestRegistry;
+let basic: TestRegistry;
 let host: string;
 
 before(async () => {
-  [tokens, open] = await Promise.all([
+  [tokens, open, basic] = await Promise.all([
     startTokenRegistry(work.path, { alice: "token-s3cret" }),
     startRegistry(),
+    startRegistry({ htpasswd: `alice:${bcrypt.hashSync("basic-s3cret", 4)}\n` }),
   ]);
   host = tokens.registry.host;
   const out = await runCliAsync([
@@ -36,7 +39,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all([tokens?.stop(), open?.stop()]);
+  await Promise.all([tokens?.stop(), open?.stop(), basic?.stop()]);
   work.remove();
 });
 
@@ -64,16 +67,41 @@ describe("a registry with token auth (real distribution, verifying the tokens)",
     assert.equal(tokens.requests.length, before);
   });
 
-  test("a token the registry refuses is named, never printed", async () => {
+  test("a token the registry refuses is named, never printed, not even with OCICOMPAT_DEBUG", async () => {
     const token = `${tokens.mint([{ repository: "app/demo", actions: ["pull"] }])}x`;
     const out = await runCliAsync(["ls", "--registry-token", token, `${host}/app/demo`]);
     assert.equal(out.status, 2);
     assert.match(out.stderr, /the bearer token from --registry-token was refused/);
-    assert.doesNotMatch(out.stdout + out.stderr, new RegExp(token.slice(0, 40)));
     assert.equal(hasStackTrace(out.stderr), false);
+    const debug = await runCliAsync(["ls", `${host}/app/demo`], {
+      OCICOMPAT_REGISTRY_TOKEN: token,
+      OCICOMPAT_DEBUG: "1",
+    });
+    assert.equal(debug.status, 2);
+    assert.match(debug.stderr, /the bearer token from \$OCICOMPAT_REGISTRY_TOKEN was refused/);
+    // The header is the same in every token the service mints; the claims and signature are not.
+    for (const text of [out.stdout + out.stderr, debug.stdout + debug.stderr]) {
+      assert.equal(text.includes(token.slice(-40)), false);
+      assert.equal(text.includes(token.split(".")[1]!.slice(0, 40)), false);
+    }
+  });
+
+  test("a registry that asks for a user name and password is not sent the token", async () => {
+    const out = await runCliAsync([
+      "ls",
+      "--registry-token",
+      tokens.mint([{ repository: "app/demo", actions: ["pull"] }]),
+      `${basic.host}/app/locked`,
+    ]);
+    assert.equal(out.status, 2);
+    assert.match(
+      out.stderr,
+      /asks for a user name and password, but the credentials found are the bearer token from --registry-token/,
+    );
   });
 
   test("copy takes a token per side: pull on the source, push on the destination", async () => {
+    const asked = tokens.requests.length;
     const src = tokens.mint([{ repository: "app/demo", actions: ["pull"] }]);
     const dst = tokens.mint([{ repository: "app/copied", actions: ["pull", "push"] }]);
     const out = await runCliAsync([
@@ -97,6 +125,51 @@ describe("a registry with token auth (real distribution, verifying the tokens)",
     assert.equal(read.status, 0, read.stderr);
     const demo = await (await openLayout("examples/demo-layout")).resolve("demo");
     assert.equal((await (await openLayout(back)).resolve("v1")).digest, demo.digest);
+    assert.equal(tokens.requests.length, asked, "the token service was never asked");
+  });
+
+  test("a mount the token does not allow is uploaded instead, and the blob's location is not forgotten", async () => {
+    const cache = { OCICOMPAT_CACHE_DIR: join(work.path, "mount-cache") };
+    const first = await runCliAsync(
+      ["copy", "--dest-creds", LOGIN, "oci:examples/demo-layout:demo", `${host}/mem/one:v1`],
+      cache,
+    );
+    assert.equal(first.status, 0, first.stderr);
+    const mounted = async (repository: string): Promise<string> => {
+      const out = await runCliAsync(
+        [
+          "copy",
+          "--dest-creds",
+          LOGIN,
+          "oci:examples/demo-layout:demo",
+          `${host}/${repository}:v1`,
+        ],
+        cache,
+      );
+      assert.equal(out.status, 0, out.stderr);
+      const m = /\((\d+) mounted/.exec(out.stdout);
+      assert.ok(m, out.stdout);
+      return m[1]!;
+    };
+    const before = await mounted("mem/control");
+    // Pull on both repositories but no push: every mount is refused, then the upload too.
+    const narrow = tokens.mint([
+      { repository: "mem/two", actions: ["pull"] },
+      { repository: "mem/one", actions: ["pull"] },
+    ]);
+    const refused = await runCliAsync(
+      [
+        "copy",
+        "--dest-registry-token",
+        narrow,
+        "oci:examples/demo-layout:demo",
+        `${host}/mem/two:v1`,
+      ],
+      cache,
+    );
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /mem\/two:.*push.* was not granted/);
+    assert.equal(await mounted("mem/three"), before, "as many mounts as before the refused run");
   });
 
   test("a token without push is refused by the registry, and the error says what was not granted", async () => {
@@ -136,6 +209,28 @@ describe("a registry with token auth (real distribution, verifying the tokens)",
     ]);
     assert.equal(copy.status, 2);
     assert.match(copy.stderr, /give --src-registry-token or --src-creds, not both/);
+  });
+
+  test("a shared variable is not sent to the side without credentials of its own", async () => {
+    const asked = tokens.requests.length;
+    const out = await runCliAsync(
+      [
+        "copy",
+        "--src-registry-token",
+        tokens.mint([{ repository: "app/demo", actions: ["pull"] }]),
+        `${host}/app/demo:v1`,
+        `${open.host}/app/ambient:v1`,
+      ],
+      { OCICOMPAT_REGISTRY_TOKEN: tokens.mint([{ repository: "x/y", actions: ["pull"] }]) },
+    );
+    assert.equal(out.status, 2);
+    assert.match(
+      out.stderr,
+      new RegExp(
+        `\\$OCICOMPAT_REGISTRY_TOKEN would go to ${open.host}, the side without credentials of its own: give that side its own \\(--dest-creds`,
+      ),
+    );
+    assert.equal(tokens.requests.length, asked);
   });
 
   test("--registry-token alone between two registries is refused before anything is sent", async () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { CopyError } from "../../src/content/copy/error.js";
 import { RegistryError } from "../../src/content/registry/errors.js";
+import { errorFromNetwork } from "../../src/content/registry/network-errors.js";
 import { OcicompatError } from "../../src/oci/errors.js";
 import { openLayout } from "../../src/content/layout.js";
 import type { Store } from "../../src/content/store.js";
@@ -75,19 +76,28 @@ describe("mayPass", () => {
     assert.equal(mayPass(unreachable(socketError("UNABLE_TO_VERIFY_LEAF_SIGNATURE"))), false);
   });
 
-  test("a stalled transfer may pass; a server that hung up before answering does not", () => {
+  test("a stalled transfer may pass, and so does a reset before any answer, as the client words it", () => {
     const stalled = new OcicompatError("TIMEOUT", "the GET stalled below 1024 bytes/s");
     assert.equal(mayPass(new CopyError("source", "reg/app", layer, stalled)), true);
-    const hungUp = new RegistryError({
-      code: "UNREACHABLE",
-      message: "cannot reach: the server closed the connection",
-      temporary: true,
-      hungUp: true,
-      method: "GET",
-      url: "https://127.0.0.1:5000/v2/",
-      cause: socketError("UND_ERR_SOCKET"),
-    });
-    assert.equal(mayPass(new CopyError("source", "reg/app", layer, hungUp)), false);
+    for (const [code, url] of [
+      ["ECONNRESET", "http://127.0.0.1:5000/v2/app/blobs/uploads/"],
+      ["UND_ERR_SOCKET", "https://registry.example/v2/app/blobs/uploads/"],
+      ["ECONNREFUSED", "https://registry.example/v2/"],
+    ] as const) {
+      const err = errorFromNetwork(socketError(code), "POST", url, { registry: "r" }, 4, {
+        beforeAnswer: true,
+      });
+      assert.equal(mayPass(new CopyError("destination", "reg/app", layer, err)), true, code);
+    }
+    const untrusted = errorFromNetwork(
+      socketError("UNABLE_TO_VERIFY_LEAF_SIGNATURE"),
+      "GET",
+      "https://registry.example/v2/",
+      { registry: "registry.example" },
+      1,
+      { beforeAnswer: true },
+    );
+    assert.equal(mayPass(untrusted), false);
   });
 
   test("a cancellation, a usage error and bad content never pass", () => {

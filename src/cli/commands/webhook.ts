@@ -90,7 +90,7 @@ export function webhookCommand(run: (code: ExitCode) => void): Command {
     if (hasCommandLineCredentials(flags) && !oneRegistry) {
       throw new OcicompatError(
         "USAGE",
-        "--creds and --username are for one registry, and the webhook may contact several (--allow-registry): keep each registry's credentials in an auth file (--authfile)",
+        "--creds, --username and --registry-token are for one registry, and the webhook may contact several (--allow-registry): keep each registry's credentials in an auth file (--authfile)",
       );
     }
     const { host, port } = parseListen(flags.listen);

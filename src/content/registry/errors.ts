@@ -20,8 +20,6 @@ export interface RegistryErrorInit {
   registryCodes?: readonly string[];
   errors?: readonly RegistryErrorEntry[];
   temporary: boolean;
-  /** The server closed the connection before answering (see RegistryError.hungUp). */
-  hungUp?: boolean;
   method: string;
   url: string;
   subject?: string;
@@ -36,12 +34,6 @@ export class RegistryError extends OcicompatError {
   readonly errors: readonly RegistryErrorEntry[];
   /** Whether the same request may succeed later (429, 5xx, resets, timeouts). */
   readonly temporary: boolean;
-  /**
-   * The server closed the connection before any answer. The request is retried (a keep-alive
-   * connection the server had just closed), but a whole-copy retry is not: what hangs up that
-   * way every time is a TLS server given plain HTTP or no client certificate.
-   */
-  readonly hungUp: boolean;
   readonly method: string;
   /** The request URL, query values redacted. */
   readonly url: string;
@@ -56,7 +48,6 @@ export class RegistryError extends OcicompatError {
     this.registryCodes = init.registryCodes ?? [];
     this.errors = init.errors ?? [];
     this.temporary = init.temporary;
-    this.hungUp = init.hungUp ?? false;
     this.method = init.method;
     this.url = redactUrl(init.url);
   }

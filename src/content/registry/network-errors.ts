@@ -178,7 +178,6 @@ export function errorFromNetwork(
     code: DEADLINES.has(code) ? "TIMEOUT" : "UNREACHABLE",
     message: `cannot reach ${context.registry}: ${reason.text}${tries}${hint}`,
     temporary: reason.temporary,
-    ...(hungUp ? { hungUp: true } : {}),
     method,
     url,
     subject: context.registry,

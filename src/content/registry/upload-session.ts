@@ -42,10 +42,9 @@ export async function mount(
     // given with --registry-token for this repository alone, a remembered location these
     // credentials cannot read). The blob is then uploaded, as containers/image does; a missing
     // push right shows there, in the upload's own error.
-    if (isRegistryError(err) && err.code === "AUTH") {
-      missedBlob(ctx, desc.digest, fromRepository);
-      return false;
-    }
+    // The location is not forgotten: a refusal says what these credentials may do, not where
+    // the blob is, and other credentials (the next copy's) may mount from there.
+    if (isRegistryError(err) && err.code === "AUTH") return false;
     throw err;
   }
   await res.body.dump().catch(() => undefined);
