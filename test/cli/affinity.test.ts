@@ -106,13 +106,18 @@ describe("ocicompat affinity", () => {
         "u:p",
       ]);
       assert.equal(run.status, 2, run.stderr);
-      assert.match(run.stderr, /--creds and --username are for one registry/);
+      assert.match(run.stderr, /--creds, --username and --registry-token are for one registry/);
       assert.ok(!run.stderr.includes("u:p"));
     }
     const viaEnv = runCli(["webhook", ...certs, "--allow-registry", "*"], {
       env: { ...process.env, OCICOMPAT_CREDS: "u:p" },
     });
-    assert.match(viaEnv.stderr, /--creds and --username are for one registry/);
+    assert.match(viaEnv.stderr, /--creds, --username and --registry-token are for one registry/);
+    const token = runCli(["webhook", ...certs, "--allow-registry", "*"], {
+      env: { ...process.env, OCICOMPAT_REGISTRY_TOKEN: "t0ken-value" },
+    });
+    assert.match(token.stderr, /are for one registry/);
+    assert.ok(!token.stderr.includes("t0ken-value"));
     // One registry: the credentials are accepted, and the next check (the certificate) speaks.
     const one = runCli(["webhook", ...certs, "--allow-registry", "a.example", "--creds", "u:p"]);
     assert.equal(one.status, 2);
