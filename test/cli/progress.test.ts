@@ -105,6 +105,27 @@ describe("copy's progress bar, spawned", () => {
     }
   });
 
+  test("a retry clears the bar for its warning, then draws it again from zero", () => {
+    const work = tempDir("ocicompat-progress-");
+    try {
+      // Port 1 on loopback refuses every connection: each attempt fails, as a registry that is down.
+      const command = `${process.execPath} bin/ocicompat.js copy --retry-times 1 --retry-delay 10ms ${SOURCE} 127.0.0.1:1/app/x:v1`;
+      const r = spawnSync("script", ["-qec", command, "/dev/null"], {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1", TERM: "xterm" },
+        timeout: 60_000,
+      });
+      assert.equal(r.status, 2, r.stdout);
+      const warning = r.stdout.indexOf("ocicompat: warning:");
+      assert.ok(warning > 0, r.stdout);
+      // The line is cleared (ESC [2K) right before the warning, and the bar comes back after it.
+      assert.equal(r.stdout.slice(warning - 4, warning), "\u001b[2K");
+      assert.match(r.stdout.slice(warning), /\(retry 1 of 1\)\r?\n[^]*copying \[/);
+    } finally {
+      work.remove();
+    }
+  });
+
   test("-q draws nothing on a terminal either, and prints no summary", () => {
     const work = tempDir("ocicompat-progress-");
     try {

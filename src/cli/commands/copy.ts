@@ -50,8 +50,8 @@ function mountFrom(
 /** The bar (cli-progress, loaded only on a terminal) on standard error; the text is progress.ts'. */
 async function progressBar(): Promise<{
   hooks: NonNullable<CopyRequest["progress"]>;
-  /** A retry starts over: what the failed attempt counted is void. */
-  restart(): void;
+  /** A retry starts over: the bar is cleared for `say`'s line, and counts from zero again. */
+  restart(say: () => void): void;
   stop(): void;
 }> {
   const { default: cliProgress } = await import("cli-progress");
@@ -95,10 +95,12 @@ async function progressBar(): Promise<{
         update();
       },
     },
-    restart: () => {
+    restart: (say) => {
+      bar.stop();
+      say();
       Object.assign(state, { total: 0, done: 0, sent: 0, items: 0 });
       started = Date.now();
-      update();
+      bar.start(1, 0);
     },
     stop: () => bar.stop(),
   };
@@ -252,10 +254,12 @@ export function copyCommand(run: (code: Code) => void): Command {
             retries: skopeo.retries,
             ...(skopeo.retryDelayMs === undefined ? {} : { retryDelayMs: skopeo.retryDelayMs }),
             onRetry: ({ attempt, retries, delayMs, error }) => {
-              bar?.restart();
-              process.stderr.write(
-                `ocicompat: warning: ${errorMessage(withSideHints(error, failedSide(error)))}; copying again in ${seconds(delayMs)} (retry ${attempt} of ${retries})\n`,
-              );
+              const say = (): void =>
+                void process.stderr.write(
+                  `ocicompat: warning: ${errorMessage(withSideHints(error, failedSide(error)))}; copying again in ${seconds(delayMs)} (retry ${attempt} of ${retries})\n`,
+                );
+              if (bar) bar.restart(say);
+              else say();
             },
           }).catch((err: unknown) => failedOn(failedSide(err))(err));
         } finally {
