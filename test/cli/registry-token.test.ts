@@ -4,6 +4,7 @@
 // --dest-registry-token, which send a token given on the command line instead of asking the
 // service.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { after, before, describe, test } from "node:test";
@@ -231,6 +232,46 @@ describe("a registry with token auth (real distribution, verifying the tokens)",
       ),
     );
     assert.equal(tokens.requests.length, asked);
+  });
+
+  test("a registries.conf mirror is read with its own credentials from the auth files, never the token", async () => {
+    // The image is only on the mirror, which takes a user name and password (Basic).
+    const seeded = await runCliAsync([
+      "copy",
+      "--dest-creds",
+      "alice:basic-s3cret",
+      "oci:examples/demo-layout:demo",
+      `${basic.host}/cache/app/mirrored:v1`,
+    ]);
+    assert.equal(seeded.status, 0, seeded.stderr);
+    const conf = join(work.path, "mirror.conf");
+    writeFileSync(
+      conf,
+      `[[registry]]\nprefix = "${host}/app"\nlocation = "${host}/app"\n[[registry.mirror]]\nlocation = "${basic.host}/cache/app"\n`,
+    );
+    const auth = join(work.path, "mirror-auth.json");
+    const entry = Buffer.from("alice:basic-s3cret").toString("base64");
+    writeFileSync(auth, JSON.stringify({ auths: { [basic.host]: { auth: entry } } }));
+    const out = await runCliAsync(
+      [
+        "inspect",
+        "-o",
+        "json",
+        "--registries-conf",
+        conf,
+        "--registry-token",
+        tokens.mint([{ repository: "app/mirrored", actions: ["pull"] }]),
+        `${host}/app/mirrored:v1`,
+      ],
+      { REGISTRY_AUTH_FILE: auth },
+    );
+    assert.equal(out.status, 0, out.stderr);
+    const demo = await (await openLayout("examples/demo-layout")).resolve("demo");
+    assert.equal(
+      (JSON.parse(out.stdout) as { root: { descriptor: { digest: string } } }).root.descriptor
+        .digest,
+      demo.digest,
+    );
   });
 
   test("--registry-token alone between two registries is refused before anything is sent", async () => {
