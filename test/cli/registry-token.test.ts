@@ -24,7 +24,7 @@ let host: string;
 
 before(async () => {
   [tokens, open, basic] = await Promise.all([
-    startTokenRegistry(work.path, { alice: "token-s3cret" }),
+    startTokenRegistry(work.path, { users: { alice: "token-s3cret" } }),
     startRegistry(),
     startRegistry({ htpasswd: `alice:${bcrypt.hashSync("basic-s3cret", 4)}\n` }),
   ]);

@@ -20,12 +20,25 @@ export interface Access {
   actions: readonly ("pull" | "push" | "delete")[];
 }
 
+export interface TokenServiceOptions {
+  /** User → password, for GET /token with Basic credentials. */
+  users: Record<string, string>;
+  /** Refresh token → user, for POST /token with `grant_type=refresh_token` (identity tokens). */
+  refreshTokens?: Record<string, string>;
+  /** The actions `user` is granted of those asked for on `repository`; default: all of them. */
+  grant?: (user: string, access: Access) => Access["actions"];
+  /** The lifetime of the tokens the service issues, in seconds; default 300. */
+  lifetime?: number;
+}
+
 export interface TokenRegistry {
   registry: TestRegistry;
   /** A token the registry accepts, granting `access`, valid for `seconds` (default 300). */
   mint(access: readonly Access[], seconds?: number): string;
-  /** The scopes each GET /token asked for, in order. */
+  /** The scopes each request to the token service asked for, in order. */
   requests: string[][];
+  /** How each request authenticated: `basic:USER`, `refresh:USER`, or `none`. */
+  callers: string[];
   stop(): Promise<void>;
 }
 
@@ -48,12 +61,15 @@ function accessOf(scope: string): Access | undefined {
 /** A registry that takes only tokens, and its token service; `users` may log in to the service. */
 export async function startTokenRegistry(
   dir: string,
-  users: Record<string, string>,
+  options: TokenServiceOptions,
 ): Promise<TokenRegistry> {
+  const { users, refreshTokens = {}, grant = (_user, access) => access.actions } = options;
+  const lifetime = options.lifetime ?? 300;
   const { cert, key } = makeCertificate(dir, "token-issuer");
   const signer = createPrivateKey(readFileSync(key));
   const certificate = new X509Certificate(readFileSync(cert)).raw.toString("base64");
   const requests: string[][] = [];
+  const callers: string[] = [];
   const mint = (access: readonly Access[], seconds = 300): string => {
     const now = Math.floor(Date.now() / 1000);
     return jwt(signer, certificate, {
@@ -67,22 +83,44 @@ export async function startTokenRegistry(
       access: access.map((a) => ({ type: "repository", name: a.repository, actions: a.actions })),
     });
   };
+  const refuse = (res: ServerResponse): void => {
+    res.writeHead(401, { "content-type": "application/json" });
+    res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "bad credentials" }] }));
+  };
+  const issue = (res: ServerResponse, user: string, scopes: readonly string[], key: string) => {
+    const access = scopes
+      .map(accessOf)
+      .filter((a): a is Access => a !== undefined)
+      .map((a) => ({ repository: a.repository, actions: grant(user, a) }));
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ [key]: mint(access, lifetime), expires_in: lifetime }));
+  };
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? "/", "http://token");
-    const scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" "));
+    if (req.method === "POST") {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        const form = new URLSearchParams(body);
+        const scopes = (form.get("scope") ?? "").split(" ").filter((x) => x !== "");
+        requests.push(scopes);
+        const user = refreshTokens[form.get("refresh_token") ?? ""];
+        callers.push(user === undefined ? "none" : `refresh:${user}`);
+        if (form.get("grant_type") !== "refresh_token" || user === undefined) return refuse(res);
+        // The OAuth2 form's answer names the token `access_token`.
+        issue(res, user, scopes, "access_token");
+      });
+      return;
+    }
+    const scopes = url.searchParams.getAll("scope").flatMap((x) => x.split(" "));
     requests.push(scopes);
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "");
     const [user, password] = basic
       ? Buffer.from(basic[1]!, "base64").toString().split(":")
       : [undefined, undefined];
-    if (user === undefined || users[user] !== password) {
-      res.writeHead(401, { "content-type": "application/json" });
-      res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "bad credentials" }] }));
-      return;
-    }
-    const access = scopes.map(accessOf).filter((a): a is Access => a !== undefined);
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ token: mint(access), expires_in: 300 }));
+    callers.push(user === undefined ? "none" : `basic:${user}`);
+    if (user === undefined || users[user] !== password) return refuse(res);
+    issue(res, user, scopes, "token");
   };
   const server = createServer(answer);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -105,6 +143,7 @@ export async function startTokenRegistry(
     registry,
     mint,
     requests,
+    callers,
     async stop() {
       await registry.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
