@@ -33,9 +33,7 @@ export function given(value: string | false | undefined): string | undefined {
  * other credential flags that were given, which contradict it.
  */
 export function noCredentials(flag: string, others: Record<string, unknown>): Partial<OpenOptions> {
-  const clash = Object.entries(others).find(([, v]) => v !== undefined && v !== false);
-  if (clash !== undefined)
-    throw new OcicompatError("USAGE", `give ${flag} or ${clash[0]}, not both`);
+  refuseBeside(flag, others);
   const provider: CredentialProvider = () => Promise.resolve(undefined);
   provider.withheldBy = flag;
   return { credentials: provider };
@@ -57,10 +55,15 @@ export function registryTokenAccess(
   others: Record<string, unknown>,
 ): Partial<OpenOptions> {
   if (token === undefined) return {};
+  refuseBeside(flag, others);
+  return { registryToken: { token, source: flag } };
+}
+
+/** A usage error when any of `others` (flag → value) was given beside `flag`. */
+function refuseBeside(flag: string, others: Record<string, unknown>): void {
   const clash = Object.entries(others).find(([, v]) => v !== undefined && v !== false);
   if (clash !== undefined)
     throw new OcicompatError("USAGE", `give ${flag} or ${clash[0]}, not both`);
-  return { registryToken: { token, source: flag } };
 }
 
 /** The credentials the flags give, if any; reads standard input for --password-stdin. */
