@@ -5,7 +5,6 @@ import { Option } from "commander";
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
 import { OcicompatError } from "../oci/errors.js";
 import {
-  CREDENTIAL_VARIABLES,
   credentialLabel,
   given,
   hasCommandLineCredentials,
@@ -233,10 +232,9 @@ function refuseAmbientSharedCredentials(
   dstRegistry: string | undefined,
 ): void {
   if (srcRegistry === undefined || dstRegistry === undefined || srcRegistry === dstRegistry) return;
-  const ambient = (flags.credentialsFromEnv ?? []).filter(
-    (key) => key === "creds" || key === "registryToken",
-  );
-  if (ambient.length === 0) return;
+  const fromEnv = flags.credentialsFromEnv ?? {};
+  const variable = fromEnv["creds"] ?? fromEnv["registryToken"];
+  if (variable === undefined) return;
   const own = (side: "src" | "dest") =>
     given(side === "src" ? flags.srcCreds : flags.destCreds) !== undefined ||
     given(side === "src" ? flags.srcRegistryToken : flags.destRegistryToken) !== undefined ||
@@ -244,7 +242,6 @@ function refuseAmbientSharedCredentials(
     (side === "src" ? flags.srcNoCreds : flags.destNoCreds) === true;
   if (own("src") === own("dest")) return; // both: unused; neither: the check above refuses
   const other = own("src") ? "dest" : "src";
-  const variable = CREDENTIAL_VARIABLES[ambient[0] as string] ?? "";
   throw new OcicompatError(
     "USAGE",
     `${variable} would go to ${other === "src" ? srcRegistry : dstRegistry}, the side without credentials of its own: give that side its own (--${other}-creds, --${other}-registry-token, --${other}-no-creds), or unset ${variable}`,

@@ -119,31 +119,25 @@ export function settleCredentialFlags(command: Command): Command {
       if (flags.some((flag) => action.getOptionValueSource(flag) === "cli"))
         action.setOptionValue(key, undefined);
     }
-    // Which values still come from a variable: messages name the variable, not a flag the user
-    // never typed, and copy refuses to send one to a registry it may not be meant for.
-    const fromEnv = Object.keys(YIELDS_TO).filter(
-      (key) =>
-        action.getOptionValueSource(key) === "env" && action.getOptionValue(key) !== undefined,
-    );
+    // Which values still come from a variable, and which (`$NAME`, as the option declares it):
+    // messages name the variable, not a flag the user never typed, and copy refuses to send one
+    // to a registry it may not be meant for.
+    const fromEnv: Record<string, string> = {};
+    for (const option of action.options) {
+      const key = option.attributeName();
+      if (option.envVar === undefined || !Object.hasOwn(YIELDS_TO, key)) continue;
+      if (action.getOptionValueSource(key) === "env" && action.getOptionValue(key) !== undefined)
+        fromEnv[key] = `$${option.envVar}`;
+    }
     action.setOptionValue("credentialsFromEnv", fromEnv);
   });
 }
-
-/** The variable each credential option may come from. */
-export const CREDENTIAL_VARIABLES: Record<string, string> = {
-  creds: "$OCICOMPAT_CREDS",
-  registryToken: "$OCICOMPAT_REGISTRY_TOKEN",
-  srcCreds: "$OCICOMPAT_SRC_CREDS",
-  srcRegistryToken: "$OCICOMPAT_SRC_REGISTRY_TOKEN",
-  destCreds: "$OCICOMPAT_DEST_CREDS",
-  destRegistryToken: "$OCICOMPAT_DEST_REGISTRY_TOKEN",
-};
 
 /** How a message names option `key`: its variable when that is where the value came from. */
 export function credentialLabel(
   key: string,
   flag: string,
-  fromEnv: readonly string[] = [],
+  fromEnv: Readonly<Record<string, string>> = {},
 ): string {
-  return fromEnv.includes(key) ? (CREDENTIAL_VARIABLES[key] ?? flag) : flag;
+  return Object.hasOwn(fromEnv, key) ? (fromEnv[key] as string) : flag;
 }

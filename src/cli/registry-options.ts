@@ -25,8 +25,8 @@ export interface RegistryFlags {
   authfile?: string;
   /** A bearer token for the one registry the command reads (also $OCICOMPAT_REGISTRY_TOKEN). */
   registryToken?: string;
-  /** The credential options whose value came from a variable (settleCredentialFlags). */
-  credentialsFromEnv?: string[];
+  /** The credential options whose value came from a variable, and its `$NAME` (settleCredentialFlags). */
+  credentialsFromEnv?: Record<string, string>;
   /** `--tls-verify=false`: no certificate check, and plain HTTP where TLS is refused (skopeo's). */
   tlsVerify?: boolean;
   /** containerd host directories (repeatable --hosts-dir), as `ctr --hosts-dir` reads them. */
