@@ -98,19 +98,11 @@ export async function copyOpenersFrom(
     registries?: { src: string | undefined; dst: string | undefined };
   } = {},
 ): Promise<CopyOpeners> {
-  const srcCreds = given(flags.srcCreds);
-  const destCreds = given(flags.destCreds);
-  const srcToken = given(flags.srcRegistryToken);
-  const destToken = given(flags.destRegistryToken);
+  const sides = [sideOf(flags, "src"), sideOf(flags, "dest")] as const;
   const { src: srcRegistry, dst: dstRegistry } = extra.registries ?? {};
   if (
     hasCommandLineCredentials(flags) &&
-    srcCreds === undefined &&
-    destCreds === undefined &&
-    flags.srcNoCreds !== true &&
-    flags.destNoCreds !== true &&
-    srcToken === undefined &&
-    destToken === undefined &&
+    !sides.some(answersForItself) &&
     srcRegistry !== undefined &&
     dstRegistry !== undefined &&
     srcRegistry !== dstRegistry
@@ -120,25 +112,12 @@ export async function copyOpenersFrom(
       `--creds (or --username, --registry-token) would go to both ${srcRegistry} and ${dstRegistry}: give each side its own, --src-creds and --dest-creds (or --src-authfile and --dest-authfile, --src-registry-token and --dest-registry-token)`,
     );
   }
-  refuseAmbientSharedCredentials(flags, srcRegistry, dstRegistry);
+  refuseAmbientSharedCredentials(flags, sides, srcRegistry, dstRegistry);
   const base = {
     ...(await registryAccessFrom(flags)),
     ...blobLocationOptions(extra.blobLocations),
   };
-  const sided =
-    srcCreds !== undefined ||
-    destCreds !== undefined ||
-    flags.srcAuthfile !== undefined ||
-    flags.destAuthfile !== undefined ||
-    flags.srcCertDir !== undefined ||
-    flags.destCertDir !== undefined ||
-    flags.srcTlsVerify !== undefined ||
-    flags.destTlsVerify !== undefined ||
-    flags.srcNoCreds === true ||
-    flags.destNoCreds === true ||
-    srcToken !== undefined ||
-    destToken !== undefined;
-  if (!sided) {
+  if (!sides.some(isGiven)) {
     const shared = createStoreOpener(base);
     return { src: shared, dst: shared, close: () => shared.close() };
   }
@@ -153,60 +132,39 @@ export async function copyOpenersFrom(
     delete rest.password;
     return rest;
   };
-  const side = (
-    name: "src" | "dest",
-    creds: string | undefined,
-    authfile: string | undefined,
-    certDir: string | undefined,
-    tlsVerify: boolean | undefined,
-    noCreds: boolean | undefined,
-    token: string | undefined,
-  ) => ({
-    ...sharedCredentialsUnless(
-      creds !== undefined || token !== undefined || authfile !== undefined,
-    ),
-    ...(creds === undefined ? {} : parseCreds(creds, `--${name}-creds`)),
-    ...(authfile === undefined ? {} : { authFile: authfile }),
-    ...(noCreds === true
-      ? noCredentials(`--${name}-no-creds`, {
+  const options = (side: CopySide): OpenOptions => {
+    const { name, creds, authfile, token } = side;
+    return {
+      ...sharedCredentialsUnless(
+        creds !== undefined || token !== undefined || authfile !== undefined,
+      ),
+      ...(creds === undefined ? {} : parseCreds(creds, `--${name}-creds`)),
+      ...(authfile === undefined ? {} : { authFile: authfile }),
+      ...(side.noCreds
+        ? noCredentials(`--${name}-no-creds`, {
+            [`--${name}-creds`]: creds,
+            [`--${name}-authfile`]: authfile,
+            [`--${name}-registry-token`]: token,
+          })
+        : {}),
+      ...registryTokenAccess(
+        token,
+        credentialLabel(
+          `${name}RegistryToken`,
+          `--${name}-registry-token`,
+          flags.credentialsFromEnv,
+        ),
+        {
           [`--${name}-creds`]: creds,
           [`--${name}-authfile`]: authfile,
-          [`--${name}-registry-token`]: token,
-        })
-      : {}),
-    ...registryTokenAccess(
-      token,
-      credentialLabel(`${name}RegistryToken`, `--${name}-registry-token`, flags.credentialsFromEnv),
-      {
-        [`--${name}-creds`]: creds,
-        [`--${name}-authfile`]: authfile,
-      },
-    ),
-    ...(certDir === undefined ? {} : { certDir }),
-    ...tlsVerifyAccess(tlsVerify),
-  });
-  const src = createStoreOpener(
-    side(
-      "src",
-      srcCreds,
-      flags.srcAuthfile,
-      flags.srcCertDir,
-      flags.srcTlsVerify,
-      flags.srcNoCreds,
-      srcToken,
-    ),
-  );
-  const dst = createStoreOpener(
-    side(
-      "dest",
-      destCreds,
-      flags.destAuthfile,
-      flags.destCertDir,
-      flags.destTlsVerify,
-      flags.destNoCreds,
-      destToken,
-    ),
-  );
+        },
+      ),
+      ...(side.certDir === undefined ? {} : { certDir: side.certDir }),
+      ...tlsVerifyAccess(side.tlsVerify),
+    };
+  };
+  const src = createStoreOpener(options(sides[0]));
+  const dst = createStoreOpener(options(sides[1]));
   return {
     src,
     dst,
@@ -220,6 +178,45 @@ export async function copyOpenersFrom(
   };
 }
 
+/** One side's flags (`--src-…` or `--dest-…`), an empty value (`OCICOMPAT_SRC_CREDS=`) as none. */
+interface CopySide {
+  name: "src" | "dest";
+  creds: string | undefined;
+  token: string | undefined;
+  authfile: string | undefined;
+  certDir: string | undefined;
+  tlsVerify: boolean | undefined;
+  noCreds: boolean;
+}
+
+function sideOf(flags: CopySideFlags, name: "src" | "dest"): CopySide {
+  const src = name === "src";
+  return {
+    name,
+    creds: given(src ? flags.srcCreds : flags.destCreds),
+    token: given(src ? flags.srcRegistryToken : flags.destRegistryToken),
+    authfile: src ? flags.srcAuthfile : flags.destAuthfile,
+    certDir: src ? flags.srcCertDir : flags.destCertDir,
+    tlsVerify: src ? flags.srcTlsVerify : flags.destTlsVerify,
+    noCreds: (src ? flags.srcNoCreds : flags.destNoCreds) === true,
+  };
+}
+
+/** The side says what its registry gets: its own credentials, or none on purpose. */
+function answersForItself(side: CopySide): boolean {
+  return side.creds !== undefined || side.token !== undefined || side.noCreds;
+}
+
+/** Any flag of the side given: it then gets an opener of its own. */
+function isGiven(side: CopySide): boolean {
+  return (
+    answersForItself(side) ||
+    side.authfile !== undefined ||
+    side.certDir !== undefined ||
+    side.tlsVerify !== undefined
+  );
+}
+
 /**
  * Shared credentials from a variable ($OCICOMPAT_CREDS, $OCICOMPAT_REGISTRY_TOKEN) are for one
  * registry. Between two registries, once a side has credentials of its own, they would go to the
@@ -227,7 +224,8 @@ export async function copyOpenersFrom(
  * some other run would reach a registry it was not meant for. So that is refused.
  */
 function refuseAmbientSharedCredentials(
-  flags: RegistryFlags & CopySideFlags,
+  flags: RegistryFlags,
+  sides: readonly [CopySide, CopySide],
   srcRegistry: string | undefined,
   dstRegistry: string | undefined,
 ): void {
@@ -235,13 +233,9 @@ function refuseAmbientSharedCredentials(
   const fromEnv = flags.credentialsFromEnv ?? {};
   const variable = fromEnv["creds"] ?? fromEnv["registryToken"];
   if (variable === undefined) return;
-  const own = (side: "src" | "dest") =>
-    given(side === "src" ? flags.srcCreds : flags.destCreds) !== undefined ||
-    given(side === "src" ? flags.srcRegistryToken : flags.destRegistryToken) !== undefined ||
-    (side === "src" ? flags.srcAuthfile : flags.destAuthfile) !== undefined ||
-    (side === "src" ? flags.srcNoCreds : flags.destNoCreds) === true;
-  if (own("src") === own("dest")) return; // both: unused; neither: the check above refuses
-  const other = own("src") ? "dest" : "src";
+  const [srcOwn, dstOwn] = sides.map((s) => answersForItself(s) || s.authfile !== undefined);
+  if (srcOwn === dstOwn) return; // both: unused; neither: the check above refuses
+  const other = srcOwn ? "dest" : "src";
   throw new OcicompatError(
     "USAGE",
     `${variable} would go to ${other === "src" ? srcRegistry : dstRegistry}, the side without credentials of its own: give that side its own (--${other}-creds, --${other}-registry-token, --${other}-no-creds), or unset ${variable}`,
