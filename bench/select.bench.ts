@@ -9,6 +9,8 @@
 // `node -e 0`'s, beside `skopeo inspect --raw` of the same tag (the nearest skopeo operation: it
 // resolves the tag and reads the index), all run alternately; and the 4-entry select with
 // --no-registries-conf, whose difference is what reading the machine's registries.conf costs.
+// With INSTRUCTION_RUNS=N, also the instructions each Node.js case executes (valgrind's callgrind,
+// medians of N): a figure that a busy machine hardly moves, unlike its times.
 // Needs `npm run build` and skopeo.
 import { spawnSync } from "node:child_process";
 import type { Plugin } from "esbuild";
@@ -31,7 +33,7 @@ import {
 } from "../test/ops/select-support.js";
 import { startRegistry } from "../test/support/registry.js";
 import { median, type Measurement } from "./harness.js";
-import { medianOf, processCost, type ProcessCost } from "./child-cpu.js";
+import { instructionCount, medianOf, processCost, type ProcessCost } from "./child-cpu.js";
 import { wideImage } from "./select-images.js";
 
 const RUNS = 10;
@@ -216,14 +218,18 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
 
   const env = { ...process.env, OCICOMPAT_CACHE_DIR: cacheDir };
   const node = "examples/nodes/intel-spr.json";
+  const selectArgs = (tag: string, extra: string[] = []): string[] => [
+    "bin/ocicompat.js",
+    "select",
+    `${host}/bench/paired:${tag}`,
+    "--node",
+    node,
+    ...extra,
+  ];
   const select =
     (tag: string, extra: string[] = []) =>
     (): ProcessCost =>
-      processCost(
-        process.execPath,
-        ["bin/ocicompat.js", "select", `${host}/bench/paired:${tag}`, "--node", node, ...extra],
-        { env },
-      );
+      processCost(process.execPath, selectArgs(tag, extra), { env });
   const skopeo = (tag: string) => (): ProcessCost =>
     processCost("skopeo", [
       "inspect",
@@ -232,15 +238,30 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
       `docker://${host}/bench/paired:${tag}`,
     ]);
   const floors = await floorPrograms(host, cacheDir);
-  const cases: [name: string, run: () => ProcessCost][] = [
-    ["node -e 0", () => processCost(process.execPath, ["-e", "0"])],
+  const cases: [name: string, run: () => ProcessCost, count?: () => number | undefined][] = [
+    [
+      "node -e 0",
+      () => processCost(process.execPath, ["-e", "0"]),
+      () => instructionCount(process.execPath, ["-e", "0"]),
+    ],
     // The same requests, without ocicompat: through Node's own HTTP client, and through undici as
     // the CLI loads and caches it (bench/floors/). The 60 ms target is measured against these.
-    ["floor: the select's requests with node:http", floors.http],
-    ["floor: the select's requests with undici, code-cached", floors.undici],
-    ["ocicompat select, 4 entries", select("demo")],
+    ["floor: the select's requests with node:http", floors.http, floors.httpCount],
+    ["floor: the select's requests with undici, code-cached", floors.undici, floors.undiciCount],
+    [
+      "ocicompat select, 4 entries",
+      select("demo"),
+      () => instructionCount(process.execPath, selectArgs("demo"), { env }),
+    ],
     ["skopeo inspect --raw, 4 entries", skopeo("demo")],
-    [`ocicompat select, ${WIDE} entries`, select("wide", ["--max-entries", String(WIDE)])],
+    [
+      `ocicompat select, ${WIDE} entries`,
+      select("wide", ["--max-entries", String(WIDE)]),
+      () =>
+        instructionCount(process.execPath, selectArgs("wide", ["--max-entries", String(WIDE)]), {
+          env,
+        }),
+    ],
     [`skopeo inspect --raw, ${WIDE} entries`, skopeo("wide")],
     // What reading the machine's registries.conf costs: the difference from the 4-entry case.
     ["ocicompat select --no-registries-conf, 4 entries", select("demo", ["--no-registries-conf"])],
@@ -252,6 +273,13 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
   const wall = (c: number): number => medianOf(costs[c]!.map((x) => x.wallMs));
   const cpu = (c: number): number => medianOf(costs[c]!.map((x) => x.cpuMs));
   const floor = cpu(0);
+  const counts = instructionCounts(cases.map(([, , count]) => count));
+  const countFigure = (c: number): string => {
+    const n = counts[c];
+    if (n === undefined) return "";
+    const above = c === 0 ? "" : ` (+${((n - counts[0]!) / 1e6).toFixed(0)} M above node -e 0)`;
+    return `; ${(n / 1e6).toFixed(0)} M instructions${above}`;
+  };
   return cases.map(([name], c) => {
     const next = cases[c + 1]?.[0] ?? "";
     const pair = name.startsWith("ocicompat") && next.startsWith("skopeo") ? c + 1 : undefined;
@@ -267,7 +295,7 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
       name: `warm, as a process: ${name}`,
       runs: PAIRED_RUNS,
       medianMs: wall(c),
-      figure: `CPU ${cpu(c).toFixed(0)} ms${above}${ratio}`,
+      figure: `CPU ${cpu(c).toFixed(0)} ms${above}${ratio}${countFigure(c)}`,
     };
   });
 }
@@ -280,7 +308,12 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
 async function floorPrograms(
   host: string,
   cacheDir: string,
-): Promise<{ http: () => ProcessCost; undici: () => ProcessCost }> {
+): Promise<{
+  http: () => ProcessCost;
+  undici: () => ProcessCost;
+  httpCount: () => number | undefined;
+  undiciCount: () => number | undefined;
+}> {
   const catalog = createCatalog();
   const profile = await loadNodeProfile("examples/nodes/intel-spr.json", catalog);
   const sent: [string, string][] = [];
@@ -316,13 +349,32 @@ async function floorPrograms(
     plugins: [lazyBuiltins],
   });
   const env = { ...process.env, FLOOR_REQUESTS: JSON.stringify(sent) };
+  const httpArgs = ["bench/floors/http-floor.cjs"];
+  const undiciArgs = ["bench/floors/run-cached.cjs", bundle, join(dir, "undici-floor.code")];
   return {
-    http: () => processCost(process.execPath, ["bench/floors/http-floor.cjs"], { env }),
-    undici: () =>
-      processCost(
-        process.execPath,
-        ["bench/floors/run-cached.cjs", bundle, join(dir, "undici-floor.code")],
-        { env },
-      ),
+    http: () => processCost(process.execPath, httpArgs, { env }),
+    undici: () => processCost(process.execPath, undiciArgs, { env }),
+    httpCount: () => instructionCount(process.execPath, httpArgs, { env }),
+    undiciCount: () => instructionCount(process.execPath, undiciArgs, { env }),
   };
+}
+
+/**
+ * With INSTRUCTION_RUNS=N (and valgrind installed), each countable case's instructions, the
+ * median of N runs taken by turns: a figure the machine's load hardly moves (child-cpu.ts).
+ * Off by default: each run is ~50x slower under valgrind.
+ */
+function instructionCounts(
+  counters: readonly ((() => number | undefined) | undefined)[],
+): (number | undefined)[] {
+  const runs = Number(process.env["INSTRUCTION_RUNS"] ?? 0);
+  if (!(runs > 0)) return counters.map(() => undefined);
+  const seen = counters.map(() => [] as number[]);
+  for (let i = 0; i < runs; i++) {
+    counters.forEach((count, c) => {
+      const n = count?.();
+      if (n !== undefined) seen[c]!.push(n);
+    });
+  }
+  return seen.map((list) => (list.length === 0 ? undefined : medianOf(list)));
 }

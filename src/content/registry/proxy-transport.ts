@@ -135,7 +135,7 @@ export function proxyTransport(
     // A streamed body (a blob upload) goes chunked, as Go's client sends it: squid 5 drops a
     // forwarded request whose large Content-Length body arrives faster than it passes it on
     // (curl fails the same way, skopeo's chunked uploads pass). The blob's size and digest are
-    // still checked as it is read (upload.ts), and by the registry at the closing PUT.
+    // still checked as it is read (upload.ts), and by the registry when the upload closes.
     if (isStreamBody(opts.body)) delete headers["content-length"];
     return poolFor(proxy).dispatch(
       { ...opts, origin: proxy.origin, path: `${origin.origin}${opts.path}`, headers },

@@ -7,11 +7,12 @@ import { createRegistryStore } from "../../../src/content/registry/store.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { OcicompatError } from "../../../src/oci/errors.js";
 import { MediaType } from "../../../src/oci/media-types.js";
-import { image, randomBytes, readStream } from "./helpers.js";
+import { content, image, randomBytes, readStream, streamOf } from "./helpers.js";
 import {
   blob,
   client,
   failing,
+  fake,
   img,
   isBlobGet,
   log,
@@ -150,5 +151,30 @@ describe("(in-test server: faults) lying servers", () => {
       code: "TOO_LARGE",
       message: /4194304-byte limit/,
     });
+  });
+
+  test("a streamed upload that fails its digest check never delivers its last byte: a registry that stores PUTs unchecked gets nothing to store", async () => {
+    // Above 1 MiB the blob goes up in one PUT ?digest= read from the stream as it is sent. The
+    // real registry checks the digest itself; this one would store whatever completes.
+    const streamed = createRegistryStore({ repository: "team/app", client });
+    const claimed = content(MediaType.ImageLayerGzip, randomBytes(2 * 1024 * 1024, 31));
+    let completed = 0;
+    fake.intercept = (req, res) => {
+      if (req.method !== "PUT" || !(req.url ?? "").includes("/blobs/uploads/")) return false;
+      completed++;
+      res.writeHead(201, { "docker-content-digest": claimed.desc.digest });
+      res.end();
+      return true;
+    };
+    await assert.rejects(
+      streamed.push(claimed.desc, streamOf(randomBytes(2 * 1024 * 1024, 32), 9)),
+      { code: "DIGEST_MISMATCH" },
+    );
+    assert.equal(completed, 0, "no PUT body arrived whole");
+    assert.deepEqual(
+      log.map((l) => l.split(" ")[0]),
+      ["POST", "PUT", "DELETE"],
+    );
+    assert.equal(fake.blobs.has(claimed.desc.digest), false);
   });
 });

@@ -235,10 +235,10 @@ describe("a large streamed blob through a proxy (real squid, real registry)", ()
       await tunnelled.close();
       await forwarded.close();
     }
-    const patches = await proxy.waitForLog(
-      (e) => e.method === "PATCH" && e.url.startsWith(`http://${plainHost}/v2/proxy/big/blobs/`),
+    const puts = await proxy.waitForLog(
+      (e) => e.method === "PUT" && e.url.startsWith(`http://${plainHost}/v2/proxy/big/blobs/`),
     );
-    assert.ok(patches.length >= 1 && patches.every((e) => e.result === "TCP_MISS/202"));
+    assert.ok(puts.length >= 1 && puts.every((e) => e.result === "TCP_MISS/201"));
   });
 });
 
