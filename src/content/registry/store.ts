@@ -8,8 +8,8 @@
 //   the one the registry announced. Recently seen manifest bytes are kept, so tagging something
 //   just pushed or fetched costs one request. Blobs stream through `verifying()`; a download
 //   that breaks off resumes with `Range` when the server offers ranges.
-// * upload.ts: small blobs go up monolithically (POST, PUT ?digest=), larger ones streamed in one
-//   PATCH (POST, PATCH, PUT ?digest=), or in PATCH chunks of `chunkSize` when that is set.
+// * upload.ts: small blobs go up monolithically (POST, PUT ?digest= with the bytes), larger ones
+//   streamed in that PUT (POST, PUT ?digest=), or in PATCH chunks of `chunkSize` when that is set.
 //   `Location` is used exactly as returned. A failed upload cancels its session and, when the
 //   body can be replayed, starts a new one. Cross-repository mounts.
 // * tags.ts: manifest writes, tags, deletes, tag listing.
@@ -75,8 +75,8 @@ export interface RegistryStoreOptions extends Omit<RegistryClientOptions, "regis
   /**
    * For registries or proxies that limit the size of a request: blobs up to this size go up in
    * one request, larger ones in PATCH chunks of it (each held in memory while it is sent).
-   * Default: none; blobs up to `DEFAULT_MONOLITHIC_SIZE` go up in one request, larger ones are
-   * streamed in a single PATCH, as containers/image (skopeo, podman) uploads them.
+   * Default: none; blobs up to `DEFAULT_MONOLITHIC_SIZE` go up in one request from memory,
+   * larger ones are streamed in the closing `PUT ?digest=`, as containerd pushes them.
    */
   chunkSize?: number;
   /** `n` for tag listing pages; default: the registry's own page size. */

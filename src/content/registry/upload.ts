@@ -131,10 +131,15 @@ async function streamedUpload(
   }
 }
 
-/** `source`, each piece given only once the next has arrived or the source ended without error. */
+/**
+ * `source`, each piece given only once the next has arrived or the source ended without error.
+ * Empty pieces are dropped: undici writes nothing for one, so an empty piece held last would have
+ * let the real last piece through.
+ */
 async function* lastPieceHeld(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let held: Uint8Array | undefined;
   for await (const piece of source) {
+    if (piece.byteLength === 0) continue;
     if (held !== undefined) yield held;
     held = piece;
   }
