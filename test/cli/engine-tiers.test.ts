@@ -1,0 +1,87 @@
+// bin/ocicompat.js stops select and check at V8's baseline compiler (docs/design.md, "Start-up"):
+// their work is bounded by the budgets, and the optimizing compiler's background work cost a
+// 2,000-entry select more than it saved. Seen through V8's own --trace-opt, which names every
+// function it marks for TurboFan: `validate` of the same 1,000-entry index shows the workload is
+// hot enough to be marked, and select and check of it mark nothing.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { openLayout } from "../../src/content/layout.js";
+import { MediaType } from "../../src/oci/media-types.js";
+import { blob } from "../content/layout-support.js";
+import { isolatedEnv } from "./run-cli.js";
+
+const ENTRIES = 1000;
+const ARCHS = ["amd64", "arm64", "ppc64le", "s390x"];
+
+/** `node --trace-opt bin/ocicompat.js ARGS`: the lines where V8 marks a function for TurboFan. */
+function markedForTurbofan(args: string[], cacheDir: string): string[] {
+  const run = spawnSync(process.execPath, ["--trace-opt", "bin/ocicompat.js", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", ...isolatedEnv({ OCICOMPAT_CODE_CACHE_DIR: cacheDir }) },
+    timeout: 60_000,
+  });
+  assert.ok(run.status === 0 || run.status === 1, `${args[0]} exited ${run.status}: ${run.stderr}`);
+  return run.stdout.split("\n").filter((l) => /^\[marking .* for optimization to TURBOFAN/.test(l));
+}
+
+describe("V8's optimizing compiler per command", () => {
+  const work = mkdtempSync(join(tmpdir(), "ocicompat-engine-tiers-"));
+  const layout = join(work, "layout");
+  const indexFile = join(work, "index.json");
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  before(async () => {
+    const store = await openLayout(layout, { create: true });
+    const config = blob(
+      MediaType.ImageConfig,
+      JSON.stringify({ os: "linux", architecture: "amd64" }),
+    );
+    const layer = blob(MediaType.ImageLayerGzip, Buffer.from("engine-tiers-layer"));
+    await store.push(config.desc, config.bytes);
+    await store.push(layer.desc, layer.bytes);
+    const entries = [];
+    for (let i = 0; i < ENTRIES; i++) {
+      const manifest = blob(
+        MediaType.ImageManifest,
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.ImageManifest,
+          config: config.desc,
+          layers: [layer.desc],
+          annotations: { "org.example.flavour": String(i) },
+        }),
+      );
+      await store.push(manifest.desc, manifest.bytes);
+      entries.push({
+        ...manifest.desc,
+        platform: { os: "linux", architecture: ARCHS[i % ARCHS.length] },
+      });
+    }
+    const index = blob(
+      MediaType.ImageIndex,
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: entries }),
+    );
+    await store.push(index.desc, index.bytes);
+    await store.tag(index.desc, "wide");
+    writeFileSync(indexFile, index.bytes);
+  });
+
+  test("validate of a 1,000-entry index keeps TurboFan: its parser's functions get marked", () => {
+    const marked = markedForTurbofan(["validate", indexFile], join(work, "cc-validate"));
+    assert.ok(marked.length > 0, "the workload is hot enough for TurboFan");
+  });
+
+  test("select and check of the same index mark nothing for TurboFan", () => {
+    for (const command of ["select", "check"]) {
+      const marked = markedForTurbofan(
+        [command, `oci:${layout}:wide`, "--node", "examples/nodes/intel-spr.json"],
+        join(work, `cc-${command}`),
+      );
+      assert.deepEqual(marked, [], `${command} marked ${marked.length} functions`);
+    }
+  });
+});
