@@ -67,7 +67,7 @@ export function instructionCount(
 
 let valgrindPresent: boolean | undefined;
 
-function hasValgrind(): boolean {
+export function hasValgrind(): boolean {
   valgrindPresent ??= spawnSync("valgrind", ["--version"]).status === 0;
   return valgrindPresent;
 }

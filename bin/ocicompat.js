@@ -13,19 +13,25 @@ const { dirname, isAbsolute, join } = require("node:path");
 const { setFlagsFromString } = require("node:v8");
 const { Script } = require("node:vm");
 
-// undici parses HTTP with a WebAssembly module. V8 recompiles its hot functions with the
-// optimising tier in the background, and a process cannot exit until that job ends: ~100 ms added
-// to every registry command. The baseline tier is ample for parsing headers, so stay on it. Set
-// before anything compiles WebAssembly; the library (dist/src) leaves the engine alone.
-setFlagsFromString("--liftoff-only");
-
-// select and check are bounded by their budgets (at most --max-entries entries of one image, 1,024
-// unless raised), and end before V8's optimizing compiler pays for itself: on a 2,000-entry select
-// it compiled the per-entry code on a background thread, 30% of the run's instructions, for code
-// that then ran a few hundred times. So these two stop at the baseline compiler (Sparkplug). Other
-// commands keep it: the servers (mirror, webhook) and fleet run long enough to gain from it.
+// The engine flags the CLI sets, before anything is compiled; the library (dist/src) leaves the
+// engine alone. Set at run time: given on Node's command line, any V8 flag costs ~50 M
+// instructions more at start-up.
+// - undici parses HTTP with a WebAssembly module. V8 recompiles its hot functions with the
+//   optimising tier in the background, and a process cannot exit until that job ends: ~100 ms
+//   added to every registry command. The baseline tier is ample for parsing headers.
+// - select and check are bounded by their budgets (at most --max-entries entries of one image,
+//   1,024 unless raised), and end before V8's optimizing compiler pays for itself: on a
+//   2,000-entry select it compiled the per-entry code on a background thread, 30% of the run's
+//   instructions, for code that then ran a few hundred times. So these two stop at the baseline
+//   compiler (Sparkplug). Other commands keep it: the servers (mirror, webhook) and fleet run long
+//   enough to gain from it. Only the command in first place counts (`ocicompat select …`); a
+//   skopeo-style global option before it only forgoes this.
 const BOUNDED_COMMANDS = new Set(["select", "check"]);
-if (BOUNDED_COMMANDS.has(process.argv[2] ?? "")) setFlagsFromString("--max-opt=1");
+const ENGINE_FLAGS = [
+  "--liftoff-only",
+  ...(BOUNDED_COMMANDS.has(process.argv[2] ?? "") ? ["--max-opt=1"] : []),
+];
+for (const flag of ENGINE_FLAGS) setFlagsFromString(flag);
 
 // A reader that stops early (`ocicompat ls REF | head`) closes the pipe: that is not an error. What
 // is left to print is dropped, and the command still ends with its own status (a failed check is
@@ -58,9 +64,12 @@ function codeCacheFile() {
     const id = readFileSync(join(dirname(bundle), "main.id"), "utf8").trim();
     const command = /^[a-z]+$/.test(argv[0] ?? "") ? argv[0] : "other";
     // V8 refuses a cache made under other engine flags; one file per flag set keeps processes
-    // started with different flags from overwriting each other's cache on every run.
+    // started with different flags from overwriting each other's cache on every run. The flags
+    // set above count too: a build that changes them must not be offered its own old caches.
     const flags = createHash("sha256")
-      .update(`${process.execArgv.join(" ")}\0${env["NODE_OPTIONS"] ?? ""}`)
+      .update(
+        `${process.execArgv.join(" ")}\0${env["NODE_OPTIONS"] ?? ""}\0${ENGINE_FLAGS.join(" ")}`,
+      )
       .digest("hex")
       .slice(0, 8);
     const name = `${id}-${process.version}-${process.arch}-${flags}-${command}.bin`;
