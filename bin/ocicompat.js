@@ -26,6 +26,26 @@ const { Script } = require("node:vm");
 //   compiler (Sparkplug). Other commands keep it: the servers (mirror, webhook) and fleet run long
 //   enough to gain from it. Only the command in first place counts (`ocicompat select …`); a
 //   skopeo-style global option before it only forgoes this.
+//
+// Node compiles its built-in modules from a code cache built into the executable, and V8 refuses
+// that cache for every built-in loaded once an engine flag differs from the build's (it compares
+// a hash of the flags). So the built-ins that nearly every command loads are loaded before the
+// flags are set: a warm select of the demo, 325 -> 300 M instructions; --version 165 -> 156 M.
+const EARLY_BUILTINS = [
+  "node:crypto",
+  "node:fs/promises",
+  "node:net",
+  "node:stream",
+  "node:stream/consumers",
+  "node:stream/promises",
+  "node:string_decoder",
+  "node:diagnostics_channel",
+  "node:async_hooks",
+  "node:perf_hooks",
+  // What undici reads of node:http, without node:http (scripts/bundle-shims/http.cjs).
+  "_http_incoming",
+];
+for (const name of EARLY_BUILTINS) require(name);
 const BOUNDED_COMMANDS = new Set(["select", "check"]);
 const ENGINE_FLAGS = [
   "--liftoff-only",

@@ -6,7 +6,7 @@
 // keeps TurboFan.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -107,5 +107,37 @@ describe("V8's optimizing compiler per command", () => {
     );
     const marked = markedForTurbofan(selection("select"), join(work, "cc-unfiltered"), preload);
     assert.ok(marked.length > 0, "select's own work is hot enough for TurboFan");
+  });
+
+  test("the built-ins a command loads come before the engine flags, which would make Node refuse their compiled code", () => {
+    // The preload notes what Node loads after the entry's first engine flag.
+    const preload = join(work, "after-flags.cjs");
+    const list = join(work, "after-flags.txt");
+    writeFileSync(
+      preload,
+      [
+        "const v8 = require('node:v8');",
+        "const set = v8.setFlagsFromString;",
+        "let at;",
+        "v8.setFlagsFromString = (flags) => { at ??= process.moduleLoadList.length; return set(flags); };",
+        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify({ at, all: process.moduleLoadList })));`,
+      ].join("\n"),
+    );
+    const run = spawnSync(
+      process.execPath,
+      ["-r", preload, "bin/ocicompat.js", ...selection("select")],
+      { encoding: "utf8", env: { ...process.env, ...isolatedEnv() }, timeout: 60_000 },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const { at, all } = JSON.parse(readFileSync(list, "utf8")) as { at?: number; all: string[] };
+    assert.ok(at !== undefined, "the entry set engine flags");
+    const early = ["crypto", "fs/promises", "net", "stream", "internal/streams/readable"];
+    for (const name of early) {
+      const index = all.indexOf(`NativeModule ${name}`);
+      assert.ok(
+        index >= 0 && index < at,
+        `${name} loaded before the flags (at ${index}, flags at ${at})`,
+      );
+    }
   });
 });
