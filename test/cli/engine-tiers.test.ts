@@ -11,12 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openLayout } from "../../src/content/layout.js";
-import { MediaType } from "../../src/oci/media-types.js";
-import { blob } from "../content/layout-support.js";
+import { bigImage } from "../ops/copy-support.js";
+import { pushGraph } from "../ops/select-support.js";
 import { isolatedEnv } from "./run-cli.js";
 
 const ENTRIES = 1000;
-const ARCHS = ["amd64", "arm64", "ppc64le", "s390x"];
 
 /**
  * `node --trace-opt [-r PRELOAD] bin/ocicompat.js ARGS`: the lines where V8 marks a function for
@@ -40,40 +39,11 @@ describe("V8's optimizing compiler per command", () => {
   after(() => rmSync(work, { recursive: true, force: true }));
 
   before(async () => {
-    // Not durable: a thousand fsynced writes would be most of the file's time, for nothing here.
+    // Not durable: thousands of fsynced writes would be most of the file's time, for nothing here.
     const store = await openLayout(layout, { create: true, durable: false });
-    const config = blob(
-      MediaType.ImageConfig,
-      JSON.stringify({ os: "linux", architecture: "amd64" }),
-    );
-    const layer = blob(MediaType.ImageLayerGzip, Buffer.from("engine-tiers-layer"));
-    await store.push(config.desc, config.bytes);
-    await store.push(layer.desc, layer.bytes);
-    const entries = [];
-    for (let i = 0; i < ENTRIES; i++) {
-      const manifest = blob(
-        MediaType.ImageManifest,
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ImageManifest,
-          config: config.desc,
-          layers: [layer.desc],
-          annotations: { "org.example.flavour": String(i) },
-        }),
-      );
-      await store.push(manifest.desc, manifest.bytes);
-      entries.push({
-        ...manifest.desc,
-        platform: { os: "linux", architecture: ARCHS[i % ARCHS.length] },
-      });
-    }
-    const index = blob(
-      MediaType.ImageIndex,
-      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ImageIndex, manifests: entries }),
-    );
-    await store.push(index.desc, index.bytes);
-    await store.tag(index.desc, "wide");
-    writeFileSync(indexFile, index.bytes);
+    const wide = bigImage(ENTRIES, 1, 16);
+    await pushGraph(store, wide.blobs, wide.index.desc, "wide");
+    writeFileSync(indexFile, wide.index.bytes);
   });
 
   test("validate of a 1,000-entry index keeps TurboFan: its parser's functions get marked", () => {
