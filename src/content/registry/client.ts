@@ -52,6 +52,7 @@ import {
 import { clientConnectors } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
+import { closeDispatcher } from "./idle-close.js";
 import { clientProxyTransport, proxyError, type ProxyTransport } from "./proxy-transport.js";
 import { enableSystemTrust, systemTrustEnabled } from "./system-ca.js";
 import { Agent } from "./undici-agent.js";
@@ -167,7 +168,7 @@ export class RegistryClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.agent.close(), this.proxy?.close()]);
+    await Promise.all([closeDispatcher(this.agent), this.proxy?.close()]);
   }
 
   /** Sends one logical request: authentication, retries and redirects included. */

@@ -15,6 +15,7 @@ import { OcicompatError } from "../../oci/errors.js";
 import { RegistryError } from "./errors.js";
 import { networkReason } from "./network-errors.js";
 import { isStreamBody } from "./http.js";
+import { closeDispatcher } from "./idle-close.js";
 import {
   proxyEnvironment,
   proxyFor,
@@ -147,7 +148,7 @@ export function proxyTransport(
     connect,
     interceptor,
     close: async () => {
-      await Promise.all([...pools.values()].map((p) => p.close()));
+      await Promise.all([...pools.values()].map((p) => closeDispatcher(p)));
     },
   };
 }

@@ -7,10 +7,12 @@ import type {
   Agent as UndiciAgent,
   buildConnector as undiciBuildConnector,
   Client as UndiciClient,
+  errors as undiciErrors,
   Pool as UndiciPool,
 } from "undici";
 import api from "undici/lib/api/index.js";
 import buildConnectorImpl from "undici/lib/core/connect.js";
+import errorsImpl from "undici/lib/core/errors.js";
 import AgentImpl from "undici/lib/dispatcher/agent.js";
 import ClientImpl from "undici/lib/dispatcher/client.js";
 import PoolImpl from "undici/lib/dispatcher/pool.js";
@@ -28,3 +30,6 @@ export const Client = ClientImpl as typeof UndiciClient;
 export type Client = UndiciClient;
 
 export const buildConnector = buildConnectorImpl as typeof undiciBuildConnector;
+
+export const ClientDestroyedError = (errorsImpl as unknown as typeof undiciErrors)
+  .ClientDestroyedError;

@@ -23,3 +23,7 @@ declare module "undici/lib/dispatcher/pool.js" {
   const Pool: new (...args: never[]) => unknown;
   export default Pool;
 }
+declare module "undici/lib/core/errors.js" {
+  const errors: Record<string, unknown>;
+  export default errors;
+}
