@@ -12,7 +12,7 @@
 // repository the most specific key wins (`host/team/app`, then `host/team`, then `host`). Docker Hub
 // is known by several names (docker.io, index.docker.io, registry-1.docker.io, and the legacy
 // `https://index.docker.io/v1/` key docker writes), all of which are tried.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { OcicompatError } from "../../oci/errors.js";
@@ -63,7 +63,10 @@ export function dockerConfigPath(options: DockerConfigOptions = {}): string {
 /** A credentials file's text, or undefined when there is none; IO error when it cannot be read. */
 export async function readConfigText(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, "utf8");
+    // Read at once: a small file through fs/promises takes four turns of the thread pool, and at
+    // a command's start each turn waits behind the code being loaded (docs/design.md, "Small
+    // local files are read at once").
+    return readFileSync(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new OcicompatError("IO", `cannot read ${path}: ${(err as Error).message}`, {

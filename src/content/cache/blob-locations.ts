@@ -123,8 +123,19 @@ export function mergeBlobLocations(
   return boundBlobLocations(merged, max);
 }
 
-/** The newest `max` locations, at most {@link BLOB_LOCATIONS_PER_DIGEST} per digest. */
+/**
+ * The newest `max` locations, at most {@link BLOB_LOCATIONS_PER_DIGEST} per digest: `memory`
+ * itself when it is within both bounds (a run learns a few locations; sorting them all again cost
+ * a small copy ~1 ms of its end).
+ */
 export function boundBlobLocations(memory: BlobLocations, max = BLOB_LOCATIONS_MAX): BlobLocations {
+  let total = 0;
+  let crowded = false;
+  for (const places of memory.seen.values()) {
+    total += places.size;
+    if (places.size > BLOB_LOCATIONS_PER_DIGEST) crowded = true;
+  }
+  if (!crowded && total <= max) return memory;
   const all: [string, string, number][] = [];
   for (const [digest, places] of memory.seen) {
     const newest = [...places].sort((a, b) => b[1] - a[1]).slice(0, BLOB_LOCATIONS_PER_DIGEST);

@@ -4,7 +4,7 @@
 // Entries expire: a registry may be upgraded, and a stale "no API" would miss referrers that
 // tools pushed with a subject only. A memo that cannot be read or written is ignored; it only
 // saves requests.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeMemoFile } from "./memo-file.js";
 
@@ -26,7 +26,7 @@ export async function loadReferrersMemo(dir: string, now = Date.now()): Promise<
   const memo: ReferrersMemo = new Map();
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(join(dir, FILE), "utf8"));
+    data = JSON.parse(readFileSync(join(dir, FILE), "utf8")); // at once, as memo-file.ts writes
   } catch {
     return memo;
   }

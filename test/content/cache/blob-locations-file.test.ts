@@ -9,6 +9,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,6 +87,55 @@ describe("blob location memory file", () => {
     const both = await loadBlobLocations(dir);
     assert.deepEqual(blobLocationsOn(both, digest(3), "reg"), ["theirs"]);
     assert.deepEqual(blobLocationsOn(both, digest(4), "reg"), ["mine"]);
+  });
+
+  test("a memory loaded from the file keeps what another process saved over it since", async () => {
+    const dir = fresh();
+    const first = createBlobLocations();
+    recordBlobLocation(first, digest(5), "reg", "first");
+    await saveBlobLocations(dir, first);
+    const mine = await loadBlobLocations(dir);
+    const theirs = await loadBlobLocations(dir);
+    recordBlobLocation(theirs, digest(6), "reg", "theirs");
+    await saveBlobLocations(dir, theirs);
+    recordBlobLocation(mine, digest(7), "reg", "mine");
+    await saveBlobLocations(dir, mine);
+    const all = await loadBlobLocations(dir);
+    for (const [n, repo] of [
+      [5, "first"],
+      [6, "theirs"],
+      [7, "mine"],
+    ] as const) {
+      assert.deepEqual(blobLocationsOn(all, digest(n), "reg"), [repo]);
+    }
+    // A second save of the same memory reads the file again: it now holds what `mine` lacks.
+    recordBlobLocation(theirs, digest(8), "reg", "theirs");
+    await saveBlobLocations(dir, theirs);
+    recordBlobLocation(mine, digest(9), "reg", "mine");
+    await saveBlobLocations(dir, mine);
+    const later = await loadBlobLocations(dir);
+    assert.deepEqual(blobLocationsOn(later, digest(8), "reg"), ["theirs"]);
+    assert.deepEqual(blobLocationsOn(later, digest(7), "reg"), ["mine"]);
+  });
+
+  test("the file is not read again at a save while it is the one the memory was loaded from", async () => {
+    const dir = fresh();
+    const file = join(dir, BLOB_LOCATIONS_FILE);
+    const seed = createBlobLocations();
+    recordBlobLocation(seed, digest(10), "reg", "aaaa");
+    await saveBlobLocations(dir, seed);
+    const second = 1_700_000_000; // a whole second, which utimes sets exactly
+    utimesSync(file, second, second);
+    const mine = await loadBlobLocations(dir);
+    // Rewritten in place, same size and time: no writer of the memory does this (they rename), so
+    // the file counts as the one loaded, and its new text is not read.
+    writeFileSync(file, readFileSync(file, "utf8").replace('"reg/aaaa"', '"reg/bbbb"'));
+    utimesSync(file, second, second);
+    recordBlobLocation(mine, digest(11), "reg", "mine");
+    await saveBlobLocations(dir, mine);
+    const after = await loadBlobLocations(dir);
+    assert.deepEqual(blobLocationsOn(after, digest(10), "reg"), ["aaaa"]);
+    assert.deepEqual(blobLocationsOn(after, digest(11), "reg"), ["mine"]);
   });
 
   test("many concurrent saves leave one valid file", async () => {

@@ -84,6 +84,11 @@ describe("blob location memory", () => {
     const overall = boundBlobLocations(m, 3);
     assert.deepEqual(blobLocationsOn(overall, A, "reg"), ["r11", "r10", "r9"]);
     assert.equal(overall.seen.has(B), false, "the oldest went first");
+    const within = createBlobLocations();
+    recordBlobLocation(within, A, "reg", "x", 1);
+    recordBlobLocation(within, B, "reg", "y", 2);
+    assert.equal(boundBlobLocations(within, 2), within, "within both bounds: kept as it is");
+    assert.equal(boundBlobLocations(within, 1).seen.has(A), false, "one over: bounded");
   });
 
   test("JSON round-trips, and a document of another shape is refused with a reason", () => {
