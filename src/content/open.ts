@@ -249,10 +249,6 @@ export function createStoreOpener(options: OpenOptions = {}): StoreOpener {
       switch (ref.scheme) {
         case "registry": {
           checkExplicitCredentials(ref.registry);
-          // The files every registry store reads are read while the HTTP stack loads, all at once.
-          if (options.credentials === undefined) authFiles().preload();
-          void referrersMemo()?.catch(() => undefined);
-          void blobLocations()?.catch(() => undefined);
           // Loaded on first use too: layout and archive commands skip the HTTP and TLS stack.
           const registry = await import("./registry/index.js");
           const pull = openOptions.pull === true;

@@ -104,12 +104,6 @@ export interface StoredCredentials {
    * be read counts as no namespace key (its error surfaces when credentials are needed).
    */
   scope(registry: string, repository: string): Promise<string>;
-  /**
-   * Starts reading every file of the chain at once: a lookup would otherwise read them one after
-   * another, each waiting for the last (four files that mostly do not exist: ~2 ms at a command's
-   * start). A file's error still surfaces only where a lookup reaches it.
-   */
-  preload(): void;
 }
 
 function storedCredentialsFrom(
@@ -125,9 +119,6 @@ function storedCredentialsFrom(
     }
     return file;
   };
-  const preload = (): void => {
-    for (const location of locations) void load(location).catch(() => undefined);
-  };
   const helperOptions = {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.helperTimeoutMs === undefined ? {} : { helperTimeoutMs: options.helperTimeoutMs }),
@@ -135,7 +126,6 @@ function storedCredentialsFrom(
   return {
     provider(repository) {
       const provider: CredentialProvider = async (registry): Promise<Credential | undefined> => {
-        preload();
         for (const location of locations) {
           const config = await load(location);
           if (config === undefined) continue;
@@ -148,7 +138,6 @@ function storedCredentialsFrom(
         return undefined;
       };
       provider.searched = async (registry) => {
-        preload();
         const places: string[] = [];
         for (const location of locations) {
           const config = await load(location).catch(() => undefined);
@@ -163,7 +152,6 @@ function storedCredentialsFrom(
       return provider;
     },
     async scope(registry, repository) {
-      preload();
       for (const location of locations) {
         const config = await load(location).catch(() => undefined);
         if (config === undefined) continue;
@@ -176,7 +164,6 @@ function storedCredentialsFrom(
       }
       return registry;
     },
-    preload,
   };
 }
 
