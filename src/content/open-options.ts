@@ -82,12 +82,12 @@ export interface OpenOptions extends RegistryAccess {
   create?: boolean;
   /**
    * Remember where blobs were seen, so that copies mount them instead of uploading
-   * (content/cache/blob-locations.ts): `true` keeps the memory in `blob-locations.json` in the
-   * cache directory (read at the first registry opened, written back at close), an object is
-   * used as it is (in memory only). Default: none.
+   * (content/cache/blob-locations.ts): `true` keeps the memory in `blob-locations/` in the cache
+   * directory (each piece read when a digest of it is first looked up, the changed ones written
+   * back at close), an object is used as it is (in memory only). Default: none.
    */
   blobLocations?: boolean | BlobLocations;
-  /** The memory file was ignored (unreadable or corrupt). */
+  /** A piece of the memory was ignored (unreadable or corrupt). */
   onBlobLocationsWarning?: (message: string) => void;
 }
 

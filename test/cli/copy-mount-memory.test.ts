@@ -1,12 +1,13 @@
-// `ocicompat copy` remembers across runs where blobs were seen (blob-locations.json in the cache
-// directory): a second run copying the same layout into another repository mounts instead of
+// `ocicompat copy` remembers across runs where blobs were seen (blob-locations/XX.json in the
+// cache directory): a second run copying the same layout into another repository mounts instead of
 // uploading; a corrupt memory file is ignored with a warning and replaced; --no-mount-memory
 // neither reads nor writes it. Real registry behind the counting proxy.
 import assert from "node:assert/strict";
-import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { openLayout } from "../../src/content/layout.js";
+import { BLOB_LOCATIONS_DIR, pieceOf } from "../../src/content/cache/blob-locations-file.js";
 import { isManifestType } from "../../src/content/store.js";
 import { pushAll, tempDir } from "../content/layout-support.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
@@ -18,7 +19,14 @@ let registry: TestRegistry;
 let proxy: FaultProxy;
 const work = tempDir("ocicompat-cli-mount-memory-");
 const image = bigImage(2, 2, 64 * 1024);
-const blobCount = image.blobs.filter((b) => !isManifestType(b.desc.mediaType)).length;
+const blobs = image.blobs.filter((b) => !isManifestType(b.desc.mediaType));
+const blobCount = blobs.length;
+
+/** The memory's pieces in `cache`, name → text. */
+function pieces(cache: string): Map<string, string> {
+  const dir = join(cache, BLOB_LOCATIONS_DIR);
+  return new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), "utf8")]));
+}
 const layout = join(work.path, "layout");
 
 before(async () => {
@@ -55,8 +63,8 @@ describe("ocicompat copy with the blob location memory", async () => {
     const cache = join(work.path, "cache-two-runs");
     const first = await copy("cli/a", cache);
     assert.equal(first.json.stats.mounted, 0);
-    const file = join(cache, "blob-locations.json");
-    assert.ok(statSync(file).isFile());
+    const piece = join(cache, BLOB_LOCATIONS_DIR, `${pieceOf(blobs[0]!.desc.digest)}.json`);
+    assert.ok(statSync(piece).isFile());
     proxy.reset();
     const second = await copy("cli/b", cache);
     assert.equal(second.stderr, "");
@@ -64,31 +72,34 @@ describe("ocicompat copy with the blob location memory", async () => {
     assert.deepEqual(uploadRequests(proxy.seen), [], "no blob bytes sent");
   });
 
-  test("a corrupt memory file is ignored with a warning naming it, and replaced by a valid one", async () => {
+  test("a corrupt piece of the memory is ignored with a warning naming it, and replaced by a valid one", async () => {
     const cache = join(work.path, "cache-corrupt");
-    mkdirSync(cache, { recursive: true });
-    const file = join(cache, "blob-locations.json");
+    mkdirSync(join(cache, BLOB_LOCATIONS_DIR), { recursive: true });
+    const file = join(cache, BLOB_LOCATIONS_DIR, `${pieceOf(blobs[0]!.desc.digest)}.json`);
     writeFileSync(file, '{"version": 1, "blobs": {"sha256:');
     const r = await copy("cli/corrupt", cache);
     assert.match(
       r.stderr,
-      /^ocicompat: warning: blob location memory: .*blob-locations\.json is not JSON/m,
+      /^ocicompat: warning: blob location memory: .*blob-locations\/[0-9a-f]{2}\.json is not JSON/m,
     );
     assert.ok(r.stderr.includes(file), r.stderr);
-    const saved = JSON.parse(readFileSync(file, "utf8")) as { version: number; blobs: object };
-    assert.equal(saved.version, 1);
-    assert.equal(Object.keys(saved.blobs).length, blobCount);
+    let saved = 0;
+    for (const text of pieces(cache).values()) {
+      const piece = JSON.parse(text) as { version: number; blobs: object };
+      assert.equal(piece.version, 1);
+      saved += Object.keys(piece.blobs).length;
+    }
+    assert.equal(saved, blobCount);
   });
 
   test("--no-mount-memory neither mounts from the memory nor writes it", async () => {
     const cache = join(work.path, "cache-off");
     await copy("cli/off-a", cache);
-    const file = join(cache, "blob-locations.json");
-    const before = readFileSync(file, "utf8");
+    const before = pieces(cache);
     proxy.reset();
     const r = await copy("cli/off-b", cache, "--no-mount-memory");
     assert.equal(r.json.stats.mounted, 0);
     assert.equal(proxy.seen.filter((s) => s.url.includes("mount=")).length, 0);
-    assert.equal(readFileSync(file, "utf8"), before);
+    assert.deepEqual(pieces(cache), before);
   });
 });

@@ -178,7 +178,7 @@ export function copyCommand(run: (code: Code) => void): Command {
     .addOption(
       new Option(
         "--no-mount-memory",
-        "neither use nor update the memory of where blobs were seen (blob-locations.json in the cache directory), which lets a copy mount blobs from other repositories of the destination registry",
+        "neither use nor update the memory of where blobs were seen (blob-locations/ in the cache directory), which lets a copy mount blobs from other repositories of the destination registry",
       ),
     )
     .addOption(

@@ -22,6 +22,11 @@ export interface BlobLocations {
   readonly gone: Map<string, number>;
   /** Whether anything was learnt since the memory was made or loaded (so there is news to save). */
   changed: boolean;
+  /**
+   * Called before the locations of a digest are looked up or changed, so that a memory kept on
+   * disk in pieces reads that digest's piece in first (blob-locations-file.ts).
+   */
+  readonly before?: (digest: string) => void;
 }
 
 export function createBlobLocations(): BlobLocations {
@@ -55,6 +60,7 @@ export function recordBlobLocation(
   repository: string,
   at = Date.now(),
 ): void {
+  memory.before?.(digest);
   const key = locationKey(registry, repository);
   const places = placesOf(memory, digest);
   const before = places.get(key);
@@ -72,6 +78,7 @@ export function forgetBlobLocation(
   repository: string,
   at = Date.now(),
 ): void {
+  memory.before?.(digest);
   const key = locationKey(registry, repository);
   const places = memory.seen.get(digest);
   if (places?.delete(key) && places.size === 0) memory.seen.delete(digest);
@@ -89,6 +96,7 @@ export function blobLocationsOn(
   registry: string,
   options: { except?: string; limit?: number } = {},
 ): string[] {
+  memory.before?.(digest);
   const places = memory.seen.get(digest);
   if (places === undefined) return [];
   const prefix = `${registry}/`;
@@ -146,6 +154,30 @@ export function boundBlobLocations(memory: BlobLocations, max = BLOB_LOCATIONS_M
   for (const [digest, key, at] of all.slice(0, max)) placesOf(bounded, digest).set(key, at);
   bounded.changed = memory.changed;
   return bounded;
+}
+
+/**
+ * `memory` split by `partOf` each digest: each part holds its digests' locations and what was
+ * found gone of them, and carries `memory`'s news flag.
+ */
+export function splitBlobLocations(
+  memory: BlobLocations,
+  partOf: (digest: string) => string,
+): Map<string, BlobLocations> {
+  const parts = new Map<string, BlobLocations>();
+  const part = (digest: string): BlobLocations => {
+    const name = partOf(digest);
+    let found = parts.get(name);
+    if (found === undefined) {
+      found = createBlobLocations();
+      found.changed = memory.changed;
+      parts.set(name, found);
+    }
+    return found;
+  };
+  for (const [digest, places] of memory.seen) part(digest).seen.set(digest, places);
+  for (const [key, at] of memory.gone) part(key.slice(0, key.indexOf(" "))).gone.set(key, at);
+  return parts;
 }
 
 /** The JSON document: `{"version": 1, "blobs": {digest: {"registry/repository": ms}}}`. */

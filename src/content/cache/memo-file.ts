@@ -7,7 +7,7 @@
 // (a read four, open, fstat, read, close), and a command ends by writing its memos while it
 // closes its connections, so each turn waited behind that work: ~2 ms at the end of a small copy,
 // against ~0.3 ms for the same calls made at once (docs/design.md, "Small local files are read
-// at once"). The files are small (the blob location memory is bounded at ~1.3 MB).
+// at once"). The files are small (a piece of the blob location memory holds at most 40 locations).
 import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
