@@ -1,6 +1,6 @@
 // Cross-repository mount (issue #19): an OCI layout copied into repository B of a registry that
 // already holds its blobs in repository A, because an earlier copy put them there. ocicompat
-// remembers where it saw blobs (blob-locations.json) and mounts; skopeo 1.9 does the same with its
+// remembers where it saw blobs (blob-locations/) and mounts; skopeo 1.9 does the same with its
 // blob info cache. Each tool gets a fresh memory per run that has seen A only through its own
 // priming copy (untimed); then the copy into B is timed. A third row is ocicompat with
 // --no-mount-memory: the upload it did before the memory existed. Runs alternate between the

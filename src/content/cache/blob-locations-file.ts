@@ -55,15 +55,19 @@ interface FileIdentity {
   ino: number;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
 }
 
 /**
- * A piece as this process read it: `identity` and `text` undefined when there was no file, or once
- * this process has written it (a later save then reads it again).
+ * A piece as a memory holds it. `text` is its JSON as this process last read or wrote it, which
+ * the memory's part equals until it learns something of that piece; `identity` is the file the
+ * text was read from (undefined when there was none, and after a write, since another process
+ * may replace the file at once); `bad` when the file was there but held no memory.
  */
 interface LoadedPiece {
   identity: FileIdentity | undefined;
   text: string | undefined;
+  bad: boolean;
 }
 
 /** The pieces a memory loaded from a directory has read so far. */
@@ -73,7 +77,13 @@ const loadedPieces = new WeakMap<
 >();
 
 function identityOf(stats: Stats): FileIdentity {
-  return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs };
+  return {
+    dev: stats.dev,
+    ino: stats.ino,
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    ctimeMs: stats.ctimeMs,
+  };
 }
 
 // A piece is only ever replaced, by a rename, never written in place: while its identity is the
@@ -91,7 +101,8 @@ function unchanged(path: string, piece: LoadedPiece): boolean {
     now.dev === was.dev &&
     now.ino === was.ino &&
     now.size === was.size &&
-    now.mtimeMs === was.mtimeMs
+    now.mtimeMs === was.mtimeMs &&
+    now.ctimeMs === was.ctimeMs
   );
 }
 
@@ -99,12 +110,15 @@ function piecePath(dir: string, name: string): string {
   return join(dir, BLOB_LOCATIONS_DIR, `${name}.json`);
 }
 
-/** A piece from disk, empty when there is none or (with a warning) when it is bad. */
-function readPiece(
-  path: string,
-  onWarning?: BlobLocationsWarning,
-): LoadedPiece & { memory: BlobLocations } {
-  const empty = { memory: createBlobLocations(), identity: undefined, text: undefined };
+/** What was wrong with a piece: a read that failed (`code`), or a file that is not a memory. */
+interface PieceProblem {
+  code?: string;
+  message: string;
+}
+
+/** A piece from disk: empty when there is none, or when it is bad (`problem` says how). */
+function readPiece(path: string): LoadedPiece & { memory: BlobLocations; problem?: PieceProblem } {
+  const none = { memory: createBlobLocations(), identity: undefined, text: undefined, bad: false };
   let text: string;
   let identity: FileIdentity;
   try {
@@ -117,34 +131,40 @@ function readPiece(
       closeSync(fd);
     }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT") onWarning?.(`cannot read ${path} (${code ?? String(err)}); ignored`);
-    return empty;
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    if (code === "ENOENT") return none;
+    return { ...none, problem: { code, message: `cannot read ${path} (${code}); ignored` } };
   }
+  const bad = (message: string) => ({ ...none, identity, bad: true, problem: { message } });
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    onWarning?.(`${path} is not JSON; ignored, and replaced at the end of this run`);
-    return empty;
+    return bad(`${path} is not JSON; ignored, and replaced at the end of this run`);
   }
   const memory = blobLocationsFromJson(data);
   if ("problem" in memory) {
-    onWarning?.(`${path} is not a blob location memory (${memory.problem}); ignored`);
-    return empty;
+    return bad(`${path} is not a blob location memory (${memory.problem}); ignored, and replaced`);
   }
-  return { memory, identity, text };
+  return { memory, identity, text, bad: false };
+}
+
+/** The JSON a piece is written as. */
+function textOf(piece: BlobLocations): string {
+  return `${JSON.stringify(blobLocationsToJson(piece))}\n`;
 }
 
 /**
  * The memory kept in `dir`. Nothing is read yet: each piece is read when a digest of it is first
- * looked up or recorded. A bad piece is ignored with a warning then.
+ * looked up or recorded, a bad one ignored with a warning then (a directory that cannot be read
+ * is said once, not once per piece).
  */
 export async function loadBlobLocations(
   dir: string,
   onWarning?: BlobLocationsWarning,
 ): Promise<BlobLocations> {
   const pieces = new Map<string, LoadedPiece>();
+  const saidCodes = new Set<string>();
   const memory: BlobLocations = {
     seen: new Map(),
     gone: new Map(),
@@ -152,10 +172,14 @@ export async function loadBlobLocations(
     before(digest) {
       const name = pieceOf(digest);
       if (pieces.has(name)) return;
-      const read = readPiece(piecePath(dir, name), onWarning);
-      pieces.set(name, { identity: read.identity, text: read.text });
+      const { memory: read, problem, ...piece } = readPiece(piecePath(dir, name));
+      pieces.set(name, piece);
+      if (problem !== undefined && !(problem.code !== undefined && saidCodes.has(problem.code))) {
+        if (problem.code !== undefined) saidCodes.add(problem.code);
+        onWarning?.(problem.message);
+      }
       // No digest of this piece is in the memory yet: each was read in before it was touched.
-      for (const [d, places] of read.memory.seen) memory.seen.set(d, places);
+      for (const [d, places] of read.seen) memory.seen.set(d, places);
     },
   };
   loadedPieces.set(memory, { dir, pieces });
@@ -163,36 +187,47 @@ export async function loadBlobLocations(
 }
 
 /**
- * Writes what `learnt` holds, piece by piece, each merged into what the file holds now and
- * replaced atomically (temp file and rename). Only pieces with news are written, and a piece read
- * in and not replaced since is not read again. Does nothing when nothing was learnt. A failure
- * to write is swallowed: the memory only saves uploads. The file of earlier versions goes.
+ * Writes what `learnt` learnt, piece by piece: a piece with news is merged into what its file
+ * holds now (read again only when another process has replaced it since) and replaced atomically
+ * (temp file and rename); a piece only looked up is left alone, and a bad piece that was read is
+ * replaced. Does nothing when nothing was learnt. A failure to write is swallowed: the memory only
+ * saves uploads. The file of earlier versions goes.
  */
 export async function saveBlobLocations(dir: string, learnt: BlobLocations): Promise<void> {
   if (!learnt.changed) return;
   const loaded = loadedPieces.get(learnt);
-  const read = loaded?.dir === dir ? loaded.pieces : new Map<string, LoadedPiece>();
+  const pieces = loaded?.dir === dir ? loaded.pieces : new Map<string, LoadedPiece>();
+  const parts = splitBlobLocations(learnt, pieceOf);
+  for (const [name, piece] of pieces) {
+    if (piece.bad && !parts.has(name)) parts.set(name, createBlobLocations());
+  }
   let saved = true;
-  for (const [name, mine] of splitBlobLocations(learnt, pieceOf)) {
+  for (const [name, mine] of parts) {
+    const piece = pieces.get(name);
+    const ours = boundBlobLocations(mine, BLOB_LOCATIONS_PER_PIECE);
+    const oursText = textOf(ours);
+    if (piece !== undefined && !piece.bad && oursText === piece.text) continue; // no news
     const path = piecePath(dir, name);
-    const piece = read.get(name);
-    const before = piece !== undefined && unchanged(path, piece) ? undefined : readPiece(path);
+    const now = piece !== undefined && unchanged(path, piece) ? undefined : readPiece(path);
     const merged =
-      before === undefined
-        ? boundBlobLocations(mine, BLOB_LOCATIONS_PER_PIECE)
-        : mergeBlobLocations(before.memory, mine, BLOB_LOCATIONS_PER_PIECE);
-    // Repository names are the user's business: readable by the user only.
-    const text = `${JSON.stringify(blobLocationsToJson(merged))}\n`;
-    // A piece only looked up, or read and changed back, is what the file holds already.
-    const current = before === undefined ? piece?.text : before.text;
-    if (text === current || (current === undefined && merged.seen.size === 0)) continue;
-    if (await writeMemoFile(join(dir, BLOB_LOCATIONS_DIR), `${name}.json`, text, 0o600)) {
-      // The piece now holds what others had saved too, which `learnt` may lack: a later save
-      // reads it again (no identity), while lookups keep what this memory holds.
-      read.set(name, { identity: undefined, text: undefined });
-    } else {
-      saved = false;
+      now === undefined ? ours : mergeBlobLocations(now.memory, mine, BLOB_LOCATIONS_PER_PIECE);
+    const text = now === undefined ? oursText : textOf(merged);
+    const replacesBad = now === undefined ? piece?.bad === true : now.bad;
+    const current = now === undefined ? piece?.text : now.text;
+    if (!replacesBad && (text === current || (current === undefined && merged.seen.size === 0))) {
+      continue;
     }
+    // Repository names are the user's business: readable by the user only.
+    if (!(await writeMemoFile(join(dir, BLOB_LOCATIONS_DIR), `${name}.json`, text, 0o600))) {
+      saved = false;
+      continue;
+    }
+    // The memory now holds what the piece does, what others saved included, and a later save
+    // compares with that.
+    for (const digest of mine.seen.keys()) if (!merged.seen.has(digest)) learnt.seen.delete(digest);
+    for (const [digest, places] of merged.seen) learnt.seen.set(digest, places);
+    for (const key of mine.gone.keys()) learnt.gone.delete(key);
+    pieces.set(name, { identity: undefined, text, bad: false });
   }
   try {
     unlinkSync(join(dir, LEGACY_BLOB_LOCATIONS_FILE));

@@ -52,10 +52,9 @@ import {
 import { clientConnectors } from "./connector.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
-import { closeDispatcher } from "./idle-close.js";
 import { clientProxyTransport, proxyError, type ProxyTransport } from "./proxy-transport.js";
 import { enableSystemTrust, systemTrustEnabled } from "./system-ca.js";
-import { Agent } from "./undici-agent.js";
+import { Agent, closeDispatcher } from "./undici-agent.js";
 import { backoffDelay, mayRetry, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
 import { DEFAULT_TRANSFER_FLOOR, transferFloorInterceptor } from "./transfer-guard.js";
 import {

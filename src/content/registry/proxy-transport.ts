@@ -15,7 +15,6 @@ import { OcicompatError } from "../../oci/errors.js";
 import { RegistryError } from "./errors.js";
 import { networkReason } from "./network-errors.js";
 import { isStreamBody } from "./http.js";
-import { closeDispatcher } from "./idle-close.js";
 import {
   proxyEnvironment,
   proxyFor,
@@ -24,7 +23,7 @@ import {
   type ProxyEnvironment,
   type ProxySettings,
 } from "./proxy-env.js";
-import { Pool } from "./undici-agent.js";
+import { closeDispatcher, Pool } from "./undici-agent.js";
 
 type Connector = buildConnector.connector;
 

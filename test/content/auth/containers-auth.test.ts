@@ -133,28 +133,6 @@ test("the first file with an entry for the host decides; files without one are p
   }
 });
 
-test("a broken later file of the chain fails only the lookups that reach it, never unhandled", async () => {
-  const s = sandbox();
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-  process.on("unhandledRejection", onUnhandled);
-  try {
-    authFile(s.primary, { "first.example": "from-runtime-dir" });
-    mkdirSync(join(s.docker, ".."), { recursive: true });
-    writeFileSync(s.docker, "{ not json");
-    const stored = storedCredentials({ env: s.env });
-    const provider = stored.provider();
-    assert.equal(await userOf(provider, "first.example"), "from-runtime-dir");
-    assert.equal(await stored.scope("first.example", "team/app"), "first.example");
-    await assert.rejects(provider("elsewhere.example"), /not valid JSON/);
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.deepEqual(unhandled, [], "a file read ahead of a lookup never rejects unhandled");
-  } finally {
-    process.off("unhandledRejection", onUnhandled);
-    s.dir.remove();
-  }
-});
-
 test("host/namespace keys apply to their repositories, most specific first, and set the client scope", async () => {
   const s = sandbox();
   try {

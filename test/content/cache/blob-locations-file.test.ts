@@ -9,11 +9,13 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
-  utimesSync,
   writeFileSync,
 } from "node:fs";
+import type * as NodeFs from "node:fs";
+import { createRequire, syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -41,6 +43,34 @@ const digest = (n: number, piece = "ab"): string =>
   `sha256:${piece}${n.toString(16).padStart(62, "0")}`;
 const pieceFile = (dir: string, d: string): string =>
   join(dir, BLOB_LOCATIONS_DIR, `${pieceOf(d)}.json`);
+
+/** How often `run` reads `path` (node:fs's readFileSync, wrapped; ES module bindings synced). */
+async function readsOf(path: string, run: () => Promise<void>): Promise<number> {
+  const fs = createRequire(import.meta.url)("node:fs") as typeof NodeFs;
+  const original = fs.readFileSync;
+  let reads = 0;
+  fs.readFileSync = ((file: unknown, ...rest: unknown[]) => {
+    if (typeof file === "number" ? fdPaths(file) === path : file === path) reads++;
+    return (original as (...args: unknown[]) => unknown)(file, ...rest);
+  }) as typeof fs.readFileSync;
+  syncBuiltinESMExports();
+  try {
+    await run();
+  } finally {
+    fs.readFileSync = original;
+    syncBuiltinESMExports();
+  }
+  return reads;
+}
+
+/** The file a descriptor of this process has open (Linux). */
+function fdPaths(fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
 
 describe("blob location memory file", () => {
   test("a digest's piece is named by the first two hex digits of its value", () => {
@@ -115,6 +145,30 @@ describe("blob location memory file", () => {
     }
   });
 
+  test("a corrupt piece a run only looked up is replaced too, when the run saves", async () => {
+    const dir = fresh();
+    const file = pieceFile(dir, digest(2));
+    mkdirSync(join(dir, BLOB_LOCATIONS_DIR), { recursive: true });
+    writeFileSync(file, "junk");
+    const m = await loadBlobLocations(dir, () => undefined);
+    assert.deepEqual(blobLocationsOn(m, digest(2), "reg"), []);
+    recordBlobLocation(m, digest(3, "cd"), "reg", "elsewhere");
+    await saveBlobLocations(dir, m);
+    const piece = JSON.parse(readFileSync(file, "utf8")) as { version: number; blobs: object };
+    assert.deepEqual(piece, { version: 1, blobs: {} });
+  });
+
+  test("a directory that cannot be read is said once, not once per piece", async () => {
+    const dir = fresh();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, BLOB_LOCATIONS_DIR), "a file where the pieces' directory should be");
+    const warnings: string[] = [];
+    const m = await loadBlobLocations(dir, (w) => warnings.push(w));
+    for (const piece of ["00", "11", "22", "33"]) blobLocationsOn(m, digest(1, piece), "reg");
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0]!, /cannot read .*ENOTDIR/);
+  });
+
   test("a save keeps what another process saved since this one loaded", async () => {
     const dir = fresh();
     const mine = await loadBlobLocations(dir);
@@ -135,11 +189,17 @@ describe("blob location memory file", () => {
     recordBlobLocation(first, digest(5), "reg", "first");
     await saveBlobLocations(dir, first);
     const mine = await loadBlobLocations(dir);
+    assert.deepEqual(blobLocationsOn(mine, digest(5), "reg"), ["first"], "the piece is read now");
     const theirs = await loadBlobLocations(dir);
     recordBlobLocation(theirs, digest(6), "reg", "theirs");
     await saveBlobLocations(dir, theirs);
     recordBlobLocation(mine, digest(7), "reg", "mine");
     await saveBlobLocations(dir, mine);
+    assert.deepEqual(
+      blobLocationsOn(mine, digest(6), "reg"),
+      ["theirs"],
+      "the save's merge is kept",
+    );
     const all = await loadBlobLocations(dir);
     for (const [n, repo] of [
       [5, "first"],
@@ -157,6 +217,23 @@ describe("blob location memory file", () => {
     assert.deepEqual(blobLocationsOn(later, digest(9), "reg"), ["mine"]);
   });
 
+  test("a piece only looked up is not written back, so another process's forgetting stands", async () => {
+    const dir = fresh();
+    const seed = createBlobLocations();
+    recordBlobLocation(seed, digest(20), "reg", "stale");
+    await saveBlobLocations(dir, seed);
+    const mine = await loadBlobLocations(dir);
+    assert.deepEqual(blobLocationsOn(mine, digest(20), "reg"), ["stale"]);
+    const theirs = await loadBlobLocations(dir);
+    forgetBlobLocation(theirs, digest(20), "reg", "stale");
+    await saveBlobLocations(dir, theirs);
+    recordBlobLocation(mine, digest(21, "cd"), "reg", "news elsewhere");
+    await saveBlobLocations(dir, mine);
+    const after = await loadBlobLocations(dir);
+    assert.deepEqual(blobLocationsOn(after, digest(20), "reg"), []);
+    assert.deepEqual(blobLocationsOn(after, digest(21, "cd"), "reg"), ["news elsewhere"]);
+  });
+
   test("a location this process found gone is dropped from the piece", async () => {
     const dir = fresh();
     const seed = createBlobLocations();
@@ -170,24 +247,29 @@ describe("blob location memory file", () => {
     assert.deepEqual(blobLocationsOn(back, digest(10), "reg"), ["b"]);
   });
 
-  test("a piece is not read again at a save while it is the file it was read from", async () => {
+  test("a save reads a piece again only when another process has replaced it since", async () => {
     const dir = fresh();
     const seed = createBlobLocations();
-    recordBlobLocation(seed, digest(11), "reg", "aaaa");
+    recordBlobLocation(seed, digest(11), "reg", "seed");
     await saveBlobLocations(dir, seed);
     const file = pieceFile(dir, digest(11));
-    const second = 1_700_000_000; // a whole second, which utimes sets exactly
-    utimesSync(file, second, second);
     const mine = await loadBlobLocations(dir);
     recordBlobLocation(mine, digest(12), "reg", "mine");
-    // Rewritten in place, same size and time: no writer of the memory does this (they rename), so
-    // the piece counts as the one read, and its new text is not read.
-    writeFileSync(file, readFileSync(file, "utf8").replace('"reg/aaaa"', '"reg/bbbb"'));
-    utimesSync(file, second, second);
-    await saveBlobLocations(dir, mine);
+    assert.equal(await readsOf(file, () => saveBlobLocations(dir, mine)), 0, "unchanged: not read");
+    const theirs = await loadBlobLocations(dir);
+    recordBlobLocation(theirs, digest(13), "reg", "theirs");
+    await saveBlobLocations(dir, theirs);
+    recordBlobLocation(mine, digest(14), "reg", "mine");
+    assert.equal(await readsOf(file, () => saveBlobLocations(dir, mine)), 1, "replaced: read");
     const back = await loadBlobLocations(dir);
-    assert.deepEqual(blobLocationsOn(back, digest(11), "reg"), ["aaaa"]);
-    assert.deepEqual(blobLocationsOn(back, digest(12), "reg"), ["mine"]);
+    for (const [n, repo] of [
+      [11, "seed"],
+      [12, "mine"],
+      [13, "theirs"],
+      [14, "mine"],
+    ] as const) {
+      assert.deepEqual(blobLocationsOn(back, digest(n), "reg"), [repo]);
+    }
   });
 
   test("a piece keeps its newest locations, at most its share of the memory's bound", async () => {
@@ -216,30 +298,34 @@ describe("blob location memory file", () => {
     assert.equal(existsSync(join(dir, LEGACY_BLOB_LOCATIONS_FILE)), false);
   });
 
-  test("many concurrent saves leave valid pieces", async () => {
+  test("many concurrent saves leave valid pieces, spread over the directory", async () => {
     const dir = fresh();
+    const hex = (n: number): string => (n * 2654435761).toString(16).padStart(8, "0").slice(-8);
     await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => {
+      Array.from({ length: 10 }, async (_, i) => {
         const m = createBlobLocations();
-        for (let j = 0; j < 200; j++) {
-          recordBlobLocation(
-            m,
-            `sha256:${(i * 1000 + j).toString(16).padStart(64, "7")}`,
-            "reg",
-            `r${i}`,
-          );
+        for (let j = 0; j < 100; j++) {
+          recordBlobLocation(m, `sha256:${hex(i * 1000 + j).repeat(8)}`, "reg", `r${i}`);
         }
         await saveBlobLocations(dir, m);
       }),
     );
     const names = readdirSync(join(dir, BLOB_LOCATIONS_DIR));
-    assert.ok(names.length > 0);
+    assert.ok(names.length > 50, `${names.length} pieces`);
+    let digests = 0;
+    const warnings: string[] = [];
+    const back = await loadBlobLocations(dir, (w) => warnings.push(w));
     for (const name of names) {
-      assert.match(name, /^[0-9a-f]{2}\.json$|^other\.json$/, "no temp file stays");
+      assert.match(name, /^[0-9a-f]{2}\.json$/, "no temp file stays");
       const piece = JSON.parse(readFileSync(join(dir, BLOB_LOCATIONS_DIR, name), "utf8")) as {
         version: number;
+        blobs: Record<string, object>;
       };
       assert.equal(piece.version, 1);
+      digests += Object.keys(piece.blobs).length;
+      for (const d of Object.keys(piece.blobs)) blobLocationsOn(back, d, "reg");
     }
+    assert.deepEqual(warnings, []);
+    assert.ok(digests >= 100, `${digests} digests`);
   });
 });

@@ -5,13 +5,13 @@ import assert from "node:assert/strict";
 import { Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { RegistryClient } from "../../../src/content/registry/client.js";
+import { createRegistryStore } from "../../../src/content/registry/store.js";
 import {
   closeDispatcher,
   framelessDestroyedError,
   isIdle,
-} from "../../../src/content/registry/idle-close.js";
-import { createRegistryStore } from "../../../src/content/registry/store.js";
-import { Pool } from "../../../src/content/registry/undici-agent.js";
+  Pool,
+} from "../../../src/content/registry/undici-agent.js";
 import { computeDigest } from "../../../src/oci/digest.js";
 import { MediaType } from "../../../src/oci/media-types.js";
 import { startRegistry, type TestRegistry } from "../../support/registry.js";
