@@ -45,12 +45,13 @@ export async function pushBlob(
       desc.digest,
     );
   }
+  // With a chunk size, what is larger goes up in PATCH chunks of it; all else in one PUT.
+  const chunkSize = ctx.chunkSize;
+  const chunked = chunkSize !== undefined && (replayable?.byteLength ?? desc.size) > chunkSize;
   const upload = (session: UploadSession | undefined) =>
-    replayable !== undefined && replayable.byteLength <= monolithicSize
-      ? monolithicUpload(ctx, desc, replayable, session, signal)
-      : ctx.chunkSize === undefined
-        ? streamedUpload(ctx, desc, replayable ?? body, session, signal)
-        : chunkedUpload(ctx, desc, replayable ?? body, ctx.chunkSize, session, signal);
+    chunked
+      ? chunkedUpload(ctx, desc, replayable ?? body, chunkSize, session, signal)
+      : onePutUpload(ctx, desc, replayable ?? streamedBody(body, desc, signal), session, signal);
 
   const pending = ctx.pendingUploads.get(desc.digest);
   ctx.pendingUploads.delete(desc.digest);
@@ -84,16 +85,20 @@ export async function pushBlob(
   }
 }
 
-async function monolithicUpload(
+/**
+ * POST (or the session a refused mount left), then one `PUT ?digest=` with the whole blob: bytes
+ * in memory, or a stream (streamedBody) of exactly the descriptor's size.
+ */
+async function onePutUpload(
   ctx: RepositoryContext,
   desc: ContentDescriptor,
-  bytes: Uint8Array,
+  body: Uint8Array | AsyncIterable<Uint8Array>,
   session: UploadSession | undefined,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const { location } = session ?? (await startUpload(ctx, signal));
   try {
-    await finishUpload(ctx, location, desc, bytes, signal);
+    await finishUpload(ctx, location, desc, body, signal);
   } catch (err) {
     await cancelUpload(ctx, location, signal);
     throw err;
@@ -101,34 +106,19 @@ async function monolithicUpload(
 }
 
 /**
- * One `PUT ?digest=` whose body is read from `body` while it is sent, as containerd pushes, with
- * undici waiting for the socket (so at most a socket buffer of the blob is in memory).
- * Content-Length is the descriptor's size, which `verifying` enforces. The last piece is held
- * back until the whole stream has passed that check, so a registry never receives every byte of
- * content that fails it: the request breaks off short and nothing is stored, as when a failed
- * `PATCH` was never followed by its closing `PUT`. A body stream is not repeated when the `PUT`
- * fails.
+ * A blob read from `body` while the `PUT` sends it, as containerd pushes, with undici waiting for
+ * the socket (so at most a socket buffer of the blob is in memory). Its size and digest are
+ * checked as it is read (`verifying`), and the last piece is held back until the whole stream has
+ * passed that check, so a registry never receives every byte of content that fails it: the
+ * request breaks off short and nothing is stored, as when a failed `PATCH` was never followed by
+ * its closing `PUT`. A stream is not repeated when the `PUT` fails.
  */
-async function streamedUpload(
-  ctx: RepositoryContext,
-  desc: ContentDescriptor,
+function streamedBody(
   body: Body,
-  session: UploadSession | undefined,
+  desc: ContentDescriptor,
   signal: AbortSignal | undefined,
-): Promise<void> {
-  const { location } = session ?? (await startUpload(ctx, signal));
-  try {
-    await finishUpload(
-      ctx,
-      location,
-      desc,
-      body instanceof Uint8Array ? body : lastPieceHeld(cancellable(verifying(body, desc), signal)),
-      signal,
-    );
-  } catch (err) {
-    await cancelUpload(ctx, location, signal);
-    throw err;
-  }
+): AsyncIterable<Uint8Array> {
+  return lastPieceHeld(cancellable(verifying(chunksOf(body), desc), signal));
 }
 
 /**
