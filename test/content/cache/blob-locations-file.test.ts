@@ -44,6 +44,13 @@ const digest = (n: number, piece = "ab"): string =>
 const pieceFile = (dir: string, d: string): string =>
   join(dir, BLOB_LOCATIONS_DIR, `${pieceOf(d)}.json`);
 
+/** Saves, as another process would, `[digest, repository, at?]` locations on registry "reg". */
+async function seed(dir: string, ...locations: [string, string, number?][]): Promise<void> {
+  const m = createBlobLocations();
+  for (const [d, repository, at] of locations) recordBlobLocation(m, d, "reg", repository, at);
+  await saveBlobLocations(dir, m);
+}
+
 /** How often `run` reads `path` (node:fs's readFileSync, wrapped; ES module bindings synced). */
 async function readsOf(path: string, run: () => Promise<void>): Promise<number> {
   const fs = createRequire(import.meta.url)("node:fs") as typeof NodeFs;
@@ -107,10 +114,7 @@ describe("blob location memory file", () => {
 
   test("a lookup reads only its digest's piece, and a save writes only the pieces with news", async () => {
     const dir = fresh();
-    const seed = createBlobLocations();
-    for (const piece of ["00", "11", "22"])
-      recordBlobLocation(seed, digest(1, piece), "reg", piece);
-    await saveBlobLocations(dir, seed);
+    await seed(dir, ...["00", "11", "22"].map((p): [string, string] => [digest(1, p), p]));
     // Pieces this run never touches may be anything: they are not read, so no warning.
     writeFileSync(pieceFile(dir, digest(1, "11")), "not json");
     const warnings: string[] = [];
@@ -185,9 +189,7 @@ describe("blob location memory file", () => {
 
   test("a memory read from a piece keeps what another process saved over it since, and so does its next save", async () => {
     const dir = fresh();
-    const first = createBlobLocations();
-    recordBlobLocation(first, digest(5), "reg", "first");
-    await saveBlobLocations(dir, first);
+    await seed(dir, [digest(5), "first"]);
     const mine = await loadBlobLocations(dir);
     assert.deepEqual(blobLocationsOn(mine, digest(5), "reg"), ["first"], "the piece is read now");
     const theirs = await loadBlobLocations(dir);
@@ -219,9 +221,7 @@ describe("blob location memory file", () => {
 
   test("a piece only looked up is not written back, so another process's forgetting stands", async () => {
     const dir = fresh();
-    const seed = createBlobLocations();
-    recordBlobLocation(seed, digest(20), "reg", "stale");
-    await saveBlobLocations(dir, seed);
+    await seed(dir, [digest(20), "stale"]);
     const mine = await loadBlobLocations(dir);
     assert.deepEqual(blobLocationsOn(mine, digest(20), "reg"), ["stale"]);
     const theirs = await loadBlobLocations(dir);
@@ -236,10 +236,7 @@ describe("blob location memory file", () => {
 
   test("a location this process found gone is dropped from the piece", async () => {
     const dir = fresh();
-    const seed = createBlobLocations();
-    recordBlobLocation(seed, digest(10), "reg", "a", 1);
-    recordBlobLocation(seed, digest(10), "reg", "b", 2);
-    await saveBlobLocations(dir, seed);
+    await seed(dir, [digest(10), "a", 1], [digest(10), "b", 2]);
     const m = await loadBlobLocations(dir);
     forgetBlobLocation(m, digest(10), "reg", "a");
     await saveBlobLocations(dir, m);
@@ -249,9 +246,7 @@ describe("blob location memory file", () => {
 
   test("a save reads a piece again only when another process has replaced it since", async () => {
     const dir = fresh();
-    const seed = createBlobLocations();
-    recordBlobLocation(seed, digest(11), "reg", "seed");
-    await saveBlobLocations(dir, seed);
+    await seed(dir, [digest(11), "seed"]);
     const file = pieceFile(dir, digest(11));
     const mine = await loadBlobLocations(dir);
     recordBlobLocation(mine, digest(12), "reg", "mine");
