@@ -234,10 +234,13 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
     node,
     ...extra,
   ];
-  const select =
-    (tag: string, extra: string[] = []) =>
-    (): ProcessCost =>
-      processCost(process.execPath, selectArgs(tag, extra), { env });
+  type Run = () => ProcessCost;
+  type Count = () => number | undefined;
+  // Each ocicompat case is timed, and counted under valgrind with the same arguments.
+  const select = (tag: string, extra: string[] = []): [Run, Count] => [
+    () => processCost(process.execPath, selectArgs(tag, extra), { env }),
+    () => instructionCount(process.execPath, counted(selectArgs(tag, extra)), { env }),
+  ];
   const skopeo = (tag: string) => (): ProcessCost =>
     processCost("skopeo", [
       "inspect",
@@ -246,7 +249,7 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
       `docker://${host}/bench/paired:${tag}`,
     ]);
   const floors = await floorPrograms(host, cacheDir);
-  const cases: [name: string, run: () => ProcessCost, count?: () => number | undefined][] = [
+  const cases: [name: string, run: Run, count?: Count][] = [
     [
       "node -e 0",
       () => processCost(process.execPath, ["-e", "0"]),
@@ -256,31 +259,14 @@ async function pairedWarmSelect(host: string, cacheDir: string): Promise<Measure
     // the CLI loads and caches it (bench/floors/). The 60 ms target is measured against these.
     ["floor: the select's requests with node:http", floors.http, floors.httpCount],
     ["floor: the select's requests with undici, code-cached", floors.undici, floors.undiciCount],
-    [
-      "ocicompat select, 4 entries",
-      select("demo"),
-      () => instructionCount(process.execPath, counted(selectArgs("demo")), { env }),
-    ],
+    ["ocicompat select, 4 entries", ...select("demo")],
     ["skopeo inspect --raw, 4 entries", skopeo("demo")],
-    [
-      `ocicompat select, ${WIDE} entries`,
-      select("wide", ["--max-entries", String(WIDE)]),
-      () =>
-        instructionCount(
-          process.execPath,
-          counted(selectArgs("wide", ["--max-entries", String(WIDE)])),
-          { env },
-        ),
-    ],
+    [`ocicompat select, ${WIDE} entries`, ...select("wide", ["--max-entries", String(WIDE)])],
     [`skopeo inspect --raw, ${WIDE} entries`, skopeo("wide")],
     // What reading the machine's registries.conf costs: the difference from the 4-entry case.
     [
       "ocicompat select --no-registries-conf, 4 entries",
-      select("demo", ["--no-registries-conf"]),
-      () =>
-        instructionCount(process.execPath, counted(selectArgs("demo", ["--no-registries-conf"])), {
-          env,
-        }),
+      ...select("demo", ["--no-registries-conf"]),
     ],
   ];
   // The first runs fill the content cache and the code cache: what follows is warm.
