@@ -14,7 +14,7 @@
 import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { followableDescriptor } from "../oci/followed-descriptor.js";
 import { throwIfCancelled } from "./cancel.js";
-import { mountBlob, streamBlobAgainOnTemporaryFailure } from "./copy/blob-transfer.js";
+import { mountBlob, mountsFirst, streamBlobAgainOnTemporaryFailure } from "./copy/blob-transfer.js";
 import type { CopyOptions, CopyStats } from "./copy/options.js";
 import { writeReferrersTags } from "./copy/referrers-tags.js";
 import { startRun, type Run } from "./copy/run.js";
@@ -45,6 +45,8 @@ interface Walk {
   searches: Promise<void>[];
   /** After a failure no new transfer starts, and the walk ends once those under way have. */
   stopped: boolean;
+  /** Presence at the destination asked before its node's turn (askChildrenEarly), by digest. */
+  presence: Map<string, Promise<boolean>>;
 }
 
 export async function copyGraph(
@@ -103,17 +105,24 @@ async function walkGraph(
     done: new Map(),
     searches: [],
     stopped: false,
+    presence: new Map(),
   };
   try {
     await copyNode(walk, root);
     while (walk.searches.length > 0) await Promise.all(walk.searches.splice(0));
+    // Answers asked early for a root that turned out present: nothing is left in flight.
+    await Promise.allSettled(walk.presence.values());
   } catch (err) {
     // Let transfers under way finish (or fail) before reporting: the caller may close the
     // destination (an archive is written then) as soon as this returns.
     walk.stopped = true;
     for (let settled = -1; settled !== walk.done.size;) {
       settled = walk.done.size;
-      await Promise.allSettled([...walk.done.values(), ...walk.searches]);
+      await Promise.allSettled([
+        ...walk.done.values(),
+        ...walk.searches,
+        ...walk.presence.values(),
+      ]);
     }
     throw err;
   }
@@ -140,10 +149,8 @@ async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> 
   // beside its presence, one round trip sooner. (Otherwise presence comes first, so that a copy
   // the destination holds reads no manifest: registries that meter pulls count each GET.)
   const early = rootLikelyAbsent(walk, desc) ? read() : undefined;
-  early?.catch(() => undefined); // awaited below unless the root turns out present
-  const present = await onSide(run, "destination", desc, (o) =>
-    run.limit(() => run.dst.exists(desc, o)),
-  );
+  early?.then((bytes) => askChildrenEarly(walk, desc, bytes)).catch(() => undefined);
+  const present = await presenceOf(walk, desc);
   const searching = run.referrerSource !== undefined && !walk.repair;
   if (present && !searching && !walk.repair) {
     // Parents are written after their children, so content that exists is complete below.
@@ -194,34 +201,81 @@ async function pushDocument(
   await dst.push(desc, bytes, options);
 }
 
-/** A blob: skipped when present, else mounted when a source repository allows, else streamed. */
+/**
+ * A blob: skipped when present, else mounted when a source repository allows, else streamed. A
+ * blob the destination's memory places in other repositories and not in its own is mounted
+ * before its presence is asked (mountsFirst): one round trip where asking first takes two.
+ */
 async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
   const { run } = walk;
-  const present = await onSide(run, "destination", desc, (o) =>
-    run.limit(() => run.dst.exists(desc, o)),
-  );
-  if (present) {
+  const first = mountsFirst(run, desc);
+  if (!first && (await presenceOf(walk, desc))) {
     skipped(walk, desc);
     return;
   }
-  await run.limit(async () => {
+  const outcome = await run.limit(async () => {
     await beforeWrite(run, desc);
     try {
-      if (await mountBlob(run, desc)) {
-        run.stats.mounted++;
-        run.stats.bytesMounted += desc.size;
-        run.options.onProgress?.(desc, desc.size);
-        run.options.onMounted?.(desc);
-      } else {
-        await streamBlobAgainOnTemporaryFailure(run, desc);
-      }
+      if (await mountBlob(run, desc)) return "mounted";
+      // Every mount refused: the memory was wrong about elsewhere, and may be about here.
+      const here =
+        first && (await onSide(run, "destination", desc, (o) => run.dst.exists(desc, o)));
+      if (here) return "present";
+      await streamBlobAgainOnTemporaryFailure(run, desc);
+      return "streamed";
     } finally {
       // A session opened before the push (a refused mount's, or one opened while the source
       // was asked) serves the push; if the push never came, close it.
       await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
     }
-    copied(walk, desc);
   });
+  if (outcome === "present") {
+    skipped(walk, desc);
+    return;
+  }
+  if (outcome === "mounted") {
+    run.stats.mounted++;
+    run.stats.bytesMounted += desc.size;
+    run.options.onProgress?.(desc, desc.size);
+    run.options.onMounted?.(desc);
+  }
+  copied(walk, desc);
+}
+
+/** The destination's answer for `desc`: the one asked early, else asked now. */
+function presenceOf(walk: Walk, desc: ContentDescriptor): Promise<boolean> {
+  const asked = walk.presence.get(desc.digest);
+  if (asked === undefined) return askPresence(walk.run, desc);
+  walk.presence.delete(desc.digest);
+  return asked;
+}
+
+function askPresence(run: Run, desc: ContentDescriptor): Promise<boolean> {
+  return onSide(run, "destination", desc, (o) => run.limit(() => run.dst.exists(desc, o)));
+}
+
+/**
+ * A root that is most likely new has children that most likely are new too: their presence is
+ * asked as soon as the root's bytes are in, beside the root's own presence, not after it. A first
+ * push then waits one round trip less; a root that turns out present costs a HEAD per child.
+ * Only asked: nothing is written before the root's absence is known. Blobs that will be mounted
+ * first need no asking.
+ */
+function askChildrenEarly(walk: Walk, desc: ContentDescriptor, bytes: Uint8Array): void {
+  if (walk.stopped) return;
+  let children: ContentDescriptor[];
+  try {
+    children = successors(desc, bytes).children;
+  } catch {
+    return; // the walk reads the same bytes and reports the problem
+  }
+  for (const child of children) {
+    if (walk.done.has(child.digest) || walk.presence.has(child.digest)) continue;
+    if (!isManifestType(child.mediaType) && mountsFirst(walk.run, child)) continue;
+    const asked = askPresence(walk.run, child);
+    asked.catch(() => undefined); // awaited by the child's own step, or by walkGraph
+    walk.presence.set(child.digest, asked);
+  }
 }
 
 async function beforeWrite(run: Run, desc: ContentDescriptor): Promise<void> {

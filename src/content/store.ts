@@ -143,6 +143,11 @@ export interface MountCapable {
   closeUploadSession?(desc: ContentDescriptor, options?: CallOptions): Promise<void>;
   /** Repositories the store knows to hold `desc` (a blob location memory), best first. */
   mountCandidates?(desc: ContentDescriptor): readonly string[];
+  /**
+   * Whether that memory saw `desc` in this repository itself: undefined where there is none.
+   * A copy mounts a blob remembered elsewhere and not here without asking for it first.
+   */
+  seenHere?(desc: ContentDescriptor): boolean | undefined;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import { openLayout } from "../../src/content/layout.js";
 import type { RegistryStore } from "../../src/content/registry/index.js";
 import { isManifestType } from "../../src/content/store.js";
+import { MediaType } from "../../src/oci/media-types.js";
 import { copyImage } from "../../src/ops/copy.js";
 import { pushAll, tempDir } from "../content/layout-support.js";
 import type { TestRegistry } from "../support/registry.js";
@@ -47,6 +48,19 @@ async function layoutWithImage(name: string) {
   return { image, layout, blobs };
 }
 
+/** A layout whose tag `v1` names one image manifest (no index), and that manifest's blobs. */
+async function layoutWithManifest(name: string) {
+  const image = bigImage(1, 2, 64 * 1024);
+  const layout = await openLayout(join(work.path, name), { create: true });
+  await pushAll(layout, image.blobs);
+  const manifest = image.blobs.find((b) => b.desc.mediaType === MediaType.ImageManifest)!;
+  await layout.tag(manifest.desc, "v1");
+  const blobs = image.blobs.filter((b) => !isManifestType(b.desc.mediaType));
+  return { manifest, layout, blobs };
+}
+
+const blobHeads = (seen: readonly Seen[]) =>
+  seen.filter((s) => s.method === "HEAD" && s.url.includes("/blobs/"));
 const mounts = (seen: readonly Seen[]) => seen.filter((s) => s.url.includes("mount="));
 /** Upload sessions a mount did not open: a POST without `mount=`. */
 const plainPosts = (seen: readonly Seen[]) =>
@@ -81,6 +95,7 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
     });
     assert.equal(result.stats.mounted, blobs.length);
     assert.deepEqual(uploadRequests(proxy.seen), [], "no blob bytes sent");
+    assert.deepEqual(blobHeads(proxy.seen), [], "mounted without asking first");
     const tried = mounts(proxy.seen);
     assert.equal(tried.length, blobs.length);
     assert.ok(
@@ -90,6 +105,54 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
     const b = store("mem/b", undefined, registry.host);
     for (const blob of blobs) assert.equal(await b.exists(blob.desc), true);
     assert.equal((await b.resolve("v1")).digest, (await layout.resolve("v1")).digest);
+  });
+
+  test("a blob the memory saw in the destination repository itself is asked for, not mounted: present, skipped", async () => {
+    const { manifest, layout, blobs } = await layoutWithManifest("here");
+    const memory = createBlobLocations();
+    await copyImage({ src: layout, reference: "v1", dst: store("here/a", memory), tag: "v1" });
+    await copyImage({ src: layout, reference: "v1", dst: store("here/b", memory), tag: "v1" });
+    // here/b keeps the blobs but loses the manifest (and with it the tag).
+    await store("here/b", undefined, registry.host).delete(manifest.desc);
+
+    proxy.reset();
+    const result = await copyImage({
+      src: layout,
+      reference: "v1",
+      dst: store("here/b", memory),
+      tag: "v1",
+    });
+    assert.deepEqual(mounts(proxy.seen), [], "no mount for blobs remembered here");
+    assert.equal(blobHeads(proxy.seen).length, blobs.length);
+    assert.deepEqual([result.stats.copied, result.stats.skipped], [1, blobs.length]);
+    assert.deepEqual(uploadRequests(proxy.seen), []);
+  });
+
+  test("a first mount refused for a blob the destination holds all the same: its presence is asked, the session closed, nothing uploaded", async () => {
+    const { layout, blobs } = await layoutWithManifest("held");
+    // The blobs are in held/dst, put there without the memory, which places them elsewhere.
+    const dst = store("held/dst", undefined, registry.host);
+    for (const b of blobs) await dst.push(b.desc, b.bytes);
+    const memory = createBlobLocations();
+    for (const b of blobs) recordBlobLocation(memory, b.desc.digest, proxy.host, "held/never");
+
+    proxy.reset();
+    const result = await copyImage({
+      src: layout,
+      reference: "v1",
+      dst: store("held/dst", memory),
+      tag: "v1",
+    });
+    assert.deepEqual([result.stats.mounted, result.stats.skipped], [0, blobs.length]);
+    const refused = mounts(proxy.seen);
+    assert.equal(refused.length, blobs.length);
+    assert.ok(refused.every((m) => m.status === 202));
+    assert.equal(blobHeads(proxy.seen).length, blobs.length);
+    assert.deepEqual(uploadRequests(proxy.seen), []);
+    assert.equal(sessionDeletes(proxy.seen).length, blobs.length);
+    assert.deepEqual(openSessions(registry, "held/dst"), []);
+    for (const b of blobs)
+      assert.deepEqual(blobLocationsOn(memory, b.desc.digest, proxy.host), ["held/dst"]);
   });
 
   test("without a memory (and no mountFrom) the same copy uploads: no mount is tried", async () => {

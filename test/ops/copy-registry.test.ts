@@ -107,6 +107,95 @@ describe("copy on the real registry", () => {
     for (const b of image.blobs) assert.equal(await mounted.exists(b.desc), true);
   });
 
+  test("a first push asks for the new root's children beside the root's own presence, not after its answer", async () => {
+    const { blobs, index } = sampleImage("early-presence");
+    const dir = tempDir();
+    try {
+      const layout = await openLayout(dir.path, { create: true });
+      await pushAll(layout, blobs);
+      await layout.tag(index.desc, "v1");
+      const children = blobs.filter((b) => b.desc.mediaType === MediaType.ImageManifest);
+      const childPath = (digest: string) => `/v2/copy/early/manifests/${digest}`;
+      const asked = new Set<string>();
+      let childrenAsked!: () => void;
+      const allChildren = new Promise<"children">((resolve) => {
+        childrenAsked = () => resolve("children");
+      });
+      const timeout = new Promise<"timeout">((resolve) => setTimeout(resolve, 5000, "timeout"));
+      const released = Promise.race([allChildren, timeout]);
+      proxy.reset();
+      // The root's HEAD is answered only once both children's HEADs have arrived, or after 5 s.
+      proxy.rule = (method, url) => {
+        if (method !== "HEAD") return undefined;
+        if (url === `/v2/copy/early/manifests/${index.desc.digest}`)
+          return { kind: "hold", until: released };
+        if (children.some((c) => url === childPath(c.desc.digest))) asked.add(url);
+        if (asked.size === children.length) childrenAsked();
+        return undefined;
+      };
+      await copyImage({
+        src: layout,
+        reference: "v1",
+        dst: store("copy/early", proxy.host),
+        tag: "v1",
+      });
+      assert.equal(
+        await released,
+        "children",
+        "the children were asked only after the root's answer",
+      );
+      const heads = proxy.seen.filter((s) => s.method === "HEAD").map((s) => s.url);
+      assert.equal(heads.length, new Set(heads).size, "nothing asked twice");
+      assert.equal((await store("copy/early").resolve("v1")).digest, index.desc.digest);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test("a root that turns out present after its children were asked for is skipped: nothing written, nothing left in flight", async () => {
+    const { blobs, index } = sampleImage("early-present");
+    const dir = tempDir();
+    try {
+      const layout = await openLayout(dir.path, { create: true });
+      await pushAll(layout, blobs);
+      await layout.tag(index.desc, "v1");
+      // The root is at the destination, under another tag than the one copied to.
+      await copyImage({
+        src: layout,
+        reference: "v1",
+        dst: store("copy/early-present"),
+        tag: "old",
+      });
+      proxy.reset();
+      const result = await copyImage({
+        src: layout,
+        reference: "v1",
+        dst: store("copy/early-present", proxy.host),
+        tag: "v1",
+      });
+      assert.deepEqual([result.stats.copied, result.stats.skipped], [0, 1]);
+      const writes = proxy.seen.filter((s) => s.method !== "HEAD" && s.method !== "GET");
+      assert.deepEqual(
+        writes.map((s) => s.method + " " + s.url),
+        [`PUT /v2/copy/early-present/manifests/v1`],
+        "only the tag is written",
+      );
+      const manifests = blobs.filter((b) => b.desc.mediaType === MediaType.ImageManifest);
+      assert.ok(
+        proxy.seen.every((s) => s.status !== 0),
+        "every request the copy sent was answered before it returned",
+      );
+      assert.ok(
+        manifests.every((m) =>
+          proxy.seen.some((s) => s.method === "HEAD" && s.url.endsWith(m.desc.digest)),
+        ),
+        "the children were asked for early",
+      );
+    } finally {
+      dir.remove();
+    }
+  });
+
   test("--referrers copies referrers and writes the fallback tag at the destination", async () => {
     const src = store("copy/src");
     const subject = JSON.parse(image.index.bytes.toString()).manifests[0] as {

@@ -69,6 +69,8 @@ export type Fault =
   | { kind: "flip"; at: number }
   /** Forward after a pause. */
   | { kind: "delay"; ms: number }
+  /** Forward once `until` settles. */
+  | { kind: "hold"; until: Promise<unknown> }
   /** Forward this many body bytes, then send nothing more and keep the connection open. */
   | { kind: "stall"; after: number };
 
@@ -131,7 +133,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           const headers = { ...answer.headers };
           if (fault?.kind === "truncate") delete headers["content-length"];
           res.writeHead(entry.status, headers);
-          if (fault === undefined || fault.kind === "delay") {
+          if (fault === undefined || fault.kind === "delay" || fault.kind === "hold") {
             answer.pipe(res);
             return;
           }
@@ -164,6 +166,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       req.pipe(upstream);
     };
     if (fault?.kind === "delay") setTimeout(forward, fault.ms);
+    else if (fault?.kind === "hold") void fault.until.then(forward, forward);
     else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -107,6 +107,17 @@ export function blobLocationsOn(
     .map(([key]) => key.slice(prefix.length));
 }
 
+/** Whether `digest` was seen in `repository` of `registry` (and not found missing since). */
+export function isBlobLocation(
+  memory: BlobLocations,
+  digest: string,
+  registry: string,
+  repository: string,
+): boolean {
+  memory.before?.(digest);
+  return memory.seen.get(digest)?.has(locationKey(registry, repository)) ?? false;
+}
+
 /**
  * What another process saved (`stored`) and what this one learnt (`learnt`), together: the newer
  * sighting of each location wins, and a location this process found missing after it was last

@@ -62,6 +62,7 @@ export function withCache(inner: Store, cache: ContentCache): Store & CacheAnswe
         ? { closeUploadSession: inner.closeUploadSession.bind(inner) }
         : {}),
       ...(inner.mountCandidates ? { mountCandidates: inner.mountCandidates.bind(inner) } : {}),
+      ...(inner.seenHere ? { seenHere: inner.seenHere.bind(inner) } : {}),
     });
   }
   if (canPeekTag(inner)) {

@@ -22,6 +22,18 @@ export async function mountBlob(run: Run, desc: ContentDescriptor): Promise<bool
   return false;
 }
 
+/**
+ * Whether to mount `desc` before asking the destination for it: its memory saw the blob in other
+ * repositories of the registry and never in this one, so the blob is most likely absent here and
+ * most likely mountable. A refused mount leaves an upload session open, and the blob's presence
+ * is then asked before anything is sent through it.
+ */
+export function mountsFirst(run: Run, desc: ContentDescriptor): boolean {
+  const mounter = run.mounter;
+  if (mounter?.seenHere === undefined || mounter.mountCandidates === undefined) return false;
+  return mounter.seenHere(desc) === false && mounter.mountCandidates(desc).length > 0;
+}
+
 /** Attempts at a blob whose push failed for a temporary reason, each read afresh from the source. */
 const BLOB_ATTEMPTS = 3;
 

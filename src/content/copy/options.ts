@@ -37,8 +37,9 @@ export interface CopyOptions {
   /** Cancels the copy: no new transfer starts, those under way stop, the tag is not written. */
   signal?: AbortSignal;
   /**
-   * Before a node absent from the destination is written (uploaded, mounted or pushed). A
-   * rejection stops the copy, as a failed transfer does.
+   * Before a node absent from the destination is written (uploaded, mounted or pushed), or
+   * before a blob is mounted without asking first (`MountCapable.seenHere`). A rejection stops
+   * the copy, as a failed transfer does.
    */
   preCopy?: (desc: ContentDescriptor) => void | Promise<void>;
   /** A descriptor became known (before it is copied or skipped): for progress totals. */

@@ -45,7 +45,7 @@ import { checkManifestSize, type RepositoryContext } from "./repository.js";
 import { deleteContent, listTags, pushManifest, tag, type ManifestPushResult } from "./tags.js";
 import { pushBlob } from "./upload.js";
 import { closeUploadSession, mount, openUploadSession } from "./upload-session.js";
-import { blobLocationsOn, type BlobLocations } from "../cache/blob-locations.js";
+import { blobLocationsOn, isBlobLocation, type BlobLocations } from "../cache/blob-locations.js";
 
 export { MANIFEST_ACCEPT } from "./repository.js";
 export type { FetchedManifest } from "./fetch.js";
@@ -261,5 +261,11 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable, Tag
       except: this.repository,
       limit: MOUNT_CANDIDATES,
     });
+  }
+
+  /** Whether the memory saw `desc` in this repository; undefined without a memory. */
+  seenHere(desc: ContentDescriptor): boolean | undefined {
+    if (this.ctx.blobLocations === undefined) return undefined;
+    return isBlobLocation(this.ctx.blobLocations, desc.digest, this.registry, this.repository);
   }
 }
