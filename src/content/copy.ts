@@ -47,6 +47,8 @@ interface Walk {
   stopped: boolean;
   /** Presence at the destination asked before its node's turn (askChildrenEarly), by digest. */
   presence: Map<string, Promise<boolean>>;
+  /** The steps that may still ask early (a root's bytes on their way to askChildrenEarly). */
+  asking: Promise<void>[];
 }
 
 export async function copyGraph(
@@ -106,24 +108,23 @@ async function walkGraph(
     searches: [],
     stopped: false,
     presence: new Map(),
+    asking: [],
   };
   try {
     await copyNode(walk, root);
     while (walk.searches.length > 0) await Promise.all(walk.searches.splice(0));
-    // Answers asked early for a root that turned out present: nothing is left in flight.
-    await Promise.allSettled(walk.presence.values());
+    // The caller may close the destination (or write the tag) once this returns: no request of
+    // the walk's may be left in flight, including answers asked early for a root found present.
+    await settleEarlyAsks(walk);
   } catch (err) {
     // Let transfers under way finish (or fail) before reporting: the caller may close the
     // destination (an archive is written then) as soon as this returns.
     walk.stopped = true;
     for (let settled = -1; settled !== walk.done.size;) {
       settled = walk.done.size;
-      await Promise.allSettled([
-        ...walk.done.values(),
-        ...walk.searches,
-        ...walk.presence.values(),
-      ]);
+      await Promise.allSettled([...walk.done.values(), ...walk.searches]);
     }
+    await settleEarlyAsks(walk);
     throw err;
   }
 }
@@ -149,8 +150,22 @@ async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> 
   // beside its presence, one round trip sooner. (Otherwise presence comes first, so that a copy
   // the destination holds reads no manifest: registries that meter pulls count each GET.)
   const early = rootLikelyAbsent(walk, desc) ? read() : undefined;
-  early?.then((bytes) => askChildrenEarly(walk, desc, bytes)).catch(() => undefined);
-  const present = await presenceOf(walk, desc);
+  // Its children are asked for only while its own answer is awaited: once that is in, they are
+  // asked in their turn (or not at all, the root being present). Registered before the `await
+  // early` below, so it runs first when the bytes come.
+  let answered = false;
+  if (early !== undefined) {
+    const asking = early.then((bytes) => {
+      if (!answered) askChildrenEarly(walk, desc, bytes);
+    });
+    walk.asking.push(asking.catch(() => undefined)); // the read's failure is reported below
+  }
+  let present: boolean;
+  try {
+    present = await presenceOf(walk, desc);
+  } finally {
+    answered = true;
+  }
   const searching = run.referrerSource !== undefined && !walk.repair;
   if (present && !searching && !walk.repair) {
     // Parents are written after their children, so content that exists is complete below.
@@ -208,7 +223,8 @@ async function pushDocument(
  */
 async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
   const { run } = walk;
-  const first = mountsFirst(run, desc);
+  // A repair trusts no memory: it asks, as it re-sends only what is gone.
+  const first = !walk.repair && mountsFirst(run, desc);
   if (!first && (await presenceOf(walk, desc))) {
     skipped(walk, desc);
     return;
@@ -217,7 +233,9 @@ async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
     await beforeWrite(run, desc);
     try {
       if (await mountBlob(run, desc)) return "mounted";
-      // Every mount refused: the memory was wrong about elsewhere, and may be about here.
+      // Every mount refused: the memory was wrong about elsewhere, and may be about here. Asked
+      // within this step's slot of run.limit, not through it: taking a second slot while
+      // holding one deadlocks once every slot is held by a step waiting for another.
       const here =
         first && (await onSide(run, "destination", desc, (o) => run.dst.exists(desc, o)));
       if (here) return "present";
@@ -240,6 +258,12 @@ async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
     run.options.onMounted?.(desc);
   }
   copied(walk, desc);
+}
+
+/** Waits for what asks early, then for the answers no step took (a root found present). */
+async function settleEarlyAsks(walk: Walk): Promise<void> {
+  await Promise.all(walk.asking.splice(0));
+  await Promise.allSettled(walk.presence.values());
 }
 
 /** The destination's answer for `desc`: the one asked early, else asked now. */

@@ -38,25 +38,18 @@ function store(repository: string, memory?: BlobLocations, host = proxy.host): R
   return fixture.store(repository, host, memory ? { blobLocations: memory } : {});
 }
 
-/** A layout holding a fresh image (random layers, so no other test shares its digests). */
-async function layoutWithImage(name: string) {
-  const image = bigImage(2, 2, 64 * 1024);
-  const layout = await openLayout(join(work.path, name), { create: true });
-  await pushAll(layout, image.blobs);
-  await layout.tag(image.index.desc, "v1");
-  const blobs = image.blobs.filter((b) => !isManifestType(b.desc.mediaType));
-  return { image, layout, blobs };
-}
-
-/** A layout whose tag `v1` names one image manifest (no index), and that manifest's blobs. */
-async function layoutWithManifest(name: string) {
-  const image = bigImage(1, 2, 64 * 1024);
+/**
+ * A layout holding a fresh image (random layers, so no other test shares its digests) whose tag
+ * `v1` names its index, or with `platforms` 1 its one image manifest.
+ */
+async function layoutWithImage(name: string, platforms = 2) {
+  const image = bigImage(platforms, 2, 64 * 1024);
   const layout = await openLayout(join(work.path, name), { create: true });
   await pushAll(layout, image.blobs);
   const manifest = image.blobs.find((b) => b.desc.mediaType === MediaType.ImageManifest)!;
-  await layout.tag(manifest.desc, "v1");
+  await layout.tag(platforms === 1 ? manifest.desc : image.index.desc, "v1");
   const blobs = image.blobs.filter((b) => !isManifestType(b.desc.mediaType));
-  return { manifest, layout, blobs };
+  return { image, manifest, layout, blobs };
 }
 
 const blobHeads = (seen: readonly Seen[]) =>
@@ -108,7 +101,7 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
   });
 
   test("a blob the memory saw in the destination repository itself is asked for, not mounted: present, skipped", async () => {
-    const { manifest, layout, blobs } = await layoutWithManifest("here");
+    const { manifest, layout, blobs } = await layoutWithImage("here", 1);
     const memory = createBlobLocations();
     await copyImage({ src: layout, reference: "v1", dst: store("here/a", memory), tag: "v1" });
     await copyImage({ src: layout, reference: "v1", dst: store("here/b", memory), tag: "v1" });
@@ -129,7 +122,7 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
   });
 
   test("a first mount refused for a blob the destination holds all the same: its presence is asked, the session closed, nothing uploaded", async () => {
-    const { layout, blobs } = await layoutWithManifest("held");
+    const { layout, blobs } = await layoutWithImage("held", 1);
     // The blobs are in held/dst, put there without the memory, which places them elsewhere.
     const dst = store("held/dst", undefined, registry.host);
     for (const b of blobs) await dst.push(b.desc, b.bytes);

@@ -45,6 +45,59 @@ after(async () => {
   await fixture?.close();
 });
 
+/** A layout holding a two-platform sample image (tag v1 names its index), removed after `fn`. */
+async function withLayoutImage(
+  label: string,
+  fn: (made: {
+    layout: Awaited<ReturnType<typeof openLayout>>;
+    index: ReturnType<typeof sampleImage>["index"];
+    children: ReturnType<typeof sampleImage>["blobs"];
+  }) => Promise<void>,
+): Promise<void> {
+  const { blobs, index } = sampleImage(label);
+  const dir = tempDir();
+  try {
+    const layout = await openLayout(dir.path, { create: true });
+    await pushAll(layout, blobs);
+    await layout.tag(index.desc, "v1");
+    const children = blobs.filter((b) => b.desc.mediaType === MediaType.ImageManifest);
+    await fn({ layout, index, children });
+  } finally {
+    dir.remove();
+  }
+}
+
+/**
+ * Resets the proxy and makes it answer the `HEAD` of `root` in `repository` only once a `HEAD` of
+ * each of `children` has arrived, or after 5 s. Settles to which came first.
+ */
+function holdRootHead(
+  repository: string,
+  root: string,
+  children: readonly { desc: { digest: string } }[],
+): Promise<"children" | "timeout"> {
+  const asked = new Set<string>();
+  let childrenAsked!: () => void;
+  const allChildren = new Promise<"children">((resolve) => {
+    childrenAsked = () => resolve("children");
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(resolve, 5000, "timeout");
+  });
+  const released = Promise.race([allChildren, timeout]).finally(() => clearTimeout(timer));
+  proxy.reset();
+  proxy.rule = (method, url) => {
+    if (method !== "HEAD") return undefined;
+    if (url === `/v2/${repository}/manifests/${root}`) return { kind: "hold", until: released };
+    if (children.some((c) => url === `/v2/${repository}/manifests/${c.desc.digest}`))
+      asked.add(url);
+    if (asked.size === children.length) childrenAsked();
+    return undefined;
+  };
+  return released;
+}
+
 describe("copy on the real registry", () => {
   test("skopeo copy --all leaves compat content dangling; ocicompat copy leaves it complete", async () => {
     skopeo(
@@ -108,31 +161,8 @@ describe("copy on the real registry", () => {
   });
 
   test("a first push asks for the new root's children beside the root's own presence, not after its answer", async () => {
-    const { blobs, index } = sampleImage("early-presence");
-    const dir = tempDir();
-    try {
-      const layout = await openLayout(dir.path, { create: true });
-      await pushAll(layout, blobs);
-      await layout.tag(index.desc, "v1");
-      const children = blobs.filter((b) => b.desc.mediaType === MediaType.ImageManifest);
-      const childPath = (digest: string) => `/v2/copy/early/manifests/${digest}`;
-      const asked = new Set<string>();
-      let childrenAsked!: () => void;
-      const allChildren = new Promise<"children">((resolve) => {
-        childrenAsked = () => resolve("children");
-      });
-      const timeout = new Promise<"timeout">((resolve) => setTimeout(resolve, 5000, "timeout"));
-      const released = Promise.race([allChildren, timeout]);
-      proxy.reset();
-      // The root's HEAD is answered only once both children's HEADs have arrived, or after 5 s.
-      proxy.rule = (method, url) => {
-        if (method !== "HEAD") return undefined;
-        if (url === `/v2/copy/early/manifests/${index.desc.digest}`)
-          return { kind: "hold", until: released };
-        if (children.some((c) => url === childPath(c.desc.digest))) asked.add(url);
-        if (asked.size === children.length) childrenAsked();
-        return undefined;
-      };
+    await withLayoutImage("early-presence", async ({ layout, index, children }) => {
+      const released = holdRootHead("copy/early", index.desc.digest, children);
       await copyImage({
         src: layout,
         reference: "v1",
@@ -147,18 +177,11 @@ describe("copy on the real registry", () => {
       const heads = proxy.seen.filter((s) => s.method === "HEAD").map((s) => s.url);
       assert.equal(heads.length, new Set(heads).size, "nothing asked twice");
       assert.equal((await store("copy/early").resolve("v1")).digest, index.desc.digest);
-    } finally {
-      dir.remove();
-    }
+    });
   });
 
-  test("a root that turns out present after its children were asked for is skipped: nothing written, nothing left in flight", async () => {
-    const { blobs, index } = sampleImage("early-present");
-    const dir = tempDir();
-    try {
-      const layout = await openLayout(dir.path, { create: true });
-      await pushAll(layout, blobs);
-      await layout.tag(index.desc, "v1");
+  test("a root found present after its children were asked for is skipped: only the tag is written, and every early answer is in before the copy returns", async () => {
+    await withLayoutImage("early-present", async ({ layout, index, children }) => {
       // The root is at the destination, under another tag than the one copied to.
       await copyImage({
         src: layout,
@@ -166,34 +189,58 @@ describe("copy on the real registry", () => {
         dst: store("copy/early-present"),
         tag: "old",
       });
-      proxy.reset();
+      const released = holdRootHead("copy/early-present", index.desc.digest, children);
       const result = await copyImage({
         src: layout,
         reference: "v1",
         dst: store("copy/early-present", proxy.host),
         tag: "v1",
       });
+      assert.equal(await released, "children");
       assert.deepEqual([result.stats.copied, result.stats.skipped], [0, 1]);
       const writes = proxy.seen.filter((s) => s.method !== "HEAD" && s.method !== "GET");
       assert.deepEqual(
-        writes.map((s) => s.method + " " + s.url),
-        [`PUT /v2/copy/early-present/manifests/v1`],
-        "only the tag is written",
+        writes.map((s) => `${s.method} ${s.url}`),
+        ["PUT /v2/copy/early-present/manifests/v1"],
       );
-      const manifests = blobs.filter((b) => b.desc.mediaType === MediaType.ImageManifest);
       assert.ok(
         proxy.seen.every((s) => s.status !== 0),
-        "every request the copy sent was answered before it returned",
+        "an answer still on its way",
       );
-      assert.ok(
-        manifests.every((m) =>
-          proxy.seen.some((s) => s.method === "HEAD" && s.url.endsWith(m.desc.digest)),
-        ),
-        "the children were asked for early",
+    });
+  });
+
+  test("a root found present before its bytes are in asks for no child, even after the copy returns", async () => {
+    await withLayoutImage("early-late", async ({ layout, index, children }) => {
+      await copyImage({ src: layout, reference: "v1", dst: store("copy/early-late"), tag: "old" });
+      // The source's bytes of the root come 150 ms late: the destination's answer is in first.
+      const slow = new Proxy(layout, {
+        get(target, key) {
+          if (key === "fetch") {
+            return async (d: { digest: string }, o?: object) => {
+              if (d.digest === index.desc.digest) await new Promise((r) => setTimeout(r, 150));
+              return target.fetch(d as never, o);
+            };
+          }
+          const value: unknown = Reflect.get(target, key);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      proxy.reset();
+      await copyImage({
+        src: slow,
+        reference: "v1",
+        dst: store("copy/early-late", proxy.host),
+        tag: "v1",
+      });
+      const returned = proxy.seen.length;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(proxy.seen.length, returned, "requests sent after the copy returned");
+      const childHeads = proxy.seen.filter((s) =>
+        children.some((c) => s.url.endsWith(c.desc.digest)),
       );
-    } finally {
-      dir.remove();
-    }
+      assert.deepEqual(childHeads, []);
+    });
   });
 
   test("--referrers copies referrers and writes the fallback tag at the destination", async () => {

@@ -60,7 +60,7 @@ export function bigImage(platforms = 4, layers = 3, layerBytes = 256 * 1024): Bi
 }
 
 export type Fault =
-  | { kind: "status"; status: number; headers?: Record<string, string> }
+  | { kind: "status"; status: number; headers?: Record<string, string>; body?: unknown }
   /** Forward, but destroy the connection after this many body bytes. */
   | { kind: "drop"; after: number }
   /** Forward without Content-Length, ending the body cleanly after this many bytes. */
@@ -115,7 +115,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       entry.status = fault.status;
       req.resume();
       res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
-      res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "injected" }] }));
+      res.end(
+        JSON.stringify(fault.body ?? { errors: [{ code: "UNAVAILABLE", message: "injected" }] }),
+      );
       return;
     }
     const forward = (): void => {

@@ -7,9 +7,12 @@ import { parseTagList } from "./documents.js";
 import { nextLink, readCapped } from "./http.js";
 import { forgetManifest, rememberManifest } from "./manifest-memo.js";
 import { getManifest } from "./fetch.js";
+import type { RegistryResponse } from "./client-types.js";
+import { refusedForHeldBlobs } from "./link-race.js";
 import {
   blobPath,
   checkManifestSize,
+  debugNote,
   checkTag,
   manifestPath,
   MAX_PAGES,
@@ -43,15 +46,25 @@ export async function pushManifest(
   verify(ctx, bytes, desc, "manifest");
   if (tag !== undefined) checkTag(ctx, tag);
   const reference = tag ?? desc.digest;
-  const res = await send(ctx, {
-    method: "PUT",
-    url: manifestPath(ctx, reference),
-    headers: { "content-type": desc.mediaType },
-    body: bytes,
-    scopes: [pushScope(ctx.repository)],
-    context: { reference, what: "manifest" },
-    signal: options?.signal,
-  });
+  const put = () =>
+    send(ctx, {
+      method: "PUT",
+      url: manifestPath(ctx, reference),
+      headers: { "content-type": desc.mediaType },
+      body: bytes,
+      scopes: [pushScope(ctx.repository)],
+      context: { reference, what: "manifest" },
+      signal: options?.signal,
+    });
+  let res: RegistryResponse;
+  try {
+    res = await put();
+  } catch (err) {
+    // Refused for blobs that are there (link-race.ts): sent once more, after they were found.
+    if (!(await refusedForHeldBlobs(ctx, err, desc, bytes, options))) throw err;
+    debugNote(ctx, `${desc.digest} was refused for blobs the repository holds; sent again`);
+    res = await put();
+  }
   await res.body.dump().catch(() => undefined);
   const announced = res.header("docker-content-digest");
   if (
