@@ -50,6 +50,7 @@ import {
   schemeOf,
 } from "./http.js";
 import { clientConnectors } from "./connector.js";
+import { switchScheme, type SchemeState } from "./scheme-switch.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
 import { clientProxyTransport, proxyError, type ProxyTransport } from "./proxy-transport.js";
@@ -86,7 +87,7 @@ export class RegistryClient {
   readonly registry: string;
   /** `https://host[:port]` (Docker Hub's API host for docker.io). */
   get baseUrl(): string {
-    return `${this.scheme}://${this.apiHost}`;
+    return `${this.scheme.scheme}://${this.apiHost}`;
   }
   readonly retryPolicy: RetryPolicy;
   /** Per repository: whether the referrers API answered (true) or is missing (false). */
@@ -94,9 +95,7 @@ export class RegistryClient {
   private readonly apiHost: string;
   /** Where the API lives on the host, and what every request to it carries (hosts.toml). */
   private readonly endpoint: Pick<RegistryClientOptions, "apiRoot" | "query" | "headers">;
-  private scheme: "http" | "https";
-  /** The one change of scheme this client may still make (schemeOf). */
-  private switchTo: "http" | "https" | undefined;
+  private readonly scheme: SchemeState;
   private readonly agent: Agent;
   /** How proxied requests travel; undefined when nothing is proxied. */
   private readonly proxy: ProxyTransport | undefined;
@@ -113,7 +112,7 @@ export class RegistryClient {
     this.registry = options.registry;
     this.apiHost = apiHostOf(options.registry);
     this.endpoint = options;
-    ({ scheme: this.scheme, switchTo: this.switchTo } = schemeOf(options));
+    this.scheme = { ...schemeOf(options), left: undefined };
     this.retryPolicy = retryPolicy(options.retry);
     this.userAgent = options.userAgent ?? `ocicompat/${VERSION}`;
     this.onRequest = options.onRequest;
@@ -201,6 +200,7 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       let answer: { res: Dispatcher.ResponseData; url: URL };
       const withSystemCas = systemTrustEnabled();
+      const sentTo = this.resolve(req.url).origin;
       try {
         answer = await this.attempt(req, signal);
       } catch (err) {
@@ -215,7 +215,7 @@ export class RegistryClient {
           attempt--;
           continue;
         }
-        if (this.switchTo === "http" && isNotTlsEndpoint(err) && this.switchScheme(req)) {
+        if (isNotTlsEndpoint(err) && this.switchScheme(req, "http", sentTo)) {
           attempt = 0; // the HTTP attempts count from one
           continue;
         }
@@ -238,13 +238,13 @@ export class RegistryClient {
       const status = res.statusCode;
       // An answer over HTTPS settles the scheme: containers/image falls back to plain HTTP only
       // when its first HTTPS exchange fails, never later, where credentials would go in clear.
-      if (this.switchTo === "http" && url.origin === this.origin) this.switchTo = undefined;
-      if (this.switchTo === "https" && isPlainHttpToTls(status, res.headers)) {
-        if (this.switchScheme(req, url)) {
-          await res.body.dump().catch(() => undefined);
-          attempt = 0; // the HTTPS attempts count from one
-          continue;
-        }
+      if (this.scheme.switchTo === "http" && url.origin === this.origin) {
+        this.scheme.switchTo = undefined;
+      }
+      if (isPlainHttpToTls(status, res.headers) && this.switchScheme(req, "https", url.origin)) {
+        await res.body.dump().catch(() => undefined);
+        attempt = 0; // the HTTPS attempts count from one
+        continue;
       }
       const listed = Array.isArray(req.accept) && req.accept.includes(status);
       if (!listed && retryable && isTemporaryStatus(status)) {
@@ -287,14 +287,9 @@ export class RegistryClient {
     return new URL(this.baseUrl).origin;
   }
 
-  /** Makes the one scheme switch, for a request to the registry itself that can be sent again. */
-  private switchScheme(req: RegistryRequest, url: URL = this.resolve(req.url)): boolean {
-    if (this.switchTo === undefined || isStreamBody(req.body) || url.origin !== this.origin) {
-      return false;
-    }
-    this.scheme = this.switchTo;
-    this.switchTo = undefined;
-    return true;
+  /** Whether `req`, sent to `sentTo`, goes again over `to` (scheme-switch.ts). */
+  private switchScheme(req: RegistryRequest, to: "http" | "https", sentTo: string): boolean {
+    return switchScheme(this.scheme, to, sentTo, this.origin, !isStreamBody(req.body));
   }
 
   /** Absolute URL for a request path or Location. */

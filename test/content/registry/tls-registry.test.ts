@@ -64,6 +64,29 @@ describe("the real registry over TLS", () => {
     }
   });
 
+  test("requests in flight at once on the loopback default all reach it: the first bare 400 moves the client to HTTPS, and the others are sent again over it", async () => {
+    const blobs = ["one", "two", "three"].map((text) => content(MediaType.ImageLayer, text));
+    const writer = createRegistryStore({ registry: registry.host, repository: "tls/many", caFile });
+    const sent: string[] = [];
+    const reader = createRegistryStore({
+      registry: registry.host,
+      repository: "tls/many",
+      caFile,
+      retry: { maxAttempts: 1 },
+      onRequest: (method, url) => sent.push(`${method} ${url.split("/v2/")[0]}`),
+    });
+    try {
+      for (const { desc, bytes } of blobs) await writer.push(desc, bytes);
+      const found = await Promise.all(blobs.map(({ desc }) => reader.exists(desc)));
+      assert.deepEqual(found, [true, true, true]);
+      assert.deepEqual(sent.slice(0, 3), Array(3).fill(`HEAD http://${registry.host}`));
+      assert.deepEqual(sent.slice(3), Array(3).fill(`HEAD https://${registry.host}`));
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+
   test("with plain HTTP asked for (--plain-http), it fails, saying it speaks HTTPS and naming the flag", async () => {
     const { desc } = content(MediaType.ImageLayer, "x");
     const store = createRegistryStore({
