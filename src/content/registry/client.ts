@@ -50,7 +50,7 @@ import {
   schemeOf,
 } from "./http.js";
 import { clientConnectors } from "./connector.js";
-import { switchScheme, type SchemeState } from "./scheme-switch.js";
+import { settleScheme, switchScheme, type SchemeState } from "./scheme-switch.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
 import { clientProxyTransport, proxyError, type ProxyTransport } from "./proxy-transport.js";
@@ -197,12 +197,13 @@ export class RegistryClient {
     const retryable = !isStreamBody(req.body) && (req.retry ?? IDEMPOTENT.has(req.method));
     const policy = this.retryPolicy;
     const started = Date.now();
+    let resent = false; // over the other scheme, at most once
     for (let attempt = 1; ; attempt++) {
       let answer: { res: Dispatcher.ResponseData; url: URL };
       const withSystemCas = systemTrustEnabled();
-      const sentTo = this.resolve(req.url).origin;
+      const firstHop: { origin?: string } = {};
       try {
-        answer = await this.attempt(req, signal);
+        answer = await this.attempt(req, signal, firstHop);
       } catch (err) {
         // A certificate Node's CAs do not vouch for: once more with the system's (system-ca.ts).
         // A streamed body cannot be sent twice; the switch stays on for what follows anyway.
@@ -215,7 +216,9 @@ export class RegistryClient {
           attempt--;
           continue;
         }
-        if (isNotTlsEndpoint(err) && this.switchScheme(req, "http", sentTo)) {
+        const sentTo = firstHop.origin ?? this.resolve(req.url).origin;
+        if (isNotTlsEndpoint(err) && !resent && this.switchScheme(req, "http", sentTo)) {
+          resent = true;
           attempt = 0; // the HTTP attempts count from one
           continue;
         }
@@ -236,16 +239,14 @@ export class RegistryClient {
       }
       const { res, url } = answer;
       const status = res.statusCode;
-      // An answer over HTTPS settles the scheme: containers/image falls back to plain HTTP only
-      // when its first HTTPS exchange fails, never later, where credentials would go in clear.
-      if (this.scheme.switchTo === "http" && url.origin === this.origin) {
-        this.scheme.switchTo = undefined;
-      }
-      if (isPlainHttpToTls(status, res.headers) && this.switchScheme(req, "https", url.origin)) {
+      const tlsToPlain = isPlainHttpToTls(status, res.headers) && url.origin === firstHop.origin;
+      if (tlsToPlain && !resent && this.switchScheme(req, "https", url.origin)) {
+        resent = true;
         await res.body.dump().catch(() => undefined);
         attempt = 0; // the HTTPS attempts count from one
         continue;
       }
+      settleScheme(this.scheme, url.origin, this.origin);
       const listed = Array.isArray(req.accept) && req.accept.includes(status);
       if (!listed && retryable && isTemporaryStatus(status)) {
         const retryAfter = parseRetryAfter(headerOf(res.headers, "retry-after"));
@@ -289,7 +290,8 @@ export class RegistryClient {
 
   /** Whether `req`, sent to `sentTo`, goes again over `to` (scheme-switch.ts). */
   private switchScheme(req: RegistryRequest, to: "http" | "https", sentTo: string): boolean {
-    return switchScheme(this.scheme, to, sentTo, this.origin, !isStreamBody(req.body));
+    const next = () => this.resolve(req.url).origin;
+    return switchScheme(this.scheme, to, sentTo, this.origin, next, !isStreamBody(req.body));
   }
 
   /** Absolute URL for a request path or Location. */
@@ -300,12 +302,13 @@ export class RegistryClient {
   private async attempt(
     req: RegistryRequest,
     signal: AbortSignal | undefined,
+    firstHop: { origin?: string },
   ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
-    if (req.anonymous) return this.follow(req, undefined, signal);
+    if (req.anonymous) return this.follow(req, undefined, signal, firstHop);
     const scopes = req.scopes ?? [];
     // Token fetches are shared between requests: one caller's signal stops its own wait only.
     const sent = await raceCancellation(this.auth.authorization(scopes), signal);
-    const first = await this.follow(req, sent, signal);
+    const first = await this.follow(req, sent, signal, firstHop);
     if (first.res.statusCode !== 401) return first;
     const challenge = headerOf(first.res.headers, "www-authenticate");
     let retry: string | undefined;
@@ -317,7 +320,7 @@ export class RegistryClient {
     }
     if (retry === undefined || isStreamBody(req.body)) return first;
     await first.res.body.dump().catch(() => undefined);
-    return this.follow(req, retry, signal);
+    return this.follow(req, retry, signal, firstHop);
   }
 
   /**
@@ -329,6 +332,7 @@ export class RegistryClient {
     req: RegistryRequest,
     authorization: string | undefined,
     signal: AbortSignal | undefined,
+    firstHop: { origin?: string },
   ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
     if (this.closed)
       throw new OcicompatError("INTERNAL", `the client for ${this.registry} is closed`);
@@ -337,6 +341,7 @@ export class RegistryClient {
       (req.followRedirects ?? (req.method === "GET" || req.method === "HEAD"));
     let url = this.resolve(req.url);
     const firstOrigin = url.origin;
+    firstHop.origin = firstOrigin; // where it went, for a change of scheme (send)
     // Whose 401 may be answered: the registry's; for a token request, the realm's.
     const trustedOrigin = req.anonymous ? firstOrigin : this.origin;
     let method: HttpMethod = req.method;

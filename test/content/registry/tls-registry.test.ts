@@ -87,6 +87,36 @@ describe("the real registry over TLS", () => {
     }
   });
 
+  test("after the move to HTTPS, a request whose URL names the plain-HTTP origin itself fails once, and is not sent again and again", async () => {
+    const sent: string[] = [];
+    const store = createRegistryStore({
+      registry: registry.host,
+      repository: "tls/absolute",
+      caFile,
+      retry: { maxAttempts: 1 },
+      onRequest: (method, url) => sent.push(`${method} ${url}`),
+    });
+    try {
+      const { desc } = content(MediaType.ImageLayer, "absolute");
+      assert.equal(await store.exists(desc), false); // moves the client to HTTPS
+      sent.splice(0);
+      const asked = store.client.request({
+        method: "HEAD",
+        url: `http://${registry.host}/v2/`,
+        accept: [200, 401],
+        signal: AbortSignal.timeout(5000),
+      });
+      await assert.rejects(asked, (err: unknown) => {
+        assert.ok(err instanceof RegistryError, String(err));
+        assert.equal(err.code, "UNREACHABLE");
+        return true;
+      });
+      assert.deepEqual(sent, [`HEAD http://${registry.host}/v2/`]);
+    } finally {
+      await store.close();
+    }
+  });
+
   test("with plain HTTP asked for (--plain-http), it fails, saying it speaks HTTPS and naming the flag", async () => {
     const { desc } = content(MediaType.ImageLayer, "x");
     const store = createRegistryStore({
