@@ -14,9 +14,9 @@ import {
 } from "../../src/content/cache/blob-locations.js";
 import { openLayout } from "../../src/content/layout.js";
 import type { RegistryStore } from "../../src/content/registry/index.js";
-import { isManifestType } from "../../src/content/store.js";
+import { isManifestType, type Store } from "../../src/content/store.js";
 import { MediaType } from "../../src/oci/media-types.js";
-import { copyImage } from "../../src/ops/copy.js";
+import { copyImage, type CopyRequest } from "../../src/ops/copy.js";
 import { pushAll, tempDir } from "../content/layout-support.js";
 import type { TestRegistry } from "../support/registry.js";
 import {
@@ -36,6 +36,22 @@ let proxy: FaultProxy;
 const work = tempDir("copy-mount-memory-");
 function store(repository: string, memory?: BlobLocations, host = proxy.host): RegistryStore {
   return fixture.store(repository, host, memory ? { blobLocations: memory } : {});
+}
+
+/** Copies `layout`'s `v1` to `repository:v1` through the proxy, with `memory` when given. */
+function copyV1(
+  layout: Store,
+  repository: string,
+  memory?: BlobLocations,
+  extra: Partial<CopyRequest> = {},
+) {
+  return copyImage({
+    src: layout,
+    reference: "v1",
+    dst: store(repository, memory),
+    tag: "v1",
+    ...extra,
+  });
 }
 
 /**
@@ -75,17 +91,12 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
   test("a layout copied into a second repository mounts every blob from the first: no upload bodies", async () => {
     const { layout, blobs } = await layoutWithImage("twice");
     const memory = createBlobLocations();
-    await copyImage({ src: layout, reference: "v1", dst: store("mem/a", memory), tag: "v1" });
+    await copyV1(layout, "mem/a", memory);
     for (const b of blobs)
       assert.deepEqual(blobLocationsOn(memory, b.desc.digest, proxy.host), ["mem/a"]);
 
     proxy.reset();
-    const result = await copyImage({
-      src: layout,
-      reference: "v1",
-      dst: store("mem/b", memory),
-      tag: "v1",
-    });
+    const result = await copyV1(layout, "mem/b", memory);
     assert.equal(result.stats.mounted, blobs.length);
     assert.deepEqual(uploadRequests(proxy.seen), [], "no blob bytes sent");
     assert.deepEqual(blobHeads(proxy.seen), [], "mounted without asking first");
@@ -103,18 +114,13 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
   test("a blob the memory saw in the destination repository itself is asked for, not mounted: present, skipped", async () => {
     const { manifest, layout, blobs } = await layoutWithImage("here", 1);
     const memory = createBlobLocations();
-    await copyImage({ src: layout, reference: "v1", dst: store("here/a", memory), tag: "v1" });
-    await copyImage({ src: layout, reference: "v1", dst: store("here/b", memory), tag: "v1" });
+    await copyV1(layout, "here/a", memory);
+    await copyV1(layout, "here/b", memory);
     // here/b keeps the blobs but loses the manifest (and with it the tag).
     await store("here/b", undefined, registry.host).delete(manifest.desc);
 
     proxy.reset();
-    const result = await copyImage({
-      src: layout,
-      reference: "v1",
-      dst: store("here/b", memory),
-      tag: "v1",
-    });
+    const result = await copyV1(layout, "here/b", memory);
     assert.deepEqual(mounts(proxy.seen), [], "no mount for blobs remembered here");
     assert.equal(blobHeads(proxy.seen).length, blobs.length);
     assert.deepEqual([result.stats.copied, result.stats.skipped], [1, blobs.length]);
@@ -130,12 +136,7 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
     for (const b of blobs) recordBlobLocation(memory, b.desc.digest, proxy.host, "held/never");
 
     proxy.reset();
-    const result = await copyImage({
-      src: layout,
-      reference: "v1",
-      dst: store("held/dst", memory),
-      tag: "v1",
-    });
+    const result = await copyV1(layout, "held/dst", memory);
     assert.deepEqual([result.stats.mounted, result.stats.skipped], [0, blobs.length]);
     const refused = mounts(proxy.seen);
     assert.equal(refused.length, blobs.length);
@@ -150,14 +151,9 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
 
   test("without a memory (and no mountFrom) the same copy uploads: no mount is tried", async () => {
     const { layout, blobs } = await layoutWithImage("no-memory");
-    await copyImage({ src: layout, reference: "v1", dst: store("nomem/a"), tag: "v1" });
+    await copyV1(layout, "nomem/a");
     proxy.reset();
-    const result = await copyImage({
-      src: layout,
-      reference: "v1",
-      dst: store("nomem/b"),
-      tag: "v1",
-    });
+    const result = await copyV1(layout, "nomem/b");
     assert.equal(result.stats.mounted, 0);
     assert.deepEqual(mounts(proxy.seen), []);
     assert.equal(plainPosts(proxy.seen).length, blobs.length);
@@ -166,17 +162,12 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
   test("a stale location (the blob deleted from it) costs one refused mount; the blob goes up in that mount's session", async () => {
     const { layout, blobs } = await layoutWithImage("stale");
     const memory = createBlobLocations();
-    await copyImage({ src: layout, reference: "v1", dst: store("stale/a", memory), tag: "v1" });
+    await copyV1(layout, "stale/a", memory);
     const gone = blobs[0]!;
     await store("stale/a", undefined, registry.host).delete(gone.desc);
 
     proxy.reset();
-    const result = await copyImage({
-      src: layout,
-      reference: "v1",
-      dst: store("stale/b", memory),
-      tag: "v1",
-    });
+    const result = await copyV1(layout, "stale/b", memory);
     assert.equal(result.stats.mounted, blobs.length - 1);
     const refused = mounts(proxy.seen).filter((m) => m.status === 202);
     assert.equal(refused.length, 1);
@@ -202,18 +193,13 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
   test("when a second remembered repository lends the blob, the first one's refused-mount session is closed", async () => {
     const { layout, blobs } = await layoutWithImage("second");
     const memory = createBlobLocations();
-    await copyImage({ src: layout, reference: "v1", dst: store("second/real", memory), tag: "v1" });
+    await copyV1(layout, "second/real", memory);
     const one = blobs[0]!;
     // A location seen more recently than the real one, which does not hold the blob.
     recordBlobLocation(memory, one.desc.digest, proxy.host, "second/never", Date.now() + 1000);
 
     proxy.reset();
-    const result = await copyImage({
-      src: layout,
-      reference: "v1",
-      dst: store("second/dst", memory),
-      tag: "v1",
-    });
+    const result = await copyV1(layout, "second/dst", memory);
     assert.equal(result.stats.mounted, blobs.length);
     const forOne = mounts(proxy.seen).filter((m) =>
       m.url.includes(encodeURIComponent(one.desc.digest)),
@@ -242,15 +228,7 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
     rmSync(join(work.path, "lost", "blobs", algorithm, hex));
 
     proxy.reset();
-    await assert.rejects(
-      copyImage({
-        src: layout,
-        reference: "v1",
-        dst: store("lost/dst", memory),
-        tag: "v1",
-        concurrency: 1,
-      }),
-    );
+    await assert.rejects(copyV1(layout, "lost/dst", memory, { concurrency: 1 }));
     const refused = mounts(proxy.seen).filter((m) => m.status === 202);
     assert.ok(refused.length >= 1);
     // Every session a refused mount opened was either used by a push or closed.

@@ -30,22 +30,32 @@ after(async () => {
   work.remove();
 });
 
+/**
+ * A store of `repository` on the loopback default (plain HTTP first), trusting the CA file, one
+ * attempt per request; `onRequest` sees each request sent.
+ */
+function loopbackStore(repository: string, onRequest?: (method: string, url: string) => void) {
+  return createRegistryStore({
+    registry: registry.host,
+    repository,
+    caFile,
+    retry: { maxAttempts: 1 },
+    ...(onRequest === undefined ? {} : { onRequest }),
+  });
+}
+
+/** Records each request in `sent` as its method and origin. */
+function originsInto(sent: string[]) {
+  return (method: string, url: string) => {
+    sent.push(`${method} ${url.split("/v2/")[0]}`);
+  };
+}
+
 describe("the real registry over TLS", () => {
   test("on the loopback default of plain HTTP, its first answer (a bare 400) moves the client to HTTPS for good", async () => {
-    const store = createRegistryStore({
-      registry: registry.host,
-      repository: "tls/upgrade",
-      caFile,
-      retry: { maxAttempts: 1 },
-    });
+    const store = loopbackStore("tls/upgrade");
     const sent: string[] = [];
-    const client = createRegistryStore({
-      registry: registry.host,
-      repository: "tls/upgrade",
-      caFile,
-      retry: { maxAttempts: 1 },
-      onRequest: (method, url) => sent.push(`${method} ${url.split("/v2/")[0]}`),
-    });
+    const client = loopbackStore("tls/upgrade", originsInto(sent));
     try {
       const { desc, bytes } = content(MediaType.ImageLayer, "upgraded to HTTPS");
       await store.push(desc, bytes);
@@ -68,13 +78,7 @@ describe("the real registry over TLS", () => {
     const blobs = ["one", "two", "three"].map((text) => content(MediaType.ImageLayer, text));
     const writer = createRegistryStore({ registry: registry.host, repository: "tls/many", caFile });
     const sent: string[] = [];
-    const reader = createRegistryStore({
-      registry: registry.host,
-      repository: "tls/many",
-      caFile,
-      retry: { maxAttempts: 1 },
-      onRequest: (method, url) => sent.push(`${method} ${url.split("/v2/")[0]}`),
-    });
+    const reader = loopbackStore("tls/many", originsInto(sent));
     try {
       for (const { desc, bytes } of blobs) await writer.push(desc, bytes);
       const found = await Promise.all(blobs.map(({ desc }) => reader.exists(desc)));
@@ -89,13 +93,7 @@ describe("the real registry over TLS", () => {
 
   test("after the move to HTTPS, a request whose URL names the plain-HTTP origin itself fails once, and is not sent again and again", async () => {
     const sent: string[] = [];
-    const store = createRegistryStore({
-      registry: registry.host,
-      repository: "tls/absolute",
-      caFile,
-      retry: { maxAttempts: 1 },
-      onRequest: (method, url) => sent.push(`${method} ${url}`),
-    });
+    const store = loopbackStore("tls/absolute", (method, url) => sent.push(`${method} ${url}`));
     try {
       const { desc } = content(MediaType.ImageLayer, "absolute");
       assert.equal(await store.exists(desc), false); // moves the client to HTTPS
