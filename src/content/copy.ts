@@ -282,9 +282,8 @@ function askPresence(run: Run, desc: ContentDescriptor): Promise<boolean> {
  * A root that is most likely new has children that most likely are new too: their presence is
  * asked when the root's bytes come in while the root's own presence is still awaited, not after
  * it. A first push then waits one round trip less; a root that turns out present costs a HEAD per
- * child.
- * Only asked: nothing is written before the root's absence is known. Blobs that will be mounted
- * first need no asking.
+ * child. Only asked: nothing is written before the root's absence is known. Blobs that will be
+ * mounted first need no asking.
  */
 function askChildrenEarly(walk: Walk, desc: ContentDescriptor, bytes: Uint8Array): void {
   if (walk.stopped) return;
