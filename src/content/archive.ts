@@ -43,6 +43,7 @@ export interface ArchiveOptions {
 
 export class ArchiveStore implements Store, Closable, Abandonable {
   readonly name: string;
+  readonly local = true;
   /** The archive file, as given. */
   readonly file: string;
   readonly #layout: LayoutStore;

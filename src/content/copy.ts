@@ -15,6 +15,14 @@ import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { followableDescriptor } from "../oci/followed-descriptor.js";
 import { throwIfCancelled } from "./cancel.js";
 import { mountBlob, mountsFirst, streamBlobAgainOnTemporaryFailure } from "./copy/blob-transfer.js";
+import {
+  askEarly,
+  noEarlyAnswers,
+  presenceOf,
+  settleEarly,
+  takeEarlyMount,
+  type EarlyAnswers,
+} from "./copy/early-answers.js";
 import type { CopyOptions, CopyStats } from "./copy/options.js";
 import { writeReferrersTags } from "./copy/referrers-tags.js";
 import { startRun, type Run } from "./copy/run.js";
@@ -45,10 +53,8 @@ interface Walk {
   searches: Promise<void>[];
   /** After a failure no new transfer starts, and the walk ends once those under way have. */
   stopped: boolean;
-  /** Presence at the destination asked before its node's turn (askChildrenEarly), by digest. */
-  presence: Map<string, Promise<boolean>>;
-  /** The steps that may still ask early (a root's bytes on their way to askChildrenEarly). */
-  asking: Promise<void>[];
+  /** What was asked of the destination before its node's turn (askChildrenEarly). */
+  early: EarlyAnswers;
 }
 
 export async function copyGraph(
@@ -107,15 +113,14 @@ async function walkGraph(
     done: new Map(),
     searches: [],
     stopped: false,
-    presence: new Map(),
-    asking: [],
+    early: noEarlyAnswers(),
   };
   try {
     await copyNode(walk, root);
     while (walk.searches.length > 0) await Promise.all(walk.searches.splice(0));
     // The caller may close the destination (or write the tag) once this returns: no request of
     // the walk's may be left in flight, including answers asked early for a root found present.
-    await settleEarlyAsks(walk);
+    await settleEarly(run, walk.early);
   } catch (err) {
     // Let transfers under way finish (or fail) before reporting: the caller may close the
     // destination (an archive is written then) as soon as this returns.
@@ -124,7 +129,7 @@ async function walkGraph(
       settled = walk.done.size;
       await Promise.allSettled([...walk.done.values(), ...walk.searches]);
     }
-    await settleEarlyAsks(walk);
+    await settleEarly(run, walk.early);
     throw err;
   }
 }
@@ -158,11 +163,11 @@ async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> 
     const asking = early.then((bytes) => {
       if (!answered) askChildrenEarly(walk, desc, bytes);
     });
-    walk.asking.push(asking.catch(() => undefined)); // the read's failure is reported below
+    walk.early.asking.push(asking.catch(() => undefined)); // the read's failure is reported below
   }
   let present: boolean;
   try {
-    present = await presenceOf(walk, desc);
+    present = await presenceOf(run, walk.early, desc);
   } finally {
     answered = true;
   }
@@ -223,30 +228,27 @@ async function pushDocument(
  */
 async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
   const { run } = walk;
+  const sent = takeEarlyMount(walk.early, desc);
   // A repair trusts no memory: it asks, as it re-sends only what is gone.
-  const first = !walk.repair && mountsFirst(run, desc);
-  if (!first && (await presenceOf(walk, desc))) {
+  const first = sent !== undefined || (!walk.repair && mountsFirst(run, desc));
+  if (!first && (await presenceOf(run, walk.early, desc))) {
     skipped(walk, desc);
     return;
   }
-  const outcome = await run.limit(async () => {
-    await beforeWrite(run, desc);
+  // A mount sent early (askChildrenEarly) is awaited outside run.limit: it holds a slot of its
+  // own, and a step waiting for it while holding one deadlocks once every slot waits.
+  let lent = false;
+  if (sent !== undefined) {
     try {
-      if (await mountBlob(run, desc)) return "mounted";
-      // Every mount refused: the memory was wrong about elsewhere, and may be about here. Asked
-      // within this step's slot of run.limit, not through it: taking a second slot while
-      // holding one deadlocks once every slot is held by a step waiting for another.
-      const here =
-        first && (await onSide(run, "destination", desc, (o) => run.dst.exists(desc, o)));
-      if (here) return "present";
-      await streamBlobAgainOnTemporaryFailure(run, desc);
-      return "streamed";
-    } finally {
-      // A session opened before the push (a refused mount's, or one opened while the source
-      // was asked) serves the push; if the push never came, close it.
+      lent = await sent;
+    } catch (err) {
       await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
+      throw err;
     }
-  });
+  }
+  const outcome = lent
+    ? "mounted"
+    : await run.limit(() => transferBlob(run, desc, first, sent === undefined));
   if (outcome === "present") {
     skipped(walk, desc);
     return;
@@ -260,30 +262,43 @@ async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
   copied(walk, desc);
 }
 
-/** Waits for what asks early, then for the answers no step took (a root found present). */
-async function settleEarlyAsks(walk: Walk): Promise<void> {
-  await Promise.all(walk.asking.splice(0));
-  await Promise.allSettled(walk.presence.values());
-}
-
-/** The destination's answer for `desc`: the one asked early, else asked now. */
-function presenceOf(walk: Walk, desc: ContentDescriptor): Promise<boolean> {
-  const asked = walk.presence.get(desc.digest);
-  if (asked === undefined) return askPresence(walk.run, desc);
-  walk.presence.delete(desc.digest);
-  return asked;
-}
-
-function askPresence(run: Run, desc: ContentDescriptor): Promise<boolean> {
-  return onSide(run, "destination", desc, (o) => run.limit(() => run.dst.exists(desc, o)));
+/**
+ * Mounts `desc` (unless its mount was sent already, and refused), else streams it. A blob that
+ * was mounted without asking first (`unasked`) and refused is asked for before anything goes
+ * through the session the refusal opened.
+ */
+async function transferBlob(
+  run: Run,
+  desc: ContentDescriptor,
+  unasked: boolean,
+  mountNow: boolean,
+): Promise<"mounted" | "present" | "streamed"> {
+  try {
+    if (mountNow) {
+      await beforeWrite(run, desc);
+      if (await mountBlob(run, desc)) return "mounted";
+    }
+    // Every mount refused: the memory was wrong about elsewhere, and may be about here. Asked
+    // within this step's slot of run.limit, not through it: taking a second slot while holding
+    // one deadlocks once every slot is held by a step waiting for another.
+    const here =
+      unasked && (await onSide(run, "destination", desc, (o) => run.dst.exists(desc, o)));
+    if (here) return "present";
+    await streamBlobAgainOnTemporaryFailure(run, desc);
+    return "streamed";
+  } finally {
+    // A session opened before the push (a refused mount's, or one opened while the source was
+    // asked) serves the push; if the push never came, close it.
+    await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
+  }
 }
 
 /**
- * A root that is most likely new has children that most likely are new too: their presence is
- * asked when the root's bytes come in while the root's own presence is still awaited, not after
- * it. A first push then waits one round trip less; a root that turns out present costs a HEAD per
- * child. Only asked: nothing is written before the root's absence is known. Blobs that will be
- * mounted first need no asking.
+ * A root that is most likely new has children that most likely are new too: they are asked
+ * about (blobs to be mounted first are mounted) when the root's bytes come in while the root's
+ * own presence is still awaited, not after it. A first push then waits one round trip less; a
+ * root that turns out present costs a request per child. Nothing that sends bytes starts before
+ * the root's absence is known.
  */
 function askChildrenEarly(walk: Walk, desc: ContentDescriptor, bytes: Uint8Array): void {
   if (walk.stopped) return;
@@ -293,13 +308,7 @@ function askChildrenEarly(walk: Walk, desc: ContentDescriptor, bytes: Uint8Array
   } catch {
     return; // the walk reads the same bytes and reports the problem
   }
-  for (const child of children) {
-    if (walk.done.has(child.digest) || walk.presence.has(child.digest)) continue;
-    if (!isManifestType(child.mediaType) && mountsFirst(walk.run, child)) continue;
-    const asked = askPresence(walk.run, child);
-    asked.catch(() => undefined); // awaited by the child's own step, or by walkGraph
-    walk.presence.set(child.digest, asked);
-  }
+  askEarly(walk.run, walk.early, children, (digest) => walk.done.has(digest));
 }
 
 async function beforeWrite(run: Run, desc: ContentDescriptor): Promise<void> {

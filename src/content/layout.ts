@@ -85,6 +85,7 @@ export interface LayoutOptions {
 
 export class LayoutStore implements Store, Abandonable {
   readonly name: string;
+  readonly local = true;
   /** Absolute path of the layout directory. */
   readonly dir: string;
   readonly #lockTimeoutMs: number | undefined;

@@ -24,6 +24,7 @@ interface Stored {
 
 export class MemoryStore implements Store {
   readonly name: string;
+  readonly local = true;
   readonly #content = new Map<string, Stored>();
   readonly #tags = new Map<string, ContentDescriptor>();
 

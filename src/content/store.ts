@@ -72,6 +72,11 @@ export interface CallOptions {
 export interface Store {
   /** For messages: `registry.example/team/app`, `oci:./layout`, `oci-archive:./x.tar`. */
   readonly name: string;
+  /**
+   * Reading costs no request (a layout, an archive, memory): a copy may read content before it
+   * knows it needs it. Unset for a registry, where each read is a round trip and may be metered.
+   */
+  readonly local?: boolean;
   /** A tag or a digest in this store → the descriptor of the manifest or index it names. */
   resolve(reference: string, options?: CallOptions): Promise<ContentDescriptor>;
   /**

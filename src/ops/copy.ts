@@ -110,15 +110,20 @@ function platformWanted(platform: unknown, wanted: readonly PlatformSpec[]): boo
   );
 }
 
-/** A source that also serves one extra document (the filtered index). */
-function withExtra(src: Store, desc: ContentDescriptor, bytes: Uint8Array): Store {
+/**
+ * A source that serves one document from bytes at hand: a new one (the filtered index), or the
+ * root as read ahead. Verified bytes either way, so they are served as they are.
+ */
+function withExtra(src: Store, desc: ContentDescriptor, bytes: Promise<Uint8Array>): Store {
   const overlay: Store & Partial<ReferrersCapable> = {
     name: src.name,
+    ...(src.local === true ? { local: true } : {}),
     resolve: (r, o) => src.resolve(r, o),
     fetch: async (d, o) => {
       if (d.digest !== desc.digest) return src.fetch(d, o);
+      const held = await bytes;
       return (async function* () {
-        yield bytes;
+        yield held;
       })();
     },
     exists: (d, o) => (d.digest === desc.digest ? Promise.resolve(true) : src.exists(d, o)),
@@ -167,13 +172,39 @@ async function copyOnce(request: CopyRequest): Promise<CopyResult> {
   // The destination's tag is asked for at the same time: a copy the destination already holds
   // under it then ends after these two requests, and a new one finds its connection to the
   // destination open (and its credentials there fetched) when it needs them.
-  const [sourceRoot, taggedAtDestination] = await Promise.all([
-    src.resolve(request.reference, call),
+  const peek =
     request.tag === undefined || !canPeekTag(dst) || canTagComplete(dst)
       ? undefined
       : // Any failure: the copy itself asks the destination again and says what is wrong.
-        dst.taggedDigest(request.tag, call).catch(() => undefined),
-  ]);
+        dst.taggedDigest(request.tag, call).catch(() => undefined);
+  const sourceRoot = await src.resolve(request.reference, call);
+  const platforms = request.platforms ?? [];
+  // A local source's root costs no request, so it is read while the destination's tag is asked:
+  // when the tag says the root is new, the copy then asks for its children beside the root
+  // itself (copyGraph), instead of after reading it.
+  const readAhead =
+    src.local === true && peek !== undefined && platforms.length === 0
+      ? fetchBytes(src, sourceRoot, undefined, call)
+      : undefined;
+  readAhead?.catch(() => undefined); // taken by the copy below, or settled before returning
+  try {
+    const taggedAtDestination = await peek;
+    const source = readAhead === undefined ? src : withExtra(src, sourceRoot, readAhead);
+    return await copyFrom(request, source, sourceRoot, taggedAtDestination, call);
+  } finally {
+    // Read ahead for a copy the tag found complete: the caller may close the source on return.
+    await readAhead?.catch(() => undefined);
+  }
+}
+
+async function copyFrom(
+  request: CopyRequest,
+  src: Store,
+  sourceRoot: ContentDescriptor,
+  taggedAtDestination: string | null | undefined,
+  call: { signal?: AbortSignal },
+): Promise<CopyResult> {
+  const { dst } = request;
   let source = src;
   let root = sourceRoot;
   let kept: string[] | undefined;
@@ -222,7 +253,7 @@ async function copyOnce(request: CopyRequest): Promise<CopyResult> {
       }
       const bytes = new TextEncoder().encode(JSON.stringify({ ...doc, manifests: keep }));
       root = { mediaType: sourceRoot.mediaType, digest: computeDigest(bytes), size: bytes.length };
-      source = withExtra(src, root, bytes);
+      source = withExtra(src, root, Promise.resolve(bytes));
     }
   }
   const stats = await copyGraph(source, dst, root, {

@@ -9,7 +9,8 @@ import { after, before, describe, test } from "node:test";
 import { openLayout } from "../../src/content/layout.js";
 import type { RegistryStore } from "../../src/content/registry/index.js";
 import { copyImage } from "../../src/ops/copy.js";
-import { tempDir } from "../content/layout-support.js";
+import type { CallOptions, ContentDescriptor, Store } from "../../src/content/store.js";
+import { pushAll, tempDir } from "../content/layout-support.js";
 import type { TestRegistry } from "../support/registry.js";
 import { imageWithCompat } from "../support/sample-image.js";
 import { type FaultProxy, type ProxiedRegistry, startProxiedRegistry } from "./copy-support.js";
@@ -174,4 +175,80 @@ describe("the destination's tag, asked at the start of a copy", () => {
     assert.equal(again.stats.repaired, 1);
     assert.equal(await dst.exists(layer.desc), true);
   });
+
+  test("a layout source's root is read while the destination's tag is asked, not after its answer", async () => {
+    const { layout, root } = await layoutOf(first, "ahead-new");
+    let readRoot!: () => void;
+    const rootRead = new Promise<"read">((resolve) => {
+      readRoot = () => resolve("read");
+    });
+    const watched = withRootRead(layout, root.digest, { onFetch: readRoot });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(resolve, 5000, "timeout");
+    });
+    const released = Promise.race([rootRead, timeout]).finally(() => clearTimeout(timer));
+    proxy.reset();
+    proxy.rule = (method, url) =>
+      method === "HEAD" && url === "/v2/dtag/ahead-new/manifests/v1"
+        ? { kind: "hold", until: released }
+        : undefined;
+    await copyImage({ src: watched, reference: "v1", dst: store("dtag/ahead-new"), tag: "v1" });
+    assert.equal(await released, "read", "the root was read only after the tag's answer");
+    assert.equal((await store("dtag/ahead-new", registry.host).resolve("v1")).digest, root.digest);
+  });
+
+  test("a copy from a layout that the destination holds under its tag sends one HEAD, and returns only once the root read ahead is done", async () => {
+    const { layout, root } = await layoutOf(first, "ahead-held");
+    await copyImage({ src: layout, reference: "v1", dst: store("dtag/ahead-held"), tag: "v1" });
+    let done = false;
+    const slow = withRootRead(layout, root.digest, { delayMs: 150, onEnd: () => (done = true) });
+    proxy.reset();
+    const result = await copyImage({
+      src: slow,
+      reference: "v1",
+      dst: store("dtag/ahead-held"),
+      tag: "v1",
+    });
+    assert.equal(done, true, "the copy returned with the source's read still under way");
+    assert.deepEqual(
+      proxy.seen.map((s) => `${s.method} ${s.url} ${s.status}`),
+      ["HEAD /v2/dtag/ahead-held/manifests/v1 200"],
+    );
+    assert.deepEqual([result.stats.copied, result.stats.skipped], [0, 1]);
+  });
 });
+
+/** A layout of its own holding `image`, its tag `v1` naming the image's index. */
+async function layoutOf(image: typeof first, name: string) {
+  const layout = await openLayout(join(work.path, name), { create: true });
+  await pushAll(layout, image.blobs);
+  await layout.tag(image.index.desc, "v1");
+  return { layout, root: image.index.desc };
+}
+
+/** `layout`, watched as its blob `digest` is read: when asked, after an optional delay, and done. */
+function withRootRead(
+  layout: Store,
+  digest: string,
+  watch: { onFetch?: () => void; delayMs?: number; onEnd?: () => void },
+): Store {
+  return new Proxy(layout, {
+    get(target, key) {
+      if (key === "fetch") {
+        return async (d: ContentDescriptor, o?: CallOptions) => {
+          if (d.digest !== digest) return target.fetch(d, o);
+          watch.onFetch?.();
+          if (watch.delayMs !== undefined) await new Promise((r) => setTimeout(r, watch.delayMs));
+          const body = await target.fetch(d, o);
+          return (async function* () {
+            yield* body;
+            watch.onEnd?.();
+          })();
+        };
+      }
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

@@ -22,6 +22,7 @@ import type { TestRegistry } from "../support/registry.js";
 import {
   bigImage,
   type FaultProxy,
+  holdUntilAsked,
   openSessions,
   type ProxiedRegistry,
   type Seen,
@@ -71,6 +72,9 @@ async function layoutWithImage(name: string, platforms = 2) {
 const blobHeads = (seen: readonly Seen[]) =>
   seen.filter((s) => s.method === "HEAD" && s.url.includes("/blobs/"));
 const mounts = (seen: readonly Seen[]) => seen.filter((s) => s.url.includes("mount="));
+/** The mount request of `digest` into `repository` from `from`, as the proxy sees it. */
+const mountRequest = (repository: string, digest: string, from: string) =>
+  `POST /v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
 /** Upload sessions a mount did not open: a POST without `mount=`. */
 const plainPosts = (seen: readonly Seen[]) =>
   seen.filter(
@@ -147,6 +151,49 @@ describe("copy with a blob location memory (real registry, counting proxy)", () 
     assert.deepEqual(openSessions(registry, "held/dst"), []);
     for (const b of blobs)
       assert.deepEqual(blobLocationsOn(memory, b.desc.digest, proxy.host), ["held/dst"]);
+  });
+
+  test("the mounts of a new root's blobs go out beside the root's own presence check, not after its answer", async () => {
+    const { manifest, layout, blobs } = await layoutWithImage("early-mounts", 1);
+    const memory = createBlobLocations();
+    await copyV1(layout, "early/a", memory);
+    const released = holdUntilAsked(
+      proxy,
+      `HEAD /v2/early/b/manifests/${manifest.desc.digest}`,
+      blobs.map((b) => mountRequest("early/b", b.desc.digest, "early/a")),
+    );
+    const result = await copyV1(layout, "early/b", memory);
+    assert.equal(await released, "asked", "the blobs were mounted only after the root's answer");
+    assert.equal(result.stats.mounted, blobs.length);
+    assert.deepEqual(blobHeads(proxy.seen), []);
+    assert.equal(mounts(proxy.seen).length, blobs.length);
+  });
+
+  test("mounts sent early for a root the destination turns out to hold: none counted, refused ones' sessions closed, all settled before the copy returns", async () => {
+    const { manifest, layout, blobs } = await layoutWithImage("early-held", 1);
+    // The image is at the destination under another tag; the memory places its blobs only in a
+    // repository that does not hold them, so each early mount is refused (202, a session open).
+    const dst = store("early-held/dst", undefined, registry.host);
+    await copyImage({ src: layout, reference: "v1", dst, tag: "old" });
+    const memory = createBlobLocations();
+    for (const b of blobs) recordBlobLocation(memory, b.desc.digest, proxy.host, "early-held/none");
+    const released = holdUntilAsked(
+      proxy,
+      `HEAD /v2/early-held/dst/manifests/${manifest.desc.digest}`,
+      blobs.map((b) => mountRequest("early-held/dst", b.desc.digest, "early-held/none")),
+    );
+    const result = await copyV1(layout, "early-held/dst", memory);
+    assert.equal(await released, "asked");
+    assert.deepEqual([result.stats.copied, result.stats.skipped, result.stats.mounted], [0, 1, 0]);
+    assert.ok(mounts(proxy.seen).every((m) => m.status === 202));
+    assert.equal(sessionDeletes(proxy.seen).length, blobs.length);
+    assert.deepEqual(openSessions(registry, "early-held/dst"), []);
+    assert.deepEqual(uploadRequests(proxy.seen), []);
+    assert.ok(
+      proxy.seen.every((s) => s.status !== 0),
+      "an answer still on its way",
+    );
+    assert.equal((await dst.resolve("v1")).digest, manifest.desc.digest);
   });
 
   test("without a memory (and no mountFrom) the same copy uploads: no mount is tried", async () => {

@@ -22,6 +22,7 @@ import type { TestRegistry } from "../support/registry.js";
 import { imageWithCompat } from "../support/sample-image.js";
 import {
   type FaultProxy,
+  holdUntilAsked,
   type ProxiedRegistry,
   startProxiedRegistry,
   uploadRequests,
@@ -75,27 +76,13 @@ function holdRootHead(
   repository: string,
   root: string,
   children: readonly { desc: { digest: string } }[],
-): Promise<"children" | "timeout"> {
-  const asked = new Set<string>();
-  let childrenAsked!: () => void;
-  const allChildren = new Promise<"children">((resolve) => {
-    childrenAsked = () => resolve("children");
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(resolve, 5000, "timeout");
-  });
-  const released = Promise.race([allChildren, timeout]).finally(() => clearTimeout(timer));
-  proxy.reset();
-  proxy.rule = (method, url) => {
-    if (method !== "HEAD") return undefined;
-    if (url === `/v2/${repository}/manifests/${root}`) return { kind: "hold", until: released };
-    if (children.some((c) => url === `/v2/${repository}/manifests/${c.desc.digest}`))
-      asked.add(url);
-    if (asked.size === children.length) childrenAsked();
-    return undefined;
-  };
-  return released;
+): Promise<"asked" | "timeout"> {
+  const head = (digest: string) => `HEAD /v2/${repository}/manifests/${digest}`;
+  return holdUntilAsked(
+    proxy,
+    head(root),
+    children.map((c) => head(c.desc.digest)),
+  );
 }
 
 describe("copy on the real registry", () => {
@@ -169,11 +156,7 @@ describe("copy on the real registry", () => {
         dst: store("copy/early", proxy.host),
         tag: "v1",
       });
-      assert.equal(
-        await released,
-        "children",
-        "the children were asked only after the root's answer",
-      );
+      assert.equal(await released, "asked", "the children were asked only after the root's answer");
       const heads = proxy.seen.filter((s) => s.method === "HEAD").map((s) => s.url);
       assert.equal(heads.length, new Set(heads).size, "nothing asked twice");
       assert.equal((await store("copy/early").resolve("v1")).digest, index.desc.digest);
@@ -196,7 +179,7 @@ describe("copy on the real registry", () => {
         dst: store("copy/early-present", proxy.host),
         tag: "v1",
       });
-      assert.equal(await released, "children");
+      assert.equal(await released, "asked");
       assert.deepEqual([result.stats.copied, result.stats.skipped], [0, 1]);
       const writes = proxy.seen.filter((s) => s.method !== "HEAD" && s.method !== "GET");
       assert.deepEqual(

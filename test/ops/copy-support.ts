@@ -238,3 +238,33 @@ export async function startProxiedRegistry(): Promise<ProxiedRegistry> {
     },
   };
 }
+
+/**
+ * Resets `proxy` and holds its answer to `held` (`"METHOD /path"`) until every request in
+ * `awaited` (same form) has arrived, or 5 s have passed. Settles to which came first: a test that
+ * wants the awaited requests sent before `held` is answered asserts "asked".
+ */
+export function holdUntilAsked(
+  proxy: FaultProxy,
+  held: string,
+  awaited: readonly string[],
+): Promise<"asked" | "timeout"> {
+  const waiting = new Set(awaited);
+  let allAsked!: () => void;
+  const asked = new Promise<"asked">((resolve) => {
+    allAsked = () => resolve("asked");
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(resolve, 5000, "timeout");
+  });
+  const released = Promise.race([asked, timeout]).finally(() => clearTimeout(timer));
+  proxy.reset();
+  proxy.rule = (method, url) => {
+    const request = `${method} ${url}`;
+    waiting.delete(request);
+    if (waiting.size === 0) allAsked();
+    return request === held ? { kind: "hold", until: released } : undefined;
+  };
+  return released;
+}
