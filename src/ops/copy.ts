@@ -172,12 +172,13 @@ async function copyOnce(request: CopyRequest): Promise<CopyResult> {
   // The destination's tag is asked for at the same time: a copy the destination already holds
   // under it then ends after these two requests, and a new one finds its connection to the
   // destination open (and its credentials there fetched) when it needs them.
+  const resolving = src.resolve(request.reference, call);
   const peek =
     request.tag === undefined || !canPeekTag(dst) || canTagComplete(dst)
       ? undefined
       : // Any failure: the copy itself asks the destination again and says what is wrong.
         dst.taggedDigest(request.tag, call).catch(() => undefined);
-  const sourceRoot = await src.resolve(request.reference, call);
+  const sourceRoot = await resolving;
   const platforms = request.platforms ?? [];
   // A local source's root costs no request, so it is read while the destination's tag is asked:
   // when the tag says the root is new, the copy then asks for its children beside the root

@@ -116,3 +116,12 @@ export interface RegistryResponse {
   /** Must be consumed or dumped by the caller. */
   body: Dispatcher.ResponseData["body"];
 }
+
+/**
+ * Where one attempt of a request went: the origin of its first hop (a change of scheme is judged
+ * by it), and the redirect target it was last sent on to, whose failure is not the registry's.
+ */
+export interface Hops {
+  origin?: string;
+  redirectedTo?: URL | undefined;
+}

@@ -26,19 +26,8 @@ import type { Dispatcher } from "undici";
 import { OcicompatError } from "../../oci/errors.js";
 import { VERSION } from "../../version.js";
 import { Authenticator } from "../auth/authenticator.js";
-import {
-  errorFromResponse,
-  hostContext,
-  isTemporaryStatus,
-  redactUrl,
-  type ErrorContext,
-} from "./errors.js";
-import {
-  errorFromNetwork,
-  isNetworkFailure,
-  isNotTlsEndpoint,
-  isTrustFailure,
-} from "./network-errors.js";
+import { errorFromResponse, isTemporaryStatus, redactUrl, type ErrorContext } from "./errors.js";
+import { isNotTlsEndpoint, isTrustFailure } from "./network-errors.js";
 import {
   apiHostOf,
   headerOf,
@@ -51,9 +40,10 @@ import {
 } from "./http.js";
 import { clientConnectors } from "./connector.js";
 import { settleScheme, switchScheme, type SchemeState } from "./scheme-switch.js";
+import { unansweredError } from "./unanswered.js";
 import { foreignChallenge, unauthorized } from "./unauthorized.js";
 import { multiplexingOptions } from "./multiplexing.js";
-import { clientProxyTransport, proxyError, type ProxyTransport } from "./proxy-transport.js";
+import { clientProxyTransport, type ProxyTransport } from "./proxy-transport.js";
 import { enableSystemTrust, systemTrustEnabled } from "./system-ca.js";
 import { Agent, closeDispatcher } from "./undici-agent.js";
 import { backoffDelay, mayRetry, parseRetryAfter, retryPolicy, type RetryPolicy } from "./retry.js";
@@ -74,6 +64,7 @@ export type {
 } from "./client-types.js";
 import type {
   HttpMethod,
+  Hops,
   RegistryClientOptions,
   RegistryRequest,
   RegistryResponse,
@@ -201,7 +192,7 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       let answer: { res: Dispatcher.ResponseData; url: URL };
       const withSystemCas = systemTrustEnabled();
-      const firstHop: { origin?: string } = {};
+      const firstHop: Hops = {};
       try {
         answer = await this.attempt(req, signal, firstHop);
       } catch (err) {
@@ -217,18 +208,20 @@ export class RegistryClient {
           continue;
         }
         const sentTo = firstHop.origin ?? this.resolve(req.url).origin;
-        if (isNotTlsEndpoint(err) && !resent && this.switchScheme(req, "http", sentTo)) {
+        // A redirect target that fails (storage) says nothing about the registry's scheme.
+        const hop = firstHop.redirectedTo;
+        if (!hop && isNotTlsEndpoint(err) && !resent && this.switchScheme(req, "http", sentTo)) {
           resent = true;
           attempt = 0; // the HTTP attempts count from one
           continue;
         }
-        const url = this.resolve(req.url).href;
-        const where = hostContext(context, req, this.origin);
-        const failure =
-          proxyError(err, { method: req.method, url, registry: where.registry }) ??
-          (isNetworkFailure(err)
-            ? errorFromNetwork(err, req.method, url, where, attempt, { beforeAnswer: true })
-            : undefined);
+        const failure = unansweredError(
+          err,
+          attempt,
+          { method: req.method, url: this.resolve(req.url), redirectedTo: hop },
+          context,
+          this.origin,
+        );
         if (failure === undefined) throw err;
         const delay = backoffDelay(policy, attempt, undefined);
         if (retryable && failure.temporary && mayRetry(policy, attempt, started, delay)) {
@@ -302,7 +295,7 @@ export class RegistryClient {
   private async attempt(
     req: RegistryRequest,
     signal: AbortSignal | undefined,
-    firstHop: { origin?: string },
+    firstHop: Hops,
   ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
     if (req.anonymous) return this.follow(req, undefined, signal, firstHop);
     const scopes = req.scopes ?? [];
@@ -332,7 +325,7 @@ export class RegistryClient {
     req: RegistryRequest,
     authorization: string | undefined,
     signal: AbortSignal | undefined,
-    firstHop: { origin?: string },
+    firstHop: Hops,
   ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
     if (this.closed)
       throw new OcicompatError("INTERNAL", `the client for ${this.registry} is closed`);
@@ -342,6 +335,7 @@ export class RegistryClient {
     let url = this.resolve(req.url);
     const firstOrigin = url.origin;
     firstHop.origin = firstOrigin; // where it went, for a change of scheme (send)
+    firstHop.redirectedTo = undefined;
     // Whose 401 may be answered: the registry's; for a token request, the realm's.
     const trustedOrigin = req.anonymous ? firstOrigin : this.origin;
     let method: HttpMethod = req.method;
@@ -375,6 +369,10 @@ export class RegistryClient {
         ...(method === "HEAD" ? { reset: false } : {}),
         ...(signal === undefined ? {} : { signal }),
       });
+      // An answer from the registry settles its scheme, before any redirect target is tried.
+      if (!isPlainHttpToTls(res.statusCode, res.headers)) {
+        settleScheme(this.scheme, url.origin, this.origin);
+      }
       if (res.statusCode === 401 && url.origin !== trustedOrigin) {
         await res.body.dump().catch(() => undefined);
         throw foreignChallenge(this.registry, req, url, trustedOrigin, hop > 0);
@@ -391,6 +389,7 @@ export class RegistryClient {
         );
       }
       url = new URL(location, url);
+      firstHop.redirectedTo = url;
       if (res.statusCode === 303 && method !== "HEAD") {
         method = "GET";
         body = undefined;

@@ -5,7 +5,6 @@
 // the query), and no error ever holds a header value.
 import { OcicompatError, type ErrorCode } from "../../oci/errors.js";
 import { redactUrl } from "./http.js";
-import type { RegistryRequest } from "./client-types.js";
 
 export interface RegistryErrorEntry {
   code: string;
@@ -253,19 +252,4 @@ function detailText(detail: unknown): string {
 
 function clip(s: string): string {
   return s.length > 200 ? `${s.slice(0, 197)}...` : s;
-}
-
-/** Errors about a token service or storage host name that host, not the registry. */
-export function hostContext(
-  context: ErrorContext,
-  req: RegistryRequest,
-  registryOrigin: string,
-): ErrorContext {
-  try {
-    const url = new URL(req.url, `${registryOrigin}/`);
-    if (url.origin !== registryOrigin) return { ...context, registry: url.host };
-  } catch {
-    // keep the registry
-  }
-  return context;
 }

@@ -29,6 +29,8 @@ let mode: "tls" | "plain" = "tls";
 const sockets = new Set<Socket>();
 const seen: { scheme: string; auth: string | undefined }[] = [];
 const dir = mkdtempSync(join(tmpdir(), "ocicompat-fallback-"));
+/** A port nothing listens on: the storage host that blob GETs are redirected to refuses. */
+let refusedPort: number;
 
 /** Serves from now on as `next`, dropping every open connection. */
 function serveAs(next: "tls" | "plain"): void {
@@ -45,6 +47,9 @@ before(async () => {
     const headers = { "docker-distribution-api-version": "registry/2.0" };
     if (req.headers.authorization === undefined) {
       res.writeHead(401, { ...headers, "www-authenticate": 'Basic realm="test"' });
+    } else if (req.url?.startsWith("/v2/x/blobs/")) {
+      const location = `https://127.0.0.1:${refusedPort}/storage/blob?X-Amz-Signature=secret`;
+      res.writeHead(307, { ...headers, location });
     } else {
       res.writeHead(200, { ...headers, "content-type": "application/json" });
     }
@@ -55,6 +60,12 @@ before(async () => {
   const tls = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (socket) =>
     https.emit("connection", socket),
   );
+  // Plain HTTP sent to the TLS port fails its handshake: recorded, as the port never parses it.
+  tls.on("tlsClientError", () => seen.push({ scheme: "plain HTTP to TLS", auth: undefined }));
+  const closed = createNetServer();
+  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  refusedPort = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
   server = createNetServer((socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -99,6 +110,30 @@ describe("the plain-HTTP fallback (mock server: a port that switches from TLS to
       seen.filter((s) => s.scheme === "http"),
       [],
       "nothing was sent over plain HTTP",
+    );
+  });
+
+  test("a redirect target (storage) that refuses the connection is named in the error, and the registry stays on HTTPS", async () => {
+    serveAs("tls");
+    seen.length = 0;
+    const client = fallbackClient();
+    try {
+      await assert.rejects(
+        client.request({ method: "GET", url: "/v2/x/blobs/sha256:0123" }),
+        (err: Error & { url?: string }) => {
+          assert.match(err.message, new RegExp(`cannot reach 127\\.0\\.0\\.1:${refusedPort}`));
+          assert.doesNotMatch(`${err.message} ${err.url}`, /secret/);
+          return true;
+        },
+      );
+      await client.ping();
+    } finally {
+      await client.close();
+    }
+    assert.deepEqual(
+      seen.filter((s) => s.scheme !== "https"),
+      [],
+      "something went to the registry over plain HTTP",
     );
   });
 
