@@ -158,16 +158,21 @@ async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> 
   // Its children are asked for only while its own answer is awaited: once that is in, they are
   // asked in their turn (or not at all, the root being present). Registered before the `await
   // early` below, so it runs first when the bytes come.
+  // What was asked early but is still queued in run.limit is not sent once the root is found
+  // present.
   let answered = false;
+  let foundPresent = false;
   if (early !== undefined) {
+    const wanted = () => !foundPresent && !walk.stopped;
     const asking = early.then((bytes) => {
-      if (!answered) askChildrenEarly(walk, desc, bytes);
+      if (!answered) askChildrenEarly(walk, desc, bytes, wanted);
     });
     walk.early.asking.push(asking.catch(() => undefined)); // the read's failure is reported below
   }
   let present: boolean;
   try {
     present = await presenceOf(run, walk.early, desc);
+    foundPresent = present;
   } finally {
     answered = true;
   }
@@ -228,27 +233,25 @@ async function pushDocument(
  */
 async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
   const { run } = walk;
-  const sent = takeEarlyMount(walk.early, desc);
+  // A mount sent early (askChildrenEarly) is awaited outside run.limit: it holds a slot of its
+  // own, and a step waiting for it while holding one deadlocks once every slot waits.
+  let lent: boolean | undefined;
+  try {
+    lent = await takeEarlyMount(walk.early, desc);
+  } catch (err) {
+    await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
+    throw err;
+  }
   // A repair trusts no memory: it asks, as it re-sends only what is gone.
-  const first = sent !== undefined || (!walk.repair && mountsFirst(run, desc));
+  const first = lent !== undefined || (!walk.repair && mountsFirst(run, desc));
   if (!first && (await presenceOf(run, walk.early, desc))) {
     skipped(walk, desc);
     return;
   }
-  // A mount sent early (askChildrenEarly) is awaited outside run.limit: it holds a slot of its
-  // own, and a step waiting for it while holding one deadlocks once every slot waits.
-  let lent = false;
-  if (sent !== undefined) {
-    try {
-      lent = await sent;
-    } catch (err) {
-      await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
-      throw err;
-    }
-  }
-  const outcome = lent
-    ? "mounted"
-    : await run.limit(() => transferBlob(run, desc, first, sent === undefined));
+  const outcome =
+    lent === true
+      ? "mounted"
+      : await run.limit(() => transferBlob(run, desc, first, lent === undefined));
   if (outcome === "present") {
     skipped(walk, desc);
     return;
@@ -300,7 +303,12 @@ async function transferBlob(
  * root that turns out present costs a request per child. Nothing that sends bytes starts before
  * the root's absence is known.
  */
-function askChildrenEarly(walk: Walk, desc: ContentDescriptor, bytes: Uint8Array): void {
+function askChildrenEarly(
+  walk: Walk,
+  desc: ContentDescriptor,
+  bytes: Uint8Array,
+  wanted: () => boolean,
+): void {
   if (walk.stopped) return;
   let children: ContentDescriptor[];
   try {
@@ -308,7 +316,7 @@ function askChildrenEarly(walk: Walk, desc: ContentDescriptor, bytes: Uint8Array
   } catch {
     return; // the walk reads the same bytes and reports the problem
   }
-  askEarly(walk.run, walk.early, children, (digest) => walk.done.has(digest));
+  askEarly(walk.run, walk.early, children, (digest) => walk.done.has(digest), wanted);
 }
 
 async function beforeWrite(run: Run, desc: ContentDescriptor): Promise<void> {

@@ -117,7 +117,6 @@ function platformWanted(platform: unknown, wanted: readonly PlatformSpec[]): boo
 function withExtra(src: Store, desc: ContentDescriptor, bytes: Promise<Uint8Array>): Store {
   const overlay: Store & Partial<ReferrersCapable> = {
     name: src.name,
-    ...(src.local === true ? { local: true } : {}),
     resolve: (r, o) => src.resolve(r, o),
     fetch: async (d, o) => {
       if (d.digest !== desc.digest) return src.fetch(d, o);

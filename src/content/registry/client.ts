@@ -6,8 +6,9 @@
 //   only with `plainHttp: true`. A loopback registry on the default that answers as a TLS server
 //   answers plain HTTP (Go's bare `400`) is spoken to over HTTPS from then on, as Docker tries
 //   HTTPS first for such hosts; certificates are checked as for any HTTPS registry. With
-//   `plainHttpFallback` (registries.conf `insecure`), HTTPS that is refused or not TLS moves the
-//   client to plain HTTP, as containers/image does.
+//   `plainHttpFallback` (registries.conf `insecure`), HTTPS that the registry's own origin refuses
+//   or does not speak, before it has answered, moves the client to plain HTTP, as containers/image
+//   does; a redirect target's failure never does.
 // * Retries: 408/429/500/502/503/504 and connection resets/timeouts, for requests marked
 //   retryable (GET, HEAD, PUT, DELETE by default; upload steps are restarted by the store
 //   instead). Exponential backoff with jitter, `Retry-After` honoured (capped), attempts and total
@@ -239,7 +240,6 @@ export class RegistryClient {
         attempt = 0; // the HTTPS attempts count from one
         continue;
       }
-      settleScheme(this.scheme, url.origin, this.origin);
       const listed = Array.isArray(req.accept) && req.accept.includes(status);
       if (!listed && retryable && isTemporaryStatus(status)) {
         const retryAfter = parseRetryAfter(headerOf(res.headers, "retry-after"));

@@ -1,9 +1,8 @@
 // The error for an attempt of a request that got no answer (refused, reset, timed out, failed at
 // a proxy), naming the host that failed: the registry, another host the request's URL names (an
-// upload Location), or the redirect target it was sent on to (storage), whose URL is redacted,
-// since signed storage URLs carry their credentials in the query.
+// upload Location), or the redirect target it was sent on to (storage). Its URL is redacted as
+// every RegistryError's is: signed storage URLs carry their credentials in the query.
 import type { RegistryError, ErrorContext } from "./errors.js";
-import { redactUrl } from "./errors.js";
 import { errorFromNetwork, isNetworkFailure } from "./network-errors.js";
 import { proxyError } from "./proxy-transport.js";
 
@@ -16,7 +15,7 @@ export function unansweredError(
   registryOrigin: string,
 ): RegistryError | undefined {
   const hop = sent.redirectedTo ?? sent.url;
-  const url = sent.redirectedTo === undefined ? hop.href : redactUrl(hop.href);
+  const url = hop.href;
   const where = hop.origin === registryOrigin ? context : { ...context, registry: hop.host };
   return (
     proxyError(err, { method: sent.method, url, registry: where.registry }) ??

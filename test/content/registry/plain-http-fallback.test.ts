@@ -45,7 +45,13 @@ before(async () => {
   const answer = (scheme: string) => (req: IncomingMessage, res: ServerResponse) => {
     seen.push({ scheme, auth: req.headers.authorization });
     const headers = { "docker-distribution-api-version": "registry/2.0" };
-    if (req.headers.authorization === undefined) {
+    if (req.url?.startsWith("/v2/then-plain/") && req.headers.authorization === undefined) {
+      // Asks for credentials, then stops speaking TLS from the next connection on (the 401
+      // closes this one), where the client sends them.
+      mode = "plain";
+      const challenge = 'Basic realm="test"';
+      res.writeHead(401, { ...headers, "www-authenticate": challenge, connection: "close" });
+    } else if (req.headers.authorization === undefined) {
       res.writeHead(401, { ...headers, "www-authenticate": 'Basic realm="test"' });
     } else if (req.url?.startsWith("/v2/x/blobs/")) {
       const location = `https://127.0.0.1:${refusedPort}/storage/blob?X-Amz-Signature=secret`;
@@ -134,6 +140,22 @@ describe("the plain-HTTP fallback (mock server: a port that switches from TLS to
       seen.filter((s) => s.scheme !== "https"),
       [],
       "something went to the registry over plain HTTP",
+    );
+  });
+
+  test("a 401 over HTTPS settles the scheme: the request sent again with credentials never goes over plain HTTP", async () => {
+    serveAs("tls");
+    seen.length = 0;
+    const client = fallbackClient();
+    try {
+      await assert.rejects(client.request({ method: "GET", url: "/v2/then-plain/tags/list" }));
+    } finally {
+      await client.close();
+    }
+    assert.deepEqual(
+      seen.filter((s) => s.scheme === "http"),
+      [],
+      "credentials went out over plain HTTP",
     );
   });
 
