@@ -257,13 +257,22 @@ export async function run(): Promise<Measurement[]> {
       const rssTheirs = Math.max(...theirs.map((r) => r.rssKiB)) / 1024;
       const memOurs = privateMiB(ours);
       const memTheirs = privateMiB(theirs);
+      // Each round's two runs meet the same machine (load, disk write-back): the ratio within a
+      // round is steadier than the ratio of medians when a few runs are slow for both.
+      const perRound = ours.map((r, i) => r.ms / theirs[i]!.ms);
+      const spread = (values: number[], digits: number) =>
+        `${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)}`;
       rows.push(
         {
           name: `pair ${c.name}: ocicompat`,
           runs: c.runs,
           medianMs: msOurs,
           figure:
-            `time ocicompat/skopeo ${(msOurs / msTheirs).toFixed(2)}; peak RSS ${rssOurs.toFixed(0)} MiB (${(rssOurs / rssTheirs).toFixed(2)}x skopeo's); ` +
+            `time ocicompat/skopeo ${(msOurs / msTheirs).toFixed(2)}, within a round ${median(perRound).toFixed(2)} (${spread(perRound, 2)}); ` +
+            `runs ${spread(
+              ours.map((r) => r.ms),
+              0,
+            )} ms; peak RSS ${rssOurs.toFixed(0)} MiB (${(rssOurs / rssTheirs).toFixed(2)}x skopeo's); ` +
             `above idle: time ${((msOurs - idleOurs.ms) / (msTheirs - idleTheirs.ms)).toFixed(2)}x, RSS ${((rssOurs - idleOurs.rss) / (rssTheirs - idleTheirs.rss)).toFixed(2)}x; ` +
             privateRatio(memOurs, memTheirs),
         },
@@ -271,7 +280,10 @@ export async function run(): Promise<Measurement[]> {
           name: `pair ${c.name}: skopeo`,
           runs: c.runs,
           medianMs: msTheirs,
-          figure: `peak RSS ${rssTheirs.toFixed(0)} MiB; ${sampled(memTheirs)}`,
+          figure: `runs ${spread(
+            theirs.map((r) => r.ms),
+            0,
+          )} ms; peak RSS ${rssTheirs.toFixed(0)} MiB; ${sampled(memTheirs)}`,
         },
       );
     }
