@@ -193,9 +193,9 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       let answer: { res: Dispatcher.ResponseData; url: URL };
       const withSystemCas = systemTrustEnabled();
-      const firstHop: Hops = {};
+      const hops: Hops = {};
       try {
-        answer = await this.attempt(req, signal, firstHop);
+        answer = await this.attempt(req, signal, hops);
       } catch (err) {
         // A certificate Node's CAs do not vouch for: once more with the system's (system-ca.ts).
         // A streamed body cannot be sent twice; the switch stays on for what follows anyway.
@@ -208,9 +208,9 @@ export class RegistryClient {
           attempt--;
           continue;
         }
-        const sentTo = firstHop.origin ?? this.resolve(req.url).origin;
+        const sentTo = hops.origin ?? this.resolve(req.url).origin;
         // A redirect target that fails (storage) says nothing about the registry's scheme.
-        const hop = firstHop.redirectedTo;
+        const hop = hops.redirectedTo;
         if (!hop && isNotTlsEndpoint(err) && !resent && this.switchScheme(req, "http", sentTo)) {
           resent = true;
           attempt = 0; // the HTTP attempts count from one
@@ -233,7 +233,7 @@ export class RegistryClient {
       }
       const { res, url } = answer;
       const status = res.statusCode;
-      const tlsToPlain = isPlainHttpToTls(status, res.headers) && url.origin === firstHop.origin;
+      const tlsToPlain = isPlainHttpToTls(status, res.headers) && url.origin === hops.origin;
       if (tlsToPlain && !resent && this.switchScheme(req, "https", url.origin)) {
         resent = true;
         await res.body.dump().catch(() => undefined);
@@ -295,13 +295,13 @@ export class RegistryClient {
   private async attempt(
     req: RegistryRequest,
     signal: AbortSignal | undefined,
-    firstHop: Hops,
+    hops: Hops,
   ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
-    if (req.anonymous) return this.follow(req, undefined, signal, firstHop);
+    if (req.anonymous) return this.follow(req, undefined, signal, hops);
     const scopes = req.scopes ?? [];
     // Token fetches are shared between requests: one caller's signal stops its own wait only.
     const sent = await raceCancellation(this.auth.authorization(scopes), signal);
-    const first = await this.follow(req, sent, signal, firstHop);
+    const first = await this.follow(req, sent, signal, hops);
     if (first.res.statusCode !== 401) return first;
     const challenge = headerOf(first.res.headers, "www-authenticate");
     let retry: string | undefined;
@@ -313,7 +313,7 @@ export class RegistryClient {
     }
     if (retry === undefined || isStreamBody(req.body)) return first;
     await first.res.body.dump().catch(() => undefined);
-    return this.follow(req, retry, signal, firstHop);
+    return this.follow(req, retry, signal, hops);
   }
 
   /**
@@ -325,7 +325,7 @@ export class RegistryClient {
     req: RegistryRequest,
     authorization: string | undefined,
     signal: AbortSignal | undefined,
-    firstHop: Hops,
+    hops: Hops,
   ): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
     if (this.closed)
       throw new OcicompatError("INTERNAL", `the client for ${this.registry} is closed`);
@@ -334,8 +334,8 @@ export class RegistryClient {
       (req.followRedirects ?? (req.method === "GET" || req.method === "HEAD"));
     let url = this.resolve(req.url);
     const firstOrigin = url.origin;
-    firstHop.origin = firstOrigin; // where it went, for a change of scheme (send)
-    firstHop.redirectedTo = undefined;
+    hops.origin = firstOrigin; // where it went, for a change of scheme (send)
+    hops.redirectedTo = undefined;
     // Whose 401 may be answered: the registry's; for a token request, the realm's.
     const trustedOrigin = req.anonymous ? firstOrigin : this.origin;
     let method: HttpMethod = req.method;
@@ -389,7 +389,7 @@ export class RegistryClient {
         );
       }
       url = new URL(location, url);
-      firstHop.redirectedTo = url;
+      hops.redirectedTo = url;
       if (res.statusCode === 303 && method !== "HEAD") {
         method = "GET";
         body = undefined;
