@@ -14,7 +14,12 @@
 import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { followableDescriptor } from "../oci/followed-descriptor.js";
 import { throwIfCancelled } from "./cancel.js";
-import { mountBlob, mountsFirst, streamBlobAgainOnTemporaryFailure } from "./copy/blob-transfer.js";
+import {
+  closeUnusedSession,
+  mountBlob,
+  mountsFirst,
+  streamBlobAgainOnTemporaryFailure,
+} from "./copy/blob-transfer.js";
 import {
   askEarly,
   noEarlyAnswers,
@@ -156,25 +161,23 @@ async function copyDocument(walk: Walk, desc: ContentDescriptor): Promise<void> 
   // the destination holds reads no manifest: registries that meter pulls count each GET.)
   const early = rootLikelyAbsent(walk, desc) ? read() : undefined;
   // Its children are asked for only while its own answer is awaited: once that is in, they are
-  // asked in their turn (or not at all, the root being present). Registered before the `await
+  // asked in their turn (or not at all, the root being present), and what was asked early but is
+  // still queued in run.limit is not sent if the root is present. Registered before the `await
   // early` below, so it runs first when the bytes come.
-  // What was asked early but is still queued in run.limit is not sent once the root is found
-  // present.
-  let answered = false;
-  let foundPresent = false;
+  let rootPresent: boolean | undefined; // the root's own answer, once in (false if it failed)
   if (early !== undefined) {
-    const wanted = () => !foundPresent && !walk.stopped;
+    const wanted = () => rootPresent !== true && !walk.stopped;
     const asking = early.then((bytes) => {
-      if (!answered) askChildrenEarly(walk, desc, bytes, wanted);
+      if (rootPresent === undefined) askChildrenEarly(walk, desc, bytes, wanted);
     });
     walk.early.asking.push(asking.catch(() => undefined)); // the read's failure is reported below
   }
   let present: boolean;
   try {
     present = await presenceOf(run, walk.early, desc);
-    foundPresent = present;
+    rootPresent = present;
   } finally {
-    answered = true;
+    rootPresent ??= false;
   }
   const searching = run.referrerSource !== undefined && !walk.repair;
   if (present && !searching && !walk.repair) {
@@ -239,7 +242,7 @@ async function copyBlob(walk: Walk, desc: ContentDescriptor): Promise<void> {
   try {
     lent = await takeEarlyMount(walk.early, desc);
   } catch (err) {
-    await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
+    await closeUnusedSession(run, desc);
     throw err;
   }
   // A repair trusts no memory: it asks, as it re-sends only what is gone.
@@ -292,7 +295,7 @@ async function transferBlob(
   } finally {
     // A session opened before the push (a refused mount's, or one opened while the source was
     // asked) serves the push; if the push never came, close it.
-    await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
+    await closeUnusedSession(run, desc);
   }
 }
 

@@ -34,6 +34,15 @@ export function mountsFirst(run: Run, desc: ContentDescriptor): boolean {
   return mounter.seenHere(desc) === false && mounter.mountCandidates(desc).length > 0;
 }
 
+/**
+ * Closes the upload session left open for `desc` (a refused mount's, or one opened ahead of a
+ * push that never came), if any. Without the copy's signal, so that the close is awaited even
+ * after a cancellation; a failed close leaves the registry to expire the session.
+ */
+export async function closeUnusedSession(run: Run, desc: ContentDescriptor): Promise<void> {
+  await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
+}
+
 /** Attempts at a blob whose push failed for a temporary reason, each read afresh from the source. */
 const BLOB_ATTEMPTS = 3;
 

@@ -3,7 +3,7 @@
 // each child's step takes the answer instead of asking again. The walker owns when; this owns
 // the answers, and that none is left in flight when the walk returns.
 import { isManifestType, type CallOptions, type ContentDescriptor } from "../store.js";
-import { mountBlob, mountsFirst } from "./blob-transfer.js";
+import { closeUnusedSession, mountBlob, mountsFirst } from "./blob-transfer.js";
 import type { Run } from "./run.js";
 import { onSide } from "./side.js";
 
@@ -90,8 +90,7 @@ export function takeEarlyMount(early: EarlyAnswers, desc: ContentDescriptor): Ea
 /**
  * Waits for what asks early, then for the answers no step took (a root found present): the
  * caller may close the destination once the walk returns. A mount no step took and that no
- * repository granted left an upload session open, which is closed, without the copy's signal,
- * so that the close is awaited even after a cancellation (as the blob steps close theirs).
+ * repository granted left an upload session open, which is closed.
  */
 export async function settleEarly(run: Run, early: EarlyAnswers): Promise<void> {
   await Promise.all(early.asking.splice(0));
@@ -101,7 +100,7 @@ export async function settleEarly(run: Run, early: EarlyAnswers): Promise<void> 
     ...early.presence.values(),
     ...mounts.map(async ({ desc, lent }) => {
       if ((await lent.catch(() => false)) !== false) return;
-      await run.mounter?.closeUploadSession?.(desc).catch(() => undefined);
+      await closeUnusedSession(run, desc);
     }),
   ]);
   early.presence.clear();
