@@ -37,6 +37,19 @@ function refuseFirstManifestPut(body: unknown): void {
   };
 }
 
+/**
+ * A fresh image (`name`) whose config, and layer unless `layer` is false, `repository` holds; the
+ * proxy's record starts after them.
+ */
+async function holding(name: string, repository: string, layer = true) {
+  const img = image(name);
+  const s = store(repository);
+  await s.push(img.config.desc, img.config.bytes);
+  if (layer) await s.push(img.layer.desc, img.layer.bytes);
+  proxy.reset();
+  return { img, s };
+}
+
 const calls = () => proxy.seen.map((s) => `${s.method} ${s.url.split("/")[4]} ${s.status}`);
 
 before(async () => {
@@ -50,11 +63,7 @@ after(async () => {
 
 describe("a manifest refused for blobs the repository holds (real registry, injected refusal)", () => {
   test("it is sent again once the named blob is found, and lands under its tag", async () => {
-    const img = image("link-race");
-    const s = store("race/held");
-    await s.push(img.config.desc, img.config.bytes);
-    await s.push(img.layer.desc, img.layer.bytes);
-    proxy.reset();
+    const { img, s } = await holding("link-race", "race/held");
     refuseFirstManifestPut(blobUnknown(img.layer.desc.digest));
     await s.pushManifest(img.manifest.desc, img.manifest.bytes, "v1");
     assert.deepEqual(calls(), ["PUT manifests 400", "HEAD blobs 200", "PUT manifests 201"]);
@@ -62,10 +71,7 @@ describe("a manifest refused for blobs the repository holds (real registry, inje
   });
 
   test("a refusal for a blob the repository lacks stands: asked once, never sent again", async () => {
-    const img = image("link-race-missing");
-    const s = store("race/missing");
-    await s.push(img.config.desc, img.config.bytes);
-    proxy.reset();
+    const { img, s } = await holding("link-race-missing", "race/missing", false);
     await assert.rejects(s.pushManifest(img.manifest.desc, img.manifest.bytes, "v1"), (err) => {
       assert.ok(err instanceof RegistryError);
       assert.ok(err.registryCodes.includes("MANIFEST_BLOB_UNKNOWN"));
@@ -76,11 +82,7 @@ describe("a manifest refused for blobs the repository holds (real registry, inje
   });
 
   test("a refusal naming a digest the manifest does not reference stands, with nothing asked", async () => {
-    const img = image("link-race-other");
-    const s = store("race/other");
-    await s.push(img.config.desc, img.config.bytes);
-    await s.push(img.layer.desc, img.layer.bytes);
-    proxy.reset();
+    const { img, s } = await holding("link-race-other", "race/other");
     refuseFirstManifestPut(blobUnknown(`sha256:${"0".repeat(64)}`));
     await assert.rejects(
       s.pushManifest(img.manifest.desc, img.manifest.bytes, "v1"),

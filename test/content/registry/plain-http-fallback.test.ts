@@ -97,33 +97,44 @@ function fallbackClient(): RegistryClient {
   });
 }
 
+/**
+ * Serves as `mode` from now on, with nothing seen yet, and runs `use` with a fresh fallback client,
+ * closed after it. Resolves with what the server saw.
+ */
+async function seenWith(
+  mode: "tls" | "plain",
+  use: (client: RegistryClient) => Promise<void>,
+): Promise<typeof seen> {
+  serveAs(mode);
+  seen.length = 0;
+  const client = fallbackClient();
+  try {
+    await use(client);
+  } finally {
+    await client.close();
+  }
+  return seen;
+}
+
 describe("the plain-HTTP fallback (mock server: a port that switches from TLS to plain HTTP)", () => {
   test("after an answer over HTTPS, a port that stops speaking TLS is an error, and no credentials go out over plain HTTP", async () => {
-    serveAs("tls");
-    seen.length = 0;
-    const client = fallbackClient();
-    try {
+    const saw = await seenWith("tls", async (client) => {
       await client.ping();
       assert.ok(seen.some((s) => s.scheme === "https" && s.auth !== undefined));
       serveAs("plain");
       // Let the client see its pooled connection closed, so the next request opens a new one.
       await new Promise((resolve) => setTimeout(resolve, 100));
       await assert.rejects(client.request({ method: "GET", url: "/v2/x/tags/list" }));
-    } finally {
-      await client.close().catch(() => undefined);
-    }
+    });
     assert.deepEqual(
-      seen.filter((s) => s.scheme === "http"),
+      saw.filter((s) => s.scheme === "http"),
       [],
       "nothing was sent over plain HTTP",
     );
   });
 
   test("a redirect target (storage) that refuses the connection is named in the error, and the registry stays on HTTPS", async () => {
-    serveAs("tls");
-    seen.length = 0;
-    const client = fallbackClient();
-    try {
+    const saw = await seenWith("tls", async (client) => {
       await assert.rejects(
         client.request({ method: "GET", url: "/v2/x/blobs/sha256:0123" }),
         (err: Error & { url?: string }) => {
@@ -133,42 +144,28 @@ describe("the plain-HTTP fallback (mock server: a port that switches from TLS to
         },
       );
       await client.ping();
-    } finally {
-      await client.close();
-    }
+    });
     assert.deepEqual(
-      seen.filter((s) => s.scheme !== "https"),
+      saw.filter((s) => s.scheme !== "https"),
       [],
       "something went to the registry over plain HTTP",
     );
   });
 
   test("a 401 over HTTPS settles the scheme: the request sent again with credentials never goes over plain HTTP", async () => {
-    serveAs("tls");
-    seen.length = 0;
-    const client = fallbackClient();
-    try {
-      await assert.rejects(client.request({ method: "GET", url: "/v2/then-plain/tags/list" }));
-    } finally {
-      await client.close();
-    }
+    const saw = await seenWith("tls", (client) =>
+      assert.rejects(client.request({ method: "GET", url: "/v2/then-plain/tags/list" })),
+    );
     assert.deepEqual(
-      seen.filter((s) => s.scheme === "http"),
+      saw.filter((s) => s.scheme === "http"),
       [],
       "credentials went out over plain HTTP",
     );
   });
 
   test("before any HTTPS answer, a registry that does not speak TLS is read over plain HTTP", async () => {
-    serveAs("plain");
-    seen.length = 0;
-    const client = fallbackClient();
-    try {
-      await client.ping();
-    } finally {
-      await client.close();
-    }
-    assert.ok(seen.length > 0);
-    assert.ok(seen.every((s) => s.scheme === "http"));
+    const saw = await seenWith("plain", (client) => client.ping());
+    assert.ok(saw.length > 0);
+    assert.ok(saw.every((s) => s.scheme === "http"));
   });
 });
