@@ -173,6 +173,19 @@ export function isManifestPusher(store: Store): store is Store & ManifestPusher 
   return typeof (store as Partial<ManifestPusher>).pushManifest === "function";
 }
 
+/** A store that can say "nothing there" in one request (a registry's HEAD answering 404). */
+export interface LookupCapable {
+  /**
+   * `resolve`, with absence as an answer: undefined when nothing is under `reference`. Any other
+   * failure is thrown as `resolve` throws it.
+   */
+  lookup(reference: string, options?: CallOptions): Promise<ContentDescriptor | undefined>;
+}
+
+export function canLookup(store: Store): store is Store & LookupCapable {
+  return typeof (store as Partial<LookupCapable>).lookup === "function";
+}
+
 export function hasReferrers(store: Store): store is Store & ReferrersCapable {
   return typeof (store as Partial<ReferrersCapable>).referrers === "function";
 }

@@ -142,6 +142,21 @@ export async function writeReferrersTag(
   subjectDigest: string,
   add: ContentDescriptor | undefined,
 ): Promise<boolean> {
+  const next = await nextReferrersIndex(writer, subjectDigest, add);
+  if (next === undefined) return false;
+  await writer.tag("referrers-tag", next.descriptor, next.bytes, next.tag);
+  return true;
+}
+
+/**
+ * What writeReferrersTag would write, read without writing: the fallback tag and its next index,
+ * or undefined when the index already says so.
+ */
+export async function nextReferrersIndex(
+  writer: Pick<ContentWriter, "store" | "callOptions">,
+  subjectDigest: string,
+  add: ContentDescriptor | undefined,
+): Promise<{ tag: string; descriptor: ContentDescriptor; bytes: Uint8Array } | undefined> {
   const tag = fallbackTag(subjectDigest);
   const current = await readTagged(writer.store, tag, writer.callOptions);
   if (current !== undefined && current.descriptor.mediaType !== MediaType.ImageIndex) {
@@ -152,35 +167,18 @@ export async function writeReferrersTag(
     );
   }
   const next = updateReferrersIndex(current?.bytes, add, `${writer.store.name}:${tag}`);
-  if (next === undefined) return false;
-  await writer.tag("referrers-tag", next.descriptor, next.bytes, tag);
-  return true;
+  return next === undefined ? undefined : { tag, ...next };
 }
 
 /**
- * Before the `.compat` tag of `subjectDigest` moves to `next`: gives what it names now its keep
+ * Before the `.compat` tag of `subjectDigest` moves to `next`, what it names now gets its keep
  * tag, so that an earlier index another tag may still name keeps its compat content under
  * `garbage-collect --delete-untagged`. The keep tag is named after what the earlier index entry
  * named (`replaced`: the compat manifest, or the Proposal J blob its keeper lists), else after the
- * tagged manifest itself. Returns the keep tag, or undefined when the tag names nothing else.
- */
-export async function keepPrevious(
-  writer: ContentWriter,
-  subjectDigest: string,
-  next: ContentDescriptor,
-  replaced: readonly ContentDescriptor[],
-): Promise<string | undefined> {
-  const plan = await previousToKeep(writer, subjectDigest, next, replaced);
-  if (plan === undefined) return undefined;
-  if (!plan.exists)
-    await writer.tag("keep-tag", plan.previous.descriptor, plan.previous.bytes, plan.tag);
-  return plan.tag;
-}
-
-/**
- * What keepPrevious keeps, read without writing (a dry run shows it): the keep tag, what the
- * `.compat` tag names now, and whether the keep tag exists already (content-addressed: one that
- * exists keeps what its name says).
+ * tagged manifest itself. This reads, without writing (attach writes; a dry run shows it): the
+ * keep tag, what the `.compat` tag names now, and whether the keep tag exists already
+ * (content-addressed: one that exists keeps what its name says). Undefined when the `.compat` tag
+ * names nothing, or `next` already.
  */
 export async function previousToKeep(
   writer: Pick<ContentWriter, "store" | "callOptions">,
@@ -199,7 +197,7 @@ export async function previousToKeep(
   return { tag, previous, exists: existing !== undefined };
 }
 
-/** The digest the keep tag of `tagged` is named after (see keepPrevious). */
+/** The digest the keep tag of `tagged` is named after (see previousToKeep). */
 function keyOf(
   tagged: { descriptor: ContentDescriptor; bytes: Uint8Array },
   replaced: readonly ContentDescriptor[],

@@ -16,17 +16,10 @@ import {
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
 import type { CallOptions, ContentDescriptor, Store } from "../content/store.js";
 import { OcicompatError, type ValidationIssue } from "../oci/errors.js";
-import { MediaType } from "../oci/media-types.js";
 import { parseReference } from "../oci/reference.js";
 import type { Descriptor } from "../oci/schema.js";
-import {
-  chooseAnchors,
-  compatTag,
-  fallbackTag,
-  keepPrevious,
-  referrerDescriptor,
-  writeReferrersTag,
-} from "./anchors.js";
+import { chooseAnchors } from "./anchors.js";
+import { writeAnchors } from "./attach/anchor-step.js";
 import { readCompatFile } from "./attach/compat-file.js";
 import { defaultCreated } from "./attach/created.js";
 import { dryRunWrites, keepTagsPlanned } from "./attach/dry-run.js";
@@ -71,11 +64,20 @@ export async function attach(
     ...call,
   });
   const targets = selectTargets(source.index, options);
-  const planned: PlannedEntry[] = [];
-  for (const target of targets) {
-    const platform =
+  const writer = new ContentWriter(store, {
+    ...call,
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+  });
+  // Entries without a platform get it from their image's config: read at once (no write).
+  const platforms = await writer.each(
+    targets,
+    async (_, target) =>
       platformOfEntry(target) ??
-      (await platformOfManifest(store, target.descriptor, undefined, call));
+      (await platformOfManifest(store, target.descriptor, undefined, call)),
+  );
+  const planned: PlannedEntry[] = [];
+  for (const [i, target] of targets.entries()) {
+    const platform = platforms[i] as EntryPlatform;
     const sets = options.setsFor
       ? await options.setsFor({ manifest: { ...target.descriptor }, platform }, options.sets)
       : options.sets;
@@ -101,7 +103,6 @@ export async function attach(
   if (source.current.annotations !== undefined)
     newIndex.annotations = { ...source.current.annotations };
 
-  const writer = new ContentWriter(store, call);
   const result: AttachResult = {
     store: store.name,
     tag,
@@ -163,59 +164,37 @@ export async function attach(
     return result;
   }
 
+  // Each step's writes go at once, and each step starts when the one before has ended.
   // 1. blobs, 2. compat manifests (or keepers)
-  for (const b of blobs) await writer.blob(b.role, b.content.descriptor, b.content.bytes);
-  const accepted = new Map<string, boolean>();
-  for (const m of manifests) {
-    accepted.set(
-      m.content.descriptor.digest,
-      await writer.manifest(m.role, m.content.descriptor, m.content.bytes),
-    );
-  }
+  await writer.each(blobs, (w, b) => w.blob(b.role, b.content.descriptor, b.content.bytes));
+  const answers = await writer.each(manifests, (w, m) =>
+    w.manifest(m.role, m.content.descriptor, m.content.bytes),
+  );
+  const accepted = new Map(manifests.map((m, i) => [m.content.descriptor.digest, answers[i]]));
   // 3. anchors
-  for (const [i, p] of planned.entries()) {
+  const anchoring = planned.map((p, i) => {
     const subjectAccepted = accepted.get(p.manifest.content.descriptor.digest) ?? false;
-    await writeAnchors(writer, p, result.entries[i] as AttachedEntry, subjectAccepted, result);
+    const entry = result.entries[i] as AttachedEntry;
+    entry.anchors.subjectAccepted = subjectAccepted;
+    return { planned: p, entry, choice: chooseAnchors(anchor, writer.kind, subjectAccepted) };
+  });
+  await writeAnchors(writer, anchoring, created);
+  for (const { planned: p, entry } of anchoring) {
+    if (
+      anchor === "referrers" &&
+      entry.anchors.subjectAccepted !== true &&
+      writer.kind === "registry"
+    ) {
+      result.warnings.push(
+        `${store.name} did not answer OCI-Subject for ${p.manifest.content.descriptor.digest} (no referrers API): with --anchor referrers nothing keeps it from a garbage collection that deletes untagged manifests`,
+      );
+    }
   }
   // 4. the index, last, if the tag still names what was read
   await checkUnmoved(store, tag, source, call);
   await writer.tag("index", newIndex, edited.bytes, tag, source.current.digest);
   result.writes = writer.records;
   return result;
-}
-
-/** Step 3 for one entry: the anchors `result.anchor` asks for, given the registry's answer. */
-async function writeAnchors(
-  writer: ContentWriter,
-  planned: PlannedEntry,
-  entry: AttachedEntry,
-  subjectAccepted: boolean,
-  result: AttachResult,
-): Promise<void> {
-  const manifest = planned.manifest.content;
-  const subject = planned.subject.digest;
-  entry.anchors.subjectAccepted = subjectAccepted;
-  const choice = chooseAnchors(result.anchor, writer.kind, subjectAccepted);
-  if (choice.compatTag) {
-    if (writer.kind === "registry") {
-      // A layout needs none: its gc follows the compat descriptors of every tagged index.
-      const kept = await keepPrevious(writer, subject, manifest.descriptor, entry.replaced);
-      if (kept !== undefined) entry.anchors.keptPrevious = kept;
-    }
-    const tagged = { ...manifest.descriptor, artifactType: MediaType.Compatibilities };
-    await writer.tag("compat-tag", tagged, manifest.bytes, compatTag(subject));
-    entry.anchors.compatTag = compatTag(subject);
-  }
-  if (choice.referrersTag) {
-    const listed = referrerDescriptor(manifest.descriptor, result.created);
-    await writeReferrersTag(writer, subject, listed);
-    entry.anchors.referrersTag = fallbackTag(subject);
-  }
-  if (result.anchor === "referrers" && !subjectAccepted && writer.kind === "registry") {
-    result.warnings.push(
-      `${writer.store.name} did not answer OCI-Subject for ${manifest.descriptor.digest} (no referrers API): with --anchor referrers nothing keeps it from a garbage collection that deletes untagged manifests`,
-    );
-  }
 }
 
 function formatEntryPlatform(p: EntryPlatform): string {

@@ -12,6 +12,7 @@ import { compatTag, fallbackTag, updateReferrersIndex, writeReferrersTag } from 
 import { checkUnmoved, tagOf } from "./attach/tag.js";
 import { readTagSource } from "./attach/source.js";
 import { selectTargets, type TargetSelector } from "./attach/targets.js";
+import { rounds } from "./attach/anchor-step.js";
 import { ContentWriter, readTagged, type WriteRecord } from "./attach/writer.js";
 
 export interface DetachOptions extends TargetSelector {
@@ -91,31 +92,34 @@ export async function detach(
     await checkUnmoved(store, tag, source, call);
     await writer.tag("index", newIndex, edited.bytes, tag, source.current.digest);
   }
-  for (const entry of result.entries) {
-    if (entry.removed.length === 0) continue;
-    const subject = entry.manifest.digest;
-    // Not found is "no tag". Any other failure is said, not read as "no tag"; it does not undo
-    // the detach, which is written by now.
-    const keeps = await readTagged(store, compatTag(subject), call).catch((err: unknown) => {
-      if (options.signal?.aborted) throw err;
-      result.warnings.push(
-        `${compatTag(subject)}: could not be read (${isOcicompatError(err) ? err.message : String(err)}); whether it still names compat content is unknown`,
-      );
-      return undefined;
-    });
-    if (keeps !== undefined) entry.keptCompatTag = compatTag(subject);
-    if (options.dryRun) {
-      const listed = await readTagged(store, fallbackTag(subject), call);
-      if (
-        listed !== undefined &&
-        updateReferrersIndex(listed.bytes, undefined, subject) !== undefined
-      )
+  // Each entry's anchors are read (and its referrers index written) at once; entries of one
+  // subject take turns, as each edits that subject's index.
+  const touched = result.entries.filter((e) => e.removed.length > 0);
+  for (const round of rounds(touched, (entry) => entry.manifest.digest)) {
+    const warnings = await writer.each(round, async (w, entry) => {
+      const subject = entry.manifest.digest;
+      let warning: string | undefined;
+      // Not found is "no tag". Any other failure is said, not read as "no tag"; it does not
+      // undo the detach, which is written by now.
+      const keeps = await readTagged(store, compatTag(subject), call).catch((err: unknown) => {
+        if (options.signal?.aborted) throw err;
+        warning = `${compatTag(subject)}: could not be read (${isOcicompatError(err) ? err.message : String(err)}); whether it still names compat content is unknown`;
+        return undefined;
+      });
+      if (keeps !== undefined) entry.keptCompatTag = compatTag(subject);
+      if (options.dryRun) {
+        const listed = await readTagged(store, fallbackTag(subject), call);
+        if (
+          listed !== undefined &&
+          updateReferrersIndex(listed.bytes, undefined, subject) !== undefined
+        )
+          entry.referrersTag = fallbackTag(subject);
+      } else if (await writeReferrersTag(w, subject, undefined)) {
         entry.referrersTag = fallbackTag(subject);
-      continue;
-    }
-    if (await writeReferrersTag(writer, subject, undefined)) {
-      entry.referrersTag = fallbackTag(subject);
-    }
+      }
+      return warning;
+    });
+    for (const warning of warnings) if (warning !== undefined) result.warnings.push(warning);
   }
   result.writes = writer.records;
   return result;

@@ -78,6 +78,9 @@ export interface Seen {
   method: string;
   url: string;
   status: number;
+  /** When the request arrived, and when its answer was fully sent, on one counter of events. */
+  arrived: number;
+  answered?: number;
 }
 
 export interface FaultProxy {
@@ -91,6 +94,7 @@ export interface FaultProxy {
 
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const [targetHost, targetPort] = target.split(":") as [string, string];
+  let events = 0;
   const proxy: FaultProxy = {
     host: "",
     seen: [],
@@ -108,8 +112,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const server: Server = createServer((req: IncomingMessage, res) => {
     const method = req.method ?? "?";
     const url = req.url ?? "";
-    const entry: Seen = { method, url, status: 0 };
+    const entry: Seen = { method, url, status: 0, arrived: events++ };
     proxy.seen.push(entry);
+    res.on("finish", () => (entry.answered = events++));
     const fault = proxy.rule(method, url);
     if (fault?.kind === "status") {
       entry.status = fault.status;

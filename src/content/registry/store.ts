@@ -24,6 +24,7 @@ import {
   type Body,
   type CallOptions,
   type ContentDescriptor,
+  type LookupCapable,
   type MountCapable,
   type ReferrersCapable,
   type Store,
@@ -35,6 +36,7 @@ import {
   exists,
   fetchContent,
   getManifest,
+  lookup,
   resolve,
   taggedDigest,
   type FetchedManifest,
@@ -94,7 +96,9 @@ export function createRegistryStore(options: RegistryStoreOptions): RegistryStor
   return new RegistryStore(options);
 }
 
-export class RegistryStore implements Store, ReferrersCapable, MountCapable, TagPeekCapable {
+export class RegistryStore
+  implements Store, ReferrersCapable, MountCapable, TagPeekCapable, LookupCapable
+{
   readonly name: string;
   readonly registry: string;
   readonly repository: string;
@@ -155,6 +159,11 @@ export class RegistryStore implements Store, ReferrersCapable, MountCapable, Tag
 
   resolve(reference: string, options?: CallOptions): Promise<ContentDescriptor> {
     return resolve(this.ctx, reference, options);
+  }
+
+  /** `resolve`, with a 404 as the answer undefined (one HEAD, no GET to learn why). */
+  lookup(reference: string, options?: CallOptions): Promise<ContentDescriptor | undefined> {
+    return lookup(this.ctx, reference, options);
   }
 
   /** What `tag` names, from one HEAD: null when absent, undefined when the answer does not say. */

@@ -15,7 +15,7 @@ import type { ContentWriter, WriteRole } from "./writer.js";
 
 /**
  * Per planned entry, the keep tag a registry attach would leave on what the entry's `.compat` tag
- * names now (anchors.ts, keepPrevious), read from the registry; nothing is written. The write is
+ * names now (anchors.ts, previousToKeep), read from the registry; nothing is written. The write is
  * listed once per tag name (entries sharing a J blob share its keeper), as the attach makes it.
  */
 export async function keepTagsPlanned(
@@ -27,12 +27,12 @@ export async function keepTagsPlanned(
   if (writer.kind !== "registry" || !chooseAnchors(anchor, writer.kind, false).compatTag) {
     return planned.map(() => ({}));
   }
+  const reads = await writer.each([...planned.entries()], (w, [i, p]) =>
+    previousToKeep(w, p.subject.digest, p.manifest.content.descriptor, entries[i]?.replaced ?? []),
+  );
   const listed = new Set<string>();
   const plans: { tag?: string; write?: PlannedWrite }[] = [];
-  for (const [i, p] of planned.entries()) {
-    const next = p.manifest.content.descriptor;
-    const replaced = entries[i]?.replaced ?? [];
-    const plan = await previousToKeep(writer, p.subject.digest, next, replaced);
+  for (const plan of reads) {
     if (plan === undefined) {
       plans.push({});
       continue;

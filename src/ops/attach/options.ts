@@ -43,6 +43,11 @@ export interface AttachOptions extends TargetSelector {
    */
   field?: CompatField;
   /**
+   * Writes (and reads of entries' configs and anchor tags) in flight at once within a step; the
+   * steps themselves still follow one another. Default 8.
+   */
+  concurrency?: number;
+  /**
    * Cancels the attach. The writes stop at once; as the index is written last, the tag keeps
    * naming the old index (what was written before it is complete but unreferenced).
    */

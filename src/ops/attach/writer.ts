@@ -6,7 +6,9 @@
 // each write, so an abort stops the sequence between two writes at the latest.
 import { isOcicompatError } from "../../oci/errors.js";
 import { throwIfCancelled } from "../../content/cancel.js";
+import { createLimit, type Limit } from "../../content/limit.js";
 import {
+  canLookup,
   canTagComplete,
   fetchBytes,
   isManifestPusher,
@@ -41,19 +43,63 @@ export interface WriteRecord {
   subjectAccepted?: boolean;
 }
 
+/** Jobs of `ContentWriter.each` in flight at once, unless told otherwise. */
+export const DEFAULT_WRITE_CONCURRENCY = 8;
+
 export class ContentWriter {
   /** "registry" when manifests go to a registry's manifest endpoint, else "layout". */
   readonly kind: "registry" | "layout";
   readonly records: WriteRecord[] = [];
   /** What every store call of this writer is given: the caller's signal. */
   readonly callOptions: CallOptions;
+  /** The bound `each` runs its jobs under, shared with every branch. */
+  readonly #limit: Limit;
+  /** The records of the writer a branch came from, as they were when it branched off. */
+  readonly #before: readonly WriteRecord[];
 
   constructor(
     readonly store: Store,
-    options: CallOptions = {},
+    options: CallOptions & { concurrency?: number } = {},
+    branchOf?: { limit: Limit; before: readonly WriteRecord[] },
   ) {
     this.kind = isManifestPusher(store) ? "registry" : "layout";
     this.callOptions = options.signal === undefined ? {} : { signal: options.signal };
+    this.#limit =
+      branchOf?.limit ?? createLimit(Math.max(1, options.concurrency ?? DEFAULT_WRITE_CONCURRENCY));
+    this.#before = branchOf?.before ?? [];
+  }
+
+  /**
+   * Runs `job` for every item at once, at most the writer's concurrency in flight, each with a
+   * writer of its own (a branch). A job must not call `each` itself: it would wait for a slot
+   * while holding one. The branches' records join this writer's in the items' order, whatever
+   * order the writes finish in, so a report reads the same from run to run. After a failure no
+   * further job starts, and the first failure is thrown once every job already started has
+   * ended: no write outlives the call.
+   */
+  async each<I, T>(
+    items: readonly I[],
+    job: (writer: ContentWriter, item: I) => Promise<T>,
+  ): Promise<T[]> {
+    const branchOf = { limit: this.#limit, before: [...this.#before, ...this.records] };
+    const branches = items.map(() => new ContentWriter(this.store, this.callOptions, branchOf));
+    let failure: { error: unknown } | undefined;
+    const settled = await Promise.allSettled(
+      items.map((item, i) =>
+        this.#limit(async () => {
+          if (failure !== undefined) throw failure.error;
+          try {
+            return await job(branches[i] as ContentWriter, item);
+          } catch (err) {
+            failure ??= { error: err };
+            throw err;
+          }
+        }),
+      ),
+    );
+    if (failure !== undefined) throw failure.error;
+    for (const branch of branches) this.records.push(...branch.records);
+    return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
   }
 
   private checkSignal(): void {
@@ -110,7 +156,9 @@ export class ContentWriter {
       if (canTagComplete(this.store)) {
         // Under the lock a gc holds: what this writer stored must still be there. Only that:
         // an index may be sparse on purpose, and its other children are not ours to demand.
-        const written = this.records.filter((r) => r.action !== "tag").map((r) => r.descriptor);
+        const written = [...this.#before, ...this.records]
+          .filter((r) => r.action !== "tag")
+          .map((r) => r.descriptor);
         await this.store.tagComplete(desc, tag, {
           only: written,
           ...(replacing === undefined ? {} : { replacing }),
@@ -130,12 +178,18 @@ export async function readTagged(
   tag: string,
   options?: CallOptions,
 ): Promise<{ descriptor: ContentDescriptor; bytes: Uint8Array } | undefined> {
-  let descriptor: ContentDescriptor;
-  try {
-    descriptor = await store.resolve(tag, options);
-  } catch (err) {
-    if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
-    throw err;
+  let descriptor: ContentDescriptor | undefined;
+  if (canLookup(store)) {
+    // A registry: one HEAD says "absent", where resolve asks again with a GET to learn why.
+    descriptor = await store.lookup(tag, options);
+  } else {
+    try {
+      descriptor = await store.resolve(tag, options);
+    } catch (err) {
+      if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
+      throw err;
+    }
   }
+  if (descriptor === undefined) return undefined;
   return { descriptor, bytes: await fetchBytes(store, descriptor, undefined, options) };
 }
