@@ -7,12 +7,14 @@ export {
   hasReferrers,
   canMount,
   canPeekTag,
+  canLookup,
   type Store,
   type CallOptions,
   type ContentDescriptor,
   type ReferrersCapable,
   type MountCapable,
   type TagPeekCapable,
+  type LookupCapable,
   type Body,
 } from "../content/store.js";
 export { successors } from "../content/graph.js";
