@@ -3,10 +3,12 @@
 // of a step answered before the next step's first request), an absent anchor tag costs one HEAD,
 // entries naming one image take turns, and a failed write stops the run with nothing in flight.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { MediaType } from "../../src/oci/media-types.js";
 import { compatTag, fallbackTag } from "../../src/ops/anchors.js";
 import { attach } from "../../src/ops/attach.js";
+import { attachNfd, nfdTag } from "../../src/ops/attach/nfd.js";
 import { detach } from "../../src/ops/detach.js";
 import { blob } from "../content/layout-support.js";
 import { CREATED, SETS, entries, pushSample, tagged } from "./attach-support.js";
@@ -18,6 +20,9 @@ import {
   type Seen,
 } from "./copy-support.js";
 
+const NFD_SPEC = readFileSync(
+  new URL("../fixtures/interop/nfd-image-compatibility.yaml", import.meta.url),
+);
 let fixture: ProxiedRegistry;
 let proxy: FaultProxy;
 
@@ -205,6 +210,54 @@ describe("attach's steps: each step's writes at once, the steps in turn", () => 
     assert.ok(!proxy.seen.some(isAnchor), "no anchor");
     proxy.reset();
     assert.equal((await tagged(store, "v1")).desc.digest, image.index.desc.digest);
+  });
+});
+
+describe("attach --format nfd: the same steps", () => {
+  test("both artifacts are put at once, and each tag before the referrers index that lists it, nothing sent twice", async () => {
+    const { image, store } = await sample("conc/nfd");
+    const [first, second] = image.manifests.map((m) => m.desc.digest) as [string, string];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const puts: string[] = [];
+    proxy.rule = (method, url) => {
+      if (method !== "PUT" || !url.includes("/manifests/sha256:")) return undefined;
+      puts.push(url);
+      if (puts.length === 1) return { kind: "hold", until: Promise.race([released, sleep(5000)]) };
+      release();
+      return undefined;
+    };
+    const result = await attachNfd(store, "v1", {
+      specFor: () => NFD_SPEC,
+      all: true,
+      created: CREATED,
+    });
+    const [heldPut, otherPut] = puts.map((url) => proxy.seen.find((s) => s.url === url)!);
+    assert.ok(otherPut!.arrived < heldPut!.answered!, "the second artifact did not wait");
+    for (const subject of [first, second]) {
+      const tagPut = proxy.seen.filter(
+        (s) => s.method === "PUT" && path(s).endsWith(nfdTag(subject)),
+      );
+      const listPut = proxy.seen.filter(
+        (s) => s.method === "PUT" && path(s).endsWith(`/${fallbackTag(subject)}`),
+      );
+      assert.equal(tagPut.length, 1);
+      assert.equal(listPut.length, 1, "the referrers index put once: no link race to recover from");
+      assert.ok(tagPut[0]!.answered! < listPut[0]!.arrived);
+    }
+    assert.deepEqual(
+      result.writes.map((w) => w.role),
+      [
+        "empty",
+        "compat-blob",
+        "compat-manifest",
+        "compat-manifest",
+        "compat-tag",
+        "compat-tag",
+        "referrers-tag",
+        "referrers-tag",
+      ],
+    );
   });
 });
 

@@ -1,7 +1,7 @@
 // `ocicompat attach --format nfd`: push an NFD image-compatibility artifact for index entries, so
 // that clusters running `nfd compat validate-node` consume data authored with ocicompat. Unlike
 // Proposal I/J data, the artifact is a referrer of the entry's image manifest: the index and the
-// tag are not changed. Writes, in order: the spec layer and the empty config, the artifact
+// tag are not changed. Writes, step by step: the spec layer and the empty config, the artifact
 // manifest (subject = the image manifest), then its anchors where the registry has no referrers
 // API (auto): the referrers fallback tag `sha256-<hex>` listing it (how NFD finds it there) and a
 // tag `sha256-<hex>.nfd` on the artifact (what keeps it under --delete-untagged, as the `.compat`
@@ -14,6 +14,7 @@ import { isObject } from "../../oci/json-value.js";
 import { EmptyDescriptor } from "../../oci/media-types.js";
 import { normalizePlatform } from "../../oci/platform.js";
 import { chooseAnchors, fallbackTag, writeReferrersTag, type AnchorPolicy } from "../anchors.js";
+import { rounds } from "./anchor-step.js";
 import { readTagSource } from "./source.js";
 import { selectTargets, type TargetEntry, type TargetSelector } from "./targets.js";
 import { ContentWriter, type WriteRecord } from "./writer.js";
@@ -77,43 +78,59 @@ export async function attachNfd(
     entries: [],
     writes: [],
   };
-  const empty = new TextEncoder().encode("{}");
-  await writer.blob(
-    "empty",
-    { mediaType: EmptyDescriptor.mediaType, digest: EmptyDescriptor.digest, size: 2 },
-    empty,
+  const artifacts = targets.map((t, i) =>
+    buildNfdArtifact(specs[i] as Uint8Array, t.descriptor, options.created),
   );
-  for (const [i, target] of targets.entries()) {
-    const artifact = buildNfdArtifact(specs[i] as Uint8Array, target.descriptor, options.created);
-    await writer.blob("compat-blob", artifact.layer.descriptor, artifact.layer.bytes);
-    const accepted = await writer.manifest(
-      "compat-manifest",
-      artifact.manifest.descriptor,
-      artifact.manifest.bytes,
+  // As attach: each step's writes at once, the steps in turn (docs/design.md, "Attach and
+  // detach"). Entries of one architecture share their spec layer, written once.
+  const layers = [...new Map(artifacts.map((a) => [a.layer.descriptor.digest, a.layer])).values()];
+  const empty = new TextEncoder().encode("{}");
+  await writer.each([undefined, ...layers], (w, layer) =>
+    layer === undefined
+      ? w.blob(
+          "empty",
+          { mediaType: EmptyDescriptor.mediaType, digest: EmptyDescriptor.digest, size: 2 },
+          empty,
+        )
+      : w.blob("compat-blob", layer.descriptor, layer.bytes),
+  );
+  const accepted = await writer.each(artifacts, (w, a) =>
+    w.manifest("compat-manifest", a.manifest.descriptor, a.manifest.bytes),
+  );
+  result.entries = targets.map((target, i) => ({
+    position: target.position,
+    platform: target.platformText,
+    manifest: target.descriptor,
+    artifact: (artifacts[i] as (typeof artifacts)[0]).manifest.descriptor,
+    anchors: { subjectAccepted: accepted[i] as boolean },
+  }));
+  // The tags before the referrers indexes that list what they name (distribution 2.8's link
+  // race); entries of one image take turns on its referrers index.
+  const anchoring = result.entries.map((entry, i) => ({
+    entry,
+    artifact: (artifacts[i] as (typeof artifacts)[0]).manifest,
+    choice: chooseAnchors(anchor, writer.kind, entry.anchors.subjectAccepted),
+  }));
+  for (const round of rounds(anchoring, (a) => a.entry.manifest.digest)) {
+    await writer.each(
+      round.filter((a) => a.choice.compatTag),
+      async (w, { entry, artifact }) => {
+        const tagged = { ...artifact.descriptor, artifactType: NFD_ARTIFACT_TYPE };
+        await w.tag("compat-tag", tagged, artifact.bytes, nfdTag(entry.manifest.digest));
+        entry.anchors.nfdTag = nfdTag(entry.manifest.digest);
+      },
     );
-    const entry: NfdAttachedEntry = {
-      position: target.position,
-      platform: target.platformText,
-      manifest: target.descriptor,
-      artifact: artifact.manifest.descriptor,
-      anchors: { subjectAccepted: accepted },
-    };
-    const choice = chooseAnchors(anchor, writer.kind, accepted);
-    const subject = target.descriptor.digest;
-    if (choice.compatTag) {
-      const tagged = { ...artifact.manifest.descriptor, artifactType: NFD_ARTIFACT_TYPE };
-      await writer.tag("compat-tag", tagged, artifact.manifest.bytes, nfdTag(subject));
-      entry.anchors.nfdTag = nfdTag(subject);
-    }
-    if (choice.referrersTag) {
-      await writeReferrersTag(writer, subject, {
-        ...artifact.manifest.descriptor,
-        artifactType: NFD_ARTIFACT_TYPE,
-        annotations: { [CREATED_ANNOTATION]: options.created },
-      });
-      entry.anchors.referrersTag = fallbackTag(subject);
-    }
-    result.entries.push(entry);
+    await writer.each(
+      round.filter((a) => a.choice.referrersTag),
+      async (w, { entry, artifact }) => {
+        await writeReferrersTag(w, entry.manifest.digest, {
+          ...artifact.descriptor,
+          artifactType: NFD_ARTIFACT_TYPE,
+          annotations: { [CREATED_ANNOTATION]: options.created },
+        });
+        entry.anchors.referrersTag = fallbackTag(entry.manifest.digest);
+      },
+    );
   }
   result.writes = writer.records;
   return result;
