@@ -8,6 +8,7 @@ export {
   canMount,
   canPeekTag,
   canLookup,
+  canGetManifest,
   type Store,
   type CallOptions,
   type ContentDescriptor,
@@ -15,6 +16,7 @@ export {
   type MountCapable,
   type TagPeekCapable,
   type LookupCapable,
+  type ManifestGetCapable,
   type Body,
 } from "../content/store.js";
 export { successors } from "../content/graph.js";

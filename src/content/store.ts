@@ -186,6 +186,19 @@ export function canLookup(store: Store): store is Store & LookupCapable {
   return typeof (store as Partial<LookupCapable>).lookup === "function";
 }
 
+/** A store that reads a manifest by tag in one request (a registry's GET): resolve and fetch. */
+export interface ManifestGetCapable {
+  /** The manifest or index `reference` names, and its bytes, verified. */
+  getManifest(
+    reference: string,
+    options?: CallOptions,
+  ): Promise<{ descriptor: ContentDescriptor; bytes: Uint8Array }>;
+}
+
+export function canGetManifest(store: Store): store is Store & ManifestGetCapable {
+  return typeof (store as Partial<ManifestGetCapable>).getManifest === "function";
+}
+
 export function hasReferrers(store: Store): store is Store & ReferrersCapable {
   return typeof (store as Partial<ReferrersCapable>).referrers === "function";
 }

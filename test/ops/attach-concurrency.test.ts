@@ -138,6 +138,17 @@ describe("attach's steps: each step's writes at once, the steps in turn", () => 
     assert.ok(!proxy.seen.some((s) => s.method === "GET" && isAnchor(s)));
   });
 
+  test("the tag is read with one GET, and checked with one HEAD just before the index is put", async () => {
+    const { store } = await sample("conc/tagread");
+    await attach(store, "v1", { sets: SETS, platform: "linux/amd64", created: CREATED });
+    const onTag = proxy.seen.filter((s) => path(s).endsWith("/manifests/v1"));
+    assert.deepEqual(
+      onTag.map((s) => s.method),
+      ["GET", "HEAD", "PUT"],
+    );
+    assert.equal(proxy.seen[0], onTag[0], "the GET is the first request");
+  });
+
   test("a present .compat tag is still read and kept: re-attach writes the keep tag before moving it", async () => {
     const { store } = await sample("conc/again");
     const firstRun = await attach(store, "v1", { sets: SETS, all: true, created: CREATED });

@@ -25,6 +25,7 @@ import {
   type CallOptions,
   type ContentDescriptor,
   type LookupCapable,
+  type ManifestGetCapable,
   type MountCapable,
   type ReferrersCapable,
   type Store,
@@ -97,7 +98,13 @@ export function createRegistryStore(options: RegistryStoreOptions): RegistryStor
 }
 
 export class RegistryStore
-  implements Store, ReferrersCapable, MountCapable, TagPeekCapable, LookupCapable
+  implements
+    Store,
+    ReferrersCapable,
+    MountCapable,
+    TagPeekCapable,
+    LookupCapable,
+    ManifestGetCapable
 {
   readonly name: string;
   readonly registry: string;

@@ -7,6 +7,7 @@ import {
   type EntryPlatform,
 } from "../../compat/index-edit.js";
 import {
+  canGetManifest,
   fetchBytes,
   type CallOptions,
   type ContentDescriptor,
@@ -35,7 +36,10 @@ export async function readTagSource(
   options: { expect?: string; wrap?: boolean } & CallOptions = {},
 ): Promise<TagSource> {
   const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
-  const current = await store.resolve(tag, call);
+  // A registry answers with the bytes in one GET (which metered registries count as the GET
+  // after a HEAD would have been counted); other stores resolve, then read.
+  const got = canGetManifest(store) ? await store.getManifest(tag, call) : undefined;
+  const current = got?.descriptor ?? (await store.resolve(tag, call));
   const where = `${store.name}:${tag}`;
   if (options.expect !== undefined && current.digest !== options.expect) {
     throw new OcicompatError(
@@ -51,7 +55,7 @@ export async function readTagSource(
       { subject: where },
     );
   }
-  const bytes = await fetchBytes(store, current, undefined, call);
+  const bytes = got?.bytes ?? (await fetchBytes(store, current, undefined, call));
   if (current.mediaType === MediaType.ImageIndex) {
     return {
       tag,
