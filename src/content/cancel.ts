@@ -111,7 +111,10 @@ export function raceCancellation<T>(work: Promise<T>, signal: AbortSignal | unde
   });
 }
 
-/** Where each store method takes its CallOptions (content/store.ts and its abilities). */
+/**
+ * Where each store method takes its CallOptions (content/store.ts and its abilities).
+ * closeUploadSession is left out on purpose: a close goes even after a cancellation.
+ */
 const OPTIONS_AT: Readonly<Record<string, number>> = {
   resolve: 1,
   fetch: 1,
@@ -122,6 +125,12 @@ const OPTIONS_AT: Readonly<Record<string, number>> = {
   referrers: 2,
   mount: 2,
   tagComplete: 2,
+  lookup: 1,
+  getManifest: 1,
+  taggedDigest: 1,
+  pushManifest: 3,
+  openUploadSession: 1,
+  delete: 1,
 };
 
 /**

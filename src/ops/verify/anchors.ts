@@ -14,6 +14,7 @@
 // keep both alive.
 import { isRegistryError } from "../../content/registry/errors.js";
 import {
+  canLookup,
   fetchBytes,
   hasReferrers,
   knowsReferrersApi,
@@ -42,6 +43,8 @@ export async function resolveTag(
   store: Store,
   tag: string,
 ): Promise<ContentDescriptor | undefined> {
+  // A registry says "absent" with one HEAD, where resolve asks again with a GET to learn why.
+  if (canLookup(store)) return store.lookup(tag);
   try {
     return await store.resolve(tag);
   } catch (err) {
@@ -152,17 +155,23 @@ export class AnchorFinder {
     subject: ContentDescriptor,
     named: string = digest,
   ): Promise<Anchor[]> {
+    // Independent reads: asked at once (each is one round trip on a registry).
+    const [tagged, kept, api, listed, root] = await Promise.all([
+      this.compatTagTarget(subject.digest),
+      this.keepTagTarget(named),
+      this.apiListed(subject),
+      this.fallbackListed(subject.digest),
+      this.isRoot(digest),
+    ]);
     const anchors: Anchor[] = [];
-    if ((await this.compatTagTarget(subject.digest))?.digest === digest)
+    if (tagged?.digest === digest)
       anchors.push({ kind: "compat-tag", name: compatTag(subject.digest) });
-    if ((await this.keepTagTarget(named))?.digest === digest)
-      anchors.push({ kind: "keep-tag", name: keepTag(named) });
-    const api = await this.apiListed(subject);
+    if (kept?.digest === digest) anchors.push({ kind: "keep-tag", name: keepTag(named) });
     if (api?.some((d) => d.digest === digest))
       anchors.push({ kind: "referrers-api", name: subject.digest });
-    if ((await this.fallbackListed(subject.digest)).some((d) => d.digest === digest))
+    if (listed.some((d) => d.digest === digest))
       anchors.push({ kind: "referrers-tag", name: fallbackTag(subject.digest), weak: true });
-    if (await this.isRoot(digest)) anchors.push({ kind: "root", name: "index.json" });
+    if (root) anchors.push({ kind: "root", name: "index.json" });
     return anchors;
   }
 
@@ -173,14 +182,17 @@ export class AnchorFinder {
    * config).
    */
   async keeperOf(blob: string, subject: ContentDescriptor): Promise<ContentDescriptor | undefined> {
+    const [tagged, kept, api, listed, roots] = await Promise.all([
+      this.compatTagTarget(subject.digest),
+      this.keepTagTarget(blob),
+      this.apiListed(subject),
+      this.fallbackListed(subject.digest),
+      this.#rootsNaming(subject),
+    ]);
     const candidates: ContentDescriptor[] = [];
-    const tagged = await this.compatTagTarget(subject.digest);
     if (tagged !== undefined) candidates.push(tagged);
-    const kept = await this.keepTagTarget(blob);
     if (kept !== undefined) candidates.push(kept);
-    candidates.push(...((await this.apiListed(subject)) ?? []));
-    candidates.push(...(await this.fallbackListed(subject.digest)));
-    candidates.push(...(await this.#rootsNaming(subject)));
+    candidates.push(...(api ?? []), ...listed, ...roots);
     const seen = new Set<string>();
     for (const c of candidates) {
       if (seen.has(c.digest) || !ManifestMediaTypes.has(c.mediaType)) continue;

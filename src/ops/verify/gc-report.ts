@@ -2,9 +2,9 @@
 // registry that knows nothing of compatibilities (verify/anchors.ts), and which image manifests
 // only an index lists. Content nothing keeps alive is a problem; weak anchors are warnings.
 import { isManifestType, knowsReferrersApi, type Store } from "../../content/store.js";
-import { isOcicompatError } from "../../oci/errors.js";
-import { AnchorFinder, isStrong, type Anchor } from "./anchors.js";
-import type { VerifyProblem, Walker } from "./walker.js";
+import { createLimit } from "../../content/limit.js";
+import { AnchorFinder, isStrong, resolveTag, type Anchor } from "./anchors.js";
+import type { CompatSite, VerifyProblem, Walker } from "./walker.js";
 
 export interface CompatAnchors {
   location: string;
@@ -32,30 +32,21 @@ export async function gcReport(
   result: Findings,
 ): Promise<CompatAnchors[]> {
   const finder = new AnchorFinder(store);
-  const rows: CompatAnchors[] = [];
   const missing = new Set(result.problems.map((p) => p.location));
-  for (const site of walker.compat) {
-    if (missing.has(site.location)) continue;
-    const form = isManifestType(site.compat.mediaType) ? "manifest" : "blob";
-    const row: CompatAnchors = {
-      location: site.location,
-      subject: site.subject.digest,
-      form,
-      digest: site.compat.digest,
-      anchors: [],
-      protected: false,
-    };
-    if (form === "manifest") {
-      row.anchors = await finder.anchorsOf(site.compat.digest, site.subject);
-    } else {
-      const keeper = await finder.keeperOf(site.compat.digest, site.subject);
-      if (keeper !== undefined) {
-        row.keeper = keeper.digest;
-        row.anchors = await finder.anchorsOf(keeper.digest, site.subject, site.compat.digest);
-      }
-    }
-    row.protected = isStrong(row.anchors);
-    rows.push(row);
+  // Each site's anchors are read at once (at most 8 sites in flight; the finder reads what sites
+  // share once), then reported in the walk's order.
+  const limit = createLimit(SITES_AT_ONCE);
+  const sites = walker.compat.filter((site) => !missing.has(site.location));
+  // A registry repository (a layout's index.json keeps its index's children itself): its tags
+  // are read beside the anchors, and what they say is reported after them.
+  const present = walker.entries.filter((e) => !missing.has(e.location));
+  const [rows, untagged] = await Promise.all([
+    Promise.all(sites.map((site) => limit(() => anchorsOfSite(finder, site)))),
+    knowsReferrersApi(store) ? untaggedWarnings(store, present) : [],
+  ]);
+  for (const [i, row] of rows.entries()) {
+    const site = sites[i] as CompatSite;
+    const form = row.form;
     const what = form === "manifest" ? "compat manifest" : "Proposal J blob";
     if (form === "blob" && row.keeper === undefined) {
       result.problems.push({
@@ -79,9 +70,36 @@ export async function gcReport(
       );
     }
   }
-  // A registry repository (a layout's index.json keeps its index's children itself).
-  if (knowsReferrersApi(store)) await warnUntaggedEntries(store, walker, result);
+  result.warnings.push(...untagged);
   return rows;
+}
+
+/** Compat sites whose anchors are read at once, and tags resolved at once. */
+const SITES_AT_ONCE = 8;
+const TAGS_AT_ONCE = 8;
+
+/** What keeps one compat site alive (for a Proposal J blob: its keeper's anchors). */
+async function anchorsOfSite(finder: AnchorFinder, site: CompatSite): Promise<CompatAnchors> {
+  const form = isManifestType(site.compat.mediaType) ? "manifest" : "blob";
+  const row: CompatAnchors = {
+    location: site.location,
+    subject: site.subject.digest,
+    form,
+    digest: site.compat.digest,
+    anchors: [],
+    protected: false,
+  };
+  if (form === "manifest") {
+    row.anchors = await finder.anchorsOf(site.compat.digest, site.subject);
+  } else {
+    const keeper = await finder.keeperOf(site.compat.digest, site.subject);
+    if (keeper !== undefined) {
+      row.keeper = keeper.digest;
+      row.anchors = await finder.anchorsOf(keeper.digest, site.subject, site.compat.digest);
+    }
+  }
+  row.protected = isStrong(row.anchors);
+  return row;
 }
 
 /** Past this many tags, resolving each one costs more than a verify should. */
@@ -93,38 +111,22 @@ const MAX_TAGS_RESOLVED = 500;
  * risk. Each image manifest of the index that no tag names gets a warning. Costs one tag list and
  * a HEAD per tag.
  */
-async function warnUntaggedEntries(store: Store, walker: Walker, result: Findings): Promise<void> {
-  const present = walker.entries.filter(
-    (e) => !result.problems.some((p) => p.location === e.location),
-  );
-  if (present.length === 0) return;
+async function untaggedWarnings(store: Store, present: Walker["entries"]): Promise<string[]> {
+  if (present.length === 0) return [];
   const tags = await store.listTags();
   if (tags.length > MAX_TAGS_RESOLVED) {
-    result.warnings.push(
+    return [
       `${tags.length} tags: not resolving each to see which image manifests are tagged (limit ${MAX_TAGS_RESOLVED})`,
-    );
-    return;
+    ];
   }
-  const tagged = new Set<string>();
-  for (let i = 0; i < tags.length; i += 8) {
-    const batch = await Promise.all(
-      tags.slice(i, i + 8).map((t) =>
-        store.resolve(t).then(
-          (d) => d.digest,
-          (err: unknown) => {
-            // A tag deleted since the list was read names nothing.
-            if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
-            throw err;
-          },
-        ),
-      ),
+  const limit = createLimit(TAGS_AT_ONCE);
+  // A tag deleted since the list was read names nothing.
+  const named = await Promise.all(tags.map((t) => limit(() => resolveTag(store, t))));
+  const tagged = new Set(named.map((d) => d?.digest));
+  return present
+    .filter((entry) => !tagged.has(entry.desc.digest))
+    .map(
+      (entry) =>
+        `${entry.location} (${entry.desc.digest}): no tag names this image manifest, only the index lists it; distribution 2.x deletes it under garbage-collect --delete-untagged (tag each platform image, as docker manifest workflows do)`,
     );
-    for (const digest of batch) if (digest !== undefined) tagged.add(digest);
-  }
-  for (const entry of present) {
-    if (tagged.has(entry.desc.digest)) continue;
-    result.warnings.push(
-      `${entry.location} (${entry.desc.digest}): no tag names this image manifest, only the index lists it; distribution 2.x deletes it under garbage-collect --delete-untagged (tag each platform image, as docker manifest workflows do)`,
-    );
-  }
 }

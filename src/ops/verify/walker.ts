@@ -33,7 +33,7 @@ type Read = { bytes: Uint8Array } | { kind: ProblemKind; message: string };
 
 const MAX_DEPTH = 8;
 
-interface CompatSite {
+export interface CompatSite {
   location: string;
   subject: ContentDescriptor;
   compat: ContentDescriptor;
