@@ -7,7 +7,6 @@ export {
   hasReferrers,
   canMount,
   canPeekTag,
-  canLookup,
   canGetManifest,
   type Store,
   type CallOptions,
@@ -15,7 +14,6 @@ export {
   type ReferrersCapable,
   type MountCapable,
   type TagPeekCapable,
-  type LookupCapable,
   type ManifestGetCapable,
   type Body,
 } from "../content/store.js";

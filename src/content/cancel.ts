@@ -125,7 +125,6 @@ const OPTIONS_AT: Readonly<Record<string, number>> = {
   referrers: 2,
   mount: 2,
   tagComplete: 2,
-  lookup: 1,
   getManifest: 1,
   taggedDigest: 1,
   pushManifest: 3,

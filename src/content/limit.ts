@@ -22,3 +22,21 @@ export function createLimit(concurrency: number): Limit {
     }
   };
 }
+
+/**
+ * Every promise's value, in order, once all have settled; when some failed, the failure of the
+ * lowest index, thrown only after the others have ended too. Unlike Promise.all, nothing started
+ * is still running when the caller hears of a failure, and which failure it hears does not depend
+ * on which answer came first.
+ */
+export async function settleAll<T extends readonly unknown[] | []>(
+  promises: T,
+): Promise<{ -readonly [P in keyof T]: Awaited<T[P]> }> {
+  const settled: readonly PromiseSettledResult<unknown>[] = await Promise.allSettled(
+    promises as readonly unknown[],
+  );
+  for (const s of settled) if (s.status === "rejected") throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [P in keyof T]: Awaited<T[P]>;
+  };
+}

@@ -173,19 +173,6 @@ export function isManifestPusher(store: Store): store is Store & ManifestPusher 
   return typeof (store as Partial<ManifestPusher>).pushManifest === "function";
 }
 
-/** A store that can say "nothing there" in one request (a registry's HEAD answering 404). */
-export interface LookupCapable {
-  /**
-   * `resolve`, with absence as an answer: undefined when nothing is under `reference`. Any other
-   * failure is thrown as `resolve` throws it.
-   */
-  lookup(reference: string, options?: CallOptions): Promise<ContentDescriptor | undefined>;
-}
-
-export function canLookup(store: Store): store is Store & LookupCapable {
-  return typeof (store as Partial<LookupCapable>).lookup === "function";
-}
-
 /** A store that reads a manifest by tag in one request (a registry's GET): resolve and fetch. */
 export interface ManifestGetCapable {
   /** The manifest or index `reference` names, and its bytes, verified. */

@@ -1,7 +1,8 @@
 // attach and detach on the real registry (Debian docker-registry, distribution 2.8) behind the
 // counting proxy: each step's writes go at once, the steps still follow one another (every write
-// of a step answered before the next step's first request), an absent anchor tag costs one HEAD,
-// entries naming one image take turns, and a failed write stops the run with nothing in flight.
+// of a step answered before the next step's first request), an anchor tag is read with one GET
+// (which a registry's lying HEAD cannot fool), entries naming one image take turns, and a failed
+// write stops the run with nothing in flight.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
@@ -69,6 +70,13 @@ describe("attach's steps: each step's writes at once, the steps in turn", () => 
     assert.equal(manifests.length, 2, "one compat manifest per entry");
     assertBefore(blobs, manifests, "blobs, then manifests");
     assertBefore(manifests, anchors, "manifests, then anchors");
+    // distribution 2.8's link race: no referrers index is put while a .compat tag is put again.
+    const anchorPuts = anchors.filter((s) => s.method === "PUT");
+    assertBefore(
+      anchorPuts.filter((s) => path(s).endsWith(".compat")),
+      anchorPuts.filter((s) => !path(s).endsWith(".compat")),
+      ".compat tags, then referrers indexes",
+    );
     assertBefore(anchors, recheck.slice(-1), "anchors, then the tag's check");
     assertBefore(recheck.slice(-1), index, "the check, then the index");
     // The report lists the writes by step and, within a step, by entry: the same on every run.
@@ -117,25 +125,70 @@ describe("attach's steps: each step's writes at once, the steps in turn", () => 
     const { image, store } = await sample("conc/anchors");
     const [first, second] = image.manifests.map((m) => m.desc.digest) as [string, string];
     const repo = "/v2/conc/anchors/manifests";
-    const asked = holdUntilAsked(proxy, `HEAD ${repo}/${compatTag(first)}`, [
-      `HEAD ${repo}/${compatTag(second)}`,
-      `HEAD ${repo}/${fallbackTag(first)}`,
-      `HEAD ${repo}/${fallbackTag(second)}`,
+    const asked = holdUntilAsked(proxy, `GET ${repo}/${compatTag(first)}`, [
+      `GET ${repo}/${compatTag(second)}`,
+      `GET ${repo}/${fallbackTag(first)}`,
+      `GET ${repo}/${fallbackTag(second)}`,
     ]);
     await attach(store, "v1", { sets: SETS, all: true, created: CREATED });
     assert.equal(await asked, "asked");
   });
 
-  test("an absent anchor tag costs one HEAD: no GET asks why it is absent", async () => {
+  test("an anchor tag is read with one GET, whose 404 says it is absent", async () => {
     const { store } = await sample("conc/absent");
     await attach(store, "v1", { sets: SETS, platform: "linux/amd64", created: CREATED });
     const anchors = proxy.seen.filter(isAnchor);
     assert.deepEqual(
-      anchors.map((s) => s.method).sort(),
-      ["HEAD", "HEAD", "PUT", "PUT"],
-      "HEAD and PUT of the .compat tag and of the referrers index, nothing sent again",
+      anchors.map((s) => `${s.method} ${s.status}`).sort(),
+      ["GET 404", "GET 404", "PUT 201", "PUT 201"],
+      "the .compat tag and the referrers index: read once, written once, nothing sent again",
     );
-    assert.ok(!proxy.seen.some((s) => s.method === "GET" && isAnchor(s)));
+  });
+
+  test("a registry whose HEAD wrongly answers 404 for tags cannot make attach drop the signature its referrers index lists", async () => {
+    const { image, store } = await sample("conc/lying");
+    const subject = image.manifests[0]!.desc;
+    const signatureConfig = blob(MediaType.Empty, "{}");
+    await store.push(signatureConfig.desc, signatureConfig.bytes);
+    const signature = blob(
+      MediaType.ImageManifest,
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ImageManifest,
+        artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+        config: { mediaType: MediaType.Empty, digest: signatureConfig.desc.digest, size: 2 },
+        layers: [{ mediaType: MediaType.Empty, digest: signatureConfig.desc.digest, size: 2 }],
+        subject,
+      }),
+    );
+    await store.pushManifest(signature.desc, signature.bytes);
+    const listing = blob(
+      MediaType.ImageIndex,
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ImageIndex,
+        manifests: [
+          { ...signature.desc, artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json" },
+        ],
+      }),
+    );
+    await store.pushManifest(listing.desc, listing.bytes, fallbackTag(subject.digest));
+    proxy.reset();
+    proxy.rule = (method, url) =>
+      method === "HEAD" && url.includes("/manifests/sha256-")
+        ? { kind: "status", status: 404, body: { errors: [{ code: "MANIFEST_UNKNOWN" }] } }
+        : undefined;
+    const result = await attach(store, "v1", {
+      sets: SETS,
+      platform: "linux/amd64",
+      created: CREATED,
+    });
+    proxy.reset();
+    const listed = await tagged(store, fallbackTag(subject.digest));
+    assert.deepEqual(
+      entries(listed.doc).map((e) => e["digest"]),
+      [signature.desc.digest, result.entries[0]!.compatManifest.digest],
+    );
   });
 
   test("the tag is read with one GET, and checked with one HEAD just before the index is put", async () => {
@@ -169,6 +222,18 @@ describe("attach's steps: each step's writes at once, the steps in turn", () => 
       );
       assert.ok(keepPut!.answered! < compatPut!.arrived, "keep tag written before the move");
     }
+  });
+
+  test("--dry-run lists the writes a re-attach of two entries then makes, in the same order", async () => {
+    const { store } = await sample("conc/dry");
+    await attach(store, "v1", { sets: SETS, all: true, created: CREATED });
+    const again = { sets: [{ "oci.cpu.features": "AVX512F" }], all: true, created: CREATED };
+    const planned = await attach(store, "v1", { ...again, dryRun: true });
+    const done = await attach(store, "v1", again);
+    const roles = (writes: readonly { role: string; tag?: string }[]) =>
+      writes.map((w) => `${w.role} ${w.tag ?? ""}`);
+    assert.ok(done.writes.filter((w) => w.role === "keep-tag").length === 2, "two keep tags");
+    assert.deepEqual(roles(planned.writes), roles(done.writes));
   });
 
   test("entries naming one image take turns: its referrers index is written once and lists one compat manifest", async () => {
@@ -278,8 +343,8 @@ describe("detach: the entries' anchors at once", () => {
     await attach(store, "v1", { sets: SETS, all: true, created: CREATED });
     const [first, second] = image.manifests.map((m) => m.desc.digest) as [string, string];
     const repo = "/v2/conc/detach/manifests";
-    const asked = holdUntilAsked(proxy, `HEAD ${repo}/${fallbackTag(first)}`, [
-      `HEAD ${repo}/${fallbackTag(second)}`,
+    const asked = holdUntilAsked(proxy, `GET ${repo}/${fallbackTag(first)}`, [
+      `GET ${repo}/${fallbackTag(second)}`,
     ]);
     const result = await detach(store, "v1", { all: true });
     assert.equal(await asked, "asked");

@@ -45,42 +45,21 @@ export async function resolve(
   reference: string,
   options?: CallOptions,
 ): Promise<ContentDescriptor> {
-  const found = await headThenGet(ctx, reference, options);
-  // A 404's reason (unknown repository or manifest) only a GET's body tells.
-  return found === "absent" ? (await getManifest(ctx, reference, options)).descriptor : found;
-}
-
-/**
- * `resolve`, but a 404 to the HEAD is the answer "absent" (undefined), with no GET to learn its
- * reason: for callers that only need to know whether something is there (attach's anchor tags).
- */
-export async function lookup(
-  ctx: RepositoryContext,
-  reference: string,
-  options?: CallOptions,
-): Promise<ContentDescriptor | undefined> {
-  const found = await headThenGet(ctx, reference, options);
-  return found === "absent" ? undefined : found;
-}
-
-/** One HEAD, and a GET when a 200 says too little; "absent" for a 404. */
-async function headThenGet(
-  ctx: RepositoryContext,
-  reference: string,
-  options: CallOptions | undefined,
-): Promise<ContentDescriptor | "absent"> {
   checkReference(ctx, reference);
   const head = await headManifest(ctx, reference, options?.signal);
-  if (head === "absent") return head;
-  if (head === undefined) return (await getManifest(ctx, reference, options)).descriptor;
-  if (isDigest(reference) && head.digest !== reference) {
-    throw new OcicompatError(
-      "DIGEST_MISMATCH",
-      `${ctx.name} answered a request for ${reference} with ${head.digest}`,
-      { subject: reference },
-    );
+  if (head !== undefined && head !== "absent") {
+    if (isDigest(reference) && head.digest !== reference) {
+      throw new OcicompatError(
+        "DIGEST_MISMATCH",
+        `${ctx.name} answered a request for ${reference} with ${head.digest}`,
+        { subject: reference },
+      );
+    }
+    return head;
   }
-  return head;
+  // A HEAD that says too little, or a 404 whose reason (unknown repository or manifest) only
+  // a GET's body tells.
+  return (await getManifest(ctx, reference, options)).descriptor;
 }
 
 /**

@@ -24,7 +24,6 @@ import {
   type Body,
   type CallOptions,
   type ContentDescriptor,
-  type LookupCapable,
   type ManifestGetCapable,
   type MountCapable,
   type ReferrersCapable,
@@ -37,7 +36,6 @@ import {
   exists,
   fetchContent,
   getManifest,
-  lookup,
   resolve,
   taggedDigest,
   type FetchedManifest,
@@ -98,13 +96,7 @@ export function createRegistryStore(options: RegistryStoreOptions): RegistryStor
 }
 
 export class RegistryStore
-  implements
-    Store,
-    ReferrersCapable,
-    MountCapable,
-    TagPeekCapable,
-    LookupCapable,
-    ManifestGetCapable
+  implements Store, ReferrersCapable, MountCapable, TagPeekCapable, ManifestGetCapable
 {
   readonly name: string;
   readonly registry: string;
@@ -166,11 +158,6 @@ export class RegistryStore
 
   resolve(reference: string, options?: CallOptions): Promise<ContentDescriptor> {
     return resolve(this.ctx, reference, options);
-  }
-
-  /** `resolve`, with a 404 as the answer undefined (one HEAD, no GET to learn why). */
-  lookup(reference: string, options?: CallOptions): Promise<ContentDescriptor | undefined> {
-    return lookup(this.ctx, reference, options);
   }
 
   /** What `tag` names, from one HEAD: null when absent, undefined when the answer does not say. */

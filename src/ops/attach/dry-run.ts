@@ -9,6 +9,7 @@ import {
   previousToKeep,
   type AnchorPolicy,
 } from "../anchors.js";
+import { rounds } from "./anchor-step.js";
 import type { PlannedEntry } from "./plan.js";
 import type { AttachedEntry, AttachResult, PlannedWrite } from "./result.js";
 import type { ContentWriter, WriteRole } from "./writer.js";
@@ -75,34 +76,37 @@ export function dryRunWrites(
   // Without the registry's answer, `auto` on a registry shows the anchors for no referrers API.
   const choice = chooseAnchors(anchor, kind, false);
   const conditional = anchor === "auto" && kind === "registry";
-  for (const [i, p] of planned.entries()) {
-    const entry = result.entries[i] as AttachedEntry;
-    const manifest = p.manifest.content.descriptor;
-    if (choice.compatTag) {
+  // In attach's order (anchor-step.ts): round by round, the keep tags, the `.compat` tags, then
+  // the referrers indexes of the round's entries.
+  const marked = conditional ? { conditional } : {};
+  for (const round of rounds(
+    [...planned.keys()],
+    (i) => (planned[i] as PlannedEntry).subject.digest,
+  )) {
+    for (const i of round) {
       const keep = keepTags[i];
-      if (keep?.write !== undefined)
-        writes.push({ ...keep.write, ...(conditional ? { conditional } : {}) });
-      if (keep?.tag !== undefined) entry.anchors.keptPrevious = keep.tag;
-      const name = compatTag(p.subject.digest);
-      writes.push({
-        action: "tag",
-        role: "compat-tag",
-        descriptor: manifest,
-        tag: name,
-        ...(conditional ? { conditional } : {}),
-      });
-      entry.anchors.compatTag = name;
+      if (!choice.compatTag || keep === undefined) continue;
+      if (keep.write !== undefined) writes.push({ ...keep.write, ...marked });
+      if (keep.tag !== undefined)
+        (result.entries[i] as AttachedEntry).anchors.keptPrevious = keep.tag;
     }
-    if (choice.referrersTag) {
-      const name = fallbackTag(p.subject.digest);
-      writes.push({
-        action: "tag",
-        role: "referrers-tag",
-        descriptor: manifest,
-        tag: name,
-        ...(conditional ? { conditional } : {}),
-      });
-      entry.anchors.referrersTag = name;
+    for (const role of ["compat-tag", "referrers-tag"] as const) {
+      if (!(role === "compat-tag" ? choice.compatTag : choice.referrersTag)) continue;
+      for (const i of round) {
+        const p = planned[i] as PlannedEntry;
+        const entry = result.entries[i] as AttachedEntry;
+        const name =
+          role === "compat-tag" ? compatTag(p.subject.digest) : fallbackTag(p.subject.digest);
+        writes.push({
+          action: "tag",
+          role,
+          descriptor: p.manifest.content.descriptor,
+          tag: name,
+          ...marked,
+        });
+        if (role === "compat-tag") entry.anchors.compatTag = name;
+        else entry.anchors.referrersTag = name;
+      }
     }
   }
   writes.push({ action: "tag", role: "index", descriptor: newIndex, tag });

@@ -4,11 +4,11 @@
 // stores the manifest as a blob and tags by editing its index. Every write is recorded, in order,
 // for the report. A writer made with a signal passes it to every store call, and checks it before
 // each write, so an abort stops the sequence between two writes at the latest.
-import { isOcicompatError } from "../../oci/errors.js";
+import { isOcicompatError, OcicompatError } from "../../oci/errors.js";
 import { throwIfCancelled } from "../../content/cancel.js";
-import { createLimit, type Limit } from "../../content/limit.js";
+import { createLimit, settleAll, type Limit } from "../../content/limit.js";
 import {
-  canLookup,
+  canGetManifest,
   canTagComplete,
   fetchBytes,
   isManifestPusher,
@@ -54,8 +54,8 @@ export class ContentWriter {
   readonly callOptions: CallOptions;
   /** The bound `each` runs its jobs under, shared with every branch. */
   readonly #limit: Limit;
-  /** The records of the writer a branch came from, as they were when it branched off. */
-  readonly #before: readonly WriteRecord[];
+  /** A branch's: the records of the writer it came from, as they were when it branched off. */
+  readonly #before: readonly WriteRecord[] | undefined;
 
   constructor(
     readonly store: Store,
@@ -64,42 +64,50 @@ export class ContentWriter {
   ) {
     this.kind = isManifestPusher(store) ? "registry" : "layout";
     this.callOptions = options.signal === undefined ? {} : { signal: options.signal };
-    this.#limit =
-      branchOf?.limit ?? createLimit(Math.max(1, options.concurrency ?? DEFAULT_WRITE_CONCURRENCY));
-    this.#before = branchOf?.before ?? [];
+    const concurrency = options.concurrency ?? DEFAULT_WRITE_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new OcicompatError(
+        "USAGE",
+        `concurrency must be an integer of at least 1, not ${String(concurrency)}`,
+      );
+    }
+    this.#limit = branchOf?.limit ?? createLimit(concurrency);
+    this.#before = branchOf?.before;
   }
 
   /**
    * Runs `job` for every item at once, at most the writer's concurrency in flight, each with a
-   * writer of its own (a branch). A job must not call `each` itself: it would wait for a slot
-   * while holding one. The branches' records join this writer's in the items' order, whatever
-   * order the writes finish in, so a report reads the same from run to run. After a failure no
-   * further job starts, and the first failure is thrown once every job already started has
-   * ended: no write outlives the call.
+   * writer of its own (a branch). The branches' records join this writer's in the items' order,
+   * whatever order the writes finish in, so a report reads the same from run to run. After a
+   * failure no further job starts; once every job already started has ended (no write outlives
+   * the call), the failure of the lowest item is thrown.
    */
   async each<I, T>(
     items: readonly I[],
     job: (writer: ContentWriter, item: I) => Promise<T>,
   ): Promise<T[]> {
-    const branchOf = { limit: this.#limit, before: [...this.#before, ...this.records] };
+    if (this.#before !== undefined) {
+      // A job holds a slot of the shared bound; waiting for more slots inside it could wait forever.
+      throw new OcicompatError("INTERNAL", "ContentWriter.each was called from inside a job");
+    }
+    const branchOf = { limit: this.#limit, before: [...this.records] };
     const branches = items.map(() => new ContentWriter(this.store, this.callOptions, branchOf));
-    let failure: { error: unknown } | undefined;
-    const settled = await Promise.allSettled(
+    let failed = false;
+    const values = await settleAll(
       items.map((item, i) =>
         this.#limit(async () => {
-          if (failure !== undefined) throw failure.error;
+          if (failed) throw new OcicompatError("CANCELLED", "not started: an earlier write failed");
           try {
             return await job(branches[i] as ContentWriter, item);
           } catch (err) {
-            failure ??= { error: err };
+            failed = true;
             throw err;
           }
         }),
       ),
     );
-    if (failure !== undefined) throw failure.error;
     for (const branch of branches) this.records.push(...branch.records);
-    return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+    return values;
   }
 
   private checkSignal(): void {
@@ -156,7 +164,7 @@ export class ContentWriter {
       if (canTagComplete(this.store)) {
         // Under the lock a gc holds: what this writer stored must still be there. Only that:
         // an index may be sparse on purpose, and its other children are not ours to demand.
-        const written = [...this.#before, ...this.records]
+        const written = [...(this.#before ?? []), ...this.records]
           .filter((r) => r.action !== "tag")
           .map((r) => r.descriptor);
         await this.store.tagComplete(desc, tag, {
@@ -178,18 +186,23 @@ export async function readTagged(
   tag: string,
   options?: CallOptions,
 ): Promise<{ descriptor: ContentDescriptor; bytes: Uint8Array } | undefined> {
-  let descriptor: ContentDescriptor | undefined;
-  if (canLookup(store)) {
-    // A registry: one HEAD says "absent", where resolve asks again with a GET to learn why.
-    descriptor = await store.lookup(tag, options);
-  } else {
+  if (canGetManifest(store)) {
+    // A registry: one GET, whose 404 is the answer (a HEAD's 404 is not trusted: some
+    // registries answer HEAD wrongly, and reading a referrers index as absent would drop its
+    // other referrers).
     try {
-      descriptor = await store.resolve(tag, options);
+      return await store.getManifest(tag, options);
     } catch (err) {
       if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
       throw err;
     }
   }
-  if (descriptor === undefined) return undefined;
+  let descriptor: ContentDescriptor;
+  try {
+    descriptor = await store.resolve(tag, options);
+  } catch (err) {
+    if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
+    throw err;
+  }
   return { descriptor, bytes: await fetchBytes(store, descriptor, undefined, options) };
 }

@@ -14,13 +14,13 @@
 // keep both alive.
 import { isRegistryError } from "../../content/registry/errors.js";
 import {
-  canLookup,
   fetchBytes,
   hasReferrers,
   knowsReferrersApi,
   type ContentDescriptor,
   type Store,
 } from "../../content/store.js";
+import { settleAll } from "../../content/limit.js";
 import { isOcicompatError } from "../../oci/errors.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
@@ -43,8 +43,6 @@ export async function resolveTag(
   store: Store,
   tag: string,
 ): Promise<ContentDescriptor | undefined> {
-  // A registry says "absent" with one HEAD, where resolve asks again with a GET to learn why.
-  if (canLookup(store)) return store.lookup(tag);
   try {
     return await store.resolve(tag);
   } catch (err) {
@@ -156,7 +154,7 @@ export class AnchorFinder {
     named: string = digest,
   ): Promise<Anchor[]> {
     // Independent reads: asked at once (each is one round trip on a registry).
-    const [tagged, kept, api, listed, root] = await Promise.all([
+    const [tagged, kept, api, listed, root] = await settleAll([
       this.compatTagTarget(subject.digest),
       this.keepTagTarget(named),
       this.apiListed(subject),
@@ -182,7 +180,7 @@ export class AnchorFinder {
    * config).
    */
   async keeperOf(blob: string, subject: ContentDescriptor): Promise<ContentDescriptor | undefined> {
-    const [tagged, kept, api, listed, roots] = await Promise.all([
+    const [tagged, kept, api, listed, roots] = await settleAll([
       this.compatTagTarget(subject.digest),
       this.keepTagTarget(blob),
       this.apiListed(subject),

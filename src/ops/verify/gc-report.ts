@@ -2,7 +2,7 @@
 // registry that knows nothing of compatibilities (verify/anchors.ts), and which image manifests
 // only an index lists. Content nothing keeps alive is a problem; weak anchors are warnings.
 import { isManifestType, knowsReferrersApi, type Store } from "../../content/store.js";
-import { createLimit } from "../../content/limit.js";
+import { createLimit, settleAll } from "../../content/limit.js";
 import { AnchorFinder, isStrong, resolveTag, type Anchor } from "./anchors.js";
 import type { CompatSite, VerifyProblem, Walker } from "./walker.js";
 
@@ -40,8 +40,8 @@ export async function gcReport(
   // A registry repository (a layout's index.json keeps its index's children itself): its tags
   // are read beside the anchors, and what they say is reported after them.
   const present = walker.entries.filter((e) => !missing.has(e.location));
-  const [rows, untagged] = await Promise.all([
-    Promise.all(sites.map((site) => limit(() => anchorsOfSite(finder, site)))),
+  const [rows, untagged] = await settleAll([
+    settleAll(sites.map((site) => limit(() => anchorsOfSite(finder, site)))),
     knowsReferrersApi(store) ? untaggedWarnings(store, present) : [],
   ]);
   for (const [i, row] of rows.entries()) {
@@ -121,7 +121,7 @@ async function untaggedWarnings(store: Store, present: Walker["entries"]): Promi
   }
   const limit = createLimit(TAGS_AT_ONCE);
   // A tag deleted since the list was read names nothing.
-  const named = await Promise.all(tags.map((t) => limit(() => resolveTag(store, t))));
+  const named = await settleAll(tags.map((t) => limit(() => resolveTag(store, t))));
   const tagged = new Set(named.map((d) => d?.digest));
   return present
     .filter((entry) => !tagged.has(entry.desc.digest))

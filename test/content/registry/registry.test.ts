@@ -165,19 +165,6 @@ describe("registry store against distribution 2.8", () => {
     });
   });
 
-  test("lookup answers an unknown tag with undefined after one HEAD, and a known one as resolve does", async () => {
-    const s = store("team/app");
-    let mark = log.length;
-    assert.equal(await s.lookup("nope"), undefined);
-    assert.deepEqual(since(mark), [`HEAD /v2/team/app/manifests/nope`]);
-    mark = log.length;
-    assert.deepEqual(await s.lookup("v1"), await s.resolve("v1"));
-    assert.deepEqual(since(mark), [
-      `HEAD /v2/team/app/manifests/v1`,
-      `HEAD /v2/team/app/manifests/v1`,
-    ]);
-  });
-
   test("an unknown blob is NOT_FOUND with BLOB_UNKNOWN", async () => {
     const s = store("team/app");
     const missing = content(MediaType.ImageLayerGzip, "missing blob");

@@ -73,6 +73,36 @@ describe("ContentWriter.each", () => {
     assert.deepEqual(writer.records, []);
   });
 
+  test("of several failures, the lowest item's is thrown, whichever came first", async () => {
+    const writer = new ContentWriter(createMemoryStore(), { concurrency: 2 });
+    const late = gate();
+    const run = writer.each([0, 1], async (_, i) => {
+      if (i === 0) {
+        await late.opened;
+        throw new Error("item 0");
+      }
+      late.open();
+      throw new Error("item 1");
+    });
+    await assert.rejects(run, /item 0/);
+  });
+
+  test("each called from inside a job is refused, where it could wait for a slot forever", async () => {
+    const writer = new ContentWriter(createMemoryStore(), { concurrency: 1 });
+    await assert.rejects(
+      writer.each([0], (w) => w.each([1], async () => undefined)),
+      { code: "INTERNAL" },
+    );
+  });
+
+  test("a concurrency that is not an integer of at least 1 is a usage error, not a hang", () => {
+    for (const concurrency of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => new ContentWriter(createMemoryStore(), { concurrency }), {
+        code: "USAGE",
+      });
+    }
+  });
+
   test("a branch's tag checks what the writer wrote before it branched (a layout's tagComplete)", async () => {
     const store = createMemoryStore();
     const [config] = blobs as [(typeof blobs)[0]];
