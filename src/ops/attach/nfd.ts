@@ -94,15 +94,19 @@ export async function attachNfd(
         )
       : w.blob("compat-blob", layer.descriptor, layer.bytes),
   );
-  const accepted = await writer.each(artifacts, (w, a) =>
+  // An index listing one image twice gets one artifact for it, put once.
+  const distinct = [...new Map(artifacts.map((a) => [a.manifest.descriptor.digest, a])).values()];
+  const answers = await writer.each(distinct, (w, a) =>
     w.manifest("compat-manifest", a.manifest.descriptor, a.manifest.bytes),
   );
+  const answerOf = new Map(distinct.map((a, i) => [a.manifest.descriptor.digest, answers[i]]));
+  const accepted = artifacts.map((a) => answerOf.get(a.manifest.descriptor.digest) === true);
   result.entries = targets.map((target, i) => ({
     position: target.position,
     platform: target.platformText,
     manifest: target.descriptor,
     artifact: (artifacts[i] as (typeof artifacts)[0]).manifest.descriptor,
-    anchors: { subjectAccepted: accepted[i] as boolean },
+    anchors: { subjectAccepted: accepted[i] === true },
   }));
   // The tags before the referrers indexes that list what they name (distribution 2.8's link
   // race); entries of one image take turns on its referrers index.
