@@ -12,7 +12,14 @@ import { attach } from "../../src/ops/attach.js";
 import { attachNfd, nfdTag } from "../../src/ops/attach/nfd.js";
 import { detach } from "../../src/ops/detach.js";
 import { blob } from "../content/layout-support.js";
-import { CREATED, SETS, entries, pushSample, tagged } from "./attach-support.js";
+import {
+  CREATED,
+  SETS,
+  entries,
+  pushListedSignature,
+  pushSample,
+  tagged,
+} from "./attach-support.js";
 import {
   holdUntilAsked,
   startProxiedRegistry,
@@ -97,17 +104,7 @@ describe("attach's steps: each step's writes at once, the steps in turn", () => 
   test("the second entry's compat manifest is sent while the first's is still unanswered", async () => {
     const { image, store } = await sample("conc/manifests");
     const [first, second] = image.manifests.map((m) => m.desc.digest);
-    // The compat manifests' digests are known only once planned: hold whichever comes first.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const puts: string[] = [];
-    proxy.rule = (method, url) => {
-      if (method !== "PUT" || !url.includes("/manifests/sha256:")) return undefined;
-      puts.push(url);
-      if (puts.length === 1) return { kind: "hold", until: Promise.race([released, sleep(5000)]) };
-      release();
-      return undefined;
-    };
+    const puts = holdFirstManifestPut();
     const result = await attach(store, "v1", { sets: SETS, all: true, created: CREATED });
     assert.equal(puts.length, 2, "two compat manifests");
     const [heldPut, otherPut] = puts.map((url) => proxy.seen.find((s) => s.url === url)!);
@@ -148,31 +145,7 @@ describe("attach's steps: each step's writes at once, the steps in turn", () => 
   test("a registry whose HEAD wrongly answers 404 for tags cannot make attach drop the signature its referrers index lists", async () => {
     const { image, store } = await sample("conc/lying");
     const subject = image.manifests[0]!.desc;
-    const signatureConfig = blob(MediaType.Empty, "{}");
-    await store.push(signatureConfig.desc, signatureConfig.bytes);
-    const signature = blob(
-      MediaType.ImageManifest,
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.ImageManifest,
-        artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-        config: { mediaType: MediaType.Empty, digest: signatureConfig.desc.digest, size: 2 },
-        layers: [{ mediaType: MediaType.Empty, digest: signatureConfig.desc.digest, size: 2 }],
-        subject,
-      }),
-    );
-    await store.pushManifest(signature.desc, signature.bytes);
-    const listing = blob(
-      MediaType.ImageIndex,
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.ImageIndex,
-        manifests: [
-          { ...signature.desc, artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json" },
-        ],
-      }),
-    );
-    await store.pushManifest(listing.desc, listing.bytes, fallbackTag(subject.digest));
+    const signature = await pushListedSignature(store, subject);
     proxy.reset();
     proxy.rule = (method, url) =>
       method === "HEAD" && url.includes("/manifests/sha256-")
@@ -187,7 +160,7 @@ describe("attach's steps: each step's writes at once, the steps in turn", () => 
     const listed = await tagged(store, fallbackTag(subject.digest));
     assert.deepEqual(
       entries(listed.doc).map((e) => e["digest"]),
-      [signature.desc.digest, result.entries[0]!.compatManifest.digest],
+      [signature.digest, result.entries[0]!.compatManifest.digest],
     );
   });
 
@@ -293,16 +266,7 @@ describe("attach --format nfd: the same steps", () => {
   test("both artifacts are put at once, and each tag before the referrers index that lists it, nothing sent twice", async () => {
     const { image, store } = await sample("conc/nfd");
     const [first, second] = image.manifests.map((m) => m.desc.digest) as [string, string];
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const puts: string[] = [];
-    proxy.rule = (method, url) => {
-      if (method !== "PUT" || !url.includes("/manifests/sha256:")) return undefined;
-      puts.push(url);
-      if (puts.length === 1) return { kind: "hold", until: Promise.race([released, sleep(5000)]) };
-      release();
-      return undefined;
-    };
+    const puts = holdFirstManifestPut();
     const result = await attachNfd(store, "v1", {
       specFor: () => NFD_SPEC,
       all: true,
@@ -358,6 +322,24 @@ describe("detach: the entries' anchors at once", () => {
     }
   });
 });
+
+/**
+ * Holds the first manifest PUT by digest until a second one arrives (or 5 s pass); the digests
+ * are known only once planned. Returns the PUTs' URLs as they arrive.
+ */
+function holdFirstManifestPut(): string[] {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const puts: string[] = [];
+  proxy.rule = (method, url) => {
+    if (method !== "PUT" || !url.includes("/manifests/sha256:")) return undefined;
+    puts.push(url);
+    if (puts.length === 1) return { kind: "hold", until: Promise.race([released, sleep(5000)]) };
+    release();
+    return undefined;
+  };
+  return puts;
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

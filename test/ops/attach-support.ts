@@ -6,7 +6,9 @@ import { createMemoryStore } from "../../src/content/memory.js";
 import { createRegistryStore, type RegistryStore } from "../../src/content/registry/index.js";
 import { readAll, type ContentDescriptor, type Store } from "../../src/content/store.js";
 import { parseIJson } from "../../src/oci/ijson.js";
-import { pushAll, sampleImage, type SampleImage } from "../content/layout-support.js";
+import { EmptyDescriptor, MediaType } from "../../src/oci/media-types.js";
+import { fallbackTag } from "../../src/ops/anchors.js";
+import { blob, pushAll, sampleImage, type SampleImage } from "../content/layout-support.js";
 
 export type Json = Record<string, unknown>;
 
@@ -111,4 +113,41 @@ export function writesOf(log: readonly string[]): string[] {
   return log
     .filter((l) => /^(PUT|POST|PATCH|DELETE) /.test(l))
     .map((l) => l.replace(/\?.*$/, "").replace(/\/blobs\/uploads\/.+$/, "/blobs/uploads/ID"));
+}
+
+const SIGSTORE_BUNDLE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/**
+ * A signature of `subject` (a sigstore-bundle artifact) in `store`, listed in the subject's
+ * referrers fallback index `sha256-<hex>`, as cosign leaves it on a registry without the
+ * referrers API. Returns the signature's descriptor.
+ */
+export async function pushListedSignature(
+  store: RegistryStore,
+  subject: ContentDescriptor,
+): Promise<ContentDescriptor> {
+  const empty = blob(MediaType.Empty, "{}");
+  await store.push(empty.desc, empty.bytes);
+  const signature = blob(
+    MediaType.ImageManifest,
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ImageManifest,
+      artifactType: SIGSTORE_BUNDLE,
+      config: EmptyDescriptor,
+      layers: [{ mediaType: EmptyDescriptor.mediaType, digest: EmptyDescriptor.digest, size: 2 }],
+      subject,
+    }),
+  );
+  await store.pushManifest(signature.desc, signature.bytes);
+  const listing = blob(
+    MediaType.ImageIndex,
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ImageIndex,
+      manifests: [{ ...signature.desc, artifactType: SIGSTORE_BUNDLE }],
+    }),
+  );
+  await store.pushManifest(listing.desc, listing.bytes, fallbackTag(subject.digest));
+  return signature.desc;
 }

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { EmptyDescriptor, MediaType } from "../../src/oci/media-types.js";
 import { compatTag, fallbackTag } from "../../src/ops/anchors.js";
 import { attach, attachFile } from "../../src/ops/attach.js";
-import { blob, tempDir } from "../content/layout-support.js";
+import { tempDir } from "../content/layout-support.js";
 import { requestLog } from "../content/registry/helpers.js";
 import { startRegistry, type TestRegistry } from "../support/registry.js";
 import {
@@ -18,6 +18,7 @@ import {
   entries,
   jsonOf,
   platformOf,
+  pushListedSignature,
   pushSample,
   registryStore,
   tagged,
@@ -155,39 +156,13 @@ describe("attach on distribution 2.8 (manifest format)", () => {
     const store = registryStore(registry.host, "attach/merge");
     try {
       const subject = image.manifests[0]!.desc;
-      const signatureConfig = blob(MediaType.Empty, "{}");
-      await store.push(signatureConfig.desc, signatureConfig.bytes);
-      const signature = blob(
-        MediaType.ImageManifest,
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ImageManifest,
-          artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json",
-          config: EmptyDescriptor,
-          layers: [
-            { mediaType: EmptyDescriptor.mediaType, digest: EmptyDescriptor.digest, size: 2 },
-          ],
-          subject,
-        }),
-      );
-      await store.pushManifest(signature.desc, signature.bytes);
-      const existing = blob(
-        MediaType.ImageIndex,
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ImageIndex,
-          manifests: [
-            { ...signature.desc, artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json" },
-          ],
-        }),
-      );
-      await store.pushManifest(existing.desc, existing.bytes, fallbackTag(subject.digest));
+      const signature = await pushListedSignature(store, subject);
 
       const result = await attach(store, "v1", { sets: SETS, platform: "linux/amd64" });
       const referrers = await tagged(store, fallbackTag(subject.digest));
       assert.deepEqual(
         entries(referrers.doc).map((e) => e["digest"]),
-        [signature.desc.digest, result.entries[0]!.compatManifest.digest],
+        [signature.digest, result.entries[0]!.compatManifest.digest],
       );
     } finally {
       await store.close();
