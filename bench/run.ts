@@ -12,11 +12,13 @@
 // mount (a layout copied into a second repository of a registry that holds its blobs, against
 // skopeo; the built CLI and skopeo), latency-pair (a small copy against skopeo over HTTPS with
 // 0, 2, 10 and 20 ms of round-trip time added, and a warm select beside skopeo inspect --raw;
-// the built CLI and skopeo).
+// the built CLI and skopeo), attach (attach, re-attach and verify --gc of four entries at 0 and
+// 20 ms of round trip; the built CLI).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { printTable, type Measurement } from "./harness.js";
+import { run as attach } from "./attach.bench.js";
 import { run as copy } from "./copy.bench.js";
 import { runAsync as discover } from "./discover.bench.js";
 import { run as evaluate } from "./evaluate.bench.js";
@@ -55,6 +57,7 @@ const suites: [string, Suite][] = [
   ["mirror", mirror],
   ["mount", mount],
   ["latency-pair", latencyPair],
+  ["attach", attach],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];
