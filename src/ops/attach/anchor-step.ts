@@ -9,6 +9,7 @@
 //   registry/link-race.ts recovers from, at two more round trips). So every `.compat` and keep
 //   tag of a round is written before its referrers indexes, which list those compat manifests.
 // A round: every read at once, then the keep tags, the `.compat` tags, the referrers indexes.
+import { settleAll } from "../../content/limit.js";
 import type { ContentDescriptor } from "../../content/store.js";
 import { MediaType } from "../../oci/media-types.js";
 import {
@@ -67,7 +68,7 @@ async function writeRound(
   const reads = await writer.each(round, async (w, { planned, choice, entry }) => {
     const subject = planned.subject.digest;
     const manifest = planned.manifest.content.descriptor;
-    const [keep, referrers] = await Promise.all([
+    const [keep, referrers] = await settleAll([
       choice.compatTag && keeping
         ? previousToKeep(w, subject, manifest, entry.replaced)
         : undefined,

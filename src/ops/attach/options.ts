@@ -44,7 +44,7 @@ export interface AttachOptions extends TargetSelector {
   field?: CompatField;
   /**
    * Writes (and reads of entries' configs and anchor tags) in flight at once within a step; the
-   * steps themselves still follow one another. Default 8.
+   * steps themselves still follow one another. An integer of at least 1; default 8.
    */
   concurrency?: number;
   /**
