@@ -80,6 +80,12 @@ export class AnchorFinder {
     return this.#tagTarget(compatTag(subject));
   }
 
+  /** What the `.compat` tag of `subject` names now, read afresh (not what was read before). */
+  freshCompatTagTarget(subject: string): Promise<ContentDescriptor | undefined> {
+    this.#tags.delete(compatTag(subject));
+    return this.compatTagTarget(subject);
+  }
+
   /** What the keep tag of `digest` names, if it exists. */
   keepTagTarget(digest: string): Promise<ContentDescriptor | undefined> {
     return this.#tagTarget(keepTag(digest));
