@@ -1,9 +1,10 @@
-// attach, re-attach and verify --gc of the demo's four-entry index over a round trip (issue #19):
-// the built CLI against the real registry, behind bench/latency-proxy.ts (0 and 20 ms of round
-// trip) and the counting proxy. Each run copies the demo's `plain` index into a fresh repository
+// attach, re-attach, verify --gc and protect --images of the demo's four-entry index over a round
+// trip (issue #19): the built CLI against the real registry, behind bench/latency-proxy.ts (0 and
+// 20 ms of round trip) and the counting proxy. Each run copies the demo's `plain` index into a fresh repository
 // (untimed, straight to the registry), then times `attach --all`, a re-attach with other sets
-// (which writes a keep tag per entry), and `verify --gc`. Each step's writes go at once, so the
-// times should grow with the round trip by the number of steps, not of entries.
+// (which writes a keep tag per entry), `verify --gc`, and `protect --images` (which writes a keep
+// tag per image). Each step's writes go at once, and reads go ahead, so the times should grow
+// with the round trip by the number of steps, not of entries.
 import { spawnSync } from "node:child_process";
 import { startFaultProxy } from "../test/ops/copy-support.js";
 import { startRegistry } from "../test/support/registry.js";
@@ -31,6 +32,7 @@ export async function run(): Promise<Measurement[]> {
         ["attach --all", ["attach", "-f", "examples/compat-v3.yaml", "--all"]],
         ["re-attach --all", ["attach", "-f", "examples/compat-avx512.yaml", "--all"]],
         ["verify --gc", ["verify", "--gc"]],
+        ["protect --images", ["protect", "--images"]],
       ];
       const timed = new Map<string, Timed>(steps.map(([name]) => [name, { ms: [], requests: 0 }]));
       try {

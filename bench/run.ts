@@ -12,8 +12,8 @@
 // mount (a layout copied into a second repository of a registry that holds its blobs, against
 // skopeo; the built CLI and skopeo), latency-pair (a small copy against skopeo over HTTPS with
 // 0, 2, 10 and 20 ms of round-trip time added, and a warm select beside skopeo inspect --raw;
-// the built CLI and skopeo), attach (attach, re-attach and verify --gc of four entries at 0 and
-// 20 ms of round trip; the built CLI).
+// the built CLI and skopeo), attach (attach, re-attach, verify --gc and protect --images of four
+// entries at 0 and 20 ms of round trip; the built CLI).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -29,7 +29,7 @@ import type { AttachedEntry, AttachResult } from "./attach/result.js";
 import { readTagSource, platformOfManifest } from "./attach/source.js";
 import { selectTargets } from "./attach/targets.js";
 import { checkUnmoved, tagOf } from "./attach/tag.js";
-import { ContentWriter } from "./attach/writer.js";
+import { checkConcurrency, ContentWriter } from "./attach/writer.js";
 import { loadCatalog } from "./load-catalog.js";
 
 export { AnchorPolicies, type AnchorPolicy } from "./anchors.js";
@@ -58,6 +58,8 @@ export async function attach(
   if (options.sets.length === 0 && options.setsFor === undefined) {
     throw new OcicompatError("USAGE", "there are no compatibility sets to attach");
   }
+  // Before any request: a bad bound is the caller's mistake, found without the network.
+  checkConcurrency(options.concurrency);
   const call: CallOptions = options.signal === undefined ? {} : { signal: options.signal };
   const source = await readTagSource(store, tag, {
     ...(options.expect === undefined ? {} : { expect: options.expect }),

@@ -154,11 +154,14 @@ export async function protect(
       sites.push({ location, subject, compat });
     }
   }
-  await readAhead(store, finder, sites);
-  for (const site of sites) {
-    const done = await protectOne(writer, finder, site, anchor, created);
-    result.entries.push(done);
-    if (done.status === "missing" || done.status === "conflict") result.ok = false;
+  for (let start = 0; start < sites.length; start += WINDOW) {
+    const window = sites.slice(start, start + WINDOW);
+    await readAhead(store, finder, window);
+    for (const site of window) {
+      const done = await protectOne(writer, finder, site, anchor, created);
+      result.entries.push(done);
+      if (done.status === "missing" || done.status === "conflict") result.ok = false;
+    }
   }
   if (options.images === true) {
     result.images = await keepImages(writer, finder, doc, "index");
@@ -170,13 +173,19 @@ export async function protect(
 
 /** Sites (or images) whose reads go at once in a read-ahead. */
 const READ_AHEAD = 8;
+/**
+ * Sites (or images) read ahead before they are protected: well under the 128 manifests the
+ * registry store remembers, so that what the read ahead fetched is still there for the pass.
+ */
+const WINDOW = 32;
 
 /**
- * Every site's reads at once, before the sites are protected one by one (their writes stay in
- * turn: a subject's `.compat` tag and referrers index are read, then written). What is read here
- * is kept, by the finder and by the store's memory of recent manifests, so the pass after waits
+ * A window's reads at once, before its sites are protected one by one (their writes stay in turn:
+ * a subject's `.compat` tag and referrers index are read, then written). What is read here is
+ * kept, by the finder and by the store's memory of recent manifests, so the pass after waits
  * only for its writes: at 20 ms of round trip a protect that finds everything in place took one
- * site's reads per site. A read that fails here fails again there, where it is reported.
+ * site's reads per site. A finder read that failed here is thrown there, where it is reported; a
+ * manifest read is tried again. A `.compat` tag is read afresh before it is written.
  */
 async function readAhead(
   store: Store,
@@ -202,6 +211,33 @@ async function readAhead(
   );
 }
 
+/** keepImages' read-ahead of a window of an index's children: each manifest once. */
+async function readImagesAhead(
+  writer: ContentWriter,
+  finder: AnchorFinder,
+  children: readonly unknown[],
+  seen: ReadonlySet<string>,
+): Promise<void> {
+  const limit = createLimit(READ_AHEAD);
+  const wanted = new Map<string, ContentDescriptor>();
+  for (const child of children) {
+    const desc = asDescriptor(child);
+    if (desc === undefined || seen.has(desc.digest)) continue;
+    if (IndexMediaTypes.has(desc.mediaType) || isManifestType(desc.mediaType))
+      wanted.set(desc.digest, desc);
+  }
+  await Promise.allSettled(
+    [...wanted.values()].map((desc) =>
+      limit(() =>
+        settleAll([
+          readIfPresent(writer.store, desc),
+          writer.kind === "registry" ? finder.keepTagTarget(desc.digest) : undefined,
+        ]),
+      ),
+    ),
+  );
+}
+
 /** Step `images`: the keep tag of every manifest `index` lists, depth first. */
 async function keepImages(
   writer: ContentWriter,
@@ -212,22 +248,10 @@ async function keepImages(
 ): Promise<ProtectedImage[]> {
   const out: ProtectedImage[] = [];
   const children = isObject(index) && Array.isArray(index["manifests"]) ? index["manifests"] : [];
-  // This level's reads at once, as for the sites (readAhead); the keep tags go one by one.
-  const limit = createLimit(READ_AHEAD);
-  await Promise.allSettled(
-    children.map((child) => {
-      const desc = asDescriptor(child);
-      if (desc === undefined || seen.has(desc.digest)) return undefined;
-      if (!IndexMediaTypes.has(desc.mediaType) && !isManifestType(desc.mediaType)) return undefined;
-      return limit(() =>
-        settleAll([
-          readIfPresent(writer.store, desc),
-          writer.kind === "registry" ? finder.keepTagTarget(desc.digest) : undefined,
-        ]),
-      );
-    }),
-  );
   for (const [i, child] of children.entries()) {
+    // Each window's reads at once, as for the sites (readAhead); the keep tags go one by one.
+    if (i % WINDOW === 0)
+      await readImagesAhead(writer, finder, children.slice(i, i + WINDOW), seen);
     const desc = asDescriptor(child);
     if (desc === undefined || seen.has(desc.digest)) continue;
     seen.add(desc.digest);
@@ -342,10 +366,13 @@ async function protectOne(
       out.message = `${compatTag(subject)} already names ${current.digest}; left alone (another index may use it)`;
       return out;
     }
-    const tagged = { ...target, artifactType: MediaType.Compatibilities };
-    await writer.tag("compat-tag", tagged, targetBytes, compatTag(subject));
-    finder.forget(subject);
-    out.status = "protected";
+    // Already in place when read afresh (another protect got there first): nothing to write.
+    if (current?.digest !== target.digest) {
+      const tagged = { ...target, artifactType: MediaType.Compatibilities };
+      await writer.tag("compat-tag", tagged, targetBytes, compatTag(subject));
+      finder.forget(subject);
+      out.status = "protected";
+    }
   }
   if (choice.referrersTag && !anchors.some((a) => a.kind === "referrers-tag")) {
     const when = createdOf(targetBytes) ?? created;

@@ -164,6 +164,14 @@ describe("attach's steps: each step's writes at once, the steps in turn", () => 
     );
   });
 
+  test("a concurrency that is not an integer of at least 1 is refused before any request", async () => {
+    const { store } = await sample("conc/bound");
+    await assert.rejects(attach(store, "v1", { sets: SETS, all: true, concurrency: 0 }), {
+      code: "USAGE",
+    });
+    assert.deepEqual(proxy.seen, []);
+  });
+
   test("the tag is read with one GET, and checked with one HEAD just before the index is put", async () => {
     const { store } = await sample("conc/tagread");
     await attach(store, "v1", { sets: SETS, platform: "linux/amd64", created: CREATED });

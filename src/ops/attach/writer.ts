@@ -46,6 +46,17 @@ export interface WriteRecord {
 /** Jobs of `ContentWriter.each` in flight at once, unless told otherwise. */
 export const DEFAULT_WRITE_CONCURRENCY = 8;
 
+/** `concurrency`, or the default when undefined; a USAGE error unless an integer of at least 1. */
+export function checkConcurrency(concurrency = DEFAULT_WRITE_CONCURRENCY): number {
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new OcicompatError(
+      "USAGE",
+      `concurrency must be an integer of at least 1, not ${String(concurrency)}`,
+    );
+  }
+  return concurrency;
+}
+
 export class ContentWriter {
   /** "registry" when manifests go to a registry's manifest endpoint, else "layout". */
   readonly kind: "registry" | "layout";
@@ -64,13 +75,7 @@ export class ContentWriter {
   ) {
     this.kind = isManifestPusher(store) ? "registry" : "layout";
     this.callOptions = options.signal === undefined ? {} : { signal: options.signal };
-    const concurrency = options.concurrency ?? DEFAULT_WRITE_CONCURRENCY;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new OcicompatError(
-        "USAGE",
-        `concurrency must be an integer of at least 1, not ${String(concurrency)}`,
-      );
-    }
+    const concurrency = checkConcurrency(options.concurrency);
     this.#limit = branchOf?.limit ?? createLimit(concurrency);
     this.#before = branchOf?.before;
   }
@@ -96,7 +101,7 @@ export class ContentWriter {
     const values = await settleAll(
       items.map((item, i) =>
         this.#limit(async () => {
-          if (failed) throw new OcicompatError("CANCELLED", "not started: an earlier write failed");
+          if (failed) throw new OcicompatError("CANCELLED", "not started: another write failed");
           try {
             return await job(branches[i] as ContentWriter, item);
           } catch (err) {
