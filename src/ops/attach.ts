@@ -24,7 +24,7 @@ import { readCompatFile } from "./attach/compat-file.js";
 import { defaultCreated } from "./attach/created.js";
 import { dryRunWrites, keepTagsPlanned } from "./attach/dry-run.js";
 import type { AttachOptions } from "./attach/options.js";
-import { planEntry, platformOfEntry, type PlannedEntry } from "./attach/plan.js";
+import { planEntry, platformOfEntry, unique, type PlannedEntry } from "./attach/plan.js";
 import type { AttachedEntry, AttachResult } from "./attach/result.js";
 import { readTagSource, platformOfManifest } from "./attach/source.js";
 import { selectTargets } from "./attach/targets.js";
@@ -35,12 +35,6 @@ import { loadCatalog } from "./load-catalog.js";
 export { AnchorPolicies, type AnchorPolicy } from "./anchors.js";
 export type { TargetSelector } from "./attach/targets.js";
 export type { WriteRecord, WriteRole } from "./attach/writer.js";
-
-/** Removes repeats of one digest, keeping the first (the same config serves equal entries). */
-function unique<T>(items: readonly T[], key: (item: T) => string): T[] {
-  const seen = new Set<string>();
-  return items.filter((item) => (seen.has(key(item)) ? false : (seen.add(key(item)), true)));
-}
 
 /**
  * Attaches compatibilities to entries of the index `tag` names in `store` (wrapping a single

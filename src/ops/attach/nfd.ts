@@ -15,6 +15,7 @@ import { EmptyDescriptor } from "../../oci/media-types.js";
 import { normalizePlatform } from "../../oci/platform.js";
 import { chooseAnchors, fallbackTag, writeReferrersTag, type AnchorPolicy } from "../anchors.js";
 import { rounds } from "./anchor-step.js";
+import { unique } from "./plan.js";
 import { readTagSource } from "./source.js";
 import { selectTargets, type TargetEntry, type TargetSelector } from "./targets.js";
 import { ContentWriter, type WriteRecord } from "./writer.js";
@@ -83,7 +84,10 @@ export async function attachNfd(
   );
   // As attach: each step's writes at once, the steps in turn (docs/design.md, "Attach and
   // detach"). Entries of one architecture share their spec layer, written once.
-  const layers = [...new Map(artifacts.map((a) => [a.layer.descriptor.digest, a.layer])).values()];
+  const layers = unique(
+    artifacts.map((a) => a.layer),
+    (layer) => layer.descriptor.digest,
+  );
   const empty = new TextEncoder().encode("{}");
   await writer.each([undefined, ...layers], (w, layer) =>
     layer === undefined
@@ -95,7 +99,7 @@ export async function attachNfd(
       : w.blob("compat-blob", layer.descriptor, layer.bytes),
   );
   // An index listing one image twice gets one artifact for it, put once.
-  const distinct = [...new Map(artifacts.map((a) => [a.manifest.descriptor.digest, a])).values()];
+  const distinct = unique(artifacts, (a) => a.manifest.descriptor.digest);
   const answers = await writer.each(distinct, (w, a) =>
     w.manifest("compat-manifest", a.manifest.descriptor, a.manifest.bytes),
   );

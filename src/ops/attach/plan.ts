@@ -98,3 +98,9 @@ export function planEntry(
     },
   };
 }
+
+/** Removes repeats of one digest, keeping the first (the same config serves equal entries). */
+export function unique<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => (seen.has(key(item)) ? false : (seen.add(key(item)), true)));
+}

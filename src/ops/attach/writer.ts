@@ -44,7 +44,7 @@ export interface WriteRecord {
 }
 
 /** Jobs of `ContentWriter.each` in flight at once, unless told otherwise. */
-export const DEFAULT_WRITE_CONCURRENCY = 8;
+const DEFAULT_WRITE_CONCURRENCY = 8;
 
 /** `concurrency`, or the default when undefined; a USAGE error unless an integer of at least 1. */
 export function checkConcurrency(concurrency = DEFAULT_WRITE_CONCURRENCY): number {
