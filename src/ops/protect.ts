@@ -195,18 +195,12 @@ async function readAhead(
   const limit = createLimit(READ_AHEAD);
   await Promise.allSettled(
     sites.map((site) =>
-      limit(async () => {
-        if (isManifestType(site.compat.mediaType)) {
-          await settleAll([
-            readIfPresent(store, site.compat),
-            finder.anchorsOf(site.compat.digest, site.subject),
-          ]);
-          return;
-        }
-        const keeper = await finder.keeperOf(site.compat.digest, site.subject);
-        if (keeper !== undefined)
-          await finder.anchorsOf(keeper.digest, site.subject, site.compat.digest);
-      }),
+      limit(() =>
+        settleAll([
+          isManifestType(site.compat.mediaType) ? readIfPresent(store, site.compat) : undefined,
+          finder.compatAnchors(site.compat, site.subject),
+        ]),
+      ),
     ),
   );
 }

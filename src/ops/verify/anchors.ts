@@ -16,6 +16,7 @@ import { isRegistryError } from "../../content/registry/errors.js";
 import {
   fetchBytes,
   hasReferrers,
+  isManifestType,
   knowsReferrersApi,
   type ContentDescriptor,
   type Store,
@@ -189,6 +190,21 @@ export class AnchorFinder {
       anchors.push({ kind: "referrers-tag", name: fallbackTag(subject.digest), weak: true });
     if (root) anchors.push({ kind: "root", name: "index.json" });
     return anchors;
+  }
+
+  /**
+   * What keeps the compat content an entry of `subject` names alive: for a compat manifest, its
+   * anchors; for a Proposal J blob, its keeper and the keeper's anchors (none without a keeper).
+   */
+  async compatAnchors(
+    compat: ContentDescriptor,
+    subject: ContentDescriptor,
+  ): Promise<{ keeper?: ContentDescriptor; anchors: Anchor[] }> {
+    if (isManifestType(compat.mediaType))
+      return { anchors: await this.anchorsOf(compat.digest, subject) };
+    const keeper = await this.keeperOf(compat.digest, subject);
+    if (keeper === undefined) return { anchors: [] };
+    return { keeper, anchors: await this.anchorsOf(keeper.digest, subject, compat.digest) };
   }
 
   /**

@@ -89,16 +89,10 @@ async function anchorsOfSite(finder: AnchorFinder, site: CompatSite): Promise<Co
     anchors: [],
     protected: false,
   };
-  if (form === "manifest") {
-    row.anchors = await finder.anchorsOf(site.compat.digest, site.subject);
-  } else {
-    const keeper = await finder.keeperOf(site.compat.digest, site.subject);
-    if (keeper !== undefined) {
-      row.keeper = keeper.digest;
-      row.anchors = await finder.anchorsOf(keeper.digest, site.subject, site.compat.digest);
-    }
-  }
-  row.protected = isStrong(row.anchors);
+  const { keeper, anchors } = await finder.compatAnchors(site.compat, site.subject);
+  if (keeper !== undefined) row.keeper = keeper.digest;
+  row.anchors = anchors;
+  row.protected = isStrong(anchors);
   return row;
 }
 
