@@ -1,10 +1,10 @@
 // verify --gc and protect on the real registry (Debian docker-registry, distribution 2.8) behind
 // the counting proxy: every compat site's anchors are read at once (verify beside the tag list),
-// a tag a lying HEAD calls absent is still found, reports keep the walk's order, and protect,
-// which reads ahead, still reads a `.compat` tag afresh right before it writes it.
+// each tag once, a tag a lying HEAD calls absent is still found, reports keep the walk's order,
+// and protect, which reads ahead, still reads a `.compat` tag afresh right before it writes it.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { compatTag } from "../../src/ops/anchors.js";
+import { compatTag, fallbackTag } from "../../src/ops/anchors.js";
 import { attach } from "../../src/ops/attach.js";
 import { protect } from "../../src/ops/protect.js";
 import { verify } from "../../src/ops/verify.js";
@@ -71,6 +71,43 @@ describe("verify --gc reads anchors at once", () => {
       );
     }
     assert.equal(result.anchors?.length, 2);
+  });
+});
+
+/** How many requests of each method went to the manifest `tag` of `repository`. */
+function askedFor(repository: string, tag: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const seen of fixture.proxy.seen) {
+    if (seen.url !== `/v2/${repository}/manifests/${tag}`) continue;
+    counts[seen.method] = (counts[seen.method] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe("verify --gc reads each tag once", () => {
+  test("a subject's absent referrers fallback index costs one GET on a registry without the referrers API", async () => {
+    const { first, second, store } = await attached("vgc/nofallback", "none");
+    fixture.proxy.reset();
+    const result = await verify(store, "v1", { gc: true });
+    assert.deepEqual(
+      result.anchors?.map((row) => row.anchors),
+      [[], []],
+    );
+    for (const subject of [first, second]) {
+      assert.deepEqual(askedFor("vgc/nofallback", fallbackTag(subject)), { GET: 1 }, subject);
+    }
+  });
+
+  test("a .compat tag the tag list names is resolved once, for the list and for the anchors", async () => {
+    const { first, second, store } = await attached("vgc/listed");
+    fixture.proxy.reset();
+    const result = await verify(store, "v1", { gc: true });
+    assert.ok(result.anchors?.every((row) => row.protected));
+    for (const subject of [first, second]) {
+      assert.deepEqual(askedFor("vgc/listed", compatTag(subject)), { HEAD: 1 }, subject);
+      // The fallback index: listed too (HEAD), and read for its entries (GET).
+      assert.deepEqual(askedFor("vgc/listed", fallbackTag(subject)), { GET: 1, HEAD: 1 });
+    }
   });
 });
 

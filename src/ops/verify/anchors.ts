@@ -27,6 +27,7 @@ import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { IndexEntry } from "../../oci/schema.js";
 import { compatTag, fallbackTag, keepTag } from "../anchors.js";
+import { readTagged } from "../attach/writer.js";
 import { isObject } from "../../oci/json-value.js";
 
 export type AnchorKind = "compat-tag" | "keep-tag" | "referrers-api" | "referrers-tag" | "root";
@@ -78,7 +79,7 @@ export class AnchorFinder {
   }
 
   compatTagTarget(subject: string): Promise<ContentDescriptor | undefined> {
-    return this.#tagTarget(compatTag(subject));
+    return this.tagTarget(compatTag(subject));
   }
 
   /** What the `.compat` tag of `subject` names now, read afresh (not what was read before). */
@@ -89,10 +90,11 @@ export class AnchorFinder {
 
   /** What the keep tag of `digest` names, if it exists. */
   keepTagTarget(digest: string): Promise<ContentDescriptor | undefined> {
-    return this.#tagTarget(keepTag(digest));
+    return this.tagTarget(keepTag(digest));
   }
 
-  #tagTarget(tag: string): Promise<ContentDescriptor | undefined> {
+  /** What `tag` names, if it exists; read once, for every caller that asks. */
+  tagTarget(tag: string): Promise<ContentDescriptor | undefined> {
     let found = this.#tags.get(tag);
     if (found === undefined) {
       found = resolveTag(this.store, tag);
@@ -112,9 +114,11 @@ export class AnchorFinder {
   }
 
   async #readFallback(subject: string): Promise<ContentDescriptor[]> {
-    const desc = await resolveTag(this.store, fallbackTag(subject));
-    if (desc === undefined || desc.mediaType !== MediaType.ImageIndex) return [];
-    const doc = parseIJson(await fetchBytes(this.store, desc)).value;
+    // One GET on a registry: the index is usually absent, and resolving first cost a HEAD and,
+    // when absent, a GET as well.
+    const read = await readTagged(this.store, fallbackTag(subject));
+    if (read === undefined || read.descriptor.mediaType !== MediaType.ImageIndex) return [];
+    const doc = parseIJson(read.bytes).value;
     if (!isObject(doc) || !Array.isArray(doc["manifests"])) return [];
     return (doc["manifests"] as unknown[]).filter(isObject) as unknown as ContentDescriptor[];
   }
@@ -134,6 +138,8 @@ export class AnchorFinder {
     // Layouts and archives answer referrers() from index.json too, but that is no API: their
     // anchors are index.json roots, counted separately.
     if (!hasReferrers(store) || !knowsReferrersApi(store)) return undefined;
+    // Known to be missing: asking would only read the fallback index, which fallbackListed reads.
+    if (store.referrersApi === false) return undefined;
     let listed: ContentDescriptor[];
     try {
       listed = await store.referrers(subject);
@@ -141,8 +147,12 @@ export class AnchorFinder {
       if (isRegistryError(err) && err.status === 404) return undefined;
       throw err;
     }
-    // A registry store falls back to the tag scheme by itself; only a working API counts here.
-    return store.referrersApi === true ? listed : undefined;
+    // Only a working API counts here. Without one, the store fell back to the fallback index by
+    // itself, and what it listed is fallbackListed's answer, which is not read again.
+    if (store.referrersApi === true) return listed;
+    if (!this.#fallback.has(subject.digest))
+      this.#fallback.set(subject.digest, Promise.resolve(listed));
+    return undefined;
   }
 
   /**

@@ -3,7 +3,7 @@
 // only an index lists. Content nothing keeps alive is a problem; weak anchors are warnings.
 import { isManifestType, knowsReferrersApi, type Store } from "../../content/store.js";
 import { createLimit, settleAll } from "../../content/limit.js";
-import { AnchorFinder, isStrong, resolveTag, type Anchor } from "./anchors.js";
+import { AnchorFinder, isStrong, type Anchor } from "./anchors.js";
 import type { CompatSite, VerifyProblem, Walker } from "./walker.js";
 
 export interface CompatAnchors {
@@ -42,7 +42,7 @@ export async function gcReport(
   const present = walker.entries.filter((e) => !missing.has(e.location));
   const [rows, untagged] = await settleAll([
     settleAll(sites.map((site) => limit(() => anchorsOfSite(finder, site)))),
-    knowsReferrersApi(store) ? untaggedWarnings(store, present) : [],
+    knowsReferrersApi(store) ? untaggedWarnings(finder, present) : [],
   ]);
   for (const [i, row] of rows.entries()) {
     const site = sites[i] as CompatSite;
@@ -103,11 +103,14 @@ const MAX_TAGS_RESOLVED = 500;
  * distribution 2.x's `garbage-collect --delete-untagged` deletes manifests no tag names even when
  * a tagged index lists them (DESIGN §1): the image itself, not only its compat content, is at
  * risk. Each image manifest of the index that no tag names gets a warning. Costs one tag list and
- * a HEAD per tag.
+ * a HEAD per tag, shared with the finder: the `.compat` and keep tags it lists are read once.
  */
-async function untaggedWarnings(store: Store, present: Walker["entries"]): Promise<string[]> {
+async function untaggedWarnings(
+  finder: AnchorFinder,
+  present: Walker["entries"],
+): Promise<string[]> {
   if (present.length === 0) return [];
-  const tags = await store.listTags();
+  const tags = await finder.store.listTags();
   if (tags.length > MAX_TAGS_RESOLVED) {
     return [
       `${tags.length} tags: not resolving each to see which image manifests are tagged (limit ${MAX_TAGS_RESOLVED})`,
@@ -115,7 +118,7 @@ async function untaggedWarnings(store: Store, present: Walker["entries"]): Promi
   }
   const limit = createLimit(TAGS_AT_ONCE);
   // A tag deleted since the list was read names nothing.
-  const named = await settleAll(tags.map((t) => limit(() => resolveTag(store, t))));
+  const named = await settleAll(tags.map((t) => limit(() => finder.tagTarget(t))));
   const tagged = new Set(named.map((d) => d?.digest));
   return present
     .filter((entry) => !tagged.has(entry.desc.digest))
