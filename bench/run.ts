@@ -13,7 +13,8 @@
 // skopeo; the built CLI and skopeo), latency-pair (a small copy against skopeo over HTTPS with
 // 0, 2, 10 and 20 ms of round-trip time added, and a warm select beside skopeo inspect --raw;
 // the built CLI and skopeo), attach (attach, re-attach, verify --gc and protect --images of four
-// entries at 0 and 20 ms of round trip; the built CLI).
+// entries at 0 and 20 ms of round trip; the built CLI), protect (a first protect, and protect
+// --images, of 150 entries attached without anchors, at 0 and 20 ms of round trip; the built CLI).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +30,7 @@ import { run as latencyPair } from "./latency-pair.bench.js";
 import { run as fleet } from "./fleet.bench.js";
 import { run as mirror } from "./mirror.bench.js";
 import { run as mount } from "./mount.bench.js";
+import { run as protect } from "./protect.bench.js";
 import { run as pull } from "./pull.bench.js";
 import { run as skopeoPair } from "./skopeo-pair.bench.js";
 import { runAsync as select } from "./select.bench.js";
@@ -58,6 +60,7 @@ const suites: [string, Suite][] = [
   ["mount", mount],
   ["latency-pair", latencyPair],
   ["attach", attach],
+  ["protect", protect],
 ];
 const only = process.argv.slice(2);
 const rows: Measurement[] = [];

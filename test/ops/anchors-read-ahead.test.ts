@@ -134,12 +134,14 @@ describe("protect reads ahead, and writes with a fresh read", () => {
     const other = await pushSample(fixture.registry.host, "protect/moved", "other", "another");
     const direct = registryStore(fixture.registry.host, "protect/moved");
     const elsewhere = other.manifests[0]!;
-    let heads = 0;
+    // The read ahead asks with a HEAD, then a GET for its 404; the read right before the write
+    // is one GET.
+    let gets = 0;
     fixture.proxy.reset();
     fixture.proxy.rule = (method, url) => {
-      if (method !== "HEAD" || !url.endsWith(`/manifests/${compatTag(first)}`)) return undefined;
-      heads += 1;
-      if (heads < 2) return undefined;
+      if (method !== "GET" || !url.endsWith(`/manifests/${compatTag(first)}`)) return undefined;
+      gets += 1;
+      if (gets < 2) return undefined;
       // The second read, right before protect writes: another writer got there first.
       const moved = direct.pushManifest(elsewhere.desc, elsewhere.bytes, compatTag(first));
       return { kind: "hold", until: moved };
@@ -148,7 +150,7 @@ describe("protect reads ahead, and writes with a fresh read", () => {
       const result = await protect(store, "v1");
       const site = result.entries.find((e) => e.subject === first);
       assert.equal(site?.status, "conflict", JSON.stringify(site));
-      assert.equal(heads, 2, "read ahead, then afresh");
+      assert.equal(gets, 2, "read ahead, then afresh");
       fixture.proxy.reset();
       assert.equal((await tagged(direct, compatTag(first))).desc.digest, elsewhere.desc.digest);
     } finally {

@@ -82,10 +82,16 @@ export class AnchorFinder {
     return this.tagTarget(compatTag(subject));
   }
 
-  /** What the `.compat` tag of `subject` names now, read afresh (not what was read before). */
+  /**
+   * What the `.compat` tag of `subject` names now, read afresh (not what was read before). Read
+   * with one GET: protect asks only when the tag did not name what it protects, so it is usually
+   * absent, and a HEAD's 404 would need a GET to be trusted.
+   */
   freshCompatTagTarget(subject: string): Promise<ContentDescriptor | undefined> {
-    this.#tags.delete(compatTag(subject));
-    return this.compatTagTarget(subject);
+    const tag = compatTag(subject);
+    const found = readTagged(this.store, tag).then((read) => read?.descriptor);
+    this.#tags.set(tag, found);
+    return found;
   }
 
   /** What the keep tag of `digest` names, if it exists. */
