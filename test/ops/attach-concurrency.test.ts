@@ -21,6 +21,7 @@ import {
   tagged,
 } from "./attach-support.js";
 import {
+  assertBefore,
   holdUntilAsked,
   startProxiedRegistry,
   type FaultProxy,
@@ -52,14 +53,6 @@ async function sample(repository: string) {
 
 const path = (s: Seen): string => s.url.replace(/\?.*$/, "");
 const isAnchor = (s: Seen): boolean => /\/manifests\/sha256-/.test(path(s));
-
-/** Every request of `earlier` was answered before the first request of `later` arrived. */
-function assertBefore(earlier: readonly Seen[], later: readonly Seen[], what: string): void {
-  assert.ok(earlier.length > 0 && later.length > 0, `${what}: both steps sent requests`);
-  const lastAnswer = Math.max(...earlier.map((s) => s.answered ?? Infinity));
-  const firstArrival = Math.min(...later.map((s) => s.arrived));
-  assert.ok(lastAnswer < firstArrival, `${what}: ${lastAnswer} < ${firstArrival}`);
-}
 
 describe("attach's steps: each step's writes at once, the steps in turn", () => {
   test("every blob is stored before a compat manifest is sent, every manifest before an anchor, every anchor before the index", async () => {

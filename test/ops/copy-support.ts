@@ -2,6 +2,7 @@
 // fault proxy in front of the real registry. The proxy records every request with its answer's
 // status, and a rule may answer a request itself (a status burst, 429 with Retry-After) or spoil
 // the registry's answer (drop the connection mid-body, end it early, flip a byte, delay it).
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
@@ -242,6 +243,14 @@ export async function startProxiedRegistry(): Promise<ProxiedRegistry> {
       await registry.stop();
     },
   };
+}
+
+/** Every request of `earlier` was answered before the first request of `later` arrived. */
+export function assertBefore(earlier: readonly Seen[], later: readonly Seen[], what: string): void {
+  assert.ok(earlier.length > 0 && later.length > 0, `${what}: both steps sent requests`);
+  const lastAnswer = Math.max(...earlier.map((s) => s.answered ?? Infinity));
+  const firstArrival = Math.min(...later.map((s) => s.arrived));
+  assert.ok(lastAnswer < firstArrival, `${what}: ${lastAnswer} < ${firstArrival}`);
 }
 
 /**

@@ -14,6 +14,7 @@ import { protect } from "../../src/ops/protect.js";
 import { blob } from "../content/layout-support.js";
 import { CREATED, SETS, pushSample, registryStore, tagged } from "./attach-support.js";
 import {
+  assertBefore,
   holdUntilAsked,
   startProxiedRegistry,
   type FaultProxy,
@@ -52,14 +53,6 @@ async function unanchored(repository: string) {
 
 const puts = (pattern: RegExp): Seen[] =>
   proxy.seen.filter((s) => s.method === "PUT" && pattern.test(s.url));
-
-/** Every request of `earlier` was answered before the first request of `later` arrived. */
-function assertBefore(earlier: readonly Seen[], later: readonly Seen[], what: string): void {
-  assert.ok(earlier.length > 0 && later.length > 0, `${what}: both steps sent requests`);
-  const lastAnswer = Math.max(...earlier.map((s) => s.answered ?? Infinity));
-  const firstArrival = Math.min(...later.map((s) => s.arrived));
-  assert.ok(lastAnswer < firstArrival, `${what}: ${lastAnswer} < ${firstArrival}`);
-}
 
 describe("protect writes each step at once", () => {
   test("the second site's .compat tag is put while the first site's is unanswered", async () => {
