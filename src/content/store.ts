@@ -2,7 +2,7 @@
 // an OCI archive, memory. Small and read-mostly, like go-containerregistry's; optional abilities
 // (referrers, cross-repository mount) sit behind type guards rather than failing at run time.
 import { createDigester, registeredAlgorithmOf } from "../oci/digest.js";
-import { OcicompatError } from "../oci/errors.js";
+import { isOcicompatError, OcicompatError } from "../oci/errors.js";
 import { IndexMediaTypes, ManifestMediaTypes } from "../oci/media-types.js";
 import type { Descriptor } from "../oci/schema.js";
 
@@ -353,4 +353,31 @@ export async function fetchBytes(
     );
   }
   return readAll(await store.fetch(desc, options), maxBytes, desc.digest);
+}
+
+/** The descriptor and bytes a tag names, or undefined when the tag does not exist. */
+export async function readTagged(
+  store: Store,
+  tag: string,
+  options?: CallOptions,
+): Promise<{ descriptor: ContentDescriptor; bytes: Uint8Array } | undefined> {
+  if (canGetManifest(store)) {
+    // A registry: one GET, whose 404 is the answer (a HEAD's 404 is not trusted: some
+    // registries answer HEAD wrongly, and reading a referrers index as absent would drop its
+    // other referrers).
+    try {
+      return await store.getManifest(tag, options);
+    } catch (err) {
+      if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
+      throw err;
+    }
+  }
+  let descriptor: ContentDescriptor;
+  try {
+    descriptor = await store.resolve(tag, options);
+  } catch (err) {
+    if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
+    throw err;
+  }
+  return { descriptor, bytes: await fetchBytes(store, descriptor, undefined, options) };
 }

@@ -21,14 +21,13 @@
 //   referrers  the subject link only.
 //   none       nothing (the compat content is at the mercy of the registry's GC).
 import { referrersTag } from "../oci/referrers.js";
-import type { ContentDescriptor } from "../content/store.js";
+import { readTagged, type ContentDescriptor } from "../content/store.js";
 import { computeDigest } from "../oci/digest.js";
 import { OcicompatError, ValidationError } from "../oci/errors.js";
 import { parseIJson } from "../oci/ijson.js";
 import { MediaType } from "../oci/media-types.js";
 import { validateOciDocument } from "../oci/validate.js";
 import type { ContentWriter } from "./attach/writer.js";
-import { readTagged } from "./attach/writer.js";
 
 export const AnchorPolicies = ["auto", "tag", "referrers", "none"] as const;
 export type AnchorPolicy = (typeof AnchorPolicies)[number];
@@ -216,4 +215,16 @@ function keyOf(
     (r) => listed.has(r.digest) && r.mediaType === MediaType.Compatibilities,
   );
   return blob?.digest ?? tagged.descriptor.digest;
+}
+
+/** Groups items so that no round holds two of one subject (`subjectOf`), keeping their order. */
+export function rounds<T>(items: readonly T[], subjectOf: (item: T) => string): T[][] {
+  const result: T[][] = [];
+  const seen = new Map<string, number>();
+  for (const item of items) {
+    const n = seen.get(subjectOf(item)) ?? 0;
+    seen.set(subjectOf(item), n + 1);
+    (result[n] ??= []).push(item);
+  }
+  return result;
 }

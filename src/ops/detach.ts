@@ -6,14 +6,24 @@
 import { isOcicompatError } from "../oci/errors.js";
 import { editCompatibilities } from "../compat/index-edit.js";
 import { createStoreOpener, type OpenOptions, type StoreOpener } from "../content/open.js";
-import type { CallOptions, ContentDescriptor, Store } from "../content/store.js";
+import {
+  readTagged,
+  type CallOptions,
+  type ContentDescriptor,
+  type Store,
+} from "../content/store.js";
 import { parseReference } from "../oci/reference.js";
-import { compatTag, fallbackTag, updateReferrersIndex, writeReferrersTag } from "./anchors.js";
+import {
+  compatTag,
+  fallbackTag,
+  rounds,
+  updateReferrersIndex,
+  writeReferrersTag,
+} from "./anchors.js";
 import { checkUnmoved, tagOf } from "./attach/tag.js";
 import { readTagSource } from "./attach/source.js";
 import { selectTargets, type TargetSelector } from "./attach/targets.js";
-import { rounds } from "./attach/anchor-step.js";
-import { ContentWriter, readTagged, type WriteRecord } from "./attach/writer.js";
+import { ContentWriter, type WriteRecord } from "./attach/writer.js";
 
 export interface DetachOptions extends TargetSelector {
   dryRun?: boolean;

@@ -16,24 +16,14 @@ import { defaultCreated } from "./attach/created.js";
 import { ContentWriter, type WriteRecord } from "./attach/writer.js";
 import { keepImages } from "./protect/images.js";
 import { asDescriptor, type Site } from "./protect/reads.js";
+import type { ProtectAnchor, ProtectOptions } from "./protect/options.js";
 import type { ProtectedEntry, ProtectedImage } from "./protect/report.js";
 import { protectSites } from "./protect/sites.js";
 import { AnchorFinder } from "./verify/anchors.js";
 
 export type { ProtectedEntry, ProtectedImage } from "./protect/report.js";
 
-export const ProtectAnchors = ["auto", "tag"] as const;
-export type ProtectAnchor = (typeof ProtectAnchors)[number];
-
-export interface ProtectOptions {
-  anchor?: ProtectAnchor;
-  /** RFC 3339 time for keepers and referrer entries without one; default as attach's. */
-  created?: string;
-  /** Cancels the run (every store call gets it); anchors already written stay, and are valid. */
-  signal?: AbortSignal;
-  /** Also give every manifest the index lists its keep tag (registries only; see above). */
-  images?: boolean;
-}
+export { ProtectAnchors, type ProtectAnchor, type ProtectOptions } from "./protect/options.js";
 
 export interface ProtectResult {
   store: string;
@@ -102,7 +92,7 @@ export async function protect(
   if (result.entries.some((e) => e.status === "missing" || e.status === "conflict"))
     result.ok = false;
   if (options.images === true) {
-    result.images = await keepImages(writer, finder, doc, "index");
+    result.images = await keepImages(writer, finder, doc);
     if (result.images.some((i) => i.status === "missing")) result.ok = false;
   }
   result.writes = writer.records;

@@ -18,6 +18,7 @@ import {
   nextReferrersIndex,
   previousToKeep,
   referrerDescriptor,
+  rounds,
   type AnchorChoice,
 } from "../anchors.js";
 import type { PlannedEntry } from "./plan.js";
@@ -43,18 +44,6 @@ export async function writeAnchors(
   for (const round of rounds(anchored, (a) => a.planned.subject.digest)) {
     await writeRound(writer, round, created);
   }
-}
-
-/** Groups items so that no round holds two of one subject (`subjectOf`), keeping their order. */
-export function rounds<T>(items: readonly T[], subjectOf: (item: T) => string): T[][] {
-  const result: T[][] = [];
-  const seen = new Map<string, number>();
-  for (const item of items) {
-    const n = seen.get(subjectOf(item)) ?? 0;
-    seen.set(subjectOf(item), n + 1);
-    (result[n] ??= []).push(item);
-  }
-  return result;
 }
 
 /** One round of writeAnchors: subjects all different. */

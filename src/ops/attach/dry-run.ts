@@ -8,8 +8,8 @@ import {
   fallbackTag,
   previousToKeep,
   type AnchorPolicy,
+  rounds,
 } from "../anchors.js";
-import { rounds } from "./anchor-step.js";
 import type { PlannedEntry } from "./plan.js";
 import type { AttachedEntry, AttachResult, PlannedWrite } from "./result.js";
 import type { ContentWriter, WriteRole } from "./writer.js";

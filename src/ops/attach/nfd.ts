@@ -13,8 +13,13 @@ import { CREATED_ANNOTATION } from "../../compat/lenient.js";
 import { isObject } from "../../oci/json-value.js";
 import { EmptyDescriptor } from "../../oci/media-types.js";
 import { normalizePlatform } from "../../oci/platform.js";
-import { chooseAnchors, fallbackTag, writeReferrersTag, type AnchorPolicy } from "../anchors.js";
-import { rounds } from "./anchor-step.js";
+import {
+  chooseAnchors,
+  fallbackTag,
+  rounds,
+  writeReferrersTag,
+  type AnchorPolicy,
+} from "../anchors.js";
 import { unique } from "./plan.js";
 import { readTagSource } from "./source.js";
 import { selectTargets, type TargetEntry, type TargetSelector } from "./targets.js";

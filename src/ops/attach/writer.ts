@@ -4,13 +4,11 @@
 // stores the manifest as a blob and tags by editing its index. Every write is recorded, in order,
 // for the report. A writer made with a signal passes it to every store call, and checks it before
 // each write, so an abort stops the sequence between two writes at the latest.
-import { isOcicompatError, OcicompatError } from "../../oci/errors.js";
+import { OcicompatError } from "../../oci/errors.js";
 import { throwIfCancelled } from "../../content/cancel.js";
 import { createLimit, settleAll, type Limit } from "../../content/limit.js";
 import {
-  canGetManifest,
   canTagComplete,
-  fetchBytes,
   isManifestPusher,
   type CallOptions,
   type ContentDescriptor,
@@ -183,31 +181,4 @@ export class ContentWriter {
     }
     this.records.push({ action: "tag", role, descriptor: desc, tag });
   }
-}
-
-/** The descriptor and bytes a tag names, or undefined when the tag does not exist. */
-export async function readTagged(
-  store: Store,
-  tag: string,
-  options?: CallOptions,
-): Promise<{ descriptor: ContentDescriptor; bytes: Uint8Array } | undefined> {
-  if (canGetManifest(store)) {
-    // A registry: one GET, whose 404 is the answer (a HEAD's 404 is not trusted: some
-    // registries answer HEAD wrongly, and reading a referrers index as absent would drop its
-    // other referrers).
-    try {
-      return await store.getManifest(tag, options);
-    } catch (err) {
-      if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
-      throw err;
-    }
-  }
-  let descriptor: ContentDescriptor;
-  try {
-    descriptor = await store.resolve(tag, options);
-  } catch (err) {
-    if (isOcicompatError(err) && err.code === "NOT_FOUND") return undefined;
-    throw err;
-  }
-  return { descriptor, bytes: await fetchBytes(store, descriptor, undefined, options) };
 }

@@ -1,10 +1,12 @@
 // protect --images: the keep tag `sha256-<hex>.keep` of every manifest an index lists, and of what
 // nested indexes list, since distribution 2.x's `garbage-collect --delete-untagged` deletes
-// untagged manifests even when a tagged index lists them. An index's children go a window at a
-// time: their reads at once, then their keep tags at once, image manifests' before indexes'
-// (distribution 2.8 rewrites a manifest's link file in place when the manifest is put again
-// under a tag, and an index put meanwhile that lists it is refused), then each nested index's own
-// children, in turn.
+// untagged manifests even when a tagged index lists them. Two passes:
+//   1. the walk, depth first in the index's order (each manifest once, where it is first met),
+//      reading a window of an index's children at once;
+//   2. the keep tags, each step's at once, in steps so that no manifest is put in the step of an
+//      index that lists it: distribution 2.8 rewrites a manifest's link file in place when the
+//      manifest is put again under a tag, and an index put meanwhile that lists it is refused.
+//      Image manifests go first, then the indexes that list only what went before, and so on.
 import { createLimit, settleAll } from "../../content/limit.js";
 import { isManifestType, type ContentDescriptor } from "../../content/store.js";
 import { parseIJson } from "../../oci/ijson.js";
@@ -16,90 +18,121 @@ import type { AnchorFinder } from "../verify/anchors.js";
 import { READ_AHEAD, WINDOW, asDescriptor, readIfPresent } from "./reads.js";
 import type { ProtectedImage } from "./report.js";
 
-interface Child {
-  desc: ContentDescriptor;
-  nested: boolean;
+/** A manifest the walk met, with what a keep tag needs. */
+interface Found {
   image: ProtectedImage;
+  desc: ContentDescriptor;
+  /** Undefined when the manifest is gone. */
   bytes?: Uint8Array;
+  /** For an index: the digests it lists. */
+  lists: readonly string[];
 }
 
-/** The keep tag of every manifest `index` lists, depth first; reports in the index's order. */
+/** The keep tag of every manifest `index` lists, depth first; reports in the walk's order. */
 export async function keepImages(
   writer: ContentWriter,
   finder: AnchorFinder,
   index: unknown,
-  where: string,
-  seen = new Set<string>(),
 ): Promise<ProtectedImage[]> {
-  const out: ProtectedImage[] = [];
-  const children = isObject(index) && Array.isArray(index["manifests"]) ? index["manifests"] : [];
-  for (let start = 0; start < children.length; start += WINDOW) {
-    const window: Child[] = [];
-    for (const [i, child] of children.slice(start, start + WINDOW).entries()) {
+  const found: Found[] = [];
+  await walk(writer, finder, children(index), "index", new Set(), found);
+  // A layout keeps what its tagged indexes list (index.json entries are its GC roots).
+  if (writer.kind === "registry") await writeKeepTags(writer, finder, found);
+  return found.map((f) => f.image);
+}
+
+function children(index: unknown): unknown[] {
+  return isObject(index) && Array.isArray(index["manifests"]) ? index["manifests"] : [];
+}
+
+/** Pass 1: every manifest under `listed`, depth first, each where it is first met. */
+async function walk(
+  writer: ContentWriter,
+  finder: AnchorFinder,
+  listed: readonly unknown[],
+  where: string,
+  seen: Set<string>,
+  found: Found[],
+): Promise<void> {
+  for (let start = 0; start < listed.length; start += WINDOW) {
+    const window = listed.slice(start, start + WINDOW);
+    const bytesOf = await readWindow(writer, finder, window, seen);
+    for (const [i, child] of window.entries()) {
       const desc = asDescriptor(child);
       if (desc === undefined || seen.has(desc.digest)) continue;
       const nested = IndexMediaTypes.has(desc.mediaType);
       if (!nested && !isManifestType(desc.mediaType)) continue;
       seen.add(desc.digest);
-      const location = `${where} → manifests[${start + i}]`;
       const image: ProtectedImage = {
-        location,
+        location: `${where} → manifests[${start + i}]`,
         mediaType: desc.mediaType,
         digest: desc.digest,
         status: "already",
       };
-      window.push({ desc, nested, image });
-    }
-    await keepWindow(writer, finder, window);
-    for (const child of window) {
-      out.push(child.image);
-      if (child.nested && child.bytes !== undefined) {
-        const doc = parseIJson(child.bytes).value;
-        out.push(...(await keepImages(writer, finder, doc, child.image.location, seen)));
+      // Read ahead with the window, unless an index before it in the window listed it too.
+      const bytes = bytesOf.has(desc.digest)
+        ? bytesOf.get(desc.digest)
+        : await readIfPresent(writer.store, desc);
+      if (bytes === undefined) {
+        image.status = "missing";
+        found.push({ image, desc, lists: [] });
+        continue;
       }
+      const inner = nested ? children(parseIJson(bytes).value) : [];
+      const lists = inner.flatMap((c) => asDescriptor(c)?.digest ?? []);
+      found.push({ image, desc, bytes, lists });
+      if (nested) await walk(writer, finder, inner, image.location, seen, found);
     }
   }
-  return out;
 }
 
-/** One window of an index's children: each read, and its keep tag written where it is missing. */
-async function keepWindow(
+/** A window's manifests and keep tags read at once; returns each manifest's bytes (or undefined: gone). */
+async function readWindow(
   writer: ContentWriter,
   finder: AnchorFinder,
-  window: readonly Child[],
-): Promise<void> {
-  const registry = writer.kind === "registry";
+  window: readonly unknown[],
+  seen: ReadonlySet<string>,
+): Promise<Map<string, Uint8Array | undefined>> {
+  const wanted = new Map<string, ContentDescriptor>();
+  for (const child of window) {
+    const desc = asDescriptor(child);
+    if (desc === undefined || seen.has(desc.digest)) continue;
+    if (IndexMediaTypes.has(desc.mediaType) || isManifestType(desc.mediaType))
+      wanted.set(desc.digest, desc);
+  }
   const limit = createLimit(READ_AHEAD);
   const reads = await settleAll(
-    window.map((child) =>
+    [...wanted.values()].map((desc) =>
       limit(() =>
         settleAll([
-          readIfPresent(writer.store, child.desc),
-          registry ? finder.keepTagTarget(child.desc.digest) : undefined,
+          readIfPresent(writer.store, desc),
+          writer.kind === "registry" ? finder.keepTagTarget(desc.digest) : undefined,
         ]),
       ),
     ),
   );
-  const tagging: { child: Child; bytes: Uint8Array }[] = [];
-  for (const [i, child] of window.entries()) {
-    const [bytes, kept] = reads[i] ?? [];
-    if (bytes === undefined) {
-      child.image.status = "missing";
-      continue;
-    }
-    child.bytes = bytes;
-    // A layout keeps what its tagged indexes list (index.json entries are its GC roots).
-    if (!registry) continue;
-    child.image.tag = keepTag(child.desc.digest);
-    if (kept?.digest !== child.desc.digest) tagging.push({ child, bytes });
-  }
-  for (const nested of [false, true]) {
-    await writer.each(
-      tagging.filter(({ child }) => child.nested === nested),
-      async (w, { child, bytes }) => {
-        await w.tag("keep-tag", child.desc, bytes, keepTag(child.desc.digest));
-        child.image.status = "protected";
-      },
-    );
+  return new Map([...wanted.keys()].map((digest, i) => [digest, reads[i]?.[0]]));
+}
+
+/** Pass 2: the keep tags that are missing, in steps (see the top of this file). */
+async function writeKeepTags(
+  writer: ContentWriter,
+  finder: AnchorFinder,
+  found: readonly Found[],
+): Promise<void> {
+  const present = found.flatMap((f) => (f.bytes === undefined ? [] : [{ ...f, bytes: f.bytes }]));
+  for (const f of present) f.image.tag = keepTag(f.desc.digest);
+  const kept = await writer.each(present, (_, f) => finder.keepTagTarget(f.desc.digest));
+  let waiting = present.filter((f, i) => kept[i]?.digest !== f.desc.digest);
+  while (waiting.length > 0) {
+    const later = new Set(waiting.map((f) => f.desc.digest));
+    const ready = waiting.filter((f) => !f.lists.some((d) => later.has(d)));
+    // Content addresses allow no cycle, so some manifest is always ready; all go if not.
+    const step = new Set(ready.length > 0 ? ready : waiting);
+    await writer.each([...step], async (w, f) => {
+      await w.tag("keep-tag", f.desc, f.bytes, keepTag(f.desc.digest));
+      f.image.status = "protected";
+    });
+    waiting = waiting.filter((f) => !step.has(f));
   }
 }

@@ -22,12 +22,17 @@ import { parseIJson } from "../../oci/ijson.js";
 import { isObject } from "../../oci/json-value.js";
 import { EmptyDescriptor, MediaType } from "../../oci/media-types.js";
 import type { Descriptor } from "../../oci/schema.js";
-import { chooseAnchors, compatTag, referrerDescriptor, writeReferrersTag } from "../anchors.js";
-import { rounds } from "../attach/anchor-step.js";
+import {
+  chooseAnchors,
+  compatTag,
+  referrerDescriptor,
+  rounds,
+  writeReferrersTag,
+} from "../anchors.js";
 import type { ContentWriter } from "../attach/writer.js";
 import { isStrong, type AnchorFinder } from "../verify/anchors.js";
 import { READ_AHEAD, WINDOW, readIfPresent, type Site } from "./reads.js";
-import type { ProtectAnchor } from "../protect.js";
+import type { ProtectAnchor } from "./options.js";
 import type { ProtectedEntry } from "./report.js";
 
 type Content = { descriptor: ContentDescriptor; bytes: Uint8Array };
@@ -44,7 +49,7 @@ interface Pending {
 }
 
 /** A site whose anchors are still to be seen to. */
-type Anchoring = Pending & { target: Content };
+type ToAnchor = Pending & { target: Content };
 
 const EMPTY: ContentDescriptor = {
   mediaType: EmptyDescriptor.mediaType,
@@ -102,23 +107,27 @@ async function protectWindow(
   const pending = await writer.each(sites, (_, site) =>
     targetOf(writer.store, finder, site, created),
   );
-  // Once per keeper: an index that lists one image twice with one blob builds it twice.
-  const keepers = new Map<string, Content>();
-  for (const p of pending) if (p.keeper) keepers.set(p.keeper.descriptor.digest, p.keeper);
+  // Once per keeper: an index that lists one image twice with one blob builds it twice, and the
+  // site that met it first reports the write (as the sequential order did).
+  const keepers = new Map<string, { p: Pending; keeper: Content }>();
+  for (const p of pending) {
+    if (p.keeper !== undefined && !keepers.has(p.keeper.descriptor.digest))
+      keepers.set(p.keeper.descriptor.digest, { p, keeper: p.keeper });
+  }
   if (keepers.size > 0) {
     await writer.blob("empty", EMPTY, new TextEncoder().encode("{}"));
     const accepted = new Map<string, boolean>();
-    await writer.each([...keepers.values()], async (w, { descriptor, bytes }) => {
+    await writer.each([...keepers.values()], async (w, { p, keeper: { descriptor, bytes } }) => {
       accepted.set(descriptor.digest, await w.manifest("keeper", descriptor, bytes));
+      p.out.status = "protected";
     });
     for (const p of pending) {
-      if (p.keeper === undefined) continue;
-      p.out.status = "protected";
       // The registry indexed the keeper's subject: the referrers API is its anchor.
-      if (accepted.get(p.keeper.descriptor.digest) === true && anchor === "auto") p.done = true;
+      if (p.keeper !== undefined && accepted.get(p.keeper.descriptor.digest) === true)
+        p.done = anchor === "auto";
     }
   }
-  const anchoring = pending.flatMap((p): Anchoring[] =>
+  const anchoring = pending.flatMap((p): ToAnchor[] =>
     p.target === undefined || p.done === true ? [] : [{ ...p, target: p.target }],
   );
   for (const round of rounds(anchoring, (p) => p.site.subject.digest)) {
@@ -173,7 +182,7 @@ async function targetOf(
 async function anchorRound(
   writer: ContentWriter,
   finder: AnchorFinder,
-  round: readonly Anchoring[],
+  round: readonly ToAnchor[],
   anchor: ProtectAnchor,
   created: string,
 ): Promise<void> {
@@ -193,8 +202,8 @@ async function anchorRound(
   const current = await writer.each(tagging, (_, n) =>
     finder.freshCompatTagTarget(n.p.site.subject.digest),
   );
-  const conflicts = new Set<Anchoring>();
-  const moving: Anchoring[] = [];
+  const conflicts = new Set<ToAnchor>();
+  const moving: ToAnchor[] = [];
   for (const [i, { p }] of tagging.entries()) {
     const now = current[i];
     const target = p.target.descriptor;

@@ -18,6 +18,7 @@ import {
   hasReferrers,
   isManifestType,
   knowsReferrersApi,
+  readTagged,
   type ContentDescriptor,
   type Store,
 } from "../../content/store.js";
@@ -27,7 +28,6 @@ import { parseIJson } from "../../oci/ijson.js";
 import { ManifestMediaTypes, MediaType } from "../../oci/media-types.js";
 import type { IndexEntry } from "../../oci/schema.js";
 import { compatTag, fallbackTag, keepTag } from "../anchors.js";
-import { readTagged } from "../attach/writer.js";
 import { isObject } from "../../oci/json-value.js";
 
 export type AnchorKind = "compat-tag" | "keep-tag" | "referrers-api" | "referrers-tag" | "root";
@@ -70,8 +70,12 @@ export class AnchorFinder {
 
   constructor(readonly store: Store) {}
 
+  /** Counts forget() calls: a read that began before one must not fill the caches after it. */
+  #generation = 0;
+
   /** Forgets what was read about `subject`'s anchors, after a write changed them. */
   forget(subject: string): void {
+    this.#generation += 1;
     this.#tags.delete(compatTag(subject));
     this.#fallback.delete(subject);
     this.#api.delete(subject);
@@ -144,8 +148,7 @@ export class AnchorFinder {
     // Layouts and archives answer referrers() from index.json too, but that is no API: their
     // anchors are index.json roots, counted separately.
     if (!hasReferrers(store) || !knowsReferrersApi(store)) return undefined;
-    // Known to be missing: asking would only read the fallback index, which fallbackListed reads.
-    if (store.referrersApi === false) return undefined;
+    const generation = this.#generation;
     let listed: ContentDescriptor[];
     try {
       listed = await store.referrers(subject);
@@ -153,10 +156,11 @@ export class AnchorFinder {
       if (isRegistryError(err) && err.status === 404) return undefined;
       throw err;
     }
-    // Only a working API counts here. Without one, the store fell back to the fallback index by
-    // itself, and what it listed is fallbackListed's answer, which is not read again.
+    // Only a working API counts here. Without one, the store read the fallback index itself (as
+    // strictly as it always has: a malformed one is an error), and what it listed is
+    // fallbackListed's answer, not read again, unless a write made the finder forget since.
     if (store.referrersApi === true) return listed;
-    if (!this.#fallback.has(subject.digest))
+    if (generation === this.#generation && !this.#fallback.has(subject.digest))
       this.#fallback.set(subject.digest, Promise.resolve(listed));
     return undefined;
   }
