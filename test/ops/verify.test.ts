@@ -207,6 +207,45 @@ describe("verify", () => {
     }
   });
 
+  test("protect: on a registry with the referrers API a Proposal J blob's new keeper is anchored by its subject, and no tag is written (an in-test registry; distribution 2.8 has none)", async () => {
+    const fake = new FakeRegistry({ referrersApi: true });
+    const server = await startServer(fake.handler);
+    const store = registryStore(server.host, "verify/api-keeper");
+    try {
+      const image = await pushSample(server.host, "verify/api-keeper", "v0");
+      const blob = buildCompatBlob([{ "oci.cpu.vendor": "GenuineIntel" }]);
+      await store.push(blob.descriptor, blob.bytes);
+      const edited = editCompatibilities(image.index.bytes, [
+        { entry: 0, compatibilities: blob.descriptor },
+      ]);
+      await store.pushManifest(edited.descriptor, edited.bytes, "v1");
+
+      const result = await protect(store, "v1", { created: CREATED });
+      assert.deepEqual(
+        result.entries.map((e) => [e.form, e.status]),
+        [["blob", "protected"]],
+      );
+      const keeper = result.writes.find((w) => w.role === "keeper");
+      assert.equal(keeper?.subjectAccepted, true);
+      assert.equal(result.entries[0]!.anchored, keeper?.descriptor.digest);
+      assert.deepEqual(
+        result.writes.filter((w) => w.action === "tag"),
+        [],
+        "the referrers API is the anchor: no .compat tag, no fallback index",
+      );
+      const subject = image.manifests[0]!.desc.digest;
+      assert.equal(fake.tags.has(compatTag(subject)), false);
+
+      const row = (await verify(store, "v1", { gc: true })).anchors![0]!;
+      assert.equal(row.keeper, keeper?.descriptor.digest);
+      assert.deepEqual(row.anchors, [{ kind: "referrers-api", name: subject }]);
+      assert.deepEqual((await protect(store, "v1")).writes, []);
+    } finally {
+      await store.close();
+      await server.close();
+    }
+  });
+
   test("--gc: a Proposal J blob without a keeper is reported", async () => {
     const { layout, blob } = await bareBlobLayout("bare");
     assert.equal((await verify(layout, "v1")).ok, true);
