@@ -69,10 +69,8 @@ async function walk(
         digest: desc.digest,
         status: "already",
       };
-      // Read ahead with the window, unless an index before it in the window listed it too.
-      const bytes = bytesOf.has(desc.digest)
-        ? bytesOf.get(desc.digest)
-        : await readIfPresent(writer.store, desc);
+      // Read ahead with its window: a child not yet seen here was not seen when it was read.
+      const bytes = bytesOf.get(desc.digest);
       if (bytes === undefined) {
         image.status = "missing";
         found.push({ image, desc, lists: [] });
@@ -120,7 +118,7 @@ async function writeKeepTags(
   finder: AnchorFinder,
   found: readonly Found[],
 ): Promise<void> {
-  const present = found.flatMap((f) => (f.bytes === undefined ? [] : [{ ...f, bytes: f.bytes }]));
+  const present = found.filter((f): f is Found & { bytes: Uint8Array } => f.bytes !== undefined);
   for (const f of present) f.image.tag = keepTag(f.desc.digest);
   const kept = await writer.each(present, (_, f) => finder.keepTagTarget(f.desc.digest));
   let waiting = present.filter((f, i) => kept[i]?.digest !== f.desc.digest);

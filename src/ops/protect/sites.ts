@@ -127,9 +127,7 @@ async function protectWindow(
         p.done = anchor === "auto";
     }
   }
-  const anchoring = pending.flatMap((p): ToAnchor[] =>
-    p.target === undefined || p.done === true ? [] : [{ ...p, target: p.target }],
-  );
+  const anchoring = pending.filter((p): p is ToAnchor => p.target !== undefined && p.done !== true);
   for (const round of rounds(anchoring, (p) => p.site.subject.digest)) {
     await anchorRound(writer, finder, round, anchor, created);
   }
