@@ -15,7 +15,8 @@ import { IndexMediaTypes } from "../oci/media-types.js";
 import { defaultCreated } from "./attach/created.js";
 import { ContentWriter, type WriteRecord } from "./attach/writer.js";
 import { keepImages } from "./protect/images.js";
-import { asDescriptor, type Site } from "./protect/reads.js";
+import { asDescriptor } from "./protect/reads.js";
+import type { CompatSite } from "./verify/walker.js";
 import type { ProtectAnchor, ProtectOptions } from "./protect/options.js";
 import type { ProtectedEntry, ProtectedImage } from "./protect/report.js";
 import { protectSites } from "./protect/sites.js";
@@ -68,7 +69,7 @@ export async function protect(
   const entries = isObject(doc) && Array.isArray(doc["manifests"]) ? doc["manifests"] : [];
   const writer = new ContentWriter(store);
   const finder = new AnchorFinder(store);
-  const sites: Site[] = [];
+  const sites: CompatSite[] = [];
   for (const [i, entry] of entries.entries()) {
     if (!isObject(entry) || !isObject(entry["platform"])) continue;
     const subject = asDescriptor(entry);

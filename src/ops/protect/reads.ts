@@ -1,15 +1,8 @@
-// What protect's steps share: its sites, how many it reads at once, and its lenient reads of
+// What protect's steps share: how many sites it reads at once, and its lenient reads of
 // the index (an entry it cannot read as a descriptor is not its to protect).
 import { fetchBytes, type ContentDescriptor, type Store } from "../../content/store.js";
 import { isOcicompatError } from "../../oci/errors.js";
 import { isObject } from "../../oci/json-value.js";
-
-/** An index entry's compat content, and the image manifest it describes. */
-export interface Site {
-  location: string;
-  subject: ContentDescriptor;
-  compat: ContentDescriptor;
-}
 
 /** Sites (or images) whose reads go at once in a read-ahead. */
 export const READ_AHEAD = 8;

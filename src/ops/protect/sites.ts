@@ -31,7 +31,8 @@ import {
 } from "../anchors.js";
 import type { ContentWriter } from "../attach/writer.js";
 import { isStrong, type AnchorFinder } from "../verify/anchors.js";
-import { READ_AHEAD, WINDOW, readIfPresent, type Site } from "./reads.js";
+import { READ_AHEAD, WINDOW, readIfPresent } from "./reads.js";
+import type { CompatSite } from "../verify/walker.js";
 import type { ProtectAnchor } from "./options.js";
 import type { ProtectedEntry } from "./report.js";
 
@@ -39,7 +40,7 @@ type Content = { descriptor: ContentDescriptor; bytes: Uint8Array };
 
 /** A site on its way: its report, and the manifest its anchors point at, once known. */
 interface Pending {
-  site: Site;
+  site: CompatSite;
   out: ProtectedEntry;
   target?: Content;
   /** A keeper to write first (a Proposal J blob no manifest lists yet). */
@@ -61,7 +62,7 @@ const EMPTY: ContentDescriptor = {
 export async function protectSites(
   writer: ContentWriter,
   finder: AnchorFinder,
-  sites: readonly Site[],
+  sites: readonly CompatSite[],
   anchor: ProtectAnchor,
   created: string,
 ): Promise<ProtectedEntry[]> {
@@ -82,7 +83,7 @@ export async function protectSites(
 async function readAhead(
   store: Store,
   finder: AnchorFinder,
-  sites: readonly Site[],
+  sites: readonly CompatSite[],
 ): Promise<void> {
   const limit = createLimit(READ_AHEAD);
   await Promise.allSettled(
@@ -100,7 +101,7 @@ async function readAhead(
 async function protectWindow(
   writer: ContentWriter,
   finder: AnchorFinder,
-  sites: readonly Site[],
+  sites: readonly CompatSite[],
   anchor: ProtectAnchor,
   created: string,
 ): Promise<ProtectedEntry[]> {
@@ -138,7 +139,7 @@ async function protectWindow(
 async function targetOf(
   store: Store,
   finder: AnchorFinder,
-  site: Site,
+  site: CompatSite,
   created: string,
 ): Promise<Pending> {
   const form = isManifestType(site.compat.mediaType) ? "manifest" : "blob";
