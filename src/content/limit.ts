@@ -40,3 +40,13 @@ export async function settleAll<T extends readonly unknown[] | []>(
     -readonly [P in keyof T]: Awaited<T[P]>;
   };
 }
+
+/** `work` for every item, at most `concurrency` at once; the values in order, as settleAll gives. */
+export function settleEach<I, T>(
+  items: readonly I[],
+  concurrency: number,
+  work: (item: I) => Promise<T>,
+): Promise<T[]> {
+  const limit = createLimit(concurrency);
+  return settleAll(items.map((item) => limit(() => work(item))));
+}

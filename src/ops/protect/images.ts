@@ -7,7 +7,7 @@
 //      index that lists it: distribution 2.8 rewrites a manifest's link file in place when the
 //      manifest is put again under a tag, and an index put meanwhile that lists it is refused.
 //      Image manifests go first, then the indexes that list only what went before, and so on.
-import { createLimit, settleAll } from "../../content/limit.js";
+import { settleAll, settleEach } from "../../content/limit.js";
 import { isManifestType, type ContentDescriptor } from "../../content/store.js";
 import { parseIJson } from "../../oci/ijson.js";
 import { isObject } from "../../oci/json-value.js";
@@ -98,16 +98,11 @@ async function readWindow(
     if (IndexMediaTypes.has(desc.mediaType) || isManifestType(desc.mediaType))
       wanted.set(desc.digest, desc);
   }
-  const limit = createLimit(READ_AHEAD);
-  const reads = await settleAll(
-    [...wanted.values()].map((desc) =>
-      limit(() =>
-        settleAll([
-          readIfPresent(writer.store, desc),
-          writer.kind === "registry" ? finder.keepTagTarget(desc.digest) : undefined,
-        ]),
-      ),
-    ),
+  const reads = await settleEach([...wanted.values()], READ_AHEAD, (desc) =>
+    settleAll([
+      readIfPresent(writer.store, desc),
+      writer.kind === "registry" ? finder.keepTagTarget(desc.digest) : undefined,
+    ]),
   );
   return new Map([...wanted.keys()].map((digest, i) => [digest, reads[i]?.[0]]));
 }

@@ -2,7 +2,7 @@
 // registry that knows nothing of compatibilities (verify/anchors.ts), and which image manifests
 // only an index lists. Content nothing keeps alive is a problem; weak anchors are warnings.
 import { isManifestType, knowsReferrersApi, type Store } from "../../content/store.js";
-import { createLimit, settleAll } from "../../content/limit.js";
+import { settleAll, settleEach } from "../../content/limit.js";
 import { AnchorFinder, isStrong, type Anchor } from "./anchors.js";
 import type { CompatSite, VerifyProblem, Walker } from "./walker.js";
 
@@ -35,13 +35,12 @@ export async function gcReport(
   const missing = new Set(result.problems.map((p) => p.location));
   // Each site's anchors are read at once (at most 8 sites in flight; the finder reads what sites
   // share once), then reported in the walk's order.
-  const limit = createLimit(SITES_AT_ONCE);
   const sites = walker.compat.filter((site) => !missing.has(site.location));
   // A registry repository (a layout's index.json keeps its index's children itself): its tags
   // are read beside the anchors, and what they say is reported after them.
   const present = walker.entries.filter((e) => !missing.has(e.location));
   const [rows, untagged] = await settleAll([
-    settleAll(sites.map((site) => limit(() => anchorsOfSite(finder, site)))),
+    settleEach(sites, SITES_AT_ONCE, (site) => anchorsOfSite(finder, site)),
     knowsReferrersApi(store) ? untaggedWarnings(finder, present) : [],
   ]);
   for (const [i, row] of rows.entries()) {
@@ -116,9 +115,8 @@ async function untaggedWarnings(
       `${tags.length} tags: not resolving each to see which image manifests are tagged (limit ${MAX_TAGS_RESOLVED})`,
     ];
   }
-  const limit = createLimit(TAGS_AT_ONCE);
   // A tag deleted since the list was read names nothing.
-  const named = await settleAll(tags.map((t) => limit(() => finder.tagTarget(t))));
+  const named = await settleEach(tags, TAGS_AT_ONCE, (t) => finder.tagTarget(t));
   const tagged = new Set(named.map((d) => d?.digest));
   return present
     .filter((entry) => !tagged.has(entry.desc.digest))
