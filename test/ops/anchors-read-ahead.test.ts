@@ -5,10 +5,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { compatTag, fallbackTag } from "../../src/ops/anchors.js";
-import { attach } from "../../src/ops/attach.js";
 import { protect } from "../../src/ops/protect.js";
 import { verify } from "../../src/ops/verify.js";
-import { CREATED, SETS, pushSample, registryStore, tagged } from "./attach-support.js";
+import { attachedSample, pushSample, registryStore, tagged } from "./attach-support.js";
 import { holdUntilAsked, startProxiedRegistry, type ProxiedRegistry } from "./copy-support.js";
 
 let fixture: ProxiedRegistry;
@@ -21,19 +20,9 @@ after(async () => {
   await fixture.close();
 });
 
-/**
- * The sample image (two platforms) at `repository:v1`, both entries attached (with `anchor`),
- * read through the proxy.
- */
+/** The sample image at `repository:v1`, attached with `anchor`, and a store of it through the proxy. */
 async function attached(repository: string, anchor: "auto" | "none" = "auto") {
-  const image = await pushSample(fixture.registry.host, repository, "v1");
-  const direct = registryStore(fixture.registry.host, repository);
-  try {
-    await attach(direct, "v1", { sets: SETS, all: true, created: CREATED, anchor });
-  } finally {
-    await direct.close();
-  }
-  const [first, second] = image.manifests.map((m) => m.desc.digest) as [string, string];
+  const { first, second } = await attachedSample(fixture.registry.host, repository, anchor);
   return { first, second, store: fixture.store(repository, fixture.proxy.host) };
 }
 

@@ -7,7 +7,8 @@ import { createRegistryStore, type RegistryStore } from "../../src/content/regis
 import { readAll, type ContentDescriptor, type Store } from "../../src/content/store.js";
 import { parseIJson } from "../../src/oci/ijson.js";
 import { EmptyDescriptor, MediaType } from "../../src/oci/media-types.js";
-import { fallbackTag } from "../../src/ops/anchors.js";
+import { fallbackTag, type AnchorPolicy } from "../../src/ops/anchors.js";
+import { attach } from "../../src/ops/attach.js";
 import { blob, pushAll, sampleImage, type SampleImage } from "../content/layout-support.js";
 
 export type Json = Record<string, unknown>;
@@ -55,6 +56,26 @@ export async function pushSample(
     await dst.close();
   }
   return image;
+}
+
+/**
+ * The sample image (two platforms) pushed to `repository:v1` on `host`, both entries attached with
+ * `anchor` straight to the registry; with its two image manifests' digests.
+ */
+export async function attachedSample(
+  host: string,
+  repository: string,
+  anchor: AnchorPolicy = "auto",
+): Promise<{ image: SampleImage; first: string; second: string }> {
+  const image = await pushSample(host, repository, "v1");
+  const direct = registryStore(host, repository);
+  try {
+    await attach(direct, "v1", { sets: SETS, all: true, created: CREATED, anchor });
+  } finally {
+    await direct.close();
+  }
+  const [first, second] = image.manifests.map((m) => m.desc.digest) as [string, string];
+  return { image, first, second };
 }
 
 export function registryStore(

@@ -10,10 +10,9 @@ import { buildCompatConfig, buildCompatManifest } from "../../src/compat/build.j
 import type { ContentDescriptor } from "../../src/content/store.js";
 import { EmptyDescriptor, MediaType } from "../../src/oci/media-types.js";
 import { compatTag, fallbackTag, keepTag } from "../../src/ops/anchors.js";
-import { attach } from "../../src/ops/attach.js";
 import { protect } from "../../src/ops/protect.js";
 import { blob } from "../content/layout-support.js";
-import { CREATED, SETS, pushSample, registryStore, tagged } from "./attach-support.js";
+import { CREATED, attachedSample, pushSample, registryStore, tagged } from "./attach-support.js";
 import {
   assertBefore,
   holdUntilAsked,
@@ -35,19 +34,9 @@ after(async () => {
   await fixture.close();
 });
 
-/**
- * The sample image (two platforms) at `repository:v1`, both entries attached without anchors,
- * and a store of it through the proxy.
- */
+/** The sample image at `repository:v1`, attached without anchors, and a store of it through the proxy. */
 async function unanchored(repository: string) {
-  const image = await pushSample(fixture.registry.host, repository, "v1");
-  const direct = registryStore(fixture.registry.host, repository);
-  try {
-    await attach(direct, "v1", { sets: SETS, all: true, created: CREATED, anchor: "none" });
-  } finally {
-    await direct.close();
-  }
-  const [first, second] = image.manifests.map((m) => m.desc.digest) as [string, string];
+  const { image, first, second } = await attachedSample(fixture.registry.host, repository, "none");
   proxy.reset();
   return { image, first, second, store: fixture.store(repository, proxy.host) };
 }
