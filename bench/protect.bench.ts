@@ -8,53 +8,27 @@
 import { createMemoryStore } from "../src/content/memory.js";
 import { copyGraph } from "../src/content/copy.js";
 import { createRegistryStore } from "../src/content/registry/index.js";
-import { MediaType } from "../src/oci/media-types.js";
 import { attach } from "../src/ops/attach.js";
+import { pushAll } from "../test/content/layout-support.js";
 import { startFaultProxy } from "../test/ops/copy-support.js";
 import { startRegistry } from "../test/support/registry.js";
-import { jsonBlob } from "./generated-content.js";
 import { median, wallTime, type Measurement } from "./harness.js";
 import { startLatencyProxy } from "./latency-proxy.js";
+import { wideImage } from "./select-images.js";
 
 const RUNS = Number(process.env["BENCH_PROTECT_RUNS"] ?? 3);
 const ENTRIES = 150;
 const ROUND_TRIPS_MS = [0, 20];
 
-/** An index of ENTRIES single-layer images, all sharing their one layer. */
-async function wideIndex() {
-  const memory = createMemoryStore();
-  const layer = jsonBlob(MediaType.ImageLayer, { layer: "shared" });
-  await memory.push(layer.desc, layer.bytes);
-  const entries = [];
-  for (let i = 0; i < ENTRIES; i++) {
-    const platform = { os: "linux", architecture: "amd64", variant: `v${i}` };
-    const config = jsonBlob(MediaType.ImageConfig, {
-      ...platform,
-      rootfs: { type: "layers", diff_ids: [] },
-    });
-    const manifest = jsonBlob(MediaType.ImageManifest, {
-      schemaVersion: 2,
-      mediaType: MediaType.ImageManifest,
-      config: config.desc,
-      layers: [layer.desc],
-    });
-    await memory.push(config.desc, config.bytes);
-    await memory.push(manifest.desc, manifest.bytes);
-    entries.push({ ...manifest.desc, platform });
-  }
-  const index = jsonBlob(MediaType.ImageIndex, {
-    schemaVersion: 2,
-    mediaType: MediaType.ImageIndex,
-    manifests: entries,
-  });
-  await memory.push(index.desc, index.bytes);
-  return { memory, index: index.desc };
-}
-
 export async function run(): Promise<Measurement[]> {
   const registry = await startRegistry();
   const counter = await startFaultProxy(registry.host);
-  const { memory, index } = await wideIndex();
+  // select's wide index, whose compat content the attach below replaces with one compat manifest
+  // per entry.
+  const wide = wideImage(ENTRIES);
+  const memory = createMemoryStore();
+  await pushAll(memory, wide.blobs);
+  const index = wide.index.desc;
   const rows: Measurement[] = [];
   let fresh = 0;
   const unanchored = async (): Promise<string> => {
