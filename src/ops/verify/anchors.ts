@@ -61,6 +61,20 @@ function hasRoots(store: Store): store is Store & RootsCapable {
   return typeof (store as Partial<RootsCapable>).roots === "function";
 }
 
+/** What `read` gives for `key`: read at the first ask, and that same answer for every later one. */
+function readOnce<T>(
+  cache: Map<string, Promise<T>>,
+  key: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  let found = cache.get(key);
+  if (found === undefined) {
+    found = read();
+    cache.set(key, found);
+  }
+  return found;
+}
+
 /** Reads what finding anchors needs, once per subject, for a store. */
 export class AnchorFinder {
   readonly #fallback = new Map<string, Promise<ContentDescriptor[]>>();
@@ -105,22 +119,12 @@ export class AnchorFinder {
 
   /** What `tag` names, if it exists; read once, for every caller that asks. */
   tagTarget(tag: string): Promise<ContentDescriptor | undefined> {
-    let found = this.#tags.get(tag);
-    if (found === undefined) {
-      found = resolveTag(this.store, tag);
-      this.#tags.set(tag, found);
-    }
-    return found;
+    return readOnce(this.#tags, tag, () => resolveTag(this.store, tag));
   }
 
   /** The manifests the fallback index `sha256-<subject hex>` lists (none when it is absent). */
   fallbackListed(subject: string): Promise<ContentDescriptor[]> {
-    let found = this.#fallback.get(subject);
-    if (found === undefined) {
-      found = this.#readFallback(subject);
-      this.#fallback.set(subject, found);
-    }
-    return found;
+    return readOnce(this.#fallback, subject, () => this.#readFallback(subject));
   }
 
   async #readFallback(subject: string): Promise<ContentDescriptor[]> {
@@ -135,12 +139,7 @@ export class AnchorFinder {
 
   /** What the referrers API lists for the subject; undefined when the store has no such API. */
   apiListed(subject: ContentDescriptor): Promise<ContentDescriptor[] | undefined> {
-    let found = this.#api.get(subject.digest);
-    if (found === undefined) {
-      found = this.#readApi(subject);
-      this.#api.set(subject.digest, found);
-    }
-    return found;
+    return readOnce(this.#api, subject.digest, () => this.#readApi(subject));
   }
 
   async #readApi(subject: ContentDescriptor): Promise<ContentDescriptor[] | undefined> {
